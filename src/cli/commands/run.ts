@@ -1,0 +1,85 @@
+import { Option, type Command } from 'commander';
+import { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides } from '../../pipeline/runner/configure.js';
+import { runPipeline } from '../../pipeline/runner/runner.js';
+import { STEPS } from '../../pipeline/steps/registry.js';
+import type { AnyStep } from '../../pipeline/steps/contract.js';
+import { UserError } from '../../pipeline/util/errors.js';
+import { createLineReporter } from '../lineReporter.js';
+import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
+
+export interface RunFlags {
+  run: string;
+  steps?: string;
+  sample?: boolean;
+  corpus?: string;
+  format?: string;
+  metadata?: string;
+  column?: string[];
+  credentialed?: boolean;
+  backend?: 'rules' | 'llm';
+  cycles?: string;
+  force?: boolean;
+  set?: string[];
+  confirm?: string[];
+}
+
+export function addRunOptions(cmd: Command): Command {
+  return cmd
+    .addOption(runDirOption())
+    .option('--steps <ids>', 'comma-separated step ids to run (default: all that apply)')
+    .option('--sample', 'use the bundled synthetic sample corpus')
+    .option('--corpus <path>', 'corpus: a MIMIC-CXR files/ tree, a CSV or a JSONL file')
+    .option('--format <kind>', 'corpus format: mimic | mimic-jpg | csv | jsonl (guessed when omitted)')
+    .option('--metadata <path>', 'MIMIC metadata CSV, or the MIMIC-CXR-JPG folder with chexpert/metadata/split CSVs')
+    .option('--column <field=col>', 'CSV column mapping, e.g. text=findings,impression (repeatable)', collect)
+    .option('--credentialed', 'mark the corpus as credentialed data (default for MIMIC)')
+    .option('--no-credentialed', 'mark the corpus as not credentialed')
+    .addOption(new Option('--backend <name>', 'extraction backend').choices(['rules', 'llm']))
+    .option('--cycles <n>', 'follow-up cycles: alternate follow-up and standardize n times')
+    .option('--force', 're-run steps that are already done')
+    .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
+    .option('--confirm <what>', 'give a confirmation for this invocation, e.g. azure-data-use (repeatable)', collect);
+}
+
+export function selectSteps(ids: string | undefined): AnyStep[] {
+  if (!ids) return STEPS;
+  const wanted = ids.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = wanted.filter((id) => !STEPS.some((s) => s.id === id));
+  if (unknown.length) throw new UserError(`Unknown step(s): ${unknown.join(', ')}. Steps: ${STEPS.map((s) => s.id).join(', ')}`);
+  return STEPS.filter((s) => wanted.includes(s.id));
+}
+
+/** Configure the run from flags and run the chosen steps headless with line logs. */
+export async function runHeadless(flags: RunFlags, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
+  const steps = selectSteps(flags.steps);
+  const corpus = corpusConfigFrom(flags);
+  const overrides = parseParamOverrides(flags.set ?? [], STEPS);
+  const cycles = flags.cycles === undefined ? 0 : Number(flags.cycles);
+  if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`--cycles expects a whole number, got "${flags.cycles}"`);
+  return withRun(flags.run, { create: true }, async (run) => {
+    if (corpus) await applyConfig(run, { corpus });
+    if (flags.backend) await applyConfig(run, { backend: flags.backend });
+    if (!run.state.config.corpus) throw new UserError('This run has no corpus yet.', 'Pass --sample, or --corpus PATH [--format ...].');
+    await applyParams(run, STEPS, overrides);
+    const interrupt = installInterrupt();
+    try {
+      const outcome = await runPipeline(run, steps, {
+        signal: interrupt.signal,
+        env: makeEnv(flags.confirm, undefined),
+        onEvent: createLineReporter(write),
+        force: flags.force,
+        cycles,
+      });
+      write(`run ${outcome}: ${run.dir}`);
+      return outcome === 'done' ? 0 : outcome === 'interrupted' ? 130 : 1;
+    } finally {
+      interrupt.dispose();
+    }
+  });
+}
+
+export function registerRun(program: Command): void {
+  addRunOptions(program.command('run').description('run pipeline steps in order, headless (plain line logs)')).action(
+    action(async (flags: RunFlags) => runHeadless(flags)),
+  );
+}

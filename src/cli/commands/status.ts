@@ -1,0 +1,52 @@
+import type { Command } from 'commander';
+import { displayStatus, staleReasons, stepState } from '../../pipeline/runner/status.js';
+import { STEPS } from '../../pipeline/steps/registry.js';
+import type { Run } from '../../pipeline/store/run.js';
+import { formatCount, formatDuration } from '../format.js';
+import { action, runDirOption, withRun } from '../common.js';
+
+export function statusRows(run: Run) {
+  return STEPS.map((step) => {
+    const st = stepState(run, step.id);
+    const status = displayStatus(run, step);
+    return {
+      id: step.id,
+      title: step.title,
+      status,
+      stale: staleReasons(run, step).map((r) => r.detail),
+      counts: st.counts,
+      summary: st.summary,
+      finishedAt: st.finishedAt,
+      durationMs: st.durationMs,
+      error: st.error,
+    };
+  });
+}
+
+export function formatStatus(run: Run): string {
+  const lines = [`run ${run.dir}`, `corpus: ${run.state.config.corpus ? `${run.state.config.corpus.kind} ${run.state.config.corpus.path}${run.state.config.corpus.credentialed ? ' (credentialed)' : ''}` : '(none)'}  backend: ${run.state.config.backend}`];
+  for (const r of statusRows(run)) {
+    const counts = Object.entries(r.counts).map(([k, v]) => `${k}=${formatCount(v)}`).join(' ');
+    const when = r.durationMs !== null ? ` in ${formatDuration(r.durationMs / 1000)}` : '';
+    lines.push(`${r.id.padEnd(12)} ${r.status.padEnd(11)}${when.padEnd(10)} ${counts}`);
+    if (r.stale.length) lines.push(`${''.padEnd(12)} stale: ${r.stale.join(', ')}`);
+    if (r.error) lines.push(`${''.padEnd(12)} error: ${r.error}`);
+  }
+  if (run.state.cycles.length) lines.push(`follow-up cycles: ${run.state.cycles.length}`);
+  return lines.join('\n');
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description("print the run's steps, their state and counts")
+    .addOption(runDirOption())
+    .option('--json', 'print JSON')
+    .action(
+      action(async (flags: { run: string; json?: boolean }) => {
+        await withRun(flags.run, { readOnly: true }, async (run) => {
+          process.stdout.write(flags.json ? JSON.stringify({ dir: run.dir, config: run.state.config, steps: statusRows(run), cycles: run.state.cycles }, null, 2) + '\n' : formatStatus(run) + '\n');
+        });
+      }),
+    );
+}

@@ -1,0 +1,78 @@
+import { Option, type Command } from 'commander';
+import { Run } from '../pipeline/store/run.js';
+import type { RunEnv } from '../pipeline/steps/contract.js';
+import { UserError } from '../pipeline/util/errors.js';
+
+export const DEFAULT_RUN_DIR = 'runs/default';
+
+export function runDirOption(): Option {
+  return new Option('--run <dir>', 'run folder').default(DEFAULT_RUN_DIR);
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function makeEnv(confirmations: string[] = [], cycle?: number): RunEnv {
+  return { confirmations: new Set(confirmations), env: process.env, cycle };
+}
+
+/**
+ * First Ctrl-C aborts gracefully (in-flight work is recorded as not done), a
+ * second one forces the exit.
+ */
+export function installInterrupt(onFirst?: () => void): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let count = 0;
+  const handler = () => {
+    count++;
+    if (count === 1) {
+      process.stderr.write('\nStopping after in-flight work is recorded… (Ctrl-C again to force)\n');
+      onFirst?.();
+      controller.abort();
+    } else {
+      process.stderr.write('Forced exit.\n');
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  process.on('SIGHUP', handler);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      process.off('SIGHUP', handler);
+    },
+  };
+}
+
+/** Wrap a command action: user errors print one message and exit non-zero, no stack trace. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      const code = await fn(...args);
+      if (typeof code === 'number') process.exitCode = code;
+    } catch (err) {
+      if (err instanceof UserError) {
+        process.stderr.write(`error: ${err.message}\n${err.hint ? `hint: ${err.hint}\n` : ''}`);
+        process.exitCode = err.exitCode;
+      } else {
+        process.stderr.write(`internal error: ${(err as Error).stack ?? String(err)}\n`);
+        process.exitCode = 1;
+      }
+    }
+  };
+}
+
+export async function withRun<T>(dir: string, opts: { create?: boolean; readOnly?: boolean }, fn: (run: Run) => Promise<T>): Promise<T> {
+  const run = await Run.open(dir, opts);
+  try {
+    return await fn(run);
+  } finally {
+    await run.close();
+  }
+}
+
+export type { Command };

@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CorpusConfigSchema, type CorpusConfig, type RunConfig } from '../schemas/state.js';
+import type { AnyStep } from '../steps/contract.js';
+import type { Run } from '../store/run.js';
+import { UserError } from '../util/errors.js';
+import { SAMPLE_CORPUS_DIR } from '../util/paths.js';
+
+export interface CorpusFlags {
+  sample?: boolean;
+  corpus?: string;
+  format?: string;
+  metadata?: string;
+  column?: string[];
+  credentialed?: boolean;
+}
+
+/** Build the corpus config from CLI/wizard input; checks paths up front. */
+export function corpusConfigFrom(flags: CorpusFlags): CorpusConfig | null {
+  if (flags.sample) {
+    const dir = SAMPLE_CORPUS_DIR();
+    return CorpusConfigSchema.parse({ kind: 'sample', path: dir, metadata: path.join(dir, 'metadata.csv'), credentialed: false });
+  }
+  if (!flags.corpus) return null;
+  const p = path.resolve(flags.corpus);
+  if (!fs.existsSync(p)) throw new UserError(`Corpus path does not exist: ${p}`);
+  try {
+    fs.accessSync(p, fs.constants.R_OK);
+  } catch {
+    throw new UserError(`Corpus path is not readable: ${p}`);
+  }
+  const kind = flags.format ?? guessFormat(p);
+  const columns: Record<string, string> = {};
+  for (const c of flags.column ?? []) {
+    const eq = c.indexOf('=');
+    if (eq <= 0) throw new UserError(`--column expects field=column[,column], got "${c}"`);
+    columns[c.slice(0, eq)] = c.slice(eq + 1);
+  }
+  const metadata = flags.metadata ? path.resolve(flags.metadata) : null;
+  if (metadata && !fs.existsSync(metadata)) throw new UserError(`Metadata path does not exist: ${metadata}`);
+  const parsed = CorpusConfigSchema.safeParse({
+    kind,
+    path: p,
+    metadata,
+    columns,
+    // MIMIC is credentialed unless the user says otherwise; other corpora are not unless marked.
+    credentialed: flags.credentialed ?? (kind === 'mimic' || kind === 'mimic-jpg'),
+  });
+  if (!parsed.success) throw new UserError(`Unknown corpus format "${kind}" (use mimic, mimic-jpg, csv or jsonl).`);
+  return parsed.data;
+}
+
+function guessFormat(p: string): string {
+  if (fs.statSync(p).isDirectory()) return 'mimic';
+  if (/\.jsonl$/i.test(p)) return 'jsonl';
+  if (/\.csv(\.gz)?$/i.test(p)) return 'csv';
+  throw new UserError(`Cannot tell the format of ${p}; pass --format mimic|mimic-jpg|csv|jsonl.`);
+}
+
+/** Parse `step.key=value` overrides (value as JSON when it parses, else a string) and validate them. */
+export function parseParamOverrides(sets: string[], steps: readonly AnyStep[]): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const s of sets) {
+    const m = /^([\w-]+)\.([\w-]+)=(.*)$/s.exec(s);
+    if (!m) throw new UserError(`--set expects step.param=value, got "${s}"`);
+    const [, stepId, key, raw] = m as unknown as [string, string, string, string];
+    if (!steps.some((st) => st.id === stepId)) throw new UserError(`--set: unknown step "${stepId}" (steps: ${steps.map((st) => st.id).join(', ')})`);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      /* plain string */
+    }
+    (out[stepId] ??= {})[key] = value;
+  }
+  return out;
+}
+
+/** Merge param overrides into the run, validating each step's params with its schema. */
+export async function applyParams(run: Run, steps: readonly AnyStep[], overrides: Record<string, Record<string, unknown>>): Promise<void> {
+  const next: Record<string, Record<string, unknown>> = {};
+  for (const [stepId, values] of Object.entries(overrides)) {
+    const step = steps.find((s) => s.id === stepId)!;
+    const merged = { ...(run.state.steps[stepId]?.params ?? {}), ...values };
+    const parsed = step.params.safeParse(merged);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UserError(`Invalid params for ${stepId}: ${issue?.path.join('.')}: ${issue?.message}`);
+    }
+    next[stepId] = merged;
+  }
+  if (Object.keys(next).length === 0) return;
+  await run.update((s) => {
+    for (const [stepId, params] of Object.entries(next)) {
+      s.steps[stepId] = { ...(s.steps[stepId] ?? defaultStepState()), params };
+    }
+  });
+}
+
+function defaultStepState() {
+  return { status: 'not_run' as const, params: {}, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
+}
+
+export async function applyConfig(run: Run, patch: Partial<RunConfig>): Promise<void> {
+  await run.update((s) => {
+    s.config = { ...s.config, ...patch };
+  });
+}

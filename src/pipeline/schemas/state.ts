@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** Run state (state.json). Small by design: bulk data lives in JSONL artifacts. */
+export const STATE_VERSION = 1;
+
+export const StepStatusSchema = z.enum(['not_run', 'running', 'done', 'failed', 'interrupted']);
+export type StepStatus = z.infer<typeof StepStatusSchema>;
+/** What a user sees: stored status plus `stale` (derived, never stored). */
+export type StepDisplayStatus = StepStatus | 'stale';
+
+export const StepStateSchema = z.object({
+  status: StepStatusSchema.default('not_run'),
+  params: z.record(z.string(), z.unknown()).default({}),
+  paramsHash: z.string().nullable().default(null),
+  /** Versions of the input artifacts when the step last finished. */
+  inputVersions: z.record(z.string(), z.number()).default({}),
+  counts: z.record(z.string(), z.number()).default({}),
+  summary: z.string().default(''),
+  startedAt: z.string().nullable().default(null),
+  finishedAt: z.string().nullable().default(null),
+  durationMs: z.number().nullable().default(null),
+  error: z.string().nullable().default(null),
+  /** Step-specific resumption data (small: cursors, not records). */
+  cursor: z.record(z.string(), z.unknown()).default({}),
+});
+export type StepState = z.infer<typeof StepStateSchema>;
+
+export const ArtifactStateSchema = z.object({
+  version: z.number().default(0),
+  count: z.number().default(0),
+  updatedAt: z.string().nullable().default(null),
+});
+
+export const CorpusConfigSchema = z.object({
+  kind: z.enum(['sample', 'mimic', 'mimic-jpg', 'csv', 'jsonl']),
+  path: z.string(),
+  /** MIMIC metadata CSV (kind mimic) or MIMIC-CXR-JPG folder with the three CSVs (kind mimic-jpg). */
+  metadata: z.string().nullable().default(null),
+  /** CSV column mapping: target field → source column(s), joined with blank lines when several. */
+  columns: z.record(z.string(), z.string()).default({}),
+  /** Credentialed data (MIMIC by default) may only go to local endpoints unless confirmed. */
+  credentialed: z.boolean().default(false),
+});
+export type CorpusConfig = z.infer<typeof CorpusConfigSchema>;
+
+export const CycleRecordSchema = z.object({
+  cycle: z.number(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable().default(null),
+  counts: z.record(z.string(), z.number()).default({}),
+});
+export type CycleRecord = z.infer<typeof CycleRecordSchema>;
+
+export const RunConfigSchema = z.object({
+  corpus: CorpusConfigSchema.nullable().default(null),
+  /** Extraction backend: `rules` works offline; `llm` uses the configured endpoints. */
+  backend: z.enum(['rules', 'llm']).default('rules'),
+  /** LLM settings without secrets (endpoints, model, prompt ids, decoding); owned by the LLM layer. */
+  llm: z.record(z.string(), z.unknown()).default({}),
+});
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+export const RunStateSchema = z.object({
+  schemaVersion: z.literal(STATE_VERSION),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  config: RunConfigSchema.default(() => RunConfigSchema.parse({})),
+  steps: z.record(z.string(), StepStateSchema).default({}),
+  artifacts: z.record(z.string(), ArtifactStateSchema).default({}),
+  cycles: z.array(CycleRecordSchema).default([]),
+  /** Review judgments and notes (small; one entry per judged finding). */
+  reviews: z.record(z.string(), z.unknown()).default({}),
+  /** Where the Ink app was, so reopening a run restores the screen. */
+  ui: z.record(z.string(), z.unknown()).default({}),
+});
+export type RunState = z.infer<typeof RunStateSchema>;
+
+export function newRunState(now = new Date()): RunState {
+  return RunStateSchema.parse({
+    schemaVersion: STATE_VERSION,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  });
+}

@@ -1,0 +1,91 @@
+import type { z } from 'zod';
+import type { Run } from '../store/run.js';
+
+/**
+ * The step contract: every pipeline step implements it; the headless runner and
+ * the Ink app both drive steps only through it.
+ */
+
+export type ItemOutcome = 'ok' | 'skipped' | 'failed' | 'retried' | 'cached';
+
+/** What a step reports while it works. */
+export type StepEvent =
+  | { type: 'progress'; done: number; total: number | null; counters?: Record<string, number> }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'item'; key: string; outcome: ItemOutcome; reason?: string }
+  | { type: 'usage'; tokensIn: number; tokensOut: number; costUsd: number }
+  /** A named series point, e.g. training loss per step. */
+  | { type: 'metric'; name: string; x: number; y: number };
+
+/** What the runner adds before passing events on to the UI or the line logger. */
+export type RunnerEvent =
+  | { type: 'step-start'; stepId: string; mode: RunMode; title: string }
+  | { type: 'step-event'; stepId: string; event: StepEvent; progress: ProgressSnapshot }
+  | { type: 'step-end'; stepId: string; status: 'done' | 'failed' | 'interrupted' | 'skipped'; summary: string; error?: string; counts: Record<string, number> };
+
+export interface ProgressSnapshot {
+  done: number;
+  total: number | null;
+  /** Items per second over the recent window. */
+  rate: number;
+  etaSeconds: number | null;
+  elapsedSeconds: number;
+  counters: Record<string, number>;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+}
+
+/** fresh: outputs are reset before the step runs; resume: finished work is kept and skipped. */
+export type RunMode = 'fresh' | 'resume';
+
+/** Per-invocation options that are never stored (confirmations, overrides, secrets stay out of state). */
+export interface RunEnv {
+  /** Confirmations given on this invocation, e.g. `azure-data-use`, `public-openai-override`. */
+  confirmations: ReadonlySet<string>;
+  /** Environment for key lookups (defaults to process.env). */
+  env: NodeJS.ProcessEnv;
+  /** Current follow-up cycle, when the runner alternates standardize and follow-up. */
+  cycle?: number;
+}
+
+export interface StepContext<P> {
+  run: Run;
+  params: P;
+  mode: RunMode;
+  signal: AbortSignal;
+  env: RunEnv;
+  emit(event: StepEvent): void;
+}
+
+export interface StepResult {
+  counts: Record<string, number>;
+  summary: string;
+}
+
+export interface Applicability {
+  ok: boolean;
+  reason?: string;
+}
+
+export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> {
+  id: string;
+  title: string;
+  description: string;
+  /** zod schema of the params, with defaults: `params.parse({})` gives the defaults. */
+  params: S;
+  /** Artifact names read and written (used for staleness and the notebook view). */
+  reads: readonly string[];
+  writes: readonly string[];
+  /** Run-config sections the step depends on; changing them makes the step stale like a param change. */
+  configKeys?: readonly ('corpus' | 'backend' | 'llm')[];
+  /** Whether the step belongs in a run with this config (e.g. gold needs an LLM endpoint). */
+  applies?(run: Run): Applicability;
+  /** Checks that must pass before any work starts (endpoints reachable, files present). */
+  preflight?(ctx: StepContext<z.infer<S>>): Promise<void>;
+  run(ctx: StepContext<z.infer<S>>): Promise<StepResult>;
+  /** One line describing the step's current output, for the notebook view. */
+  preview?(run: Run): Promise<string>;
+}
+
+export type AnyStep = Step<z.ZodType<Record<string, unknown>>>;

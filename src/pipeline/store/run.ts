@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import type { z } from 'zod';
+import { RunStateSchema, STATE_VERSION, newRunState, type RunState } from '../schemas/state.js';
+import { UserError } from '../util/errors.js';
+import { JsonlArtifact, type KeyedRecord } from './jsonl.js';
+import { acquireRunLock, type RunLock } from './lock.js';
+
+export interface OpenRunOptions {
+  /** Create the run folder and state when missing. */
+  create?: boolean;
+  /** Read-only: no lock, no writes (status, inspection while another process runs). */
+  readOnly?: boolean;
+}
+
+/**
+ * A run is a folder: `state.json` (lowdb, validated with zod, written atomically
+ * by write-to-temp-and-rename) and `artifacts/*.jsonl` for bulk data.
+ */
+export class Run {
+  private constructor(
+    readonly dir: string,
+    private readonly db: Low<RunState>,
+    private readonly lock: RunLock | null,
+    readonly readOnly: boolean,
+  ) {}
+
+  static async open(dir: string, opts: OpenRunOptions = {}): Promise<Run> {
+    const abs = path.resolve(dir);
+    const stateFile = path.join(abs, 'state.json');
+    if (!fs.existsSync(stateFile)) {
+      if (!opts.create || opts.readOnly) {
+        throw new UserError(`No run at ${abs} (state.json not found).`, 'Start one with `cxrvqa run --corpus ...` or `cxrvqa demo`.');
+      }
+      fs.mkdirSync(path.join(abs, 'artifacts'), { recursive: true });
+    }
+    const lock = opts.readOnly ? null : await acquireRunLock(abs);
+    try {
+      const db = new Low<RunState>(new JSONFile<RunState>(stateFile), newRunState());
+      if (fs.existsSync(stateFile)) {
+        try {
+          await db.read();
+        } catch (err) {
+          throw new UserError(`state.json in ${abs} is not valid JSON: ${(err as Error).message}`, 'Restore it from state.json.bak or start a new run.');
+        }
+        db.data = validateState(db.data, stateFile);
+      } else {
+        await db.write();
+      }
+      return new Run(abs, db, lock, Boolean(opts.readOnly));
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+  }
+
+  get state(): Readonly<RunState> {
+    return this.db.data;
+  }
+
+  get stateFile(): string {
+    return path.join(this.dir, 'state.json');
+  }
+
+  /** Mutate the state and persist it atomically. */
+  async update(mutate: (state: RunState) => void): Promise<void> {
+    if (this.readOnly) throw new Error('run opened read-only');
+    mutate(this.db.data);
+    this.db.data.updatedAt = new Date().toISOString();
+    await this.db.write();
+  }
+
+  /** Re-read state.json (read-only viewers following a run in another process). */
+  async reload(): Promise<void> {
+    await this.db.read();
+    this.db.data = validateState(this.db.data, this.stateFile);
+  }
+
+  artifactPath(name: string): string {
+    return path.join(this.dir, 'artifacts', `${name}.jsonl`);
+  }
+
+  artifact<T extends KeyedRecord>(name: string, schema?: z.ZodType<T>): JsonlArtifact<T> {
+    return new JsonlArtifact<T>(this.artifactPath(name), schema);
+  }
+
+  /** A folder for a step's non-JSONL outputs (exports, configs, dictionaries). */
+  outputDir(name: string): string {
+    const dir = path.join(this.dir, name);
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  async close(): Promise<void> {
+    await this.lock?.release();
+  }
+}
+
+function validateState(data: unknown, file: string): RunState {
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (version !== STATE_VERSION) {
+    throw new UserError(`${file} has state version ${String(version)}; this cxrvqa reads version ${STATE_VERSION}.`);
+  }
+  const parsed = RunStateSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${file} is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
