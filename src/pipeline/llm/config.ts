@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { RunConfig } from '../schemas/state.js';
+import { UserError } from '../util/errors.js';
+
+/**
+ * `run.state.config.llm`: everything about the model call that shapes results
+ * or is needed to reproduce them, and nothing secret. Keys are referenced by
+ * the name of an environment variable or the path of a key file, never stored.
+ */
+
+export const EndpointSchema = z.object({
+  /** OpenAI-compatible base URL (…/v1), or for Azure the resource endpoint (https://NAME.openai.azure.com). */
+  url: z.string().url(),
+  kind: z.enum(['openai', 'azure']).default('openai'),
+  /** Azure: deployment name (defaults to the model name). */
+  deployment: z.string().nullable().default(null),
+  /** Azure: dated api-version (e.g. 2024-10-21); null uses the v1 API (`/openai/v1`). */
+  apiVersion: z.string().nullable().default(null),
+  /** Name of the environment variable that holds the key. */
+  keyEnv: z.string().nullable().default(null),
+  /** Path of a file whose first line is the key. */
+  keyFile: z.string().nullable().default(null),
+  /** Requests in flight at once on this endpoint. */
+  maxConcurrency: z.number().int().positive().default(32),
+});
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export const PriceSchema = z.object({
+  /** USD per million input tokens. */
+  input: z.number().nonnegative(),
+  /** USD per million output tokens. */
+  output: z.number().nonnegative(),
+});
+
+/** A complete model setup. The extract step uses the top-level one; others may add named profiles. */
+export const LlmProfileSchema = z.object({
+  endpoints: z.array(EndpointSchema).default([]),
+  model: z.string().nullable().default(null),
+  /** Prompt id in prompts/ (`simple`, `full`) or a path to a prompt file. */
+  prompt: z.string().default('simple'),
+  decoding: z
+    .object({
+      temperature: z.number().min(0).max(2).default(0),
+      max_tokens: z.number().int().positive().default(2048),
+      top_p: z.number().positive().max(1).nullable().default(null),
+      seed: z.number().int().nullable().default(null),
+    })
+    .prefault({}),
+  /** `auto`: ask for json_schema output, and turn it off for an endpoint that rejects it. */
+  structured: z.enum(['auto', 'json_schema', 'off']).default('auto'),
+  /** Requests in flight across all endpoints. */
+  concurrency: z.number().int().positive().default(32),
+  /** Per attempt: no response headers or no streamed token for this long → timeout. */
+  idleTimeoutMs: z.number().int().positive().default(300_000),
+  /** Per attempt, whole response. */
+  timeoutMs: z.number().int().positive().default(900_000),
+  retries: z
+    .object({
+      max: z.number().int().nonnegative().default(5),
+      baseMs: z.number().int().positive().default(500),
+      maxMs: z.number().int().positive().default(60_000),
+    })
+    .prefault({}),
+  /** An endpoint with this many failures in a row is rested (first for restMs, doubling up to 10 min). */
+  rest: z
+    .object({
+      afterFailures: z.number().int().positive().default(3),
+      ms: z.number().int().positive().default(15_000),
+    })
+    .prefault({}),
+  /** Abort and retry a streamed response whose run of whitespace passes this many characters. */
+  whitespaceLimit: z.number().int().positive().default(256),
+  stream: z.boolean().default(true),
+  /** Per model name, USD per million tokens (configurable; no built-in price is authoritative). */
+  prices: z.record(z.string(), PriceSchema).default({}),
+  /** For the pre-run estimate: expected output tokens per report. */
+  estimateOutputTokens: z.number().int().positive().default(300),
+});
+export type LlmProfile = z.infer<typeof LlmProfileSchema>;
+
+export const LlmConfigSchema = LlmProfileSchema.extend({
+  /** Named variants (e.g. `gold` for the strong model); fields given override the top level. */
+  profiles: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+});
+export type LlmConfig = z.infer<typeof LlmConfigSchema>;
+
+/** Parse `run.state.config.llm` with a clear message on bad values. */
+export function parseLlmConfig(raw: unknown): LlmConfig {
+  const parsed = LlmConfigSchema.safeParse(raw ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`Invalid LLM config at llm.${issue?.path.join('.')}: ${issue?.message}`, 'Fix it with `cxrvqa llm set ...`.');
+  }
+  return parsed.data;
+}
+
+/** The profile to use: the top level, or a named profile merged over it. */
+export function resolveProfile(config: RunConfig | { llm: unknown }, name?: string): LlmProfile {
+  const llm = parseLlmConfig(config.llm);
+  const { profiles, ...base } = llm;
+  if (!name) return base;
+  const over = profiles[name];
+  if (!over) return base;
+  const parsed = LlmProfileSchema.safeParse({ ...base, ...over });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`Invalid LLM profile "${name}" at ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  return parsed.data;
+}
+
+/** Label for an endpoint in logs (URL without credentials or query). */
+export function endpointLabel(ep: Pick<Endpoint, 'url' | 'kind' | 'deployment'>): string {
+  const u = new URL(ep.url);
+  const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/$/, '')}`;
+  return ep.kind === 'azure' && ep.deployment ? `${base} [${ep.deployment}]` : base;
+}
