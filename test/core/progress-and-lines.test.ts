@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { createLineReporter } from '../../src/cli/lineReporter.js';
+import { ProgressTracker } from '../../src/pipeline/runner/progress.js';
+import type { RunnerEvent } from '../../src/pipeline/steps/contract.js';
+
+describe('ProgressTracker', () => {
+  it('computes rate over the window and an ETA from the remaining work', () => {
+    let t = 0;
+    const p = new ProgressTracker(() => t, 10_000);
+    p.apply({ type: 'progress', done: 0, total: 1000 });
+    t = 2000;
+    const s = p.apply({ type: 'progress', done: 200, total: 1000 });
+    expect(s.rate).toBeCloseTo(100);
+    expect(s.etaSeconds).toBeCloseTo(8);
+    expect(s.elapsedSeconds).toBe(2);
+  });
+
+  it('sums usage and counts non-ok item outcomes by kind', () => {
+    const p = new ProgressTracker(() => 0);
+    p.apply({ type: 'usage', tokensIn: 100, tokensOut: 20, costUsd: 0.01 });
+    p.apply({ type: 'usage', tokensIn: 50, tokensOut: 5, costUsd: 0.02 });
+    p.apply({ type: 'item', key: 'a', outcome: 'failed' });
+    p.apply({ type: 'item', key: 'b', outcome: 'failed' });
+    const s = p.apply({ type: 'item', key: 'c', outcome: 'ok' });
+    expect(s.tokensIn).toBe(150);
+    expect(s.tokensOut).toBe(25);
+    expect(s.costUsd).toBeCloseTo(0.03);
+    expect(s.counters).toEqual({ failed: 2 });
+  });
+});
+
+describe('line reporter', () => {
+  it('prints plain lines with no escape codes and throttles progress', () => {
+    const lines: string[] = [];
+    let t = 0;
+    const report = createLineReporter((l) => lines.push(l), 2000, () => t);
+    const snap = { done: 1, total: 10, rate: 1, etaSeconds: 9, elapsedSeconds: 1, counters: {}, tokensIn: 0, tokensOut: 0, costUsd: 0 };
+    const ev = (done: number): RunnerEvent => ({ type: 'step-event', stepId: 's', event: { type: 'progress', done, total: 10 }, progress: { ...snap, done } });
+    report({ type: 'step-start', stepId: 's', mode: 'fresh', title: 'S' });
+    t = 2500;
+    report(ev(1));
+    t = 2600;
+    report(ev(2)); // throttled
+    t = 2700;
+    report(ev(10)); // finished: always printed
+    report({ type: 'step-end', stepId: 's', status: 'done', summary: 'ok', counts: {} });
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(/^\[s\] 1\/10 10\.0%/);
+    expect(lines.join('\n')).not.toMatch(/\u001b\[/);
+  });
+});
