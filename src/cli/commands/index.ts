@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
+import { registerApp } from './app.js';
+import { registerEval } from './eval.js';
+import { registerLlm } from './llm.js';
+import { registerMetadata } from './metadata.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
 
 /** Each command lives in its own file and registers itself here. */
-export const COMMANDS: Array<(program: Command) => void> = [registerRun, registerStatus];
+export const COMMANDS: Array<(program: Command) => void> = [registerApp, registerRun, registerStatus, registerMetadata, registerEval, registerLlm, registerStats, registerReport];

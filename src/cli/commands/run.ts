@@ -6,8 +6,10 @@ import type { AnyStep } from '../../pipeline/steps/contract.js';
 import { UserError } from '../../pipeline/util/errors.js';
 import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
+import { addLlmRunOptions, applyLlmFlags } from './llm.js';
+import type { LlmSettings } from '../../pipeline/llm/settings.js';
 
-export interface RunFlags {
+export interface RunFlags extends LlmSettings {
   run: string;
   steps?: string;
   sample?: boolean;
@@ -24,7 +26,7 @@ export interface RunFlags {
 }
 
 export function addRunOptions(cmd: Command): Command {
-  return cmd
+  return addLlmRunOptions(cmd)
     .addOption(runDirOption())
     .option('--steps <ids>', 'comma-separated step ids to run (default: all that apply)')
     .option('--sample', 'use the bundled synthetic sample corpus')
@@ -59,6 +61,7 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
   return withRun(flags.run, { create: true }, async (run) => {
     if (corpus) await applyConfig(run, { corpus });
     if (flags.backend) await applyConfig(run, { backend: flags.backend });
+    await applyLlmFlags(run, flags);
     if (!run.state.config.corpus) throw new UserError('This run has no corpus yet.', 'Pass --sample, or --corpus PATH [--format ...].');
     await applyParams(run, STEPS, overrides);
     const interrupt = installInterrupt();

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { canonicalText } from '../names/normalize.js';
+import { defaultLibs, loadLibs } from '../rules/libs.js';
 import type { FrequencyDicts } from '../standardize/dictionaries.js';
-import { UserError } from '../util/errors.js';
 import { dataPath } from '../util/paths.js';
 
 /** One disease of the library: official name, surface variants, body location. */
@@ -9,11 +8,12 @@ export interface Disease {
   official: string;
   variants: string[];
   location: string;
-  /** From the bundled disease_lib.csv (true) or added from the corpus's entity dictionary (false). */
+  /** In the original (Medical-Diff-VQA) library (true), or added by this project or from the corpus (false). */
   original: boolean;
 }
 
-export const DEFAULT_DISEASE_LIB = () => dataPath('libs', 'disease_lib.csv');
+/** The file the disease list comes from (hashed into the manifest). */
+export const DEFAULT_DISEASE_LIB = () => dataPath('libs', 'disease.csv');
 
 /** Names added from the corpus that the original gives the location "lung". */
 const LUNG_NAMES = new Set(['infiltration', 'pulmonary fibrosis', 'nodule', 'mass', 'cyst', 'cavity']);
@@ -22,18 +22,20 @@ const EXACT_ONLY_VARIANTS = new Set(['enlarged']);
 /** Presence questions never ask about these catch-all library names. */
 const NOT_ASKED = /\b(abnormality|abnormalities|disease|finding|findings|impression|deformity)\b/;
 
-export function loadDiseaseLibrary(file = DEFAULT_DISEASE_LIB()): Disease[] {
-  if (!fs.existsSync(file)) throw new UserError(`Disease library not found: ${file}`, 'Reinstall cxrvqa or restore data/libs/disease_lib.csv.');
-  const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
-  const out: Disease[] = [];
-  for (const [i, row] of rows.entries()) {
-    if (!row.official_name || !row.report_name) throw new UserError(`${file} row ${i + 2}: needs report_name and official_name`);
+/**
+ * The disease rows of the shared term libraries (data/libs, loaded by the rules
+ * extractor's loader). Gap patterns ("heart ... enlarged") are for report text,
+ * not for entity names, and are left out.
+ */
+export function loadDiseaseLibrary(dir?: string): Disease[] {
+  const libs = dir ? loadLibs(dir) : defaultLibs();
+  return libs.diseases.map((d) => ({
     // The release names the lung-opacity class plainly "opacity" (§10).
-    const official = row.official_name === 'lung opacity' ? 'opacity' : row.official_name;
-    const variants = row.report_name.split(';').map((v) => v.trim().toLowerCase()).filter(Boolean);
-    out.push({ official, variants: [...new Set([...variants, official])], location: row.location ?? '', original: true });
-  }
-  return out;
+    official: d.official === 'lung opacity' ? 'opacity' : d.official,
+    variants: d.variants.filter((v) => !v.includes('...')),
+    location: d.location,
+    original: d.origin !== 'added',
+  }));
 }
 
 function escapeRe(s: string): string {
@@ -55,20 +57,20 @@ export class QuestionLibrary {
   readonly askable: string[];
 
   constructor(base: readonly Disease[], dicts?: FrequencyDicts) {
-    this.diseases = base.map((d) => ({ ...d, variants: [...d.variants] }));
+    this.diseases = base.map((d) => ({ ...d, variants: [...new Set([...d.variants, d.official].map(canonicalText))] }));
     this.matchers = [];
     this.rebuild();
     if (dicts) {
       // Extend with every corpus entity name no variant covers (§10).
       for (const [name] of dicts.entity) {
-        const n = name.trim().toLowerCase();
+        const n = canonicalText(name);
         if (!n || this.officialName(n) !== null) continue;
         this.diseases.push({ official: n, variants: [n], location: LUNG_NAMES.has(n) ? 'lung' : '', original: false });
         this.exact.set(n, n);
         this.cache.set(n, n);
       }
     }
-    this.askable = [...new Set(base.map((d) => d.official))].filter((n) => !NOT_ASKED.test(n));
+    this.askable = [...new Set(base.filter((d) => d.original).map((d) => d.official))].filter((n) => !NOT_ASKED.test(n));
   }
 
   private rebuild(): void {
@@ -83,7 +85,7 @@ export class QuestionLibrary {
 
   /** Official name for an entity name, or null when no variant matches. */
   officialName(name: string): string | null {
-    const key = name.trim().toLowerCase();
+    const key = canonicalText(name);
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     let found = this.exact.get(key) ?? null;

@@ -44,3 +44,11 @@ export const RawKeyInfoSchema = z.object({
 export type RawKeyInfo = z.infer<typeof RawKeyInfoSchema>;
 
 export const KEYINFO_KEYS = ['opacity_vs_clear', 'entity', 'uncertain_entity', 'no_entity'] as const;
+
+/**
+ * JSON Schema of the strict KeyInfo form (draft 2020-12), generated from the zod
+ * schema so validation, types and the schema given to models or tools never drift.
+ */
+export function keyInfoJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(StrictKeyInfoSchema) as Record<string, unknown>;
+}

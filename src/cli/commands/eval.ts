@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import { Option, type Command } from 'commander';
+import { formatReport } from '../../pipeline/eval/format.js';
+import { runEvaluation } from '../../pipeline/eval/run.js';
+import { action } from '../common.js';
+
+interface EvalFlags {
+  gold: string;
+  goldFormat?: 'keyinfo' | 'labels';
+  idCol?: string;
+  labelCol?: string;
+  mapping?: string;
+  pred: string;
+  predArtifact?: string;
+  corpus?: string;
+  textCols?: string;
+  libs?: string;
+  likely?: 'positive' | 'uncertain';
+  restrict?: string;
+  json?: string;
+  perEntity: string;
+}
+
+const SCOPE_TITLES: Record<string, string> = {
+  all: 'all entities',
+  covered: 'findings covered by both the label set and the original disease library',
+  'all-mapped': 'all findings the mapping covers',
+};
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('score predicted KeyInfo against gold: per-category entity P/R/F1, attribute accuracy, per-entity table')
+    .requiredOption('--gold <path>', 'gold: KeyInfo JSON/JSONL, or a labels CSV (with --mapping)')
+    .addOption(new Option('--gold-format <format>', 'gold format (default: labels for .csv, else keyinfo)').choices(['keyinfo', 'labels']))
+    .option('--id-col <name>', 'id column of a labels CSV / corpus CSV (default uid for labels, study_id for a corpus)')
+    .option('--label-col <name>', 'label column of a labels CSV', 'MeSH')
+    .option('--mapping <file>', 'mapping CSV from label terms to entity names (e.g. data/mappings/iu-xray.csv)')
+    .requiredOption('--pred <path>', 'predictions: KeyInfo JSON/JSONL, a run folder, or `rules` to run the rules extractor on --corpus')
+    .option('--pred-artifact <name>', 'artifact of a run folder to read (default: standardized, else raw, else reference)')
+    .option('--corpus <path>', 'reports for --pred rules: a CSV (one report per row) or a MIMIC-layout folder')
+    .option('--text-cols <cols>', 'comma-separated text columns of a corpus CSV (e.g. findings,impression)')
+    .option('--libs <dir>', 'rules libraries folder (default: the bundled data/libs)')
+    .addOption(new Option('--likely <reading>', 'how the rules extractor reads "likely X"').choices(['positive', 'uncertain']).default('positive'))
+    .option('--restrict <names>', 'comma-separated entity names to score only')
+    .option('--json <file>', 'also write the full report as JSON')
+    .option('--per-entity <n>', 'rows of the per-entity table to print', '25')
+    .action(
+      action(async (f: EvalFlags) => {
+        const result = runEvaluation({
+          gold: f.gold,
+          goldFormat: f.goldFormat,
+          idCol: f.idCol,
+          labelCol: f.labelCol,
+          mapping: f.mapping,
+          pred: f.pred,
+          predArtifact: f.predArtifact,
+          corpus: f.corpus,
+          textCols: f.textCols?.split(',').map((s) => s.trim()).filter(Boolean),
+          libs: f.libs,
+          likely: f.likely,
+          restrict: f.restrict?.split(','),
+        });
+        const out: string[] = [`gold: ${result.gold}`, `pred: ${result.pred}`];
+        for (const [name, report] of Object.entries(result.scopes)) out.push('', formatReport(`${name}: ${SCOPE_TITLES[name] ?? name}`, report, { perEntity: Number(f.perEntity) }));
+        if (result.unmappedTerms) out.push('', `label terms without a mapping rule (not scored): ${Object.entries(result.unmappedTerms).map(([t, n]) => `${t} (${n})`).join(', ')}`);
+        process.stdout.write(out.join('\n') + '\n');
+        if (f.json) {
+          fs.writeFileSync(f.json, JSON.stringify(result, null, 2) + '\n');
+          process.stderr.write(`wrote ${f.json}\n`);
+        }
+      }),
+    );
+}

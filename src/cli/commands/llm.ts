@@ -1,0 +1,101 @@
+import { Option, type Command } from 'commander';
+import { applyConfig } from '../../pipeline/runner/configure.js';
+import { endpointLabel, loadPrompt, preflightLlm, resolveProfile, parseLlmConfig } from '../../pipeline/llm/index.js';
+import { applyLlmSettings, hasLlmSettings, type LlmSettings } from '../../pipeline/llm/settings.js';
+import type { Run } from '../../pipeline/store/run.js';
+import { action, collect, makeEnv, runDirOption, withRun } from '../common.js';
+
+/** LLM options shared by `cxrvqa llm set` and `cxrvqa run` (only what a headless run needs). */
+export function addLlmRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--endpoint <url[,opts]>', 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (repeatable: several endpoints of one model); opts: key-env=VAR,key-file=P,max=N', collect)
+    .option('--azure <url>', 'Azure OpenAI resource endpoint, e.g. https://NAME.openai.azure.com')
+    .option('--deployment <name>', 'Azure deployment name (default: the model name)')
+    .option('--api-version <v>', 'Azure dated api-version (default: the v1 API)')
+    .option('--model <name>', 'model name as served (vLLM --served-model-name)')
+    .option('--key-env <VAR>', 'read the endpoint key from this environment variable (never stored)')
+    .option('--key-file <path>', 'read the endpoint key from the first line of this file (never stored)')
+    .option('--prompt <id|path>', 'extraction prompt: simple, full, or a file');
+}
+
+export interface LlmSetFlags extends LlmSettings {
+  run: string;
+}
+
+/** Store LLM settings given on the command line in the run's config. Returns true when something changed. */
+export async function applyLlmFlags(run: Run, flags: LlmSettings): Promise<boolean> {
+  if (!hasLlmSettings(flags)) return false;
+  const llm = applyLlmSettings(run.state.config.llm, flags);
+  await applyConfig(run, { llm: llm as unknown as Record<string, unknown> });
+  return true;
+}
+
+function describe(run: Run, profileName?: string): string {
+  const p = resolveProfile(run.state.config, profileName);
+  const lines = [
+    `backend: ${run.state.config.backend}${profileName ? `  profile: ${profileName}` : ''}`,
+    `model: ${p.model ?? '(not set)'}   prompt: ${p.prompt}   structured: ${p.structured}   stream: ${p.stream}`,
+    `decoding: temperature ${p.decoding.temperature}, max_tokens ${p.decoding.max_tokens}${p.decoding.top_p !== null ? `, top_p ${p.decoding.top_p}` : ''}${p.decoding.seed !== null ? `, seed ${p.decoding.seed}` : ''}`,
+    `concurrency: ${p.concurrency}   retries: ${p.retries.max}   timeouts: idle ${p.idleTimeoutMs} ms, total ${p.timeoutMs} ms`,
+    'endpoints:',
+    ...(p.endpoints.length ? p.endpoints.map((e) => `  ${e.kind} ${endpointLabel(e)}  max ${e.maxConcurrency}  key: ${e.keyEnv ? `$${e.keyEnv}` : e.keyFile ? `file ${e.keyFile}` : 'none'}${e.apiVersion ? `  api-version ${e.apiVersion}` : ''}`) : ['  (none)']),
+  ];
+  const profiles = Object.keys(parseLlmConfig(run.state.config.llm).profiles);
+  if (profiles.length) lines.push(`profiles: ${profiles.join(', ')}`);
+  return lines.join('\n');
+}
+
+export function registerLlm(program: Command): void {
+  const llm = program.command('llm').description('configure and check the LLM endpoints of a run (keys are never stored)');
+
+  addLlmRunOptions(llm.command('set').description('set LLM endpoints, model, prompt and decoding for a run').addOption(runDirOption()))
+    .option('--profile <name>', 'write a named profile (e.g. gold) instead of the default')
+    .option('--temperature <t>', 'sampling temperature (default 0)')
+    .option('--max-tokens <n>', 'max output tokens (default 2048)')
+    .option('--concurrency <n>', 'requests in flight across all endpoints (default 32)')
+    .option('--endpoint-concurrency <n>', 'requests in flight per endpoint (default 32)')
+    .addOption(new Option('--structured <mode>', 'json_schema output: auto (fall back when refused), json_schema, off').choices(['auto', 'json_schema', 'off']))
+    .option('--stream', 'stream responses (default)')
+    .option('--no-stream', 'do not stream responses')
+    .option('--price <model=in,out>', 'USD per million input/output tokens for the cost estimate (repeatable)', collect)
+    .action(
+      action(async (flags: LlmSetFlags) =>
+        withRun(flags.run, { create: true }, async (run) => {
+          await applyLlmFlags(run, flags);
+          process.stdout.write(describe(run, flags.profile) + '\n');
+        }),
+      ),
+    );
+
+  llm
+    .command('show')
+    .description('print the LLM settings of a run')
+    .addOption(runDirOption())
+    .option('--profile <name>', 'show a named profile')
+    .action(
+      action(async (flags: { run: string; profile?: string }) =>
+        withRun(flags.run, { readOnly: true }, async (run) => {
+          process.stdout.write(describe(run, flags.profile) + '\n');
+        }),
+      ),
+    );
+
+  llm
+    .command('check')
+    .description('check the prompt file, the data-use guard, each endpoint (/v1/models), the key and the model')
+    .addOption(runDirOption())
+    .option('--profile <name>', 'check a named profile')
+    .option('--confirm <what>', 'confirmation for this invocation: azure-data-use, public-openai, public-endpoint (repeatable)', collect)
+    .action(
+      action(async (flags: { run: string; profile?: string; confirm?: string[] }) =>
+        withRun(flags.run, { readOnly: true }, async (run) => {
+          const profile = resolveProfile(run.state.config, flags.profile);
+          const prompt = loadPrompt(profile.prompt);
+          const env = makeEnv(flags.confirm);
+          const checks = await preflightLlm(profile, { env: env.env, confirmations: env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false });
+          process.stdout.write(`prompt ${prompt.file} (${prompt.sha})\n`);
+          for (const c of checks) process.stdout.write(`ok ${c.endpoint}: serves ${profile.model}\n`);
+        }),
+      ),
+    );
+}

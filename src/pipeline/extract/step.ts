@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { loadPrompt, preflightLlm, resolveProfile } from '../llm/index.js';
+import { ExtractionResultSchema, type ExtractionResult } from '../schemas/extraction.js';
+import type { Step, StepContext } from '../steps/contract.js';
+import type { Run } from '../store/run.js';
+import { UserError } from '../util/errors.js';
+import { extractWithLlm } from './llm.js';
+import { extractWithRules } from './rules.js';
+
+export const ExtractParamsSchema = z.object({
+  /** Re-ask studies whose earlier attempt ended `failed` (network, server) when resuming. */
+  retryFailed: z.boolean().default(true),
+});
+export type ExtractParams = z.infer<typeof ExtractParamsSchema>;
+
+/** Final statuses: a resume does not ask again for these. `failed` is retried. */
+const FINAL = new Set(['ok', 'repaired', 'parse_error', 'filtered']);
+
+async function doneIds(ctx: StepContext<ExtractParams>): Promise<Set<string>> {
+  const done = new Set<string>();
+  if (ctx.mode !== 'resume') return done;
+  const raw = ctx.run.artifact<ExtractionResult>('raw', ExtractionResultSchema);
+  const backend = ctx.run.state.config.backend;
+  for (const [id, rec] of await raw.readMap()) {
+    if (rec.backend !== backend) continue;
+    if (FINAL.has(rec.status) || !ctx.params.retryFailed) done.add(id);
+  }
+  return done;
+}
+
+async function countRows(run: Run): Promise<Record<string, number>> {
+  const counts: Record<string, number> = { raw: 0, ok: 0, repaired: 0, parse_error: 0, filtered: 0, failed: 0 };
+  for (const rec of (await run.artifact<ExtractionResult>('raw', ExtractionResultSchema).readMap()).values()) {
+    counts.raw!++;
+    counts[rec.status] = (counts[rec.status] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export const extractStep: Step<typeof ExtractParamsSchema> = {
+  id: 'extract',
+  title: 'Extract KeyInfo',
+  description: 'Every report → KeyInfo: through the configured LLM endpoints (backend llm) or from the rule-based reference (backend rules). Results keyed by study id with an explicit status.',
+  params: ExtractParamsSchema,
+  reads: ['reports', 'reference'],
+  writes: ['raw'],
+  configKeys: ['backend', 'llm'],
+  async preflight(ctx) {
+    const { run } = ctx;
+    if (run.state.config.backend === 'rules') {
+      if (!run.artifact('reference').exists()) throw new UserError('The rules backend needs the rule-based reference first.', 'Run the reference step: cxrvqa run --steps reference,extract');
+      return;
+    }
+    const profile = resolveProfile(run.state.config);
+    loadPrompt(profile.prompt);
+    const checks = await preflightLlm(profile, {
+      env: ctx.env.env,
+      confirmations: ctx.env.confirmations,
+      credentialed: run.state.config.corpus?.credentialed ?? false,
+      signal: ctx.signal,
+    });
+    for (const c of checks) ctx.emit({ type: 'log', level: 'info', message: `endpoint ${c.endpoint} is up and serves ${profile.model}` });
+  },
+  async run(ctx) {
+    const { run } = ctx;
+    const done = await doneIds(ctx);
+    const backend = run.state.config.backend;
+    if (backend === 'rules') {
+      const r = await extractWithRules(ctx, done);
+      const counts = await countRows(run);
+      return { counts, summary: `${counts.raw} records from the rule-based reference${r.skipped ? ` (${r.skipped} kept from before)` : ''}` };
+    }
+    const profile = resolveProfile(run.state.config);
+    const prompt = loadPrompt(profile.prompt);
+    const c = await extractWithLlm(ctx, profile, prompt, done);
+    const counts = await countRows(run);
+    const bad = counts.parse_error! + counts.failed! + counts.filtered!;
+    return {
+      counts: { ...counts, cached: c.cached, resumed: c.resumed },
+      summary: `${counts.raw} records with ${profile.model} (prompt ${prompt.id} ${prompt.sha}): ${counts.ok} ok, ${counts.repaired} repaired, ${counts.parse_error} parse errors, ${counts.filtered} filtered, ${counts.failed} failed${bad ? ' — see raw.jsonl reasons' : ''}`,
+    };
+  },
+  async preview(run) {
+    const art = run.state.artifacts['raw'];
+    return art ? `${art.count} extraction records` : 'not run';
+  },
+};

@@ -1,0 +1,133 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { costOf, parseLlmConfig, resolveProfile, runPool } from '../../llm/index.js';
+import { ExtractionResultSchema, type ExtractionResult } from '../../schemas/extraction.js';
+import { ReportRecordSchema } from '../../schemas/report.js';
+import type { Applicability, Step, StepResult } from '../../steps/contract.js';
+import type { Run } from '../../store/run.js';
+import { UserError } from '../../util/errors.js';
+import { openExtractor } from '../llm.js';
+import { GoldParamsSchema } from '../params.js';
+import { listGold, reviewCounts } from './review.js';
+import { readExclusionFile, selectGold } from './select.js';
+
+/**
+ * Gold step (PIPELINE.md §5): N reports by seeded shuffle, minus an exclusion
+ * list, extracted by the strong model with the full prompt. Records go to the
+ * `gold` artifact; a reviewer then accepts, corrects or rejects them
+ * (`cxrvqa gold ...` or the app) before the finetune step exports them.
+ */
+
+export function fineTunePathApplies(run: Run, profileName: string): Applicability {
+  if (run.state.config.backend !== 'llm') {
+    return { ok: false, reason: 'not configured: the gold / fine-tune path needs --backend llm and a strong-model profile (cxrvqa llm set --profile gold ...)' };
+  }
+  let profiles: Record<string, unknown> = {};
+  try {
+    profiles = parseLlmConfig(run.state.config.llm).profiles;
+  } catch {
+    return { ok: false, reason: 'the LLM config is invalid (see cxrvqa llm show)' };
+  }
+  if (!profiles[profileName]) {
+    return { ok: false, reason: `not configured: no "${profileName}" LLM profile for the strong model (cxrvqa llm set --profile ${profileName} --model ... --endpoint ...)` };
+  }
+  return { ok: true };
+}
+
+function goldProfileName(run: Run): string {
+  const p = run.state.steps.gold?.params?.profile;
+  return typeof p === 'string' ? p : 'gold';
+}
+
+export const goldStep: Step<typeof GoldParamsSchema> = {
+  id: 'gold',
+  title: 'Gold set (strong model)',
+  description: 'Pick N reports with a seeded shuffle (minus an exclusion list) and extract them with the strong model and the full prompt; review them before fine-tuning.',
+  params: GoldParamsSchema,
+  reads: ['reports'],
+  writes: ['gold'],
+  applies: (run) => fineTunePathApplies(run, goldProfileName(run)),
+
+  async run(ctx): Promise<StepResult> {
+    const { run, params, signal } = ctx;
+    const reportsFile = run.artifact('reports', ReportRecordSchema);
+    const allIds = await reportsFile.keys();
+    if (allIds.size === 0) throw new UserError('There are no reports to pick a gold set from.', 'Run the ingest step first.');
+    const exclude = params.exclude ? readExclusionFile(path.resolve(params.exclude)) : new Set<string>();
+    const excludedPresent = [...exclude].filter((id) => allIds.has(id)).length;
+    if (params.exclude) ctx.emit({ type: 'log', level: 'info', message: `excluding ${exclude.size} ids from ${params.exclude} (${excludedPresent} of them are in this corpus)` });
+    const selected = selectGold(allIds, params.n, params.seed, exclude);
+    if (selected.length === 0) {
+      throw new UserError(`The gold set is empty: all ${allIds.size} reports are in the exclusion list.`, 'Use a shorter exclusion list or a larger corpus.');
+    }
+    if (selected.length < params.n) ctx.emit({ type: 'log', level: 'warn', message: `only ${selected.length} reports available for a gold set of ${params.n}` });
+    writeSelection(run, params, selected, exclude.size);
+
+    const gold = run.artifact('gold', ExtractionResultSchema);
+    const existing = ctx.mode === 'resume' ? await gold.readMap() : new Map<string, ExtractionResult>();
+    // Failed calls are asked again on resume; everything else that is recorded is kept.
+    const todo = selected.filter((id) => !existing.has(id) || existing.get(id)!.status === 'failed');
+    if (existing.size) ctx.emit({ type: 'log', level: 'info', message: `resuming: ${selected.length - todo.length} of ${selected.length} gold reports already done` });
+
+    const wanted = new Set(todo);
+    const texts = new Map<string, string>();
+    for await (const r of reportsFile.lines()) if (wanted.has(r.study_id)) texts.set(r.study_id, r.selected);
+
+    const profile = resolveProfile(run.state.config, params.profile);
+    const counts: Record<string, number> = { ok: 0, repaired: 0, parse_error: 0, filtered: 0, failed: 0 };
+    let done = selected.length - todo.length;
+    const total = selected.length;
+    ctx.emit({ type: 'progress', done, total });
+    if (todo.length > 0) {
+      const ex = await openExtractor(run, profile, params.prompt, ctx.env, signal, ctx.emit);
+      ctx.emit({ type: 'log', level: 'info', message: `extracting ${todo.length} reports with ${ex.llm.model} and the "${ex.prompt.id}" prompt (${ex.prompt.sha}), ${params.concurrency} at a time` });
+      let lastProgress = 0;
+      try {
+        await runPool(
+          todo,
+          params.concurrency,
+          async (id) => {
+            const rec = await ex.extract(id, texts.get(id) ?? '', signal);
+            if (!rec || signal.aborted) return;
+            gold.append(rec);
+            counts[rec.status] = (counts[rec.status] ?? 0) + 1;
+            done++;
+            const bad = rec.status === 'failed' || rec.status === 'filtered' || rec.status === 'parse_error';
+            ctx.emit({ type: 'item', key: id, outcome: bad ? 'failed' : 'ok', ...(rec.reason ? { reason: `${rec.status}: ${rec.reason}` } : {}) });
+            if (rec.usage) ctx.emit({ type: 'usage', tokensIn: rec.usage.prompt_tokens, tokensOut: rec.usage.completion_tokens, costUsd: costOf(profile.prices, ex.llm.model, rec.usage.prompt_tokens, rec.usage.completion_tokens) });
+            if (Date.now() - lastProgress > 100 || done === total) {
+              lastProgress = Date.now();
+              ctx.emit({ type: 'progress', done, total, counters: counts });
+            }
+          },
+          signal,
+        );
+      } finally {
+        gold.close();
+        await ex.close();
+      }
+    }
+    if (signal.aborted) return { counts: { gold: done }, summary: 'interrupted' };
+
+    const rows = await listGold(run);
+    const failed = rows.filter((r) => r.goldStatus === 'failed' || r.goldStatus === 'filtered' || r.goldStatus === 'parse_error');
+    for (const r of failed) ctx.emit({ type: 'log', level: 'warn', message: `gold ${r.study_id}: ${r.goldStatus} — will be skipped unless corrected in review` });
+    const rc = reviewCounts(rows);
+    return {
+      counts: { gold: rows.length, usable: rc.usable, failed: failed.length },
+      summary: `${rows.length} gold records (${rc.usable} usable, ${failed.length} failed/filtered/unparseable); review with \`cxrvqa gold list\``,
+    };
+  },
+
+  async preview(run) {
+    const rows = await listGold(run);
+    if (rows.length === 0) return 'no gold set yet';
+    const c = reviewCounts(rows);
+    return `${rows.length} gold records: ${c.accepted} accepted, ${c.corrected} corrected, ${c.rejected} rejected, ${c.pending} pending; ${c.usable} usable`;
+  },
+};
+
+function writeSelection(run: Run, params: { n: number; seed: number; exclude: string | null }, ids: string[], excluded: number): void {
+  const dir = run.outputDir('gold');
+  fs.writeFileSync(path.join(dir, 'selection.json'), JSON.stringify({ n: params.n, seed: params.seed, exclude: params.exclude, excluded, ids }, null, 2) + '\n');
+}

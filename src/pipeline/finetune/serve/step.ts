@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { EndpointSchema, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, type Endpoint, type LlmProfile } from '../../llm/index.js';
+import { ReportRecordSchema } from '../../schemas/report.js';
+import type { Step, StepContext, StepResult } from '../../steps/contract.js';
+import type { Run } from '../../store/run.js';
+import { UserError } from '../../util/errors.js';
+import { finetuneLayout } from '../export/write.js';
+import { openExtractor } from '../llm.js';
+import { fineTunePathApplies } from '../gold/step.js';
+import { listGold } from '../gold/review.js';
+import { FinetuneParamsSchema, ServeParamsSchema, type FinetuneParams, type ServeParams } from '../params.js';
+import { commandLine, isAlive, killGroup, startDetached, tailFile } from '../proc/child.js';
+import { queryGpus, tensorParallelSize, which } from '../proc/tools.js';
+import { formatSeconds } from '../train/stage.js';
+import { mergedProblems } from '../train/outputs.js';
+import { waitForResult } from '../train/wait.js';
+import { checkServedParity } from './parity.js';
+import { serveCommand, serverKey, serverRecordFile, waitHealthy, type ServerRecord } from './vllm.js';
+
+/**
+ * Serve step: start `vllm serve` on the merged model, wait until /v1/models
+ * lists it, check the served prompt against the trained one with /tokenize,
+ * extract a few gold reports as a smoke test, and record the endpoint as the
+ * run's LLM config so the extract step uses it. The server keeps running
+ * after the step (stop it with `cxrvqa finetune stop-server`).
+ */
+
+type Ctx = StepContext<ServeParams>;
+
+export const serveStep: Step<typeof ServeParamsSchema> = {
+  id: 'serve',
+  title: 'Serve the fine-tuned model (vLLM)',
+  description: 'Start vllm serve on the merged model, check prompt parity with /tokenize, smoke-test extraction on gold reports and record the endpoint for the extract step.',
+  params: ServeParamsSchema,
+  reads: ['gold'],
+  writes: [],
+  applies: (run) => fineTunePathApplies(run, typeof run.state.steps.gold?.params?.profile === 'string' ? (run.state.steps.gold.params.profile as string) : 'gold'),
+
+  async run(ctx): Promise<StepResult> {
+    const { run, params, signal } = ctx;
+    const ft = FinetuneParamsSchema.parse(run.state.steps.finetune?.params ?? {});
+    const layout = finetuneLayout(run.dir, ft);
+    const problems = mergedProblems(layout.exportDir);
+    if (problems.length) throw new UserError(`No merged model to serve at ${layout.exportDir}: ${problems.join('; ')}.`, 'Run the finetune step first: cxrvqa run --steps finetune');
+    const key = serverKey(run.dir, params, ctx.env.env);
+    const chatTemplate = params.chatTemplate === 'training' ? layout.chatTemplate : null;
+    const cmdBase = serveCommand(layout.exportDir, params, 1, chatTemplate);
+    const endpoint: Endpoint = EndpointSchema.parse({ url: `${cmdBase.baseUrl}/v1`, kind: 'openai', keyEnv: key.keyEnv, keyFile: key.keyFile });
+    const profile: LlmProfile = { ...resolveProfile(run.state.config), endpoints: [endpoint], model: params.servedModelName, prompt: ft.prompt };
+
+    let started: 'reused' | 'spawned' | 'manual';
+    let tp = 1;
+    let gpus = 0;
+    if (await servesModel(profile, ctx, 5000)) {
+      started = 'reused';
+      ctx.emit({ type: 'log', level: 'info', message: `${endpoint.url} already serves ${params.servedModelName}; not starting another server` });
+    } else {
+      const vllm = params.execution === 'auto' ? which('vllm', ctx.env.env) : null;
+      const smi = which('nvidia-smi', ctx.env.env);
+      if (smi) {
+        const list = await queryGpus(smi, ctx.env.env, path.join(run.outputDir('serve'), 'nvidia-smi.log'), signal);
+        gpus = list.length;
+        ctx.emit({ type: 'log', level: 'info', message: `GPUs: ${list.map((g) => `${g.name}${g.memoryMiB ? ` (${g.memoryMiB} MiB)` : ''}`).join(', ') || 'none'}` });
+      } else {
+        ctx.emit({ type: 'log', level: 'warn', message: 'nvidia-smi is not on PATH; assuming 1 GPU' });
+      }
+      tp = tensorParallelSize(Math.max(1, gpus), params.tensorParallel);
+      const cmd = serveCommand(layout.exportDir, params, tp, chatTemplate);
+      const shown = `${key.keyEnv ? '' : `VLLM_API_KEY=$(cat ${key.keyFile}) `}${commandLine('vllm', cmd.args)}`;
+      if (vllm) {
+        await startServer(ctx, run, vllm, cmd.args, cmd.baseUrl, key.key, shown, layout.exportDir);
+        started = 'spawned';
+      } else {
+        ctx.emit({ type: 'log', level: 'warn', message: params.execution === 'manual' ? 'serve: manual mode' : 'serve: vllm is not on PATH' });
+        ctx.emit({ type: 'log', level: 'info', message: `serve: start the server by hand (same machine or an ssh tunnel to ${cmd.baseUrl}):\n    ${shown}` });
+        ctx.emit({ type: 'log', level: 'info', message: `serve: waiting for ${endpoint.url}/models to list ${params.servedModelName}` });
+        let lastOk = false;
+        const res = await waitForResult(() => (lastOk ? [] : ['not serving yet']), {
+          signal,
+          pollMs: 5000,
+          timeoutMs: params.readyTimeoutSeconds * 1000,
+          onPoll: () => void servesModel(profile, ctx, 3000).then((ok) => (lastOk = ok)),
+        });
+        if (!res.ok) throw new UserError(`Gave up waiting for ${endpoint.url} to serve ${params.servedModelName}.`, `Start it with: ${shown}`);
+        started = 'manual';
+      }
+    }
+
+    await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal });
+    const smoke = await smokeTest(ctx, run, ft, profile);
+    await run.update((s) => {
+      const llm = parseLlmConfig(s.config.llm);
+      s.config.llm = { ...(s.config.llm as Record<string, unknown>), endpoints: [endpoint], model: params.servedModelName, prompt: ft.prompt, profiles: llm.profiles };
+    });
+    ctx.emit({ type: 'log', level: 'info', message: `recorded ${endpoint.url} (model ${params.servedModelName}, prompt ${ft.prompt}) as the run's LLM endpoint for the extract step` });
+    return {
+      counts: { gpus, tensorParallel: tp, smokeOk: smoke.ok, smokeFailed: smoke.failed },
+      summary: `${params.servedModelName} at ${endpoint.url} (${started}${gpus ? `, ${gpus} GPUs, tp ${tp}` : ''}); smoke test ${smoke.ok}/${smoke.ok + smoke.failed} ok; ${smoke.parity}`,
+    };
+  },
+};
+
+async function servesModel(profile: LlmProfile, ctx: Ctx, timeoutMs: number): Promise<boolean> {
+  try {
+    await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: false, signal: ctx.signal, timeoutMs });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startServer(ctx: Ctx, run: Run, vllm: string, args: string[], baseUrl: string, key: string, shown: string, modelDir: string): Promise<void> {
+  const logFile = path.join(run.outputDir('serve'), 'vllm.log');
+  ctx.emit({ type: 'log', level: 'info', message: `serve: $ ${shown}   (log: ${logFile})` });
+  const t0 = Date.now();
+  const proc = startDetached({ command: vllm, args, env: { ...ctx.env.env, VLLM_API_KEY: key }, logFile });
+  let exitCode: number | null | undefined;
+  void proc.exited.then((c) => (exitCode = c));
+  const record: ServerRecord = { pid: proc.pid, baseUrl, model: ctx.params.servedModelName, modelDir, startedAt: new Date().toISOString(), command: shown };
+  fs.writeFileSync(serverRecordFile(run.dir), JSON.stringify(record, null, 2) + '\n');
+  let outcome: Awaited<ReturnType<typeof waitHealthy>>;
+  try {
+    outcome = await waitHealthy(baseUrl, { signal: ctx.signal, timeoutMs: ctx.params.readyTimeoutSeconds * 1000, exited: () => exitCode !== undefined || !isAlive(proc.pid) });
+  } catch (err) {
+    killGroup(proc.pid, 5000); // cancelled while starting: nothing half-up is left behind
+    throw err;
+  }
+  if (outcome !== 'ready') {
+    if (outcome === 'timeout') killGroup(proc.pid, 5000);
+    const tail = tailFile(logFile, 15).map((l) => `  ${l}`).join('\n');
+    throw new Error(`vllm serve ${outcome === 'exited' ? `exited (${exitCode ?? 'unknown'})` : `was not ready after ${ctx.params.readyTimeoutSeconds}s`} before serving. Last log lines:\n${tail}\nFull log: ${logFile}`);
+  }
+  ctx.emit({ type: 'log', level: 'info', message: `serve: healthy after ${formatSeconds((Date.now() - t0) / 1000)} (pid ${proc.pid})` });
+}
+
+async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmProfile): Promise<{ ok: number; failed: number; parity: string }> {
+  const rows = (await listGold(run)).filter((r) => r.decision.usable);
+  const ids = rows.slice(0, Math.max(1, ctx.params.smoke)).map((r) => r.study_id);
+  const texts = new Map<string, string>();
+  const want = new Set(ids);
+  for await (const r of run.artifact('reports', ReportRecordSchema).lines()) if (want.has(r.study_id)) texts.set(r.study_id, r.selected);
+  const prompt = loadPrompt(ft.prompt);
+  const layout = finetuneLayout(run.dir, ft);
+  let parity = 'prompt parity not checked (no exported record)';
+  {
+    const res = await checkServedParity(profile, ft.family, layout.datasetFile, prompt, ctx.signal);
+    ctx.emit({ type: 'log', level: res.ok === false ? 'warn' : 'info', message: res.lines.join('\n') });
+    if (res.ok === false && !ctx.params.allowPromptMismatch) {
+      throw new UserError(
+        `The served prompt differs from the trained one (see above); the bulk extraction would not see what the model was trained on.`,
+        'Serve with the training template (--set serve.chatTemplate=training), or accept it with --set serve.allowPromptMismatch=true.',
+      );
+    }
+    parity = res.ok === null ? 'prompt parity: /tokenize unavailable' : res.ok ? 'served prompt = trained prompt (/tokenize)' : 'served prompt DIFFERS from trained prompt';
+  }
+  if (ctx.params.smoke === 0) return { ok: 0, failed: 0, parity };
+  const ex = await openExtractor(run, profile, ft.prompt, ctx.env, ctx.signal, ctx.emit);
+  let ok = 0;
+  let failed = 0;
+  try {
+    for (const id of ids.slice(0, ctx.params.smoke)) {
+      const rec = await ex.extract(id, texts.get(id) ?? '', ctx.signal);
+      if (!rec) break;
+      const good = rec.status === 'ok' || rec.status === 'repaired';
+      if (good) ok++;
+      else failed++;
+      ctx.emit({ type: 'item', key: id, outcome: good ? 'ok' : 'failed', reason: good ? undefined : `${rec.status}: ${rec.reason ?? ''}` });
+      ctx.emit({ type: 'log', level: good ? 'info' : 'warn', message: `smoke ${id}: ${rec.status}${good ? ` ${JSON.stringify(rec.keyinfo).slice(0, 160)}` : ` ${rec.reason ?? ''}`}` });
+    }
+  } finally {
+    await ex.close();
+  }
+  if (ok === 0 && failed > 0) throw new Error(`Smoke test failed: none of ${failed} gold reports gave parseable KeyInfo from ${profile.model} (see the log above).`);
+  return { ok, failed, parity };
+}

@@ -1,0 +1,119 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServeParams } from '../params.js';
+
+/**
+ * `vllm serve` for the merged model: the command line, the API key (passed in
+ * the environment as VLLM_API_KEY, so it never shows in `ps`, logs or state),
+ * and the two non-OpenAI endpoints we need, /health and /tokenize (plain fetch;
+ * /v1 goes through the LLM layer's openai client).
+ */
+
+export interface ServeCommand {
+  args: string[];
+  baseUrl: string;
+}
+
+export function serveCommand(modelDir: string, p: ServeParams, tensorParallel: number, chatTemplateFile: string | null): ServeCommand {
+  const args = [
+    'serve',
+    modelDir,
+    '--served-model-name', p.servedModelName,
+    '--tensor-parallel-size', String(tensorParallel),
+    '--max-model-len', String(p.maxModelLen),
+    '--host', p.host,
+    '--port', String(p.port),
+    '--gpu-memory-utilization', String(p.gpuMemoryUtilization),
+    // Keep generation_config.json from overriding our sampling defaults.
+    '--generation-config', 'vllm',
+    ...(chatTemplateFile ? ['--chat-template', chatTemplateFile] : []),
+    ...p.extraArgs,
+  ];
+  return { args, baseUrl: `http://${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}` };
+}
+
+/**
+ * The server's key: from the environment variable when set, else a key file
+ * generated once in the run (mode 0600) that the LLM layer reads by path.
+ */
+export function serverKey(runDir: string, p: ServeParams, env: NodeJS.ProcessEnv): { key: string; keyEnv: string | null; keyFile: string | null } {
+  const fromEnv = env[p.apiKeyEnv];
+  if (fromEnv) return { key: fromEnv, keyEnv: p.apiKeyEnv, keyFile: null };
+  const file = path.join(runDir, 'serve', 'api-key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `sk-cxrvqa-${crypto.randomBytes(18).toString('hex')}\n`, { mode: 0o600 });
+  }
+  return { key: fs.readFileSync(file, 'utf8').trim(), keyEnv: null, keyFile: file };
+}
+
+export async function health(baseUrl: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitHealthy(baseUrl: string, opts: { signal: AbortSignal; timeoutMs: number; pollMs?: number; exited?: () => boolean }): Promise<'ready' | 'timeout' | 'exited'> {
+  const start = Date.now();
+  for (;;) {
+    if (opts.exited?.()) return 'exited';
+    if (await health(baseUrl, opts.signal)) return 'ready';
+    if (Date.now() - start >= opts.timeoutMs) return 'timeout';
+    try {
+      await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal });
+    } catch {
+      const e = new Error('aborted');
+      e.name = 'AbortError';
+      throw e;
+    }
+  }
+}
+
+export type TokenizeBody =
+  | { model: string; messages: Array<{ role: string; content: string }>; add_generation_prompt?: boolean }
+  | { model: string; prompt: string; add_special_tokens?: boolean };
+
+/** POST /tokenize; null when the server has no such endpoint. */
+export async function tokenize(baseUrl: string, body: TokenizeBody, signal: AbortSignal): Promise<number[] | null> {
+  const res = await fetch(`${baseUrl}/tokenize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
+  });
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return null;
+  }
+  if (!res.ok) throw new Error(`/tokenize answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+  const json = (await res.json()) as { tokens?: unknown };
+  if (!Array.isArray(json.tokens)) throw new Error('/tokenize answered without a tokens list');
+  return json.tokens as number[];
+}
+
+export interface ServerRecord {
+  pid: number | null;
+  baseUrl: string;
+  model: string;
+  modelDir: string;
+  startedAt: string;
+  command: string;
+}
+
+export function serverRecordFile(runDir: string): string {
+  return path.join(runDir, 'serve', 'server.json');
+}
+
+export function readServerRecord(runDir: string): ServerRecord | null {
+  try {
+    return JSON.parse(fs.readFileSync(serverRecordFile(runDir), 'utf8')) as ServerRecord;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { parse, type Options } from 'csv-parse';
+import type { Readable } from 'node:stream';
+
+/** A read stream for a CSV that may be gzipped (MIMIC-CXR-JPG ships `.csv.gz`). */
+export function openMaybeGz(file: string): Readable {
+  const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+  return file.endsWith('.gz') ? raw.pipe(zlib.createGunzip()) : raw;
+}
+
+export interface CsvRow {
+  /** Values by header name. */
+  values: Record<string, string>;
+  /** 1-based line where the record ends (the parser counts lines as it reads). */
+  line: number;
+  /** Set when the row is not usable as it stands (wrong column count, unbalanced quotes). */
+  malformed?: string;
+}
+
+/**
+ * Stream a CSV with a header row. Rows with the wrong number of columns and rows
+ * the parser rejects come out marked `malformed` (with their line) instead of
+ * aborting the file.
+ */
+export async function* readCsv(file: string, extra: Options = {}): AsyncGenerator<CsvRow, void, unknown> {
+  const skipped: CsvRow[] = [];
+  const parser = openMaybeGz(file).pipe(
+    parse({
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      info: true,
+      ...extra,
+    }),
+  );
+  parser.on('skip', (err: Error & { lines?: number }) => {
+    skipped.push({ values: {}, line: err.lines ?? 0, malformed: err.message });
+  });
+  let header: string[] | null = null;
+  for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number; columns: number } }>) {
+    while (skipped.length) yield skipped.shift()!;
+    const cells = rec.record;
+    if (!header) {
+      header = cells.map((c) => c.trim());
+      continue;
+    }
+    const values: Record<string, string> = {};
+    header.forEach((h, i) => (values[h] = cells[i] ?? ''));
+    const row: CsvRow = { values, line: rec.info.lines };
+    if (cells.length !== header.length) row.malformed = `${cells.length} columns where the header has ${header.length}`;
+    yield row;
+  }
+  while (skipped.length) yield skipped.shift()!;
+}
+
+/** Just the header row (for preflight checks and format detection). */
+export async function readCsvHeader(file: string): Promise<string[]> {
+  const parser = openMaybeGz(file).pipe(parse({ bom: true, to_line: 1, relax_column_count: true, relax_quotes: true }));
+  for await (const rec of parser as AsyncIterable<string[]>) {
+    parser.destroy();
+    return rec.map((c) => c.trim());
+  }
+  return [];
+}

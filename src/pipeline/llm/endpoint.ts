@@ -1,0 +1,228 @@
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  AzureOpenAI,
+} from 'openai';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { Endpoint, LlmProfile } from './config.js';
+import { endpointLabel } from './config.js';
+import { redactSecrets, registerSecret, resolveKey } from './keys.js';
+import type { ChatRequest, CompletionResult, ErrorKind, LlmEvent, Usage } from './types.js';
+
+/** One attempt against one endpoint: no retries here (the pool owns them). */
+export type AttemptResult =
+  | { kind: 'ok'; text: string; finishReason: string; usage: Usage | null; model: string; latencyMs: number }
+  | { kind: 'filtered'; reason: string }
+  | { kind: 'error'; errorKind: ErrorKind; message: string; retryable: boolean; status?: number; retryAfterMs?: number };
+
+export interface EndpointOptions {
+  env: NodeJS.ProcessEnv;
+  onEvent?: (e: LlmEvent) => void;
+}
+
+type Timing = Pick<LlmProfile, 'timeoutMs' | 'idleTimeoutMs' | 'whitespaceLimit' | 'stream' | 'structured'>;
+
+const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['rate_limit', 'server', 'timeout', 'connection', 'whitespace_loop']);
+
+export class EndpointClient {
+  readonly label: string;
+  readonly maxConcurrency: number;
+  readonly sdk: OpenAI;
+  private readonly agent: Agent;
+  private readonly key: string;
+  /** Set when the server rejected json_schema in `auto` mode: free text from then on. */
+  private schemaOff = false;
+
+  constructor(
+    readonly endpoint: Endpoint,
+    private readonly timing: Timing,
+    private readonly opts: EndpointOptions,
+  ) {
+    this.label = endpointLabel(endpoint);
+    this.maxConcurrency = endpoint.maxConcurrency;
+    this.key = resolveKey(endpoint, opts.env);
+    registerSecret(this.key);
+    // Node's fetch gives up on response headers after 300 s; our own dispatcher
+    // lets a queued or long non-streamed generation take as long as configured.
+    this.agent = new Agent({
+      headersTimeout: timing.timeoutMs,
+      bodyTimeout: timing.idleTimeoutMs,
+      connections: endpoint.maxConcurrency + 4,
+      keepAliveTimeout: 30_000,
+    });
+    const common = {
+      maxRetries: 0,
+      timeout: timing.timeoutMs,
+      fetch: undiciFetch as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>["fetch"],
+      fetchOptions: { dispatcher: this.agent } as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>["fetchOptions"],
+    };
+    if (endpoint.kind === 'azure' && endpoint.apiVersion) {
+      this.sdk = new AzureOpenAI({ ...common, endpoint: endpoint.url.replace(/\/$/, ''), apiVersion: endpoint.apiVersion, deployment: endpoint.deployment ?? undefined, apiKey: this.key });
+    } else if (endpoint.kind === 'azure') {
+      this.sdk = new OpenAI({ ...common, baseURL: `${endpoint.url.replace(/\/$/, '')}/openai/v1/`, apiKey: this.key, defaultHeaders: { 'api-key': this.key } });
+    } else {
+      this.sdk = new OpenAI({ ...common, baseURL: endpoint.url, apiKey: this.key });
+    }
+  }
+
+  /** The model name to send: Azure wants the deployment. */
+  modelFor(model: string): string {
+    return this.endpoint.kind === 'azure' ? (this.endpoint.deployment ?? model) : model;
+  }
+
+  async attempt(req: ChatRequest, signal?: AbortSignal): Promise<AttemptResult> {
+    const useSchema = Boolean(req.responseSchema) && this.timing.structured !== 'off' && !this.schemaOff;
+    const res = await this.once(req, signal, useSchema);
+    if (res.kind === 'error' && useSchema && this.timing.structured === 'auto' && res.errorKind === 'bad_request' && /response_format|json_schema|structured|guided/i.test(res.message)) {
+      this.schemaOff = true;
+      this.opts.onEvent?.({ type: 'structured-output-off', endpoint: this.label, reason: res.message });
+      return this.once(req, signal, false);
+    }
+    return res;
+  }
+
+  private async once(req: ChatRequest, signal: AbortSignal | undefined, useSchema: boolean): Promise<AttemptResult> {
+    const started = performance.now();
+    const ac = new AbortController();
+    let why: 'timeout' | 'idle' | 'whitespace' | 'user' | null = null;
+    const stop = (w: NonNullable<typeof why>) => {
+      if (why === null) why = w;
+      ac.abort();
+    };
+    const onUser = () => stop('user');
+    if (signal?.aborted) return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false };
+    signal?.addEventListener('abort', onUser, { once: true });
+    const total = setTimeout(() => stop('timeout'), this.timing.timeoutMs);
+    let idle: NodeJS.Timeout | null = null;
+    const touch = () => {
+      if (idle) idle.refresh();
+      else idle = setTimeout(() => stop('idle'), this.timing.idleTimeoutMs);
+    };
+
+    const p = req.params ?? {};
+    const body: Record<string, unknown> = { model: this.modelFor(req.model), messages: req.messages };
+    for (const [k, v] of Object.entries(p)) if (v !== null && v !== undefined) body[k] = v;
+    if (useSchema && req.responseSchema) {
+      body.response_format = { type: 'json_schema', json_schema: { name: req.responseSchema.name, schema: req.responseSchema.schema, strict: false } };
+    }
+    try {
+      touch();
+      if (this.timing.stream) {
+        body.stream = true;
+        body.stream_options = { include_usage: true };
+        const stream = (await this.sdk.chat.completions.create(body as never, { signal: ac.signal })) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+        let text = '';
+        let finish = '';
+        let usage: Usage | null = null;
+        let model = req.model;
+        let wsRun = 0;
+        for await (const chunk of stream) {
+          touch();
+          if (chunk.model) model = chunk.model;
+          if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
+          const choice = chunk.choices?.[0];
+          if (!choice) continue;
+          const delta = choice.delta?.content;
+          if (delta) {
+            text += delta;
+            wsRun = trailingWhitespace(delta, wsRun);
+            if (wsRun > this.timing.whitespaceLimit) {
+              stop('whitespace');
+              break;
+            }
+          }
+          if (choice.finish_reason) finish = choice.finish_reason;
+        }
+        if (why === 'whitespace') {
+          return { kind: 'error', errorKind: 'whitespace_loop', message: `response spun on whitespace (> ${this.timing.whitespaceLimit} characters); aborted`, retryable: true };
+        }
+        if (why !== null) return this.abortResult(why);
+        if (finish === 'content_filter') return { kind: 'filtered', reason: 'completion filtered by the content filter (finish_reason content_filter)' };
+        return { kind: 'ok', text, finishReason: finish || 'stop', usage, model, latencyMs: performance.now() - started };
+      }
+      const c = (await this.sdk.chat.completions.create(body as never, { signal: ac.signal })) as unknown as OpenAI.Chat.Completions.ChatCompletion;
+      const choice = c.choices?.[0];
+      const finish = choice?.finish_reason ?? 'stop';
+      if (finish === 'content_filter') return { kind: 'filtered', reason: 'completion filtered by the content filter (finish_reason content_filter)' };
+      const usage = c.usage ? { prompt_tokens: c.usage.prompt_tokens, completion_tokens: c.usage.completion_tokens } : null;
+      return { kind: 'ok', text: choice?.message?.content ?? '', finishReason: finish, usage, model: c.model ?? req.model, latencyMs: performance.now() - started };
+    } catch (err) {
+      if (why !== null) return this.abortResult(why);
+      return this.classify(err);
+    } finally {
+      clearTimeout(total);
+      if (idle) clearTimeout(idle);
+      signal?.removeEventListener('abort', onUser);
+    }
+  }
+
+  private abortResult(why: 'timeout' | 'idle' | 'whitespace' | 'user'): AttemptResult {
+    if (why === 'user') return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false };
+    const what = why === 'idle' ? `no data for ${this.timing.idleTimeoutMs} ms` : `no complete response within ${this.timing.timeoutMs} ms`;
+    return { kind: 'error', errorKind: why === 'whitespace' ? 'whitespace_loop' : 'timeout', message: `${this.label}: ${what}`, retryable: true };
+  }
+
+  /** Map SDK and network errors to a kind; messages are redacted. */
+  classify(err: unknown): AttemptResult {
+    const msg = (m: string) => redactSecrets(`${this.label}: ${m}`);
+    if (err instanceof APIUserAbortError) return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false };
+    if (err instanceof APIConnectionTimeoutError) return { kind: 'error', errorKind: 'timeout', message: msg('request timed out'), retryable: true };
+    if (err instanceof APIConnectionError) {
+      const cause = causeText(err);
+      return { kind: 'error', errorKind: 'connection', message: msg(`connection failed${cause ? ` (${cause})` : ''}`), retryable: true };
+    }
+    if (err instanceof APIError && typeof err.status === 'number') {
+      const status = err.status;
+      const body = err.error as { code?: unknown; message?: unknown } | undefined;
+      const code = err.code ?? (typeof body?.code === 'string' ? body.code : undefined);
+      if (status === 400 && code === 'content_filter') return { kind: 'filtered', reason: 'prompt filtered by the content filter (HTTP 400 content_filter)' };
+      const text = msg(`HTTP ${status}: ${err.message}`);
+      const kind: ErrorKind = status === 401 || status === 403 ? 'auth' : status === 404 ? 'not_found' : status === 429 ? 'rate_limit' : status === 408 || status >= 500 ? (status === 408 ? 'timeout' : 'server') : 'bad_request';
+      const retryAfterMs = retryAfter(err.headers);
+      return { kind: 'error', errorKind: kind, message: text, retryable: RETRYABLE.has(kind) || status === 409, status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    }
+    const e = err as Error;
+    const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}${causeText(e) ? ` (${causeText(e)})` : ''}`;
+    // Streams cut mid-way surface as plain errors (terminated, ECONNRESET, bad SSE).
+    return { kind: 'error', errorKind: 'connection', message: msg(text), retryable: true };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close().catch(() => {});
+  }
+}
+
+function trailingWhitespace(delta: string, run: number): number {
+  let i = delta.length;
+  while (i > 0 && /\s/.test(delta[i - 1]!)) i--;
+  return i === 0 ? run + delta.length : delta.length - i;
+}
+
+function causeText(err: unknown): string {
+  let c = (err as { cause?: unknown })?.cause;
+  const parts: string[] = [];
+  for (let i = 0; c && i < 3; i++) {
+    const e = c as { code?: string; message?: string };
+    parts.push(e.code ?? e.message ?? String(c));
+    c = (c as { cause?: unknown }).cause;
+  }
+  return parts.join(': ');
+}
+
+/** Server-given delay: retry-after-ms, then retry-after in seconds or as an HTTP date. */
+export function retryAfter(headers: Headers | undefined | null, now = Date.now()): number | undefined {
+  if (!headers || typeof headers.get !== 'function') return undefined;
+  const ms = headers.get('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const ra = headers.get('retry-after');
+  if (!ra) return undefined;
+  if (/^\d+(\.\d+)?$/.test(ra.trim())) return Number(ra) * 1000;
+  const t = Date.parse(ra);
+  return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
+}
+
+export function isRetryable(r: CompletionResult | AttemptResult): boolean {
+  return r.kind === 'error' && r.retryable;
+}

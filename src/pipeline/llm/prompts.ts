@@ -1,0 +1,49 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { sha256 } from '../util/hash.js';
+import { promptsPath } from '../util/paths.js';
+import { UserError } from '../util/errors.js';
+import type { ChatMessage } from './types.js';
+
+/** Bundled extraction prompts (PIPELINE.md §4), by id. */
+export const BUILTIN_PROMPTS: Record<string, string> = {
+  simple: 'extract-simple.txt',
+  full: 'extract-full.txt',
+};
+
+export interface LoadedPrompt {
+  id: string;
+  file: string;
+  text: string;
+  /** Short hash of the text, recorded with results so a changed prompt is visible. */
+  sha: string;
+}
+
+export function promptFile(idOrPath: string): string {
+  const builtin = BUILTIN_PROMPTS[idOrPath];
+  return builtin ? promptsPath(builtin) : path.resolve(idOrPath);
+}
+
+export function loadPrompt(idOrPath: string): LoadedPrompt {
+  const file = promptFile(idOrPath);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      `The prompt file ${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}.`,
+      `Use a built-in prompt (${Object.keys(BUILTIN_PROMPTS).join(', ')}) or a readable file: cxrvqa llm set --prompt ID|PATH`,
+    );
+  }
+  if (!text.trim()) throw new UserError(`The prompt file ${file} is empty.`);
+  return { id: idOrPath, file, text: text.trim(), sha: sha256(text).slice(0, 12) };
+}
+
+/** The chat sent for one report: the system prompt and the report as the user turn. */
+export function extractionMessages(prompt: LoadedPrompt, reportText: string): ChatMessage[] {
+  return [
+    { role: 'system', content: prompt.text },
+    { role: 'user', content: reportText },
+  ];
+}

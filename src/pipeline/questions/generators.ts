@@ -1,0 +1,122 @@
+import type { PreparedEntity, PreparedKeyInfo } from './prepare.js';
+import { flipLocation, hasLeft, hasRight, locationParts, sidePhrase } from './phrases.js';
+import type { Library } from './types.js';
+import type { Rng } from './rng.js';
+
+/** A question before ids, split and metadata are attached. */
+export interface Draft {
+  question: string;
+  answer: string;
+  template: string;
+  /** KeyInfo names the pair is about. */
+  entities: string[];
+}
+
+export interface StudyInput extends PreparedKeyInfo {
+  view: 'AP' | 'PA' | null;
+}
+
+/** Re-draws when a branch has nothing to ask ("pick again" in §10), bounded so it always ends. */
+const MAX_DRAWS = 12;
+
+const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+const rawOf = (...es: PreparedEntity[]) => es.flatMap((e) => e.raw);
+
+export function abnormality(s: StudyInput, rng: Rng): Draft | null {
+  for (let i = 0; i < MAX_DRAWS; i++) {
+    const t = rng.int(3);
+    if (t === 0) {
+      if (s.entities.length === 0) {
+        if (rng.chance(0.5)) return null;
+        continue;
+      }
+      return { question: 'what abnormalities are seen in this image?', answer: s.entities.map((e) => e.name).join(', '), template: 'abnormality.all', entities: rawOf(...s.entities) };
+    }
+    if (t === 1) {
+      const e = rng.shuffle(s.entities).find((x) => x.location !== null);
+      if (!e) continue;
+      const where = e.location === 'bilateral' ? 'both lungs' : sidePhrase(e.location!);
+      return { question: `what abnormalities are seen in the ${where}?`, answer: e.name, template: 'abnormality.location', entities: e.raw };
+    }
+    return { question: 'is there evidence of any abnormalities in this image?', answer: yesNo(s.entities.length > 0), template: 'abnormality.any', entities: rawOf(...s.entities) };
+  }
+  return null;
+}
+
+const presenceText = (t: number, x: string) => (t === 0 ? `is there evidence of ${x} in this image?` : `is there ${x}?`);
+
+export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
+  if (s.entities.length === 0 && s.negatives.length === 0) return null;
+  const libraryBranch = (t: number): Draft | null => {
+    if (lib.askable.length === 0) return null;
+    const d = rng.pick(lib.askable);
+    const hits = s.entities.filter((e) => e.official === d);
+    return { question: presenceText(t, d), answer: yesNo(hits.length > 0), template: `presence.${t === 0 ? 'evidence' : 'short'}.library`, entities: rawOf(...hits) };
+  };
+  const negativeBranch = (t: number): Draft => {
+    const n = rng.pick(s.negatives);
+    return { question: presenceText(t, n.name), answer: 'no', template: `presence.${t === 0 ? 'evidence' : 'short'}.negative`, entities: [n.raw] };
+  };
+  for (let i = 0; i < MAX_DRAWS; i++) {
+    const t = rng.int(3);
+    if (t < 2) {
+      if (rng.chance(0.5)) {
+        // The "no" branch: a stated negative, or a library disease checked against the findings.
+        if (rng.chance(0.5)) {
+          const d = s.negatives.length ? negativeBranch(t) : libraryBranch(t);
+          if (d) return d;
+        } else {
+          const d = s.entities.length || !s.negatives.length ? libraryBranch(t) : negativeBranch(t);
+          if (d) return d;
+        }
+        continue;
+      }
+      if (s.entities.length === 0) continue;
+      const e = rng.pick(s.entities);
+      return { question: presenceText(t, e.name), answer: 'yes', template: `presence.${t === 0 ? 'evidence' : 'short'}.positive`, entities: e.raw };
+    }
+    const e = s.entities.find((x) => x.location !== null);
+    if (!e) continue;
+    const loc = e.location!;
+    if (rng.chance(0.5)) {
+      if (loc === 'bilateral') return { question: `is the ${e.name} bilateral?`, answer: 'yes', template: 'presence.bilateral', entities: e.raw };
+      return { question: `is there ${e.name} in the ${areaPhrase(loc)}?`, answer: 'yes', template: 'presence.location.yes', entities: e.raw };
+    }
+    const flipped = flipLocation(loc, rng);
+    if (flipped === null) continue;
+    return { question: `is there ${e.name} in the ${areaPhrase(flipped)}?`, answer: 'no', template: 'presence.location.flipped', entities: e.raw };
+  }
+  return null;
+}
+
+function areaPhrase(loc: string): string {
+  return loc === 'left' || loc === 'right' ? `${loc} lung` : `${loc} area`;
+}
+
+export function view(s: StudyInput, rng: Rng, apSubsample: number): Draft | null {
+  if (s.view === null) return null;
+  if (s.view === 'AP' && !rng.chance(apSubsample)) return null;
+  if (rng.chance(0.5)) return { question: 'which view is this image taken?', answer: `${s.view} view`, template: 'view.which', entities: [] };
+  const ask = rng.chance(0.5) ? 'PA' : 'AP';
+  return { question: `is this ${ask} view?`, answer: yesNo(ask === s.view), template: `view.is${ask}`, entities: [] };
+}
+
+export function location(s: StudyInput, rng: Rng): Draft | null {
+  const candidates = s.entities.filter((e) => e.location !== null && !(hasLeft(e.location) && hasRight(e.location)));
+  if (candidates.length === 0) return null;
+  const e = rng.pick(candidates);
+  const loc = e.location!;
+  const sided = hasLeft(loc) !== hasRight(loc);
+  const t = rng.int(sided ? 3 : 2);
+  if (t === 2) return { question: `is the ${e.name} located on the left side or right side?`, answer: hasLeft(loc) ? 'left side' : 'right side', template: 'location.side', entities: e.raw };
+  const answer = locationParts(loc).slice(0, 2).map((p) => `${p} area`).join(' and ');
+  const question = t === 0 ? `where in the image is the ${e.name} located?` : `where is the ${e.name}?`;
+  return { question, answer, template: t === 0 ? 'location.where_image' : 'location.where', entities: e.raw };
+}
+
+export function attribute(kind: 'level' | 'type', s: StudyInput, rng: Rng): Draft | null {
+  const candidates = s.entities.filter((e) => e[kind] !== null);
+  if (candidates.length === 0) return null;
+  const e = rng.pick(candidates);
+  return { question: `what ${kind} is the ${e.name}?`, answer: e[kind]!, template: kind, entities: e.raw };
+}

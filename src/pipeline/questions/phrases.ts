@@ -1,0 +1,42 @@
+import type { Rng } from './rng.js';
+
+/** Word tests on word boundaries (the original's substring tests found "left" in "cleft", §12). */
+export const hasWord = (text: string, word: string): boolean => new RegExp(`(?:^|[^a-z])${word}(?:$|[^a-z])`).test(text);
+
+export const hasLeft = (loc: string) => hasWord(loc, 'left');
+export const hasRight = (loc: string) => hasWord(loc, 'right');
+
+/** A location as it reads after "in the": a bare side gains " lung". */
+export function sidePhrase(loc: string): string {
+  return loc === 'left' || loc === 'right' ? `${loc} lung` : loc;
+}
+
+/** Location parts for location answers: "left lower lobe, right base" → two parts. */
+export function locationParts(loc: string): string[] {
+  return loc.split(/\s*,\s*|\s+and\s+/).map((p) => p.trim()).filter(Boolean);
+}
+
+/**
+ * The same location on the other side (§10): left↔right, "mid to lower"↔"upper to mid",
+ * upper↔lower, middle/mid → upper or lower. Null when nothing flips.
+ */
+export function flipLocation(loc: string, rng: Rng): string | null {
+  if (hasLeft(loc) && hasRight(loc)) return null;
+  const swaps: Record<string, string> = { left: 'right', right: 'left', upper: 'lower', lower: 'upper' };
+  let out: string;
+  if (/\bmid to lower\b/.test(loc)) out = loc.replace(/\bmid to lower\b/g, 'upper to mid');
+  else if (/\bupper to mid\b/.test(loc)) out = loc.replace(/\bupper to mid\b/g, 'mid to lower');
+  else {
+    out = loc.replace(/\b(left|right|upper|lower)\b/g, (w) => swaps[w] ?? w);
+    if (out === loc && /\b(middle|mid)\b/.test(loc)) {
+      const to = rng.chance(0.5) ? 'upper' : 'lower';
+      out = loc.replace(/\b(middle|mid)\b/g, to);
+    }
+  }
+  return out === loc ? null : out;
+}
+
+export function joinNames(names: readonly string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}

@@ -1,0 +1,122 @@
+import type { Attrs, StrictKeyInfo } from '../schemas/keyinfo.js';
+import { countMap, type FrequencyDicts } from '../standardize/dictionaries.js';
+import type { QuestionLibrary } from './library.js';
+
+/** An entity as questions see it (PIPELINE.md §10 preprocessing). */
+export interface PreparedEntity {
+  /** Name used in question text: the official name when filtering, else the KeyInfo name. */
+  name: string;
+  official: string | null;
+  /** KeyInfo names it came from (provenance). */
+  raw: string[];
+  location: string | null;
+  level: string | null;
+  type: string | null;
+}
+
+export interface PreparedNegative {
+  name: string;
+  raw: string;
+}
+
+export interface PreparedKeyInfo {
+  entities: PreparedEntity[];
+  negatives: PreparedNegative[];
+  droppedEntities: number;
+  droppedValues: number;
+}
+
+/** Release threshold 10 at 227,835 reports, scaled down for small corpora (never below 2). */
+export const RELEASE_RECORDS = 227_835;
+export function autoLowFreqThreshold(records: number, base = 10): number {
+  return Math.min(base, Math.max(2, Math.ceil((base * records) / RELEASE_RECORDS)));
+}
+
+/** Counts the filter compares against, built once per run (Maps: no per-record scans). */
+export interface FrequencyIndex {
+  official: Map<string, number>;
+  location: Map<string, number>;
+  level: Map<string, number>;
+  type: Map<string, number>;
+}
+
+export function buildFrequencyIndex(dicts: FrequencyDicts, library: QuestionLibrary): FrequencyIndex {
+  const official = new Map<string, number>();
+  for (const [name, count] of dicts.entity) {
+    const o = library.officialName(name);
+    if (o !== null) official.set(o, (official.get(o) ?? 0) + count);
+  }
+  return { official, location: countMap(dicts.location), level: countMap(dicts.level), type: countMap(dicts.type) };
+}
+
+export interface PrepareOptions {
+  library: QuestionLibrary;
+  /** null: no low-frequency filter. */
+  filter: { threshold: number; freq: FrequencyIndex } | null;
+}
+
+const clean = (v: string | null): string | null => {
+  const t = v?.trim().toLowerCase() ?? '';
+  return t === '' ? null : t;
+};
+
+export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): PreparedKeyInfo {
+  const entries: Array<[string, Attrs]> = Object.entries(ki.entity);
+  // The release asks about opacity from opacity_vs_clear as if it were an entity.
+  const opacity = ki.opacity_vs_clear.opacity;
+  if (opacity && !Object.prototype.hasOwnProperty.call(ki.entity, 'opacity')) entries.push(['opacity', opacity]);
+
+  const byName = new Map<string, PreparedEntity>();
+  let droppedEntities = 0;
+  let droppedValues = 0;
+  const f = opts.filter;
+  const keep = (value: string | null, counts: Map<string, number> | undefined): string | null => {
+    const v = clean(value);
+    if (v === null || !f || !counts) return v;
+    if ((counts.get(value!) ?? counts.get(v) ?? 0) >= f.threshold) return v;
+    droppedValues++;
+    return null;
+  };
+  for (const [rawName, attrs] of entries) {
+    const lower = clean(rawName);
+    if (lower === null) continue;
+    const official = opts.library.officialName(lower);
+    let name = lower;
+    if (f) {
+      if (official === null || (f.freq.official.get(official) ?? 0) < f.threshold) {
+        droppedEntities++;
+        continue;
+      }
+      name = official;
+    }
+    const e: PreparedEntity = {
+      name,
+      official,
+      raw: [rawName],
+      location: keep(attrs.location, f?.freq.location),
+      level: keep(attrs.level, f?.freq.level),
+      type: keep(attrs.type, f?.freq.type),
+    };
+    const prev = byName.get(name);
+    if (prev) {
+      // Two KeyInfo names for one official name: one entity, first non-null attribute wins.
+      prev.raw.push(rawName);
+      prev.location ??= e.location;
+      prev.level ??= e.level;
+      prev.type ??= e.type;
+    } else byName.set(name, e);
+  }
+  const entities = [...byName.values()];
+  const positive = new Set(entities.map((e) => e.name));
+  const negatives: PreparedNegative[] = [];
+  const seen = new Set<string>();
+  for (const raw of ki.no_entity) {
+    const lower = clean(raw);
+    if (lower === null) continue;
+    const name = f ? (opts.library.officialName(lower) ?? lower) : lower;
+    if (positive.has(name) || seen.has(name)) continue;
+    seen.add(name);
+    negatives.push({ name, raw });
+  }
+  return { entities, negatives, droppedEntities, droppedValues };
+}

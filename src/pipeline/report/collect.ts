@@ -1,0 +1,117 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DATASET_DIR, toolVersion } from '../questions/step.js';
+import { QUESTION_TYPES, type QaPair, type QuestionType } from '../questions/schema.js';
+import { computeStats, type DatasetStats } from '../questions/stats.js';
+import type { CycleRecord } from '../schemas/state.js';
+import { STEPS } from '../steps/registry.js';
+import type { Run } from '../store/run.js';
+
+export interface StepReport {
+  id: string;
+  title: string;
+  status: string;
+  params: Record<string, unknown>;
+  counts: Record<string, number>;
+  durationMs: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  summary: string;
+  error: string | null;
+}
+
+export interface RunReportData {
+  dir: string;
+  toolVersion: string;
+  createdAt: string;
+  updatedAt: string;
+  corpus: string;
+  backend: string;
+  steps: StepReport[];
+  cycles: CycleRecord[];
+  stats: DatasetStats | null;
+  /** JSON reports the evaluation writes into `<run>/eval/`, by file name. */
+  evals: Array<{ name: string; data: unknown }>;
+  samples: Partial<Record<QuestionType, QaPair[]>>;
+}
+
+export const SAMPLES_PER_TYPE = 5;
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    return { error: `could not read ${path.basename(file)}: ${(err as Error).message}` };
+  }
+}
+
+/**
+ * Per type, the pairs with the smallest qa_id: qa_ids are hashes, so this is
+ * a spread-out sample that is the same every time the report is rebuilt.
+ */
+export class SampleKeeper {
+  readonly byType = new Map<QuestionType, QaPair[]>();
+  constructor(private readonly n = SAMPLES_PER_TYPE) {}
+  add(p: QaPair): void {
+    let list = this.byType.get(p.question_type);
+    if (!list) this.byType.set(p.question_type, (list = []));
+    if (list.length === this.n && p.qa_id >= list[list.length - 1]!.qa_id) return;
+    list.push(p);
+    list.sort((a, b) => (a.qa_id < b.qa_id ? -1 : 1));
+    if (list.length > this.n) list.pop();
+  }
+}
+
+export async function collectRunReport(run: Run): Promise<RunReportData> {
+  const s = run.state;
+  const known = STEPS.map((st) => st.id);
+  const ids = [...known.filter((id) => s.steps[id]), ...Object.keys(s.steps).filter((id) => !known.includes(id))];
+  const steps: StepReport[] = ids.map((id) => {
+    const st = s.steps[id]!;
+    return {
+      id,
+      title: STEPS.find((x) => x.id === id)?.title ?? id,
+      status: st.status,
+      params: st.params,
+      counts: st.counts,
+      durationMs: st.durationMs,
+      startedAt: st.startedAt,
+      finishedAt: st.finishedAt,
+      summary: st.summary,
+      error: st.error,
+    };
+  });
+
+  const samples = new SampleKeeper();
+  const pairs = run.artifact<QaPair>('questions');
+  const statsFile = path.join(run.dir, DATASET_DIR, 'stats.json');
+  let stats: DatasetStats | null = fs.existsSync(statsFile) ? (readJson(statsFile) as DatasetStats) : null;
+  if (stats && !Array.isArray((stats as { by_type?: unknown }).by_type)) stats = null;
+  if (pairs.exists()) {
+    const all: QaPair[] = [];
+    for await (const p of pairs.lines()) {
+      samples.add(p);
+      if (!stats) all.push(p);
+    }
+    if (!stats && all.length) stats = computeStats(all);
+  }
+
+  const evalDir = path.join(run.dir, 'eval');
+  const evals = fs.existsSync(evalDir)
+    ? fs.readdirSync(evalDir).filter((f) => f.endsWith('.json')).sort().map((f) => ({ name: f.replace(/\.json$/, ''), data: readJson(path.join(evalDir, f)) }))
+    : [];
+  const c = s.config.corpus;
+  return {
+    dir: run.dir,
+    toolVersion: toolVersion(),
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+    corpus: c ? `${c.kind} ${c.path}${c.credentialed ? ' (credentialed)' : ''}` : '(none)',
+    backend: s.config.backend,
+    steps,
+    cycles: s.cycles,
+    stats,
+    evals,
+    samples: Object.fromEntries(QUESTION_TYPES.filter((t) => samples.byType.has(t)).map((t) => [t, samples.byType.get(t)!])),
+  };
+}

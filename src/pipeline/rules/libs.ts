@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { dataPath } from '../util/paths.js';
+import { UserError } from '../util/errors.js';
+import { officialNameMapFromRows, type OfficialNameMap } from '../names/normalize.js';
+import { compileDiseaseMatcher, compileCueMatcher, phrasePattern, type DiseaseMatcher, type CueMatcher, type CueKind } from './matchers.js';
+
+/** The term libraries of the rule-based extractor (data/libs/*.csv), compiled once. */
+export interface Disease {
+  id: string;
+  official: string;
+  variants: string[];
+  location: string;
+  /** `original` = in the Medical-Diff-VQA library, `added` = this project's extension. */
+  origin: string;
+}
+
+export interface Libs {
+  diseases: Disease[];
+  levels: ReadonlySet<string>;
+  locations: ReadonlySet<string>;
+  types: ReadonlySet<string>;
+  /** Multi-word level/location/type phrases, longest first (for pre attributes, §7 step 5). */
+  multiWord: RegExp;
+  /** Post-location phrases expanded with position-change rewrites, longest first. */
+  postLocations: string[];
+  postLocationRe: RegExp;
+  /** Word-level rewrites (`left-sided` → `left`, `lobe` → `lung`). */
+  positionChange: ReadonlyMap<string, string>;
+  disease: DiseaseMatcher;
+  cues: CueMatcher;
+  officialNames: OfficialNameMap;
+}
+
+type Row = Record<string, string>;
+
+function readCsv(dir: string, file: string, required: string[]): Row[] {
+  const full = path.join(dir, file);
+  if (!fs.existsSync(full)) throw new UserError(`Rules library ${full} not found.`, `Point --libs at a folder with ${file}.`);
+  const rows = parse(fs.readFileSync(full, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as Row[];
+  for (const col of required) {
+    if (rows.length && !(col in rows[0]!)) throw new UserError(`Rules library ${full} lacks column "${col}".`);
+  }
+  return rows;
+}
+
+function termSet(rows: Row[]): Set<string> {
+  return new Set(rows.map((r) => (r.term ?? '').toLowerCase()).filter(Boolean));
+}
+
+export function loadLibs(dir = dataPath('libs')): Libs {
+  const diseaseRows = readCsv(dir, 'disease.csv', ['id', 'report_name', 'official_name']);
+  const diseases: Disease[] = diseaseRows.map((r) => ({
+    id: r.id ?? '',
+    official: (r.official_name ?? '').toLowerCase(),
+    variants: (r.report_name ?? '').toLowerCase().split(';').map((v) => v.trim()).filter(Boolean),
+    location: r.location ?? '',
+    origin: r.origin ?? 'original',
+  }));
+  const levels = termSet(readCsv(dir, 'level.csv', ['term']));
+  const locations = termSet(readCsv(dir, 'location.csv', ['term']));
+  const types = termSet(readCsv(dir, 'type.csv', ['term']));
+
+  // The original's rewrites carry trailing spaces ("mid " → "middle "): word-level here.
+  const positionChange = new Map<string, string>();
+  for (const r of readCsv(dir, 'position_change.csv', ['from', 'to'])) {
+    const from = (r.from ?? '').trim().toLowerCase();
+    if (from) positionChange.set(from, (r.to ?? '').trim().toLowerCase());
+  }
+
+  const posts = new Set<string>();
+  for (const r of readCsv(dir, 'postlocation.csv', ['post_location'])) {
+    const phrase = (r.post_location ?? '').trim().toLowerCase();
+    if (!phrase) continue;
+    posts.add(phrase);
+    // §7: each post-location phrase also appears with every position-change rewrite applied.
+    posts.add(rewritePositions(phrase, positionChange));
+    for (const [from, to] of positionChange) {
+      const re = new RegExp(`(?<![a-z])${escapeRe(to)}(?![a-z])`, 'g');
+      if (re.test(phrase)) posts.add(phrase.replace(re, from));
+    }
+  }
+  const postLocations = [...posts].sort((a, b) => b.length - a.length);
+
+  const multi = [...levels, ...locations, ...types].filter((t) => /[\s-]/.test(t)).sort((a, b) => b.length - a.length);
+  const cueRows = readCsv(dir, 'cues.csv', ['cue', 'kind', 'position']);
+
+  return {
+    diseases,
+    levels,
+    locations,
+    types,
+    multiWord: new RegExp(`(?<![a-z0-9])(?:${multi.map((p) => phrasePattern(p)).join('|') || '(?!)'})(?![a-z0-9])`),
+    postLocations,
+    postLocationRe: new RegExp(`(?<![a-z0-9])(?:${postLocations.map((p) => phrasePattern(p)).join('|')})(?![a-z0-9])`),
+    positionChange,
+    disease: compileDiseaseMatcher(diseases),
+    cues: compileCueMatcher(cueRows.map((r) => ({ cue: (r.cue ?? '').toLowerCase(), kind: (r.kind ?? '') as CueKind, position: (r.position ?? 'pre') as 'pre' | 'post' | 'both' | 'around' }))),
+    officialNames: officialNameMapFromRows(diseaseRows.map((r) => ({ report_name: r.report_name ?? '', official_name: r.official_name ?? '' }))),
+  };
+}
+
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Apply the position-change rewrites to whole words/phrases of a location string. */
+export function rewritePositions(text: string, changes: ReadonlyMap<string, string>): string {
+  let out = ` ${text} `;
+  for (const [from, to] of changes) {
+    out = out.replace(new RegExp(`(?<=[\\s])${escapeRe(from)}(?=[\\s])`, 'g'), to);
+  }
+  return out.trim();
+}
+
+let cachedDefault: Libs | null = null;
+/** The bundled libraries, compiled once per process. */
+export function defaultLibs(): Libs {
+  cachedDefault ??= loadLibs();
+  return cachedDefault;
+}

@@ -1,0 +1,121 @@
+import type { Disease } from './libs.js';
+
+/**
+ * Compiled matchers: every library term becomes one alternative of a single
+ * regex with word boundaries (§12: "left" must not match "cleft"), built once
+ * per process. Alternatives are ordered longest first so "pleural effusion"
+ * wins over "effusion" at the same position.
+ */
+
+// A gap word may not be one that closes the statement ("heart size is normal, hila enlarged").
+const WORD_GAP = String.raw`(?:[\s,/]+(?!(?:normal|unremarkable|and|but|however|while|whereas)(?![a-z0-9]))[a-z0-9'-]+){0,4}?[\s,/]+`;
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Regex source of a library phrase: spaces match any whitespace run, hyphens are optional, `...` is a gap of up to 4 words. */
+export function phrasePattern(phrase: string, plural = false): string {
+  const words = phrase.trim().split(/\s+/);
+  const parts: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '...') {
+      parts.push('GAP');
+      continue;
+    }
+    let src = w.split('-').map(escapeRe).join('[\\s-]?');
+    if (plural && i === words.length - 1) src = pluralize(w, src);
+    parts.push(src);
+  }
+  let out = '';
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (p === 'GAP') {
+      out += WORD_GAP;
+      continue;
+    }
+    if (i > 0 && parts[i - 1] !== 'GAP') out += String.raw`[\s-]+`;
+    out += p;
+  }
+  return out;
+}
+
+/** Regular English plurals of a term's last word ("opacity" → "opacities", "nodule" → "nodules"). */
+function pluralize(word: string, src: string): string {
+  if (/[^aeiou]y$/.test(word)) return `${src.slice(0, -1)}(?:y|ies)`;
+  if (/(?:s|x|sh|ch)$/.test(word)) return `${src}(?:es)?`;
+  if (/[a-z]$/.test(word)) return `${src}s?`;
+  return src;
+}
+
+export interface DiseaseMatch {
+  disease: Disease;
+  start: number;
+  end: number;
+}
+
+export interface DiseaseMatcher {
+  /** All mentions in a lower-cased sentence, in text order, non-overlapping. */
+  find(text: string): DiseaseMatch[];
+}
+
+export function compileDiseaseMatcher(diseases: readonly Disease[]): DiseaseMatcher {
+  const alts: Array<{ src: string; disease: Disease; len: number }> = [];
+  for (const d of diseases) {
+    for (const v of d.variants) alts.push({ src: phrasePattern(v, true), disease: d, len: v.replace(/\.\.\./g, '').length });
+  }
+  alts.sort((a, b) => b.len - a.len);
+  const re = new RegExp(`(?<![a-z0-9])(?:${alts.map((a) => `(${a.src})`).join('|')})(?![a-z0-9])`, 'g');
+  return {
+    find(text) {
+      const out: DiseaseMatch[] = [];
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text)) !== null) {
+        let k = 1;
+        while (k < m.length && m[k] === undefined) k++;
+        const alt = alts[k - 1];
+        if (alt) out.push({ disease: alt.disease, start: m.index, end: m.index + m[0].length });
+        if (m[0].length === 0) re.lastIndex++;
+      }
+      return out;
+    },
+  };
+}
+
+export type CueKind = 'negation' | 'pseudo' | 'hedge' | 'hedge_weak' | 'likely' | 'termination';
+
+export interface Cue {
+  cue: string;
+  kind: CueKind;
+  position: 'pre' | 'post' | 'both' | 'around';
+}
+
+export interface CueMatch extends Cue {
+  start: number;
+  end: number;
+}
+
+export interface CueMatcher {
+  find(text: string): CueMatch[];
+}
+
+export function compileCueMatcher(cues: readonly Cue[]): CueMatcher {
+  const list = cues.filter((c) => c.cue).sort((a, b) => b.cue.length - a.cue.length);
+  const re = new RegExp(`(?<![a-z0-9])(?:${list.map((c) => `(${phrasePattern(c.cue)})`).join('|')})(?![a-z0-9])`, 'g');
+  return {
+    find(text) {
+      const out: CueMatch[] = [];
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text)) !== null) {
+        let k = 1;
+        while (k < m.length && m[k] === undefined) k++;
+        const c = list[k - 1];
+        if (c) out.push({ ...c, start: m.index, end: m.index + m[0].length });
+      }
+      return out;
+    },
+  };
+}

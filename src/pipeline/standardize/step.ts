@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { ExtractionResultSchema, type ExtractionResult } from '../schemas/extraction.js';
+import type { Step, StepContext } from '../steps/contract.js';
+import type { Run } from '../store/run.js';
+import type { JsonlArtifact } from '../store/jsonl.js';
+import { ChangeLog } from './changes.js';
+import { ChangeLogRowSchema, type ChangeLogRow } from './changes.js';
+import { bootstrapContext, buildContext, type RejectedTerms } from './context.js';
+import { exportReviewCsvs, readReviewedTerms, writeDictionaries } from './dict-io.js';
+import { FrequencyCounter, scaledHighThreshold } from './dictionaries.js';
+import { FollowupInputSchema, latestFollowup, selectInput, StandardizedRowSchema, type FollowupInput, type InputChoice, type StandardizedRow } from './input.js';
+import { standardizeRecord, toStrict } from './record.js';
+import { repairRecord } from './shape.js';
+
+export const StandardizeParamsSchema = z.object({
+  /** Count from which a level/type/location word is "high frequency"; `auto` scales with the corpus (docs/standardize.md). */
+  highThreshold: z.union([z.literal('auto'), z.number().int().min(1)]).default('auto'),
+  /** Folder with reviewed term lists (`<name>_dict_checked.csv` or `<name>_review.csv`, columns Term,Comment). */
+  reviewedTermsDir: z.string().optional(),
+  /** Also write blank `<name>_review.csv` sheets for clinicians next to the dictionaries. */
+  exportReviewCsv: z.boolean().default(false),
+});
+export type StandardizeParams = z.infer<typeof StandardizeParamsSchema>;
+
+const BATCH = 1000;
+const MAX_ITEM_EVENTS = 200;
+
+/** Every input of the step in a stable order: raw studies in file order, then follow-up-only studies. */
+async function* inputs(raw: JsonlArtifact<ExtractionResult>, followups: Map<string, FollowupInput>, onBadLine: () => void): AsyncGenerator<InputChoice> {
+  const seen = new Set<string>();
+  const rawRows = await lastRawRows(raw, onBadLine);
+  for (const [id, row] of rawRows) {
+    seen.add(id);
+    yield selectInput(id, row, followups.get(id));
+  }
+  for (const [id, f] of followups) if (!seen.has(id)) yield selectInput(id, undefined, f);
+}
+
+/** Last line per study wins (extraction retries append), so read the map, not the lines. */
+async function lastRawRows(raw: JsonlArtifact<ExtractionResult>, onBadLine: () => void): Promise<Map<string, ExtractionResult>> {
+  return raw.readMap({ onIssue: onBadLine });
+}
+
+async function runStandardize(ctx: StepContext<StandardizeParams>) {
+  const { run, params, signal } = ctx;
+  const cycle = ctx.env.cycle ?? 0;
+  const raw = run.artifact<ExtractionResult>('raw', ExtractionResultSchema);
+  let badLines = 0;
+  const onBadLine = () => void badLines++;
+  const followupArt = run.artifact<FollowupInput>('followup', FollowupInputSchema);
+  const followRows: FollowupInput[] = [];
+  for await (const r of followupArt.lines({ onIssue: onBadLine })) followRows.push(r);
+  const followups = latestFollowup(followRows);
+
+  let rejected: RejectedTerms | null = null;
+  if (params.reviewedTermsDir) {
+    const r = readReviewedTerms(params.reviewedTermsDir);
+    rejected = r.rejected;
+    ctx.emit({ type: 'log', level: 'info', message: `reviewed term lists: ${r.files.length ? r.files.join(', ') : 'none found'}` });
+  }
+
+  // Pass 1: frequency dictionaries over every usable input (shape-repaired, before any mapping, as the original counted).
+  const boot = bootstrapContext();
+  const counter = new FrequencyCounter();
+  const skipReasons = new Map<string, number>();
+  let usable = 0;
+  for await (const choice of inputs(raw, followups, onBadLine)) {
+    if (signal.aborted) return interrupted();
+    if (choice.kind === 'skip') {
+      skipReasons.set(choice.reason, (skipReasons.get(choice.reason) ?? 0) + 1);
+      continue;
+    }
+    usable++;
+    counter.add(toStrict(repairRecord(choice.keyinfo, boot, new ChangeLog(false))));
+  }
+  const dicts = counter.result();
+  const threshold = params.highThreshold === 'auto' ? scaledHighThreshold(usable) : params.highThreshold;
+  const dictDir = run.outputDir('dictionaries');
+  writeDictionaries(dictDir, dicts);
+  if (params.exportReviewCsv) exportReviewCsvs(dictDir, dicts);
+  ctx.emit({ type: 'log', level: 'info', message: `dictionaries: ${dicts.entity.length} entities, ${dicts.location.length} locations, ${dicts.level.length} levels, ${dicts.type.length} types; high threshold ${threshold} → ${dictDir}` });
+  const sctx = buildContext(dicts, { highThreshold: threshold, rejected });
+
+  // Pass 2: standardize.
+  const out = run.artifact<StandardizedRow>('standardized', StandardizedRowSchema);
+  const changesArt = run.artifact<ChangeLogRow>('std-changes', ChangeLogRowSchema);
+  const done = ctx.mode === 'resume' ? await out.keys() : new Set<string>();
+  if (done.size) ctx.emit({ type: 'log', level: 'info', message: `resuming: ${done.size} studies already standardized are kept` });
+  let processed = 0;
+  let written = 0;
+  let changed = 0;
+  let failed = 0;
+  let fromFollowup = 0;
+  let itemEvents = 0;
+  let rows: StandardizedRow[] = [];
+  let logRows: ChangeLogRow[] = [];
+  const flush = () => {
+    out.appendMany(rows);
+    changesArt.appendMany(logRows);
+    rows = [];
+    logRows = [];
+  };
+  try {
+    for await (const choice of inputs(raw, followups, () => {})) {
+      if (choice.kind === 'skip') {
+        if (itemEvents++ < MAX_ITEM_EVENTS) ctx.emit({ type: 'item', key: choice.study_id, outcome: 'skipped', reason: choice.reason });
+        continue;
+      }
+      processed++;
+      if (done.has(choice.study_id)) continue;
+      const res = standardizeRecord(choice.keyinfo, sctx);
+      logRows.push({ study_id: choice.study_id, cycle, changes: res.changes });
+      if (res.error) {
+        failed++;
+        if (itemEvents++ < MAX_ITEM_EVENTS) ctx.emit({ type: 'item', key: choice.study_id, outcome: 'failed', reason: res.error });
+      } else {
+        rows.push({ study_id: choice.study_id, keyinfo: res.keyinfo, cycle, source: choice.source });
+        written++;
+        if (res.changes.length) changed++;
+        if (choice.source === 'followup') fromFollowup++;
+      }
+      if (rows.length + logRows.length >= 2 * BATCH || processed % BATCH === 0) {
+        flush();
+        ctx.emit({ type: 'progress', done: processed, total: usable, counters: { standardized: written, changed, failed } });
+        // Checked between batches only, so a stop never leaves half a batch unwritten.
+        if (signal.aborted) return interrupted();
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    flush();
+  } finally {
+    out.close();
+    changesArt.close();
+  }
+  ctx.emit({ type: 'progress', done: processed, total: usable, counters: { standardized: written, changed, failed } });
+  const skipped = [...skipReasons.values()].reduce((a, b) => a + b, 0);
+  const skipText = skipped ? `; skipped ${skipped} (${[...skipReasons].map(([r, n]) => `${r}: ${n}`).join(', ')})` : '';
+  if (skipped) ctx.emit({ type: 'log', level: 'warn', message: `skipped ${skipped} studies without a usable KeyInfo${skipText.slice(skipText.indexOf('('))}` });
+  if (badLines) ctx.emit({ type: 'log', level: 'warn', message: `${badLines} unreadable input lines were ignored` });
+  const total = written + done.size;
+  const summary = `${total} standardized (cycle ${cycle}; ${changed} changed, ${fromFollowup} from follow-up${done.size ? `, ${done.size} kept from before` : ''})${failed ? `; ${failed} failed` : ''}${skipText}`;
+  const counts: Record<string, number> = { standardized: total, 'std-changes': total + failed, changed, failed, skipped, fromFollowup, highThreshold: threshold };
+  for (const [reason, n] of skipReasons) counts[`skipped:${reason}`] = n;
+  return { counts, summary };
+}
+
+function interrupted(): never {
+  const e = new Error('aborted');
+  e.name = 'AbortError';
+  throw e;
+}
+
+async function preview(run: Run): Promise<string> {
+  const a = run.state.artifacts.standardized;
+  return a ? `${a.count} standardized records` : 'not run';
+}
+
+export const standardizeStep: Step<typeof StandardizeParamsSchema> = {
+  id: 'standardize',
+  title: 'Standardize',
+  description: 'Repair the shape of extracted KeyInfo, map names and attributes to standard terms, apply reviewed term lists (PIPELINE.md §9).',
+  params: StandardizeParamsSchema,
+  reads: ['raw', 'followup'],
+  writes: ['standardized', 'std-changes'],
+  run: runStandardize,
+  preview,
+};

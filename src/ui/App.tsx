@@ -1,0 +1,139 @@
+import { Box, useApp, useStdin } from 'ink';
+import { useKeys } from './components/useKeys.js';
+import React, { useEffect, useMemo, useReducer, useRef } from 'react';
+import { CellView } from './cell/Cell.js';
+import { Footer, Header } from './components/Frame.js';
+import { useTermSize } from './components/useTermSize.js';
+import { DatasetView } from './dataset/Dataset.js';
+import { HelpOverlay, HINTS } from './help/Help.js';
+import { InspectorView } from './inspector/Inspector.js';
+import { Notebook } from './notebook/Notebook.js';
+import { ProgressView } from './progress/Progress.js';
+import { ReviewView } from './review/Review.js';
+import type { AppController } from './state/controller.js';
+import { UiProviders, type UiActions } from './state/context.js';
+import { initialState, reducer } from './state/reducer.js';
+import { SCREENS, type Screen, type UiState } from './state/types.js';
+
+export interface AppProps {
+  controller: AppController;
+  /** Called on the second Ctrl-C while a step is still stopping. */
+  onForceExit: () => void;
+  /** Called after a clean quit (position saved). */
+  onQuit?: () => void;
+  /** Start state for tests (the saved position is used otherwise). */
+  initial?: Partial<UiState>;
+}
+
+export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
+  const saved = controller.savedPosition();
+  const [state, dispatch] = useReducer(reducer, undefined, () => {
+    const base = initialState({
+      screen: saved.screen && SCREENS.includes(saved.screen) ? saved.screen : 'notebook',
+      selected: Math.max(0, controller.steps.findIndex((s) => s.id === saved.selectedStep)),
+      inspectorStudy: saved.inspectorStudy ?? null,
+    });
+    return { ...base, ...initial };
+  });
+  const { exit } = useApp();
+  const { isRawModeSupported } = useStdin();
+  const { columns, rows } = useTermSize();
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  useEffect(() => {
+    controller.attach(dispatch);
+    void controller.init();
+    return () => controller.dispose();
+  }, [controller]);
+
+  const selectedStep = state.rows[state.selected]?.id ?? null;
+  useEffect(() => {
+    controller.saveUi({ screen: state.screen, selectedStep, inspectorStudy: state.inspectorStudy });
+  }, [controller, state.screen, selectedStep, state.inspectorStudy]);
+
+  const actions: UiActions = useMemo(
+    () => ({
+      controller,
+      dispatch,
+      quit: () => {
+        const s = stateRef.current;
+        void controller
+          .writeUi({ screen: s.screen, selectedStep: s.rows[s.selected]?.id ?? null, inspectorStudy: s.inspectorStudy })
+          .finally(() => {
+            controller.dispose();
+            exit();
+            onQuit?.();
+          });
+      },
+    }),
+    [controller, exit, onQuit],
+  );
+
+  useKeys(
+    (input, key) => {
+      if (key.ctrl && input === 'c') {
+        if (controller.running) {
+          if (stateRef.current.stopping) onForceExit();
+          else {
+            controller.stop();
+            dispatch({ type: 'message', level: 'warn', text: 'stopping: in-flight work is recorded… (Ctrl-C again forces exit)' });
+          }
+        } else actions.quit();
+        return;
+      }
+      if (state.typing) return;
+      if (input === '?') dispatch({ type: 'help' });
+      else if (state.help && key.escape) dispatch({ type: 'help', open: false });
+      else if (input === 'q' && !state.help) {
+        if (controller.running) dispatch({ type: 'message', level: 'warn', text: 'a step is running: s stops it (Ctrl-C twice forces exit)' });
+        else actions.quit();
+      }
+    },
+    { isActive: isRawModeSupported },
+  );
+
+  // One spare row: ink repaints the whole screen (flicker) when the output is as tall as the terminal.
+  const bodyHeight = Math.max(4, rows - 3 - (state.message ? 1 : 0));
+  const active = isRawModeSupported && !state.help;
+  const props = { height: bodyHeight, columns, active };
+  return (
+    <UiProviders state={state} actions={actions}>
+      <Box flexDirection="column" width={columns}>
+        <Header runDir={controller.run.dir} columns={columns} />
+        <Box height={bodyHeight} flexDirection="column" overflow="hidden">
+          {state.help ? <HelpOverlay screen={state.screen} columns={columns} /> : <ScreenBody screen={state.screen} {...props} />}
+        </Box>
+        <Footer hints={HINTS[state.screen]} columns={columns} />
+      </Box>
+    </UiProviders>
+  );
+}
+
+export interface ScreenProps {
+  height: number;
+  columns: number;
+  /** Whether this screen has the keyboard (false under the help overlay or without a raw TTY). */
+  active: boolean;
+}
+
+function ScreenBody({ screen, ...props }: ScreenProps & { screen: Screen }) {
+  switch (screen) {
+    case 'notebook':
+      return <Notebook {...props} />;
+    case 'cell':
+      return <CellView {...props} />;
+    case 'progress':
+      return <ProgressView {...props} />;
+    case 'inspector':
+      return <InspectorView {...props} />;
+    case 'review':
+      return <ReviewView {...props} />;
+    case 'dataset':
+      return <DatasetView {...props} />;
+    default: {
+      const never: never = screen;
+      throw new Error(`unknown screen ${String(never)}`);
+    }
+  }
+}

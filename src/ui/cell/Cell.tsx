@@ -1,0 +1,118 @@
+import { Box, Text} from 'ink';
+import { useKeys } from '../components/useKeys.js';
+import TextInput from 'ink-text-input';
+import React, { useState } from 'react';
+import { effectiveParams } from '../../pipeline/runner/status.js';
+import type { ScreenProps } from '../App.js';
+import { ago, countsLine, STATUS_COLOR, STATUS_LABEL, truncate, windowStart } from '../components/format.js';
+import { useUiActions, useUiState } from '../state/context.js';
+import { formatParamValue } from './params.js';
+
+export function CellView({ height, columns, active }: ScreenProps) {
+  const s = useUiState();
+  const { controller, dispatch } = useUiActions();
+  const row = s.rows[s.selected];
+  const step = controller.steps.find((st) => st.id === row?.id);
+  const [cursor, setCursor] = useState(0);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [draft, setDraft] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  let params: Record<string, unknown> = {};
+  let paramsError: string | null = null;
+  if (step) {
+    try {
+      params = effectiveParams(controller.run, step);
+    } catch (err) {
+      paramsError = (err as Error).message.split('\n')[0] ?? 'invalid params';
+      params = controller.run.state.steps[step.id]?.params ?? {};
+    }
+  }
+  const keys = Object.keys(params);
+
+  const stopEditing = () => {
+    setEditing(null);
+    dispatch({ type: 'typing', on: false });
+  };
+
+  useKeys(
+    (input, key) => {
+      if (!row || !step) {
+        if (key.escape) dispatch({ type: 'navigate', screen: 'notebook' });
+        return;
+      }
+      if (key.escape) dispatch({ type: 'navigate', screen: 'notebook' });
+      else if (key.upArrow || input === 'k') setCursor((c) => Math.max(0, c - 1));
+      else if (key.downArrow || input === 'j') setCursor((c) => Math.min(keys.length - 1, c + 1));
+      else if (key.return && keys[cursor] !== undefined) {
+        const k = keys[cursor]!;
+        setEditing(k);
+        setDraft(formatParamValue(params[k]));
+        setError(null);
+        dispatch({ type: 'typing', on: true });
+      } else if (input === 'r' || input === 'f') {
+        void controller.start({ kind: 'step', stepId: row.id, force: input === 'f' });
+        dispatch({ type: 'navigate', screen: 'progress' });
+      } else if (input === 's') {
+        if (!controller.stop()) dispatch({ type: 'message', text: 'nothing is running' });
+      }
+    },
+    { isActive: active && editing === null },
+  );
+  useKeys(
+    (_input, key) => {
+      if (key.escape) stopEditing();
+    },
+    { isActive: active && editing !== null },
+  );
+
+  if (!row || !step) return <Text color="yellow">No step selected.</Text>;
+
+  const submit = async (text: string) => {
+    const err = await controller.setParam(step.id, editing!, text);
+    if (err) setError(err);
+    else {
+      setError(null);
+      stopEditing();
+      dispatch({ type: 'message', text: `${step.id}.${editing} saved${row.status === 'done' ? ' (the step is now stale: r re-runs it)' : ''}` });
+    }
+  };
+
+  const artifacts = controller.run.state.artifacts;
+  const outputs = step.writes.map((w) => `${w}=${artifacts[w]?.count ?? 0}`).join(' ') || '(none)';
+  const paramRows = Math.max(1, height - 10);
+  const start = windowStart(cursor, keys.length, paramRows);
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text bold>{step.title}</Text> <Text dimColor>({step.id})</Text> <Text color={STATUS_COLOR[row.status]}>{STATUS_LABEL[row.status]}</Text>
+        <Text dimColor> {row.finishedAt ? ago(row.finishedAt) : ''}</Text>
+      </Text>
+      <Text dimColor wrap="truncate">{truncate(step.description, columns)}</Text>
+      <Text wrap="truncate">reads: {step.reads.join(', ') || '—'} · writes: {outputs}</Text>
+      <Text bold>Params{paramsError ? <Text color="red"> (stored params invalid: {paramsError})</Text> : null}</Text>
+      {keys.length === 0 ? <Text dimColor>  (no params)</Text> : null}
+      {keys.slice(start, start + paramRows).map((k, i) => {
+        const idx = start + i;
+        const sel = idx === cursor;
+        return (
+          <Box key={k}>
+            <Text inverse={sel && editing === null}>{`${sel ? '▸' : ' '} ${k.padEnd(22)} `}</Text>
+            {editing === k ? (
+              <TextInput value={draft} onChange={setDraft} onSubmit={(v) => void submit(v)} focus={active} />
+            ) : (
+              <Text wrap="truncate">{truncate(formatParamValue(params[k]), columns - 26)}</Text>
+            )}
+          </Box>
+        );
+      })}
+      {error ? <Text color="red">invalid: {error}</Text> : null}
+      <Text bold>Output</Text>
+      <Text wrap="truncate">{truncate(`${countsLine(row.counts, 6) || 'no counts yet'}`, columns)}</Text>
+      <Text wrap="truncate" color={row.error ? 'red' : undefined}>
+        {truncate(row.error ? `error: ${row.error}` : row.stale.length ? `stale: ${row.stale.join(', ')}` : row.summary || 'not run yet', columns)}
+      </Text>
+      {row.preview ? <Text dimColor wrap="truncate">{truncate(row.preview, columns)}</Text> : null}
+    </Box>
+  );
+}

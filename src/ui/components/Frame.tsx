@@ -1,0 +1,30 @@
+import { Box, Text } from 'ink';
+import React from 'react';
+import { useUiState } from '../state/context.js';
+import { truncate } from './format.js';
+
+export function Header({ runDir, columns }: { runDir: string; columns: number }) {
+  const s = useUiState();
+  const activity = s.activity && !s.activity.ended ? ` ▶ ${s.activity.stepId}${s.stopping ? ' (stopping)' : ''}` : '';
+  const left = `cxrvqa · ${s.screen}`;
+  const right = truncate(runDir, Math.max(10, columns - left.length - activity.length - 4));
+  return (
+    <Box width={columns}>
+      <Text bold color="cyan">{left}</Text>
+      <Text color="yellow">{activity}</Text>
+      <Box flexGrow={1} />
+      <Text dimColor>{right}</Text>
+    </Box>
+  );
+}
+
+export function Footer({ hints, columns }: { hints: string; columns: number }) {
+  const s = useUiState();
+  const color = s.message?.level === 'error' ? 'red' : s.message?.level === 'warn' ? 'yellow' : 'green';
+  return (
+    <Box flexDirection="column" width={columns}>
+      {s.message ? <Text color={color}>{truncate(s.message.text, columns)}</Text> : null}
+      <Text dimColor>{truncate(hints, columns)}</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,71 @@
+import { Box, Text } from 'ink';
+import React from 'react';
+import type { Screen } from '../state/types.js';
+
+/** Keys per screen; the footer shows the short form, the overlay the long one. */
+export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
+  global: [
+    ['?', 'toggle this help'],
+    ['Esc', 'back (to the notebook)'],
+    ['q', 'quit (when nothing runs)'],
+    ['Ctrl-C', 'stop the running step; twice forces exit'],
+  ],
+  notebook: [
+    ['↑↓ j k', 'select a cell'],
+    ['Enter', 'open the cell (params, run, outputs)'],
+    ['r', 'run / resume the selected step'],
+    ['a', 'run all steps in order'],
+    ['c', 'run one more follow-up cycle'],
+    ['s', 'stop the running step'],
+    ['p i v d', 'progress · inspector · review · dataset'],
+  ],
+  cell: [
+    ['↑↓', 'select a param'],
+    ['Enter', 'edit the param (Enter saves, Esc cancels)'],
+    ['r', 'run (resumes when possible)'],
+    ['f', 'run fresh (discard outputs)'],
+    ['s', 'stop'],
+  ],
+  progress: [['s', 'stop the running step'], ['r', 'resume the selected step']],
+  inspector: [
+    ['/', 'find by study id or finding'],
+    ['f', 'filter: all · changed in cycle k · disagrees · parse failed'],
+    ['↑↓ Enter', 'pick a report'],
+    ['Tab', 'text · keyinfo · QA pairs'],
+    ['c x u', 'mark finding correct · incorrect · clear'],
+    ['n', 'add a note'],
+    ['e', 're-run this report against an endpoint'],
+  ],
+  review: [
+    ['c x u', 'mark finding correct · incorrect · clear'],
+    ['→ ←', 'next / previous report'],
+    ['n', 'add a note'],
+    ['t', 'accuracy table'],
+    ['w', 'write review.csv'],
+  ],
+  dataset: [['↑↓', 'scroll the samples']],
+};
+
+export function HelpOverlay({ screen, columns }: { screen: Screen; columns: number }) {
+  const rows = [...KEYS[screen], ...KEYS.global];
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1} width={Math.min(columns, 72)}>
+      <Text bold>Keys · {screen}</Text>
+      {rows.map(([k, d]) => (
+        <Text key={k + d}>
+          <Text color="cyan">{k.padEnd(10)}</Text> {d}
+        </Text>
+      ))}
+      <Text dimColor>? or Esc closes</Text>
+    </Box>
+  );
+}
+
+export const HINTS: Record<Screen, string> = {
+  notebook: '↑↓ select · Enter open · r run · a all · s stop · p i v d views · ? help · q quit',
+  cell: '↑↓ param · Enter edit · r run · f fresh · s stop · Esc back · ? help',
+  progress: 's stop · r resume · Esc back · ? help',
+  inspector: '/ find · f filter · Enter open · Tab pane · c/x judge · n note · Esc back · ? help',
+  review: '↑↓ finding · c/x judge · → ← report · n note · t table · w csv · Esc back · ? help',
+  dataset: '↑↓ scroll · Esc back · ? help',
+};

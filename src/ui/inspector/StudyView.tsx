@@ -1,0 +1,214 @@
+import { Box, Text} from 'ink';
+import { useKeys } from '../components/useKeys.js';
+import TextInput from 'ink-text-input';
+import React, { useState } from 'react';
+import { pad, truncate, windowStart } from '../components/format.js';
+import type { JudgmentRecord, Verdict } from '../review/judgments.js';
+import { useUiActions } from '../state/context.js';
+import { POLARITY_MARK, sortFindings, type Finding } from './findings.js';
+import { layoutLines, reportSpans, segments } from './highlight.js';
+import type { StudyDetail } from './studyIndex.js';
+
+export type Pane = 'text' | 'keyinfo' | 'qa';
+const PANES: Pane[] = ['text', 'keyinfo', 'qa'];
+
+export interface StudyViewProps {
+  detail: StudyDetail;
+  judgment: JudgmentRecord | undefined;
+  onJudge: (key: string, verdict: Verdict | null) => void;
+  onNote: (note: string) => void;
+  /** Why "re-run against an endpoint" is unavailable, or a handler for it. */
+  rerun: { disabled: string } | { run: () => void };
+  height: number;
+  columns: number;
+  active: boolean;
+  initialPane?: Pane;
+}
+
+/** Union of every stage's findings, in a stable order. */
+export function findingRows(detail: StudyDetail): Finding[] {
+  const seen = new Map<string, Finding>();
+  for (const st of detail.stages) for (const f of st.findings ?? []) if (!seen.has(f.key)) seen.set(f.key, f);
+  return sortFindings([...seen.values()]);
+}
+
+/** Whether the stages that produced findings disagree on this one (presence or attributes). */
+export function rowDiffers(detail: StudyDetail, key: string): boolean {
+  const vals = detail.stages.filter((s) => s.findings !== null).map((s) => {
+    const f = s.findings!.find((x) => x.key === key);
+    return f ? `+${f.attrs}` : '';
+  });
+  return new Set(vals).size > 1;
+}
+
+export function StudyView({ detail, judgment, onJudge, onNote, rerun, height, columns, active, initialPane }: StudyViewProps) {
+  const { dispatch } = useUiActions();
+  const [pane, setPane] = useState<Pane>(initialPane ?? 'keyinfo');
+  const [cursor, setCursor] = useState(0);
+  const [scroll, setScroll] = useState(0);
+  const [noting, setNoting] = useState<string | null>(null);
+  const rows = findingRows(detail);
+
+  useKeys(
+    (input, key) => {
+      if (key.tab) {
+        setPane((p) => PANES[(PANES.indexOf(p) + (key.shift ? PANES.length - 1 : 1)) % PANES.length]!);
+        setScroll(0);
+      } else if (key.upArrow || input === 'k') {
+        if (pane === 'keyinfo') setCursor((c) => Math.max(0, c - 1));
+        else setScroll((s) => Math.max(0, s - 1));
+      } else if (key.downArrow || input === 'j') {
+        if (pane === 'keyinfo') setCursor((c) => Math.min(rows.length - 1, c + 1));
+        else setScroll((s) => s + 1);
+      } else if (key.pageDown) setScroll((s) => s + Math.max(1, height - 4));
+      else if (key.pageUp) setScroll((s) => Math.max(0, s - Math.max(1, height - 4)));
+      else if ((input === 'c' || input === 'x' || input === 'u') && rows[cursor]) {
+        if (pane !== 'keyinfo') setPane('keyinfo');
+        else onJudge(rows[cursor]!.key, input === 'c' ? 'correct' : input === 'x' ? 'incorrect' : null);
+      } else if (input === 'n') {
+        setNoting(judgment?.note ?? '');
+        dispatch({ type: 'typing', on: true });
+      } else if (input === 'e') {
+        if ('disabled' in rerun) dispatch({ type: 'message', level: 'warn', text: `re-run unavailable: ${rerun.disabled}` });
+        else rerun.run();
+      }
+    },
+    { isActive: active && noting === null },
+  );
+  useKeys(
+    (_i, key) => {
+      if (key.escape) {
+        setNoting(null);
+        dispatch({ type: 'typing', on: false });
+      }
+    },
+    { isActive: active && noting !== null },
+  );
+
+  const r = detail.report;
+  const meta = r ? `${detail.id} · subject ${String(r.subject_id ?? '?')} · ${String(r.view ?? 'view ?')}${r.split ? ' · ' + String(r.split) : ''}` : `${detail.id} · no report record`;
+  const bodyH = Math.max(2, height - 3 - (noting !== null || judgment?.note ? 1 : 0));
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate">
+        <Text bold>{truncate(meta, columns - 30)}</Text>{' '}
+        {PANES.map((p) => (
+          <Text key={p} inverse={p === pane}>{` ${p} `}</Text>
+        ))}
+      </Text>
+      {pane === 'text' ? <TextPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
+      {pane === 'keyinfo' ? <KeyInfoPane detail={detail} rows={rows} cursor={cursor} judgment={judgment} height={bodyH} columns={columns} /> : null}
+      {pane === 'qa' ? <QaPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
+      {noting !== null ? (
+        <Box>
+          <Text>note: </Text>
+          <TextInput
+            value={noting}
+            onChange={setNoting}
+            focus={active}
+            onSubmit={(v) => {
+              onNote(v);
+              setNoting(null);
+              dispatch({ type: 'typing', on: false });
+            }}
+          />
+        </Box>
+      ) : judgment?.note ? (
+        <Text color="magenta" wrap="truncate">note: {judgment.note}</Text>
+      ) : null}
+    </Box>
+  );
+}
+
+function TextPane({ detail, height, columns, scroll }: { detail: StudyDetail; height: number; columns: number; scroll: number }) {
+  const text = typeof detail.report?.text === 'string' ? detail.report.text : '';
+  if (!text) return <Text color="yellow">No report text (ingest not run yet?).</Text>;
+  const spans = reportSpans(detail.report, detail.reference);
+  const lines = layoutLines(text, columns - 1);
+  const start = Math.min(scroll, Math.max(0, lines.length - (height - 1)));
+  return (
+    <Box flexDirection="column">
+      <Text dimColor>
+        <Text underline color="cyan">selected section</Text> · <Text inverse color="yellow">evidence</Text> · line {start + 1}/{lines.length}
+      </Text>
+      {lines.slice(start, start + height - 1).map(([a, b], i) => (
+        <Text key={`${a}-${i}`} wrap="truncate">
+          {segments(text, a, b, spans).map((seg, j) => (
+            <Text key={j} inverse={seg.evidence} color={seg.evidence ? 'yellow' : seg.selected ? 'cyan' : undefined} underline={seg.selected}>
+              {seg.text || ' '}
+            </Text>
+          ))}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+function KeyInfoPane({ detail, rows, cursor, judgment, height, columns }: { detail: StudyDetail; rows: Finding[]; cursor: number; judgment: JudgmentRecord | undefined; height: number; columns: number }) {
+  if (detail.stages.length === 0) return <Text color="yellow">No KeyInfo yet: the reference / extract / standardize steps have not run.</Text>;
+  const colW = 8;
+  const stages = detail.stages.slice(-Math.max(1, Math.floor((columns - 30) / colW)));
+  const nameW = Math.max(12, columns - 6 - stages.length * colW);
+  const tableH = Math.max(1, height - 3);
+  const start = windowStart(cursor, rows.length, tableH);
+  const sel = rows[cursor];
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">
+        {'   '}
+        {pad('finding', nameW)}
+        {stages.map((s) => pad(s.label, colW)).join('')}ok
+      </Text>
+      {rows.length === 0 ? <Text dimColor>   no findings in any stage</Text> : null}
+      {rows.slice(start, start + tableH).map((f, i) => {
+        const idx = start + i;
+        const v = judgment?.judgments[f.key];
+        const diff = rowDiffers(detail, f.key);
+        return (
+          <Text key={f.key} inverse={idx === cursor} wrap="truncate">
+            <Text color={diff ? 'yellow' : undefined}>{diff ? '≠' : ' '}</Text>
+            {idx === cursor ? '▸ ' : '  '}
+            {pad(`${POLARITY_MARK[f.polarity]} ${f.name}`, nameW - 1)}
+            {stages.map((s) => pad(' ' + stageMark(s.findings, f.key), colW)).join('')}
+            <Text color={v === 'correct' ? 'green' : 'red'}>{v === 'correct' ? '✓' : v === 'incorrect' ? '✗' : ' '}</Text>
+          </Text>
+        );
+      })}
+      <Text dimColor wrap="truncate">
+        {sel
+          ? truncate(
+              stages
+                .map((s) => `${s.label}: ${s.findings?.find((x) => x.key === sel.key)?.attrs || (s.findings?.some((x) => x.key === sel.key) ? '—' : s.findings ? 'absent' : s.note || 'n/a')}`)
+                .join(' | '),
+              columns,
+            )
+          : ''}
+      </Text>
+      <Text dimColor wrap="truncate">{truncate(detail.stages.filter((s) => s.note).map((s) => `${s.label}: ${s.note}`).join(' | ') || '+ present  ? uncertain  - absent  · not stated  ≠ stages differ', columns)}</Text>
+    </Box>
+  );
+}
+
+function stageMark(findings: Finding[] | null, key: string): string {
+  if (findings === null) return 'n/a';
+  const f = findings.find((x) => x.key === key);
+  return f ? POLARITY_MARK[f.polarity] : '·';
+}
+
+function QaPane({ detail, height, columns, scroll }: { detail: StudyDetail; height: number; columns: number; scroll: number }) {
+  if (detail.questions.length === 0) return <Text dimColor>No QA pairs for this study (questions not run yet, or no AP/PA view).</Text>;
+  const lines = detail.questions.flatMap((q) => [
+    `[${String(q.question_type ?? '?')}] ${String(q.question ?? '')} → ${String(q.answer ?? '')}`,
+    `    provenance: ${q.provenance === undefined ? '—' : typeof q.provenance === 'string' ? q.provenance : JSON.stringify(q.provenance)}`,
+  ]);
+  const start = Math.min(scroll, Math.max(0, lines.length - height));
+  return (
+    <Box flexDirection="column">
+      {lines.slice(start, start + height).map((l, i) => (
+        <Text key={start + i} dimColor={l.startsWith('    ')} wrap="truncate">
+          {truncate(l, columns)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

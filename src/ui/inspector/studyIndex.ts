@@ -1,0 +1,213 @@
+import type { Run } from '../../pipeline/store/run.js';
+import { disagree, fromKeyInfo, fromReference, type Finding } from './findings.js';
+import { readAt, scanJsonl, type LineLoc } from './scan.js';
+
+/** Artifacts the inspector reads; any of them may be missing ("not run yet"). */
+export const INSPECTED = ['reports', 'reference', 'raw', 'standardized', 'std-changes', 'followup', 'questions'] as const;
+export type Inspected = (typeof INSPECTED)[number];
+
+export interface StudySummary {
+  id: string;
+  /** Finding names from any stage, for search by finding. */
+  names: Set<string>;
+  parseFailed: boolean;
+  changedCycles: Set<number>;
+  disagrees: boolean;
+}
+
+export type StudyFilter = { kind: 'all' } | { kind: 'changed'; cycle: number | null } | { kind: 'disagrees' } | { kind: 'parse-failed' };
+
+export interface Stage {
+  label: string;
+  findings: Finding[] | null;
+  note: string;
+}
+
+export interface StudyDetail {
+  id: string;
+  report: Record<string, unknown> | null;
+  reference: Record<string, unknown> | null;
+  stages: Stage[];
+  questions: Array<Record<string, unknown>>;
+  changes: Array<Record<string, unknown>>;
+}
+
+/**
+ * One streaming pass over each artifact builds a compact per-study summary and
+ * the byte location of every line, so opening a report reads only its lines.
+ */
+export class StudyIndex {
+  private constructor(
+    private readonly run: Run,
+    readonly order: string[],
+    readonly summaries: Map<string, StudySummary>,
+    private readonly locs: Map<Inspected, Map<string, LineLoc[]>>,
+    readonly present: Set<Inspected>,
+    readonly cycles: number[],
+  ) {}
+
+  static async build(run: Run): Promise<StudyIndex> {
+    const order: string[] = [];
+    const summaries = new Map<string, StudySummary>();
+    const locs = new Map<Inspected, Map<string, LineLoc[]>>();
+    const present = new Set<Inspected>();
+    const cycles = new Set<number>();
+    const refFindings = new Map<string, Finding[]>();
+    const latest = new Map<string, { cycle: number; findings: Finding[] }>();
+    const summary = (id: string): StudySummary => {
+      let s = summaries.get(id);
+      if (!s) {
+        s = { id, names: new Set(), parseFailed: false, changedCycles: new Set(), disagrees: false };
+        summaries.set(id, s);
+        order.push(id);
+      }
+      return s;
+    };
+    for (const name of INSPECTED) {
+      const byStudy = new Map<string, LineLoc[]>();
+      locs.set(name, byStudy);
+      const file = run.artifactPath(name);
+      await scanJsonl(file, (rec, loc) => {
+        const id = typeof rec.study_id === 'string' ? rec.study_id : null;
+        if (!id) return;
+        present.add(name);
+        const list = byStudy.get(id);
+        if (list) list.push(loc);
+        else byStudy.set(id, [loc]);
+        const s = summary(id);
+        switch (name) {
+          case 'reference': {
+            const f = fromReference(rec);
+            refFindings.set(id, f);
+            f.forEach((x) => s.names.add(x.name));
+            break;
+          }
+          case 'raw': {
+            s.parseFailed = rec.status === 'parse_error' || rec.status === 'failed';
+            fromKeyInfo(rec.keyinfo).forEach((x) => s.names.add(x.name));
+            if (!latest.has(id)) latest.set(id, { cycle: -1, findings: fromKeyInfo(rec.keyinfo) });
+            break;
+          }
+          case 'standardized': {
+            const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
+            const f = fromKeyInfo(rec.keyinfo);
+            f.forEach((x) => s.names.add(x.name));
+            const prev = latest.get(id);
+            if (!prev || prev.cycle <= cycle) latest.set(id, { cycle, findings: f });
+            break;
+          }
+          case 'std-changes': {
+            const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
+            cycles.add(cycle);
+            if (Array.isArray(rec.changes) && rec.changes.length > 0) s.changedCycles.add(cycle);
+            break;
+          }
+          default:
+            break;
+        }
+      });
+    }
+    for (const [id, ref] of refFindings) {
+      const l = latest.get(id);
+      if (l) summaries.get(id)!.disagrees = disagree(ref, l.findings);
+    }
+    return new StudyIndex(run, order, summaries, locs, present, [...cycles].sort((a, b) => a - b));
+  }
+
+  /** Study ids matching a query (study id prefix, or a finding name substring) and a filter. */
+  search(query: string, filter: StudyFilter): string[] {
+    const q = query.trim().toLowerCase();
+    const out: string[] = [];
+    for (const id of this.order) {
+      const s = this.summaries.get(id)!;
+      if (!matchesFilter(s, filter)) continue;
+      if (q && !id.toLowerCase().includes(q) && ![...s.names].some((n) => n.includes(q))) continue;
+      out.push(id);
+    }
+    return out;
+  }
+
+  has(id: string): boolean {
+    return this.summaries.has(id);
+  }
+
+  private lines(name: Inspected, id: string): Array<Record<string, unknown>> {
+    return readAt(this.run.artifactPath(name), this.locs.get(name)?.get(id) ?? []);
+  }
+
+  load(id: string): StudyDetail {
+    const report = this.lines('reports', id).at(-1) ?? null;
+    const reference = this.lines('reference', id).at(-1) ?? null;
+    const stages: Stage[] = [];
+    if (this.present.has('reference')) stages.push({ label: 'rules', findings: reference ? fromReference(reference) : null, note: reference ? '' : 'no record' });
+    if (this.present.has('raw')) {
+      const raw = this.lines('raw', id).at(-1);
+      stages.push({
+        label: 'llm raw',
+        findings: raw && raw.keyinfo ? fromKeyInfo(raw.keyinfo) : null,
+        note: raw ? `${String(raw.status)}${raw.reason ? ': ' + String(raw.reason) : ''}` : 'no record',
+      });
+    }
+    // Follow-up and standardized rows interleave by cycle: fu c1 sits before std c1.
+    const timeline: Array<{ cycle: number; order: number; stage: Stage }> = [];
+    for (const rec of this.lines('standardized', id)) {
+      const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
+      timeline.push({ cycle, order: 1, stage: { label: `std c${cycle}`, findings: fromKeyInfo(rec.keyinfo), note: String(rec.source ?? '') } });
+    }
+    for (const rec of this.lines('followup', id)) {
+      const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
+      const ki = rec.keyinfo ?? rec.updated ?? null;
+      timeline.push({ cycle, order: 0, stage: { label: `fu c${cycle}`, findings: ki ? fromKeyInfo(ki) : null, note: followupNote(rec) } });
+    }
+    timeline.sort((a, b) => a.cycle - b.cycle || a.order - b.order);
+    stages.push(...timeline.map((t) => t.stage));
+    return { id, report, reference, stages, questions: this.lines('questions', id), changes: this.lines('std-changes', id) };
+  }
+}
+
+function followupNote(rec: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const k of ['status', 'question', 'questions', 'answer']) {
+    const v = rec[k];
+    if (v === undefined || v === null) continue;
+    parts.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+  return parts.join(' · ');
+}
+
+export function matchesFilter(s: StudySummary, f: StudyFilter): boolean {
+  switch (f.kind) {
+    case 'all':
+      return true;
+    case 'changed':
+      return f.cycle === null ? s.changedCycles.size > 0 : s.changedCycles.has(f.cycle);
+    case 'disagrees':
+      return s.disagrees;
+    case 'parse-failed':
+      return s.parseFailed;
+    default: {
+      const never: never = f;
+      throw new Error(`unknown filter ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export function filterLabel(f: StudyFilter): string {
+  switch (f.kind) {
+    case 'all':
+      return 'all';
+    case 'changed':
+      return f.cycle === null ? 'changed in any cycle' : `changed in cycle ${f.cycle}`;
+    case 'disagrees':
+      return 'disagrees with reference';
+    case 'parse-failed':
+      return 'parse failed';
+  }
+}
+
+/** The filter after `f`: all → changed in each known cycle → disagrees → parse failed → all. */
+export function nextFilter(f: StudyFilter, cycles: number[]): StudyFilter {
+  const seq: StudyFilter[] = [{ kind: 'all' }, ...(cycles.length ? cycles.map((c) => ({ kind: 'changed', cycle: c }) as StudyFilter) : [{ kind: 'changed', cycle: null } as StudyFilter]), { kind: 'disagrees' }, { kind: 'parse-failed' }];
+  const i = seq.findIndex((x) => filterLabel(x) === filterLabel(f));
+  return seq[(i + 1) % seq.length]!;
+}

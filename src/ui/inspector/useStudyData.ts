@@ -1,0 +1,46 @@
+import { useEffect, useState } from 'react';
+import type { JudgmentRecord, JudgmentStore, Verdict } from '../review/judgments.js';
+import { useUiActions } from '../state/context.js';
+import type { StudyIndex } from './studyIndex.js';
+
+/** The study index and judgment store, loaded once per screen mount. */
+export function useStudyData(): { index: StudyIndex | null; store: JudgmentStore | null; error: string | null } {
+  const { controller } = useUiActions();
+  const [index, setIndex] = useState<StudyIndex | null>(null);
+  const [store, setStore] = useState<JudgmentStore | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    Promise.all([controller.studyIndex(), controller.judgments()])
+      .then(([i, s]) => {
+        if (!live) return;
+        setIndex(i);
+        setStore(s);
+      })
+      .catch((err: unknown) => live && setError((err as Error).message));
+    return () => {
+      live = false;
+    };
+  }, [controller]);
+  return { index, store, error };
+}
+
+/** Judge/note handlers that write through the store and re-render with the new record. */
+export function useJudging(store: JudgmentStore | null, studyId: string | null) {
+  const { dispatch } = useUiActions();
+  const [, setTick] = useState(0);
+  const record: JudgmentRecord | undefined = store && studyId ? store.get(studyId) : undefined;
+  const guard = (fn: () => void) => {
+    try {
+      fn();
+      setTick((t) => t + 1);
+    } catch (err) {
+      dispatch({ type: 'message', level: 'error', text: (err as Error).message });
+    }
+  };
+  return {
+    record,
+    onJudge: (key: string, verdict: Verdict | null) => guard(() => store && studyId && store.judge(studyId, key, verdict)),
+    onNote: (note: string) => guard(() => store && studyId && store.note(studyId, note)),
+  };
+}

@@ -1,0 +1,113 @@
+import { render } from 'ink';
+import React from 'react';
+import { applyConfig, corpusConfigFrom } from '../pipeline/runner/configure.js';
+import type { CorpusConfig } from '../pipeline/schemas/state.js';
+import type { AnyStep, RunEnv } from '../pipeline/steps/contract.js';
+import { STEPS } from '../pipeline/steps/registry.js';
+import { Run } from '../pipeline/store/run.js';
+import { UserError } from '../pipeline/util/errors.js';
+import { App } from './App.js';
+import { readLastRun, writeLastRun } from './lastRun.js';
+import { AppController } from './state/controller.js';
+import { Wizard, type WizardResult } from './wizard/Wizard.js';
+
+export interface LaunchOptions {
+  /** Run folder; when absent the last run is opened, or the wizard asks. */
+  runDir?: string;
+  /** Configure the run on the bundled sample with the rules backend when it has no corpus. */
+  demo?: boolean;
+  env: RunEnv;
+  steps?: readonly AnyStep[];
+}
+
+/** Interactive only when both ends are terminals and nothing says otherwise. */
+export function isInteractive(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY && !env.CI && env.TERM !== 'dumb');
+}
+
+const ALT_ON = '\x1b[?1049h\x1b[H';
+const ALT_OFF = '\x1b[?1049l';
+
+export async function launchApp(opts: LaunchOptions): Promise<number> {
+  let runDir = opts.runDir ?? readLastRun();
+  let setup: { corpus: CorpusConfig; backend: 'rules' | 'llm' } | null = null;
+  if (!runDir) {
+    const answer = await runWizard();
+    if (!answer) return 0;
+    runDir = answer.runDir;
+    setup = answer;
+  }
+  let run: Run;
+  let note: string | null = null;
+  try {
+    run = await Run.open(runDir, { create: true });
+  } catch (err) {
+    // Someone else holds the run: still let the user look.
+    if (!(err instanceof UserError) || !/in use/.test(err.message)) throw err;
+    run = await Run.open(runDir, { readOnly: true });
+    note = `${err.message} Opened read-only.`;
+  }
+  try {
+    if (!run.readOnly) {
+      if (setup) await applyConfig(run, setup);
+      else if (opts.demo && !run.state.config.corpus) await applyConfig(run, { corpus: corpusConfigFrom({ sample: true })!, backend: 'rules' });
+    }
+    writeLastRun(run.dir);
+    return await mountApp(run, opts, note);
+  } finally {
+    await run.close();
+  }
+}
+
+async function runWizard(): Promise<WizardResult | null> {
+  let result: WizardResult | null = null;
+  const app = render(
+    <Wizard
+      onDone={(r) => {
+        result = r;
+        app.unmount();
+      }}
+      onCancel={() => app.unmount()}
+    />,
+    { exitOnCtrlC: false },
+  );
+  await app.waitUntilExit();
+  return result;
+}
+
+async function mountApp(run: Run, opts: LaunchOptions, note: string | null): Promise<number> {
+  const controller = new AppController(run, opts.steps ?? STEPS, { env: opts.env });
+  let exitCode = 0;
+  const forceExit = () => {
+    process.stdout.write(ALT_OFF);
+    process.stderr.write('Forced exit: the interrupted step resumes on the next run.\n');
+    process.exit(130);
+  };
+  // Signals from outside (kill, a dropped SSH session): stop the step, record it, then leave.
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1 || !controller.running) return forceExit();
+    controller.stop();
+    void controller.settle().then(() => app.unmount());
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  process.stdout.write(ALT_ON);
+  const app = render(<App controller={controller} onForceExit={forceExit} />, { exitOnCtrlC: false });
+  if (note) controller.notify(note, 'warn');
+  try {
+    await app.waitUntilExit();
+    await controller.settle();
+  } catch (err) {
+    exitCode = 1;
+    process.stderr.write(`${(err as Error).message}\n`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    process.stdout.write(ALT_OFF);
+  }
+  return exitCode;
+}

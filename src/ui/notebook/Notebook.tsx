@@ -1,0 +1,86 @@
+import { Box, Text} from 'ink';
+import { useKeys } from '../components/useKeys.js';
+import React from 'react';
+import type { ScreenProps } from '../App.js';
+import { ago, countsLine, pad, STATUS_COLOR, STATUS_ICON, STATUS_LABEL, truncate, windowStart } from '../components/format.js';
+import { useUiActions, useUiState } from '../state/context.js';
+import type { StepRow } from '../state/types.js';
+
+/** Screen keys shared with the other top-level screens. */
+export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'dataset'> = { p: 'progress', i: 'inspector', v: 'review', d: 'dataset' };
+
+export function Notebook({ height, columns, active }: ScreenProps) {
+  const s = useUiState();
+  const { controller, dispatch } = useUiActions();
+  const cfg = controller.run.state.config;
+  const selected = s.rows[s.selected];
+
+  useKeys(
+    (input, key) => {
+      if (key.upArrow || input === 'k') dispatch({ type: 'move', delta: -1 });
+      else if (key.downArrow || input === 'j') dispatch({ type: 'move', delta: 1 });
+      else if (key.return && selected) dispatch({ type: 'navigate', screen: 'cell' });
+      else if (input === 'r' && selected) {
+        void controller.start({ kind: 'step', stepId: selected.id });
+        dispatch({ type: 'navigate', screen: 'progress' });
+      } else if (input === 'a') {
+        void controller.start({ kind: 'all' });
+        dispatch({ type: 'navigate', screen: 'progress' });
+      } else if (input === 'c') {
+        if (!controller.steps.some((st) => st.id === 'followup')) dispatch({ type: 'message', level: 'warn', text: 'no follow-up step in this build' });
+        else {
+          void controller.start({ kind: 'cycle' });
+          dispatch({ type: 'navigate', screen: 'progress' });
+        }
+      } else if (input === 's') {
+        if (!controller.stop()) dispatch({ type: 'message', text: 'nothing is running' });
+      } else if (VIEW_KEYS[input]) dispatch({ type: 'navigate', screen: VIEW_KEYS[input]! });
+    },
+    { isActive: active },
+  );
+
+  const corpus = cfg.corpus ? `${cfg.corpus.kind}${cfg.corpus.kind === 'sample' ? '' : ' ' + cfg.corpus.path}` : '(none)';
+  const cycles = controller.run.state.cycles.filter((c) => c.finishedAt).length;
+  const perCell = 2;
+  const visible = Math.max(1, Math.floor((height - 1) / perCell));
+  const start = windowStart(s.selected, s.rows.length, visible);
+  const shown = s.rows.slice(start, start + visible);
+  return (
+    <Box flexDirection="column">
+      <Text dimColor>{truncate(`corpus: ${corpus} · backend: ${cfg.backend} · cycles: ${cycles} · ${s.rows.length} steps`, columns)}</Text>
+      {s.rows.length === 0 ? <Text color="yellow">No steps are registered in this build.</Text> : null}
+      {shown.map((row, i) => (
+        <Cell key={row.id} row={row} index={start + i} selected={start + i === s.selected} columns={columns} />
+      ))}
+    </Box>
+  );
+}
+
+function Cell({ row, index, selected, columns }: { row: StepRow; index: number; selected: boolean; columns: number }) {
+  const when = row.finishedAt ? `${ago(row.finishedAt)}${row.durationMs !== null ? ` · ${(row.durationMs / 1000).toFixed(1)}s` : ''}` : '';
+  const status = row.applies.ok ? STATUS_LABEL[row.status] : 'n/a';
+  const head = `${selected ? '▸' : ' '}${String(index + 1).padStart(2)} `;
+  const countW = Math.max(0, columns - head.length - 2 - 14 - 12 - when.length - 2);
+  const second = row.error
+    ? `error: ${row.error}`
+    : !row.applies.ok
+      ? `skipped: ${row.applies.reason ?? 'not applicable'}`
+      : row.stale.length
+        ? `stale: ${row.stale.join(', ')}`
+        : (row.preview ?? row.summary) || row.description;
+  return (
+    <Box flexDirection="column">
+      <Text inverse={selected} wrap="truncate">
+        {head}
+        <Text color={STATUS_COLOR[row.status]}>{STATUS_ICON[row.status]} </Text>
+        <Text bold>{pad(row.id, 14)}</Text>
+        <Text color={STATUS_COLOR[row.status]}>{pad(status, 12)}</Text>
+        {pad(countsLine(row.counts), countW)} <Text dimColor>{when}</Text>
+      </Text>
+      <Text dimColor={!row.error} color={row.error ? 'red' : undefined} wrap="truncate">
+        {'     '}
+        {truncate(second, columns - 6)}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,88 @@
+import { Box, Text} from 'ink';
+import { useKeys } from '../components/useKeys.js';
+import React from 'react';
+import { formatDuration } from '../../cli/format.js';
+import type { ScreenProps } from '../App.js';
+import { truncate } from '../components/format.js';
+import { useUiActions, useUiState } from '../state/context.js';
+import { LossChart } from './LossChart.js';
+
+export function bar(done: number, total: number | null, width: number): string {
+  if (width <= 0) return '';
+  if (!total) return '░'.repeat(width);
+  const filled = Math.max(0, Math.min(width, Math.round((done / total) * width)));
+  return '█'.repeat(filled) + '░'.repeat(width - filled);
+}
+
+export function ProgressView({ height, columns, active }: ScreenProps) {
+  const s = useUiState();
+  const { controller, dispatch } = useUiActions();
+  useKeys(
+    (input, key) => {
+      if (key.escape) dispatch({ type: 'navigate', screen: 'notebook' });
+      else if (input === 's') {
+        if (!controller.stop()) dispatch({ type: 'message', text: 'nothing is running' });
+      } else if (input === 'r') {
+        const row = s.rows[s.selected];
+        if (row) void controller.start({ kind: 'step', stepId: row.id });
+      }
+    },
+    { isActive: active },
+  );
+
+  const a = s.activity;
+  if (!a) {
+    const row = s.rows[s.selected];
+    return (
+      <Box flexDirection="column">
+        <Text>Nothing has run in this session.</Text>
+        {row ? <Text dimColor>Selected: {row.id} ({row.status}) — r runs or resumes it.</Text> : null}
+      </Box>
+    );
+  }
+  const p = a.progress;
+  const pct = p && p.total ? ` ${((100 * p.done) / p.total).toFixed(1)}%` : '';
+  const counters = p ? Object.entries(p.counters).filter(([, v]) => v > 0) : [];
+  const errors = Object.entries(a.errors);
+  const loss = a.metrics.loss ?? Object.values(a.metrics)[0];
+  const lossName = a.metrics.loss ? 'loss' : Object.keys(a.metrics)[0] ?? '';
+  const chartHeight = loss && loss.length > 1 ? Math.min(10, Math.max(4, Math.floor(height / 2.5))) : 0;
+  const fixed = 5 + (errors.length ? 1 : 0) + (p && (p.tokensIn || p.tokensOut) ? 1 : 0) + chartHeight;
+  const logRows = Math.max(1, height - fixed);
+  const endColor = a.ended?.status === 'done' ? 'green' : a.ended?.status === 'failed' ? 'red' : 'yellow';
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text bold>{a.title}</Text> <Text dimColor>({a.stepId}, {a.mode})</Text>{' '}
+        {a.ended ? <Text color={endColor}>{a.ended.status}</Text> : <Text color="cyan">{s.stopping ? 'stopping…' : 'running'}</Text>}
+      </Text>
+      <Text>
+        <Text color="cyan">{bar(p?.done ?? 0, p?.total ?? null, Math.max(10, columns - 30))}</Text>
+        {` ${(p?.done ?? 0).toLocaleString('en-US')}/${p?.total === null || !p ? '?' : p.total.toLocaleString('en-US')}${pct}`}
+      </Text>
+      <Text>
+        rate {(p?.rate ?? 0).toFixed(1)}/s · eta {formatDuration(p?.etaSeconds ?? null)} · elapsed {formatDuration(p?.elapsedSeconds ?? 0)}
+        {counters.length ? ' · ' + counters.map(([k, v]) => `${k}=${v}`).join(' ') : ''}
+      </Text>
+      {errors.length ? (
+        <Text color="red" wrap="truncate">
+          errors: {errors.map(([k, v]) => `${k}=${v}`).join(' ')}
+        </Text>
+      ) : null}
+      {p && (p.tokensIn || p.tokensOut) ? (
+        <Text>
+          tokens in {p.tokensIn.toLocaleString('en-US')} · out {p.tokensOut.toLocaleString('en-US')} · cost ${p.costUsd.toFixed(4)}
+        </Text>
+      ) : null}
+      {loss && chartHeight ? <LossChart name={lossName} points={loss} width={columns} height={chartHeight} /> : null}
+      <Text color={a.ended ? endColor : undefined} wrap="truncate">
+        {a.ended ? truncate(a.ended.summary, columns) : ' '}
+      </Text>
+      {a.logs.slice(-logRows).map((l) => (
+        <Text key={l.id} color={l.level === 'error' ? 'red' : l.level === 'warn' ? 'yellow' : undefined} dimColor={l.level === 'info'} wrap="truncate">
+          {truncate(l.message, columns)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

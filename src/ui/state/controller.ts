@@ -1,0 +1,234 @@
+import { recoverInterrupted, runPipeline, runStep, type StepOutcome } from '../../pipeline/runner/runner.js';
+import type { AnyStep, RunEnv, RunnerEvent } from '../../pipeline/steps/contract.js';
+import type { Run } from '../../pipeline/store/run.js';
+import { parseParamInput } from '../cell/params.js';
+import { StudyIndex } from '../inspector/studyIndex.js';
+import { JudgmentStore } from '../review/judgments.js';
+import { buildRows, loadPreviews } from './rows.js';
+import type { Action, Screen } from './types.js';
+
+export interface ControllerOptions {
+  env: RunEnv;
+  /** Runner events are buffered and folded into the UI at most this often. */
+  flushMs?: number;
+}
+
+export type StartTarget = { kind: 'step'; stepId: string; force?: boolean } | { kind: 'all' } | { kind: 'cycle' };
+
+export interface UiPosition {
+  screen: Screen;
+  selectedStep: string | null;
+  inspectorStudy: string | null;
+}
+
+/**
+ * Drives the runner for the app: React never calls the pipeline directly. Events
+ * are batched so a step emitting thousands of events per second costs at most
+ * one state update (one render) per flush interval.
+ */
+export class AppController {
+  private dispatchFn: ((a: Action) => void) | null = null;
+  private pending: Action[] = [];
+  private buffer: RunnerEvent[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private abort: AbortController | null = null;
+  private current: Promise<StepOutcome | 'error'> | null = null;
+  private uiTimer: NodeJS.Timeout | null = null;
+  private readonly flushMs: number;
+  flushes = 0;
+  private indexCache: { key: string; index: Promise<StudyIndex> } | null = null;
+  private judgmentStore: Promise<JudgmentStore> | null = null;
+
+  constructor(
+    readonly run: Run,
+    readonly steps: readonly AnyStep[],
+    private readonly opts: ControllerOptions,
+  ) {
+    this.flushMs = opts.flushMs ?? 100;
+  }
+
+  attach(dispatch: (a: Action) => void): void {
+    this.dispatchFn = dispatch;
+    for (const a of this.pending.splice(0)) dispatch(a);
+  }
+
+  private dispatch(a: Action): void {
+    if (this.dispatchFn) this.dispatchFn(a);
+    else this.pending.push(a);
+  }
+
+  /** Show a one-line message in the footer. */
+  notify(text: string, level: 'info' | 'warn' | 'error' = 'info'): void {
+    this.dispatch({ type: 'message', text, level });
+  }
+
+  get running(): boolean {
+    return this.current !== null;
+  }
+
+  /** Mark steps a dead process left running as interrupted, then show the cells. */
+  async init(): Promise<void> {
+    if (!this.run.readOnly) {
+      const ids = await recoverInterrupted(this.run);
+      if (ids.length) this.dispatch({ type: 'message', level: 'warn', text: `interrupted earlier: ${ids.join(', ')} (r resumes)` });
+    }
+    await this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    this.dispatch({ type: 'rows', rows: buildRows(this.run, this.steps) });
+    const previews = await loadPreviews(this.run, this.steps);
+    this.dispatch({ type: 'rows', rows: buildRows(this.run, this.steps, previews) });
+  }
+
+  /** Start work unless something is already running; resolves when it ends. */
+  start(target: StartTarget): Promise<StepOutcome | 'error'> {
+    if (this.current) {
+      this.dispatch({ type: 'message', level: 'warn', text: 'a step is already running (s stops it)' });
+      return this.current;
+    }
+    if (this.run.readOnly) {
+      this.dispatch({ type: 'message', level: 'warn', text: 'this run is open read-only (another process holds it)' });
+      return Promise.resolve('error');
+    }
+    const abort = new AbortController();
+    this.abort = abort;
+    this.dispatch({ type: 'running', running: true });
+    this.dispatch({ type: 'clear-message' });
+    const onEvent = (e: RunnerEvent) => this.onEvent(e);
+    const common = { signal: abort.signal, env: this.opts.env, onEvent };
+    const work = async (): Promise<StepOutcome> => {
+      if (target.kind === 'step') {
+        const step = this.steps.find((s) => s.id === target.stepId);
+        if (!step) throw new Error(`unknown step ${target.stepId}`);
+        await recoverInterrupted(this.run);
+        return runStep(this.run, step, { ...common, force: target.force });
+      }
+      if (target.kind === 'all') return runPipeline(this.run, this.steps, common);
+      const done = this.run.state.cycles.filter((c) => c.finishedAt !== null).length;
+      return runPipeline(this.run, this.steps, { ...common, cycles: done + 1 });
+    };
+    this.current = work()
+      .catch((err: unknown) => {
+        this.dispatch({ type: 'message', level: 'error', text: (err as Error).message ?? String(err) });
+        return 'error' as const;
+      })
+      .then(async (outcome) => {
+        this.flush();
+        this.current = null;
+        this.abort = null;
+        this.dispatch({ type: 'running', running: false });
+        if (outcome === 'interrupted') this.dispatch({ type: 'message', level: 'warn', text: 'stopped; finished work is kept (r resumes)' });
+        await this.refresh();
+        return outcome;
+      });
+    return this.current;
+  }
+
+  /** Ask the running step to stop; it records finished work and ends as interrupted. */
+  stop(): boolean {
+    if (!this.abort) return false;
+    this.dispatch({ type: 'stopping' });
+    this.abort.abort();
+    return true;
+  }
+
+  /** Wait for the running step (if any) to wind down. */
+  async settle(): Promise<void> {
+    await this.current;
+  }
+
+  private onEvent(e: RunnerEvent): void {
+    this.buffer.push(e);
+    // Starts and ends change what the user acts on; show them at once.
+    if (e.type !== 'step-event') {
+      this.flush();
+      if (e.type === 'step-end') void this.refresh();
+      return;
+    }
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.buffer.length === 0) return;
+    this.flushes++;
+    this.dispatch({ type: 'runner-batch', events: this.buffer.splice(0) });
+  }
+
+  /**
+   * Set one param from text the user typed; validated by the step's zod schema.
+   * Returns the error message, or null when saved.
+   */
+  async setParam(stepId: string, key: string, text: string): Promise<string | null> {
+    const step = this.steps.find((s) => s.id === stepId);
+    if (!step) return `unknown step ${stepId}`;
+    if (this.run.readOnly) return 'this run is open read-only';
+    const current = this.run.state.steps[stepId]?.params ?? {};
+    const merged = { ...current, [key]: parseParamInput(text) };
+    const parsed = step.params.safeParse(merged);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return `${issue?.path.join('.') || key}: ${issue?.message ?? 'invalid'}`;
+    }
+    await this.run.update((s) => {
+      const prev = s.steps[stepId];
+      s.steps[stepId] = {
+        ...(prev ?? { status: 'not_run', paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} }),
+        params: merged,
+      };
+    });
+    await this.refresh();
+    return null;
+  }
+
+  /** Remember where the user is (debounced; state.json is rewritten whole on every update). */
+  saveUi(pos: UiPosition): void {
+    if (this.run.readOnly) return;
+    if (this.uiTimer) clearTimeout(this.uiTimer);
+    this.uiTimer = setTimeout(() => {
+      this.uiTimer = null;
+      void this.writeUi(pos);
+    }, 300);
+  }
+
+  async writeUi(pos: UiPosition): Promise<void> {
+    if (this.run.readOnly) return;
+    const prev = this.run.state.ui as Record<string, unknown>;
+    if (prev.screen === pos.screen && prev.selectedStep === pos.selectedStep && prev.inspectorStudy === pos.inspectorStudy) return;
+    await this.run.update((s) => {
+      s.ui = { ...s.ui, ...pos };
+    });
+  }
+
+  savedPosition(): Partial<UiPosition> {
+    const ui = this.run.state.ui as Record<string, unknown>;
+    return {
+      screen: typeof ui.screen === 'string' ? (ui.screen as Screen) : undefined,
+      selectedStep: typeof ui.selectedStep === 'string' ? ui.selectedStep : null,
+      inspectorStudy: typeof ui.inspectorStudy === 'string' ? ui.inspectorStudy : null,
+    };
+  }
+
+  /** The inspector's index, rebuilt only when an artifact changed since the last build. */
+  studyIndex(): Promise<StudyIndex> {
+    const key = JSON.stringify(this.run.state.artifacts);
+    if (!this.indexCache || this.indexCache.key !== key || this.running) {
+      this.indexCache = { key, index: StudyIndex.build(this.run) };
+    }
+    return this.indexCache.index;
+  }
+
+  judgments(): Promise<JudgmentStore> {
+    this.judgmentStore ??= JudgmentStore.load(this.run);
+    return this.judgmentStore;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.uiTimer) clearTimeout(this.uiTimer);
+    this.timer = null;
+    this.uiTimer = null;
+  }
+}

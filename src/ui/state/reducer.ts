@@ -1,0 +1,126 @@
+import type { RunnerEvent } from '../../pipeline/steps/contract.js';
+import { LOG_TAIL, METRIC_POINTS, type Action, type Activity, type Screen, type UiState } from './types.js';
+
+export function initialState(init: { screen?: Screen; selected?: number; inspectorStudy?: string | null } = {}): UiState {
+  return {
+    screen: init.screen ?? 'notebook',
+    help: false,
+    typing: false,
+    selected: init.selected ?? 0,
+    rows: [],
+    activity: null,
+    running: false,
+    stopping: false,
+    message: null,
+    inspectorStudy: init.inspectorStudy ?? null,
+    logSeq: 0,
+  };
+}
+
+export function reducer(state: UiState, action: Action): UiState {
+  switch (action.type) {
+    case 'rows':
+      return { ...state, rows: action.rows, selected: clamp(state.selected, action.rows.length) };
+    case 'navigate':
+      return { ...state, screen: action.screen, help: false, typing: false };
+    case 'select':
+      return { ...state, selected: clamp(action.index, state.rows.length) };
+    case 'move':
+      return { ...state, selected: clamp(state.selected + action.delta, state.rows.length) };
+    case 'help':
+      return { ...state, help: action.open ?? !state.help };
+    case 'typing':
+      return { ...state, typing: action.on };
+    case 'runner-batch': {
+      let next = state;
+      for (const e of action.events) next = foldRunnerEvent(next, e);
+      return next;
+    }
+    case 'running':
+      return { ...state, running: action.running, stopping: false };
+    case 'stopping':
+      return { ...state, stopping: true };
+    case 'message':
+      return { ...state, message: { text: action.text, level: action.level ?? 'info' } };
+    case 'clear-message':
+      return { ...state, message: null };
+    case 'inspect':
+      return { ...state, inspectorStudy: action.studyId };
+    default: {
+      const never: never = action;
+      throw new Error(`unknown action ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function clamp(i: number, n: number): number {
+  if (n <= 0) return 0;
+  return Math.max(0, Math.min(n - 1, i));
+}
+
+/** Fold one runner event; a batch of them makes one new state, hence one render. */
+export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
+  switch (e.type) {
+    case 'step-start': {
+      const activity: Activity = { stepId: e.stepId, title: e.title, mode: e.mode, progress: null, logs: [], errors: {}, metrics: {}, ended: null };
+      return { ...state, activity };
+    }
+    case 'step-event': {
+      const a = state.activity && state.activity.stepId === e.stepId ? state.activity : null;
+      if (!a) return state;
+      const ev = e.event;
+      const next: Activity = { ...a, progress: e.progress };
+      let logSeq = state.logSeq;
+      switch (ev.type) {
+        case 'log':
+          next.logs = [...a.logs, { id: ++logSeq, level: ev.level, message: ev.message }].slice(-LOG_TAIL);
+          break;
+        case 'item':
+          if (ev.outcome === 'failed') {
+            const kind = errorKind(ev.reason);
+            next.errors = { ...a.errors, [kind]: (a.errors[kind] ?? 0) + 1 };
+          }
+          break;
+        case 'metric': {
+          const series = [...(a.metrics[ev.name] ?? []), [ev.x, ev.y] as [number, number]];
+          next.metrics = { ...a.metrics, [ev.name]: series.length > METRIC_POINTS ? halve(series) : series };
+          break;
+        }
+        case 'progress':
+        case 'usage':
+          break;
+        default: {
+          const never: never = ev;
+          throw new Error(`unknown step event ${JSON.stringify(never)}`);
+        }
+      }
+      return { ...state, activity: next, logSeq };
+    }
+    case 'step-end': {
+      const base: Activity =
+        state.activity && state.activity.stepId === e.stepId
+          ? state.activity
+          : { stepId: e.stepId, title: e.stepId, mode: 'fresh', progress: null, logs: [], errors: {}, metrics: {}, ended: null };
+      return { ...state, activity: { ...base, ended: { status: e.status, summary: e.summary } } };
+    }
+    default: {
+      const never: never = e;
+      throw new Error(`unknown runner event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Group failure reasons by their leading word ("timeout: 30s" → "timeout"). */
+export function errorKind(reason: string | undefined): string {
+  if (!reason) return 'unknown';
+  const m = /^[\w-]+/.exec(reason.trim());
+  return m ? m[0] : 'unknown';
+}
+
+/** Keep long series drawable: every other point, always keeping the newest. */
+function halve(series: Array<[number, number]>): Array<[number, number]> {
+  const out = series.filter((_, i) => i % 2 === 0);
+  const last = series[series.length - 1]!;
+  if (out[out.length - 1] !== last) out.push(last);
+  return out;
+}

@@ -1,0 +1,72 @@
+import type { Applicability, ProgressSnapshot, RunMode, RunnerEvent } from '../../pipeline/steps/contract.js';
+import type { StepDisplayStatus } from '../../pipeline/schemas/state.js';
+
+export type Screen = 'notebook' | 'cell' | 'progress' | 'inspector' | 'review' | 'dataset';
+export const SCREENS: readonly Screen[] = ['notebook', 'cell', 'progress', 'inspector', 'review', 'dataset'];
+
+/** One notebook cell: a step as the run sees it now. */
+export interface StepRow {
+  id: string;
+  title: string;
+  description: string;
+  status: StepDisplayStatus;
+  counts: Record<string, number>;
+  summary: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: string | null;
+  stale: string[];
+  applies: Applicability;
+  preview: string | null;
+}
+
+export interface LogLine {
+  id: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+/** What the progress view shows: the running step, or the last one that ended. */
+export interface Activity {
+  stepId: string;
+  title: string;
+  mode: RunMode;
+  progress: ProgressSnapshot | null;
+  logs: LogLine[];
+  /** Failed items grouped by the first part of their reason. */
+  errors: Record<string, number>;
+  metrics: Record<string, Array<[number, number]>>;
+  ended: null | { status: 'done' | 'failed' | 'interrupted' | 'skipped'; summary: string };
+}
+
+export interface UiState {
+  screen: Screen;
+  help: boolean;
+  /** A text field has the keyboard: global letter keys are off. */
+  typing: boolean;
+  selected: number;
+  rows: StepRow[];
+  activity: Activity | null;
+  running: boolean;
+  stopping: boolean;
+  message: { text: string; level: 'info' | 'warn' | 'error' } | null;
+  inspectorStudy: string | null;
+  logSeq: number;
+}
+
+export type Action =
+  | { type: 'rows'; rows: StepRow[] }
+  | { type: 'navigate'; screen: Screen }
+  | { type: 'select'; index: number }
+  | { type: 'move'; delta: number }
+  | { type: 'help'; open?: boolean }
+  | { type: 'typing'; on: boolean }
+  | { type: 'runner-batch'; events: RunnerEvent[] }
+  | { type: 'running'; running: boolean }
+  | { type: 'stopping' }
+  | { type: 'message'; text: string; level?: 'info' | 'warn' | 'error' }
+  | { type: 'clear-message' }
+  | { type: 'inspect'; studyId: string | null };
+
+export const LOG_TAIL = 200;
+export const METRIC_POINTS = 2000;

@@ -1,0 +1,242 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A loopback OpenAI-compatible server for tests and benchmarks (test code, not
+ * a product feature). Speaks GET /v1/models and POST /v1/chat/completions
+ * (streaming SSE or not), the Azure paths (/openai/deployments/D/chat/completions,
+ * /openai/v1/...), and injects faults on demand through `respond`.
+ */
+
+export interface ChatBody {
+  model: string;
+  messages: Array<{ role: string; content: string }>;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  max_tokens?: number;
+  response_format?: unknown;
+  [k: string]: unknown;
+}
+
+export interface SeenRequest {
+  body: ChatBody;
+  /** Content of the last user message. */
+  userText: string;
+  path: string;
+  at: number;
+}
+
+export type Reply =
+  | { content: string; finishReason?: 'stop' | 'length'; chunks?: number }
+  | { status: 429; retryAfter?: number; retryAfterMs?: number }
+  | { status: 400 | 401 | 404 | 500 | 503; message?: string }
+  | { hang: true }
+  | { reset: true; afterChunks?: number }
+  | { contentFilter: 'prompt' | 'completion' }
+  | { whitespaceLoop: number; prefix?: string };
+
+export type Latency = { kind: 'fixed'; ms: number } | { kind: 'lognormal'; medianMs: number; sigma: number };
+
+export interface LoopbackOptions {
+  models?: string[];
+  /** Require this key (Authorization: Bearer or api-key header). */
+  apiKey?: string;
+  latency?: Latency;
+  respond?: (req: SeenRequest) => Reply | Promise<Reply>;
+  /** Keep every request in `requests` (turn off for long benchmarks). */
+  record?: boolean;
+  /** Reject `response_format` with 400, like a server without structured outputs. */
+  rejectResponseFormat?: boolean;
+  port?: number;
+}
+
+export interface LoopbackServer {
+  url: string;
+  port: number;
+  requests: SeenRequest[];
+  /** Requests received (counted even when not recorded). */
+  count: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_KEYINFO = '{"opacity_vs_clear": {}, "entity": {"pleural effusion": {"location": "left", "level": "small", "type": null}}, "uncertain_entity": [], "no_entity": ["pneumothorax"]}';
+
+/** Standard normal via Box-Muller. */
+function gauss(): number {
+  let u = 0;
+  while (u === 0) u = Math.random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * Math.random());
+}
+
+export function sampleLatency(l: Latency | undefined): number {
+  if (!l) return 0;
+  return l.kind === 'fixed' ? l.ms : l.medianMs * Math.exp(l.sigma * gauss());
+}
+
+const tokens = (s: string) => Math.ceil(s.length / 4);
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers });
+  res.end(data);
+}
+
+function errorBody(message: string, type: string, code: string | null) {
+  return { error: { message, type, param: null, code } };
+}
+
+export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<LoopbackServer> {
+  const models = opts.models ?? ['extractor'];
+  const record = opts.record ?? true;
+  const requests: SeenRequest[] = [];
+  let count = 0;
+  let seq = 0;
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err) => {
+        if (!res.headersSent) sendJson(res, 500, errorBody(String(err), 'server_error', null));
+        else res.destroy();
+      });
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (opts.apiKey) {
+      const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(req.headers['api-key'] ?? '');
+      if (given !== opts.apiKey) {
+        // Real servers echo (part of) the key; this one echoes all of it so redaction is tested.
+        return sendJson(res, 401, errorBody(`Incorrect API key provided: ${given}.`, 'invalid_request_error', 'invalid_api_key'));
+      }
+    }
+    if (req.method === 'GET' && /\/models$/.test(url.pathname)) {
+      return sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'loopback' })) });
+    }
+    const dep = /\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
+    if (req.method !== 'POST' || !(dep || /\/chat\/completions$/.test(url.pathname))) {
+      return sendJson(res, 404, errorBody(`no route ${req.method} ${url.pathname}`, 'invalid_request_error', null));
+    }
+    let body: ChatBody;
+    try {
+      body = JSON.parse(raw) as ChatBody;
+    } catch {
+      return sendJson(res, 400, errorBody('invalid JSON body', 'invalid_request_error', null));
+    }
+    const model = dep ? decodeURIComponent(dep[1]!) : body.model;
+    count++;
+    const seen: SeenRequest = { body, userText: [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '', path: url.pathname, at: Date.now() };
+    if (record) requests.push(seen);
+    if (!models.includes(model)) {
+      return sendJson(res, 404, errorBody(`The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found'));
+    }
+    if (opts.rejectResponseFormat && body.response_format) {
+      return sendJson(res, 400, errorBody('response_format json_schema is not supported by this server', 'invalid_request_error', null));
+    }
+    const reply: Reply = opts.respond ? await opts.respond(seen) : { content: DEFAULT_KEYINFO };
+    const delay = sampleLatency(opts.latency);
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    if (res.destroyed) return;
+    const id = `chatcmpl-${++seq}`;
+    const created = Math.floor(Date.now() / 1000);
+    const promptTokens = tokens(body.messages.map((m) => m.content).join('\n'));
+
+    if ('hang' in reply) return; // never answers; the client must time out or abort
+    if ('status' in reply) {
+      if (reply.status === 429) {
+        const headers: Record<string, string> = {};
+        if (reply.retryAfter !== undefined) headers['retry-after'] = String(reply.retryAfter);
+        if (reply.retryAfterMs !== undefined) headers['retry-after-ms'] = String(reply.retryAfterMs);
+        return sendJson(res, 429, errorBody('Rate limit reached. Please retry.', 'rate_limit_error', 'rate_limit_exceeded'), headers);
+      }
+      return sendJson(res, reply.status, errorBody(reply.message ?? `loopback error ${reply.status}`, 'server_error', null));
+    }
+    if ('contentFilter' in reply && reply.contentFilter === 'prompt') {
+      return sendJson(res, 400, {
+        error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", type: null, param: 'prompt', code: 'content_filter', status: 400, innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { hate: { filtered: true, severity: 'high' } } } },
+      });
+    }
+    if ('reset' in reply && !body.stream) {
+      req.socket.destroy();
+      return;
+    }
+
+    let content = '';
+    let finish: string = 'stop';
+    let pieces: string[] = [];
+    if ('content' in reply) {
+      content = reply.content;
+      finish = reply.finishReason ?? 'stop';
+      const n = Math.max(1, Math.min(reply.chunks ?? 8, content.length || 1));
+      const size = Math.ceil(content.length / n) || 1;
+      for (let i = 0; i < content.length; i += size) pieces.push(content.slice(i, i + size));
+    } else if ('contentFilter' in reply) {
+      finish = 'content_filter';
+    } else if ('whitespaceLoop' in reply) {
+      const prefix = reply.prefix ?? '{"entity": {';
+      content = prefix + ' '.repeat(reply.whitespaceLoop);
+      finish = 'length';
+      pieces = [prefix];
+      for (let i = 0; i < reply.whitespaceLoop; i += 16) pieces.push(' '.repeat(Math.min(16, reply.whitespaceLoop - i)));
+    } else if ('reset' in reply) {
+      content = DEFAULT_KEYINFO;
+      pieces = [DEFAULT_KEYINFO.slice(0, 20), DEFAULT_KEYINFO.slice(20)];
+    }
+    const usage = { prompt_tokens: promptTokens, completion_tokens: tokens(content), total_tokens: promptTokens + tokens(content) };
+
+    if (!body.stream) {
+      return sendJson(res, 200, {
+        id, object: 'chat.completion', created, model,
+        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finish, logprobs: null }],
+        usage,
+      });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
+    res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
+    let sent = 0;
+    for (const p of pieces) {
+      if (res.destroyed) return;
+      if ('reset' in reply && sent >= (reply.afterChunks ?? 1)) {
+        req.socket.destroy();
+        return;
+      }
+      res.write(chunk([{ index: 0, delta: { content: p }, finish_reason: null }]));
+      sent++;
+      // Yield so a client abort (whitespace loop) is seen before the whole answer is queued.
+      if (pieces.length > 16) await new Promise((r) => setImmediate(r));
+    }
+    res.write(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
+    if (body.stream_options?.include_usage) res.write(chunk([], { usage }));
+    res.end('data: [DONE]\n\n');
+  }
+
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
+  server.keepAliveTimeout = 60_000;
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    requests,
+    get count() {
+      return count;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Answers in order; the last reply repeats. */
+export function scriptedReplies(replies: Reply[]): (req: SeenRequest) => Reply {
+  let i = 0;
+  return () => replies[Math.min(i++, replies.length - 1)]!;
+}
+
+/** Answer by the report text (the user message). */
+export function byUserText(fn: (text: string) => Reply): (req: SeenRequest) => Reply {
+  return (req) => fn(req.userText);
+}

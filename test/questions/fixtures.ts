@@ -1,0 +1,40 @@
+import type { Attrs, StrictKeyInfo } from '../../src/pipeline/schemas/keyinfo.js';
+import type { StandardizedRecord } from '../../src/pipeline/questions/generate.js';
+import type { Disease } from '../../src/pipeline/questions/library.js';
+import { Rng } from '../../src/pipeline/questions/rng.js';
+import { QuestionParamsSchema, type QuestionParams, type StudyMeta } from '../../src/pipeline/questions/schema.js';
+
+/** A small disease library written for the tests (not the bundled one, so tests do not move with it). */
+export const DISEASES: Disease[] = [
+  { official: 'pleural effusion', variants: ['pleural effusion', 'effusion'], location: 'pleural', original: true },
+  { official: 'atelectasis', variants: ['atelectasis', 'volume loss'], location: 'lung', original: true },
+  { official: 'cardiomegaly', variants: ['cardiomegaly', 'enlarged'], location: 'heart', original: true },
+  { official: 'edema', variants: ['pulmonary edema', 'edema'], location: 'lung', original: true },
+  { official: 'pneumothorax', variants: ['pneumothorax'], location: 'lung', original: true },
+  { official: 'lung opacity', variants: ['opacity', 'lung opacity'], location: 'lung', original: true },
+  { official: 'pneumonia', variants: ['pneumonia'], location: 'lung', original: true },
+];
+
+export const attrs = (location: string | null = null, level: string | null = null, type: string | null = null): Attrs => ({ location, level, type });
+
+export function ki(entity: Record<string, Attrs> = {}, no_entity: string[] = [], opacity?: Attrs): StrictKeyInfo {
+  return { entity, uncertain_entity: {}, no_entity, opacity_vs_clear: opacity ? { opacity } : {} };
+}
+
+export const rec = (study_id: string, keyinfo: StrictKeyInfo, cycle = 0): StandardizedRecord => ({ study_id, keyinfo, cycle, source: 'rules' });
+
+export function meta(study_id: string, subject_id: string, over: Partial<StudyMeta> = {}): StudyMeta {
+  return { study_id, subject_id, dicom_id: `d${study_id}`, view: 'postero-anterior', study_order: 1, study_date: '2150-01-01', split: 'train', ...over };
+}
+
+export const params = (over: Partial<QuestionParams> = {}): QuestionParams => QuestionParamsSchema.parse({ filterLowFreq: false, ...over });
+
+/** A generator whose draws are scripted, to drive one branch on purpose; falls back to a seeded one after the script. */
+export class ScriptedRng extends Rng {
+  constructor(private readonly script: number[]) {
+    super(1);
+  }
+  override next(): number {
+    return this.script.length ? this.script.shift()! : super.next();
+  }
+}
