@@ -114,11 +114,17 @@ function messyRecord(): unknown {
   return rec;
 }
 
+/** CPU seconds of this process since `from` (wall time is unreliable on a machine shared with other jobs). */
+function cpuSince(from: NodeJS.CpuUsage): string {
+  const u = process.cpuUsage(from);
+  return `cpu ${((u.user + u.system) / 1e6).toFixed(2)} s`;
+}
+
 function mb(n: number): string {
   return `${(n / 1024 / 1024).toFixed(0)} MB`;
 }
 
-console.log(`generating ${N.toLocaleString('en-US')} messy records…`);
+console.log(`generating ${N.toLocaleString('en-US')} messy records… (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores)`);
 const records = Array.from({ length: N }, messyRecord);
 let peakRss = process.memoryUsage().rss;
 const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
@@ -126,20 +132,28 @@ const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss))
 // The step's counting pass (shape repair only, no dictionaries yet).
 {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const boot = bootstrapContext();
   const counter = new FrequencyCounter();
   for (const r of records) counter.add(toStrict(repairRecord(r, boot, new ChangeLog(false))));
   const d = counter.result();
   const s = (performance.now() - t0) / 1000;
   sampleRss();
-  console.log(`counting pass (dictionaries):    ${s.toFixed(2)} s  ${(N / s).toFixed(0)} records/s  (${d.entity.length} distinct names)`);
+  console.log(`counting pass (dictionaries):    wall ${s.toFixed(2)} s (${cpuSince(c0)})  ${(N / s).toFixed(0)} records/s  (${d.entity.length} distinct names)`);
 }
 
-for (const size of [1_000, 10_000]) {
+// Warm-up so the first timed dictionary size does not pay for JIT compilation.
+{
+  const warm = buildContext(vocabulary(100), { highThreshold: 1000 });
+  for (let i = 0; i < Math.min(N, 20_000); i++) standardizeRecord(records[i], warm);
+}
+
+for (const size of process.argv.includes('--step-only') ? [] : [1_000, 10_000]) {
   const ctx = buildContext(vocabulary(size), { highThreshold: 1000 });
   let changes = 0;
   let failed = 0;
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < N; i++) {
     const res = standardizeRecord(records[i], ctx);
     changes += res.changes.length;
@@ -148,7 +162,7 @@ for (const size of [1_000, 10_000]) {
   }
   const s = (performance.now() - t0) / 1000;
   sampleRss();
-  console.log(`standardize, ${size.toLocaleString('en-US').padStart(6)}-term dictionary: ${s.toFixed(2)} s  ${(N / s).toFixed(0)} records/s  (${changes} changes, ${failed} failed)`);
+  console.log(`standardize, ${size.toLocaleString('en-US').padStart(6)}-term dictionary: wall ${s.toFixed(2)} s (${cpuSince(c0)})  ${(N / s).toFixed(0)} records/s  (${changes} changes, ${failed} failed)`);
 }
 // Sanity: the dictionary builder over standardized output.
 const t1 = performance.now();
@@ -169,10 +183,11 @@ if (!process.argv.includes('--no-step')) {
     raw.close();
     records.length = 0;
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const outcome = await runStep(run, standardizeStep as unknown as AnyStep, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } });
     const s = (performance.now() - t0) / 1000;
     sampleRss();
-    console.log(`whole step (runner, JSONL in/out): ${outcome} in ${s.toFixed(2)} s  ${(N / s).toFixed(0)} records/s — ${run.state.steps.standardize?.summary}`);
+    console.log(`whole step (runner, JSONL in/out): ${outcome}, wall ${s.toFixed(2)} s (${cpuSince(c0)})  ${(N / s).toFixed(0)} records/s — ${run.state.steps.standardize?.summary}`);
     console.log(`peak RSS ${mb(peakRss)}`);
     await run.close();
   } finally {

@@ -209,13 +209,20 @@ function layout(rng: Rng, body: string[], impression: string, positives: Positiv
   const head = `${' '.repeat(33)}FINAL REPORT\n${exam}\n \n${indication}\n \n${comparison}\n \n`;
   const roll = rng();
   if (roll < 0.7) return `${head} FINDINGS:\n \n${wrap(body)}\n \n IMPRESSION:\n \n${wrap([impression])}\n`;
-  if (roll < 0.85) return `${head} IMPRESSION:\n \n${wrap(body)}\n`;
+  if (roll < 0.85) {
+    // No FINDINGS. A very short body shares the header's paragraph, else §2 would prefer the bare header line.
+    const text = wrap(body);
+    return text.length > 20 ? `${head} IMPRESSION:\n \n${text}\n` : `${head} IMPRESSION: ${text.trim()}\n`;
+  }
   if (roll < 0.95) {
     // Wet read: a preliminary line repeating part of what the final report says.
     const prelim = positives.length ? `${cap(positives[0]!.phrase)}.` : 'No acute process.';
     return ` WET READ: ___ ___ ${int(rng, 1, 12)}:${String(int(rng, 0, 59)).padStart(2, '0')} PM\n  ${prelim}\n ${'_'.repeat(78)}\n${head} FINDINGS:\n \n${wrap(body)}\n \n IMPRESSION:\n \n${wrap([impression])}\n`;
   }
-  return `${wrap(['PA and lateral views of the chest were obtained.'])}\n \n${wrap(body)}\n`;
+  // No headers at all; the intro paragraph is only added when the body is longer, so §2 still picks the body.
+  const intro = ' PA and lateral chest.';
+  const text = wrap(body);
+  return text.length > intro.length + 2 ? `${intro}\n \n${text}\n` : `${text}\n`;
 }
 
 export interface SynthStudy {
@@ -257,7 +264,8 @@ export function* synthStudies(opts: SynthOptions): Generator<SynthStudy> {
   const rng = createRng(opts.seed);
   const usedStudy = new Set<number>();
   const expectedSubjects = Math.max(1, Math.round(opts.studies * GEOMETRIC_P));
-  const maxStep = Math.max(1, Math.floor((9_900_000 / expectedSubjects) * 2));
+  // Mean step ~4.5M / subjects: ids end near 14.5M, far from the 19,999,999 ceiling of p10..p19.
+  const maxStep = Math.max(1, Math.floor((9_000_000 / expectedSubjects)));
   let subject = 10_000_000;
   let made = 0;
   while (made < opts.studies) {

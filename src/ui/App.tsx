@@ -1,6 +1,6 @@
-import { Box, useApp, useStdin } from 'ink';
-import { useKeys } from './components/useKeys.js';
-import React, { useEffect, useMemo, useReducer, useRef } from 'react';
+import { Box, useApp, useStdin, type Key } from 'ink';
+import { KeyHubProvider } from './components/useKeys.js';
+import React, { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { CellView } from './cell/Cell.js';
 import { Footer, Header } from './components/Frame.js';
 import { useTermSize } from './components/useTermSize.js';
@@ -13,7 +13,7 @@ import { ReviewView } from './review/Review.js';
 import type { AppController } from './state/controller.js';
 import { UiProviders, type UiActions } from './state/context.js';
 import { initialState, reducer } from './state/reducer.js';
-import { SCREENS, type Screen, type UiState } from './state/types.js';
+import { SCREENS, type Action, type Screen, type UiState } from './state/types.js';
 
 export interface AppProps {
   controller: AppController;
@@ -27,7 +27,7 @@ export interface AppProps {
 
 export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
   const saved = controller.savedPosition();
-  const [state, dispatch] = useReducer(reducer, undefined, () => {
+  const [state, reactDispatch] = useReducer(reducer, undefined, () => {
     const base = initialState({
       screen: saved.screen && SCREENS.includes(saved.screen) ? saved.screen : 'notebook',
       selected: Math.max(0, controller.steps.findIndex((s) => s.id === saved.selectedStep)),
@@ -38,8 +38,13 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
   const { exit } = useApp();
   const { isRawModeSupported } = useStdin();
   const { columns, rows } = useTermSize();
+  // The same reducer applied synchronously: key handlers read the newest state
+  // even when a second key arrives before React commits the first.
   const stateRef = useRef(state);
-  stateRef.current = state;
+  const dispatch = useCallback((a: Action) => {
+    stateRef.current = reducer(stateRef.current, a);
+    reactDispatch(a);
+  }, []);
 
   useEffect(() => {
     controller.attach(dispatch);
@@ -49,13 +54,15 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
 
   const selectedStep = state.rows[state.selected]?.id ?? null;
   useEffect(() => {
+    if (state.rows.length === 0) return;
     controller.saveUi({ screen: state.screen, selectedStep, inspectorStudy: state.inspectorStudy });
-  }, [controller, state.screen, selectedStep, state.inspectorStudy]);
+  }, [controller, state.rows.length, state.screen, selectedStep, state.inspectorStudy]);
 
   const actions: UiActions = useMemo(
     () => ({
       controller,
       dispatch,
+      live: () => stateRef.current,
       quit: () => {
         const s = stateRef.current;
         void controller
@@ -67,11 +74,10 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
           });
       },
     }),
-    [controller, exit, onQuit],
+    [controller, dispatch, exit, onQuit],
   );
 
-  useKeys(
-    (input, key) => {
+  const onGlobalKey = (input: string, key: Key) => {
       if (key.ctrl && input === 'c') {
         if (controller.running) {
           if (stateRef.current.stopping) onForceExit();
@@ -82,16 +88,15 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
         } else actions.quit();
         return;
       }
-      if (state.typing) return;
+      const live = stateRef.current;
+      if (live.typing) return;
       if (input === '?') dispatch({ type: 'help' });
-      else if (state.help && key.escape) dispatch({ type: 'help', open: false });
-      else if (input === 'q' && !state.help) {
+      else if (live.help && key.escape) dispatch({ type: 'help', open: false });
+      else if (input === 'q' && !live.help) {
         if (controller.running) dispatch({ type: 'message', level: 'warn', text: 'a step is running: s stops it (Ctrl-C twice forces exit)' });
         else actions.quit();
       }
-    },
-    { isActive: isRawModeSupported },
-  );
+    };
 
   // One spare row: ink repaints the whole screen (flicker) when the output is as tall as the terminal.
   const bodyHeight = Math.max(4, rows - 3 - (state.message ? 1 : 0));
@@ -99,6 +104,7 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
   const props = { height: bodyHeight, columns, active };
   return (
     <UiProviders state={state} actions={actions}>
+      <KeyHubProvider onKey={onGlobalKey}>
       <Box flexDirection="column" width={columns}>
         <Header runDir={controller.run.dir} columns={columns} />
         <Box height={bodyHeight} flexDirection="column" overflow="hidden">
@@ -106,6 +112,7 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
         </Box>
         <Footer hints={HINTS[state.screen]} columns={columns} />
       </Box>
+      </KeyHubProvider>
     </UiProviders>
   );
 }

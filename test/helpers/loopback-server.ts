@@ -48,6 +48,12 @@ export interface LoopbackOptions {
   /** Reject `response_format` with 400, like a server without structured outputs. */
   rejectResponseFormat?: boolean;
   port?: number;
+  /**
+   * Extra non-OpenAI routes, answered before the key check (vLLM leaves
+   * /health and /tokenize open). Return null to fall through. Used by the
+   * stand-in `vllm` executable (test/fixtures/bin/vllm).
+   */
+  routes?: (req: { method: string; path: string; body: string }) => { status: number; body: unknown } | null | Promise<{ status: number; body: unknown } | null>;
 }
 
 export interface LoopbackServer {
@@ -105,6 +111,8 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const extra = opts.routes ? await opts.routes({ method: req.method ?? 'GET', path: url.pathname, body: raw }) : null;
+    if (extra) return sendJson(res, extra.status, extra.body);
     if (opts.apiKey) {
       const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(req.headers['api-key'] ?? '');
       if (given !== opts.apiKey) {
@@ -239,4 +247,30 @@ export function scriptedReplies(replies: Reply[]): (req: SeenRequest) => Reply {
 /** Answer by the report text (the user message). */
 export function byUserText(fn: (text: string) => Reply): (req: SeenRequest) => Reply {
   return (req) => fn(req.userText);
+}
+
+/** Start the server in a child process (serializable options only: no `respond`). */
+export async function startLoopbackServerProcess(opts: Omit<LoopbackOptions, 'respond' | 'record'>): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const entry = fileURLToPath(new URL('./loopback-child.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const m = /PORT (\d+)/.exec(buf);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`loopback server exited (${code})`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
 }

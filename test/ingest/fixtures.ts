@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { ingestStep } from '../../src/pipeline/ingest/step.js';
 import { runStep } from '../../src/pipeline/runner/runner.js';
 import type { CorpusConfig } from '../../src/pipeline/schemas/state.js';
@@ -59,3 +60,34 @@ export async function ingest(runDir: string, corpus: Partial<CorpusConfig> & Pic
     if (!opts.keepOpen) await run.close();
   }
 }
+
+/** A made-up MIMIC-CXR-JPG folder: metadata gzipped, the other two plain. */
+export function writeJpgFolder(dir: string): void {
+  writeFile(path.join(dir, 'mimic-cxr-2.0.0-chexpert.csv'), [
+    'subject_id,study_id,Atelectasis,Cardiomegaly',
+    '10000001,50000001,1.0,',
+    '10000001,50000002,,-1.0',
+    '10000001,50000003,0.0,1.0',
+    '10000002,50000004,,',
+  ].join('\n') + '\n');
+  const meta = [
+    'dicom_id,subject_id,study_id,ViewPosition,StudyDate,StudyTime,ViewCodeSequence_CodeMeaning',
+    'd1,10000001,50000001,LATERAL,21800101,1000,lateral',
+    'd2,10000001,50000001,PA,21800101,1000,postero-anterior',
+    'd3,10000001,50000001,AP,21800101,1000,antero-posterior',
+    'd4,10000001,50000002,LATERAL,21800505,1000,lateral',
+    'd5,10000001,50000002,LL,21800505,1000,left lateral',
+    'd6,10000001,50000003,AP,21800101,2300,antero-posterior',
+  ].join('\n') + '\n';
+  writeFile(path.join(dir, 'mimic-cxr-2.0.0-metadata.csv.gz'), zlib.gzipSync(meta));
+  writeFile(path.join(dir, 'mimic-cxr-2.0.0-split.csv'), [
+    'dicom_id,study_id,subject_id,split',
+    'd1,50000001,10000001,train',
+    'd2,50000001,10000001,test',
+    'd3,50000001,10000001,train',
+    'd4,50000002,10000001,validate',
+    'd5,50000002,10000001,train',
+    'd6,50000003,10000001,train',
+  ].join('\n') + '\n');
+}
+

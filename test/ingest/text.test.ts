@@ -39,6 +39,7 @@ describe('report text decoding', () => {
     expect(normalizeId('p10000032')).toBe('10000032');
     expect(normalizeId(' 50414267.0 ')).toBe('50414267');
     expect(normalizeId('CXR12')).toBe('CXR12');
+    expect(normalizeId('p1')).toBe('p1');
     expect(normalizeText('a\r\nb')).toBe('a\nb');
   });
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildConversations, imagePath, writeCsv, writeJsonl } from '../../src/pipeline/questions/export.js';
+import { conversationLines, copyAs, imagePath, writeCsv, writeJsonl } from '../../src/pipeline/questions/export.js';
 import { modelAndPromptIds } from '../../src/pipeline/questions/manifest.js';
 import type { QaPair } from '../../src/pipeline/questions/schema.js';
 import { computeStats, formatStatsTable } from '../../src/pipeline/questions/stats.js';
@@ -53,12 +53,15 @@ describe('export', () => {
     expect(fs.readdirSync(path.dirname(file))).toEqual(['qa.csv']); // no temp file left
   });
 
-  it('JSONL: one record per line with a content hash', () => {
-    const file = path.join(tmp(), 'qa.jsonl');
+  it('JSONL: one record per line with a content hash; a copy has the same hash and rows', async () => {
+    const d = tmp();
+    const file = path.join(d, 'qa.jsonl');
     const w = writeJsonl(file, [pair({}), pair({ qa_id: 'x' })]);
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).qa_id)).toEqual(['id', 'x']);
     expect(w.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const c = await copyAs(file, path.join(d, 'copy.jsonl'));
+    expect(c).toEqual({ ...w, file: 'copy.jsonl' });
   });
 
   it('conversations: one record per study, the image tag in the first turn; difference pairs carry both images', () => {
@@ -69,7 +72,8 @@ describe('export', () => {
       pair({ qa_id: 'c', question_type: 'difference', ref_id: '40000000', question: 'what has changed compared to the reference image?', answer: 'nothing has changed.' }),
       pair({ qa_id: 'd', study_id: '2', dicom_id: null }),
     ];
-    const { records, withoutImage } = buildConversations(pairs, index);
+    const { lines, withoutImage } = conversationLines(pairs, index);
+    const records = lines.map((l) => JSON.parse(l));
     expect(withoutImage).toBe(1);
     expect(records).toHaveLength(2);
     expect(records[0]).toMatchObject({

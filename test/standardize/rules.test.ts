@@ -96,6 +96,9 @@ describe('§9.3 name mapping', () => {
   it('"in" inside a word is not a preposition, "left" inside "cleft" is not a location (§12)', () => {
     expect(Object.keys(std({ entity: { 'minimal thickening': {}, 'cleft lip': {} } }).entity)).toEqual(['minimal thickening', 'cleft lip']);
   });
+  it('a modifier inside a word is not a modifier ("renewed"), and "in the" inside a word is not a preposition', () => {
+    expect(Object.keys(std({ entity: { 'renewed opacity': {}, 'margin then effusion': {} } }).entity)).toEqual(['renewed opacity', 'margin then effusion']);
+  });
   it('location words inside a name move to location (more than one)', () => {
     expect(std({ entity: { 'bilateral lower lobe atelectasis': {} } }).entity).toEqual({ atelectasis: A('bilateral lower lobe') });
     expect(std({ entity: { 'right lower lobe pneumonia': { location: 'posterior' } } }).entity).toEqual({ pneumonia: A('right lower lobe, posterior') });
@@ -133,7 +136,7 @@ describe('§9.4 special findings', () => {
     expect(Object.keys(k.uncertain_entity)).toEqual(['pneumonia']);
   });
   it('drops pulmonary arteries, pacemaker and devices; hilar congestion → vascular congestion of type hilar; cardiomegaly has no location', () => {
-    const k = std({ entity: { 'pulmonary arteries': {}, pacemaker: {}, 'picc catheter': {}, 'surgical hardware': {}, 'vp shunt': {}, 'hilar congestion': {}, cardiomegaly: { location: 'left' } } });
+    const k = std({ entity: { 'pulmonary arteries': {}, pacemaker: {}, 'picc catheter': {}, 'central venous catheters': {}, 'surgical hardware': {}, 'vp shunt': {}, 'hilar congestion': {}, cardiomegaly: { location: 'left' } } });
     expect(k.entity).toEqual({ 'vascular congestion': A(null, null, 'hilar'), cardiomegaly: A() });
   });
 });

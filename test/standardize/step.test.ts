@@ -127,6 +127,17 @@ describe('standardize step', () => {
     await run.close();
   });
 
+  it('a reviewed-terms folder without a Term column fails before any output is written', async () => {
+    const run = await newRun([ok('s1', { entity: { edema: {} } })]);
+    const reviewed = path.join(tmp.dir, 'reviewed');
+    fs.mkdirSync(reviewed);
+    fs.writeFileSync(path.join(reviewed, 'level_dict_checked.csv'), 'Word,Note\nsmall,x\n');
+    await applyParams(run, [step], { standardize: { reviewedTermsDir: reviewed } });
+    await expect(runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } })).rejects.toThrow(/level_dict_checked.csv has no "Term" column/);
+    expect(fs.existsSync(run.artifactPath('standardized'))).toBe(false);
+    await run.close();
+  });
+
   it('applies reviewed term lists from params and exports review sheets', async () => {
     const run = await newRun([ok('s1', { entity: { widget: {}, edema: {} } })]);
     const reviewed = path.join(tmp.dir, 'reviewed');

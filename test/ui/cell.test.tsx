@@ -16,15 +16,15 @@ describe('cell view', () => {
     expect(frame).toContain('writes: alpha-out=0');
 
     // edit "total": clear the field, type an invalid value
-    await pressAndWaitFor(app, KEY.enter, /total\s+20/);
-    for (let i = 0; i < 4; i++) app.stdin.write(KEY.backspace);
+    await pressAndWaitFor(app, KEY.enter, '20▌');
+    await typeText(app, KEY.backspace.repeat(4));
     await typeText(app, '-3');
     frame = await pressAndWaitFor(app, KEY.enter, 'invalid:');
     expect(frame).toMatch(/invalid: total: .*>=\s*1/);
     expect(run.state.steps.alpha?.params.total).toBeUndefined();
 
     // a letter typed while editing goes to the field, not to the app (no quit)
-    for (let i = 0; i < 4; i++) app.stdin.write(KEY.backspace);
+    await typeText(app, KEY.backspace.repeat(4));
     await typeText(app, '5');
     frame = await pressAndWaitFor(app, KEY.enter, 'alpha.total saved');
     expect(run.state.steps.alpha?.params.total).toBe(5);
@@ -42,7 +42,7 @@ describe('cell view', () => {
     await waitForText(app, 'alpha');
     await pressAndWaitFor(app, KEY.enter, 'Params');
     await pressAndWaitFor(app, KEY.down, /▸ delayMs/);
-    await pressAndWaitFor(app, KEY.enter, /delayMs\s+0/);
+    await pressAndWaitFor(app, KEY.enter, /delayMs\s+0▌/);
     await typeText(app, '7');
     await pressAndWaitFor(app, KEY.escape, /delayMs\s+0\s*$/m);
     expect(run.state.steps.alpha?.params.delayMs).toBeUndefined();

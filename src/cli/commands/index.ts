@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { registerApp } from './app.js';
 import { registerEval } from './eval.js';
+import { registerFinetune } from './finetune.js';
+import { registerGold } from './gold.js';
 import { registerLlm } from './llm.js';
 import { registerMetadata } from './metadata.js';
 import { registerReport } from './report.js';
@@ -9,4 +11,4 @@ import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
 
 /** Each command lives in its own file and registers itself here. */
-export const COMMANDS: Array<(program: Command) => void> = [registerApp, registerRun, registerStatus, registerMetadata, registerEval, registerLlm, registerStats, registerReport];
+export const COMMANDS: Array<(program: Command) => void> = [registerApp, registerRun, registerStatus, registerMetadata, registerEval, registerLlm, registerGold, registerFinetune, registerStats, registerReport];

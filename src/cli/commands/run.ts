@@ -26,7 +26,8 @@ export interface RunFlags extends LlmSettings {
 }
 
 export function addRunOptions(cmd: Command): Command {
-  return addLlmRunOptions(cmd)
+  return addLlmRunOptions(
+    cmd
     .addOption(runDirOption())
     .option('--steps <ids>', 'comma-separated step ids to run (default: all that apply)')
     .option('--sample', 'use the bundled synthetic sample corpus')
@@ -40,7 +41,8 @@ export function addRunOptions(cmd: Command): Command {
     .option('--cycles <n>', 'follow-up cycles: alternate follow-up and standardize n times')
     .option('--force', 're-run steps that are already done')
     .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
-    .option('--confirm <what>', 'give a confirmation for this invocation, e.g. azure-data-use (repeatable)', collect);
+    .option('--confirm <what>', 'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint (repeatable)', collect),
+  );
 }
 
 export function selectSteps(ids: string | undefined): AnyStep[] {

@@ -54,7 +54,7 @@ export function runEvaluation(o: EvalOptions): EvalResult {
   let pred: EvalSet;
   if (o.pred === 'rules') {
     if (!o.corpus) throw new UserError('--pred rules needs --corpus (a CSV with report text, or a MIMIC-layout folder).');
-    pred = rulesPredictions(readCorpus(o.corpus, { idCol: o.idCol, textCols: o.textCols }), libs, { likely: o.likely ?? 'positive' });
+    pred = rulesPredictions(readCorpus(o.corpus, { idCol: o.idCol, textCols: o.textCols }), libs, { likely: o.likely ?? 'uncertain' });
   } else {
     if (!fs.existsSync(o.pred)) throw new UserError(`${o.pred} not found.`, 'Pass a KeyInfo JSON/JSONL file, a run folder, or `rules` with --corpus.');
     pred = readKeyInfoSet(o.pred, { artifact: o.predArtifact, names: libs.officialNames });

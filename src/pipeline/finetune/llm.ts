@@ -52,10 +52,21 @@ export async function openExtractor(run: Run, profile: LlmProfile, promptId: str
     prompt,
     profile,
     async extract(studyId, reportText, sig) {
-      const res = await llm.client.complete(
-        { model: llm.model, messages: extractionMessages(prompt, reportText), params: llm.decoding, responseSchema: KEYINFO_RESPONSE_SCHEMA, tag: studyId },
-        { signal: sig },
-      );
+      // A signal per request: the openai client leaves an abort listener on the signal it is
+      // given, which would pile up on the step's signal (MaxListenersExceededWarning, a slow leak).
+      const c = new AbortController();
+      const forward = () => c.abort();
+      sig.addEventListener('abort', forward, { once: true });
+      if (sig.aborted) c.abort();
+      let res: Awaited<ReturnType<typeof llm.client.complete>>;
+      try {
+        res = await llm.client.complete(
+          { model: llm.model, messages: extractionMessages(prompt, reportText), params: llm.decoding, responseSchema: KEYINFO_RESPONSE_SCHEMA, tag: studyId },
+          { signal: c.signal },
+        );
+      } finally {
+        sig.removeEventListener('abort', forward);
+      }
       const at = new Date().toISOString();
       const base = { study_id: studyId, backend: 'llm' as const, model: llm.model, request_key: res.key, at };
       if (res.kind === 'error') {

@@ -66,6 +66,8 @@ export const ServeParamsSchema = z.object({
   /** `training`: serve with the chat template the model was trained with (`--chat-template`); `model`: the model's own. */
   chatTemplate: z.enum(['training', 'model']).default('training'),
   readyTimeoutSeconds: z.number().positive().default(1800),
+  /** Manual mode: seconds between checks for the server the user starts. */
+  pollSeconds: z.number().positive().default(5),
   /** Gold reports sent through the extraction prompt as a smoke test. */
   smoke: z.number().int().nonnegative().default(3),
   /** Serve even when /tokenize shows the served prompt differs from the trained one. */

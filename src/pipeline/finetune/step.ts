@@ -14,7 +14,7 @@ import { GOLD_REVIEW_ARTIFACT, listGold } from './gold/review.js';
 import { FinetuneParamsSchema, type FinetuneParams } from './params.js';
 import { checkPromptParity } from './templates/check.js';
 import { lossChart } from './train/chart.js';
-import { LossParser, parseTrainerLog, type LossPoint } from './train/loss.js';
+import { isTrainProgressLine, LossParser, parseTrainerLog, type LossPoint } from './train/loss.js';
 import { adapterProblems, configFingerprint, latestCheckpoint, mergedProblems, modelChatTemplate, readMarker, writeMarker } from './train/outputs.js';
 import { runStage, type StageEnv } from './train/stage.js';
 
@@ -27,14 +27,27 @@ import { runStage, type StageEnv } from './train/stage.js';
 
 type Ctx = StepContext<FinetuneParams>;
 
+/**
+ * A version-only artifact (no JSONL is written): the runner bumps it whenever
+ * this step runs, so the serve step turns stale when a new model may exist.
+ */
+export const MODEL_ARTIFACT = 'finetune-model';
+
 export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
   id: 'finetune',
   title: 'Fine-tune (LoRA SFT + merge)',
   description: 'Export the reviewed gold set as fine-tuning data and configs, check prompt parity, train a LoRA adapter and merge it with LLaMA-Factory.',
   params: FinetuneParamsSchema,
   reads: ['reports', 'gold', GOLD_REVIEW_ARTIFACT],
-  writes: [],
+  writes: [MODEL_ARTIFACT],
   applies: (run) => fineTunePathApplies(run, goldProfile(run)),
+
+  async preflight(ctx) {
+    loadPrompt(ctx.params.prompt);
+    if ((await listGold(ctx.run)).length === 0) {
+      throw new UserError('The gold set is empty: there is nothing to fine-tune on.', 'Run the gold step first: cxrvqa run --steps gold');
+    }
+  },
 
   async run(ctx): Promise<StepResult> {
     const { run, params } = ctx;
@@ -92,7 +105,7 @@ export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
             return true;
           }
           const prog = parser.progress;
-          if (prog && /\d+\/\d+\s*\[/.test(line)) {
+          if (prog && isTrainProgressLine(line)) {
             if (Date.now() - lastProgress > 100 || prog.step === prog.total) {
               lastProgress = Date.now();
               ctx.emit({ type: 'progress', done: prog.step, total: prog.total });

@@ -20,6 +20,8 @@ export const JPG_FILES = {
 } as const;
 
 const FRONTAL = new Set(['postero-anterior', 'antero-posterior']);
+/** Column order of the original `mimic_all.csv`; CheXpert label columns follow. */
+export const MIMIC_ALL_COLUMNS = ['subject_id', 'study_id', 'dicom_id', 'view', 'study_order', 'split', 'study_date'] as const;
 
 /** The three files in `dir` (each `.csv` or `.csv.gz`); a UserError names the missing ones. */
 export function locateJpgFiles(dir: string): Record<keyof typeof JPG_FILES, string> {
@@ -130,7 +132,7 @@ export async function writeMetadataCsv(rows: AsyncIterable<StudyMeta>, outFile: 
   let n = 0;
   for await (const r of rows) {
     if (!header) {
-      header = [...KNOWN_FIELDS, ...Object.keys(r.extra)];
+      header = [...MIMIC_ALL_COLUMNS, ...Object.keys(r.extra)];
       if (!csv.write(header)) await once(csv, 'drain');
     }
     const cells = header.map((h) => {
@@ -141,7 +143,7 @@ export async function writeMetadataCsv(rows: AsyncIterable<StudyMeta>, outFile: 
     if (!csv.write(cells)) await once(csv, 'drain');
     n++;
   }
-  if (!header) csv.write([...KNOWN_FIELDS]);
+  if (!header) csv.write([...MIMIC_ALL_COLUMNS]);
   csv.end();
   await once(out, 'finish');
   return n;

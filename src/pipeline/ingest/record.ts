@@ -31,10 +31,14 @@ export interface SourceOptions {
 
 export const KNOWN_FIELDS = ['study_id', 'subject_id', 'dicom_id', 'view', 'study_order', 'study_date', 'split'] as const;
 
-/** Ids are kept as strings without MIMIC's `s`/`p` prefix; numeric exports sometimes add `.0`. */
+/**
+ * Ids are kept as strings without MIMIC's `s`/`p` prefix (only on MIMIC-shaped,
+ * 8-digit ids, so other corpora's ids stay as they are); numeric exports
+ * sometimes add `.0`.
+ */
 export function normalizeId(raw: string): string {
   const t = raw.trim();
-  const noPrefix = /^[sp]\d+(\.0)?$/i.test(t) ? t.slice(1) : t;
+  const noPrefix = /^[sp]\d{8}(\.0)?$/i.test(t) ? t.slice(1) : t;
   return noPrefix.replace(/^(\d+)\.0$/, '$1');
 }
 

@@ -126,6 +126,9 @@ async function runIngest(ctx: StepContext<IngestParams>) {
     issues.close();
   }
   progress(true);
+  // Studies kept from an earlier pass that this pass no longer found in the corpus stay in `reports`.
+  const orphans = done.size - resumed;
+  if (orphans > 0) ctx.emit({ type: 'log', level: 'warn', message: `${orphans} studies kept from the earlier pass are no longer in the corpus; they stay in reports` });
 
   const parts = [`ingested ${ingested} of ${input} records${resumed ? ` (${resumed} kept from the earlier pass)` : ''}`];
   if (skipped) parts.push(`skipped ${skipped} (${tally(skipReasons)})`);
@@ -138,7 +141,7 @@ async function runIngest(ctx: StepContext<IngestParams>) {
   }
   ctx.emit({ type: 'log', level: skipped ? 'warn' : 'info', message: summary });
   return {
-    counts: { input, ingested, skipped, warnings, resumed, reports: ingested, 'ingest-issues': issueLines },
+    counts: { input, ingested, skipped, warnings, resumed, reports: ingested + Math.max(0, orphans), 'ingest-issues': issueLines },
     summary,
   };
 }

@@ -131,13 +131,14 @@ async function listModels(client: EndpointClient, timeout: number, signal?: Abor
     const kind = r.kind === 'error' ? r.errorKind : 'server';
     const message = r.kind === 'error' ? r.message : String(err);
     if (err instanceof APIConnectionError || kind === 'connection' || kind === 'timeout') {
-      throw new UserError(`The LLM endpoint ${client.label} is not reachable: ${redactSecrets(message)}`, 'Is the server running and listening there? Check with: curl URL/models');
+      throw new UserError(`The LLM endpoint ${client.label} is not reachable: ${redactSecrets(message.replace(`${client.label}: `, ''))}`, 'Is the server running and listening there? Check with: curl URL/models');
     }
     throw probeError(client.label, client.modelFor(''), client.endpoint.keyEnv, kind, message);
   }
 }
 
-function probeError(label: string, model: string, keyEnv: string | null, kind: string, message: string): UserError {
+function probeError(label: string, model: string, keyEnv: string | null, kind: string, text: string): UserError {
+  const message = text.startsWith(`${label}: `) ? text.slice(label.length + 2) : text;
   switch (kind) {
     case 'auth':
       return new UserError(`The LLM endpoint ${label} rejected the key: ${message}`, keyEnv ? `Check the key in $${keyEnv}.` : 'Pass the key with --key-env VAR or --key-file PATH.');

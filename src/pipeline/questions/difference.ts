@@ -10,7 +10,16 @@ export interface Timed {
   study_date: string | null;
 }
 
-const digits = (d: string | null) => (d ? d.replace(/\D/g, '') : '');
+const digitCache = new Map<string, string>();
+function digits(d: string | null): string {
+  if (!d) return '';
+  let v = digitCache.get(d);
+  if (v === undefined) {
+    v = d.replace(/\D/g, '');
+    if (digitCache.size < 100_000) digitCache.set(d, v);
+  }
+  return v;
+}
 
 /**
  * Whether `ref` was taken strictly before `main`: by study_order, then by study date.

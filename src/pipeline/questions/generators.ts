@@ -45,28 +45,32 @@ export function abnormality(s: StudyInput, rng: Rng): Draft | null {
 
 const presenceText = (t: number, x: string) => (t === 0 ? `is there evidence of ${x} in this image?` : `is there ${x}?`);
 
+/** A random library disease, answered from the record's findings. */
+function libraryBranch(s: StudyInput, t: number, rng: Rng, lib: Library): Draft | null {
+  if (lib.askable.length === 0) return null;
+  const d = rng.pick(lib.askable);
+  const hits = s.entities.filter((e) => e.official === d);
+  return { question: presenceText(t, d), answer: yesNo(hits.length > 0), template: `presence.${t === 0 ? 'evidence' : 'short'}.library`, entities: rawOf(...hits) };
+}
+
+/** A finding the report negates. */
+function negativeBranch(s: StudyInput, t: number, rng: Rng): Draft {
+  const n = rng.pick(s.negatives);
+  return { question: presenceText(t, n.name), answer: 'no', template: `presence.${t === 0 ? 'evidence' : 'short'}.negative`, entities: [n.raw] };
+}
+
 export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
   if (s.entities.length === 0 && s.negatives.length === 0) return null;
-  const libraryBranch = (t: number): Draft | null => {
-    if (lib.askable.length === 0) return null;
-    const d = rng.pick(lib.askable);
-    const hits = s.entities.filter((e) => e.official === d);
-    return { question: presenceText(t, d), answer: yesNo(hits.length > 0), template: `presence.${t === 0 ? 'evidence' : 'short'}.library`, entities: rawOf(...hits) };
-  };
-  const negativeBranch = (t: number): Draft => {
-    const n = rng.pick(s.negatives);
-    return { question: presenceText(t, n.name), answer: 'no', template: `presence.${t === 0 ? 'evidence' : 'short'}.negative`, entities: [n.raw] };
-  };
   for (let i = 0; i < MAX_DRAWS; i++) {
     const t = rng.int(3);
     if (t < 2) {
       if (rng.chance(0.5)) {
         // The "no" branch: a stated negative, or a library disease checked against the findings.
         if (rng.chance(0.5)) {
-          const d = s.negatives.length ? negativeBranch(t) : libraryBranch(t);
+          const d = s.negatives.length ? negativeBranch(s, t, rng) : libraryBranch(s, t, rng, lib);
           if (d) return d;
         } else {
-          const d = s.entities.length || !s.negatives.length ? libraryBranch(t) : negativeBranch(t);
+          const d = s.entities.length || !s.negatives.length ? libraryBranch(s, t, rng, lib) : negativeBranch(s, t, rng);
           if (d) return d;
         }
         continue;

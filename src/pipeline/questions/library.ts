@@ -85,9 +85,15 @@ export class QuestionLibrary {
 
   /** Official name for an entity name, or null when no variant matches. */
   officialName(name: string): string | null {
+    // Cache by the name as given first: canonicalText is the costly part and names repeat.
+    const asGiven = this.cache.get(name);
+    if (asGiven !== undefined) return asGiven;
     const key = canonicalText(name);
     const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      this.cache.set(name, hit);
+      return hit;
+    }
     let found = this.exact.get(key) ?? null;
     if (found === null) {
       for (const m of this.matchers) {
@@ -98,6 +104,7 @@ export class QuestionLibrary {
       }
     }
     this.cache.set(key, found);
+    this.cache.set(name, found);
     return found;
   }
 }

@@ -1,7 +1,12 @@
 import type { Rng } from './rng.js';
 
 /** Word tests on word boundaries (the original's substring tests found "left" in "cleft", §12). */
-export const hasWord = (text: string, word: string): boolean => new RegExp(`(?:^|[^a-z])${word}(?:$|[^a-z])`).test(text);
+const wordRes = new Map<string, RegExp>();
+export function hasWord(text: string, word: string): boolean {
+  let re = wordRes.get(word);
+  if (!re) wordRes.set(word, (re = new RegExp(`(?:^|[^a-z])${word}(?:$|[^a-z])`)));
+  return re.test(text);
+}
 
 export const hasLeft = (loc: string) => hasWord(loc, 'left');
 export const hasRight = (loc: string) => hasWord(loc, 'right');

@@ -60,6 +60,15 @@ const clean = (v: string | null): string | null => {
   return t === '' ? null : t;
 };
 
+/** A value, or null when the filter is on and the value is rarer than the threshold. */
+function keep(value: string | null, threshold: number | undefined, counts: Map<string, number> | undefined, dropped: { values: number }): string | null {
+  const v = clean(value);
+  if (v === null || threshold === undefined || !counts) return v;
+  if ((counts.get(value!) ?? counts.get(v) ?? 0) >= threshold) return v;
+  dropped.values++;
+  return null;
+}
+
 export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): PreparedKeyInfo {
   const entries: Array<[string, Attrs]> = Object.entries(ki.entity);
   // The release asks about opacity from opacity_vs_clear as if it were an entity.
@@ -68,15 +77,8 @@ export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): Prepare
 
   const byName = new Map<string, PreparedEntity>();
   let droppedEntities = 0;
-  let droppedValues = 0;
+  const dropped = { values: 0 };
   const f = opts.filter;
-  const keep = (value: string | null, counts: Map<string, number> | undefined): string | null => {
-    const v = clean(value);
-    if (v === null || !f || !counts) return v;
-    if ((counts.get(value!) ?? counts.get(v) ?? 0) >= f.threshold) return v;
-    droppedValues++;
-    return null;
-  };
   for (const [rawName, attrs] of entries) {
     const lower = clean(rawName);
     if (lower === null) continue;
@@ -93,9 +95,9 @@ export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): Prepare
       name,
       official,
       raw: [rawName],
-      location: keep(attrs.location, f?.freq.location),
-      level: keep(attrs.level, f?.freq.level),
-      type: keep(attrs.type, f?.freq.type),
+      location: keep(attrs.location, f?.threshold, f?.freq.location, dropped),
+      level: keep(attrs.level, f?.threshold, f?.freq.level, dropped),
+      type: keep(attrs.type, f?.threshold, f?.freq.type, dropped),
     };
     const prev = byName.get(name);
     if (prev) {
@@ -118,5 +120,5 @@ export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): Prepare
     seen.add(name);
     negatives.push({ name, raw });
   }
-  return { entities, negatives, droppedEntities, droppedValues };
+  return { entities, negatives, droppedEntities, droppedValues: dropped.values };
 }

@@ -45,7 +45,19 @@ function top(m: Map<string, number>, n = TOP): Array<[string, number]> {
 
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
+function wordCount(s: string): number {
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < s.length; i++) {
+    const space = s.charCodeAt(i) <= 32;
+    if (!space && !inWord) n++;
+    inWord = !space;
+  }
+  return n;
+}
+
 interface Acc {
+  lastStudy: string;
   count: number;
   open: number;
   yes: number;
@@ -65,23 +77,31 @@ export function computeStats(pairs: Iterable<QaPair>): DatasetStats {
   const splits = new Map<string, number>();
   const lengths = new Map<number, number>();
   let total = 0;
+  let lastStudy = '';
   for (const p of pairs) {
     total++;
     let a = acc.get(p.question_type);
-    if (!a) acc.set(p.question_type, (a = { count: 0, open: 0, yes: 0, no: 0, subjects: new Set(), studies: new Set(), answers: new Map() }));
+    if (!a) acc.set(p.question_type, (a = { lastStudy: '', count: 0, open: 0, yes: 0, no: 0, subjects: new Set(), studies: new Set(), answers: new Map() }));
     a.count++;
     if (p.answer === 'yes') a.yes++;
     else if (p.answer === 'no') a.no++;
     else a.open++;
-    a.subjects.add(p.subject_id);
-    a.studies.add(p.study_id);
+    // A study's pairs are usually consecutive: touch the sets once per study, not per pair.
+    if (a.lastStudy !== p.study_id) {
+      a.lastStudy = p.study_id;
+      a.subjects.add(p.subject_id);
+      a.studies.add(p.study_id);
+    }
+    if (lastStudy !== p.study_id) {
+      lastStudy = p.study_id;
+      subjects.add(p.subject_id);
+      studies.add(p.study_id);
+    }
     bump(a.answers, p.answer);
-    subjects.add(p.subject_id);
-    studies.add(p.study_id);
     bump(answers, p.answer);
     bump(splits, p.split);
     for (const e of p.provenance.entities) bump(entities, e);
-    const words = Math.min(LENGTH_CAP, p.answer.split(/\s+/).filter(Boolean).length);
+    const words = Math.min(LENGTH_CAP, wordCount(p.answer));
     lengths.set(words, (lengths.get(words) ?? 0) + 1);
   }
   const by_type: TypeStats[] = [];

@@ -8,7 +8,7 @@ import type { ReadIssue } from '../store/jsonl.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
 import { packageRoot } from '../util/paths.js';
-import { buildConversations, hashFile, writeCsv, writeJsonl } from './export.js';
+import { copyAs, hashFile, writeConversations, writeCsv } from './export.js';
 import { buildMetadataIndex, generateSteps, type GenerateResult, type StandardizedRecord } from './generate.js';
 import { DEFAULT_DISEASE_LIB, loadDiseaseLibrary } from './library.js';
 import { buildManifest } from './manifest.js';
@@ -136,12 +136,13 @@ function warnAbout(ctx: StepContext<QuestionParams>, r: GenerateResult, metas: n
 async function exportDataset(run: Run, pairs: QaPair[], index: ReturnType<typeof buildMetadataIndex>, params: QuestionParams, result: GenerateResult, extra: { unreadable: number }) {
   const dir = run.outputDir(DATASET_DIR);
   const stats = computeStats(pairs);
-  const conv = buildConversations(pairs, index);
   const written = [
     writeCsv(path.join(dir, 'qa.csv'), pairs),
-    writeJsonl(path.join(dir, 'qa.jsonl'), pairs),
-    writeJsonl(path.join(dir, 'conversations.jsonl'), conv.records),
+    // The questions artifact holds exactly the JSONL export: copy it instead of serializing twice.
+    await copyAs(run.artifactPath('questions'), path.join(dir, 'qa.jsonl')),
   ];
+  const conv = writeConversations(path.join(dir, 'conversations.jsonl'), pairs, index);
+  written.push({ file: conv.file, rows: conv.rows, bytes: conv.bytes, sha256: conv.sha256 });
   fs.writeFileSync(path.join(dir, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
   const manifest = buildManifest({
     version: toolVersion(),

@@ -3,7 +3,7 @@ import { classify, postLocation, preAttributes, type MentionAttrs } from './attr
 import type { Libs } from './libs.js';
 import { mentionPolarities, type Polarity, type PolarityOptions } from './polarity.js';
 import { ruleCut, safeLower, splitSentences } from './text.js';
-import { mergeFinding } from './merge.js';
+import { addEvidence, mergeFinding } from './merge.js';
 
 /** What the extractor needs of a report (a ReportRecord has all of it). */
 export interface RuleInput {
@@ -17,14 +17,11 @@ export interface RuleInput {
 }
 
 export type ExtractOptions = PolarityOptions;
-export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = { likely: 'positive' };
+export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = { likely: 'uncertain' };
 
 const HEADER = /^\s*([A-Z][A-Z /&-]{2,40}):/;
 /** Sections about why the study was done, not what it shows (reached when the rule cut falls back to the whole text). */
 const SKIPPED_SECTIONS = /HISTORY|INDICATION|REASON|COMPARISON|TECHNIQUE|EXAMINATION|CLINICAL|NOTIFICATION/;
-
-/** Longest text the extractor reads; beyond it a report is cut (a 5 MB "report" is not a report). */
-export const MAX_RULE_TEXT = 200_000;
 
 /**
  * The rule-based reference KeyInfo of one report (PIPELINE.md §7 with the §12
@@ -48,7 +45,6 @@ export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOpt
     const found = text.indexOf(ruleText);
     offset = found;
   }
-  if (ruleText.length > MAX_RULE_TEXT) ruleText = ruleText.slice(0, MAX_RULE_TEXT);
 
   const negatives = new Map<string, Evidence[]>();
   const uncertain = new Map<string, Evidence[]>();
@@ -77,15 +73,16 @@ export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOpt
       };
       const pol = polarity[i]!;
       if (pol === 'negative') {
-        addEvidence(negatives, name, evidence);
+        addTo(negatives, name, evidence);
         continue;
       }
       if (pol === 'uncertain') {
-        addEvidence(uncertain, name, evidence);
+        addTo(uncertain, name, evidence);
         continue;
       }
       if (seen.has(name)) {
-        record.entity[name]?.evidence.push(evidence);
+        const cur = record.entity[name];
+        if (cur) addEvidence(cur.evidence, [evidence]);
         continue;
       }
       seen.add(name);
@@ -130,8 +127,8 @@ function stripCues(pre: string): string {
   return pre.replace(/^.*(?<![a-z])(?:no|not|without|possible|possibly|probable|likely|may|could|might|suspected|new)(?![a-z])/, '');
 }
 
-function addEvidence(map: Map<string, Evidence[]>, name: string, ev: Evidence): void {
+function addTo(map: Map<string, Evidence[]>, name: string, ev: Evidence): void {
   const list = map.get(name);
-  if (list) list.push(ev);
+  if (list) addEvidence(list, [ev]);
   else map.set(name, [ev]);
 }

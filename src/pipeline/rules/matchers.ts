@@ -61,27 +61,46 @@ export interface DiseaseMatcher {
 }
 
 export function compileDiseaseMatcher(diseases: readonly Disease[]): DiseaseMatcher {
-  const alts: Array<{ src: string; disease: Disease; len: number }> = [];
+  const alts: Array<{ src: string; disease: Disease; len: number; gap: boolean }> = [];
+  // Which disease a matched text belongs to: literal variants by a key without spaces/hyphens
+  // (cheaper than one capture group per variant), gapped variants by their own anchored regex.
+  const literal = new Map<string, Disease>();
   for (const d of diseases) {
-    for (const v of d.variants) alts.push({ src: phrasePattern(v, true), disease: d, len: v.replace(/\.\.\./g, '').length });
+    for (const v of d.variants) {
+      const gap = v.includes('...');
+      alts.push({ src: phrasePattern(v, true), disease: d, len: v.replace(/\.\.\./g, '').length, gap });
+      if (!gap) for (const form of pluralForms(v)) if (!literal.has(key(form))) literal.set(key(form), d);
+    }
   }
   alts.sort((a, b) => b.len - a.len);
-  const re = new RegExp(`(?<![a-z0-9])(?:${alts.map((a) => `(${a.src})`).join('|')})(?![a-z0-9])`, 'g');
+  const gapped = alts.filter((a) => a.gap).map((a) => ({ re: new RegExp(`^(?:${a.src})$`), disease: a.disease }));
+  const re = new RegExp(`(?<![a-z0-9])(?:${alts.map((a) => a.src).join('|')})(?![a-z0-9])`, 'g');
+  const identify = (text: string): Disease | undefined => literal.get(key(text)) ?? gapped.find((g) => g.re.test(text))?.disease;
   return {
     find(text) {
       const out: DiseaseMatch[] = [];
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = re.exec(text)) !== null) {
-        let k = 1;
-        while (k < m.length && m[k] === undefined) k++;
-        const alt = alts[k - 1];
-        if (alt) out.push({ disease: alt.disease, start: m.index, end: m.index + m[0].length });
+        const disease = identify(m[0]);
+        if (disease) out.push({ disease, start: m.index, end: m.index + m[0].length });
         if (m[0].length === 0) re.lastIndex++;
       }
       return out;
     },
   };
+}
+
+function key(text: string): string {
+  return text.replace(/[\s-]+/g, '');
+}
+
+/** The forms `pluralize` lets the regex accept. */
+function pluralForms(v: string): string[] {
+  if (/[^aeiou]y$/.test(v)) return [v, `${v.slice(0, -1)}ies`];
+  if (/(?:s|x|sh|ch)$/.test(v)) return [v, `${v}es`];
+  if (/[a-z]$/.test(v)) return [v, `${v}s`];
+  return [v];
 }
 
 export type CueKind = 'negation' | 'pseudo' | 'hedge' | 'hedge_weak' | 'likely' | 'termination';

@@ -24,17 +24,25 @@ export function mergeFinding(into: Record<string, RefEntity>, f: RefEntity): voi
     into[f.entity_name] = f;
     return;
   }
-  const evidence = [...cur.evidence, ...f.evidence];
+  const evidence = addEvidence(cur.evidence, f.evidence);
   const s1 = sideOf(cur.location, cur.post_location);
   const s2 = sideOf(f.location, f.post_location);
   if (s1 && s2 && s1 !== s2 && cur.location2 === null) {
     into[f.entity_name] = { ...cur, location2: f.location, type2: f.type, level2: f.level, post_location2: f.post_location, evidence };
     return;
   }
-  if (s1 && s2 && s1 !== s2) {
-    cur.evidence = evidence;
-    return;
-  }
+  if (s1 && s2 && s1 !== s2) return;
   if (filled(f) > filled(cur)) into[f.entity_name] = { ...cur, location: f.location, type: f.type, level: f.level, post_location: f.post_location, evidence };
-  else cur.evidence = evidence;
+}
+
+/** Evidence kept per finding; a report repeating a finding thousands of times keeps the first ones. */
+export const MAX_EVIDENCE = 20;
+
+/** Append in place (merging is called once per mention, so copying would be quadratic). */
+export function addEvidence(list: RefEntity['evidence'], more: RefEntity['evidence']): RefEntity['evidence'] {
+  for (const ev of more) {
+    if (list.length >= MAX_EVIDENCE) break;
+    list.push(ev);
+  }
+  return list;
 }

@@ -41,13 +41,23 @@ export interface Sentence {
  */
 const BOUNDARY = /[.?!;]+(?!\d)|\n[ \t]*\n|\n(?=[ \t]*(?:\d{1,2}[.)]\s|[-*•]\s))|(?=\b[A-Z][A-Z /&-]{2,40}:)/g;
 
+/** Longest sentence read as one unit. */
+export const MAX_SENTENCE = 2000;
+
 export function splitSentences(text: string): Sentence[] {
   const out: Sentence[] = [];
   let last = 0;
   let paragraph = true;
   BOUNDARY.lastIndex = 0;
   let m: RegExpExecArray | null;
-  const push = (from: number, to: number) => {
+  const push = (from: number, to: number): void => {
+    // A run-on "sentence" (no punctuation for pages) is read in chunks so scope logic stays linear.
+    while (to - from > MAX_SENTENCE) {
+      const ws = text.lastIndexOf(' ', from + MAX_SENTENCE - 1);
+      const cut = ws > from ? ws + 1 : from + MAX_SENTENCE;
+      push(from, cut);
+      from = cut;
+    }
     const t = text.slice(from, to);
     if (/[a-z0-9]/i.test(t) || /[^\x00-\x7F]/.test(t)) {
       out.push({ index: out.length, start: from, text: t, paragraph });

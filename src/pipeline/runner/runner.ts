@@ -1,3 +1,4 @@
+import { followupDone } from '../followup/cycles.js';
 import type { AnyStep, RunEnv, RunMode, RunnerEvent, StepContext, StepEvent } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { isAbortError, UserError } from '../util/errors.js';
@@ -12,6 +13,11 @@ export interface RunStepOptions {
   force?: boolean;
   /** Override the resume/fresh decision. */
   mode?: RunMode;
+  /**
+   * Fresh without moving the outputs aside: for outputs that accumulate
+   * across follow-up cycles (rows carry their cycle; the step keys by it).
+   */
+  keepOutputs?: boolean;
 }
 
 export type StepOutcome = 'done' | 'failed' | 'interrupted' | 'skipped';
@@ -73,7 +79,8 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
   };
 
   await step.preflight?.(ctx);
-  if (mode === 'fresh') {
+  const resetOutputs = mode === 'fresh' && !opts.keepOutputs;
+  if (resetOutputs) {
     for (const name of step.writes) run.artifact(name).reset();
   }
   const startedAt = new Date();
@@ -88,7 +95,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       error: null,
       cursor: mode === 'fresh' ? {} : (prev?.cursor ?? {}),
     };
-    if (mode === 'fresh') for (const name of step.writes) bumpArtifact(s, name, 0);
+    if (resetOutputs) for (const name of step.writes) bumpArtifact(s, name, 0);
   });
   emitRunner({ type: 'step-start', stepId: step.id, mode, title: step.title });
 
@@ -142,30 +149,102 @@ function abortError(): Error {
   return e;
 }
 
-export interface PipelineOptions extends Omit<RunStepOptions, 'mode'> {
-  /** Follow-up cycles: after the first pass, alternate follow-up and standardize this many times. */
+export interface PipelineOptions extends Omit<RunStepOptions, 'mode' | 'keepOutputs'> {
+  /**
+   * Follow-up cycles wanted in total (cycle k = follow-up k, then standardize k).
+   * Cycles already finished are not redone; an interrupted one resumes.
+   * Undefined: as many as the run has started, at least one.
+   */
   cycles?: number;
 }
 
-/** Run steps in order; stop at the first failure or interruption. */
+/**
+ * Run steps in order; stop at the first failure or interruption. Standardize
+ * and follow-up form the cycle block: at follow-up's place, follow-up k and
+ * standardize k alternate until `cycles` are finished (PIPELINE.md §8).
+ */
 export async function runPipeline(run: Run, steps: readonly AnyStep[], opts: PipelineOptions): Promise<StepOutcome> {
   await recoverInterrupted(run);
-  for (const step of steps) {
-    const outcome = await runStep(run, step, opts);
-    if (outcome === 'failed' || outcome === 'interrupted') return outcome;
-  }
-  const cycles = opts.cycles ?? 0;
   const std = steps.find((s) => s.id === 'standardize');
   const fu = steps.find((s) => s.id === 'followup');
-  if (cycles > 0 && std && fu) {
-    const already = run.state.cycles.filter((c) => c.finishedAt !== null).length;
-    for (let k = already + 1; k <= cycles; k++) {
-      const env = { ...opts.env, cycle: k };
-      for (const step of [fu, std]) {
-        const outcome = await runStep(run, step, { ...opts, env, force: true });
-        if (outcome === 'failed' || outcome === 'interrupted') return outcome;
-      }
+  for (const step of steps) {
+    let outcome: StepOutcome;
+    if (step === std) outcome = await runStandardizePhase(run, step, opts);
+    else if (step === fu) outcome = await runCycles(run, step, std, opts);
+    else outcome = await runStep(run, step, opts);
+    if (outcome === 'failed' || outcome === 'interrupted') return outcome;
+  }
+  return 'done';
+}
+
+const CYCLE_ARTIFACTS = ['followup', 'followup-log'] as const;
+
+/** Whether the records the cycles were built on changed: new extraction, new standardize params, or --force. */
+function cycleBaseChanged(run: Run, std: AnyStep, force: boolean): boolean {
+  if (force) return true;
+  const st = stepState(run, std.id);
+  if (st.paramsHash !== null && st.paramsHash !== stepFingerprint(run, std)) return true;
+  return std.reads.some((n) => !(CYCLE_ARTIFACTS as readonly string[]).includes(n) && (run.state.artifacts[n]?.version ?? 0) !== (st.inputVersions[n] ?? 0));
+}
+
+/** Start the series over from the extraction: follow-up outputs move aside (kept as .bak), the history is cleared. */
+async function restartCycles(run: Run): Promise<void> {
+  for (const name of CYCLE_ARTIFACTS) run.artifact(name).reset();
+  await run.update((s) => {
+    s.cycles = [];
+    for (const name of CYCLE_ARTIFACTS) if (s.artifacts[name]) bumpArtifact(s, name, 0);
+  });
+}
+
+/** Standardize at its own place in the order: the base pass (cycle 0), or the pending half of an open cycle. */
+async function runStandardizePhase(run: Run, std: AnyStep, opts: PipelineOptions): Promise<StepOutcome> {
+  const cycles = run.state.cycles;
+  if (cycles.length > 0 && cycleBaseChanged(run, std, Boolean(opts.force))) {
+    await restartCycles(run);
+    return runStep(run, std, { ...opts, env: { ...opts.env, cycle: 0 }, mode: 'fresh' });
+  }
+  const open = cycles.find((c) => c.finishedAt === null && followupDone(c));
+  if (open) return standardizeCycle(run, std, open.cycle, opts);
+  const last = cycles.filter((c) => c.finishedAt !== null).at(-1)?.cycle ?? 0;
+  return runStep(run, std, { ...opts, env: { ...opts.env, cycle: last } });
+}
+
+async function standardizeCycle(run: Run, std: AnyStep, cycle: number, opts: PipelineOptions): Promise<StepOutcome> {
+  // No force: standardize is stale after follow-up k (fresh), interrupted (resume) or already done for k (skip).
+  const outcome = await runStep(run, std, { ...opts, force: false, env: { ...opts.env, cycle } });
+  if (outcome === 'done' || outcome === 'skipped') {
+    await run.update((s) => {
+      const rec = s.cycles.find((c) => c.cycle === cycle);
+      if (rec && rec.finishedAt === null) rec.finishedAt = new Date().toISOString();
+    });
+  }
+  return outcome;
+}
+
+/** The cycle block at follow-up's place: cycles 1..N, each follow-up k then standardize k. */
+async function runCycles(run: Run, fu: AnyStep, std: AnyStep | undefined, opts: PipelineOptions): Promise<StepOutcome> {
+  const emit = opts.onEvent ?? (() => {});
+  const applicable = fu.applies?.(run) ?? { ok: true };
+  if (!applicable.ok) return runStep(run, fu, opts); // reports the reason as skipped
+  const wanted = opts.cycles ?? Math.max(1, run.state.cycles.length);
+  if (wanted === 0) {
+    emit({ type: 'step-end', stepId: fu.id, status: 'skipped', summary: 'no follow-up cycles requested (pass --cycles N)', counts: {} });
+    return 'skipped';
+  }
+  for (let k = 1; k <= wanted; k++) {
+    const rec = run.state.cycles.find((c) => c.cycle === k);
+    if (rec?.finishedAt) {
+      emit({ type: 'step-end', stepId: fu.id, status: 'skipped', summary: `cycle ${k} already done`, counts: rec.counts });
+      continue;
     }
+    if (!followupDone(rec)) {
+      // Outputs accumulate over cycles (rows carry the cycle), so a new cycle is fresh without a reset.
+      const outcome = await runStep(run, fu, { ...opts, force: false, env: { ...opts.env, cycle: k }, mode: rec ? 'resume' : 'fresh', keepOutputs: true });
+      if (outcome !== 'done') return outcome;
+    }
+    if (!std) return 'done'; // follow-up alone: the cycle finishes when standardize runs
+    const outcome = await standardizeCycle(run, std, k, opts);
+    if (outcome === 'failed' || outcome === 'interrupted') return outcome;
   }
   return 'done';
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** What standardization did to one record, so the app can show a before/after diff. */
 export const ChangeKindSchema = z.enum([
-  'shape_repair', 'renamed', 'merged', 'moved_attribute', 'split', 'dropped_term', 'special', 'truncated',
+  'shape_repair', 'renamed', 'merged', 'moved_attribute', 'split', 'dropped_term', 'special',
 ]);
 export type ChangeKind = z.infer<typeof ChangeKindSchema>;
 

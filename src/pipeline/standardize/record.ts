@@ -3,7 +3,7 @@ import { ChangeLog, preview, type Change } from './changes.js';
 import type { StandardizeContext } from './context.js';
 import { filterTerms } from './filter.js';
 import { mapNames } from './names.js';
-import { CATEGORIES, repairRecord, type Cat, type Work } from './shape.js';
+import { CATEGORIES, fromStrict, repairRecord, type Cat, type Work } from './shape.js';
 import { fixSpecialFindings } from './special.js';
 
 export interface StandardizeResult {
@@ -30,13 +30,10 @@ export function standardizeRecord(raw: unknown, ctx: StandardizeContext, opts: S
   const log = new ChangeLog(opts.log ?? true);
   try {
     let current = once(raw, ctx, log, true);
-    let key = JSON.stringify(current);
     for (let round = 1; round < MAX_ROUNDS; round++) {
       const next = once(current, ctx, log, false);
-      const nextKey = JSON.stringify(next);
-      if (nextKey === key) break;
+      if (sameKeyInfo(next, current)) break;
       current = next;
-      key = nextKey;
     }
     const problem = recheck(current);
     if (problem) throw new Error(`re-check failed: ${problem}`);
@@ -50,7 +47,7 @@ export function standardizeRecord(raw: unknown, ctx: StandardizeContext, opts: S
 
 /** Shape repair, re-check, name mapping, special findings, term filtering (§9 steps 1–5). */
 function once(raw: unknown, ctx: StandardizeContext, log: ChangeLog, logShape: boolean): StrictKeyInfo {
-  const w = repairRecord(raw, ctx, log);
+  const w = (logShape ? null : fromStrict(raw)) ?? repairRecord(raw, ctx, log);
   if (logShape && log.enabled) logShapeRepairs(raw, w, log);
   mapNames(w, ctx, log);
   fixSpecialFindings(w, log);
@@ -85,7 +82,7 @@ function logShapeRepairs(raw: unknown, w: Work, log: ChangeLog): void {
     if (!sameCat(r[cat], w[cat])) log.add('shape_repair', cat, preview(r[cat] ?? null), catObject(w[cat]), '§9.1 shape repair');
   }
   if ((r.no_entity === undefined || r.no_entity === null) && w.no_entity.length === 0) return;
-  if (!sameJson(r.no_entity, w.no_entity)) log.add('shape_repair', 'no_entity', preview(r.no_entity ?? null), [...w.no_entity], '§9.1 shape repair');
+  if (!(Array.isArray(r.no_entity) && r.no_entity.length === w.no_entity.length && r.no_entity.every((v, i) => v === w.no_entity[i]))) log.add('shape_repair', 'no_entity', preview(r.no_entity ?? null), [...w.no_entity], '§9.1 shape repair');
 }
 
 /** Whether a raw category already was exactly the repaired one (same names, order and attributes). */
@@ -103,12 +100,23 @@ function sameCat(raw: unknown, cat: Cat): boolean {
   return true;
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
-  try {
-    return JSON.stringify(a) === JSON.stringify(b);
-  } catch {
-    return false;
+/** Same names in the same order with the same attributes, and the same no_entity list. */
+function sameKeyInfo(a: StrictKeyInfo, b: StrictKeyInfo): boolean {
+  for (const cat of CATEGORIES) {
+    const x = a[cat] as Record<string, Attrs>;
+    const y = b[cat] as Record<string, Attrs>;
+    const kx = Object.keys(x);
+    const ky = Object.keys(y);
+    if (kx.length !== ky.length) return false;
+    for (let i = 0; i < kx.length; i++) {
+      const k = kx[i]!;
+      if (k !== ky[i]) return false;
+      const p = x[k]!;
+      const q = y[k]!;
+      if (p.location !== q.location || p.level !== q.level || p.type !== q.type) return false;
+    }
   }
+  return a.no_entity.length === b.no_entity.length && a.no_entity.every((v, i) => v === b.no_entity[i]);
 }
 
 /** §9 steps 2 and 6: the strict shape, checked by hand because it runs for every record. */

@@ -164,6 +164,47 @@ export function repairNoEntity(v: unknown): string[] {
   return out;
 }
 
+/**
+ * The working form of a record that is already strict and normalised, or null.
+ * Shape repair is the identity on such records, so later rounds of
+ * `standardizeRecord` skip it; anything doubtful takes the full repair path.
+ */
+export function fromStrict(raw: unknown): Work | null {
+  if (!isObj(raw)) return null;
+  const keys = Object.keys(raw);
+  if (keys.length !== 4) return null;
+  const w: Work = { opacity_vs_clear: new Map(), entity: new Map(), uncertain_entity: new Map(), no_entity: [] };
+  for (const catName of CATEGORIES) {
+    const c = raw[catName];
+    if (!isObj(c)) return null;
+    const names = Object.keys(c);
+    if (names.length > LIMITS.items) return null;
+    for (const name of names) {
+      if (cleanTerm(name) !== name || name === '' || DROP_NAMES.has(name)) return null;
+      const a = c[name];
+      if (!isObj(a) || Object.keys(a).length !== 3) return null;
+      const { location, level, type } = a;
+      if (!cleanAttrValue(location) || !cleanAttrValue(level) || !cleanAttrValue(type)) return null;
+      w[catName].set(name, { location: location as string | null, level: level as string | null, type: type as string | null });
+    }
+  }
+  const ne = raw.no_entity;
+  if (!Array.isArray(ne) || ne.length > LIMITS.items) return null;
+  const seen = new Set<string>();
+  for (const item of ne) {
+    if (typeof item !== 'string' || item === '' || item.includes(',') || cleanTerm(item) !== item || seen.has(item)) return null;
+    seen.add(item);
+    w.no_entity.push(item);
+  }
+  return w;
+}
+
+function cleanAttrValue(v: unknown): boolean {
+  if (v === null) return true;
+  if (typeof v !== 'string' || v === '' || v.includes(':') || v.length > LIMITS.attrChars) return false;
+  return cleanTerm(v, LIMITS.attrChars) === v;
+}
+
 export function repairRecord(raw: unknown, ctx: StandardizeContext, log: ChangeLog): Work {
   const r: Obj = isObj(raw) ? raw : {};
   if (!isObj(raw)) log.add('shape_repair', '', preview(raw), {}, '§9.1 record is not an object');

@@ -31,14 +31,9 @@ export function fixSpecialFindings(w: Work, log: ChangeLog): void {
     for (const name of [...cat.keys()]) {
       const attrs = cat.get(name);
       if (!attrs) continue;
-      const words = tokens(name);
+      const words = wordsOf(name);
       const path = `${catName}.${name}`;
-      const rename = (to: string, rule: string, edit?: (a: Attrs) => void) => {
-        cat.delete(name);
-        if (edit) edit(attrs);
-        put(cat, to, attrs);
-        log.add('special', path, name, to, rule);
-      };
+      const rename = (to: string, rule: string) => renameIn(cat, name, to, attrs, log, path, rule);
       if ((words.includes('volume') && words.includes('loss')) || name === 'atelectasis') {
         if (hasWord(attrs.level, 'low') || hasWord(attrs.type, 'low')) rename('low lung volume', '§9.4 low lung volume');
       } else if (name === 'edema') {
@@ -62,15 +57,26 @@ export function fixSpecialFindings(w: Work, log: ChangeLog): void {
         cat.delete(name);
         log.add('dropped_term', path, name, null, '§9.4 not an abnormality (device or anatomy)');
       } else if (name === 'hilar congestion') {
-        rename('vascular congestion', '§9.4 hilar congestion', (a) => {
-          a.type = a.type === null || hasWord(a.type, 'hilar') ? (a.type ?? 'hilar') : `${a.type} hilar`;
-        });
+        attrs.type = attrs.type === null ? 'hilar' : hasWord(attrs.type, 'hilar') ? attrs.type : `${attrs.type} hilar`;
+        rename('vascular congestion', '§9.4 hilar congestion');
       } else if (name === 'cardiomegaly' && attrs.location !== null) {
         log.add('special', `${path}.location`, attrs.location, null, '§9.4 cardiomegaly has no location');
         attrs.location = null;
       }
     }
   }
+}
+
+function renameIn(cat: Cat, name: string, to: string, attrs: Attrs, log: ChangeLog, path: string, rule: string): void {
+  cat.delete(name);
+  put(cat, to, attrs);
+  log.add('special', path, name, to, rule);
+}
+
+const NO_WORDS: string[] = [];
+/** Only names containing one of the trigger words need splitting; most do not. */
+function wordsOf(name: string): string[] {
+  return name.includes('volume') || name.includes('effusion') || DEVICE_WORDS.some((d) => name.includes(d)) ? tokens(name) : NO_WORDS;
 }
 
 function addIfAbsent(cat: Cat, name: string, attrs: Attrs): void {

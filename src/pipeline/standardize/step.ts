@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { ExtractionResultSchema, type ExtractionResult } from '../schemas/extraction.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
-import type { JsonlArtifact } from '../store/jsonl.js';
 import { ChangeLog } from './changes.js';
 import { ChangeLogRowSchema, type ChangeLogRow } from './changes.js';
 import { bootstrapContext, buildContext, type RejectedTerms } from './context.js';
@@ -26,19 +25,9 @@ const BATCH = 1000;
 const MAX_ITEM_EVENTS = 200;
 
 /** Every input of the step in a stable order: raw studies in file order, then follow-up-only studies. */
-async function* inputs(raw: JsonlArtifact<ExtractionResult>, followups: Map<string, FollowupInput>, onBadLine: () => void): AsyncGenerator<InputChoice> {
-  const seen = new Set<string>();
-  const rawRows = await lastRawRows(raw, onBadLine);
-  for (const [id, row] of rawRows) {
-    seen.add(id);
-    yield selectInput(id, row, followups.get(id));
-  }
-  for (const [id, f] of followups) if (!seen.has(id)) yield selectInput(id, undefined, f);
-}
-
-/** Last line per study wins (extraction retries append), so read the map, not the lines. */
-async function lastRawRows(raw: JsonlArtifact<ExtractionResult>, onBadLine: () => void): Promise<Map<string, ExtractionResult>> {
-  return raw.readMap({ onIssue: onBadLine });
+function* inputs(rawRows: Map<string, ExtractionResult>, followups: Map<string, FollowupInput>): Generator<InputChoice> {
+  for (const [id, row] of rawRows) yield selectInput(id, row, followups.get(id));
+  for (const [id, f] of followups) if (!rawRows.has(id)) yield selectInput(id, undefined, f);
 }
 
 async function runStandardize(ctx: StepContext<StandardizeParams>) {
@@ -51,6 +40,8 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   const followRows: FollowupInput[] = [];
   for await (const r of followupArt.lines({ onIssue: onBadLine })) followRows.push(r);
   const followups = latestFollowup(followRows);
+  // Last line per study wins (extraction retries append). Read once and kept: parsing JSONL is the costliest part of a pass.
+  const rawRows = await raw.readMap({ onIssue: onBadLine });
 
   let rejected: RejectedTerms | null = null;
   if (params.reviewedTermsDir) {
@@ -64,8 +55,13 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   const counter = new FrequencyCounter();
   const skipReasons = new Map<string, number>();
   let usable = 0;
-  for await (const choice of inputs(raw, followups, onBadLine)) {
-    if (signal.aborted) return interrupted();
+  let seen = 0;
+  for (const choice of inputs(rawRows, followups)) {
+    if (++seen % 5000 === 0) {
+      // Let the UI render and a stop request arrive during the counting pass.
+      await new Promise<void>((r) => setImmediate(r));
+      if (signal.aborted) return interrupted();
+    }
     if (choice.kind === 'skip') {
       skipReasons.set(choice.reason, (skipReasons.get(choice.reason) ?? 0) + 1);
       continue;
@@ -101,7 +97,7 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
     logRows = [];
   };
   try {
-    for await (const choice of inputs(raw, followups, () => {})) {
+    for (const choice of inputs(rawRows, followups)) {
       if (choice.kind === 'skip') {
         if (itemEvents++ < MAX_ITEM_EVENTS) ctx.emit({ type: 'item', key: choice.study_id, outcome: 'skipped', reason: choice.reason });
         continue;
@@ -162,6 +158,10 @@ export const standardizeStep: Step<typeof StandardizeParamsSchema> = {
   params: StandardizeParamsSchema,
   reads: ['raw', 'followup'],
   writes: ['standardized', 'std-changes'],
+  // A bad reviewed-terms folder or sheet is reported before any work starts.
+  async preflight(ctx) {
+    if (ctx.params.reviewedTermsDir) readReviewedTerms(ctx.params.reviewedTermsDir);
+  },
   run: runStandardize,
   preview,
 };

@@ -1,7 +1,8 @@
 import { Box, Text} from 'ink';
 import { useKeys } from '../components/useKeys.js';
-import TextInput from 'ink-text-input';
+import { LineInput } from '../components/LineInput.js';
 import React, { useState } from 'react';
+import { useLiveState } from '../components/useLiveState.js';
 import { effectiveParams } from '../../pipeline/runner/status.js';
 import type { ScreenProps } from '../App.js';
 import { ago, countsLine, STATUS_COLOR, STATUS_LABEL, truncate, windowStart } from '../components/format.js';
@@ -13,8 +14,8 @@ export function CellView({ height, columns, active }: ScreenProps) {
   const { controller, dispatch } = useUiActions();
   const row = s.rows[s.selected];
   const step = controller.steps.find((st) => st.id === row?.id);
-  const [cursor, setCursor] = useState(0);
-  const [editing, setEditing] = useState<string | null>(null);
+  const [cursor, setCursor, liveCursor] = useLiveState(0);
+  const [editing, setEditing] = useLiveState<string | null>(null);
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | null>(null);
 
@@ -44,8 +45,8 @@ export function CellView({ height, columns, active }: ScreenProps) {
       if (key.escape) dispatch({ type: 'navigate', screen: 'notebook' });
       else if (key.upArrow || input === 'k') setCursor((c) => Math.max(0, c - 1));
       else if (key.downArrow || input === 'j') setCursor((c) => Math.min(keys.length - 1, c + 1));
-      else if (key.return && keys[cursor] !== undefined) {
-        const k = keys[cursor]!;
+      else if (key.return && keys[liveCursor()] !== undefined) {
+        const k = keys[liveCursor()]!;
         setEditing(k);
         setDraft(formatParamValue(params[k]));
         setError(null);
@@ -99,13 +100,14 @@ export function CellView({ height, columns, active }: ScreenProps) {
           <Box key={k}>
             <Text inverse={sel && editing === null}>{`${sel ? '▸' : ' '} ${k.padEnd(22)} `}</Text>
             {editing === k ? (
-              <TextInput value={draft} onChange={setDraft} onSubmit={(v) => void submit(v)} focus={active} />
+              <LineInput initial={draft} onSubmit={(v) => void submit(v)} focus={active} />
             ) : (
               <Text wrap="truncate">{truncate(formatParamValue(params[k]), columns - 26)}</Text>
             )}
           </Box>
         );
       })}
+      {editing !== null ? <Text color="cyan">editing {editing}: Enter saves (empty = default) · Esc cancels</Text> : null}
       {error ? <Text color="red">invalid: {error}</Text> : null}
       <Text bold>Output</Text>
       <Text wrap="truncate">{truncate(`${countsLine(row.counts, 6) || 'no counts yet'}`, columns)}</Text>

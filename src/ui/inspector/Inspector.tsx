@@ -1,7 +1,8 @@
 import { Box, Text} from 'ink';
 import { useKeys } from '../components/useKeys.js';
-import TextInput from 'ink-text-input';
+import { LineInput } from '../components/LineInput.js';
 import React, { useMemo, useState } from 'react';
+import { useLiveState } from '../components/useLiveState.js';
 import type { ScreenProps } from '../App.js';
 import { truncate, windowStart } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
@@ -15,9 +16,9 @@ export function InspectorView({ height, columns, active }: ScreenProps) {
   const { controller, dispatch } = useUiActions();
   const { index, store, error } = useStudyData();
   const [query, setQuery] = useState('');
-  const [typing, setTyping] = useState(false);
+  const [typing, setTyping] = useLiveState(false);
   const [filter, setFilter] = useState<StudyFilter>({ kind: 'all' });
-  const [cursor, setCursor] = useState(0);
+  const [cursor, setCursor, liveCursor] = useLiveState(0);
   const open = s.inspectorStudy && index?.has(s.inspectorStudy) ? s.inspectorStudy : null;
   const results = useMemo(() => (index ? index.search(query, filter) : []), [index, query, filter]);
   const detail = useMemo(() => (index && open ? index.load(open) : null), [index, open]);
@@ -36,7 +37,7 @@ export function InspectorView({ height, columns, active }: ScreenProps) {
       else if (key.downArrow || input === 'j') setCursor((c) => Math.min(results.length - 1, c + 1));
       else if (key.pageDown) setCursor((c) => Math.min(results.length - 1, c + height - 3));
       else if (key.pageUp) setCursor((c) => Math.max(0, c - height + 3));
-      else if (key.return && results[cursor]) dispatch({ type: 'inspect', studyId: results[cursor]! });
+      else if (key.return && results[liveCursor()]) dispatch({ type: 'inspect', studyId: results[liveCursor()]! });
     },
     { isActive: active && !open && !typing },
   );
@@ -81,8 +82,8 @@ export function InspectorView({ height, columns, active }: ScreenProps) {
       <Box>
         <Text>find: </Text>
         {typing ? (
-          <TextInput
-            value={query}
+          <LineInput
+            initial={query}
             onChange={(v) => {
               setQuery(v);
               setCursor(0);

@@ -1,7 +1,8 @@
 import { Box, Text} from 'ink';
 import { useKeys } from '../components/useKeys.js';
-import TextInput from 'ink-text-input';
-import React, { useState } from 'react';
+import { LineInput } from '../components/LineInput.js';
+import React from 'react';
+import { useLiveState } from '../components/useLiveState.js';
 import { pad, truncate, windowStart } from '../components/format.js';
 import type { JudgmentRecord, Verdict } from '../review/judgments.js';
 import { useUiActions } from '../state/context.js';
@@ -43,14 +44,16 @@ export function rowDiffers(detail: StudyDetail, key: string): boolean {
 
 export function StudyView({ detail, judgment, onJudge, onNote, rerun, height, columns, active, initialPane }: StudyViewProps) {
   const { dispatch } = useUiActions();
-  const [pane, setPane] = useState<Pane>(initialPane ?? 'keyinfo');
-  const [cursor, setCursor] = useState(0);
-  const [scroll, setScroll] = useState(0);
-  const [noting, setNoting] = useState<string | null>(null);
+  const [pane, setPane, livePane] = useLiveState<Pane>(initialPane ?? 'keyinfo');
+  const [cursor, setCursor, liveCursor] = useLiveState(0);
+  const [scroll, setScroll] = useLiveState(0);
+  const [noting, setNoting] = useLiveState<string | null>(null);
   const rows = findingRows(detail);
 
   useKeys(
     (input, key) => {
+      const pane = livePane();
+      const cursor = liveCursor();
       if (key.tab) {
         setPane((p) => PANES[(PANES.indexOf(p) + (key.shift ? PANES.length - 1 : 1)) % PANES.length]!);
         setScroll(0);
@@ -102,9 +105,8 @@ export function StudyView({ detail, judgment, onJudge, onNote, rerun, height, co
       {noting !== null ? (
         <Box>
           <Text>note: </Text>
-          <TextInput
-            value={noting}
-            onChange={setNoting}
+          <LineInput
+            initial={noting}
             focus={active}
             onSubmit={(v) => {
               onNote(v);

@@ -11,12 +11,13 @@ export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'da
 
 export function Notebook({ height, columns, active }: ScreenProps) {
   const s = useUiState();
-  const { controller, dispatch } = useUiActions();
+  const { controller, dispatch, live } = useUiActions();
   const cfg = controller.run.state.config;
-  const selected = s.rows[s.selected];
 
   useKeys(
     (input, key) => {
+      const cur = live();
+      const selected = cur.rows[cur.selected];
       if (key.upArrow || input === 'k') dispatch({ type: 'move', delta: -1 });
       else if (key.downArrow || input === 'j') dispatch({ type: 'move', delta: 1 });
       else if (key.return && selected) dispatch({ type: 'navigate', screen: 'cell' });

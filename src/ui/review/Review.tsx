@@ -1,6 +1,7 @@
 import { Box, Text} from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React, { useMemo, useState } from 'react';
+import { useLiveState } from '../components/useLiveState.js';
 import type { ScreenProps } from '../App.js';
 import { rerunAvailability } from '../inspector/rerun.js';
 import { StudyView } from '../inspector/StudyView.js';
@@ -17,7 +18,7 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
   const { typing } = useUiState();
   const run = controller.run;
   const { index, store, error } = useStudyData();
-  const [session, setSession] = useState<ReviewSession | null>(() => readSession(run.state.reviews));
+  const [session, setSession, liveSession] = useLiveState<ReviewSession | null>(() => readSession(run.state.reviews));
   const [n, setN] = useState(DEFAULT_REVIEW_N);
   const [showTable, setShowTable] = useState(false);
   const id = session && session.cursor < session.ids.length ? session.ids[session.cursor]! : null;
@@ -27,12 +28,13 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
 
   const save = (next: ReviewSession) => {
     setSession(next);
-    if (!run.readOnly) void run.update((s) => void (s.reviews = { ...s.reviews, session: next }));
+    void controller.persist((s) => void (s.reviews = { ...s.reviews, session: next }));
   };
   const details = () => (index && session ? session.ids.filter((x) => index.has(x)).map((x) => index.load(x)) : []);
 
   useKeys(
     (input, key) => {
+      const session = liveSession();
       if (key.escape) {
         if (showTable && !finished) setShowTable(false);
         else dispatch({ type: 'navigate', screen: 'notebook' });

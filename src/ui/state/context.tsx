@@ -5,6 +5,8 @@ import type { Action, UiState } from './types.js';
 export interface UiActions {
   controller: AppController;
   dispatch: (a: Action) => void;
+  /** The newest UI state (already including actions React has not rendered yet). */
+  live: () => UiState;
   quit: () => void;
 }
 

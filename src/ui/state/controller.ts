@@ -183,6 +183,21 @@ export class AppController {
     return null;
   }
 
+  private writes: Promise<unknown> = Promise.resolve();
+
+  /** Change run state from a screen; quitting waits for these writes. */
+  persist(mutate: Parameters<Run['update']>[0]): Promise<void> {
+    if (this.run.readOnly) return Promise.resolve();
+    const p = this.writes.then(() => this.run.update(mutate));
+    this.writes = p.catch((err: unknown) => this.notify(`could not save: ${(err as Error).message}`, 'error'));
+    return p;
+  }
+
+  /** Wait for screen writes still in flight. */
+  async drain(): Promise<void> {
+    await this.writes;
+  }
+
   /** Remember where the user is (debounced; state.json is rewritten whole on every update). */
   saveUi(pos: UiPosition): void {
     if (this.run.readOnly) return;
@@ -196,10 +211,11 @@ export class AppController {
   async writeUi(pos: UiPosition): Promise<void> {
     if (this.run.readOnly) return;
     const prev = this.run.state.ui as Record<string, unknown>;
-    if (prev.screen === pos.screen && prev.selectedStep === pos.selectedStep && prev.inspectorStudy === pos.inspectorStudy) return;
-    await this.run.update((s) => {
+    if (prev.screen === pos.screen && prev.selectedStep === pos.selectedStep && prev.inspectorStudy === pos.inspectorStudy) return this.drain();
+    await this.persist((s) => {
       s.ui = { ...s.ui, ...pos };
     });
+    await this.drain();
   }
 
   savedPosition(): Partial<UiPosition> {

@@ -1,7 +1,8 @@
 import { Box, Text, useStdin } from 'ink';
-import { useKeys } from '../components/useKeys.js';
-import TextInput from 'ink-text-input';
+import { KeyHubProvider, useKeys } from '../components/useKeys.js';
+import { LineInput } from '../components/LineInput.js';
 import React, { useState } from 'react';
+import { useLiveState } from '../components/useLiveState.js';
 import { corpusConfigFrom } from '../../pipeline/runner/configure.js';
 import type { CorpusConfig } from '../../pipeline/schemas/state.js';
 
@@ -24,11 +25,26 @@ const BACKENDS = [
 
 type Stage = 'corpus' | 'path' | 'backend' | 'run';
 
-export function Wizard({ onDone, onCancel, defaultRunDir = 'runs/default' }: { onDone: (r: WizardResult) => void; onCancel: () => void; defaultRunDir?: string }) {
+export interface WizardProps {
+  onDone: (r: WizardResult) => void;
+  onCancel: () => void;
+  defaultRunDir?: string;
+}
+
+/** The wizard is its own ink root, so it brings its own key hub. */
+export function Wizard(props: WizardProps) {
+  return (
+    <KeyHubProvider onKey={() => {}}>
+      <WizardBody {...props} />
+    </KeyHubProvider>
+  );
+}
+
+function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: WizardProps) {
   const { isRawModeSupported } = useStdin();
-  const [stage, setStage] = useState<Stage>('corpus');
-  const [choice, setChoice] = useState(0);
-  const [kind, setKind] = useState<(typeof CORPORA)[number]['id']>('sample');
+  const [stage, setStage, liveStage] = useLiveState<Stage>('corpus');
+  const [choice, setChoice, liveChoice] = useLiveState(0);
+  const [kind, setKind, liveKind] = useLiveState<(typeof CORPORA)[number]['id']>('sample');
   const [corpusPath, setCorpusPath] = useState('');
   const [corpus, setCorpus] = useState<CorpusConfig | null>(null);
   const [backend, setBackend] = useState<'rules' | 'llm'>('rules');
@@ -50,6 +66,10 @@ export function Wizard({ onDone, onCancel, defaultRunDir = 'runs/default' }: { o
 
   useKeys(
     (input, key) => {
+      const stage = liveStage();
+      const choice = liveChoice();
+      const kind = liveKind();
+      const typing = stage === 'path' || stage === 'run';
       if ((key.ctrl && input === 'c') || (!typing && input === 'q')) return onCancel();
       if (key.escape) {
         setError(null);
@@ -95,8 +115,8 @@ export function Wizard({ onDone, onCancel, defaultRunDir = 'runs/default' }: { o
       {stage === 'path' ? (
         <Box>
           <Text>path to the {kind === 'mimic' ? 'files/ tree' : `${kind.toUpperCase()} file`}: </Text>
-          <TextInput
-            value={corpusPath}
+          <LineInput
+            initial={corpusPath}
             onChange={setCorpusPath}
             focus={isRawModeSupported}
             onSubmit={(v) => {
@@ -115,8 +135,8 @@ export function Wizard({ onDone, onCancel, defaultRunDir = 'runs/default' }: { o
           <Text>backend: {backend}</Text>
           <Box>
             <Text>3/3 run folder: </Text>
-            <TextInput
-              value={runDir}
+            <LineInput
+              initial={runDir}
               onChange={setRunDir}
               focus={isRawModeSupported}
               onSubmit={(v) => {

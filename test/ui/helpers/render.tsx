@@ -41,13 +41,15 @@ export async function waitFor(r: Rendered, check: (frame: string) => boolean, ti
   }
 }
 
-export function waitForText(r: Rendered, text: string | RegExp, timeoutMs = 5000): Promise<string> {
-  const ok = (f: string) => (typeof text === 'string' ? f.includes(text) : text.test(f));
+export type Expect = string | RegExp | ((frame: string) => boolean);
+
+export function waitForText(r: Rendered, text: Expect, timeoutMs = 5000): Promise<string> {
+  const ok = (f: string) => (typeof text === 'string' ? f.includes(text) : typeof text === 'function' ? text(f) : text.test(f));
   return waitFor(r, ok, timeoutMs, String(text));
 }
 
 /** Send keys (one write per key, as a terminal does) and wait for the expected text. */
-export async function pressAndWaitFor(r: Rendered, keys: string | string[], text: string | RegExp, timeoutMs = 5000): Promise<string> {
+export async function pressAndWaitFor(r: Rendered, keys: string | string[], text: Expect, timeoutMs = 5000): Promise<string> {
   for (const k of Array.isArray(keys) ? keys : [keys]) {
     r.stdin.write(k);
     await new Promise((res) => setImmediate(res));
@@ -84,6 +86,21 @@ export async function renderApp(run: Run, steps: readonly AnyStep[], opts: { ini
   resize(r, opts.columns ?? 80, opts.rows ?? 24);
   await waitFor(r, (f) => f.includes('cxrvqa'), 5000, 'first frame');
   return Object.assign(r, { controller, run, forced, quit });
+}
+
+/** Frame text without colour/inverse escape codes. */
+export function plain(frame: string): string {
+  // eslint-disable-next-line no-control-regex
+  return frame.replace(/\x1b\[[0-9;]*m/g, '');
+}
+
+/** Wait until the app has quit cleanly (position and pending writes saved). */
+export async function waitForQuit(app: AppHarness, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (app.quit.count === 0) {
+    if (Date.now() - start > timeoutMs) throw new Error('app did not quit');
+    await new Promise((res) => setTimeout(res, 10));
+  }
 }
 
 /** Longest line of a frame, in characters. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { costOf, parseLlmConfig, resolveProfile, runPool } from '../../llm/index.js';
+import { costOf, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, runPool } from '../../llm/index.js';
 import { ExtractionResultSchema, type ExtractionResult } from '../../schemas/extraction.js';
 import { ReportRecordSchema } from '../../schemas/report.js';
 import type { Applicability, Step, StepResult } from '../../steps/contract.js';
@@ -47,6 +47,18 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
   reads: ['reports'],
   writes: ['gold'],
   applies: (run) => fineTunePathApplies(run, goldProfileName(run)),
+
+  async preflight(ctx) {
+    // Everything the user can fix, before the runner sets the old gold set aside.
+    if (ctx.params.exclude) readExclusionFile(path.resolve(ctx.params.exclude));
+    loadPrompt(ctx.params.prompt);
+    await preflightLlm(resolveProfile(ctx.run.state.config, ctx.params.profile), {
+      env: ctx.env.env,
+      confirmations: ctx.env.confirmations,
+      credentialed: ctx.run.state.config.corpus?.credentialed ?? false,
+      signal: ctx.signal,
+    });
+  },
 
   async run(ctx): Promise<StepResult> {
     const { run, params, signal } = ctx;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { EndpointSchema, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, type Endpoint, type LlmProfile } from '../../llm/index.js';
 import { ReportRecordSchema } from '../../schemas/report.js';
@@ -6,6 +7,7 @@ import type { Step, StepContext, StepResult } from '../../steps/contract.js';
 import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
 import { finetuneLayout } from '../export/write.js';
+import { MODEL_ARTIFACT } from '../step.js';
 import { openExtractor } from '../llm.js';
 import { fineTunePathApplies } from '../gold/step.js';
 import { listGold } from '../gold/review.js';
@@ -14,9 +16,8 @@ import { commandLine, isAlive, killGroup, startDetached, tailFile } from '../pro
 import { queryGpus, tensorParallelSize, which } from '../proc/tools.js';
 import { formatSeconds } from '../train/stage.js';
 import { mergedProblems } from '../train/outputs.js';
-import { waitForResult } from '../train/wait.js';
 import { checkServedParity } from './parity.js';
-import { serveCommand, serverKey, serverRecordFile, waitHealthy, type ServerRecord } from './vllm.js';
+import { readServerRecord, serveCommand, serverKey, serverRecordFile, waitHealthy, type ServerRecord } from './vllm.js';
 
 /**
  * Serve step: start `vllm serve` on the merged model, wait until /v1/models
@@ -33,9 +34,22 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
   title: 'Serve the fine-tuned model (vLLM)',
   description: 'Start vllm serve on the merged model, check prompt parity with /tokenize, smoke-test extraction on gold reports and record the endpoint for the extract step.',
   params: ServeParamsSchema,
-  reads: ['gold'],
+  reads: ['gold', MODEL_ARTIFACT],
   writes: [],
   applies: (run) => fineTunePathApplies(run, typeof run.state.steps.gold?.params?.profile === 'string' ? (run.state.steps.gold.params.profile as string) : 'gold'),
+
+  async preflight(ctx) {
+    const ft = FinetuneParamsSchema.parse(ctx.run.state.steps.finetune?.params ?? {});
+    const exportDir = finetuneLayout(ctx.run.dir, ft).exportDir;
+    const problems = mergedProblems(exportDir);
+    if (problems.length) throw new UserError(`No merged model to serve at ${exportDir}: ${problems.join('; ')}.`, 'Run the finetune step first: cxrvqa run --steps finetune');
+  },
+
+  async preview(run) {
+    const rec = readServerRecord(run.dir);
+    if (!rec) return 'no server started';
+    return `${rec.model} at ${rec.baseUrl}/v1, pid ${rec.pid ?? '?'} ${rec.pid && isAlive(rec.pid) ? 'running' : 'not running'}`;
+  },
 
   async run(ctx): Promise<StepResult> {
     const { run, params, signal } = ctx;
@@ -75,20 +89,31 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
         ctx.emit({ type: 'log', level: 'warn', message: params.execution === 'manual' ? 'serve: manual mode' : 'serve: vllm is not on PATH' });
         ctx.emit({ type: 'log', level: 'info', message: `serve: start the server by hand (same machine or an ssh tunnel to ${cmd.baseUrl}):\n    ${shown}` });
         ctx.emit({ type: 'log', level: 'info', message: `serve: waiting for ${endpoint.url}/models to list ${params.servedModelName}` });
-        let lastOk = false;
-        const res = await waitForResult(() => (lastOk ? [] : ['not serving yet']), {
-          signal,
-          pollMs: 5000,
-          timeoutMs: params.readyTimeoutSeconds * 1000,
-          onPoll: () => void servesModel(profile, ctx, 3000).then((ok) => (lastOk = ok)),
-        });
-        if (!res.ok) throw new UserError(`Gave up waiting for ${endpoint.url} to serve ${params.servedModelName}.`, `Start it with: ${shown}`);
+        const t0 = Date.now();
+        // One check at a time: each is a full /v1/models round trip through the LLM layer.
+        while (!(await servesModel(profile, ctx, 3000))) {
+          if (Date.now() - t0 >= params.readyTimeoutSeconds * 1000) throw new UserError(`Gave up waiting for ${endpoint.url} to serve ${params.servedModelName}.`, `Start it with: ${shown}`);
+          await sleep(params.pollSeconds * 1000, undefined, { signal }).catch(() => {
+            throw abortError();
+          });
+        }
         started = 'manual';
       }
     }
 
-    await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal });
-    const smoke = await smokeTest(ctx, run, ft, profile);
+    let smoke: Awaited<ReturnType<typeof smokeTest>>;
+    try {
+      await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal });
+      smoke = await smokeTest(ctx, run, ft, profile);
+    } catch (err) {
+      // A server this step started but could not vouch for is not left running for the extract step.
+      const pid = started === 'spawned' ? readServerRecord(run.dir)?.pid : null;
+      if (pid) {
+        killGroup(pid, 5000);
+        ctx.emit({ type: 'log', level: 'warn', message: `serve: stopped the server (pid ${pid}) after the failed check` });
+      }
+      throw err;
+    }
     await run.update((s) => {
       const llm = parseLlmConfig(s.config.llm);
       s.config.llm = { ...(s.config.llm as Record<string, unknown>), endpoints: [endpoint], model: params.servedModelName, prompt: ft.prompt, profiles: llm.profiles };
@@ -102,11 +127,18 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
 };
 
 async function servesModel(profile: LlmProfile, ctx: Ctx, timeoutMs: number): Promise<boolean> {
+  // A signal per check: the openai client leaves its abort listener on the signal it is given,
+  // and this check repeats for as long as the user takes to start the server.
+  const c = new AbortController();
+  const forward = () => c.abort();
+  ctx.signal.addEventListener('abort', forward, { once: true });
   try {
-    await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: false, signal: ctx.signal, timeoutMs });
+    await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: false, signal: c.signal, timeoutMs });
     return true;
   } catch {
     return false;
+  } finally {
+    ctx.signal.removeEventListener('abort', forward);
   }
 }
 
@@ -173,4 +205,10 @@ async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmPro
   }
   if (ok === 0 && failed > 0) throw new Error(`Smoke test failed: none of ${failed} gold reports gave parseable KeyInfo from ${profile.model} (see the log above).`);
   return { ok, failed, parity };
+}
+
+function abortError(): Error {
+  const e = new Error('aborted');
+  e.name = 'AbortError';
+  return e;
 }

@@ -21,7 +21,12 @@ const NUM = String.raw`'?(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)'?`;
 const LOSS_RE = new RegExp(String.raw`(?:^|[{,]\s*)'loss':\s*${NUM}`);
 const EPOCH_RE = new RegExp(String.raw`'epoch':\s*${NUM}`);
 const LR_RE = new RegExp(String.raw`'learning_rate':\s*${NUM}`);
-const PROGRESS_RE = /\|\s*(\d+)\/(\d+)\s*\[/;
+// The trainer's bar has no description; "Converting format of dataset: 100%|…| 12/12" and the like are not steps.
+const PROGRESS_RE = /^\s*\d+%\|[^|]*\|\s*(\d+)\/(\d+)\s*\[/;
+
+export function isTrainProgressLine(line: string): boolean {
+  return PROGRESS_RE.test(line);
+}
 
 export class LossParser {
   private lastStep: number | null = null;

@@ -1,0 +1,55 @@
+/**
+ * npm run bench:ingest [-- --studies N --seed S]
+ * Generates a synthetic MIMIC-CXR tree (default 227,835 studies) in a temp folder,
+ * ingests it through the real ingest step into a temp run, prints the figures,
+ * and deletes everything. Targets: ingest <= 60 s and <= 1.5 GB RSS on 2 cores.
+ * The tree was just written, so reads come from the page cache (warm).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ingestStep } from '../src/pipeline/ingest/step.js';
+import { runStep } from '../src/pipeline/runner/runner.js';
+import type { AnyStep } from '../src/pipeline/steps/contract.js';
+import { Run } from '../src/pipeline/store/run.js';
+import { MIMIC_STUDIES } from '../scripts/lib/synth.js';
+import { writeCorpus } from '../scripts/lib/writeCorpus.js';
+
+const { values } = parseArgs({ options: { studies: { type: 'string', default: String(MIMIC_STUDIES) }, seed: { type: 'string', default: '42' } } });
+const studies = Number(values.studies);
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-bench-ingest-'));
+try {
+  const corpus = path.join(tmp, 'corpus');
+  let t = performance.now();
+  const made = await writeCorpus({ out: corpus, studies, seed: values.seed! });
+  const genSeconds = (performance.now() - t) / 1000;
+  console.log(`generate: ${made.studies} studies, ${made.subjects} subjects in ${genSeconds.toFixed(1)} s`);
+
+  const run = await Run.open(path.join(tmp, 'run'), { create: true });
+  await run.update((s) => void (s.config.corpus = { kind: 'mimic', path: corpus, metadata: null, columns: {}, credentialed: false }));
+  const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
+  t = performance.now();
+  const outcome = await runStep(run, ingestStep as unknown as AnyStep, {
+    signal: new AbortController().signal,
+    env: { confirmations: new Set(), env: process.env },
+  });
+  const ingestSeconds = (performance.now() - t) / 1000;
+  clearInterval(sampler);
+  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+  const counts = run.state.steps.ingest?.counts ?? {};
+  const reportsBytes = fs.statSync(run.artifactPath('reports')).size;
+  await run.close();
+
+  const ingested = counts.ingested ?? 0;
+  console.log(`ingest:   ${outcome}; ${ingested} ingested, ${counts.skipped ?? 0} skipped, ${counts.warnings ?? 0} warnings in ${ingestSeconds.toFixed(1)} s`);
+  console.log(`rate:     ${(ingested / ingestSeconds).toFixed(0)} studies/s (target: ${studies} in <= 60 s)`);
+  console.log(`memory:   peak RSS of the process ${mb(process.resourceUsage().maxRSS * 1024)} (includes generation); sampled during ingest ${mb(rssPeak)} (from ${mb(rssBefore)} before; target <= 1.5 GB)`);
+  console.log(`output:   reports.jsonl ${mb(reportsBytes)}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}

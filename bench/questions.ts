@@ -1,0 +1,115 @@
+/**
+ * npm run bench:questions — question generation + export + statistics over
+ * 227,835 synthetic standardized records (the size of MIMIC-CXR) held in memory.
+ * Prints wall time per phase, the total, and peak RSS. Target: total ≤ 10 s.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { copyAs, writeConversations, writeCsv } from '../src/pipeline/questions/export.js';
+import { JsonlArtifact } from '../src/pipeline/store/jsonl.js';
+import { buildMetadataIndex, generateQuestions, type StandardizedRecord } from '../src/pipeline/questions/generate.js';
+import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
+import { Rng } from '../src/pipeline/questions/rng.js';
+import { QuestionParamsSchema, type StudyMeta } from '../src/pipeline/questions/schema.js';
+import { computeStats, formatStatsTable } from '../src/pipeline/questions/stats.js';
+import type { Attrs } from '../src/pipeline/schemas/keyinfo.js';
+import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
+
+const N = Number(process.env.BENCH_RECORDS ?? 227_835);
+const difference = process.env.BENCH_DIFFERENCE === '1';
+
+const ENTITIES = ['pleural effusion', 'atelectasis', 'cardiomegaly', 'edema', 'pneumothorax', 'pneumonia', 'consolidation', 'emphysema', 'hernia', 'scoliosis', 'vascular congestion', 'fracture', 'granuloma', 'nodule', 'low lung volume', 'effusions', 'left pleural effusion', 'blunting of the costophrenic angle'];
+const RARE = Array.from({ length: 400 }, (_, i) => `rare finding ${i}`);
+const LOCS = ['left', 'right', 'bilateral', 'left lower lobe', 'right lower lobe', 'right upper lobe', 'bibasilar', 'retrocardiac', 'left base', 'right base', 'mid to lower', null, null];
+const LEVELS = ['small', 'mild', 'moderate', 'severe', 'large', 'minimal', null, null, null];
+const TYPES = ['layering', 'patchy', 'interstitial', 'chronic', null, null, null, null];
+const VIEWS = ['postero-anterior', 'postero-anterior', 'postero-anterior', 'antero-posterior', 'antero-posterior', 'antero-posterior', 'lateral'];
+
+function synthesize(n: number): { records: StandardizedRecord[]; metas: StudyMeta[] } {
+  const rng = new Rng(42);
+  const records: StandardizedRecord[] = [];
+  const metas: StudyMeta[] = [];
+  let subject = 10_000_000;
+  let order = 0;
+  let perSubject = 0;
+  for (let i = 0; i < n; i++) {
+    if (order >= perSubject) {
+      subject += 1 + rng.int(3);
+      perSubject = 1 + rng.int(6);
+      order = 0;
+    }
+    order++;
+    const study = String(50_000_000 + i * 3 + rng.int(3));
+    const entity: Record<string, Attrs> = {};
+    const k = rng.int(4);
+    for (let j = 0; j < k; j++) {
+      const name = rng.chance(0.02) ? rng.pick(RARE) : rng.pick(ENTITIES);
+      entity[name] = { location: rng.pick(LOCS), level: rng.pick(LEVELS), type: rng.pick(TYPES) };
+    }
+    const no_entity = rng.chance(0.6) ? [rng.pick(ENTITIES), rng.pick(ENTITIES)] : [];
+    const opacity_vs_clear = rng.chance(0.2) ? { opacity: { location: rng.pick(LOCS), level: null, type: rng.pick(TYPES) } } : {};
+    records.push({ study_id: study, keyinfo: { entity, uncertain_entity: {}, no_entity, opacity_vs_clear }, cycle: 1, source: 'bench' });
+    metas.push({
+      study_id: study,
+      subject_id: String(subject),
+      dicom_id: `${study}-${rng.int(1e9).toString(16)}`,
+      view: rng.pick(VIEWS),
+      study_order: order,
+      study_date: `21${String(50 + order).padStart(2, '0')}-01-01`,
+      split: rng.chance(0.9) ? 'train' : rng.chance(0.5) ? 'validate' : 'test',
+    });
+  }
+  return { records, metas };
+}
+
+const t = () => performance.now();
+const phases: Array<[string, number, number]> = [];
+/** Wall and CPU time: on a shared machine CPU time shows the work when other processes slow the wall clock. */
+async function phase<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+  const s = t();
+  const c = process.cpuUsage();
+  const out = await fn();
+  const cpu = process.cpuUsage(c);
+  phases.push([name, t() - s, (cpu.user + cpu.system) / 1000]);
+  return out;
+}
+
+const setupStart = t();
+const { records, metas } = synthesize(N);
+const diseases = loadDiseaseLibrary();
+const setupMs = t() - setupStart;
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-bench-q-'));
+try {
+  const params = QuestionParamsSchema.parse({ seed: 0, difference, lowFreqThreshold: 10 });
+  const index = await phase('metadata index', () => buildMetadataIndex(metas));
+  const dicts = await phase('frequency dictionaries', () => buildFrequencyDicts(records.map((r) => r.keyinfo)));
+  const result = await phase('generate questions', () => generateQuestions(records, index, dicts, params, new Rng(params.seed), diseases));
+  // The same writes as the questions step: the artifact, then the dataset folder.
+  await phase('write questions artifact', () => {
+    const art = new JsonlArtifact<{ study_id: string }>(path.join(dir, 'questions.jsonl'));
+    for (let i = 0; i < result.pairs.length; i += 10_000) art.appendMany(result.pairs.slice(i, i + 10_000));
+    art.close();
+  });
+  await phase('export qa.csv', () => writeCsv(path.join(dir, 'qa.csv'), result.pairs));
+  await phase('export qa.jsonl (copy+hash)', () => copyAs(path.join(dir, 'questions.jsonl'), path.join(dir, 'qa.jsonl')));
+  await phase('export conversations.jsonl', () => writeConversations(path.join(dir, 'conversations.jsonl'), result.pairs, index));
+  const stats = await phase('statistics', () => computeStats(result.pairs));
+
+  const total = phases.reduce((a, [, ms]) => a + ms, 0);
+  const totalCpu = phases.reduce((a, [, , cpu]) => a + cpu, 0);
+  console.log(`records: ${N.toLocaleString('en-US')} standardized (synthetic, in memory; setup ${(setupMs / 1000).toFixed(2)} s, not timed)`);
+  console.log(`difference questions: ${difference ? 'on' : 'off'} · low-frequency threshold 10`);
+  console.log(`  ${'phase'.padEnd(28)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}`);
+  for (const [name, ms, cpu] of phases) console.log(`  ${name.padEnd(28)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(cpu / 1000).toFixed(2).padStart(6)} s`);
+  console.log(`  ${'TOTAL'.padEnd(28)} ${(total / 1000).toFixed(2).padStart(6)} s ${(totalCpu / 1000).toFixed(2).padStart(6)} s  (target ≤ 10 s wall)`);
+  console.log(`  load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
+  const sizes = ['qa.csv', 'qa.jsonl', 'conversations.jsonl'].map((f) => `${f} ${(fs.statSync(path.join(dir, f)).size / 1e6).toFixed(1)} MB`);
+  console.log(`QA pairs: ${result.pairs.length.toLocaleString('en-US')} · ${sizes.join(' · ')}`);
+  console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  console.log('');
+  console.log(formatStatsTable(stats));
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}

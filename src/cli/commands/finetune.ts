@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { finetuneLayout } from '../../pipeline/finetune/export/write.js';
+import { FinetuneParamsSchema } from '../../pipeline/finetune/params.js';
+import { isAlive, killGroup } from '../../pipeline/finetune/proc/child.js';
+import { readServerRecord, serverRecordFile } from '../../pipeline/finetune/serve/vllm.js';
+import { adapterProblems, mergedProblems } from '../../pipeline/finetune/train/outputs.js';
+import { action, runDirOption, withRun } from '../common.js';
+
+/**
+ * `cxrvqa finetune files|stop-server`. Training, merging and serving run as
+ * the `finetune` and `serve` steps (`cxrvqa run --steps gold,finetune,serve`).
+ */
+export function registerFinetune(program: Command): void {
+  const ft = program.command('finetune').description('fine-tuning files, commands and the vLLM server of a run (the work itself: cxrvqa run --steps gold,finetune,serve)');
+
+  ft.command('files')
+    .description('print the fine-tuning files, the commands to run by hand and what is done')
+    .addOption(runDirOption())
+    .action(
+      action(async (flags: { run: string }) => {
+        await withRun(flags.run, { readOnly: true }, async (run) => {
+          const p = FinetuneParamsSchema.parse(run.state.steps.finetune?.params ?? {});
+          const l = finetuneLayout(run.dir, p);
+          const trained = adapterProblems(l.outputDir);
+          const merged = mergedProblems(l.exportDir);
+          const server = readServerRecord(run.dir);
+          process.stdout.write(
+            [
+              `dataset        ${l.datasetFile}`,
+              `dataset_info   ${l.datasetInfo}`,
+              `openai chat    ${l.chatJsonl}`,
+              `train config   ${l.trainYaml}`,
+              `deepspeed      ${l.deepspeedConfig}`,
+              `merge config   ${l.mergeYaml}`,
+              `chat template  ${l.chatTemplate}`,
+              '',
+              `train:  llamafactory-cli train ${l.trainYaml}    ${trained.length ? `not done (${trained[0]})` : 'done'}`,
+              `merge:  llamafactory-cli export ${l.mergeYaml}    ${merged.length ? `not done (${merged[0]})` : 'done'}`,
+              `server: ${server ? `${server.baseUrl} ${server.model} pid ${server.pid ?? '?'} ${server.pid && isAlive(server.pid) ? 'running' : 'not running'}` : 'not started'}`,
+            ].join('\n') + '\n',
+          );
+        });
+      }),
+    );
+
+  ft.command('stop-server')
+    .description('stop the vLLM server the serve step started')
+    .addOption(runDirOption())
+    .action(
+      action(async (flags: { run: string }) => {
+        await withRun(flags.run, { readOnly: true }, async (run) => {
+          const rec = readServerRecord(run.dir);
+          if (!rec?.pid || !isAlive(rec.pid)) {
+            process.stdout.write(`No running server recorded in ${serverRecordFile(run.dir)}.\n`);
+            return;
+          }
+          killGroup(rec.pid, 10_000);
+          process.stdout.write(`Stopping vLLM (pid ${rec.pid}, ${rec.baseUrl}).\n`);
+        });
+      }),
+    );
+}

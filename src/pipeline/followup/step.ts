@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { loadPrompt, preflightLlm, resolveProfile } from '../llm/index.js';
+import { ReferenceRecordSchema, type ReferenceRecord } from '../schemas/reference.js';
+import { StandardizedRowSchema, type StandardizedRow } from '../standardize/input.js';
+import type { Step, StepContext } from '../steps/contract.js';
+import type { Run } from '../store/run.js';
+import { UserError } from '../util/errors.js';
+import { runChain, type StudyWork } from './chain.js';
+import { CycleCounter, openCycle, setCycleCounts } from './cycles.js';
+import { askWithLlm } from './llm.js';
+import { planQuestions } from './plan.js';
+import { loadQuestionTemplate } from './prompts.js';
+import { FollowupLogRowSchema, FollowupRowSchema, type FollowupLogRow, type FollowupRow } from './schema.js';
+
+export const FollowupParamsSchema = z.object({
+  /** Positive question text: a prompts/ id or a path to an edited copy; `{entity}` is replaced by the name. */
+  positiveQuestion: z.string().default('followup-positive'),
+  negativeQuestion: z.string().default('followup-negative'),
+  /** At most this many questions per study and cycle, in plan order (0: no limit). */
+  maxQuestions: z.number().int().min(0).default(0),
+});
+export type FollowupParams = z.infer<typeof FollowupParamsSchema>;
+
+const BATCH = 1000;
+
+/** The cycle this run belongs to: given by the runner, else the one after the standardized records' cycle. */
+function cycleOf(ctx: StepContext<FollowupParams>, std: ReadonlyMap<string, StandardizedRow>): number {
+  if (ctx.env.cycle !== undefined) return ctx.env.cycle;
+  let max = 0;
+  for (const r of std.values()) max = Math.max(max, r.cycle);
+  return max + 1;
+}
+
+/** What an earlier attempt at this cycle finished: studies with a row, and logged answers of the others. */
+async function earlierAttempt(run: Run, cycle: number) {
+  const done = new Set<string>();
+  for await (const r of run.artifact<FollowupRow>('followup', FollowupRowSchema).lines()) if (r.cycle === cycle) done.add(r.study_id);
+  const prior = new Map<string, FollowupLogRow[]>();
+  for await (const r of run.artifact<FollowupLogRow>('followup-log', FollowupLogRowSchema).lines()) {
+    if (r.cycle !== cycle || done.has(r.study_id)) continue;
+    const list = prior.get(r.study_id) ?? [];
+    list.push(r);
+    prior.set(r.study_id, list);
+  }
+  for (const list of prior.values()) list.sort((a, b) => a.seq - b.seq);
+  return { done, prior };
+}
+
+async function countCycle(run: Run, cycle: number) {
+  const counter = new CycleCounter();
+  for await (const r of run.artifact<FollowupLogRow>('followup-log', FollowupLogRowSchema).lines()) if (r.cycle === cycle) counter.addLog(r);
+  for await (const r of run.artifact<FollowupRow>('followup', FollowupRowSchema).lines()) if (r.cycle === cycle) counter.addStudy();
+  return counter.result();
+}
+
+async function runFollowup(ctx: StepContext<FollowupParams>) {
+  const { run, params, signal } = ctx;
+  let badLines = 0;
+  const onIssue = () => void badLines++;
+  const std = await run.artifact<StandardizedRow>('standardized', StandardizedRowSchema).readMap({ onIssue });
+  const refs = await run.artifact<ReferenceRecord>('reference', ReferenceRecordSchema).readMap({ onIssue });
+  const cycle = cycleOf(ctx, std);
+  await run.update((s) => openCycle(s, cycle));
+  const { done, prior } = await earlierAttempt(run, cycle);
+  const templates = { positive: loadQuestionTemplate(params.positiveQuestion), negative: loadQuestionTemplate(params.negativeQuestion) };
+  if (done.size) ctx.emit({ type: 'log', level: 'info', message: `cycle ${cycle}: resuming; ${done.size} studies already finished are kept, ${[...prior.values()].reduce((a, l) => a + l.length, 0)} logged answers are not asked again` });
+
+  const out = run.artifact<FollowupRow>('followup', FollowupRowSchema);
+  const log = run.artifact<FollowupLogRow>('followup-log', FollowupLogRowSchema);
+  // Plans first (small: names only); studies without questions are finished on the spot.
+  const pending = new Map<string, Omit<StudyWork, 'report'>>();
+  let quick: FollowupRow[] = [];
+  let finished = done.size;
+  let planned = 0;
+  for (const [id, row] of std) {
+    if (done.has(id)) continue;
+    const ref = refs.get(id);
+    let plan = ref ? planQuestions(row.keyinfo, ref) : [];
+    if (params.maxQuestions > 0) plan = plan.slice(0, params.maxQuestions);
+    const before = prior.get(id) ?? [];
+    if (plan.length === 0 && before.length === 0) {
+      quick.push({ study_id: id, cycle, keyinfo: row.keyinfo, asked: 0, applied: 0, parse_failures: 0, dropped: 0, failed: 0 });
+      if (quick.length >= BATCH) {
+        out.appendMany(quick);
+        quick = [];
+      }
+      finished++;
+      continue;
+    }
+    planned += plan.length;
+    pending.set(id, { study_id: id, cycle, start: row.keyinfo, plan, prior: before });
+  }
+  out.appendMany(quick);
+  const total = std.size;
+  ctx.emit({ type: 'log', level: 'info', message: `cycle ${cycle}: ${pending.size} studies have ${planned} follow-up questions; ${finished} need none or were finished before` });
+  ctx.emit({ type: 'progress', done: finished, total });
+
+  let stats = { cached: 0, noReport: 0 };
+  if (pending.size > 0) {
+    const r = await askWithLlm(ctx, pending, templates, {
+      onLog: (row) => log.append(row),
+      onStudy: (row) => {
+        out.append(row);
+        finished++;
+      },
+      progress: () => ({ done: finished, total }),
+      runChain,
+    });
+    stats = r;
+  }
+  out.close();
+  log.close();
+  if (badLines) ctx.emit({ type: 'log', level: 'warn', message: `${badLines} unreadable input lines were ignored` });
+  if (signal.aborted) return { counts: {}, summary: 'interrupted' };
+
+  const counts = await countCycle(run, cycle);
+  // Recorded last: a cycle's follow-up half counts as done only once every study has its row.
+  await run.update((s) => setCycleCounts(s, cycle, counts));
+  const summary = `cycle ${cycle}: ${counts.asked} questions asked to ${counts.studies} studies (${counts.answered} answered, ${counts.changed} records changed, +${counts.added_entity} entity, +${counts.added_no_entity} no_entity, ${counts.parse_failures} parse failures, ${counts.failed} failed, ${counts.dropped} dropped); questions ${templates.positive.sha}/${templates.negative.sha}`;
+  return { counts: { ...counts, cycle, followup: counts.studies, cached: stats.cached, no_report: stats.noReport }, summary };
+}
+
+export const followupStep: Step<typeof FollowupParamsSchema> = {
+  id: 'followup',
+  title: 'Follow-up questions',
+  description: 'Ask the model about each reference finding its standardized record lacks, one question at a time per study, and apply its updated JSON (PIPELINE.md §8). Alternates with standardize in cycles.',
+  params: FollowupParamsSchema,
+  reads: ['reports', 'reference', 'standardized'],
+  writes: ['followup', 'followup-log'],
+  configKeys: ['backend', 'llm'],
+  applies(run) {
+    if (run.state.config.backend !== 'llm') return { ok: false, reason: 'needs an LLM backend: follow-up questions go to the model (this run uses the rules backend)' };
+    return { ok: true };
+  },
+  async preflight(ctx) {
+    const { run, params } = ctx;
+    for (const name of ['reference', 'standardized', 'reports']) {
+      if (!run.artifact(name).exists()) throw new UserError(`Follow-up needs the ${name} artifact first.`, 'Run the earlier steps: cxrvqa run --steps ingest,reference,extract,standardize');
+    }
+    loadQuestionTemplate(params.positiveQuestion);
+    loadQuestionTemplate(params.negativeQuestion);
+    const profile = resolveProfile(run.state.config);
+    loadPrompt(profile.prompt);
+    await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal: ctx.signal });
+  },
+  run: runFollowup,
+  async preview(run) {
+    const last = run.state.cycles.at(-1);
+    if (!last) return 'no cycles yet';
+    const c = last.counts;
+    return `${run.state.cycles.length} cycle(s); cycle ${last.cycle}: ${c.asked ?? '?'} asked, ${c.changed ?? '?'} changed${last.finishedAt ? '' : ' (not finished)'}`;
+  },
+};

@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../helpers/tmp.js';
+
+const CLI = path.resolve('src/cli.ts');
+const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf8' });
+
+let cleanup: (() => void) | null = null;
+afterEach(() => cleanup?.());
+
+const row = (id: string, entity: Record<string, unknown>, no_entity: string[] = []) => JSON.stringify({ study_id: id, opacity_vs_clear: {}, entity, uncertain_entity: {}, no_entity });
+const none = { location: null, level: null, type: null };
+
+describe('cxrvqa eval', () => {
+  it('reports matched, gold-only and pred-only ids and scores only the matched ones', () => {
+    const tmp = makeTempDir();
+    cleanup = tmp.cleanup;
+    const gold = path.join(tmp.dir, 'gold.jsonl');
+    const pred = path.join(tmp.dir, 'pred.jsonl');
+    const out = path.join(tmp.dir, 'out.json');
+    fs.writeFileSync(gold, [row('a', { edema: none }), row('b', { 'pleural effusions': none }, ['pneumothorax']), row('c', { cardiomegaly: none })].join('\n') + '\n');
+    fs.writeFileSync(pred, [row('b', { 'pleural effusion': none }, ['pneumothorax']), row('c', { atelectasis: none }), row('d', { edema: none })].join('\n') + '\n');
+    const res = cli(['eval', '--gold', gold, '--pred', pred, '--json', out]);
+    expect(res.status).toBe(0);
+    expect(res.stdout).toContain('matched 2 (scored), gold-only 1, pred-only 1');
+    const json = JSON.parse(fs.readFileSync(out, 'utf8'));
+    expect(json.scopes.all.ids).toMatchObject({ matched: 2, goldOnly: 1, predOnly: 1 });
+    // b: effusion tp; c: cardiomegaly fn, atelectasis fp. a and d are not scored.
+    expect(json.scopes.all.categories.positive).toMatchObject({ tp: 1, fp: 1, fn: 1, f1: 0.5 });
+    expect(json.scopes.all.categories.negative).toMatchObject({ tp: 1, fp: 0, fn: 0 });
+  });
+
+  it('runs the rules extractor on a CSV corpus and scores it against a labels CSV', () => {
+    const tmp = makeTempDir();
+    cleanup = tmp.cleanup;
+    const csv = path.join(tmp.dir, 'c.csv');
+    fs.writeFileSync(csv, 'uid,MeSH,findings,impression\n1,Pleural Effusion/left/small,Small left pleural effusion.,No pneumothorax.\n2,normal,Lungs are clear.,No acute disease.\n3,Cardiomegaly/mild,,Mild cardiomegaly.\n');
+    const res = cli(['eval', '--gold', csv, '--id-col', 'uid', '--mapping', 'data/mappings/iu-xray.csv', '--pred', 'rules', '--corpus', csv, '--text-cols', 'findings,impression']);
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/== covered/);
+    expect(res.stdout).toMatch(/positive\s+P 100\.0%\s+R 100\.0%\s+F1 100\.0%/);
+    expect(res.stdout).toMatch(/== all-mapped/);
+  });
+
+  it('gives one clear message for a missing file or a missing mapping', () => {
+    const r1 = cli(['eval', '--gold', '/nonexistent/g.jsonl', '--pred', 'rules']);
+    expect(r1.status).toBe(2);
+    expect(r1.stderr).toMatch(/^error: .*not found/m);
+    expect(r1.stderr).not.toMatch(/at .*\.ts:/);
+    const tmp = makeTempDir();
+    cleanup = tmp.cleanup;
+    const csv = path.join(tmp.dir, 'l.csv');
+    fs.writeFileSync(csv, 'uid,MeSH\n1,normal\n');
+    const r2 = cli(['eval', '--gold', csv, '--pred', 'rules', '--corpus', csv]);
+    expect(r2.status).toBe(2);
+    expect(r2.stderr).toMatch(/needs --mapping/);
+  });
+});

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { finetuneStep } from '../../src/pipeline/finetune/step.js';
+import { finetuneLayout } from '../../src/pipeline/finetune/export/write.js';
+import { FinetuneParamsSchema } from '../../src/pipeline/finetune/params.js';
+import type { StepEvent } from '../../src/pipeline/steps/contract.js';
+import { alive, BIN, logs, makeHarness, waitFor, writeGold, type Harness } from './harness.js';
+
+const FT = { loggingSteps: 1, saveSteps: 2, epochs: 3 };
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.cleanup();
+  h = null;
+});
+
+const metrics = (events: StepEvent[]) => events.filter((e): e is Extract<StepEvent, { type: 'metric' }> => e.type === 'metric');
+
+describe('finetune step with stand-in llamafactory-cli on PATH', () => {
+  it('exports, trains and merges as child processes with the exact commands, parsing the loss as metric events', async () => {
+    h = await makeHarness({ params: { finetune: FT } });
+    writeGold(h.run, 8, (i) => (i === 1 ? { status: 'failed', keyinfo: null, reason: 'server: 503' } : i === 2 ? { status: 'parse_error', keyinfo: null, reason: 'no JSON object' } : i === 3 ? { keyinfo: { entity: 'error' } } : {}));
+    const { outcome, events, end } = await h.step(finetuneStep as never);
+    expect(outcome).toBe('done');
+    const layout = finetuneLayout(h.dir, FinetuneParamsSchema.parse(FT));
+    const calls = h.calls().filter((c) => c.tool === 'llamafactory-cli');
+    expect(calls.map((c) => c.argv)).toEqual([['train', layout.trainYaml], ['export', layout.mergeYaml]]);
+    // 5 usable records, 2 GPUs, batch 1 → 3 steps per epoch, 9 steps, a loss every step.
+    const loss = metrics(events);
+    expect(loss.map((m) => m.x)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(loss.every((m) => m.name === 'loss' && m.y > 0 && m.y < 3)).toBe(true);
+    const text = logs(events).join('\n');
+    expect(text).toContain('training loss:');
+    expect(text).toMatch(/loss \d\.\d{4} at step 1 → \d\.\d{4} at step 9 \(9 points\)/);
+    expect(text).toContain('s000001: failed: server: 503');
+    expect(text).toContain('s000002: parse_error: no JSON object');
+    expect(text).toContain('s000003: entity is "error"');
+    expect(text).toContain('prompts are identical');
+    expect(events.filter((e) => e.type === 'item' && e.outcome === 'skipped')).toHaveLength(3);
+    expect(fs.readFileSync(layout.trainLog, 'utf8')).toContain("{'loss':");
+    expect(fs.existsSync(path.join(layout.exportDir, 'config.json'))).toBe(true);
+    expect(end && 'summary' in end ? end.summary : '').toMatch(/5 records exported \(3 skipped\); training spawned, merge spawned; final loss/);
+  });
+
+  it('cancel kills the training process; a restart resumes from the checkpoint; a finished adapter is never retrained', async () => {
+    h = await makeHarness({ params: { finetune: FT }, env: { STANDIN_STEP_MS: '60' } });
+    writeGold(h.run, 8);
+    const ctl = new AbortController();
+    const first = await h.step(finetuneStep as never, {
+      signal: ctl.signal,
+      onEvent: (e) => {
+        if (e.type === 'metric' && e.x >= 3) ctl.abort();
+      },
+    });
+    expect(first.outcome).toBe('interrupted');
+    const trainPid = h.calls().find((c) => c.argv[0] === 'train')!.pid;
+    await waitFor(() => !alive(trainPid));
+    const layout = finetuneLayout(h.dir, FinetuneParamsSchema.parse(FT));
+    expect(fs.existsSync(path.join(layout.outputDir, 'checkpoint-2', 'trainer_state.json'))).toBe(true);
+    expect(fs.existsSync(path.join(layout.outputDir, 'train_results.json'))).toBe(false);
+
+    const second = await h.step(finetuneStep as never, { env: { ...h.env, STANDIN_STEP_MS: '1' } });
+    expect(second.outcome).toBe('done');
+    const trains = h.calls().filter((c) => c.argv[0] === 'train');
+    expect(trains).toHaveLength(2);
+    expect(trains[1]!.argv).toContain(`resume_from_checkpoint=${path.join(layout.outputDir, 'checkpoint-2')}`);
+    expect(metrics(second.events)[0]!.x).toBe(3);
+
+    const third = await h.step(finetuneStep as never, { force: true });
+    expect(third.outcome).toBe('done');
+    expect(h.calls().filter((c) => c.tool === 'llamafactory-cli')).toHaveLength(3); // train, train (resumed), export — nothing new
+    expect(logs(third.events).join('\n')).toMatch(/train: already done .*not run again/);
+    expect(logs(third.events).join('\n')).toMatch(/merge: already done/);
+  });
+
+  it('a training process that exits non-zero fails the step with its last log lines and leaves it resumable', async () => {
+    h = await makeHarness({ params: { finetune: FT }, env: { STANDIN_TRAIN_FAIL_AT: '5' } });
+    writeGold(h.run, 8);
+    const failed = await h.step(finetuneStep as never);
+    expect(failed.outcome).toBe('failed');
+    const err = h.run.state.steps.finetune!.error!;
+    expect(err).toContain('llamafactory-cli train exited with 1');
+    expect(err).toContain('CUDA out of memory');
+    expect(err).toContain('run the step again');
+    const again = await h.step(finetuneStep as never, { env: { ...h.env, STANDIN_TRAIN_FAIL_AT: '' } });
+    expect(again.outcome).toBe('done');
+    expect(h.calls().filter((c) => c.argv[0] === 'train')[1]!.argv.some((a) => /resume_from_checkpoint=.*checkpoint-4$/.test(a))).toBe(true);
+  });
+
+  it('without the tools on PATH it prints the exact command and config, waits for the result and verifies it', async () => {
+    const nodeOnly = path.dirname(process.execPath);
+    h = await makeHarness({ params: { finetune: { ...FT, pollSeconds: 0.05 } }, env: { PATH: nodeOnly } });
+    writeGold(h.run, 6);
+    const env = h.env;
+    const ran: string[] = [];
+    const res = await h.step(finetuneStep as never, {
+      onEvent: (e) => {
+        if (e.type !== 'log') return;
+        const m = /^\s+llamafactory-cli (train|export) (\S+)$/.exec(e.message);
+        if (!m) return;
+        ran.push(m[1]!);
+        // The "user" runs the printed command by hand.
+        spawn(path.join(BIN, 'llamafactory-cli'), [m[1]!, m[2]!], { env: { ...env, PATH: `${nodeOnly}` }, stdio: 'ignore' });
+      },
+    });
+    expect(res.outcome).toBe('done');
+    expect(ran).toEqual(['train', 'export']);
+    const text = logs(res.events).join('\n');
+    expect(text).toContain('llamafactory-cli is not on PATH');
+    expect(text).toContain(`config ${path.join(h.dir, 'finetune', 'train.yaml')}`);
+    expect(text).toContain('train: result found and verified');
+    expect(h.run.state.steps.finetune!.summary).toMatch(/training manual, merge manual/);
+  });
+
+  it('an empty gold set stops with a clear message; a gold set with nothing usable lists why', async () => {
+    h = await makeHarness({ params: { finetune: FT } });
+    await expect(h.step(finetuneStep as never)).rejects.toThrow(/The gold set is empty/);
+    writeGold(h.run, 2, () => ({ status: 'failed', keyinfo: null, reason: 'timeout' }));
+    const events: StepEvent[] = [];
+    await expect(h.step(finetuneStep as never, { onEvent: (e) => events.push(e) })).rejects.toThrow(/No usable gold records: all 2 were skipped/);
+    expect(logs(events).join('\n')).toContain('s000000: failed: timeout');
+  });
+});

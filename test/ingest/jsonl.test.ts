@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../helpers/tmp.js';
+import { ingest, writeFile } from './fixtures.js';
+
+let tmp: ReturnType<typeof makeTempDir>;
+afterEach(() => tmp?.cleanup());
+
+describe('JSONL corpus', () => {
+  it('reads text or findings/impression objects, metadata and extras; logs bad lines', async () => {
+    tmp = makeTempDir();
+    const lines = [
+      JSON.stringify({ study_id: 's50000051', subject_id: 'p10000007', text: 'FINDINGS: Mild edema.', view: 'antero-posterior', study_order: 2, study_date: '21800101', site: 'A', score: 3 }),
+      JSON.stringify({ study_id: 52, findings: 'Small effusion.', impression: 'Effusion.' }),
+      '{not json',
+      '[1,2]',
+      JSON.stringify({ text: 'no id' }),
+      '',
+      JSON.stringify({ study_id: '53', text: 'bad\u0000bytes' }),
+      JSON.stringify({ study_id: '50000051', text: 'FINDINGS: again' }),
+      JSON.stringify({ study_id: '54', impression: 'Only impression.' }),
+    ];
+    const file = writeFile(path.join(tmp.dir, 'c.jsonl'), lines.join('\n') + '\n');
+    const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'jsonl', path: file });
+    expect(r.reports.map((x) => x.study_id)).toEqual(['50000051', '52', '54']);
+    expect(r.reports[0]).toMatchObject({ subject_id: '10000007', view: 'antero-posterior', study_order: 2, extra: { site: 'A', score: '3' }, source: 'c.jsonl:1' });
+    expect(r.reports[1]!.text).toBe('FINDINGS: Small effusion.\n\nIMPRESSION: Effusion.');
+    expect(r.reports[2]!.rule_text).toBe('IMPRESSION: Only impression.');
+    expect(r.issues.map((i) => [i.reason, i.source])).toEqual([
+      ['malformed_row', 'c.jsonl:3'],
+      ['malformed_row', 'c.jsonl:4'],
+      ['malformed_row', 'c.jsonl:5'],
+      ['binary', 'c.jsonl:7'],
+      ['duplicate_id', 'c.jsonl:8'],
+    ]);
+    expect(r.counts).toMatchObject({ input: 8, ingested: 3, skipped: 5 });
+  });
+});

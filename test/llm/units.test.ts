@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EndpointSchema, LlmProfileSchema } from '../../src/pipeline/llm/config.js';
+import { retryAfter } from '../../src/pipeline/llm/endpoint.js';
+import { redactSecrets, registerSecret, resolveKey } from '../../src/pipeline/llm/keys.js';
+import { runPool, Scheduler } from '../../src/pipeline/llm/scheduler.js';
+import { estimateRun } from '../../src/pipeline/llm/accounting.js';
+
+describe('retry policy', () => {
+  it('backs off exponentially with jitter, capped', () => {
+    const cfg = LlmProfileSchema.parse({ retries: { max: 5, baseMs: 100, maxMs: 1000 } });
+    const lo = new Scheduler([], cfg, { random: () => 0 });
+    const hi = new Scheduler([], cfg, { random: () => 0.999 });
+    expect([1, 2, 3, 4, 5].map((a) => lo.backoff(a))).toEqual([50, 100, 200, 400, 500]);
+    expect([1, 2, 3, 4, 5].map((a) => hi.backoff(a))).toEqual([100, 200, 400, 800, 1000]);
+  });
+
+  it('reads retry-after-ms, retry-after seconds and HTTP dates', () => {
+    expect(retryAfter(new Headers({ 'retry-after-ms': '1500' }))).toBe(1500);
+    expect(retryAfter(new Headers({ 'retry-after': '2' }))).toBe(2000);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfter(new Headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }), now)).toBe(5000);
+    expect(retryAfter(new Headers({}))).toBeUndefined();
+  });
+});
+
+describe('keys', () => {
+  it('come from an env variable or the first line of a key file, never from config', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-key-')), 'key');
+    fs.writeFileSync(file, 'sk-from-file-000111\nsecond line\n');
+    expect(resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyFile: file }), {})).toBe('sk-from-file-000111');
+    expect(resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyEnv: 'K' }), { K: 'sk-env' })).toBe('sk-env');
+    expect(() => resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyFile: file + '.missing' }), {})).toThrow(/cannot be read/);
+    expect(() => resolveKey(EndpointSchema.parse({ url: 'https://r.openai.azure.com', kind: 'azure' }), {})).toThrow(/needs a key/);
+  });
+
+  it('are redacted from any error text, whole or by their tail, and in headers', () => {
+    registerSecret('sk-abcdefghijklmnop1234');
+    expect(redactSecrets('bad key sk-abcdefghijklmnop1234 given')).toBe('bad key [REDACTED] given');
+    expect(redactSecrets('key ending ...klmnop1234')).not.toContain('klmnop1234');
+    expect(redactSecrets('Authorization: Bearer tok_9999999999')).toBe('Authorization: Bearer [REDACTED]');
+    expect(redactSecrets('"api-key": "zzzzzzzzzzzz"')).not.toContain('zzzzzzzzzzzz');
+  });
+});
+
+describe('continuous worker pool', () => {
+  it('starts a new item as soon as one finishes (no batch barrier)', async () => {
+    const started: number[] = [];
+    const t0 = Date.now();
+    // One slow item must not hold back the others: with a barrier, 8 items at concurrency 2 with one 300 ms item take ≥ 300 + 3·20 ms.
+    await runPool([300, 20, 20, 20, 20, 20, 20, 20], 2, async (ms) => {
+      started.push(Date.now() - t0);
+      await new Promise((r) => setTimeout(r, ms));
+    });
+    const took = Date.now() - t0;
+    expect(started.slice(2).every((t) => t < 250)).toBe(true);
+    expect(took).toBeLessThan(360);
+  });
+});
+
+describe('estimate', () => {
+  it('counts chars/4 input tokens, configured output tokens and prices', () => {
+    const e = estimateRun([400, 800], { model: 'm', estimateOutputTokens: 100, prices: { m: { input: 1, output: 2 } } });
+    expect(e.tokensIn).toBe(100 + 10 + 200 + 10);
+    expect(e.tokensOut).toBe(200);
+    expect(e.costUsd).toBeCloseTo((320 * 1 + 200 * 2) / 1e6);
+    expect(e.method).toMatch(/chars\/4/);
+  });
+});
