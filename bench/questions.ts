@@ -8,6 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { copyAs, writeConversations, writeCsv } from '../src/pipeline/questions/export.js';
 import { JsonlArtifact } from '../src/pipeline/store/jsonl.js';
+import { Run } from '../src/pipeline/store/run.js';
+import { runStep } from '../src/pipeline/runner/runner.js';
+import { questionsStep } from '../src/pipeline/questions/step.js';
+import type { AnyStep } from '../src/pipeline/steps/contract.js';
 import { buildMetadataIndex, generateQuestions, type StandardizedRecord } from '../src/pipeline/questions/generate.js';
 import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
 import { Rng } from '../src/pipeline/questions/rng.js';
@@ -110,6 +114,36 @@ try {
   console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   console.log('');
   console.log(formatStatsTable(stats));
+
+  if (process.env.BENCH_STEP === '1') {
+    // The whole step as the pipeline runs it: read both artifacts from disk (validated), generate,
+    // write the artifact and the dataset folder, hash the inputs for the manifest.
+    const runDir = path.join(dir, 'run');
+    const run = await Run.open(runDir, { create: true });
+    try {
+      const text = 'FINDINGS: '.padEnd(600, 'synthetic report text ');
+      const reports = run.artifact<{ study_id: string }>('reports');
+      for (let i = 0; i < metas.length; i += 10_000) {
+        reports.appendMany(metas.slice(i, i + 10_000).map((m) => ({ ...m, source: `files/p${m.subject_id.slice(0, 2)}/p${m.subject_id}/s${m.study_id}.txt`, text, selected: text, rule_text: text, selected_offset: 0, rule_offset: 0, extra: {} })));
+      }
+      reports.close();
+      const std = run.artifact<StandardizedRecord>('standardized');
+      for (let i = 0; i < records.length; i += 10_000) std.appendMany(records.slice(i, i + 10_000));
+      std.close();
+      await run.update((st) => {
+        st.steps.questions = { status: 'not_run', params: { lowFreqThreshold: 10, difference }, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
+      });
+      const w0 = t();
+      const c0 = process.cpuUsage();
+      const outcome = await runStep(run, questionsStep as unknown as AnyStep, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } });
+      const c = process.cpuUsage(c0);
+      console.log('');
+      console.log(`full questions step from disk (reports ${(fs.statSync(run.artifactPath('reports')).size / 1e6).toFixed(0)} MB, standardized ${(fs.statSync(run.artifactPath('standardized')).size / 1e6).toFixed(0)} MB): ${outcome} in ${((t() - w0) / 1000).toFixed(2)} s wall, ${((c.user + c.system) / 1e6).toFixed(2)} s cpu; ${run.state.steps.questions?.summary}`);
+      console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    } finally {
+      await run.close();
+    }
+  }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -105,6 +105,8 @@ describe('KeyInfo adapters', () => {
       [
         JSON.stringify({ study_id: '1', keyinfo: { entity: {}, no_entity: ['pneumothoraces'] } }),
         JSON.stringify({ study_id: '2', subject_id: 'p', entity: { edema: { entity_name: 'edema', location: ['bilateral'], type: [], level: [], post_location: null, location2: null, type2: null, level2: null, post_location2: null, evidence: [] } }, no_entity: [], uncertain_entity: [] }),
+        JSON.stringify({ study_id: '4', status: 'parse_error', keyinfo: null, backend: 'llm' }),
+        JSON.stringify({ study_id: '5', status: 'failed', keyinfo: { entity: 'error' }, backend: 'llm' }),
         '{"study_id": "3", "entity": {', // torn last line
       ].join('\n'),
     );
@@ -112,5 +114,8 @@ describe('KeyInfo adapters', () => {
     expect([...s.docs.get('1')!.negative]).toEqual(['pneumothorax']);
     expect(s.docs.get('2')!.positive.get('edema')).toEqual({ location: 'bilateral', level: null, type: null });
     expect(s.docs.has('3')).toBe(false);
+    // Failed extractions are left out, not scored as "no findings".
+    expect(s.docs.has('4')).toBe(false);
+    expect(s.docs.has('5')).toBe(false);
   });
 });

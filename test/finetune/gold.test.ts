@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { goldPrompt } from '../../src/pipeline/finetune/gold/step.js';
 import { listGold, readReviews, reviewCounts, reviewFile, setReview } from '../../src/pipeline/finetune/gold/review.js';
 import { parseExclusionList, seededShuffle, selectGold } from '../../src/pipeline/finetune/gold/select.js';
 import { ExtractionResultSchema, type ExtractionResult } from '../../src/pipeline/schemas/extraction.js';
@@ -36,6 +37,22 @@ describe('gold selection', () => {
     expect([...parseExclusionList('# doctors\ns50000001\n50000002\n\n')]).toEqual(['50000001', '50000002']);
     expect([...parseExclusionList('subject_id,study_id\n10,s50000003\n11,50000004\n', 'ids.csv')]).toEqual(['50000003', '50000004']);
     expect([...parseExclusionList('50000005,extra\n50000006,more\n', 'ids.csv')]).toEqual(['50000005', '50000006']);
+  });
+});
+
+describe('gold prompt', () => {
+  it("is the step's param, else the gold profile's own prompt, else the full prompt", async () => {
+    const tmp = makeTempDir();
+    const run = await Run.open(tmp.dir, { create: true });
+    try {
+      expect(goldPrompt(run, { profile: 'gold', prompt: null })).toBe('full');
+      await run.update((s) => void (s.config.llm = { profiles: { gold: { prompt: '/p/strong.txt' } } }));
+      expect(goldPrompt(run, { profile: 'gold', prompt: null })).toBe('/p/strong.txt');
+      expect(goldPrompt(run, { profile: 'gold', prompt: 'simple' })).toBe('simple');
+    } finally {
+      await run.close();
+      tmp.cleanup();
+    }
   });
 });
 

@@ -122,3 +122,11 @@ export async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** Step errors of the run, as the message of a failed `outcome` assertion. */
+export function stepErrors(h: Harness): string {
+  return Object.entries(h.run.state.steps)
+    .filter(([, st]) => st.error)
+    .map(([id, st]) => `${id}: ${st.error}`)
+    .join('\n');
+}

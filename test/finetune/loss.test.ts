@@ -17,7 +17,7 @@ const LOG = [
 ].join('\n');
 
 describe('loss parsing', () => {
-  it('takes the step from the last progress bar and skips eval/train summary dicts', () => {
+  it('numbers loss logs by logging_steps and skips eval/train summary dicts', () => {
     expect(parseLossLog(LOG)).toEqual([
       { step: 10, loss: 1.8731, epoch: 0.59, learningRate: 0.0009330127018922195 },
       { step: 20, loss: 0.9312, epoch: 1.18, learningRate: 0.0005 },
@@ -33,11 +33,14 @@ describe('loss parsing', () => {
     expect(p.progress).toEqual({ step: 12, total: 30 });
   });
 
-  it('without a progress bar the step is logging_steps × n', () => {
+  it('steps are multiples of logging_steps, continuing after the checkpoint step on resume, whatever the bar says', () => {
     const p = new LossParser(5);
     expect(p.feed("{'loss': 2.0, 'epoch': 0.1}")?.step).toBe(5);
+    p.feed(' 20%|██        | 7/30 [00:14<00:46,  2.00s/it]'); // stderr may run ahead of stdout
     expect(p.feed("{'loss': 1.5, 'epoch': 0.2}")?.step).toBe(10);
     expect(p.feed('some other line')).toBeNull();
+    const resumed = new LossParser(5, 12);
+    expect(resumed.feed("{'loss': 1.1, 'epoch': 0.5}")?.step).toBe(15);
   });
 
   it("reads LLaMA-Factory's trainer_log.jsonl; a resumed run's repeated steps keep the later value; a torn line is ignored", () => {

@@ -7,12 +7,13 @@ import { setReview } from '../../src/pipeline/finetune/gold/review.js';
 import { finetuneStep } from '../../src/pipeline/finetune/step.js';
 import { serveStep } from '../../src/pipeline/finetune/serve/step.js';
 import { readServerRecord } from '../../src/pipeline/finetune/serve/vllm.js';
-import { parseLlmConfig } from '../../src/pipeline/llm/index.js';
+import { loadPrompt, parseLlmConfig } from '../../src/pipeline/llm/index.js';
 import { ExtractionResultSchema } from '../../src/pipeline/schemas/extraction.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { byUserText, DEFAULT_KEYINFO, startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { alive, BIN, freePort, logs, makeHarness, waitFor, type Harness } from './harness.js';
+import { stepErrors } from './harness.js';
 
 let h: Harness | null = null;
 let strong: LoopbackServer | null = null;
@@ -31,7 +32,7 @@ afterEach(async () => {
   h = null;
 });
 
-const goldProfile = (url: string) => ({ profiles: { gold: { model: 'strong-model', endpoints: [{ url }], retries: { max: 1, baseMs: 10, maxMs: 20 }, timeoutMs: 5000, idleTimeoutMs: 2000 } } });
+const goldProfile = (url: string) => ({ profiles: { gold: { model: 'strong-model', endpoints: [{ url }], retries: { max: 1, baseMs: 10, maxMs: 20 }, timeoutMs: 30_000, idleTimeoutMs: 20_000 } } });
 
 describe('gold → finetune → serve with the loopback strong model and stand-in tools', () => {
   it('extracts the gold set, lists failures, trains, serves with vLLM, checks /tokenize parity, smoke-tests and records the endpoint', async () => {
@@ -40,15 +41,15 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
       respond: byUserText((text) => (text.includes('Study 1.') ? { status: 500 } : text.includes('Study 2.') ? { content: 'Sorry, I cannot read this report.' } : { content: DEFAULT_KEYINFO })),
     });
     const port = await freePort();
-    h = await makeHarness({ reports: 8, llm: goldProfile(strong.url), params: { gold: { n: 6, seed: 123 }, finetune: { loggingSteps: 1, saveSteps: 2, family: 'llama3' }, serve: { port, readyTimeoutSeconds: 20 } } });
+    h = await makeHarness({ reports: 8, llm: goldProfile(strong.url), params: { gold: { n: 6, seed: 123 }, finetune: { loggingSteps: 1, saveSteps: 2, family: 'llama3' }, serve: { port, readyTimeoutSeconds: 60 } } });
 
     const gold = await h.step(goldStep as never);
-    expect(gold.outcome).toBe('done');
+    expect(gold.outcome, stepErrors(h!)).toBe('done');
     const rows = await h.run.artifact('gold', ExtractionResultSchema).readMap();
     expect(rows.size).toBe(6);
     // Every request went to the strong model with the full prompt as the system message.
     expect(strong.requests[0]!.body.model).toBe('strong-model');
-    expect(strong.requests[0]!.body.messages[0]!.content).toMatch(/radiologist/i);
+    expect(strong.requests[0]!.body.messages[0]!.content).toBe(loadPrompt('full').text);
     const failedIds = [...rows.values()].filter((r) => r.status === 'failed' || r.status === 'parse_error').map((r) => r.study_id);
     expect(failedIds.sort()).toEqual(['s000001', 's000002'].filter((id) => rows.has(id)).sort());
     expect(failedIds.length).toBeGreaterThan(0);
@@ -58,14 +59,14 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     const someOk = [...rows.values()].find((r) => r.status === 'ok')!;
     await setReview(h.run, someOk.study_id, { status: 'rejected' });
     const ft = await h.step(finetuneStep as never);
-    expect(ft.outcome).toBe('done');
+    expect(ft.outcome, stepErrors(h!)).toBe('done');
     expect(logs(ft.events).join('\n')).toContain(`${someOk.study_id}: rejected in review`);
 
     const serve = await h.step(serveStep as never);
     const rec = readServerRecord(h.dir)!;
     if (rec?.pid) servers.push(rec.pid);
     expect(serve.end && 'error' in serve.end ? serve.end.error : undefined).toBeUndefined();
-    expect(serve.outcome).toBe('done');
+    expect(serve.outcome, stepErrors(h!)).toBe('done');
     const vllm = h.calls().find((c) => c.tool === 'vllm')!;
     expect(vllm.argv.slice(0, 2)).toEqual(['serve', path.join(h.dir, 'finetune', 'merged')]);
     const arg = (name: string) => vllm.argv[vllm.argv.indexOf(name) + 1];
@@ -89,44 +90,44 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
 
     // Re-running serve finds the server up and does not start another.
     const again = await h.step(serveStep as never, { force: true });
-    expect(again.outcome).toBe('done');
+    expect(again.outcome, stepErrors(h!)).toBe('done');
     expect(h.calls().filter((c) => c.tool === 'vllm')).toHaveLength(1);
     expect(logs(again.events).join('\n')).toContain('already serves cxrvqa-extractor');
-  }, 60_000);
+  }, 120_000);
 
   it("serving with the model's own Llama 3.1 template: /tokenize shows the difference and the step refuses", async () => {
     const port = await freePort();
-    h = await makeHarness({ params: { finetune: { loggingSteps: 1, family: 'llama3' }, serve: { port, chatTemplate: 'model', smoke: 1, readyTimeoutSeconds: 20 } } });
+    h = await makeHarness({ params: { finetune: { loggingSteps: 1, family: 'llama3' }, serve: { port, chatTemplate: 'model', smoke: 1, readyTimeoutSeconds: 60 } } });
     const { writeGold } = await import('./harness.js');
     writeGold(h.run, 4);
-    expect((await h.step(finetuneStep as never)).outcome).toBe('done');
+    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     await expect(h.step(serveStep as never)).rejects.toThrow(/served prompt differs from the trained one/);
     const rec = readServerRecord(h.dir)!;
     servers.push(rec.pid!);
     expect(h.run.state.steps.serve?.status).toBe('failed');
     await waitFor(() => !alive(rec.pid!)); // the server it could not vouch for is stopped
-  }, 60_000);
+  }, 120_000);
 
   it('a server that dies while loading fails the step with its last log lines and is not left running', async () => {
     const port = await freePort();
-    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 20 } }, env: { STANDIN_VLLM_FAIL: '1' } });
+    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 60 } }, env: { STANDIN_VLLM_FAIL: '1' } });
     const { writeGold } = await import('./harness.js');
     writeGold(h.run, 3);
-    expect((await h.step(finetuneStep as never)).outcome).toBe('done');
+    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     const res = await h.step(serveStep as never);
     expect(res.outcome).toBe('failed');
     expect(h.run.state.steps.serve!.error).toMatch(/vllm serve exited \(1\)[\s\S]*CUDA out of memory while loading/);
     const pid = readServerRecord(h.dir)!.pid!;
     await waitFor(() => !alive(pid));
-  }, 60_000);
+  }, 120_000);
 
   it('without vllm on PATH it prints the serve command (key from a file, never inline), waits for the server and checks it', async () => {
     const port = await freePort();
     const nodeOnly = path.dirname(process.execPath);
-    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, smoke: 1, pollSeconds: 0.1, readyTimeoutSeconds: 30 } } });
+    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, smoke: 1, pollSeconds: 0.1, readyTimeoutSeconds: 60 } } });
     const { writeGold } = await import('./harness.js');
     writeGold(h.run, 3);
-    expect((await h.step(finetuneStep as never)).outcome).toBe('done');
+    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     const env = { ...h.env, PATH: nodeOnly };
     let shown = '';
     const res = await h.step(serveStep as never, {
@@ -142,9 +143,9 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     });
     expect(shown).toContain(`vllm serve ${path.join(h.dir, 'finetune', 'merged')} --served-model-name cxrvqa-extractor --tensor-parallel-size 1`);
     expect(logs(res.events).join('\n')).toContain('serve: vllm is not on PATH');
-    expect(res.outcome).toBe('done');
+    expect(res.outcome, stepErrors(h!)).toBe('done');
     expect(h.run.state.steps.serve!.summary).toMatch(/\(manual\); smoke test 1\/1 ok/);
-  }, 60_000);
+  }, 120_000);
 
   it('the gold / fine-tune / serve steps do not apply to the offline rules backend, with a clear reason', async () => {
     const tmp = makeTempDir();

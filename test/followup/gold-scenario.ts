@@ -11,6 +11,7 @@ import { followupStep } from '../../src/pipeline/followup/step.js';
 import { ingestStep } from '../../src/pipeline/ingest/step.js';
 import { corpusConfigFrom } from '../../src/pipeline/runner/configure.js';
 import { runStep } from '../../src/pipeline/runner/runner.js';
+import type { ReferenceRecord } from '../../src/pipeline/schemas/reference.js';
 import type { ReportRecord } from '../../src/pipeline/schemas/report.js';
 import type { AnyStep } from '../../src/pipeline/steps/contract.js';
 import { Run } from '../../src/pipeline/store/run.js';
@@ -118,8 +119,8 @@ export async function runGoldScenario(o: ScenarioOptions): Promise<ScenarioResul
     const goldIds = new Map(gold.map((g) => [normalizeId(g.study_id), g]));
     const start = new Map<string, unknown>();
     const removed = { positive: 0, negative: 0 };
-    const std = run.artifact('standardized');
-    const ref = run.artifact('reference');
+    const std = run.artifact<{ study_id: string; keyinfo: unknown; cycle: number; source: string }>('standardized');
+    const ref = run.artifact<ReferenceRecord>('reference');
     for (const r of reports.values()) {
       const g = goldIds.get(normalizeId(r.study_id));
       if (!g) continue;
@@ -136,7 +137,7 @@ export async function runGoldScenario(o: ScenarioOptions): Promise<ScenarioResul
     ref.close();
     const outcome = await runStep(run, followupStep as unknown as AnyStep, { signal: new AbortController().signal, env: { ...env, cycle: 1 } });
     if (outcome !== 'done') throw new Error(`follow-up ${outcome}: ${run.state.steps.followup?.error}`);
-    const after = new Map<string, unknown>();
+    const after = new Map<string, unknown>(start);
     for await (const r of run.artifact<FollowupRow>('followup').lines()) after.set(r.study_id, r.keyinfo);
     let logged = 0;
     for await (const l of run.artifact<FollowupLogRow>('followup-log').lines()) if (l.status !== 'dropped') logged++;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { formatStatus } from '../../src/cli/commands/status.js';
 import { followupStep } from '../../src/pipeline/followup/step.js';
 import type { FollowupLogRow, FollowupRow } from '../../src/pipeline/followup/schema.js';
 import { runPipeline, runStep } from '../../src/pipeline/runner/runner.js';
@@ -144,6 +145,17 @@ describe('follow-up step against the loopback server', () => {
     expect(run.state.cycles[0]!.counts).toMatchObject({ studies: 6, asked: 18, answered: 18, changed: 6 });
   });
 
+  it('stops with one clear message when every request would fail the same way, recording nothing as done', async () => {
+    server = await startLoopbackServer({ respond: () => ({ status: 401, message: 'key revoked' }) });
+    const { run } = await makeRun([{ refPositives: ['edema'] }, { refPositives: ['nodule'] }], server.url);
+    runs.push(run);
+    await expect(runStep(run, fu, { signal: signal(), env: env(1) })).rejects.toThrow(/Follow-up stopped: .*key revoked/);
+    expect(run.state.steps.followup!.status).toBe('failed');
+    expect(await all(run, 'followup')).toEqual([]);
+    expect(await all(run, 'followup-log')).toEqual([]);
+    expect(run.state.cycles[0]!.counts).toEqual({});
+  });
+
   it('is skipped with a reason under the rules backend, and the pipeline completes', async () => {
     server = await startLoopbackServer();
     const { run } = await makeRun([{ refPositives: ['edema'] }], server.url);
@@ -181,6 +193,9 @@ describe('cycles through runPipeline', () => {
     expect(server.count).toBe(asked);
     expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 3 })).toBe('done');
     expect(run.state.cycles).toHaveLength(3);
+    // `cxrvqa status` shows the history as a table.
+    expect(formatStatus(run)).toMatch(/^\s*cycle\s+asked\s+answered\s+changed\s+\+entity\s+\+no_entity/m);
+    expect(formatStatus(run)).toMatch(/^\s*1\s+15\s+15\s+5\s+5\s+5\s+0\s+0\s+0\s+done$/m);
   });
 
   it('resumes cycle k after an interruption instead of starting it fresh', async () => {
@@ -219,17 +234,19 @@ describe('cycle series restart', () => {
     await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 1 });
     expect(run.state.cycles).toHaveLength(1);
     // A re-extraction appends new raw rows and bumps the artifact.
-    run.artifact('raw').append({ study_id: 's000000', status: 'ok', keyinfo: { entity: { edema: {} } }, backend: 'llm' });
+    run.artifact<{ study_id: string; status: string; keyinfo: unknown; backend: string }>('raw').append({ study_id: 's000000', status: 'ok', keyinfo: { entity: { edema: {} } }, backend: 'llm' });
     run.artifact('raw').close();
     await run.update((s) => void (s.artifacts.raw!.version += 1));
     const before = server.count;
     expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 1 })).toBe('done');
     expect(run.state.cycles).toHaveLength(1);
     expect(run.state.cycles[0]!.finishedAt).not.toBeNull();
-    // Study 0 now has edema from the extraction; only study 1's negative is asked again.
-    expect(server.count - before).toBe(1);
+    // Study 0 now has edema from the extraction; only study 1's negative is asked again, and the
+    // identical conversation is answered from the LLM cache.
+    expect(server.count - before).toBe(0);
     const fs = await import('node:fs');
     expect(fs.readdirSync(`${dir}/artifacts`).some((f) => f.startsWith('followup-log.jsonl.') && f.endsWith('.bak'))).toBe(true);
-    expect((await all<FollowupLogRow>(run, 'followup-log')).length).toBe(1);
+    expect((await all<FollowupLogRow>(run, 'followup-log')).map((l) => [l.study_id, l.entity, l.status])).toEqual([['s000001', 'pneumothorax', 'applied']]);
+    expect(run.state.steps.followup!.counts.cached).toBe(1);
   });
 });

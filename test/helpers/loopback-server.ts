@@ -47,6 +47,8 @@ export interface LoopbackOptions {
   record?: boolean;
   /** Reject `response_format` with 400, like a server without structured outputs. */
   rejectResponseFormat?: boolean;
+  /** Content pieces per streamed answer when the reply does not say (default 8). */
+  chunks?: number;
   port?: number;
   /**
    * Extra non-OpenAI routes, answered before the key check (vLLM leaves
@@ -177,7 +179,7 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     if ('content' in reply) {
       content = reply.content;
       finish = reply.finishReason ?? 'stop';
-      const n = Math.max(1, Math.min(reply.chunks ?? 8, content.length || 1));
+      const n = Math.max(1, Math.min(reply.chunks ?? opts.chunks ?? 8, content.length || 1));
       const size = Math.ceil(content.length / n) || 1;
       for (let i = 0; i < content.length; i += size) pieces.push(content.slice(i, i + size));
     } else if ('contentFilter' in reply) {

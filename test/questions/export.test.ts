@@ -91,6 +91,15 @@ describe('export', () => {
     expect(records[1]!.conversations[0]!.value).toBe('<image>\n<image>\nwhat has changed compared to the reference image?');
   });
 
+  it('conversations: pairs of one study that are not adjacent still make one record', () => {
+    const pairs = [pair({ qa_id: 'a' }), pair({ qa_id: 'b', study_id: '2', subject_id: '10000033' }), pair({ qa_id: 'c', question: 'is there effusion?' })];
+    const recs = conversationLines(pairs, new Map()).lines.map((l) => JSON.parse(l));
+    expect(recs.map((r) => [r.id, r.qa_ids])).toEqual([
+      ['50414267', ['a', 'c']],
+      ['2', ['b']],
+    ]);
+  });
+
   it('manifest takes model and prompt ids, never endpoints or keys', () => {
     expect(modelAndPromptIds({ model: 'm1', baseURL: 'http://127.0.0.1', apiKey: 'k', extract: { model: 'm2', promptId: 'p3', url: 'x' } })).toEqual({ model: 'm1', 'extract.model': 'm2', 'extract.promptId': 'p3' });
   });

@@ -72,6 +72,28 @@ describe('questions step', () => {
     }
   });
 
+  it('an unreadable or invalid standardized line is reported and skipped; the rest is used', async () => {
+    const run = await makeRun(dirs, 8);
+    try {
+      fs.appendFileSync(run.artifactPath('standardized'), '{"study_id":"50000099","keyinfo":{"entity":"error"}}\nnot json\n');
+      const logs: string[] = [];
+      const outcome = await runStep(run, step, {
+        signal: new AbortController().signal,
+        env,
+        onEvent: (e) => {
+          if (e.type === 'step-event' && e.event.type === 'log') logs.push(e.event.message);
+        },
+      });
+      expect(outcome).toBe('done');
+      expect(logs.filter((l) => l.startsWith('input: line'))).toHaveLength(2);
+      const manifest = JSON.parse(fs.readFileSync(path.join(run.dir, 'dataset', 'manifest.json'), 'utf8'));
+      expect(manifest.counts.generation.unreadable_input_lines).toBe(2);
+      expect(manifest.counts.generation.records).toBe(8);
+    } finally {
+      await run.close();
+    }
+  });
+
   it('without standardized records: a clear message', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-q-'));
     dirs.push(dir);

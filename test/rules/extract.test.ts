@@ -70,6 +70,13 @@ describe('attributes (§7 steps 4–6)', () => {
     expect(e.level).toEqual(['small']);
     expect(e.location).toEqual(['left']);
   });
+  it('keeps words in text order and reads attribute words inside the mention', () => {
+    const g = run('Calcified left upper lobe granuloma.').entity['granuloma']!;
+    expect(g.type).toEqual(['calcified']);
+    expect(g.location).toEqual(['left', 'upper', 'lung']);
+    expect(run('Right upper lobe nodule.').entity['nodule']!.location).toEqual(['right', 'upper lung']);
+    expect(run('Mild interstitial edema.').entity['edema']!.type).toEqual(['interstitial']);
+  });
   it('discards pre text ending in a preposition', () => {
     const e = run('Opacity in the right upper lobe and effusion.').entity['pleural effusion']!;
     expect(e.location).toEqual([]);
@@ -108,6 +115,10 @@ describe('§12 boundary fixes', () => {
   it('does not match a variant inside a longer word', () => {
     expect(pos('Hernias are rare; the patient has a collapsed umbrella.')).toEqual(['hernia']);
     expect(pos('Noneffusion text and hypoxemiatic tokens.')).toEqual([]);
+  });
+  it('finds a finding nested inside a gapped one', () => {
+    expect(pos('Tortuous calcified aorta.')).toEqual(['calcification', 'tortuosity of the thoracic aorta']);
+    expect(pos('Calcified left upper lobe granuloma.')).toEqual(['granuloma']);
   });
   it('does not read the history section when the report has no FINDINGS/IMPRESSION', () => {
     const text = 'CLINICAL HISTORY: Chest tube placement for pneumothorax.\n\nCOMPARISON: None.\n\nLeft chest tube in place. Small pleural effusion.';

@@ -92,6 +92,13 @@ describe('standardize step', () => {
     await run.close();
   });
 
+  it('without extraction results it stops with a clear message', async () => {
+    tmp = makeTempDir();
+    const run = await Run.open(tmp.dir, { create: true });
+    await expect(runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } })).rejects.toThrow(/no extraction results/i);
+    await run.close();
+  });
+
   it('input selection: latest follow-up first, then a usable raw result, else a reason', () => {
     const raw = ok('a', { entity: {} });
     expect(selectInput('a', raw, { study_id: 'a', keyinfo: { x: 1 }, cycle: 1 })).toMatchObject({ kind: 'use', source: 'followup' });

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { launchApp, isInteractive } from '../../ui/launch.js';
 import { readLastRun } from '../../ui/lastRun.js';
 import { Run } from '../../pipeline/store/run.js';
+import { UserError } from '../../pipeline/util/errors.js';
 import { action, DEFAULT_RUN_DIR, makeEnv, runDirOption } from '../common.js';
 import { runHeadless } from './run.js';
 import { formatStatus } from './status.js';
@@ -16,8 +17,9 @@ export const DEMO_RUN_DIR = 'runs/sample';
  * `cxrvqa open --run DIR` opens a given run; `cxrvqa demo` the bundled sample.
  */
 export function registerApp(program: Command): void {
-  program.action(
-    action(async () => {
+  program.argument('[command]', 'a command (see below); none opens the app').action(
+    action(async (command?: string) => {
+      if (command) throw new UserError(`Unknown command "${command}".`, 'See `cxrvqa --help` for the commands.');
       if (isInteractive()) return launchApp({ env: makeEnv() });
       const dir = readLastRun() ?? (fs.existsSync(path.join(DEFAULT_RUN_DIR, 'state.json')) ? DEFAULT_RUN_DIR : null);
       if (!dir) {

@@ -25,6 +25,8 @@ export interface LlmSetFlags extends LlmSettings {
 /** Store LLM settings given on the command line in the run's config. Returns true when something changed. */
 export async function applyLlmFlags(run: Run, flags: LlmSettings): Promise<boolean> {
   if (!hasLlmSettings(flags)) return false;
+  // A missing prompt file is reported now, not at the first request.
+  if (flags.prompt) loadPrompt(flags.prompt);
   const llm = applyLlmSettings(run.state.config.llm, flags);
   await applyConfig(run, { llm: llm as unknown as Record<string, unknown> });
   return true;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cycleHistory, formatCycleTable } from '../../pipeline/followup/cycles.js';
 import { displayStatus, staleReasons, stepState } from '../../pipeline/runner/status.js';
 import { STEPS } from '../../pipeline/steps/registry.js';
 import type { Run } from '../../pipeline/store/run.js';
@@ -32,7 +33,7 @@ export function formatStatus(run: Run): string {
     if (r.stale.length) lines.push(`${''.padEnd(12)} stale: ${r.stale.join(', ')}`);
     if (r.error) lines.push(`${''.padEnd(12)} error: ${r.error}`);
   }
-  if (run.state.cycles.length) lines.push(`follow-up cycles: ${run.state.cycles.length}`);
+  if (run.state.cycles.length) lines.push('follow-up cycles:', formatCycleTable(cycleHistory(run.state)));
   return lines.join('\n');
 }
 

@@ -16,12 +16,18 @@ export type ExtractParams = z.infer<typeof ExtractParamsSchema>;
 /** Final statuses: a resume does not ask again for these. `failed` is retried. */
 const FINAL = new Set(['ok', 'repaired', 'parse_error', 'filtered']);
 
+/** Latest status per study (last line wins), streamed: only ids and statuses are kept in memory. */
+async function statuses(run: Run): Promise<Map<string, { status: string; backend: string }>> {
+  const map = new Map<string, { status: string; backend: string }>();
+  for await (const rec of run.artifact<ExtractionResult>('raw', ExtractionResultSchema).lines()) map.set(rec.study_id, { status: rec.status, backend: rec.backend });
+  return map;
+}
+
 async function doneIds(ctx: StepContext<ExtractParams>): Promise<Set<string>> {
   const done = new Set<string>();
   if (ctx.mode !== 'resume') return done;
-  const raw = ctx.run.artifact<ExtractionResult>('raw', ExtractionResultSchema);
   const backend = ctx.run.state.config.backend;
-  for (const [id, rec] of await raw.readMap()) {
+  for (const [id, rec] of await statuses(ctx.run)) {
     if (rec.backend !== backend) continue;
     if (FINAL.has(rec.status) || !ctx.params.retryFailed) done.add(id);
   }
@@ -30,7 +36,7 @@ async function doneIds(ctx: StepContext<ExtractParams>): Promise<Set<string>> {
 
 async function countRows(run: Run): Promise<Record<string, number>> {
   const counts: Record<string, number> = { raw: 0, ok: 0, repaired: 0, parse_error: 0, filtered: 0, failed: 0 };
-  for (const rec of (await run.artifact<ExtractionResult>('raw', ExtractionResultSchema).readMap()).values()) {
+  for (const rec of (await statuses(run)).values()) {
     counts.raw!++;
     counts[rec.status] = (counts[rec.status] ?? 0) + 1;
   }

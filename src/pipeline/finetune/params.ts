@@ -11,8 +11,8 @@ export const GoldParamsSchema = z.object({
   exclude: z.string().nullable().default(null),
   /** LLM profile of the strong model (`cxrvqa llm set --profile gold ...`). */
   profile: z.string().default('gold'),
-  /** Prompt id: the full prompt with rules and worked examples. */
-  prompt: z.string().default('full'),
+  /** Prompt id or file; null = the profile's own `prompt` when it sets one, else `full` (rules and worked examples). */
+  prompt: z.string().nullable().default(null),
   /** Reports in flight at once (the original used a pool of 10). */
   concurrency: z.number().int().positive().default(10),
 });

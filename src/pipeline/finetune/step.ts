@@ -65,15 +65,16 @@ export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
     };
 
     const points: LossPoint[] = [];
-    const parser = new LossParser(params.loggingSteps);
     const startedMarker = path.join(layout.root, 'train.started.json');
     const args = ['train', layout.trainYaml];
     const ckpt = latestCheckpoint(layout.outputDir);
     const started = readMarker(startedMarker);
     const trainDone = readMarker(path.join(layout.root, 'train.done.json'));
+    let resumeStep = 0;
     if (!(trainDone?.fingerprint === trainFp && adapterProblems(layout.outputDir).length === 0)) {
       if (ckpt && started?.fingerprint === trainFp) {
         args.push(`resume_from_checkpoint=${ckpt.dir}`);
+        resumeStep = ckpt.step;
         ctx.emit({ type: 'log', level: 'info', message: `train: resuming from ${path.basename(ckpt.dir)} (step ${ckpt.step})` });
       } else if (fs.existsSync(layout.outputDir) && fs.readdirSync(layout.outputDir).length > 0) {
         // Results of another config: train from scratch over them.
@@ -81,6 +82,7 @@ export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
       }
       writeMarker(startedMarker, { fingerprint: trainFp, finishedAt: new Date().toISOString(), how: 'spawned' });
     }
+    const parser = new LossParser(params.loggingSteps, resumeStep);
     let lastProgress = 0;
     const trainOutcome = await runStage(
       {

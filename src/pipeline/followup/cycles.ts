@@ -5,8 +5,9 @@ import type { FollowupLogRow } from './schema.js';
 /**
  * What one cycle did, counted from the log (not from in-memory counters) so a
  * cycle resumed after a kill still reports its whole work.
- * answered = replies that parsed (applied or unchanged); asked also counts
- * parse failures and failed requests; dropped questions were never sent.
+ * studies = studies that had questions; answered = replies that parsed
+ * (applied or unchanged); asked also counts parse failures and failed
+ * requests; dropped questions were never sent.
  */
 export const CYCLE_COUNT_KEYS = ['studies', 'asked', 'answered', 'changed', 'added_entity', 'added_no_entity', 'parse_failures', 'failed', 'dropped'] as const;
 export type CycleCounts = Record<(typeof CYCLE_COUNT_KEYS)[number], number>;

@@ -4,8 +4,8 @@ import { StrictKeyInfoSchema } from '../schemas/keyinfo.js';
 /**
  * Artifacts of the follow-up step (PIPELINE.md §8).
  *
- * `followup`: one row per study and cycle, the record after every answer of
- * that cycle was applied. Standardization reads `{study_id, keyinfo, cycle}`
+ * `followup`: one row per study and cycle in which the study had questions:
+ * the record after every answer of that cycle was applied. Standardization reads `{study_id, keyinfo, cycle}`
  * of the newest row per study; the rest is for people and the cycle table.
  *
  * `followup-log`: one row per question considered, appended the moment its

@@ -21,7 +21,7 @@ export const FollowupParamsSchema = z.object({
 });
 export type FollowupParams = z.infer<typeof FollowupParamsSchema>;
 
-const BATCH = 1000;
+const MAX_ITEM_EVENTS = 200;
 
 /** The cycle this run belongs to: given by the runner, else the one after the standardized records' cycle. */
 function cycleOf(ctx: StepContext<FollowupParams>, std: ReadonlyMap<string, StandardizedRow>): number {
@@ -67,9 +67,9 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
 
   const out = run.artifact<FollowupRow>('followup', FollowupRowSchema);
   const log = run.artifact<FollowupLogRow>('followup-log', FollowupLogRowSchema);
-  // Plans first (small: names only); studies without questions are finished on the spot.
+  // Plans first (small: names only). A study without questions gets no row: standardization
+  // then reads its newest earlier row (or its extraction), which is what it standardized last time.
   const pending = new Map<string, Omit<StudyWork, 'report'>>();
-  let quick: FollowupRow[] = [];
   let finished = done.size;
   let planned = 0;
   for (const [id, row] of std) {
@@ -79,26 +79,26 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
     if (params.maxQuestions > 0) plan = plan.slice(0, params.maxQuestions);
     const before = prior.get(id) ?? [];
     if (plan.length === 0 && before.length === 0) {
-      quick.push({ study_id: id, cycle, keyinfo: row.keyinfo, asked: 0, applied: 0, parse_failures: 0, dropped: 0, failed: 0 });
-      if (quick.length >= BATCH) {
-        out.appendMany(quick);
-        quick = [];
-      }
       finished++;
       continue;
     }
     planned += plan.length;
     pending.set(id, { study_id: id, cycle, start: row.keyinfo, plan, prior: before });
   }
-  out.appendMany(quick);
   const total = std.size;
   ctx.emit({ type: 'log', level: 'info', message: `cycle ${cycle}: ${pending.size} studies have ${planned} follow-up questions; ${finished} need none or were finished before` });
   ctx.emit({ type: 'progress', done: finished, total });
 
   let stats = { cached: 0, noReport: 0 };
+  let itemEvents = 0;
   if (pending.size > 0) {
     const r = await askWithLlm(ctx, pending, templates, {
-      onLog: (row) => log.append(row),
+      onLog: (row) => {
+        log.append(row);
+        if ((row.status === 'parse_error' || row.status === 'failed') && itemEvents++ < MAX_ITEM_EVENTS) {
+          ctx.emit({ type: 'item', key: `${row.study_id} ${row.polarity} ${row.entity}`, outcome: 'failed', reason: `${row.status}: ${row.reason ?? ''}` });
+        }
+      },
       onStudy: (row) => {
         out.append(row);
         finished++;

@@ -10,6 +10,7 @@ import type { Endpoint, LlmProfile } from './config.js';
 import { endpointLabel } from './config.js';
 import { redactSecrets, registerSecret, resolveKey } from './keys.js';
 import type { ChatRequest, CompletionResult, ErrorKind, LlmEvent, Usage } from './types.js';
+import { readSse } from './sse.js';
 
 /** One attempt against one endpoint: no retries here (the pool owns them). */
 export type AttemptResult =
@@ -112,7 +113,9 @@ export class EndpointClient {
       if (this.timing.stream) {
         body.stream = true;
         body.stream_options = { include_usage: true };
-        const stream = (await this.sdk.chat.completions.create(body as never, { signal: ac.signal })) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+        const response = await this.sdk.chat.completions.create(body as never, { signal: ac.signal }).asResponse();
+        if (!response.body) return { kind: 'error', errorKind: 'server', message: `${this.label}: empty streamed response`, retryable: true };
+        const stream = readSse(response.body as unknown as AsyncIterable<Uint8Array>);
         let text = '';
         let finish = '';
         let usage: Usage | null = null;
@@ -120,6 +123,10 @@ export class EndpointClient {
         let wsRun = 0;
         for await (const chunk of stream) {
           touch();
+          if (chunk.error) {
+            const m = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? JSON.stringify(chunk.error));
+            return { kind: 'error', errorKind: 'server', message: redactSecrets(`${this.label}: error in stream: ${m}`), retryable: true };
+          }
           if (chunk.model) model = chunk.model;
           if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
           const choice = chunk.choices?.[0];

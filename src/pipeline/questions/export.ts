@@ -205,14 +205,6 @@ export function writeConversations(file: string, pairs: readonly QaPair[], meta:
   return { ...w.finish(), withoutImage: stats.withoutImage };
 }
 
-/** Writes pre-serialized JSON lines. */
-export function writeLines(file: string, lines: readonly string[]): WrittenFile {
-  const w = new ChunkWriter(file);
-  for (let i = 0; i < lines.length; i += CHUNK) w.write(lines.slice(i, i + CHUNK).join('\n') + '\n');
-  w.rows = lines.length;
-  return w.finish();
-}
-
 /** Copies a finished file (the questions artifact is already the JSONL export, line for line), hashing the copy. */
 export async function copyAs(src: string, file: string): Promise<WrittenFile> {
   const tmp = `${file}.tmp-${process.pid}`;

@@ -111,7 +111,7 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
     const byType = Object.fromEntries(files.stats.by_type.map((t) => [`q_${t.type}`, t.count]));
     return {
       counts: { questions: pairs.length, studies: files.stats.studies, subjects: files.stats.subjects, ...byType, skipped_view: counts.skipped_view, skipped_no_metadata: counts.skipped_no_metadata },
-      summary: `${pairs.length.toLocaleString('en-US')} QA pairs from ${files.stats.studies.toLocaleString('en-US')} studies → ${path.relative(process.cwd(), files.dir) || files.dir}`,
+      summary: `${pairs.length.toLocaleString('en-US')} QA pairs from ${files.stats.studies.toLocaleString('en-US')} studies → ${files.dir}`,
     };
   },
   async preview(run: Run) {

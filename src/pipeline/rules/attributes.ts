@@ -10,7 +10,7 @@ export interface MentionAttrs {
 
 const TRAILING_PREPOSITION = /(?:^|\s)(?:and|in|of|with)\s*$/;
 const INNER_PREPOSITION = /(?:^|\s)(?:in|of|with)\s/g;
-const POST_TRIGGER = /(?<![a-z])(?:in|at|on|within|involving|of) the(?![a-z])|(?<![a-z])seen(?![a-z])/;
+const POST_TRIGGER = /(?<![a-z])(?:in|at|on|within|involving|of|along|over|projecting over) (?:the|both)(?![a-z])|(?<![a-z])seen(?![a-z])/;
 const WORD = /[a-z0-9]+(?:[-'/][a-z0-9]+)*/g;
 
 /**
@@ -31,23 +31,21 @@ export function preAttributes(pre: string, libs: Libs, into: MentionAttrs): void
     INNER_PREPOSITION.lastIndex = m.index + m[0].length - 1;
   }
   if (cut >= 0) text = text.slice(cut);
-  const tokens: string[] = [];
   const phrase = libs.multiWord.exec(text);
   if (phrase) {
-    tokens.push(phrase[0].replace(/\s+/g, ' '));
-    text = text.slice(0, phrase.index) + ' ' + text.slice(phrase.index + phrase[0].length);
-    tokens.push(...words(text));
+    // The phrase and the other words, in text order ("right upper lobe", not "upper lobe right").
+    const tokens = [...words(text.slice(0, phrase.index)), phrase[0].replace(/\s+/g, ' '), ...words(text.slice(phrase.index + phrase[0].length))];
+    classify(tokens, libs, into);
   } else {
-    tokens.push(...words(text).slice(-5));
+    classify(words(text).slice(-5), libs, into);
   }
-  classify(tokens, libs, into);
 }
 
 /** Sort words into location (rewritten with the position changes), type or level. */
 export function classify(tokens: readonly string[], libs: Libs, into: MentionAttrs): void {
   for (const raw of tokens) {
     const t = raw.replace(/[\s]+/g, ' ');
-    if (libs.locations.has(t)) pushUnique(into.location, libs.positionChange.get(t) ?? t);
+    if (libs.locations.has(t)) pushUnique(into.location, t.includes(' ') ? rewrite(t, libs) : (libs.positionChange.get(t) ?? t));
     else if (libs.types.has(t)) pushUnique(into.type, t);
     else if (libs.levels.has(t)) pushUnique(into.level, t);
   }

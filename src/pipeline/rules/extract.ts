@@ -87,11 +87,18 @@ export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOpt
       }
       seen.add(name);
       const attrs: MentionAttrs = { location: [], type: [], level: [], post_location: null };
-      const prevEnd = i > 0 ? mentions[i - 1]!.end : 0;
-      const nextStart = i + 1 < mentions.length ? mentions[i + 1]!.start : lower.length;
+      // Mentions can nest (a finding inside a gapped one): neighbours are the ones outside this span.
+      let prevEnd = 0;
+      for (let j = 0; j < i; j++) if (mentions[j]!.end <= m.start) prevEnd = Math.max(prevEnd, mentions[j]!.end);
+      const nextStart = mentions.find((n) => n.start >= m.end)?.start ?? lower.length;
       preAttributes(stripCues(lower.slice(prevEnd, m.start)), libs, attrs);
-      // Words a gapped mention spans ("heart is mildly enlarged") describe it too.
-      if (/\s/.test(lower.slice(m.start, m.end))) classify(lower.slice(m.start, m.end).split(/\s+/).filter((w) => !m.disease.variants.some((v) => v.split(' ').includes(w))), libs, attrs);
+      // Words of the mention beyond the official name describe it too: "interstitial opacity",
+      // "calcified left upper lobe granuloma", "heart is mildly enlarged".
+      const span = lower.slice(m.start, m.end);
+      if (/\s/.test(span)) {
+        const own = new Set(name.split(' '));
+        classify(span.split(/[\s,/]+/).filter((w) => !own.has(w)), libs, attrs);
+      }
       attrs.post_location = postLocation(lower.slice(m.end, nextStart), libs);
       const finding: RefEntity = {
         entity_name: name,

@@ -81,12 +81,28 @@ export function compileDiseaseMatcher(diseases: readonly Disease[]): DiseaseMatc
       const out: DiseaseMatch[] = [];
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
+      // A gapped match ("tortuous calcified aorta") may hide another finding inside its gap:
+      // after one, scanning resumes inside it; a match strictly inside a gap is kept.
+      let outer: DiseaseMatch | null = null;
       while ((m = re.exec(text)) !== null) {
-        const disease = identify(m[0]);
-        if (disease) out.push({ disease, start: m.index, end: m.index + m[0].length });
+        const start = m.index;
+        const end = start + m[0].length;
         if (m[0].length === 0) re.lastIndex++;
+        const disease = identify(m[0]);
+        if (!disease) continue;
+        if (outer && start < outer.end) {
+          if (start === outer.start || end >= outer.end || disease === outer.disease) continue;
+          out.push({ disease, start, end });
+          continue;
+        }
+        const match = { disease, start, end };
+        out.push(match);
+        if (/\s/.test(m[0]) && !literal.has(key(m[0]))) {
+          outer = match;
+          re.lastIndex = start + (/^\S+/.exec(m[0])?.[0].length ?? 1);
+        }
       }
-      return out;
+      return out.sort((a, b) => a.start - b.start);
     },
   };
 }

@@ -62,7 +62,7 @@ export function mentionPolarities(text: string, mentions: readonly DiseaseMatch[
       state = kindToPolarity(c.kind, state, opts);
     }
     // Post scope: the first post cue between this mention and the next one (or a termination).
-    const next = mentions[i + 1];
+    const next = mentions.find((n) => n.start >= m.end);
     const limit = next ? next.start : text.length;
     let post: Polarity | 'pseudo' | null = null;
     for (const c of outside) {

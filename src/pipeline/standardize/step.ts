@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ExtractionResultSchema, type ExtractionResult } from '../schemas/extraction.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
+import { UserError } from '../util/errors.js';
 import { ChangeLog } from './changes.js';
 import { ChangeLogRowSchema, type ChangeLogRow } from './changes.js';
 import { bootstrapContext, buildContext, type RejectedTerms } from './context.js';
@@ -40,6 +41,7 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   const followRows: FollowupInput[] = [];
   for await (const r of followupArt.lines({ onIssue: onBadLine })) followRows.push(r);
   const followups = latestFollowup(followRows);
+  ctx.emit({ type: 'log', level: 'info', message: `reading extraction results${followups.size ? ` and ${followups.size} follow-up results` : ''}` });
   // Last line per study wins (extraction retries append). Read once and kept: parsing JSONL is the costliest part of a pass.
   const rawRows = await raw.readMap({ onIssue: onBadLine });
 
@@ -160,6 +162,9 @@ export const standardizeStep: Step<typeof StandardizeParamsSchema> = {
   writes: ['standardized', 'std-changes'],
   // A bad reviewed-terms folder or sheet is reported before any work starts.
   async preflight(ctx) {
+    if (!ctx.run.artifact('raw').exists() && !ctx.run.artifact('followup').exists()) {
+      throw new UserError('There are no extraction results to standardize (no `raw` artifact in this run).', 'Run the extract step first: `cxrvqa run --steps extract,standardize`.');
+    }
     if (ctx.params.reviewedTermsDir) readReviewedTerms(ctx.params.reviewedTermsDir);
   },
   run: runStandardize,

@@ -38,7 +38,7 @@ export function addQuestion(stats: DatasetStats, row: Record<string, unknown>, s
   }
   if (row.subject_id !== undefined && row.subject_id !== null) t.subjects.add(String(row.subject_id));
   t.answers.add(answer);
-  if (t.samples.length < samplesPerType) t.samples.push({ study_id: String(row.study_id), question: String(row.question ?? ''), answer: String(row.answer ?? '') });
+  if (t.samples.length < samplesPerType && !t.samples.some((q) => q.question === String(row.question ?? ''))) t.samples.push({ study_id: String(row.study_id), question: String(row.question ?? ''), answer: String(row.answer ?? '') });
 }
 
 const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '—');

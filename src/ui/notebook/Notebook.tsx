@@ -49,7 +49,7 @@ export function Notebook({ height, columns, active }: ScreenProps) {
   return (
     <Box flexDirection="column">
       <Text dimColor>{truncate(`corpus: ${corpus} · backend: ${cfg.backend} · cycles: ${cycles} · ${s.rows.length} steps`, columns)}</Text>
-      {s.rows.length === 0 ? <Text color="yellow">No steps are registered in this build.</Text> : null}
+      {!s.loaded ? <Text dimColor>Reading the run…</Text> : s.rows.length === 0 ? <Text color="yellow">No steps are registered in this build.</Text> : null}
       {shown.map((row, i) => (
         <Cell key={row.id} row={row} index={start + i} selected={start + i === s.selected} columns={columns} />
       ))}

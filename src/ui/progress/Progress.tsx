@@ -47,7 +47,8 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
   const loss = a.metrics.loss ?? Object.values(a.metrics)[0];
   const lossName = a.metrics.loss ? 'loss' : Object.keys(a.metrics)[0] ?? '';
   const chartHeight = loss && loss.length > 1 ? Math.min(10, Math.max(4, Math.floor(height / 2.5))) : 0;
-  const fixed = 5 + (errors.length ? 1 : 0) + (p && (p.tokensIn || p.tokensOut) ? 1 : 0) + chartHeight;
+  const earlier = s.history.filter((h) => h.stepId !== a.stepId || h.status !== a.ended?.status).slice(-4);
+  const fixed = 5 + (errors.length ? 1 : 0) + (p && (p.tokensIn || p.tokensOut) ? 1 : 0) + chartHeight + (earlier.length ? earlier.length + 1 : 0);
   const logRows = Math.max(1, height - fixed);
   const endColor = a.ended?.status === 'done' ? 'green' : a.ended?.status === 'failed' ? 'red' : 'yellow';
   return (
@@ -74,6 +75,12 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
           tokens in {p.tokensIn.toLocaleString('en-US')} · out {p.tokensOut.toLocaleString('en-US')} · cost ${p.costUsd.toFixed(4)}
         </Text>
       ) : null}
+      {earlier.length ? <Text dimColor>earlier in this run:</Text> : null}
+      {earlier.map((h, i) => (
+        <Text key={`${h.stepId}-${i}`} dimColor wrap="truncate">
+          {truncate(`${HISTORY_MARK[h.status]} ${h.stepId}: ${h.summary}`, columns)}
+        </Text>
+      ))}
       {loss && chartHeight ? <LossChart name={lossName} points={loss} width={columns} height={chartHeight} /> : null}
       <Text color={a.ended ? endColor : undefined} wrap="truncate">
         {a.ended ? truncate(a.ended.summary, columns) : ' '}
@@ -86,3 +93,5 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
     </Box>
   );
 }
+
+const HISTORY_MARK = { done: '✓', failed: '✗', interrupted: '‖', skipped: '–' } as const;

@@ -1,5 +1,5 @@
 import type { RunnerEvent } from '../../pipeline/steps/contract.js';
-import { LOG_TAIL, METRIC_POINTS, type Action, type Activity, type Screen, type UiState } from './types.js';
+import { HISTORY, LOG_TAIL, METRIC_POINTS, type Action, type Activity, type Screen, type UiState } from './types.js';
 
 export function initialState(init: { screen?: Screen; selected?: number; inspectorStudy?: string | null } = {}): UiState {
   return {
@@ -8,6 +8,8 @@ export function initialState(init: { screen?: Screen; selected?: number; inspect
     typing: false,
     selected: init.selected ?? 0,
     rows: [],
+    loaded: false,
+    history: [],
     activity: null,
     running: false,
     stopping: false,
@@ -20,7 +22,7 @@ export function initialState(init: { screen?: Screen; selected?: number; inspect
 export function reducer(state: UiState, action: Action): UiState {
   switch (action.type) {
     case 'rows':
-      return { ...state, rows: action.rows, selected: clamp(state.selected, action.rows.length) };
+      return { ...state, rows: action.rows, loaded: true, selected: clamp(state.selected, action.rows.length) };
     case 'navigate':
       return { ...state, screen: action.screen, help: false, typing: false };
     case 'select':
@@ -37,7 +39,7 @@ export function reducer(state: UiState, action: Action): UiState {
       return next;
     }
     case 'running':
-      return { ...state, running: action.running, stopping: false };
+      return { ...state, running: action.running, stopping: false, history: action.running ? [] : state.history };
     case 'stopping':
       return { ...state, stopping: true };
     case 'message':
@@ -101,7 +103,8 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
         state.activity && state.activity.stepId === e.stepId
           ? state.activity
           : { stepId: e.stepId, title: e.stepId, mode: 'fresh', progress: null, logs: [], errors: {}, metrics: {}, ended: null };
-      return { ...state, activity: { ...base, ended: { status: e.status, summary: e.summary } } };
+      const history = [...state.history, { stepId: e.stepId, status: e.status, summary: e.summary }].slice(-HISTORY);
+      return { ...state, history, activity: { ...base, ended: { status: e.status, summary: e.summary } } };
     }
     default: {
       const never: never = e;

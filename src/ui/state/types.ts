@@ -46,6 +46,10 @@ export interface UiState {
   typing: boolean;
   selected: number;
   rows: StepRow[];
+  /** Rows have been read from the run at least once. */
+  loaded: boolean;
+  /** Steps that ended since the last start, oldest first (for the progress view). */
+  history: Array<{ stepId: string; status: 'done' | 'failed' | 'interrupted' | 'skipped'; summary: string }>;
   activity: Activity | null;
   running: boolean;
   stopping: boolean;
@@ -69,4 +73,5 @@ export type Action =
   | { type: 'inspect'; studyId: string | null };
 
 export const LOG_TAIL = 200;
+export const HISTORY = 20;
 export const METRIC_POINTS = 2000;

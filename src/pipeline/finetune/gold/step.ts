@@ -34,6 +34,13 @@ export function fineTunePathApplies(run: Run, profileName: string): Applicabilit
   return { ok: true };
 }
 
+/** The gold prompt: the step's param, else the profile's own prompt when it sets one, else the full prompt. */
+export function goldPrompt(run: Run, params: { profile: string; prompt: string | null }): string {
+  if (params.prompt) return params.prompt;
+  const own = parseLlmConfig(run.state.config.llm).profiles[params.profile]?.prompt;
+  return typeof own === 'string' ? own : 'full';
+}
+
 function goldProfileName(run: Run): string {
   const p = run.state.steps.gold?.params?.profile;
   return typeof p === 'string' ? p : 'gold';
@@ -51,7 +58,7 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
   async preflight(ctx) {
     // Everything the user can fix, before the runner sets the old gold set aside.
     if (ctx.params.exclude) readExclusionFile(path.resolve(ctx.params.exclude));
-    loadPrompt(ctx.params.prompt);
+    loadPrompt(goldPrompt(ctx.run, ctx.params));
     await preflightLlm(resolveProfile(ctx.run.state.config, ctx.params.profile), {
       env: ctx.env.env,
       confirmations: ctx.env.confirmations,
@@ -91,7 +98,7 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
     const total = selected.length;
     ctx.emit({ type: 'progress', done, total });
     if (todo.length > 0) {
-      const ex = await openExtractor(run, profile, params.prompt, ctx.env, signal, ctx.emit);
+      const ex = await openExtractor(run, profile, goldPrompt(run, params), ctx.env, signal, ctx.emit);
       ctx.emit({ type: 'log', level: 'info', message: `extracting ${todo.length} reports with ${ex.llm.model} and the "${ex.prompt.id}" prompt (${ex.prompt.sha}), ${params.concurrency} at a time` });
       let lastProgress = 0;
       try {

@@ -1,13 +1,15 @@
 /**
  * Training loss from LLaMA-Factory / HF Trainer output.
  *
- * The log has two kinds of lines that matter: tqdm progress (`  3%|▎ | 10/300
- * [00:05<02:30, 1.93it/s]`, sent with carriage returns) and the trainer's log
- * dict (`{'loss': 1.2345, 'grad_norm': 0.81, 'learning_rate': 0.0009, 'epoch':
- * 0.1}`; newer transformers quote the numbers). The dict carries no step, so
- * the step is the last progress count seen, or logging_steps × n when the
- * progress bar is not in the stream. `trainer_log.jsonl` in the output folder
- * (LLaMA-Factory's callback) has the exact steps and is read when present.
+ * Two kinds of lines matter: tqdm progress (`  3%|▎ | 10/300 [00:05<02:30,
+ * 1.93it/s]`, on stderr with carriage returns) and the trainer's log dict
+ * (`{'loss': 1.2345, 'grad_norm': 0.81, 'learning_rate': 0.0009, 'epoch': 0.1}`
+ * on stdout; newer transformers quote the numbers). The dict carries no step,
+ * and the two streams arrive through separate pipes, so the last bar seen is
+ * not a reliable step. The Trainer logs exactly when global_step is a multiple
+ * of logging_steps, so each dict is the next multiple after the previous one
+ * (after the checkpoint step when resuming). `trainer_log.jsonl` in the output
+ * folder (LLaMA-Factory's callback) has the exact steps and is used for the chart.
  */
 
 export interface LossPoint {
@@ -30,10 +32,16 @@ export function isTrainProgressLine(line: string): boolean {
 
 export class LossParser {
   private lastStep: number | null = null;
-  private count = 0;
+  private lastLogged: number;
   total: number | null = null;
 
-  constructor(private readonly loggingSteps = 10) {}
+  constructor(
+    private readonly loggingSteps = 10,
+    /** The step training resumes from (0 for a fresh run). */
+    startStep = 0,
+  ) {
+    this.lastLogged = startStep;
+  }
 
   /** Feed one output line; returns a point when the line is a loss log. */
   feed(line: string): LossPoint | null {
@@ -46,11 +54,12 @@ export class LossParser {
     if (!m) return null;
     const loss = Number(m[1]);
     if (!Number.isFinite(loss)) return null;
-    this.count++;
+    const step = (Math.floor(this.lastLogged / this.loggingSteps) + 1) * this.loggingSteps;
+    this.lastLogged = step;
     const epoch = EPOCH_RE.exec(line);
     const lr = LR_RE.exec(line);
     return {
-      step: this.lastStep ?? this.count * this.loggingSteps,
+      step,
       loss,
       epoch: epoch ? Number(epoch[1]) : null,
       learningRate: lr ? Number(lr[1]) : null,
