@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,8 +122,12 @@ describe('cxrvqa in tmux at 80×24', () => {
       const m = /([\d,]+)\/20,000/.exec(x);
       return m !== null && Number(m[1]!.replace(/,/g, '')) > 0 && Number(m[1]!.replace(/,/g, '')) < studies;
     }, 60_000, 'ingest to be under way');
-    process.kill(t.pid(), 'SIGKILL');
+    const pid = t.pid();
+    const holder = JSON.parse(fs.readFileSync(path.join(runDir, 'run.lock.holder.json'), 'utf8')) as { pid: number };
+    expect(holder.pid).toBe(pid);
+    process.kill(pid, 'SIGKILL');
     await t.waitFor(() => t.paneDead(), 10_000, 'the pane to die');
+    console.log('killed', pid, spawnSync('ps', ['-p', String(pid), '-o', 'pid,stat,cmd'], { encoding: 'utf8' }).stdout);
     expect(readState(runDir).steps.ingest.status).toBe('running');
     const before = fs.readFileSync(path.join(runDir, 'artifacts', 'reports.jsonl'), 'utf8').split('\n').filter(Boolean).length;
     expect(before).toBeLessThan(studies);

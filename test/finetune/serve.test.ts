@@ -12,8 +12,7 @@ import { ExtractionResultSchema } from '../../src/pipeline/schemas/extraction.js
 import { Run } from '../../src/pipeline/store/run.js';
 import { byUserText, DEFAULT_KEYINFO, startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { alive, BIN, freePort, logs, makeHarness, waitFor, type Harness } from './harness.js';
-import { stepErrors } from './harness.js';
+import { alive, BIN, freePort, logs, makeHarness, waitFor, type Harness, stepErrors } from './harness.js';
 
 let h: Harness | null = null;
 let strong: LoopbackServer | null = null;

@@ -65,7 +65,7 @@ export function readKeyInfoSet(p: string, opts: { artifact?: string; names?: Off
   for (const row of parseJsonRows(file, fs.readFileSync(file, 'utf8'))) {
     if (!row || typeof row !== 'object' || row.study_id === undefined) continue;
     // A failed extraction is not "no findings": leave the study out (it shows as gold-only).
-    if (row.status === 'parse_error' || row.status === 'failed' || ('keyinfo' in row && (row.keyinfo === null || row.keyinfo === undefined))) continue;
+    if (row.status === 'parse_error' || row.status === 'failed' || row.status === 'filtered' || ('keyinfo' in row && (row.keyinfo === null || row.keyinfo === undefined))) continue;
     if ('keyinfo' in row && (row.keyinfo as { entity?: unknown }).entity === 'error') continue;
     // Last row per study wins, as in the run artifacts.
     docs.set(normalizeId(row.study_id), rowToDoc(row, opts.names));
