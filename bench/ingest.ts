@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest [-- --studies N --seed S]
+ * npm run bench:ingest [-- --studies N --seed S --dir BASE]
  * Generates a synthetic MIMIC-CXR tree (default 227,835 studies) in a temp folder,
  * ingests it through the real ingest step into a temp run, prints the figures,
  * and deletes everything. Targets: ingest <= 60 s and <= 1.5 GB RSS on 2 cores.
@@ -16,11 +16,19 @@ import { Run } from '../src/pipeline/store/run.js';
 import { MIMIC_STUDIES } from '../scripts/lib/synth.js';
 import { writeCorpus } from '../scripts/lib/writeCorpus.js';
 
-const { values } = parseArgs({ options: { studies: { type: 'string', default: String(MIMIC_STUDIES) }, seed: { type: 'string', default: '42' } } });
+const { values } = parseArgs({
+  options: {
+    studies: { type: 'string', default: String(MIMIC_STUDIES) },
+    seed: { type: 'string', default: '42' },
+    /** Where the temp folder goes (default os.tmpdir()); e.g. /dev/shm to take the disk out of the figures. */
+    dir: { type: 'string', default: os.tmpdir() },
+  },
+});
 const studies = Number(values.studies);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-bench-ingest-'));
+const tmp = fs.mkdtempSync(path.join(values.dir!, 'cxrvqa-bench-ingest-'));
+console.log(`temp folder: ${tmp}`);
 try {
   const corpus = path.join(tmp, 'corpus');
   let t = performance.now();
@@ -51,5 +59,7 @@ try {
   console.log(`memory:   peak RSS of the process ${mb(process.resourceUsage().maxRSS * 1024)} (includes generation); sampled during ingest ${mb(rssPeak)} (from ${mb(rssBefore)} before; target <= 1.5 GB)`);
   console.log(`output:   reports.jsonl ${mb(reportsBytes)}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 } finally {
+  const t = performance.now();
   fs.rmSync(tmp, { recursive: true, force: true });
+  console.log(`cleanup:  ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }

@@ -15,6 +15,7 @@
  * Kill: 5,000 reports through the built CLI (npm run build first), kill -9
  * after 2,000 rows, resume; counts rows and repeated requests.
  */
+import os from 'node:os';
 import { createLlm, runPool, type LlmClient } from '../src/pipeline/llm/index.js';
 import { LlmProfileSchema } from '../src/pipeline/llm/config.js';
 import { startLoopbackServerProcess } from '../test/helpers/loopback-server.js';
@@ -65,6 +66,7 @@ async function barrier(client: LlmClient, n: number, size: number, offset: numbe
 }
 
 async function throughput() {
+  process.env.LOOPBACK_REPORT_CPU = '1'; // the server child prints its own CPU time when it stops
   const server = await startLoopbackServerProcess({ latency: { kind: 'lognormal', medianMs: MEDIAN, sigma: SIGMA } });
   const profile = LlmProfileSchema.parse({ endpoints: [{ url: server.url, maxConcurrency: C }], model: 'extractor', concurrency: C });
   const llm = createLlm(profile, { env: {} });
@@ -88,7 +90,7 @@ async function throughput() {
     const rate64 = b64 / ((performance.now() - t2) / 1000);
 
     const f = (x: number, d = 1) => x.toFixed(d);
-    console.log(`LLM layer throughput (loopback server in a child process, lognormal latency median ${MEDIAN} ms sigma ${SIGMA}, mean ${f(MEAN)} ms; streaming; openai ${'SDK'} over HTTP)`);
+    console.log(`LLM layer throughput (loopback server in a child process, lognormal latency median ${MEDIAN} ms sigma ${SIGMA}, mean ${f(MEAN)} ms; streamed in 8 content chunks; openai SDK over HTTP; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
     console.log(`  continuous, concurrency ${C}: ${cont.ok}/${N} ok in ${f(secs, 2)} s = ${f(rate)} req/s`);
     console.log(`  ideal concurrency/mean latency = ${f(ideal)} req/s → ${f((100 * rate) / ideal)}% of ideal (with measured mean latency ${f(cont.meanLatency)} ms: ${f((100 * rate) / (C / (cont.meanLatency / 1000)))}%)`);
     console.log(`  original: batches of 10 with a barrier: ${b10}/${NB} ok, ${f(rate10)} req/s → continuous is ${f(rate / rate10)}x`);

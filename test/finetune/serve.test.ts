@@ -12,7 +12,7 @@ import { ExtractionResultSchema } from '../../src/pipeline/schemas/extraction.js
 import { Run } from '../../src/pipeline/store/run.js';
 import { byUserText, DEFAULT_KEYINFO, startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import { makeTempDir } from '../helpers/tmp.js';
-import { alive, BIN, freePort, logs, makeHarness, waitFor, type Harness, stepErrors } from './harness.js';
+import { alive, BIN, freePort, logs, makeHarness, stepErrors, waitFor, writeGold, type Harness } from './harness.js';
 
 let h: Harness | null = null;
 let strong: LoopbackServer | null = null;
@@ -97,7 +97,6 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
   it("serving with the model's own Llama 3.1 template: /tokenize shows the difference and the step refuses", async () => {
     const port = await freePort();
     h = await makeHarness({ params: { finetune: { loggingSteps: 1, family: 'llama3' }, serve: { port, chatTemplate: 'model', smoke: 1, readyTimeoutSeconds: 60 } } });
-    const { writeGold } = await import('./harness.js');
     writeGold(h.run, 4);
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     await expect(h.step(serveStep as never)).rejects.toThrow(/served prompt differs from the trained one/);
@@ -110,7 +109,6 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
   it('a server that dies while loading fails the step with its last log lines and is not left running', async () => {
     const port = await freePort();
     h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 60 } }, env: { STANDIN_VLLM_FAIL: '1' } });
-    const { writeGold } = await import('./harness.js');
     writeGold(h.run, 3);
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     const res = await h.step(serveStep as never);
@@ -124,7 +122,6 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     const port = await freePort();
     const nodeOnly = path.dirname(process.execPath);
     h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, smoke: 1, pollSeconds: 0.1, readyTimeoutSeconds: 60 } } });
-    const { writeGold } = await import('./harness.js');
     writeGold(h.run, 3);
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     const env = { ...h.env, PATH: nodeOnly };

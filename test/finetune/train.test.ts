@@ -7,7 +7,7 @@ import { finetuneLayout } from '../../src/pipeline/finetune/export/write.js';
 import { FinetuneParamsSchema } from '../../src/pipeline/finetune/params.js';
 import { latestCheckpoint } from '../../src/pipeline/finetune/train/outputs.js';
 import type { StepEvent } from '../../src/pipeline/steps/contract.js';
-import { alive, BIN, logs, makeHarness, waitFor, writeGold, type Harness, stepErrors } from './harness.js';
+import { alive, BIN, logs, makeHarness, stepErrors, waitFor, writeGold, type Harness } from './harness.js';
 
 const FT = { loggingSteps: 1, saveSteps: 2, epochs: 3 };
 let h: Harness | null = null;

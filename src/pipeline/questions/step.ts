@@ -78,6 +78,13 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
   params: QuestionParamsSchema,
   reads: ['standardized', 'reports'],
   writes: ['questions'],
+  async preflight(ctx) {
+    const std = ctx.run.artifact('standardized');
+    if (!std.exists() || fs.statSync(std.file).size === 0) {
+      throw new UserError('No standardized records in this run.', 'Run the standardize step first: cxrvqa run --steps standardize');
+    }
+    loadDiseaseLibrary();
+  },
   async run(ctx) {
     const { run, params } = ctx;
     // The step takes seconds even on MIMIC, so it always starts over; a resume resets the partial output.
