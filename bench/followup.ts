@@ -6,7 +6,7 @@
  *
  * Recall: the bundled gold set (99 studies) starts from gold with 35% of the
  * positives and negatives removed (seeded); the reference is the full gold
- * record; a scripted model on the loopback server puts a finding back when
+ * record (or the project's rule-based extractor on the reports); a scripted model on the loopback server puts a finding back when
  * gold has it, at the answer rate shown. Recall and precision vs gold before
  * and after one follow-up cycle (the eval module's scores).
  * Throughput: synthetic studies with 4 questions each, loopback latency 20 ms,
@@ -27,10 +27,10 @@ const arg = (name: string, def: number) => {
 };
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-for (const answerRate of [1, 0.8, 0.5]) {
-  const r = await runGoldScenario({ removeRate: 0.35, answerRate, seed: 'bench' });
+for (const [reference, answerRate] of [['gold', 1], ['gold', 0.8], ['gold', 0.5], ['rules', 1]] as const) {
+  const r = await runGoldScenario({ removeRate: 0.35, answerRate, seed: 'bench', reference });
   console.log(
-    `gold set, ${r.studies} studies, answer rate ${answerRate}: removed ${r.removed.positive} positives / ${r.removed.negative} negatives; ${r.asked} questions; put back ${r.added.positive} / ${r.added.negative}\n` +
+    `gold set, ${r.studies} studies, reference ${reference}, answer rate ${answerRate}: removed ${r.removed.positive} positives / ${r.removed.negative} negatives; ${r.asked} questions; put back ${r.added.positive} / ${r.added.negative}\n` +
       `  positive recall ${pct(r.before.positive)} → ${pct(r.after.positive)} (precision ${pct(r.before.precisionPositive)} → ${pct(r.after.precisionPositive)})\n` +
       `  negative recall ${pct(r.before.negative)} → ${pct(r.after.negative)} (precision ${pct(r.before.precisionNegative)} → ${pct(r.after.precisionNegative)})`,
   );

@@ -1,16 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
+import { FileWriterPool, type FileJob } from './fileWriters.js';
 import { reportPath, synthStudies, type SynthOptions } from './synth.js';
 
 /**
  * Write a synthetic corpus as a MIMIC-CXR tree: `files/pXX/pSUBJECT/sSTUDY.txt`,
  * `metadata.csv` (one row per study) and `truth.jsonl` (strict KeyInfo with study_id).
- * Report files are written one at a time (see the note in the loop); the
- * metadata and truth streams respect backpressure, so memory stays flat.
+ * Report files are written by a small pool of writer threads (fileWriters.ts)
+ * with a bounded number of batches in flight; the metadata and truth streams
+ * respect backpressure, so memory stays flat.
  */
 export interface WriteCorpusOptions extends SynthOptions {
   out: string;
+  /** Writer threads (default 2, one per core of the reference box). */
+  writers?: number;
 }
 
 export const METADATA_COLUMNS = ['subject_id', 'study_id', 'dicom_id', 'view', 'study_order', 'split', 'study_date'] as const;
@@ -29,23 +33,33 @@ export async function writeCorpus(opts: WriteCorpusOptions): Promise<{ studies: 
   const meta = fs.createWriteStream(path.join(opts.out, 'metadata.csv'));
   const truth = fs.createWriteStream(path.join(opts.out, 'truth.jsonl'));
   await writeLine(meta, METADATA_COLUMNS.join(',') + '\n');
-  const madeDirs = new Set<string>();
+  const pool = new FileWriterPool(opts.writers ?? 2);
+  let batch: FileJob[] = [];
+  let subjects = 0;
+  let lastSubject = '';
   let studies = 0;
-  for (const s of synthStudies(opts)) {
-    const rel = reportPath(s);
-    const dir = path.join(opts.out, path.dirname(rel));
-    if (!madeDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true });
-      madeDirs.add(dir);
+  try {
+    for (const s of synthStudies(opts)) {
+      // Batches end only between subjects, so a subject's folder and files go to one writer.
+      const newSubject = s.subject_id !== lastSubject;
+      if (newSubject && batch.length >= 256) {
+        await pool.write(batch);
+        batch = [];
+      }
+      const rel = reportPath(s);
+      const file = path.join(opts.out, rel);
+      batch.push([newSubject ? path.dirname(file) : '', file, s.text]);
+      if (newSubject) subjects++;
+      lastSubject = s.subject_id;
+      await writeLine(meta, METADATA_COLUMNS.map((c) => s[c]).join(',') + '\n');
+      await writeLine(truth, JSON.stringify({ study_id: s.study_id, ...s.truth }) + '\n');
+      studies++;
     }
-    // Synchronous on purpose: for ~1 KB files the cost is the syscalls, and async writes add
-    // thread-pool round trips (measured on the 2-core box: 20k files 1.9 s sync vs 4.8 s with 64 in flight).
-    fs.writeFileSync(path.join(opts.out, rel), s.text);
-    await writeLine(meta, METADATA_COLUMNS.map((c) => s[c]).join(',') + '\n');
-    await writeLine(truth, JSON.stringify({ study_id: s.study_id, ...s.truth }) + '\n');
-    studies++;
+    await pool.write(batch);
+  } finally {
+    await pool.close();
   }
   await endStream(meta);
   await endStream(truth);
-  return { studies, subjects: madeDirs.size };
+  return { studies, subjects };
 }

@@ -1,7 +1,6 @@
 import { render } from 'ink';
 import React from 'react';
 import { applyConfig, corpusConfigFrom } from '../pipeline/runner/configure.js';
-import type { CorpusConfig } from '../pipeline/schemas/state.js';
 import type { AnyStep, RunEnv } from '../pipeline/steps/contract.js';
 import { STEPS } from '../pipeline/steps/registry.js';
 import { Run } from '../pipeline/store/run.js';
@@ -30,7 +29,7 @@ const ALT_OFF = '\x1b[?1049l';
 
 export async function launchApp(opts: LaunchOptions): Promise<number> {
   let runDir = opts.runDir ?? readLastRun();
-  let setup: { corpus: CorpusConfig; backend: 'rules' | 'llm' } | null = null;
+  let setup: WizardResult | null = null;
   if (!runDir) {
     const answer = await runWizard();
     if (!answer) return 0;
@@ -40,7 +39,7 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
   let run: Run;
   let note: string | null = null;
   try {
-    run = await Run.open(runDir, { create: true });
+    run = await Run.open(runDir, { create: Boolean(opts.demo || setup) });
   } catch (err) {
     // Someone else holds the run: still let the user look.
     if (!(err instanceof UserError) || !/in use/.test(err.message)) throw err;
@@ -49,7 +48,7 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
   }
   try {
     if (!run.readOnly) {
-      if (setup) await applyConfig(run, setup);
+      if (setup) await applyConfig(run, { corpus: setup.corpus, backend: setup.backend, ...(setup.llm ? { llm: { ...run.state.config.llm, ...setup.llm } } : {}) });
       else if (opts.demo && !run.state.config.corpus) await applyConfig(run, { corpus: corpusConfigFrom({ sample: true })!, backend: 'rules' });
     }
     writeLastRun(run.dir);
@@ -83,17 +82,30 @@ async function mountApp(run: Run, opts: LaunchOptions, note: string | null): Pro
     process.stderr.write('Forced exit: the interrupted step resumes on the next run.\n');
     process.exit(130);
   };
-  // Signals from outside (kill, a dropped SSH session): stop the step, record it, then leave.
+  // Signals from outside. A dropped SSH session (SIGHUP) or SIGTERM: stop the
+  // step so it is recorded interrupted, stop drawing (the terminal is gone:
+  // writes fail with EIO), and leave once the step has wound down. SIGINT sent
+  // by kill: first stops, second forces.
   let signals = 0;
-  const onSignal = () => {
+  let detached = false;
+  const onWriteError = (err: NodeJS.ErrnoException) => {
+    if (!detached && err.code !== 'EIO' && err.code !== 'EPIPE') throw err;
+  };
+  process.stdout.on('error', onWriteError);
+  process.stderr.on('error', onWriteError);
+  const onHangup = () => {
+    detached = true;
+    controller.stop();
+    app.unmount();
+  };
+  const onInterrupt = () => {
     signals++;
     if (signals > 1 || !controller.running) return forceExit();
     controller.stop();
-    void controller.settle().then(() => app.unmount());
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onHangup);
+  process.on('SIGHUP', onHangup);
   process.stdout.write(ALT_ON);
   const app = render(<App controller={controller} onForceExit={forceExit} />, { exitOnCtrlC: false });
   if (note) controller.notify(note, 'warn');
@@ -104,10 +116,10 @@ async function mountApp(run: Run, opts: LaunchOptions, note: string | null): Pro
     exitCode = 1;
     process.stderr.write(`${(err as Error).message}\n`);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
-    process.stdout.write(ALT_OFF);
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onHangup);
+    process.off('SIGHUP', onHangup);
+    if (!detached) process.stdout.write(ALT_OFF);
   }
   return exitCode;
 }

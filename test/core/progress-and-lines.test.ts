@@ -15,6 +15,13 @@ describe('ProgressTracker', () => {
     expect(s.elapsedSeconds).toBe(2);
   });
 
+  it('uses the average since start while the window has a single sample', () => {
+    let t = 0;
+    const p = new ProgressTracker(() => t);
+    t = 4000;
+    expect(p.apply({ type: 'progress', done: 400, total: 800 }).rate).toBeCloseTo(100);
+  });
+
   it('sums usage and counts non-ok item outcomes by kind', () => {
     const p = new ProgressTracker(() => 0);
     p.apply({ type: 'usage', tokensIn: 100, tokensOut: 20, costUsd: 0.01 });

@@ -29,14 +29,14 @@ export class TmuxApp {
   }
 
   private tmux(args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Start `node dist/src/cli.js <args>` in an 80×24 pane (exec, so the pane pid is node's). */
-  start(cliArgs: string[], size = { columns: 80, rows: 24 }): void {
+  start(cliArgs: string[], size = { columns: 80, rows: 24 }, cwd = process.cwd()): void {
     const envArgs = Object.entries(this.env).map(([k, v]) => `${k}=${shellQuote(v)}`);
     // CI=true (set by CI runners) would make the app choose the plain line logs.
-    const cmd = `exec env -u CI -u GITHUB_ACTIONS TERM=xterm-256color ${envArgs.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(CLI)} ${cliArgs.map(shellQuote).join(' ')}`;
+    const cmd = `cd ${shellQuote(cwd)} && exec env -u CI -u GITHUB_ACTIONS TERM=xterm-256color ${envArgs.join(' ')} ${shellQuote(process.execPath)} ${shellQuote(CLI)} ${cliArgs.map(shellQuote).join(' ')}`;
     this.tmux(['new-session', '-d', '-s', 'main', '-x', String(size.columns), '-y', String(size.rows), cmd]);
     this.tmux(['set-option', '-t', 'main', 'remain-on-exit', 'on']);
   }

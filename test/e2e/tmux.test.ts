@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,7 +103,7 @@ describe('cxrvqa in tmux at 80×24', () => {
     s = await again.waitFor(/▸\s*3 .*gold/, 30_000, 'the restored selection');
   }, 300_000);
 
-  it('is killed mid-step, reopened, shows the step interrupted and resumes it to the end', async () => {
+  it('Ctrl-C stops a step gracefully; killed -9 mid-step, reopened, the step shows interrupted and resumes to the end', async () => {
     const corpus = path.join(tmp, 'corpus');
     const studies = 20_000;
     await writeCorpus({ out: corpus, studies, seed: '7' });
@@ -116,18 +115,29 @@ describe('cxrvqa in tmux at 80×24', () => {
     const t = app('kill');
     t.start(['open', '--run', runDir]);
     await t.waitFor(/ingest\s+not run/, 30_000);
-    await t.send('r');
-    // kill -9 as soon as some (not all) reports are in
-    await t.waitFor((x) => {
+    const partial = (mode: string) => (x: string) => {
       const m = /([\d,]+)\/20,000/.exec(x);
-      return m !== null && Number(m[1]!.replace(/,/g, '')) > 0 && Number(m[1]!.replace(/,/g, '')) < studies;
-    }, 60_000, 'ingest to be under way');
+      const n = m ? Number(m[1]!.replace(/,/g, '')) : 0;
+      return x.includes(`(ingest, ${mode}) running`) && n > 0 && n < studies;
+    };
+
+    // Ctrl-C: the step stops, is recorded interrupted, the app stays open
+    await t.send('r');
+    await t.waitFor(partial('fresh'), 60_000, 'ingest to be under way');
+    await t.send('C-c');
+    let s = await t.waitFor(/\(ingest, fresh\) interrupted/, 30_000, 'the step to stop');
+    expect(s).toContain('resumes where it stopped');
+    expect(readState(runDir).steps.ingest.status).toBe('interrupted');
+    expect(t.paneDead()).toBe(false);
+
+    // r resumes; this time the process is killed -9 mid-step
+    await t.send('r');
+    await t.waitFor(partial('resume'), 60_000, 'the resumed ingest to be under way');
     const pid = t.pid();
     const holder = JSON.parse(fs.readFileSync(path.join(runDir, 'run.lock.holder.json'), 'utf8')) as { pid: number };
     expect(holder.pid).toBe(pid);
     process.kill(pid, 'SIGKILL');
     await t.waitFor(() => t.paneDead(), 10_000, 'the pane to die');
-    console.log('killed', pid, spawnSync('ps', ['-p', String(pid), '-o', 'pid,stat,cmd'], { encoding: 'utf8' }).stdout);
     expect(readState(runDir).steps.ingest.status).toBe('running');
     const before = fs.readFileSync(path.join(runDir, 'artifacts', 'reports.jsonl'), 'utf8').split('\n').filter(Boolean).length;
     expect(before).toBeLessThan(studies);
@@ -136,7 +146,7 @@ describe('cxrvqa in tmux at 80×24', () => {
     // says the step was interrupted, and r resumes it
     const again = app('resume');
     again.start(['open', '--run', runDir]);
-    let s = await again.waitFor('interrupted earlier: ingest', 30_000, 'ingest shown interrupted');
+    s = await again.waitFor('interrupted earlier: ingest', 30_000, 'ingest shown interrupted');
     expect(s).toContain('cxrvqa · progress');
     expect(s).toContain('Selected: ingest (interrupted)');
     await again.send('r');
@@ -152,4 +162,30 @@ describe('cxrvqa in tmux at 80×24', () => {
     await again.send('Escape');
     await again.waitFor(/ingest\s+done/);
   }, 300_000);
+
+  it('without a remembered run, cxrvqa opens the wizard, then the new run; next time the run itself', async () => {
+    const cwd = path.join(tmp, 'wizard-home');
+    fs.mkdirSync(cwd, { recursive: true });
+    const wenv = { ...env, XDG_CONFIG_HOME: path.join(tmp, 'config-wizard') };
+    const t = new TmuxApp('wizard', wenv);
+    apps.push(t);
+    t.start([], undefined, cwd);
+    let s = await t.waitFor('1/3 Corpus', 30_000);
+    fits(s, 80, 24);
+    await t.send('Enter');
+    await t.waitFor('2/3 Extraction backend');
+    await t.send('Enter');
+    await t.waitFor('3/3 run folder: runs/sample');
+    await t.send('Enter');
+    s = await t.waitFor(/corpus: sample · backend: rules[\s\S]*ingest\s+not run/, 30_000, 'the new run');
+    expect(s).toContain('runs/sample');
+    expect(fs.existsSync(path.join(cwd, 'runs/sample/state.json'))).toBe(true);
+    await t.send('q');
+    await t.waitFor(() => t.paneDead(), 10_000, 'the app to exit');
+    const again = new TmuxApp('wizard-again', wenv);
+    apps.push(again);
+    again.start([], undefined, cwd);
+    s = await again.waitFor(/ingest\s+not run/, 30_000, 'the remembered run');
+    expect(s).not.toContain('1/3 Corpus');
+  }, 120_000);
 });

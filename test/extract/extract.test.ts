@@ -8,6 +8,7 @@ import type { ExtractionResult } from '../../src/pipeline/schemas/extraction.js'
 import type { AnyStep, RunnerEvent } from '../../src/pipeline/steps/contract.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { UserError } from '../../src/pipeline/util/errors.js';
+import { applyLlmFlags } from '../../src/cli/commands/llm.js';
 import { DEFAULT_KEYINFO, startLoopbackServer, type LoopbackServer, type Reply } from '../helpers/loopback-server.js';
 import { syntheticReports } from '../helpers/reports.js';
 
@@ -117,6 +118,16 @@ describe('extract step (backend llm)', () => {
     expect((await rows(run)).every((r) => r.status === 'ok')).toBe(true);
   });
 
+  it('stops when every request keeps failing, instead of failing every report', async () => {
+    server = await startLoopbackServer({ respond: () => ({ status: 503 }) });
+    const run = await makeRun(300, { endpoints: [{ url: server.url }], concurrency: 2, retries: { max: 1, baseMs: 1, maxMs: 2 }, rest: { afterFailures: 100, ms: 1 } });
+    await expect(runStep(run, step, { signal: new AbortController().signal, env: env() })).rejects.toThrow(/in a row failed/);
+    const rs = await rows(run);
+    expect(rs.length).toBeGreaterThanOrEqual(20);
+    expect(rs.length).toBeLessThan(30);
+    expect(rs.every((r) => r.status === 'failed')).toBe(true);
+  });
+
   it('on Ctrl-C, in-flight work is left not done and nothing partial is written', async () => {
     const ac = new AbortController();
     // Stop once the 20th request arrives (not after a wall-clock delay: the machine may be busy).
@@ -130,6 +141,24 @@ describe('extract step (backend llm)', () => {
     expect(rs.length).toBeLessThan(20);
     expect(server.count).toBe(20);
     expect(rs.every((r) => r.status === 'ok')).toBe(true);
+  });
+});
+
+describe('recorded prompt', () => {
+  it('records the prompt hash with the config and warns when the file changed since', async () => {
+    server = await startLoopbackServer({});
+    const run = await makeRun(3, { endpoints: [{ url: server.url }] });
+    const file = path.join(run.dir, 'my-prompt.txt');
+    fs.writeFileSync(file, 'Return KeyInfo JSON, version 1.');
+    await applyLlmFlags(run, { prompt: file });
+    const sha = (run.state.config.llm as { promptSha?: string }).promptSha;
+    expect(sha).toMatch(/^[0-9a-f]{12}$/);
+    fs.writeFileSync(file, 'Return KeyInfo JSON, version 2.');
+    const events: RunnerEvent[] = [];
+    expect(await runStep(run, step, { signal: new AbortController().signal, env: env(), onEvent: (e) => events.push(e) })).toBe('done');
+    const warns = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'log' && e.event.level === 'warn' ? [e.event.message] : []));
+    expect(warns.some((w) => w.includes('changed since it was set'))).toBe(true);
+    expect(server.requests[0]!.body.messages[0]!.content).toBe('Return KeyInfo JSON, version 2.');
   });
 });
 

@@ -41,4 +41,14 @@ describe.skipIf(!built)('bad LLM settings through the built CLI', () => {
     expect(state).toContain('"keyEnv": "CXR_TEST_UNSET_KEY"');
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  it('a missing prompt file: one message when it is set', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const os = await import('node:os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-cli-'));
+    const r = spawnSync(process.execPath, [path.join(packageRoot(), 'dist', 'src', 'cli.js'), 'llm', 'set', '--run', path.join(dir, 'run'), '--endpoint', 'http://127.0.0.1:8000/v1', '--model', 'm', '--prompt', path.join(dir, 'missing.txt')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/error: The prompt file .*missing\.txt does not exist/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });

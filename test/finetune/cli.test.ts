@@ -7,6 +7,8 @@ import { registerGold } from '../../src/cli/commands/gold.js';
 import { reviewFile } from '../../src/pipeline/finetune/gold/review.js';
 import { ExtractionResultSchema } from '../../src/pipeline/schemas/extraction.js';
 import { Run } from '../../src/pipeline/store/run.js';
+import { ReportRecordSchema } from '../../src/pipeline/schemas/report.js';
+import { syntheticReports } from '../helpers/reports.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 let tmp: ReturnType<typeof makeTempDir> | null = null;
@@ -77,6 +79,25 @@ describe('cxrvqa gold', () => {
     const missing = await cli('gold', 'edit', '101', '--file', path.join(dir, 'nope.json'), '--run', dir);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('Cannot read KeyInfo from');
+  });
+});
+
+describe('cxrvqa gold show', () => {
+  it('prints the report text the model saw, the gold record, the review and whether it is exported', async () => {
+    const dir = await setup();
+    const run = await Run.open(dir, {});
+    const reports = run.artifact('reports', ReportRecordSchema);
+    reports.appendMany(syntheticReports(1).map((r) => ({ ...r, study_id: '101' })));
+    reports.close();
+    await run.close();
+    const { out } = await cli('gold', 'show', '101', '--run', dir);
+    const shown = JSON.parse(out);
+    expect(shown.report).toContain('FINDINGS: Study 0.');
+    expect(shown.gold.study_id).toBe('101');
+    expect(shown.review).toBeNull();
+    expect(shown.exported).toBe(true);
+    const missing = await cli('gold', 'show', '999', '--run', dir);
+    expect(missing.code).toBe(2);
   });
 });
 

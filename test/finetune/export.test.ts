@@ -104,6 +104,8 @@ describe('fine-tuning export', () => {
     expect(cfg.fp16).toBeUndefined();
     expect(cfg.deepspeed).toBeUndefined();
     expect(layout.outputDir).toBe(path.join(layout.root, 'saves/qwen'));
+    expect(cfg.output_dir).toBe(layout.outputDir); // absolute, so the printed command works from any folder
+    expect(YAML.parse(fs.readFileSync(layout.mergeYaml, 'utf8')).adapter_name_or_path).toBe(layout.outputDir);
   });
 });
 

@@ -118,6 +118,41 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     await waitFor(() => !alive(pid));
   }, 120_000);
 
+  it('after a new merge, the server of the old model is stopped and a new one started', async () => {
+    const port = await freePort();
+    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, smoke: 1, readyTimeoutSeconds: 60 } } });
+    writeGold(h.run, 3);
+    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
+    expect((await h.step(serveStep as never)).outcome, stepErrors(h!)).toBe('done');
+    const first = readServerRecord(h.dir)!.pid!;
+    servers.push(first);
+    await h.run.update((s) => void (s.steps.finetune!.params = { ...s.steps.finetune!.params, merge: { export_size: 2 } }));
+    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
+    const again = await h.step(serveStep as never);
+    expect(again.outcome, stepErrors(h!)).toBe('done');
+    const second = readServerRecord(h.dir)!.pid!;
+    servers.push(second);
+    expect(second).not.toBe(first);
+    expect(alive(first)).toBe(false);
+    expect(logs(again.events).join('\n')).toContain('stopping the server of an older model');
+    expect(h.calls().filter((c) => c.tool === 'vllm')).toHaveLength(2);
+  }, 120_000);
+
+  it('cancel while the server is loading stops it and leaves the step interrupted', async () => {
+    const port = await freePort();
+    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 60 } }, env: { STANDIN_VLLM_START_MS: '20000' } });
+    writeGold(h.run, 3);
+    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
+    const ctl = new AbortController();
+    const pending = h.step(serveStep as never, { signal: ctl.signal });
+    await waitFor(() => h!.calls().some((c) => c.tool === 'vllm'), 30_000);
+    ctl.abort();
+    const res = await pending;
+    expect(res.outcome).toBe('interrupted');
+    const pid = readServerRecord(h.dir)!.pid!;
+    await waitFor(() => !alive(pid));
+  }, 120_000);
+
   it('without vllm on PATH it prints the serve command (key from a file, never inline), waits for the server and checks it', async () => {
     const port = await freePort();
     const nodeOnly = path.dirname(process.execPath);

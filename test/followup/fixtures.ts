@@ -45,7 +45,7 @@ export async function makeRun(studies: FuStudy[], url: string, llm: Record<strin
   await run.update((s) => {
     s.config.corpus = { kind: 'jsonl', path: '/dev/null', metadata: null, columns: {}, credentialed: false };
     s.config.backend = 'llm';
-    s.config.llm = { model: 'extractor', endpoints: [{ url }], retries: { max: 2, baseMs: 10, maxMs: 50 }, idleTimeoutMs: 2000, timeoutMs: 5000, concurrency: 8, ...llm };
+    s.config.llm = { model: 'extractor', endpoints: [{ url }], retries: { max: 2, baseMs: 10, maxMs: 50 }, idleTimeoutMs: 30_000, timeoutMs: 60_000, concurrency: 8, ...llm };
     for (const n of ['reports', 'reference', 'raw', 'standardized']) s.artifacts[n] = { version: 1, count: studies.length, updatedAt: null };
   });
   return { run, ids, dir };

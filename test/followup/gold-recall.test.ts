@@ -24,3 +24,14 @@ describe('one follow-up cycle on the bundled gold set (scripted model)', () => {
     expect(r.after).toEqual(r.before);
   }, 60_000);
 });
+
+describe('one follow-up cycle with the rule-based reference', () => {
+  it('puts back what the rules find, and only true findings', async () => {
+    const r = await runGoldScenario({ removeRate: 0.35, answerRate: 1, seed: 'bench', reference: 'rules' });
+    console.log(JSON.stringify(r));
+    expect(r.added.positive + r.added.negative).toBeGreaterThan(0);
+    expect(r.after.positive).toBeCloseTo(r.before.positive + r.added.positive / r.total.positive, 10);
+    expect(r.after.negative).toBeCloseTo(r.before.negative + r.added.negative / r.total.negative, 10);
+    expect([r.after.precisionPositive, r.after.precisionNegative]).toEqual([1, 1]);
+  }, 60_000);
+});

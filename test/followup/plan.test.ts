@@ -20,6 +20,12 @@ describe('planQuestions (§8 comparison)', () => {
     expect(plan(keyInfo([], []), ['enlargement of the cardiac silhouette'], ['pleural effusions'])).toEqual(['negative:pleural effusion', 'positive:cardiomegaly']);
   });
 
+  it('treats names with the same official name (disease library synonyms) as present', () => {
+    const official = (n: string) => (n === 'bulla' ? 'cyst' : n);
+    expect(planQuestions(keyInfo(['bulla']), reference('s1', ['cyst'], []), official)).toEqual([]);
+    expect(planQuestions(keyInfo(['bulla']), reference('s1', ['cyst'], []), (n) => n)).toHaveLength(1);
+  });
+
   it('never asks about a lung opacity negative', () => {
     expect(plan(keyInfo(), [], ['lung opacity', 'opacity', 'edema'])).toEqual(['negative:edema']);
   });

@@ -226,6 +226,31 @@ describe('cycles through runPipeline', () => {
   });
 });
 
+describe('cycles requested and steps chosen separately', () => {
+  it('skips follow-up with a reason when no cycles are requested', async () => {
+    server = await startLoopbackServer();
+    const { run } = await makeRun([{ refPositives: ['edema'] }], server.url);
+    runs.push(run);
+    const events: RunnerEvent[] = [];
+    expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 0, onEvent: (e) => events.push(e) })).toBe('done');
+    expect(events.find((e) => e.type === 'step-end' && e.stepId === 'followup')).toMatchObject({ status: 'skipped', summary: expect.stringMatching(/no follow-up cycles requested/) });
+    expect(server.count).toBe(0);
+  });
+
+  it('finishes a cycle whose follow-up ran alone when standardize runs next', async () => {
+    server = await startLoopbackServer({ respond: (req) => addAsked(readAsk(req)!) });
+    const { run } = await makeRun([{ refPositives: ['edema'] }], server.url);
+    runs.push(run);
+    expect(await runPipeline(run, [std], { signal: signal(), env: env() })).toBe('done');
+    expect(await runPipeline(run, [fu], { signal: signal(), env: env(), cycles: 1 })).toBe('done');
+    expect(run.state.cycles).toMatchObject([{ cycle: 1, finishedAt: null, counts: { asked: 1 } }]);
+    expect(await runPipeline(run, [std], { signal: signal(), env: env() })).toBe('done');
+    expect(run.state.cycles[0]!.finishedAt).not.toBeNull();
+    const rows = await all<StandardizedRow>(run, 'standardized');
+    expect(rows.map((r) => [r.cycle, r.source, Object.keys(r.keyinfo.entity)])).toEqual([[1, 'followup', ['edema']]]);
+  });
+});
+
 describe('cycle series restart', () => {
   it('starts the cycles over when the extraction changed under them, keeping the old log aside', async () => {
     server = await startLoopbackServer({ respond: (req) => addAsked(readAsk(req)!) });

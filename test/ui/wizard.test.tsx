@@ -43,12 +43,18 @@ describe('new-run wizard', () => {
     await typeText(app, KEY.backspace.repeat(40) + csv);
     await pressAndWaitFor(app, KEY.enter, '2/3 Extraction backend');
     await pressAndWaitFor(app, [KEY.down], /▸ LLM endpoints/);
+    await pressAndWaitFor(app, KEY.enter, 'endpoint URL');
+    await typeText(app, 'not a url');
+    await pressAndWaitFor(app, KEY.enter, 'not a URL: not a url');
+    await typeText(app, KEY.backspace.repeat(9) + 'http://127.0.0.1:8000/v1');
+    await pressAndWaitFor(app, KEY.enter, 'model name');
+    await typeText(app, 'extractor');
     await pressAndWaitFor(app, KEY.enter, '3/3 run folder');
     await typeText(app, KEY.backspace.repeat(20) + path.join(dir, 'run'));
     app.stdin.write(KEY.enter);
     const start = Date.now();
     while (!result && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 10));
-    expect(result).toMatchObject({ backend: 'llm', runDir: path.join(dir, 'run'), corpus: { kind: 'csv', path: csv } });
+    expect(result).toMatchObject({ backend: 'llm', runDir: path.join(dir, 'run'), corpus: { kind: 'csv', path: csv }, llm: { endpoints: [{ url: 'http://127.0.0.1:8000/v1' }], model: 'extractor' } });
   });
 
   it('q cancels', async () => {

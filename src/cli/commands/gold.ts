@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { listGold, readGold, readReviews, reviewCounts, reviewFile, setReview } from '../../pipeline/finetune/gold/review.js';
+import { goldItem, listGold, reviewCounts, reviewFile, setReview } from '../../pipeline/finetune/gold/review.js';
 import { UserError } from '../../pipeline/util/errors.js';
 import { action, runDirOption, withRun } from '../common.js';
 
@@ -43,10 +43,9 @@ export function registerGold(program: Command): void {
     .action(
       action(async (studyId: string, flags: { run: string }) => {
         await withRun(flags.run, { readOnly: true }, async (run) => {
-          const rec = (await readGold(run)).get(studyId);
-          if (!rec) throw new UserError(`Study ${studyId} is not in the gold set.`, 'List it with `cxrvqa gold list`.');
-          const review = (await readReviews(run.dir)).get(studyId) ?? null;
-          process.stdout.write(JSON.stringify({ gold: rec, review }, null, 2) + '\n');
+          const item = await goldItem(run, studyId);
+          if (!item) throw new UserError(`Study ${studyId} is not in the gold set.`, 'List it with `cxrvqa gold list`.');
+          process.stdout.write(JSON.stringify({ report: item.text, gold: item.gold, review: item.review, exported: item.decision.usable ? true : item.decision.reason }, null, 2) + '\n');
         });
       }),
     );

@@ -69,6 +69,9 @@ export async function extractWithLlm(ctx: StepContext<unknown>, profile: LlmProf
   const onAbort = () => stop.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let fatal: string | null = null;
+  // Every endpoint down for good: stop after this many failures in a row instead of failing every report.
+  const failureLimit = Math.max(20, 2 * profile.concurrency);
+  let failuresInRow = 0;
   let itemEvents = 0;
   let retryLogs = 0;
   const onEvent = (e: LlmEvent) => {
@@ -137,6 +140,11 @@ export async function extractWithLlm(ctx: StepContext<unknown>, profile: LlmProf
         }
         raw.append(row);
         counts[row.status]++;
+        failuresInRow = res.kind === 'error' && res.retryable ? failuresInRow + 1 : 0;
+        if (failuresInRow >= failureLimit && !fatal) {
+          fatal = `${failuresInRow} reports in a row failed after retries (last: ${row.reason ?? 'unknown'}); the endpoints seem to be down.`;
+          stop.abort();
+        }
         if (res.kind === 'ok' && res.cached) counts.cached++;
         finished++;
         if (row.status !== 'ok' && row.status !== 'repaired' && itemEvents++ < MAX_ITEM_EVENTS) ctx.emit({ type: 'item', key: r.study_id, outcome: 'failed', reason: `${row.status}: ${row.reason ?? ''}` });

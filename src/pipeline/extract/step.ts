@@ -58,7 +58,10 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
       return;
     }
     const profile = resolveProfile(run.state.config);
-    loadPrompt(profile.prompt);
+    const prompt = loadPrompt(profile.prompt);
+    if (profile.promptSha && profile.promptSha !== prompt.sha) {
+      ctx.emit({ type: 'log', level: 'warn', message: `the prompt file ${prompt.file} changed since it was set (${profile.promptSha} → ${prompt.sha}); new requests use the new text. Record it with: cxrvqa llm set --prompt ${profile.prompt}` });
+    }
     const checks = await preflightLlm(profile, {
       env: ctx.env.env,
       confirmations: ctx.env.confirmations,

@@ -1,4 +1,4 @@
-import { canonicalText } from '../names/normalize.js';
+import { canonicalText, normalizeEntityName } from '../names/normalize.js';
 import type { ReferenceRecord } from '../schemas/reference.js';
 import type { Polarity } from './schema.js';
 
@@ -16,7 +16,14 @@ export interface Question {
   entity: string;
   /** Words of which any one found in the record's names means "already there". */
   words: string[];
+  /** Official name (disease library): a record name with the same official name is the same finding. */
+  official: string;
 }
+
+/** Name → official name; the library's synonyms by default (bulla and cyst are one finding). */
+export type NameNormalizer = (name: string) => string;
+
+const defaultNormalize: NameNormalizer = (name) => normalizeEntityName(name);
 
 /** Stable key of a question within a study and cycle (resume skips keys already answered). */
 export const questionKey = (q: Pick<Question, 'polarity' | 'entity'>) => `${q.polarity}:${q.entity}`;
@@ -81,18 +88,23 @@ export function namesIn(v: unknown): string[] {
   return [];
 }
 
-/** The words of every name the record holds for one polarity. */
-export function presentWords(record: unknown, polarity: Polarity): Set<string> {
+export interface Present {
+  words: Set<string>;
+  official: Set<string>;
+}
+
+/** The words and official names of every name the record holds for one polarity. */
+export function present(record: unknown, polarity: Polarity, normalize: NameNormalizer = defaultNormalize): Present {
   const o = isObject(record) ? record : {};
   const names =
     polarity === 'negative'
       ? [...namesIn(o.no_entity), ...namesIn(o.uncertain_entity)]
       : [...namesIn(o.entity), ...namesIn(o.uncertain_entity), ...(isObject(o.opacity_vs_clear) && 'opacity' in o.opacity_vs_clear ? ['opacity'] : [])];
-  return new Set(names.flatMap(wordsOf));
+  return { words: new Set(names.flatMap(wordsOf)), official: new Set(names.map((n) => normalize(n))) };
 }
 
-function missing(words: readonly string[], present: ReadonlySet<string>): boolean {
-  return words.length > 0 && !words.some((w) => present.has(w));
+function missing(q: Pick<Question, 'words' | 'official'>, p: Present): boolean {
+  return q.words.length > 0 && !q.words.some((w) => p.words.has(w)) && !p.official.has(q.official);
 }
 
 /**
@@ -101,26 +113,27 @@ function missing(words: readonly string[], present: ReadonlySet<string>): boolea
  * opacity (the original compared entity names only and asked about opacity
  * the model had already recorded there).
  */
-export function planQuestions(record: unknown, ref: Pick<ReferenceRecord, 'entity' | 'no_entity'>): Question[] {
+export function planQuestions(record: unknown, ref: Pick<ReferenceRecord, 'entity' | 'no_entity'>, normalize: NameNormalizer = defaultNormalize): Question[] {
   const out: Question[] = [];
   const seen = new Set<string>();
-  const add = (polarity: Polarity, name: string, present: ReadonlySet<string>) => {
+  const add = (polarity: Polarity, name: string, p: Present) => {
     const n = normalizeForFollowup(name);
     if (!n.ask) return;
     if (polarity === 'negative' && SKIP_NEGATIVE.has(n.ask)) return;
-    const key = questionKey({ polarity, entity: n.ask });
-    if (seen.has(key) || !missing(n.words, present)) return;
+    const q = { seq: out.length, polarity, entity: n.ask, words: n.words, official: normalize(n.ask) };
+    const key = questionKey(q);
+    if (seen.has(key) || !missing(q, p)) return;
     seen.add(key);
-    out.push({ seq: out.length, polarity, entity: n.ask, words: n.words });
+    out.push(q);
   };
-  const negPresent = presentWords(record, 'negative');
-  for (const name of ref.no_entity) add('negative', name, negPresent);
-  const posPresent = presentWords(record, 'positive');
-  for (const [key, e] of Object.entries(ref.entity)) add('positive', e.entity_name || key, posPresent);
+  const neg = present(record, 'negative', normalize);
+  for (const name of ref.no_entity) add('negative', name, neg);
+  const pos = present(record, 'positive', normalize);
+  for (const [key, e] of Object.entries(ref.entity)) add('positive', e.entity_name || key, pos);
   return out;
 }
 
 /** Drop-if-already-present: false once an earlier answer has put the finding in the relevant lists. */
-export function stillNeeded(q: Pick<Question, 'polarity' | 'words'>, current: unknown): boolean {
-  return missing(q.words, presentWords(current, q.polarity));
+export function stillNeeded(q: Pick<Question, 'polarity' | 'words' | 'official'>, current: unknown, normalize: NameNormalizer = defaultNormalize): boolean {
+  return missing(q, present(current, q.polarity, normalize));
 }

@@ -46,11 +46,19 @@ async function earlierAttempt(run: Run, cycle: number) {
   return { done, prior };
 }
 
+/** The cycle's counts, and the artifacts' line counts over all cycles. */
 async function countCycle(run: Run, cycle: number) {
   const counter = new CycleCounter();
-  for await (const r of run.artifact<FollowupLogRow>('followup-log', FollowupLogRowSchema).lines()) if (r.cycle === cycle) counter.addLog(r);
-  for await (const r of run.artifact<FollowupRow>('followup', FollowupRowSchema).lines()) if (r.cycle === cycle) counter.addStudy();
-  return counter.result();
+  const lines = { followup: 0, 'followup-log': 0 };
+  for await (const r of run.artifact<FollowupLogRow>('followup-log', FollowupLogRowSchema).lines()) {
+    lines['followup-log']++;
+    if (r.cycle === cycle) counter.addLog(r);
+  }
+  for await (const r of run.artifact<FollowupRow>('followup', FollowupRowSchema).lines()) {
+    lines.followup++;
+    if (r.cycle === cycle) counter.addStudy();
+  }
+  return { counts: counter.result(), lines };
 }
 
 async function runFollowup(ctx: StepContext<FollowupParams>) {
@@ -91,33 +99,34 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
 
   let stats = { cached: 0, noReport: 0 };
   let itemEvents = 0;
-  if (pending.size > 0) {
-    const r = await askWithLlm(ctx, pending, templates, {
-      onLog: (row) => {
-        log.append(row);
-        if ((row.status === 'parse_error' || row.status === 'failed') && itemEvents++ < MAX_ITEM_EVENTS) {
-          ctx.emit({ type: 'item', key: `${row.study_id} ${row.polarity} ${row.entity}`, outcome: 'failed', reason: `${row.status}: ${row.reason ?? ''}` });
-        }
-      },
-      onStudy: (row) => {
-        out.append(row);
-        finished++;
-      },
-      progress: () => ({ done: finished, total }),
-      runChain,
-    });
-    stats = r;
+  const hooks = {
+    onLog: (row: FollowupLogRow) => {
+      log.append(row);
+      if ((row.status === 'parse_error' || row.status === 'failed') && itemEvents++ < MAX_ITEM_EVENTS) {
+        ctx.emit({ type: 'item', key: `${row.study_id} ${row.polarity} ${row.entity}`, outcome: 'failed', reason: `${row.status}: ${row.reason ?? ''}` });
+      }
+    },
+    onStudy: (row: FollowupRow) => {
+      out.append(row);
+      finished++;
+    },
+    progress: () => ({ done: finished, total }),
+    runChain,
+  };
+  try {
+    if (pending.size > 0) stats = await askWithLlm(ctx, pending, templates, hooks);
+  } finally {
+    out.close();
+    log.close();
   }
-  out.close();
-  log.close();
   if (badLines) ctx.emit({ type: 'log', level: 'warn', message: `${badLines} unreadable input lines were ignored` });
   if (signal.aborted) return { counts: {}, summary: 'interrupted' };
 
-  const counts = await countCycle(run, cycle);
+  const { counts, lines } = await countCycle(run, cycle);
   // Recorded last: a cycle's follow-up half counts as done only once every study has its row.
   await run.update((s) => setCycleCounts(s, cycle, counts));
   const summary = `cycle ${cycle}: ${counts.asked} questions asked to ${counts.studies} studies (${counts.answered} answered, ${counts.changed} records changed, +${counts.added_entity} entity, +${counts.added_no_entity} no_entity, ${counts.parse_failures} parse failures, ${counts.failed} failed, ${counts.dropped} dropped); questions ${templates.positive.sha}/${templates.negative.sha}`;
-  return { counts: { ...counts, cycle, followup: counts.studies, cached: stats.cached, no_report: stats.noReport }, summary };
+  return { counts: { ...counts, cycle, ...lines, cached: stats.cached, no_report: stats.noReport }, summary };
 }
 
 export const followupStep: Step<typeof FollowupParamsSchema> = {

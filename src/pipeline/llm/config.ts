@@ -38,6 +38,8 @@ export const LlmProfileSchema = z.object({
   model: z.string().nullable().default(null),
   /** Prompt id in prompts/ (`simple`, `full`) or a path to a prompt file. */
   prompt: z.string().default('simple'),
+  /** Hash of the prompt text when it was set, so an edited prompt file is noticed. */
+  promptSha: z.string().nullable().default(null),
   decoding: z
     .object({
       temperature: z.number().min(0).max(2).default(0),
@@ -50,9 +52,9 @@ export const LlmProfileSchema = z.object({
   structured: z.enum(['auto', 'json_schema', 'off']).default('auto'),
   /** Requests in flight across all endpoints. */
   concurrency: z.number().int().positive().default(32),
-  /** Per attempt: no response headers or no streamed token for this long → timeout. */
+  /** Per attempt, streamed: no data for this long → timeout (also the dispatcher's body timeout). */
   idleTimeoutMs: z.number().int().positive().default(300_000),
-  /** Per attempt, whole response. */
+  /** Per attempt, whole response (also the dispatcher's header timeout, replacing Node's 300 s). */
   timeoutMs: z.number().int().positive().default(900_000),
   retries: z
     .object({

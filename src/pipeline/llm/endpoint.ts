@@ -109,8 +109,9 @@ export class EndpointClient {
       body.response_format = { type: 'json_schema', json_schema: { name: req.responseSchema.name, schema: req.responseSchema.schema, strict: false } };
     }
     try {
-      touch();
+      // Idle timer only for streams: a non-streamed answer legitimately sends nothing until it is complete.
       if (this.timing.stream) {
+        touch();
         body.stream = true;
         body.stream_options = { include_usage: true };
         const response = await this.sdk.chat.completions.create(body as never, { signal: ac.signal }).asResponse();

@@ -28,7 +28,8 @@ export class ProgressTracker {
         if (event.counters) s.counters = { ...s.counters, ...event.counters };
         this.samples.push({ t, done: event.done });
         while (this.samples.length > 2 && t - this.samples[0]!.t > this.windowMs) this.samples.shift();
-        const first = this.samples[0]!;
+        // With one sample in the window, fall back to the average since the step started.
+        const first = this.samples.length > 1 ? this.samples[0]! : { t: this.startedAt, done: 0 };
         const dt = (t - first.t) / 1000;
         s.rate = dt > 0 ? (event.done - first.done) / dt : 0;
         s.etaSeconds = s.total !== null && s.rate > 0 ? Math.max(0, (s.total - s.done) / s.rate) : null;

@@ -14,7 +14,7 @@ import { useJudging, useStudyData } from './useStudyData.js';
 export function InspectorView({ height, columns, active }: ScreenProps) {
   const s = useUiState();
   const { controller, dispatch } = useUiActions();
-  const { index, store, error } = useStudyData();
+  const { index, store, error, reload } = useStudyData();
   const [query, setQuery] = useState('');
   const [typing, setTyping] = useLiveState(false);
   const [filter, setFilter] = useState<StudyFilter>({ kind: 'all' });
@@ -68,7 +68,8 @@ export function InspectorView({ height, columns, active }: ScreenProps) {
         judgment={judging.record}
         onJudge={judging.onJudge}
         onNote={judging.onNote}
-        rerun={rerunAvailability(controller.run.state.config.backend)}
+        rerun={rerunAvailability(controller.run)}
+        onChanged={reload}
         height={height}
         columns={columns}
         active={active}

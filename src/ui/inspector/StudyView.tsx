@@ -8,6 +8,8 @@ import type { JudgmentRecord, Verdict } from '../review/judgments.js';
 import { useUiActions } from '../state/context.js';
 import { POLARITY_MARK, sortFindings, type Finding } from './findings.js';
 import { layoutLines, reportSpans, segments } from './highlight.js';
+import { RerunPanel } from './RerunPanel.js';
+import type { RerunOptions } from './rerun.js';
 import type { StudyDetail } from './studyIndex.js';
 
 export type Pane = 'text' | 'keyinfo' | 'qa';
@@ -18,8 +20,10 @@ export interface StudyViewProps {
   judgment: JudgmentRecord | undefined;
   onJudge: (key: string, verdict: Verdict | null) => void;
   onNote: (note: string) => void;
-  /** Why "re-run against an endpoint" is unavailable, or a handler for it. */
-  rerun: { disabled: string } | { run: () => void };
+  /** Re-run choices for this run, or why "re-run against an endpoint" is unavailable. */
+  rerun: RerunOptions | { disabled: string };
+  /** Called after a re-run result was kept (the artifacts changed). */
+  onChanged?: () => void;
   height: number;
   columns: number;
   active: boolean;
@@ -42,12 +46,13 @@ export function rowDiffers(detail: StudyDetail, key: string): boolean {
   return new Set(vals).size > 1;
 }
 
-export function StudyView({ detail, judgment, onJudge, onNote, rerun, height, columns, active, initialPane }: StudyViewProps) {
+export function StudyView({ detail, judgment, onJudge, onNote, rerun, onChanged, height, columns, active, initialPane }: StudyViewProps) {
   const { dispatch } = useUiActions();
   const [pane, setPane, livePane] = useLiveState<Pane>(initialPane ?? 'keyinfo');
   const [cursor, setCursor, liveCursor] = useLiveState(0);
   const [scroll, setScroll] = useLiveState(0);
   const [noting, setNoting] = useLiveState<string | null>(null);
+  const [rerunning, setRerunning] = useLiveState(false);
   const rows = findingRows(detail);
 
   useKeys(
@@ -73,10 +78,14 @@ export function StudyView({ detail, judgment, onJudge, onNote, rerun, height, co
         dispatch({ type: 'typing', on: true });
       } else if (input === 'e') {
         if ('disabled' in rerun) dispatch({ type: 'message', level: 'warn', text: `re-run unavailable: ${rerun.disabled}` });
-        else rerun.run();
+        else if (!detail.report) dispatch({ type: 'message', level: 'warn', text: 're-run needs the report record (run ingest)' });
+        else {
+          setRerunning(true);
+          dispatch({ type: 'typing', on: true });
+        }
       }
     },
-    { isActive: active && noting === null },
+    { isActive: active && noting === null && !rerunning },
   );
   useKeys(
     (_i, key) => {
@@ -88,6 +97,23 @@ export function StudyView({ detail, judgment, onJudge, onNote, rerun, height, co
     { isActive: active && noting !== null },
   );
 
+  if (rerunning && !('disabled' in rerun) && detail.report) {
+    const close = () => {
+      setRerunning(false);
+      dispatch({ type: 'typing', on: false });
+    };
+    return (
+      <RerunPanel
+        options={rerun}
+        report={detail.report}
+        current={detail.stages.find((s) => s.label === 'llm raw')?.findings ?? null}
+        onClose={close}
+        onAccepted={() => onChanged?.()}
+        columns={columns}
+        active={active}
+      />
+    );
+  }
   const r = detail.report;
   const meta = r ? `${detail.id} · subject ${String(r.subject_id ?? '?')} · ${String(r.view ?? 'view ?')}${r.split ? ' · ' + String(r.split) : ''}` : `${detail.id} · no report record`;
   const bodyH = Math.max(2, height - 3 - (noting !== null || judgment?.note ? 1 : 0));

@@ -1,9 +1,64 @@
+import path from 'node:path';
+import { resultRow, modelText } from '../../pipeline/extract/llm.js';
+import { BUILTIN_PROMPTS, checkDataUse, createLlm, extractionMessages, KEYINFO_RESPONSE_SCHEMA, loadPrompt, parseLlmConfig, resolveProfile } from '../../pipeline/llm/index.js';
+import { ReportRecordSchema } from '../../pipeline/schemas/report.js';
+import type { ExtractionResult } from '../../pipeline/schemas/extraction.js';
+import type { RunEnv } from '../../pipeline/steps/contract.js';
+import type { Run } from '../../pipeline/store/run.js';
+
+export interface RerunOptions {
+  /** Named LLM profiles; '' is the run's top-level profile. */
+  profiles: string[];
+  prompts: string[];
+  defaultPrompt: string;
+}
+
+/** What the re-run action can offer for this run, or why it is unavailable. */
+export function rerunAvailability(run: Run): RerunOptions | { disabled: string } {
+  let cfg;
+  try {
+    cfg = parseLlmConfig(run.state.config.llm);
+  } catch (err) {
+    return { disabled: (err as Error).message };
+  }
+  if (!cfg.model || cfg.endpoints.length === 0) return { disabled: 'no LLM endpoint/model configured for this run (cxrvqa llm set --endpoint URL --model NAME)' };
+  const prompts = [...new Set([cfg.prompt, ...Object.keys(BUILTIN_PROMPTS)])];
+  return { profiles: ['', ...Object.keys(cfg.profiles)], prompts, defaultPrompt: cfg.prompt };
+}
+
 /**
- * Re-running one report against a chosen endpoint/prompt needs the LLM layer's
- * single-request API wired to the extract step's prompt; until that exists the
- * action is shown disabled with this reason rather than faked.
+ * Send one report to the chosen profile and prompt and return the `raw` row it
+ * would produce. Nothing is written: the caller decides whether to keep it.
  */
-export function rerunAvailability(backend: 'rules' | 'llm'): { disabled: string } {
-  if (backend === 'rules') return { disabled: 'this run uses the rules backend (no endpoint configured)' };
-  return { disabled: 'single-report re-run is not wired to the LLM layer in this build' };
+export async function rerunReport(run: Run, report: Record<string, unknown>, choice: { profile: string; prompt: string }, env: RunEnv, signal: AbortSignal): Promise<ExtractionResult> {
+  const rec = ReportRecordSchema.parse(report);
+  const profile = resolveProfile(run.state.config, choice.profile || undefined);
+  checkDataUse(profile.endpoints, run.state.config.corpus?.credentialed ?? false, env.confirmations);
+  const prompt = loadPrompt(choice.prompt);
+  const llm = createLlm(profile, { env: env.env, cacheDir: path.join(run.dir, 'llm-cache') });
+  try {
+    const res = await llm.client.complete(
+      { model: profile.model!, messages: extractionMessages(prompt, modelText(rec)), params: llm.decoding, responseSchema: profile.structured === 'off' ? undefined : KEYINFO_RESPONSE_SCHEMA, tag: rec.study_id },
+      { signal },
+    );
+    const row = resultRow(rec.study_id, res, profile.model!);
+    if (!row) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
+    return row;
+  } finally {
+    await llm.close();
+  }
+}
+
+/**
+ * Keep a re-run result: appended to `raw` (the last line per study wins) and
+ * the artifact version bumped, so standardize and later steps show stale.
+ */
+export async function acceptRerun(run: Run, row: ExtractionResult, persist: (m: Parameters<Run['update']>[0]) => Promise<void>): Promise<void> {
+  const raw = run.artifact<ExtractionResult>('raw');
+  raw.append(row);
+  raw.close();
+  await persist((s) => {
+    const prev = s.artifacts.raw ?? { version: 0, count: 0, updatedAt: null };
+    s.artifacts.raw = { ...prev, version: prev.version + 1, updatedAt: new Date().toISOString() };
+  });
 }

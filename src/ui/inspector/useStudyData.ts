@@ -4,11 +4,12 @@ import { useUiActions } from '../state/context.js';
 import type { StudyIndex } from './studyIndex.js';
 
 /** The study index and judgment store, loaded once per screen mount. */
-export function useStudyData(): { index: StudyIndex | null; store: JudgmentStore | null; error: string | null } {
+export function useStudyData(): { index: StudyIndex | null; store: JudgmentStore | null; error: string | null; reload: () => void } {
   const { controller } = useUiActions();
   const [index, setIndex] = useState<StudyIndex | null>(null);
   const [store, setStore] = useState<JudgmentStore | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
   useEffect(() => {
     let live = true;
     Promise.all([controller.studyIndex(), controller.judgments()])
@@ -21,8 +22,8 @@ export function useStudyData(): { index: StudyIndex | null; store: JudgmentStore
     return () => {
       live = false;
     };
-  }, [controller]);
-  return { index, store, error };
+  }, [controller, version]);
+  return { index, store, error, reload: () => setVersion((v) => v + 1) };
 }
 
 /** Judge/note handlers that write through the store and re-render with the new record. */

@@ -17,7 +17,7 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
   const { controller, dispatch } = useUiActions();
   const { typing } = useUiState();
   const run = controller.run;
-  const { index, store, error } = useStudyData();
+  const { index, store, error, reload } = useStudyData();
   const [session, setSession, liveSession] = useLiveState<ReviewSession | null>(() => readSession(run.state.reviews));
   const [n, setN] = useState(DEFAULT_REVIEW_N);
   const [showTable, setShowTable] = useState(false);
@@ -111,7 +111,8 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
           judgment={judging.record}
           onJudge={judging.onJudge}
           onNote={judging.onNote}
-          rerun={rerunAvailability(run.state.config.backend)}
+          rerun={rerunAvailability(run)}
+          onChanged={reload}
           height={height - 1}
           columns={columns}
           active={active}

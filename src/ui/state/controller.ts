@@ -34,6 +34,7 @@ export class AppController {
   private abort: AbortController | null = null;
   private current: Promise<StepOutcome | 'error'> | null = null;
   private uiTimer: NodeJS.Timeout | null = null;
+  private follow: NodeJS.Timeout | null = null;
   private readonly flushMs: number;
   flushes = 0;
   private indexCache: { key: string; index: Promise<StudyIndex> } | null = null;
@@ -57,6 +58,10 @@ export class AppController {
     else this.pending.push(a);
   }
 
+  get env(): RunEnv {
+    return this.opts.env;
+  }
+
   /** Show a one-line message in the footer. */
   notify(text: string, level: 'info' | 'warn' | 'error' = 'info'): void {
     this.dispatch({ type: 'message', text, level });
@@ -68,7 +73,15 @@ export class AppController {
 
   /** Mark steps a dead process left running as interrupted, then show the cells. */
   async init(): Promise<void> {
-    if (!this.run.readOnly) {
+    if (this.run.readOnly) {
+      // Another process runs this run: follow its state file.
+      this.follow = setInterval(() => {
+        void this.run
+          .reload()
+          .then(() => this.refresh())
+          .catch(() => {});
+      }, 2000);
+    } else {
       const ids = await recoverInterrupted(this.run);
       if (ids.length) this.dispatch({ type: 'message', level: 'warn', text: `interrupted earlier: ${ids.join(', ')} (r resumes)` });
     }
@@ -244,6 +257,8 @@ export class AppController {
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.uiTimer) clearTimeout(this.uiTimer);
+    if (this.follow) clearInterval(this.follow);
+    this.follow = null;
     this.timer = null;
     this.uiTimer = null;
   }

@@ -1,14 +1,17 @@
 import { Box, Text, useStdin } from 'ink';
-import { KeyHubProvider, useKeys } from '../components/useKeys.js';
-import { LineInput } from '../components/LineInput.js';
 import React, { useState } from 'react';
-import { useLiveState } from '../components/useLiveState.js';
+import { EndpointSchema } from '../../pipeline/llm/config.js';
 import { corpusConfigFrom } from '../../pipeline/runner/configure.js';
 import type { CorpusConfig } from '../../pipeline/schemas/state.js';
+import { LineInput } from '../components/LineInput.js';
+import { KeyHubProvider, useKeys } from '../components/useKeys.js';
+import { useLiveState } from '../components/useLiveState.js';
 
 export interface WizardResult {
   corpus: CorpusConfig;
   backend: 'rules' | 'llm';
+  /** LLM settings typed in the wizard (endpoint and model); absent: configure later with `cxrvqa llm`. */
+  llm?: { endpoints: Array<{ url: string }>; model: string };
   runDir: string;
 }
 
@@ -20,10 +23,12 @@ const CORPORA = [
 ] as const;
 const BACKENDS = [
   { id: 'rules', label: 'rules (offline, no model)' },
-  { id: 'llm', label: 'LLM endpoints (configure them with `cxrvqa llm`)' },
+  { id: 'llm', label: 'LLM endpoints (OpenAI-compatible)' },
 ] as const;
 
-type Stage = 'corpus' | 'path' | 'backend' | 'run';
+type Kind = (typeof CORPORA)[number]['id'];
+type Stage = 'corpus' | 'path' | 'metadata' | 'backend' | 'endpoint' | 'model' | 'run';
+const TEXT_STAGES: ReadonlySet<Stage> = new Set(['path', 'metadata', 'endpoint', 'model', 'run']);
 
 export interface WizardProps {
   onDone: (r: WizardResult) => void;
@@ -44,109 +49,124 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
   const { isRawModeSupported } = useStdin();
   const [stage, setStage, liveStage] = useLiveState<Stage>('corpus');
   const [choice, setChoice, liveChoice] = useLiveState(0);
-  const [kind, setKind, liveKind] = useLiveState<(typeof CORPORA)[number]['id']>('sample');
+  const [kind, setKind, liveKind] = useLiveState<Kind>('sample');
   const [corpusPath, setCorpusPath] = useState('');
+  const [metadata, setMetadata] = useState('');
   const [corpus, setCorpus] = useState<CorpusConfig | null>(null);
   const [backend, setBackend] = useState<'rules' | 'llm'>('rules');
+  const [endpoint, setEndpoint] = useState('');
+  const [model, setModel] = useState('');
   const [runDir, setRunDir] = useState(defaultRunDir);
   const [error, setError] = useState<string | null>(null);
-  const typing = stage === 'path' || stage === 'run';
 
-  const resolveCorpus = (k: string, p?: string): CorpusConfig | null => {
+  const go = (next: Stage) => {
+    setError(null);
+    setStage(next);
+    setChoice(0);
+  };
+  const resolveCorpus = (k: Kind, p: string, meta: string): CorpusConfig | null => {
     try {
-      const c = corpusConfigFrom(k === 'sample' ? { sample: true } : { corpus: p, format: k });
+      const c = corpusConfigFrom(k === 'sample' ? { sample: true } : { corpus: p, format: k, metadata: meta || undefined });
       if (!c) throw new Error('enter a path');
-      setError(null);
       return c;
     } catch (err) {
       setError((err as Error).message);
       return null;
     }
   };
+  const back: Record<Stage, () => void> = {
+    corpus: onCancel,
+    path: () => go('corpus'),
+    metadata: () => go('path'),
+    backend: () => go(liveKind() === 'sample' ? 'corpus' : liveKind() === 'mimic' ? 'metadata' : 'path'),
+    endpoint: () => go('backend'),
+    model: () => go('endpoint'),
+    run: () => go(backend === 'llm' ? 'endpoint' : 'backend'),
+  };
 
   useKeys(
     (input, key) => {
-      const stage = liveStage();
-      const choice = liveChoice();
-      const kind = liveKind();
-      const typing = stage === 'path' || stage === 'run';
-      if ((key.ctrl && input === 'c') || (!typing && input === 'q')) return onCancel();
-      if (key.escape) {
-        setError(null);
-        if (stage === 'corpus') onCancel();
-        else if (stage === 'path') setStage('corpus');
-        else if (stage === 'backend') setStage(kind === 'sample' ? 'corpus' : 'path');
-        else setStage('backend');
-        setChoice(0);
-        return;
-      }
-      if (typing) return;
-      const options = stage === 'corpus' ? CORPORA.length : BACKENDS.length;
+      const st = liveStage();
+      if ((key.ctrl && input === 'c') || (!TEXT_STAGES.has(st) && input === 'q')) return onCancel();
+      if (key.escape) return back[st]();
+      if (TEXT_STAGES.has(st)) return;
+      const options = st === 'corpus' ? CORPORA.length : BACKENDS.length;
       if (key.upArrow || input === 'k') setChoice((c) => (c + options - 1) % options);
       else if (key.downArrow || input === 'j') setChoice((c) => (c + 1) % options);
-      else if (key.return) {
-        if (stage === 'corpus') {
-          const k = CORPORA[choice]!.id;
-          setKind(k);
-          if (k === 'sample') {
-            const c = resolveCorpus('sample');
-            if (c) {
-              setCorpus(c);
-              setRunDir((d) => (d === 'runs/default' ? 'runs/sample' : d));
-              setStage('backend');
-            }
-          } else setStage('path');
-        } else if (stage === 'backend') {
-          setBackend(BACKENDS[choice]!.id);
-          setStage('run');
+      else if (key.return && st === 'corpus') {
+        const k = CORPORA[liveChoice()]!.id;
+        setKind(k);
+        if (k !== 'sample') return go('path');
+        const c = resolveCorpus('sample', '', '');
+        if (c) {
+          setCorpus(c);
+          setRunDir((d) => (d === 'runs/default' ? 'runs/sample' : d));
+          go('backend');
         }
-        setChoice(0);
+      } else if (key.return && st === 'backend') {
+        const b = BACKENDS[liveChoice()]!.id;
+        setBackend(b);
+        go(b === 'llm' ? 'endpoint' : 'run');
       }
     },
     { isActive: isRawModeSupported },
   );
+
+  const field = (label: string, initial: string, onChange: (v: string) => void, onSubmit: (v: string) => void) => (
+    <Box>
+      <Text>{label} </Text>
+      <LineInput initial={initial} onChange={onChange} onSubmit={(v) => onSubmit(v.trim())} focus={isRawModeSupported} />
+    </Box>
+  );
+  const finish = (dir: string) => {
+    if (!dir) return setError('enter a folder');
+    if (!corpus) return;
+    onDone({ corpus, backend, runDir: dir, ...(backend === 'llm' && endpoint ? { llm: { endpoints: [{ url: endpoint }], model } } : {}) });
+  };
 
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text bold>New cxrvqa run</Text>
       <Text dimColor>Esc goes back · q cancels</Text>
       <Text> </Text>
-      {stage === 'corpus' ? <Choice title="1/3 Corpus" options={CORPORA} choice={choice} /> : <Text>corpus: {corpus ? `${corpus.kind} ${corpus.kind === 'sample' ? '' : corpus.path}` : kind}</Text>}
-      {stage === 'path' ? (
-        <Box>
-          <Text>path to the {kind === 'mimic' ? 'files/ tree' : `${kind.toUpperCase()} file`}: </Text>
-          <LineInput
-            initial={corpusPath}
-            onChange={setCorpusPath}
-            focus={isRawModeSupported}
-            onSubmit={(v) => {
-              const c = resolveCorpus(kind, v.trim());
-              if (c) {
-                setCorpus(c);
-                setStage('backend');
-              }
-            }}
-          />
-        </Box>
-      ) : null}
+      {stage === 'corpus' ? <Choice title="1/3 Corpus" options={CORPORA} choice={choice} /> : <Text>corpus: {corpus ? `${corpus.kind}${corpus.kind === 'sample' ? '' : ' ' + corpus.path}` : kind}</Text>}
+      {stage === 'path'
+        ? field(`path to the ${kind === 'mimic' ? 'files/ tree' : `${kind.toUpperCase()} file`}:`, corpusPath, setCorpusPath, (v) => {
+            if (!v) return setError('enter a path');
+            if (kind === 'mimic') return go('metadata');
+            const c = resolveCorpus(kind, v, '');
+            if (c) {
+              setCorpus(c);
+              go('backend');
+            }
+          })
+        : null}
+      {stage === 'metadata'
+        ? field('metadata CSV (mimic_all.csv) or MIMIC-CXR-JPG folder, empty for none:', metadata, setMetadata, (v) => {
+            const c = resolveCorpus('mimic', corpusPath.trim(), v);
+            if (c) {
+              setCorpus(c);
+              go('backend');
+            }
+          })
+        : null}
       {stage === 'backend' ? <Choice title="2/3 Extraction backend" options={BACKENDS} choice={choice} /> : null}
-      {stage === 'run' ? (
-        <>
-          <Text>backend: {backend}</Text>
-          <Box>
-            <Text>3/3 run folder: </Text>
-            <LineInput
-              initial={runDir}
-              onChange={setRunDir}
-              focus={isRawModeSupported}
-              onSubmit={(v) => {
-                if (!v.trim()) return setError('enter a folder');
-                if (corpus) onDone({ corpus, backend, runDir: v.trim() });
-              }}
-            />
-          </Box>
-        </>
-      ) : null}
+      {stage !== 'corpus' && stage !== 'path' && stage !== 'metadata' && stage !== 'backend' ? <Text>backend: {backend}</Text> : null}
+      {stage === 'endpoint'
+        ? field('endpoint URL (…/v1), empty to set it later with `cxrvqa llm set`:', endpoint, setEndpoint, (v) => {
+            if (!v) return go('run');
+            const ok = EndpointSchema.safeParse({ url: v });
+            if (!ok.success) return setError(`not a URL: ${v}`);
+            go('model');
+          })
+        : null}
+      {stage === 'model'
+        ? field('model name (as the server serves it):', model, setModel, (v) => {
+            if (!v) return setError('enter the model name');
+            go('run');
+          })
+        : null}
+      {stage === 'run' ? field('3/3 run folder:', runDir, setRunDir, finish) : null}
       {error ? <Text color="red">{error}</Text> : null}
     </Box>
   );

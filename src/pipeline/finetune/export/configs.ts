@@ -44,20 +44,22 @@ export function trainConfig(p: FinetuneParams, paths: FinetunePaths): Record<str
     lr_scheduler_type: p.scheduler,
     ...(p.precision === 'fp16' ? { fp16: true } : p.precision === 'bf16' ? { bf16: true } : {}),
   };
-  return { ...base, ...p.train };
+  // output_dir may be overridden, but always as the absolute path the step checks for results.
+  return { ...base, ...p.train, output_dir: paths.outputDir };
 }
 
 export function mergeConfig(p: FinetuneParams, paths: FinetunePaths): Record<string, unknown> {
   return {
     model_name_or_path: baseModelOf(p),
-    adapter_name_or_path: paths.outputDir,
     template: FAMILIES[p.family].lfTemplate,
     finetuning_type: 'lora',
-    export_dir: paths.exportDir,
     export_size: 5,
     export_device: 'cpu',
     export_legacy_format: false,
     ...p.merge,
+    // Where the step looks for the adapter and the merged model: absolute, whatever the override.
+    adapter_name_or_path: paths.outputDir,
+    export_dir: paths.exportDir,
   };
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ExtractionResultSchema, type ExtractionResult } from '../../schemas/extraction.js';
+import { ReportRecordSchema } from '../../schemas/report.js';
 import { JsonlArtifact } from '../../store/jsonl.js';
 import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
@@ -70,6 +71,24 @@ export async function listGold(run: Run, requireReview = false): Promise<GoldRow
     const decision = decideGold(rec, currentDecision(rec, r), requireReview);
     return { study_id: rec.study_id, goldStatus: rec.status, review: decision.review, decision, note: r?.note };
   });
+}
+
+export interface GoldItem {
+  gold: ExtractionResult;
+  review: GoldReview | null;
+  decision: UsableGold;
+  /** The selected report text the model saw (null when the report is no longer ingested). */
+  text: string | null;
+}
+
+/** One record with everything a reviewer needs (the app's review screen, `cxrvqa gold show`). */
+export async function goldItem(run: Run, studyId: string, requireReview = false): Promise<GoldItem | null> {
+  const gold = (await readGold(run)).get(studyId);
+  if (!gold) return null;
+  const review = (await readReviews(run.dir)).get(studyId) ?? null;
+  let text: string | null = null;
+  for await (const r of run.artifact('reports', ReportRecordSchema).lines()) if (r.study_id === studyId) text = r.selected;
+  return { gold, review, decision: decideGold(gold, currentDecision(gold, review ?? undefined), requireReview), text };
 }
 
 export interface ReviewChange {

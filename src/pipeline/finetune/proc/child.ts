@@ -80,16 +80,14 @@ export function runChild(spec: ChildSpec): Promise<ChildResult> {
   };
   return new Promise((resolve) => {
     if (spec.signal.aborted) {
-      log.end();
-      resolve({ code: null, signal: null, aborted: true, tail });
+      log.end(() => resolve({ code: null, signal: null, aborted: true, tail }));
       return;
     }
     let child: ChildProcess;
     try {
       child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
-      log.end();
-      resolve({ code: 127, signal: null, aborted: false, tail: [String((err as Error).message)] });
+      log.end(() => resolve({ code: 127, signal: null, aborted: false, tail: [String((err as Error).message)] }));
       return;
     }
     const splitters = [child.stdout!, child.stderr!].map((stream) => {
@@ -113,15 +111,21 @@ export function runChild(spec: ChildSpec): Promise<ChildResult> {
       if (child.pid) killGroup(child.pid, spec.killAfterMs ?? 5000);
     };
     spec.signal.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (err) => {
-      pushLine(`failed to start ${spec.command}: ${err.message}`);
-    });
-    child.on('close', (code, sig) => {
+    let settled = false;
+    const finish = (code: number | null, sig: NodeJS.Signals | null) => {
+      if (settled) return;
+      settled = true;
       spec.signal.removeEventListener('abort', onAbort);
       for (const flush of splitters) flush();
-      log.end(`# exit ${code ?? sig}\n`);
-      resolve({ code, signal: sig, aborted, tail });
+      // Resolve once the log is on disk, so a caller can read or show it right away.
+      log.end(`# exit ${code ?? sig}\n`, () => resolve({ code, signal: sig, aborted, tail }));
+    };
+    child.on('error', (err) => {
+      // e.g. ENOENT / EACCES: there may be no 'close' after this.
+      pushLine(`failed to start ${spec.command}: ${err.message}`);
+      finish(127, null);
     });
+    child.on('close', (code, sig) => finish(code, sig));
   });
 }
 

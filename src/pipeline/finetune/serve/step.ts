@@ -15,7 +15,7 @@ import { FinetuneParamsSchema, ServeParamsSchema, type FinetuneParams, type Serv
 import { commandLine, isAlive, killGroup, startDetached, tailFile } from '../proc/child.js';
 import { queryGpus, tensorParallelSize, which } from '../proc/tools.js';
 import { formatSeconds } from '../train/stage.js';
-import { mergedProblems } from '../train/outputs.js';
+import { mergedProblems, readMarker } from '../train/outputs.js';
 import { checkServedParity } from './parity.js';
 import { readServerRecord, serveCommand, serverKey, serverRecordFile, waitHealthy, type ServerRecord } from './vllm.js';
 
@@ -55,8 +55,6 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
     const { run, params, signal } = ctx;
     const ft = FinetuneParamsSchema.parse(run.state.steps.finetune?.params ?? {});
     const layout = finetuneLayout(run.dir, ft);
-    const problems = mergedProblems(layout.exportDir);
-    if (problems.length) throw new UserError(`No merged model to serve at ${layout.exportDir}: ${problems.join('; ')}.`, 'Run the finetune step first: cxrvqa run --steps finetune');
     const key = serverKey(run.dir, params, ctx.env.env);
     const chatTemplate = params.chatTemplate === 'training' ? layout.chatTemplate : null;
     const cmdBase = serveCommand(layout.exportDir, params, 1, chatTemplate);
@@ -66,9 +64,14 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
     let started: 'reused' | 'spawned' | 'manual';
     let tp = 1;
     let gpus = 0;
+    const current = await stopOutdatedServer(ctx, run, layout.exportDir, path.join(layout.root, 'merge.done.json'));
     if (await servesModel(profile, ctx, 5000)) {
       started = 'reused';
-      ctx.emit({ type: 'log', level: 'info', message: `${endpoint.url} already serves ${params.servedModelName}; not starting another server` });
+      ctx.emit({
+        type: 'log',
+        level: current ? 'info' : 'warn',
+        message: `${endpoint.url} already serves ${params.servedModelName}; not starting another server${current ? '' : ' (not started by this run: which weights it serves cannot be told; the parity and smoke checks still run)'}`,
+      });
     } else {
       const vllm = params.execution === 'auto' ? which('vllm', ctx.env.env) : null;
       const smi = which('nvidia-smi', ctx.env.env);
@@ -125,6 +128,23 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
     };
   },
 };
+
+/**
+ * A server this run started for an older merge (the model was retrained since)
+ * is stopped, so the endpoint never keeps answering with the old weights.
+ * Returns whether the recorded server is the one for the current merged model.
+ */
+async function stopOutdatedServer(ctx: Ctx, run: Run, modelDir: string, mergeMarker: string): Promise<boolean> {
+  const rec = readServerRecord(run.dir);
+  if (!rec?.pid || !isAlive(rec.pid)) return false;
+  const mergedAt = readMarker(mergeMarker)?.finishedAt ?? null;
+  if (rec.modelDir === modelDir && mergedAt !== null && rec.startedAt >= mergedAt) return true;
+  ctx.emit({ type: 'log', level: 'info', message: `serve: stopping the server of an older model (pid ${rec.pid}, started ${rec.startedAt})` });
+  killGroup(rec.pid, 5000);
+  const t0 = Date.now();
+  while (isAlive(rec.pid) && Date.now() - t0 < 15_000) await sleep(100);
+  return false;
+}
 
 async function servesModel(profile: LlmProfile, ctx: Ctx, timeoutMs: number): Promise<boolean> {
   // A signal per check: the openai client leaves its abort listener on the signal it is given,

@@ -1,0 +1,78 @@
+/**
+ * npx tsx scripts/capture-screens.ts  (after `npm run build`)
+ * Drives the built app in tmux at 80×24 on the bundled sample and saves each
+ * screen as plain text in docs/screens/ (listed in docs/ui.md).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { requireTmux, TmuxApp } from '../test/e2e/driver.js';
+
+requireTmux();
+const out = path.resolve('docs/screens');
+fs.mkdirSync(out, { recursive: true });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-screens-'));
+const env = { XDG_CONFIG_HOME: path.join(tmp, 'config'), HOME: tmp };
+const runDir = path.join(tmp, 'runs', 'sample');
+const cwd = tmp;
+const written: string[] = [];
+
+function save(name: string, screen: string): void {
+  const text = screen.replace(/[ \t]+$/gm, '').replace(/\n+$/, '') + '\n';
+  fs.writeFileSync(path.join(out, `${name}.txt`), text);
+  written.push(name);
+}
+
+const apps: TmuxApp[] = [];
+try {
+  // The wizard: no run given and none remembered.
+  const w = new TmuxApp('wizard', env);
+  apps.push(w);
+  w.start([], undefined, cwd);
+  save('wizard', await w.waitFor('1/3 Corpus'));
+  w.kill();
+
+  const t = new TmuxApp('screens', env);
+  apps.push(t);
+  t.start(['demo', '--run', 'runs/sample'], undefined, cwd);
+  save('notebook-new', await t.waitFor(/questions\s+not run/, 30_000));
+  await t.send('?');
+  save('help', await t.waitFor('Keys · notebook'));
+  await t.send('?', 'Enter');
+  save('cell-ingest', await t.waitFor('Params'));
+  await t.send('Escape', 'a');
+  save('progress', await t.waitFor(/\(questions, fresh\) done/, 120_000));
+  await t.send('Escape');
+  save('notebook-done', await t.waitFor(/questions\s+done/));
+  await t.send('Down', 'Down', 'Down', 'Down', 'Down', 'Down', 'Enter');
+  save('cell-standardize', await t.waitFor('Params'));
+  await t.send('Escape', 'd');
+  save('dataset', await t.waitFor(/QA pairs · [\d,]+ studies/));
+  await t.send('Escape', 'i');
+  save('inspector-list', await t.waitFor(/\d+ of \d+ reports/));
+  await t.send('f', 'f');
+  save('inspector-filter', await t.waitFor(/filter: (disagrees|changed)/));
+  for (let i = 0; i < 6 && !t.capture().includes('filter: all'); i++) await t.send('f');
+  await t.waitFor('filter: all');
+  await t.send('Down', 'Enter');
+  save('inspector-keyinfo', await t.waitFor(/finding\s+rules/));
+  await t.send('c', 'Down', 'x');
+  save('inspector-judged', await t.waitFor('✗'));
+  await t.send('Tab');
+  save('inspector-qa', await t.waitFor('provenance:'));
+  await t.send('Tab');
+  save('inspector-text', await t.waitFor('selected section'));
+  await t.send('Escape', 'Escape', 'v');
+  save('review-start', await t.waitFor('Review a seeded sample'));
+  await t.send('Enter');
+  await t.waitFor('review 1/');
+  await t.send('c', 'Down', 'c', 'Down', 'x');
+  save('review-walk', await t.waitFor('✗'));
+  await t.send('Right', 'c', 'Right', 'c', 't');
+  save('review-table', await t.waitFor('Accuracy per method'));
+  await t.send('Escape', 'Escape', 'p');
+  save('progress-after', await t.waitFor('cxrvqa · progress'));
+  process.stderr.write(`wrote ${written.length} screens to ${out}: ${written.join(', ')}\n`);
+} finally {
+  for (const a of apps) a.kill();
+}

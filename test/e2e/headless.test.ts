@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI } from './driver.js';
+
+/** Without a terminal the same commands print plain line logs: no escape codes, no app. */
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-headless-'));
+const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'config'), HOME: tmp };
+delete env.CI;
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, cwd: tmp, input: '' });
+
+beforeAll(() => {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` does).`);
+});
+
+describe('cxrvqa without a terminal', () => {
+  it('demo runs the sample headless with plain lines', () => {
+    const r = cli('demo', '--run', 'runs/sample');
+    expect(r.status).toBe(0);
+    const all = r.stdout + r.stderr;
+    expect(all).not.toMatch(/\x1b/);
+    expect(r.stderr).toMatch(/^\[ingest\] /m);
+    expect(r.stderr).toMatch(/^\[questions\] done: /m);
+    expect(fs.existsSync(path.join(tmp, 'runs/sample/state.json'))).toBe(true);
+  }, 120_000);
+
+  it('open and the bare command print the status instead of opening the app', () => {
+    const r = cli('open', '--run', 'runs/sample');
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toMatch(/\x1b/);
+    expect(r.stdout).toMatch(/^questions\s+done/m);
+    // nothing remembered yet and no runs/default: the help
+    const bare = cli();
+    expect(bare.status).toBe(0);
+    expect(bare.stdout).toContain('Usage: cxrvqa');
+    expect(bare.stdout).not.toMatch(/\x1b/);
+  }, 60_000);
+
+  it('an unknown command is a clear error', () => {
+    const r = cli('frobnicate');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('Unknown command "frobnicate"');
+  });
+});

@@ -1,0 +1,58 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup } from 'ink-testing-library';
+import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
+import { testProfile } from '../helpers/llm.js';
+import { writeInspectorFixtures } from './helpers/fixtures.js';
+import { KEY, pressAndWaitFor, renderApp, tempRun, waitForText } from './helpers/render.js';
+
+let server: LoopbackServer;
+beforeAll(async () => {
+  server = await startLoopbackServer({ models: ['extractor'] });
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(() => cleanup());
+
+const rawLines = async (run: Awaited<ReturnType<typeof tempRun>>) => {
+  const out: string[] = [];
+  for await (const r of run.artifact('raw').lines()) out.push(r.study_id);
+  return out;
+};
+
+describe('re-run one report against an endpoint', () => {
+  it('compares the new answer with the current one and writes nothing unless accepted', async () => {
+    const run = await tempRun();
+    await writeInspectorFixtures(run);
+    await run.update((s) => void (s.config.llm = testProfile(server.url) as unknown as Record<string, unknown>));
+    const before = await rawLines(run);
+    const version = run.state.artifacts.raw!.version;
+    const app = await renderApp(run, [], { initial: { screen: 'inspector', inspectorStudy: 's100' } });
+    await waitForText(app, /finding\s+rules/);
+
+    await pressAndWaitFor(app, 'e', 'prompt (profile default)');
+    let frame = await pressAndWaitFor(app, KEY.enter, /status ok/, 15_000);
+    // the loopback model answers a left small pleural effusion and no pneumothorax
+    expect(frame).toMatch(/≠\s+\+ pleural effusion\s+·\s+\+/);
+    expect(frame).toMatch(/≠\s+- pneumothorax\s+·\s+-/);
+    expect(frame).toMatch(/≠\s+\+ opacity\s+\+\s+·/);
+    expect(server.requests.at(-1)?.userText).toContain('FINDINGS: Mild left basilar opacity.');
+
+    // Esc discards: nothing written
+    await pressAndWaitFor(app, KEY.escape, /finding\s+rules/);
+    expect(await rawLines(run)).toEqual(before);
+    expect(run.state.artifacts.raw!.version).toBe(version);
+
+    // a keeps it: one more raw line for s100, raw's version bumped (later steps go stale)
+    await pressAndWaitFor(app, 'e', 'prompt (profile default)');
+    await pressAndWaitFor(app, KEY.enter, /status ok/, 15_000);
+    frame = await pressAndWaitFor(app, 'a', 'kept the re-run of s100');
+    expect(await rawLines(run)).toEqual([...before, 's100']);
+    expect(run.state.artifacts.raw!.version).toBe(version + 1);
+    const latest = (await run.artifact<{ study_id: string; keyinfo: unknown; model?: string }>('raw').readMap()).get('s100');
+    expect(latest?.model).toBe('extractor');
+    expect(JSON.stringify(latest?.keyinfo)).toContain('pleural effusion');
+    await pressAndWaitFor(app, KEY.escape, /finding\s+rules/);
+    await run.close();
+  });
+});
