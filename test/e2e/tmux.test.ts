@@ -26,6 +26,23 @@ function fits(screen: string, columns: number, rows: number): void {
   expect(screen.replace(/\n+$/, '').split('\n').length).toBeLessThanOrEqual(rows);
 }
 
+const studies = 20_000;
+let corpus: Promise<string> | null = null;
+/** A run on a generated 20k-report corpus: ingest takes seconds, long enough to interrupt. */
+async function bigRun(name: string): Promise<string> {
+  corpus ??= (async () => {
+    const dir = path.join(tmp, 'corpus');
+    await writeCorpus({ out: dir, studies, seed: '7' });
+    return dir;
+  })();
+  const dir = await corpus;
+  const runDir = path.join(tmp, name);
+  const run = await Run.open(runDir, { create: true });
+  await applyConfig(run, { corpus: corpusConfigFrom({ corpus: path.join(dir, 'files'), metadata: path.join(dir, 'metadata.csv') })!, backend: 'rules' });
+  await run.close();
+  return runDir;
+}
+
 const readState = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8'));
 
 beforeAll(() => requireTmux());
@@ -104,13 +121,7 @@ describe('cxrvqa in tmux at 80×24', () => {
   }, 300_000);
 
   it('Ctrl-C stops a step gracefully; killed -9 mid-step, reopened, the step shows interrupted and resumes to the end', async () => {
-    const corpus = path.join(tmp, 'corpus');
-    const studies = 20_000;
-    await writeCorpus({ out: corpus, studies, seed: '7' });
-    const runDir = path.join(tmp, 'big');
-    const run = await Run.open(runDir, { create: true });
-    await applyConfig(run, { corpus: corpusConfigFrom({ corpus: path.join(corpus, 'files'), metadata: path.join(corpus, 'metadata.csv') })!, backend: 'rules' });
-    await run.close();
+    const runDir = await bigRun('big');
 
     const t = app('kill');
     t.start(['open', '--run', runDir]);
@@ -187,5 +198,29 @@ describe('cxrvqa in tmux at 80×24', () => {
     again.start([], undefined, cwd);
     s = await again.waitFor(/ingest\s+not run/, 30_000, 'the remembered run');
     expect(s).not.toContain('1/3 Corpus');
+  }, 120_000);
+
+  it('a dropped SSH session (SIGHUP) stops the running step gracefully: recorded interrupted, run released', async () => {
+    const runDir = await bigRun('hangup');
+    const t = app('hangup');
+    t.start(['open', '--run', runDir]);
+    await t.waitFor(/ingest\s+not run/, 30_000);
+    await t.send('r');
+    await t.waitFor(/\(ingest, fresh\) running[\s\S]*[1-9][\d,]*\/20,000/, 60_000, 'ingest under way');
+    const pid = t.pid();
+    t.kill(); // tmux hangs up the pane: SIGHUP, and the terminal is gone
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const start = Date.now();
+    while (alive() && Date.now() - start < 20_000) await new Promise((r) => setTimeout(r, 100));
+    expect(alive()).toBe(false);
+    expect(readState(runDir).steps.ingest.status).toBe('interrupted');
+    expect(fs.existsSync(path.join(runDir, 'run.lock'))).toBe(false);
   }, 120_000);
 });

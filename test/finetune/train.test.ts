@@ -40,6 +40,10 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
     expect(text).toContain('prompts are identical');
     expect(events.filter((e) => e.type === 'item' && e.outcome === 'skipped')).toHaveLength(3);
     expect(fs.readFileSync(layout.trainLog, 'utf8')).toContain("{'loss':");
+    // The long token-id dump is cut in the live log, kept whole in train.log.
+    expect(logs(events).filter((m) => m.startsWith('train | [') && m.includes('chars)'))).toHaveLength(1);
+    expect(Math.max(...logs(events).filter((m) => m.startsWith('train |')).map((m) => m.length))).toBeLessThan(500);
+    expect(fs.readFileSync(layout.trainLog, 'utf8').split('\n').some((l) => l.startsWith('[') && l.length > 1000)).toBe(true);
     expect(fs.existsSync(path.join(layout.exportDir, 'config.json'))).toBe(true);
     expect(end && 'summary' in end ? end.summary : '').toMatch(/5 records exported \(3 skipped\); training spawned, merge spawned; final loss/);
   });

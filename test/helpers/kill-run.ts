@@ -49,6 +49,9 @@ export async function killAndResume(opts: { reports: number; killAfter: number; 
   const args = ['run', '--run', runDir, '--corpus', corpus, '--format', 'jsonl', '--no-credentialed', '--backend', 'llm', '--endpoint', `${server.url},max=${opts.concurrency}`, '--model', 'extractor', '--steps', 'ingest,extract'];
   const raw = path.join(runDir, 'artifacts', 'raw.jsonl');
   try {
+    // The total concurrency is a run setting (default 32): store it first.
+    const set = cli(['llm', 'set', '--run', runDir, '--concurrency', String(opts.concurrency)]);
+    await new Promise((r) => set.on('exit', r));
     // First run: kill -9 once enough rows are on disk. In flight ≤ the endpoint's max.
     const first = cli([...args]);
     let stderr = '';

@@ -5,6 +5,7 @@ import { minRank } from '../../src/pipeline/ingest/jpgMetadata.js';
 import { StrictKeyInfoSchema } from '../../src/pipeline/schemas/keyinfo.js';
 import { synthReportRecords, synthStudies, type SynthStudy } from '../../scripts/lib/synth.js';
 import { writeCorpus } from '../../scripts/lib/writeCorpus.js';
+import { FileWriterPool } from '../../scripts/lib/fileWriters.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { ingest } from './fixtures.js';
 
@@ -71,5 +72,17 @@ describe('synthetic corpus generator', () => {
     expect(r.counts).toMatchObject({ input: 300, ingested: 300, skipped: 0, warnings: 0 });
     expect(new Set(r.reports.map((x) => x.study_id))).toEqual(new Set(truthIds));
     expect(r.reports.every((x) => x.study_order !== null && x.study_date && x.view && x.split)).toBe(true);
+  });
+
+  it('the writer pool makes folders first and reports a failed write instead of losing it', async () => {
+    tmp = makeTempDir();
+    const pool = new FileWriterPool(2, 1);
+    const jobs = Array.from({ length: 6 }, (_, i) => [path.join(tmp.dir, `d${i}`), path.join(tmp.dir, `d${i}`, 'f.txt'), `text ${i}`] as [string, string, string]);
+    for (const job of jobs) await pool.write([job]);
+    await pool.close();
+    expect(jobs.map(([, f]) => fs.readFileSync(f, 'utf8'))).toEqual(jobs.map(([, , t]) => t));
+    const failing = new FileWriterPool(1);
+    await failing.write([['', path.join(tmp.dir, 'missing', 'f.txt'), 'x']]);
+    await expect(failing.close()).rejects.toThrow(/writing files failed: .*ENOENT/);
   });
 });

@@ -85,7 +85,7 @@ describe('inspector screen', () => {
     const saved = await run.artifact<{ study_id: string; judgments: Record<string, string> }>('reviews').readMap();
     expect(saved.get('s100')?.judgments).toEqual({ 'pos:atelectasis': 'correct' });
     frame = await pressAndWaitFor(app, [KEY.down, 'x'], /\+ opacity.*✗/);
-    expect(frame).toContain('rules: left/basilar · mild | llm raw: left basilar · mild');
+    expect(frame).toContain('rules: left basilar · mild | llm raw: left basilar · mild');
 
     // note
     await pressAndWaitFor(app, 'n', 'note: ▌');

@@ -62,9 +62,8 @@ async function runIngest(ctx: StepContext<IngestParams>) {
     reasons.set(i.reason, (reasons.get(i.reason) ?? 0) + 1);
     if (!i.skipped) warnings++;
     if (i.skipped && itemEvents++ < MAX_ITEM_EVENTS) ctx.emit({ type: 'item', key: i.study_id, outcome: 'skipped', reason: `${i.reason}: ${i.detail}` });
-    const key = issueKey(i);
-    if (knownIssues.has(key)) return;
-    knownIssues.add(key);
+    // Only issues logged by an earlier pass are dropped: two bad input records may well look alike.
+    if (knownIssues.has(issueKey(i))) return;
     pendingIssues.push(i);
   };
   const flush = () => {

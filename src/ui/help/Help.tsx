@@ -62,10 +62,10 @@ export function HelpOverlay({ screen, columns }: { screen: Screen; columns: numb
 }
 
 export const HINTS: Record<Screen, string> = {
-  notebook: '↑↓ select · Enter open · r run · a all · s stop · p i v d views · ? help · q quit',
+  notebook: '↑↓ move · Enter open · r run · a all · s stop · p i v d views · ? help · q quit',
   cell: '↑↓ param · Enter edit · r run · f fresh · s stop · Esc back · ? help',
   progress: 's stop · r resume · Esc back · ? help',
-  inspector: '/ find · f filter · Enter open · Tab pane · c/x judge · n note · Esc back · ? help',
-  review: '↑↓ finding · c/x judge · → ← report · n note · t table · w csv · Esc back · ? help',
+  inspector: '/ find · f filter · Enter open · Tab pane · c/x judge · n note · e re-run · ?',
+  review: '↑↓ move · c/x judge · →← report · n note · t table · w csv · Esc back · ? help',
   dataset: '↑↓ scroll · Esc back · ? help',
 };

@@ -18,7 +18,8 @@ export function findingKey(polarity: Polarity, name: string): string {
 
 function attrText(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (Array.isArray(v)) return v.map(attrText).filter(Boolean).join('/');
+  // Word lists (the reference) read like the model's strings: "right basilar", not "right/basilar".
+  if (Array.isArray(v)) return v.map(attrText).filter(Boolean).join(' ');
   if (typeof v === 'string') return v;
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);

@@ -28,7 +28,9 @@ export function Notebook({ height, columns, active }: ScreenProps) {
         void controller.start({ kind: 'all' });
         dispatch({ type: 'navigate', screen: 'progress' });
       } else if (input === 'c') {
-        if (!controller.steps.some((st) => st.id === 'followup')) dispatch({ type: 'message', level: 'warn', text: 'no follow-up step in this build' });
+        const fu = cur.rows.find((r) => r.id === 'followup');
+        if (!fu) dispatch({ type: 'message', level: 'warn', text: 'no follow-up step in this build' });
+        else if (!fu.applies.ok) dispatch({ type: 'message', level: 'warn', text: `no follow-up cycle: ${fu.applies.reason ?? 'not applicable'}` });
         else {
           void controller.start({ kind: 'cycle' });
           dispatch({ type: 'navigate', screen: 'progress' });

@@ -40,6 +40,8 @@ export interface StageEnv {
 
 export type StageOutcome = 'skipped' | 'spawned' | 'manual';
 
+const MAX_LINE = 400;
+
 export async function runStage(spec: StageSpec, env: StageEnv): Promise<StageOutcome> {
   const log = (message: string, level: 'info' | 'warn' | 'error' = 'info') => env.emit({ type: 'log', level, message });
   const marker = readMarker(spec.marker);
@@ -62,7 +64,8 @@ export async function runStage(spec: StageSpec, env: StageEnv): Promise<StageOut
       tailLines: 20,
       onLine: (line) => {
         if (env.onLine?.(line)) return;
-        log(`${spec.name} | ${line}`);
+        // LLaMA-Factory dumps a training example as one line of thousands of token ids; the log file keeps it whole.
+        log(`${spec.name} | ${line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (${line.length} chars)` : line}`);
       },
     });
     if (res.aborted || env.signal.aborted) {
