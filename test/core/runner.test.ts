@@ -106,3 +106,25 @@ describe('runner', () => {
     await run.close();
   });
 });
+
+describe('config fingerprint', () => {
+  it('keeps an LLM step current when only endpoints or concurrency change', async () => {
+    const { extractStep } = await import('../../src/pipeline/extract/step.js');
+    const { stepFingerprint } = await import('../../src/pipeline/runner/status.js');
+    const run = await newRun();
+    await run.update((s) => {
+      s.config.backend = 'llm';
+      s.config.llm = { model: 'm1', endpoints: [{ url: 'http://127.0.0.1:8000/v1' }], concurrency: 8 };
+    });
+    const before = stepFingerprint(run, extractStep as unknown as AnyStep);
+    await run.update((s) => {
+      s.config.llm = { model: 'm1', endpoints: [{ url: 'http://127.0.0.1:9000/v1' }], concurrency: 64 };
+    });
+    expect(stepFingerprint(run, extractStep as unknown as AnyStep)).toBe(before);
+    await run.update((s) => {
+      s.config.llm = { model: 'm2', endpoints: [{ url: 'http://127.0.0.1:9000/v1' }], concurrency: 64 };
+    });
+    expect(stepFingerprint(run, extractStep as unknown as AnyStep)).not.toBe(before);
+    await run.close();
+  });
+});

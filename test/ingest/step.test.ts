@@ -29,9 +29,10 @@ describe('ingest step', () => {
   it('resumes by study id: kept studies are not read again and nothing is duplicated', async () => {
     tmp = makeTempDir();
     const corpus = corpusOf(6);
+    writeReport(corpus, '10000009', '50000099', Buffer.from([0x00]));
     const runDir = path.join(tmp.dir, 'run');
     const first = await ingest(runDir, { kind: 'mimic', path: corpus });
-    expect(first.counts.ingested).toBe(6);
+    expect(first.counts).toMatchObject({ input: 7, ingested: 6, skipped: 1 });
     // Simulate a crash after two records: keep two lines and mark the step interrupted.
     const file = path.join(runDir, 'artifacts', 'reports.jsonl');
     const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -47,8 +48,9 @@ describe('ingest step', () => {
     expect(second.events.find((e) => e.type === 'step-start')).toMatchObject({ mode: 'resume' });
     expect(second.reports).toHaveLength(6);
     expect(new Set(second.reports.map((r) => r.study_id)).size).toBe(6);
-    expect(second.issues).toEqual([]);
-    expect(second.counts).toMatchObject({ input: 6, ingested: 6, resumed: 2, skipped: 0 });
+    // The skip is detected again but not logged twice.
+    expect(second.issues.map((i) => `${i.reason}:${i.study_id}`)).toEqual(['binary:50000099']);
+    expect(second.counts).toMatchObject({ input: 7, ingested: 6, resumed: 2, skipped: 1, 'ingest-issues': 1 });
   });
 
   it('stops promptly on abort with only whole records written, then resumes to completion', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadPrompt, preflightLlm, resolveProfile } from '../llm/index.js';
+import { outputFingerprint } from '../llm/config.js';
 import { ExtractionResultSchema, type ExtractionResult } from '../schemas/extraction.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
@@ -51,6 +52,7 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
   reads: ['reports', 'reference'],
   writes: ['raw'],
   configKeys: ['backend', 'llm'],
+  configFingerprint: outputFingerprint,
   async preflight(ctx) {
     const { run } = ctx;
     if (run.state.config.backend === 'rules') {

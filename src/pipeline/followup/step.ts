@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loadPrompt, preflightLlm, resolveProfile } from '../llm/index.js';
+import { outputFingerprint } from '../llm/config.js';
 import { ReferenceRecordSchema, type ReferenceRecord } from '../schemas/reference.js';
 import { StandardizedRowSchema, type StandardizedRow } from '../standardize/input.js';
 import type { Step, StepContext } from '../steps/contract.js';
@@ -137,6 +138,7 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
   reads: ['reports', 'reference', 'standardized'],
   writes: ['followup', 'followup-log'],
   configKeys: ['backend', 'llm'],
+  configFingerprint: outputFingerprint,
   applies(run) {
     if (run.state.config.backend !== 'llm') return { ok: false, reason: 'needs an LLM backend: follow-up questions go to the model (this run uses the rules backend)' };
     return { ok: true };

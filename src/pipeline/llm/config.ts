@@ -111,6 +111,17 @@ export function resolveProfile(config: RunConfig | { llm: unknown }, name?: stri
   return parsed.data;
 }
 
+/**
+ * What an LLM step's output depends on: model, prompt and decoding. Endpoints,
+ * concurrency, timeouts and retries change how answers are fetched, not what they
+ * are, so changing them leaves finished work current (and an interrupted run resumable).
+ */
+export function outputFingerprint(config: RunConfig): unknown {
+  if (config.backend !== 'llm') return { backend: config.backend };
+  const p = resolveProfile(config);
+  return { backend: 'llm', model: p.model, prompt: p.prompt, promptSha: p.promptSha, decoding: p.decoding, structured: p.structured };
+}
+
 /** Label for an endpoint in logs (URL without credentials or query). */
 export function endpointLabel(ep: Pick<Endpoint, 'url' | 'kind' | 'deployment'>): string {
   const u = new URL(ep.url);

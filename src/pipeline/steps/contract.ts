@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { RunConfig } from '../schemas/state.js';
 import type { Run } from '../store/run.js';
 
 /**
@@ -79,6 +80,11 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
   writes: readonly string[];
   /** Run-config sections the step depends on; changing them makes the step stale like a param change. */
   configKeys?: readonly ('corpus' | 'backend' | 'llm')[];
+  /**
+   * The part of the run config the step's output depends on, when that is narrower
+   * than whole `configKeys` sections (e.g. the model and prompt, not the concurrency).
+   */
+  configFingerprint?(config: RunConfig): unknown;
   /** Whether the step belongs in a run with this config (e.g. gold needs an LLM endpoint). */
   applies?(run: Run): Applicability;
   /** Checks that must pass before any work starts (endpoints reachable, files present). */

@@ -8,7 +8,7 @@ import { truncate, windowStart } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { rerunAvailability } from './rerun.js';
 import { StudyView } from './StudyView.js';
-import { filterLabel, nextFilter, type StudyFilter } from './studyIndex.js';
+import { filterLabel, nextFilter, summaryNames, type StudyFilter } from './studyIndex.js';
 import { useJudging, useStudyData } from './useStudyData.js';
 
 export function InspectorView({ height, columns, active }: ScreenProps) {
@@ -105,8 +105,8 @@ export function InspectorView({ height, columns, active }: ScreenProps) {
       {results.length === 0 ? <Text dimColor>no report matches</Text> : null}
       {results.slice(start, start + listH).map((id, i) => {
         const sm = index.summaries.get(id)!;
-        const flags = [sm.parseFailed ? 'parse-failed' : '', sm.disagrees ? 'disagrees' : '', sm.changedCycles.size ? `changed c${[...sm.changedCycles].join(',')}` : ''].filter(Boolean).join(' ');
-        const names = [...sm.names].slice(0, 6).join(', ');
+        const flags = [sm.parseFailed ? 'parse-failed' : '', sm.disagrees ? 'disagrees' : '', sm.changedCycles.length ? `changed c${sm.changedCycles.join(',')}` : ''].filter(Boolean).join(' ');
+        const names = summaryNames(sm).slice(0, 6).join(', ');
         return (
           <Text key={id} inverse={start + i === cursor} wrap="truncate">
             {truncate(`${start + i === cursor ? '▸' : ' '} ${id.padEnd(12)} ${flags ? `[${flags}] ` : ''}${names}`, columns)}

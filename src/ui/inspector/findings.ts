@@ -79,11 +79,16 @@ export function sortFindings(fs: Finding[]): Finding[] {
   return fs.sort((a, b) => POLARITY_ORDER[a.polarity] - POLARITY_ORDER[b.polarity] || a.name.localeCompare(b.name));
 }
 
+/** The present and uncertain findings of a stage as one comparable string (attributes ignored). */
+export function findingSignature(fs: readonly Finding[]): string {
+  return fs
+    .filter((f) => f.polarity !== 'neg')
+    .map((f) => f.key)
+    .sort()
+    .join('\n');
+}
+
 /** Whether two stages state different findings (ignoring attributes). */
 export function disagree(a: readonly Finding[], b: readonly Finding[]): boolean {
-  const ka = new Set(a.filter((f) => f.polarity !== 'neg').map((f) => f.key));
-  const kb = new Set(b.filter((f) => f.polarity !== 'neg').map((f) => f.key));
-  if (ka.size !== kb.size) return true;
-  for (const k of ka) if (!kb.has(k)) return true;
-  return false;
+  return findingSignature(a) !== findingSignature(b);
 }

@@ -1,5 +1,5 @@
 import type { Run } from '../../pipeline/store/run.js';
-import { disagree, fromKeyInfo, fromReference, type Finding } from './findings.js';
+import { findingSignature, fromKeyInfo, fromReference, type Finding } from './findings.js';
 import { readAt, scanJsonl, type LineLoc } from './scan.js';
 
 /** Artifacts the inspector reads; any of them may be missing ("not run yet"). */
@@ -8,12 +8,18 @@ export type Inspected = (typeof INSPECTED)[number];
 
 export interface StudySummary {
   id: string;
-  /** Finding names from any stage, for search by finding. */
-  names: Set<string>;
+  /** Finding names from any stage, newline-separated (one string per study keeps 227k studies small). */
+  names: string;
   parseFailed: boolean;
-  changedCycles: Set<number>;
+  changedCycles: number[];
   disagrees: boolean;
 }
+
+const addName = (s: StudySummary, name: string) => {
+  if (!s.names.split('\n').includes(name)) s.names = s.names ? `${s.names}\n${name}` : name;
+};
+/** Finding names of a summary, in first-seen order. */
+export const summaryNames = (s: StudySummary): string[] => (s.names ? s.names.split('\n') : []);
 
 export type StudyFilter = { kind: 'all' } | { kind: 'changed'; cycle: number | null } | { kind: 'disagrees' } | { kind: 'parse-failed' };
 
@@ -41,7 +47,8 @@ export class StudyIndex {
     private readonly run: Run,
     readonly order: string[],
     readonly summaries: Map<string, StudySummary>,
-    private readonly locs: Map<Inspected, Map<string, LineLoc[]>>,
+    /** Per artifact and study: [offset, length, offset, length, …] of its lines (flat: fewer objects at 227k studies). */
+    private readonly locs: Map<Inspected, Map<string, number[]>>,
     readonly present: Set<Inspected>,
     readonly cycles: number[],
   ) {}
@@ -49,22 +56,23 @@ export class StudyIndex {
   static async build(run: Run): Promise<StudyIndex> {
     const order: string[] = [];
     const summaries = new Map<string, StudySummary>();
-    const locs = new Map<Inspected, Map<string, LineLoc[]>>();
+    const locs = new Map<Inspected, Map<string, number[]>>();
     const present = new Set<Inspected>();
     const cycles = new Set<number>();
-    const refFindings = new Map<string, Finding[]>();
-    const latest = new Map<string, { cycle: number; findings: Finding[] }>();
+    // Signatures, not finding lists: this is kept for every study until the end of the scan.
+    const refSig = new Map<string, string>();
+    const latest = new Map<string, { cycle: number; sig: string }>();
     const summary = (id: string): StudySummary => {
       let s = summaries.get(id);
       if (!s) {
-        s = { id, names: new Set(), parseFailed: false, changedCycles: new Set(), disagrees: false };
+        s = { id, names: '', parseFailed: false, changedCycles: [], disagrees: false };
         summaries.set(id, s);
         order.push(id);
       }
       return s;
     };
     for (const name of INSPECTED) {
-      const byStudy = new Map<string, LineLoc[]>();
+      const byStudy = new Map<string, number[]>();
       locs.set(name, byStudy);
       const file = run.artifactPath(name);
       await scanJsonl(file, (rec, loc) => {
@@ -72,44 +80,45 @@ export class StudyIndex {
         if (!id) return;
         present.add(name);
         const list = byStudy.get(id);
-        if (list) list.push(loc);
-        else byStudy.set(id, [loc]);
+        if (list) list.push(loc[0], loc[1]);
+        else byStudy.set(id, [loc[0], loc[1]]);
         const s = summary(id);
         switch (name) {
           case 'reference': {
             const f = fromReference(rec);
-            refFindings.set(id, f);
-            f.forEach((x) => s.names.add(x.name));
+            refSig.set(id, findingSignature(f));
+            f.forEach((x) => addName(s, x.name));
             break;
           }
           case 'raw': {
             s.parseFailed = rec.status === 'parse_error' || rec.status === 'failed';
-            fromKeyInfo(rec.keyinfo).forEach((x) => s.names.add(x.name));
-            if (!latest.has(id)) latest.set(id, { cycle: -1, findings: fromKeyInfo(rec.keyinfo) });
+            const f = fromKeyInfo(rec.keyinfo);
+            f.forEach((x) => addName(s, x.name));
+            if (!latest.has(id) || latest.get(id)!.cycle < 0) latest.set(id, { cycle: -1, sig: findingSignature(f) });
             break;
           }
           case 'standardized': {
             const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
             const f = fromKeyInfo(rec.keyinfo);
-            f.forEach((x) => s.names.add(x.name));
+            f.forEach((x) => addName(s, x.name));
             const prev = latest.get(id);
-            if (!prev || prev.cycle <= cycle) latest.set(id, { cycle, findings: f });
+            if (!prev || prev.cycle <= cycle) latest.set(id, { cycle, sig: findingSignature(f) });
             break;
           }
           case 'std-changes': {
             const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
             cycles.add(cycle);
-            if (Array.isArray(rec.changes) && rec.changes.length > 0) s.changedCycles.add(cycle);
+            if (Array.isArray(rec.changes) && rec.changes.length > 0 && !s.changedCycles.includes(cycle)) s.changedCycles.push(cycle);
             break;
           }
           default:
             break;
         }
-      });
+      }, { idOnly: name === 'reports' || name === 'questions' || name === 'followup' });
     }
-    for (const [id, ref] of refFindings) {
+    for (const [id, ref] of refSig) {
       const l = latest.get(id);
-      if (l) summaries.get(id)!.disagrees = disagree(ref, l.findings);
+      if (l) summaries.get(id)!.disagrees = ref !== l.sig;
     }
     return new StudyIndex(run, order, summaries, locs, present, [...cycles].sort((a, b) => a - b));
   }
@@ -121,7 +130,7 @@ export class StudyIndex {
     for (const id of this.order) {
       const s = this.summaries.get(id)!;
       if (!matchesFilter(s, filter)) continue;
-      if (q && !id.toLowerCase().includes(q) && ![...s.names].some((n) => n.includes(q))) continue;
+      if (q && !id.toLowerCase().includes(q) && !s.names.includes(q)) continue;
       out.push(id);
     }
     return out;
@@ -132,7 +141,10 @@ export class StudyIndex {
   }
 
   private lines(name: Inspected, id: string): Array<Record<string, unknown>> {
-    return readAt(this.run.artifactPath(name), this.locs.get(name)?.get(id) ?? []);
+    const flat = this.locs.get(name)?.get(id) ?? [];
+    const locs: LineLoc[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) locs.push([flat[i]!, flat[i + 1]!]);
+    return readAt(this.run.artifactPath(name), locs);
   }
 
   load(id: string): StudyDetail {
@@ -180,7 +192,7 @@ export function matchesFilter(s: StudySummary, f: StudyFilter): boolean {
     case 'all':
       return true;
     case 'changed':
-      return f.cycle === null ? s.changedCycles.size > 0 : s.changedCycles.has(f.cycle);
+      return f.cycle === null ? s.changedCycles.length > 0 : s.changedCycles.includes(f.cycle);
     case 'disagrees':
       return s.disagrees;
     case 'parse-failed':
