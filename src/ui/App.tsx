@@ -78,25 +78,25 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
   );
 
   const onGlobalKey = (input: string, key: Key) => {
-      if (key.ctrl && input === 'c') {
-        if (controller.running) {
-          if (stateRef.current.stopping) onForceExit();
-          else {
-            controller.stop();
-            dispatch({ type: 'message', level: 'warn', text: 'stopping: in-flight work is recorded… (Ctrl-C again forces exit)' });
-          }
-        } else actions.quit();
-        return;
-      }
-      const live = stateRef.current;
-      if (live.typing) return;
-      if (input === '?') dispatch({ type: 'help' });
-      else if (live.help && key.escape) dispatch({ type: 'help', open: false });
-      else if (input === 'q' && !live.help) {
-        if (controller.running) dispatch({ type: 'message', level: 'warn', text: 'a step is running: s stops it (Ctrl-C twice forces exit)' });
-        else actions.quit();
-      }
-    };
+    if (key.ctrl && input === 'c') {
+      if (controller.running) {
+        if (stateRef.current.stopping) onForceExit();
+        else {
+          controller.stop();
+          dispatch({ type: 'message', level: 'warn', text: 'stopping: in-flight work is recorded… (Ctrl-C again forces exit)' });
+        }
+      } else actions.quit();
+      return;
+    }
+    const live = stateRef.current;
+    if (live.typing) return;
+    if (input === '?') dispatch({ type: 'help' });
+    else if (live.help && key.escape) dispatch({ type: 'help', open: false });
+    else if (input === 'q' && !live.help) {
+      if (controller.running) dispatch({ type: 'message', level: 'warn', text: 'a step is running: s stops it (Ctrl-C twice forces exit)' });
+      else actions.quit();
+    }
+  };
 
   // One spare row: ink repaints the whole screen (flicker) when the output is as tall as the terminal.
   const bodyHeight = Math.max(4, rows - 3 - (state.message ? 1 : 0));
@@ -105,13 +105,13 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
   return (
     <UiProviders state={state} actions={actions}>
       <KeyHubProvider onKey={onGlobalKey}>
-      <Box flexDirection="column" width={columns}>
-        <Header runDir={controller.run.dir} columns={columns} />
-        <Box height={bodyHeight} flexDirection="column" overflow="hidden">
-          {state.help ? <HelpOverlay screen={state.screen} columns={columns} /> : <ScreenBody screen={state.screen} {...props} />}
+        <Box flexDirection="column" width={columns}>
+          <Header runDir={controller.run.dir} columns={columns} />
+          <Box height={bodyHeight} flexDirection="column" overflow="hidden">
+            {state.help ? <HelpOverlay screen={state.screen} columns={columns} /> : <ScreenBody screen={state.screen} {...props} />}
+          </Box>
+          <Footer hints={HINTS[state.screen]} columns={columns} />
         </Box>
-        <Footer hints={HINTS[state.screen]} columns={columns} />
-      </Box>
       </KeyHubProvider>
     </UiProviders>
   );
