@@ -6,7 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { applyConfig, corpusConfigFrom } from '../src/pipeline/runner/configure.js';
+import { Run } from '../src/pipeline/store/run.js';
 import { requireTmux, TmuxApp } from '../test/e2e/driver.js';
+import { writeCorpus } from './lib/writeCorpus.js';
 
 requireTmux();
 const out = path.resolve('docs/screens');
@@ -72,6 +75,22 @@ try {
   save('review-table', await t.waitFor('Accuracy per method'));
   await t.send('Escape', 'Escape', 'p');
   save('progress-after', await t.waitFor('cxrvqa · progress'));
+  t.kill();
+
+  // A step caught mid-way: ingest of a generated 20k-report corpus.
+  const corpus = path.join(tmp, 'corpus');
+  await writeCorpus({ out: corpus, studies: 20_000, seed: '7' });
+  const big = await Run.open(path.join(tmp, 'runs', 'big'), { create: true });
+  await applyConfig(big, { corpus: corpusConfigFrom({ corpus: path.join(corpus, 'files'), metadata: path.join(corpus, 'metadata.csv') })!, backend: 'rules' });
+  await big.close();
+  const b = new TmuxApp('big', env);
+  apps.push(b);
+  b.start(['open', '--run', 'runs/big'], undefined, cwd);
+  await b.waitFor(/ingest\s+not run/, 30_000);
+  await b.send('r');
+  save('progress-running', await b.waitFor(/\(ingest, fresh\) running[\s\S]*[1-9],\d{3}\/20,000/, 60_000));
+  await b.send('C-c');
+  save('progress-stopped', await b.waitFor(/\(ingest, fresh\) interrupted/, 30_000));
   process.stderr.write(`wrote ${written.length} screens to ${out}: ${written.join(', ')}\n`);
 } finally {
   for (const a of apps) a.kill();
