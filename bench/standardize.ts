@@ -22,22 +22,12 @@ import { bootstrapContext } from '../src/pipeline/standardize/context.js';
 import { repairRecord } from '../src/pipeline/standardize/shape.js';
 import { ChangeLog } from '../src/pipeline/standardize/changes.js';
 import { toStrict } from '../src/pipeline/standardize/record.js';
+import { mulberry32 } from '../src/pipeline/util/random.js';
 
 const argRecords = process.argv.indexOf('--records');
 const N = argRecords > 0 ? Number(process.argv[argRecords + 1]) : 227_835;
 
-/** Deterministic PRNG so every run measures the same records. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = rng(42);
+const rand = mulberry32(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 const BASE = ['effusion', 'pleural effusion', 'atelectasis', 'pneumonia', 'edema', 'cardiomegaly', 'pneumothorax', 'consolidation',

@@ -104,4 +104,22 @@ describe('questions step', () => {
       await run.close();
     }
   });
+
+  it('no study qualifies (no views): the step finishes with empty exports and the unknownView hint', async () => {
+    const run = await makeRun(dirs, 4);
+    try {
+      // Every study loses its view, as in a corpus without metadata: nothing is generated.
+      const reports = run.artifact<{ study_id: string }>('reports');
+      reports.reset();
+      for (let i = 0; i < 4; i++) reports.append({ study_id: String(50000000 + i), subject_id: '10000000', dicom_id: null, view: null, study_order: null, study_date: null, split: null, source: 'x', text: 'FINDINGS: synthetic.', selected: 'synthetic.', rule_text: 'synthetic.', extra: {} } as { study_id: string });
+      reports.close();
+      const events: RunnerEvent[] = [];
+      expect(await runStep(run, step, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) })).toBe('done');
+      expect(run.state.steps.questions!.counts.questions).toBe(0);
+      expect(events.some((e) => e.type === 'step-event' && e.event.type === 'log' && /unknownView=include/.test(e.event.message))).toBe(true);
+      expect(fs.readFileSync(path.join(run.dir, 'dataset', 'qa.jsonl'), 'utf8')).toBe('');
+    } finally {
+      await run.close();
+    }
+  });
 });

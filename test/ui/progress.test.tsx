@@ -30,7 +30,7 @@ describe('progress view', () => {
     await waitForText(app, 'alpha');
     const frame = await pressAndWaitFor(app, 'r', /20\/20 100\.0%/);
     expect(frame).toMatch(/█{10,}/);
-    expect(frame).toMatch(/rate [\d.]+\/s · eta/);
+    expect(frame).toMatch(/rate [\d.,]+\/s · eta/);
     expect(frame).toContain('errors: timeout=2 parse_error=1');
     expect(frame).toContain('tokens in 200 · out 100 · cost $0.0200');
     expect(frame).toContain('fresh: 0 already done');

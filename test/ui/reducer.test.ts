@@ -55,3 +55,13 @@ describe('ui reducer', () => {
     expect(errorKind('  parse_error bad')).toBe('parse_error');
   });
 });
+
+describe('progress formatting', () => {
+  it('shows slow rates with a decimal and fast ones as whole numbers', async () => {
+    const { formatRate, bar } = await import('../../src/ui/progress/Progress.js');
+    expect(formatRate(2.345)).toBe('2.3');
+    expect(formatRate(16190.5)).toBe('16,191');
+    expect(bar(5, 10, 10)).toBe('█████░░░░░');
+    expect(bar(3, null, 4)).toBe('░░░░');
+  });
+});

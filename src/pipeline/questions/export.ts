@@ -208,7 +208,9 @@ export function writeConversations(file: string, pairs: readonly QaPair[], meta:
 /** Copies a finished file (the questions artifact is already the JSONL export, line for line), hashing the copy. */
 export async function copyAs(src: string, file: string): Promise<WrittenFile> {
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.copyFileSync(src, tmp);
+  // An artifact that never got a line has no file: zero QA pairs export as an empty file, not a crash.
+  if (fs.existsSync(src)) fs.copyFileSync(src, tmp);
+  else fs.writeFileSync(tmp, '');
   const h = createHash('sha256');
   let rows = 0;
   let bytes = 0;

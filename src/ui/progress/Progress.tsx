@@ -7,6 +7,11 @@ import { truncate } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { LossChart } from './LossChart.js';
 
+/** Items per second: one decimal when slow, whole numbers with separators when fast. */
+export function formatRate(r: number): string {
+  return r >= 100 ? Math.round(r).toLocaleString('en-US') : r.toFixed(1);
+}
+
 export function bar(done: number, total: number | null, width: number): string {
   if (width <= 0) return '';
   if (!total) return '░'.repeat(width);
@@ -62,7 +67,7 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
         {` ${(p?.done ?? 0).toLocaleString('en-US')}/${p?.total === null || !p ? '?' : p.total.toLocaleString('en-US')}${pct}`}
       </Text>
       <Text>
-        rate {(p?.rate ?? 0).toFixed(1)}/s · eta {formatDuration(p?.etaSeconds ?? null)} · elapsed {formatDuration(p?.elapsedSeconds ?? 0)}
+        rate {formatRate(p?.rate ?? 0)}/s · eta {formatDuration(p?.etaSeconds ?? null)} · elapsed {formatDuration(p?.elapsedSeconds ?? 0)}
         {counters.length ? ' · ' + counters.map(([k, v]) => `${k}=${v}`).join(' ') : ''}
       </Text>
       {errors.length ? (

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { normalizeId } from '../../ingest/record.js';
 import { UserError } from '../../util/errors.js';
+import { seededShuffle } from '../../util/random.js';
 
 /**
  * Gold-set selection: a seeded shuffle over the study ids (sorted first, so the
@@ -9,28 +10,6 @@ import { UserError } from '../../util/errors.js';
  * excluded ids, first N. Python's `random.shuffle(seed=123)` cannot be
  * reproduced from JS, so the same seed picks different reports than the original.
  */
-
-/** mulberry32: small, fast, good enough for a reproducible shuffle. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
-  const out = items.slice();
-  const rand = mulberry32(seed);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 export function selectGold(ids: Iterable<string>, n: number, seed: number, exclude: ReadonlySet<string> = new Set()): string[] {
   const sorted = [...new Set(ids)].sort();
