@@ -74,6 +74,22 @@ describe('extract step (backend llm)', () => {
     expect(usage.length).toBeGreaterThan(0);
   });
 
+  it('many requests in flight at once do not trigger a MaxListenersExceededWarning on the terminal', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      server = await startLoopbackServer({ latency: { kind: 'fixed', ms: 30 }, respond: () => ({ content: DEFAULT_KEYINFO }) });
+      const run = await makeRun(40, { endpoints: [{ url: server.url }], concurrency: 32 });
+      expect(await runStep(run, step, { signal: new AbortController().signal, env: env() })).toBe('done');
+      // The warning is emitted on the next tick.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('resumes by study id: asks only for what is missing or failed', async () => {
     let fail = true;
     server = await startLoopbackServer({ respond: (q) => (fail && /Study (3|7)\./.test(q.userText) ? { status: 400 } : { content: DEFAULT_KEYINFO }) });

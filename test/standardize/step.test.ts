@@ -84,6 +84,8 @@ describe('standardize step', () => {
     expect(run.state.steps.standardize!.summary).toMatch(/skipped 3/);
     const skippedItems = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'item' && e.event.outcome === 'skipped' ? [e.event.key] : []));
     expect(skippedItems).toEqual(['s3', 's4', 's5']);
+    const warns = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'log' && e.event.level === 'warn' ? [e.event.message] : []));
+    expect(warns).toContain('skipped 3 studies without a usable KeyInfo (raw status parse_error: 1, raw status filtered: 1, raw status failed: 1)');
 
     const dictDir = path.join(run.dir, 'dictionaries');
     const entity = JSON.parse(fs.readFileSync(path.join(dictDir, 'entity_dict.json'), 'utf8'));

@@ -1,11 +1,13 @@
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
-import { createLlm, estimateRun, KEYINFO_RESPONSE_SCHEMA, extractionMessages, runPool, type CompletionResult, type LlmEvent, type LlmProfile } from '../llm/index.js';
+import { createLlm, estimateRun, KEYINFO_RESPONSE_SCHEMA, extractionMessages, runPool, type CompletionResult, type LlmProfile } from '../llm/index.js';
 import type { LoadedPrompt } from '../llm/prompts.js';
 import { ReportRecordSchema, type ReportRecord } from '../schemas/report.js';
 import type { ExtractionResult, ExtractionStatus } from '../schemas/extraction.js';
 import type { StepContext } from '../steps/contract.js';
 import { UserError } from '../util/errors.js';
 import { parseKeyInfo, type ParsedKeyInfo } from './parse.js';
+import { llmEventLogger } from '../llm/eventLog.js';
 
 const MAX_ITEM_EVENTS = 200;
 
@@ -66,6 +68,8 @@ export async function extractWithLlm(ctx: StepContext<unknown>, profile: LlmProf
 
   const parsedByKey = new Map<string, ParsedKeyInfo>();
   const stop = new AbortController();
+  // Every request in flight listens on this signal (scheduler wait + HTTP attempt): many at once by design.
+  setMaxListeners(Math.max(10, profile.concurrency * 4), stop.signal);
   const onAbort = () => stop.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let fatal: string | null = null;
@@ -73,15 +77,11 @@ export async function extractWithLlm(ctx: StepContext<unknown>, profile: LlmProf
   const failureLimit = Math.max(20, 2 * profile.concurrency);
   let failuresInRow = 0;
   let itemEvents = 0;
-  let retryLogs = 0;
-  const onEvent = (e: LlmEvent) => {
-    if (e.type === 'retry') {
-      if (retryLogs++ < 20) ctx.emit({ type: 'log', level: 'warn', message: `retry ${e.attempt} for ${e.tag ?? '?'} in ${e.delayMs} ms: ${e.message}` });
+  const onEvent = llmEventLogger(ctx.emit, {
+    onRetry: (e) => {
       if (e.tag && itemEvents++ < MAX_ITEM_EVENTS) ctx.emit({ type: 'item', key: e.tag, outcome: 'retried', reason: e.errorKind });
-    } else if (e.type === 'endpoint-rested') ctx.emit({ type: 'log', level: 'warn', message: `endpoint ${e.endpoint} rested for ${Math.round((e.untilMs - Date.now()) / 1000)} s: ${e.reason}` });
-    else if (e.type === 'endpoint-restored') ctx.emit({ type: 'log', level: 'info', message: `endpoint ${e.endpoint} is answering again` });
-    else ctx.emit({ type: 'log', level: 'warn', message: `endpoint ${e.endpoint} does not accept json_schema output; using free text there (${e.reason})` });
-  };
+    },
+  });
   const llm = createLlm(profile, {
     env: ctx.env.env,
     cacheDir: path.join(run.dir, 'llm-cache'),

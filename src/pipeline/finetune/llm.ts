@@ -13,6 +13,7 @@ import type { LoadedPrompt } from '../llm/prompts.js';
 import type { ExtractionResult } from '../schemas/extraction.js';
 import type { RunEnv, StepEvent } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
+import { llmEventLogger } from '../llm/eventLog.js';
 
 /**
  * The fine-tune path's one link to the LLM layer: the gold step and the serve
@@ -41,11 +42,7 @@ export async function openExtractor(run: Run, profile: LlmProfile, promptId: str
     cacheDir: path.join(run.dir, 'llm-cache'),
     // Unparseable output is not cached, so a retry of the step asks again.
     accept: (text: string) => parseKeyInfo(text).status !== 'parse_error',
-    onEvent: (e) => {
-      if (e.type === 'retry') emit({ type: 'log', level: 'warn', message: `retry ${e.attempt} for ${e.tag ?? '?'} in ${Math.round(e.delayMs)} ms: ${e.errorKind} ${e.message}` });
-      else if (e.type === 'endpoint-rested') emit({ type: 'log', level: 'warn', message: `endpoint ${e.endpoint} rested: ${e.reason}` });
-      else if (e.type === 'structured-output-off') emit({ type: 'log', level: 'warn', message: `structured output off for ${e.endpoint}: ${e.reason}` });
-    },
+    onEvent: llmEventLogger(emit),
   });
   return {
     llm,

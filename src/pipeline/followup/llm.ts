@@ -2,13 +2,14 @@ import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { modelText } from '../extract/llm.js';
 import { parseKeyInfo } from '../extract/parse.js';
-import { createLlm, KEYINFO_RESPONSE_SCHEMA, loadPrompt, resolveProfile, runPool, type CompletionResult, type LlmEvent } from '../llm/index.js';
+import { createLlm, KEYINFO_RESPONSE_SCHEMA, loadPrompt, resolveProfile, runPool, type CompletionResult } from '../llm/index.js';
 import { ReportRecordSchema, type ReportRecord } from '../schemas/report.js';
 import type { StepContext } from '../steps/contract.js';
 import { UserError } from '../util/errors.js';
 import type { ChainDeps, ChainOutcome, StudyWork } from './chain.js';
 import { followupMessages, questionText, type QuestionTemplate } from './prompts.js';
 import type { FollowupLogRow, FollowupRow, Polarity } from './schema.js';
+import { llmEventLogger } from '../llm/eventLog.js';
 
 const FATAL = new Set(['auth', 'not_found', 'no_endpoint']);
 const MAX_LOGS = 20;
@@ -39,14 +40,7 @@ export async function askWithLlm(
   setMaxListeners(Math.max(10, profile.concurrency * 4), stop.signal);
   const onAbort = () => stop.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  let retryLogs = 0;
-  const onEvent = (e: LlmEvent) => {
-    if (e.type === 'retry') {
-      if (retryLogs++ < MAX_LOGS) ctx.emit({ type: 'log', level: 'warn', message: `retry ${e.attempt} for ${e.tag ?? '?'} in ${e.delayMs} ms: ${e.message}` });
-    } else if (e.type === 'endpoint-rested') ctx.emit({ type: 'log', level: 'warn', message: `endpoint ${e.endpoint} rested: ${e.reason}` });
-    else if (e.type === 'endpoint-restored') ctx.emit({ type: 'log', level: 'info', message: `endpoint ${e.endpoint} is answering again` });
-    else ctx.emit({ type: 'log', level: 'warn', message: `endpoint ${e.endpoint} does not accept json_schema output; using free text there (${e.reason})` });
-  };
+  const onEvent = llmEventLogger(ctx.emit, { maxRetryLogs: MAX_LOGS });
   const llm = createLlm(profile, {
     env: ctx.env.env,
     cacheDir: path.join(run.dir, 'llm-cache'),

@@ -133,7 +133,7 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   ctx.emit({ type: 'progress', done: processed, total: usable, counters: { standardized: written, changed, failed } });
   const skipped = [...skipReasons.values()].reduce((a, b) => a + b, 0);
   const skipText = skipped ? `; skipped ${skipped} (${[...skipReasons].map(([r, n]) => `${r}: ${n}`).join(', ')})` : '';
-  if (skipped) ctx.emit({ type: 'log', level: 'warn', message: `skipped ${skipped} studies without a usable KeyInfo${skipText.slice(skipText.indexOf('('))}` });
+  if (skipped) ctx.emit({ type: 'log', level: 'warn', message: `skipped ${skipped} studies without a usable KeyInfo ${skipText.slice(skipText.indexOf('('))}` });
   if (badLines) ctx.emit({ type: 'log', level: 'warn', message: `${badLines} unreadable input lines were ignored` });
   const total = written + done.size;
   const summary = `${total} standardized (cycle ${cycle}; ${changed} changed, ${fromFollowup} from follow-up${done.size ? `, ${done.size} kept from before` : ''})${failed ? `; ${failed} failed` : ''}${skipText}`;
