@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides } from '../../pipeline/runner/configure.js';
+import { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides, type CorpusFlags } from '../../pipeline/runner/configure.js';
 import { runPipeline } from '../../pipeline/runner/runner.js';
 import { STEPS } from '../../pipeline/steps/registry.js';
 import type { AnyStep } from '../../pipeline/steps/contract.js';
@@ -9,15 +9,9 @@ import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } fro
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
 import type { LlmSettings } from '../../pipeline/llm/settings.js';
 
-export interface RunFlags extends LlmSettings {
+export interface RunFlags extends LlmSettings, CorpusFlags {
   run: string;
   steps?: string;
-  sample?: boolean;
-  corpus?: string;
-  format?: string;
-  metadata?: string;
-  column?: string[];
-  credentialed?: boolean;
   backend?: 'rules' | 'llm';
   cycles?: string;
   force?: boolean;
