@@ -65,7 +65,14 @@ try {
   save('inspector-qa', await t.waitFor('provenance:'));
   await t.send('Tab');
   save('inspector-text', await t.waitFor('selected section'));
-  await t.send('Escape', 'Escape', 'v');
+  // a report standardization changed: its history pane
+  await t.send('Escape');
+  for (let i = 0; i < 6 && !t.capture().includes('filter: changed in cycle 0'); i++) await t.send('f');
+  await t.send('Enter', 'Tab', 'Tab', 'Tab');
+  save('inspector-history', await t.waitFor(/standardize c\d|No standardization changes/));
+  await t.send('Escape');
+  for (let i = 0; i < 6 && !t.capture().includes('filter: all'); i++) await t.send('f');
+  await t.send('Escape', 'v');
   save('review-start', await t.waitFor('Review a seeded sample'));
   await t.send('Enter');
   await t.waitFor('review 1/');

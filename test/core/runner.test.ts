@@ -46,6 +46,15 @@ describe('runner', () => {
     await run.close();
   });
 
+  it('refuses an unknown param name instead of storing and ignoring it (a typo in --set)', async () => {
+    const run = await newRun();
+    const { step } = countingStep({ n: 1 });
+    const err = await applyParams(run, [step as AnyStep], { count: { lable: 'y' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ message: 'Unknown param "lable" for count.', hint: 'Params of count: n, label.' });
+    expect(run.state.steps.count?.params ?? {}).not.toHaveProperty('lable');
+    await run.close();
+  });
+
   it('marks a downstream step stale when its input artifact was rewritten', async () => {
     const run = await newRun();
     const a = countingStep({ id: 'a', writes: ['A'], n: 2 }).step as AnyStep;

@@ -38,6 +38,13 @@ describe('cxrvqa without a terminal', () => {
     expect(bare.stdout).not.toMatch(/\x1b/);
   }, 60_000);
 
+  it('opening a folder that holds no run is a clear error, and nothing is created', () => {
+    const r = cli('open', '--run', 'runs/nothing-here');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('No run at');
+    expect(fs.existsSync(path.join(tmp, 'runs/nothing-here'))).toBe(false);
+  });
+
   it('an unknown command is a clear error', () => {
     const r = cli('frobnicate');
     expect(r.status).not.toBe(0);

@@ -26,9 +26,9 @@ function fits(screen: string, columns: number, rows: number): void {
   expect(screen.replace(/\n+$/, '').split('\n').length).toBeLessThanOrEqual(rows);
 }
 
-const studies = 20_000;
+const studies = 50_000;
 let corpus: Promise<string> | null = null;
-/** A run on a generated 20k-report corpus: ingest takes seconds, long enough to interrupt. */
+/** A run on a generated 50k-report corpus: ingest takes seconds, long enough to interrupt. */
 async function bigRun(name: string): Promise<string> {
   corpus ??= (async () => {
     const dir = path.join(tmp, 'corpus');
@@ -127,7 +127,7 @@ describe('cxrvqa in tmux at 80×24', () => {
     t.start(['open', '--run', runDir]);
     await t.waitFor(/ingest\s+not run/, 30_000);
     const partial = (mode: string) => (x: string) => {
-      const m = /([\d,]+)\/20,000/.exec(x);
+      const m = /([\d,]+)\/50,000/.exec(x);
       const n = m ? Number(m[1]!.replace(/,/g, '')) : 0;
       return x.includes(`(ingest, ${mode}) running`) && n > 0 && n < studies;
     };
@@ -206,7 +206,7 @@ describe('cxrvqa in tmux at 80×24', () => {
     t.start(['open', '--run', runDir]);
     await t.waitFor(/ingest\s+not run/, 30_000);
     await t.send('r');
-    await t.waitFor(/\(ingest, fresh\) running[\s\S]*[1-9][\d,]*\/20,000/, 60_000, 'ingest under way');
+    await t.waitFor(/\(ingest, fresh\) running[\s\S]*[1-9][\d,]*\/50,000/, 60_000, 'ingest under way');
     const pid = t.pid();
     t.kill(); // tmux hangs up the pane: SIGHUP, and the terminal is gone
     const alive = () => {

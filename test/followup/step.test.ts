@@ -74,6 +74,21 @@ describe('follow-up step against the loopback server', () => {
     expect(run.state.cycles[0]).toMatchObject({ cycle: 1, finishedAt: null, counts: { asked: 48, answered: 48, changed: 12, added_entity: 24, added_no_entity: 24, parse_failures: 0, dropped: 0 } });
   });
 
+  it('reports tokens and cost while the cycle runs, like extraction does', async () => {
+    server = await startLoopbackServer({ respond: async (req): Promise<Reply> => addAsked(readAsk(req)!) });
+    const studies: FuStudy[] = Array.from({ length: 6 }, () => ({ positives: ['edema'], refPositives: ['edema', 'atelectasis'], refNegatives: ['pneumothorax'] }));
+    const { run } = await makeRun(studies, server.url, { prices: { extractor: { input: 1, output: 2 } } });
+    runs.push(run);
+    const events: RunnerEvent[] = [];
+    expect(await runStep(run, fu, { signal: signal(), env: env(1), onEvent: (e) => events.push(e) })).toBe('done');
+    const progress = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'progress' ? [e.progress] : []));
+    // The last progress line (what the headless log prints at 100%) carries the tokens and cost spent.
+    expect(progress.at(-1)!.tokensIn).toBeGreaterThan(0);
+    expect(progress.at(-1)!.costUsd).toBeGreaterThan(0);
+    const logs = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'log' ? [e.event.message] : []));
+    expect(logs.find((l) => l.startsWith('LLM:'))).toMatch(/out, \$\d+\.\d{4}/);
+  });
+
   it('drops a queued question whose finding an earlier answer already added', async () => {
     server = await startLoopbackServer({
       respond: (req) => {

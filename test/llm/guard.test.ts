@@ -20,6 +20,14 @@ describe('data-use guard', () => {
     expect(classifyEndpoint(ep('https://llm.example.com/v1'))).toBe('public');
   });
 
+  it('classifies IPv4-mapped IPv6 hosts by their IPv4 address (URL parsing rewrites them to hex)', () => {
+    // new URL() turns [::ffff:127.0.0.1] into [::ffff:7f00:1], so the dotted form is never seen.
+    expect(classifyEndpoint(ep('http://[::ffff:127.0.0.1]:8000/v1'))).toBe('loopback');
+    expect(classifyEndpoint(ep('http://[::ffff:10.0.0.1]/v1'))).toBe('private');
+    expect(classifyEndpoint(ep('http://[::ffff:c0a8:109]/v1'))).toBe('private');
+    expect(classifyEndpoint(ep('http://[::ffff:8.8.8.8]/v1'))).toBe('public');
+  });
+
   it('lets credentialed data go to local and private endpoints with nothing to confirm', () => {
     expect(() => checkDataUse([ep('http://127.0.0.1:8000/v1'), ep('http://10.0.0.2:8000/v1')], true, none)).not.toThrow();
   });

@@ -116,7 +116,7 @@ describe('questions step', () => {
       const events: RunnerEvent[] = [];
       expect(await runStep(run, step, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) })).toBe('done');
       expect(run.state.steps.questions!.counts.questions).toBe(0);
-      expect(events.some((e) => e.type === 'step-event' && e.event.type === 'log' && /unknownView=include/.test(e.event.message))).toBe(true);
+      expect(events.some((e) => e.type === 'step-event' && e.event.type === 'log' && /--set questions.unknownView=include/.test(e.event.message))).toBe(true);
       expect(fs.readFileSync(path.join(run.dir, 'dataset', 'qa.jsonl'), 'utf8')).toBe('');
     } finally {
       await run.close();

@@ -101,6 +101,12 @@ describe('inspector screen', () => {
     frame = await pressAndWaitFor(app, KEY.tab, 'selected section');
     expect(frame).toContain('FINDINGS: Mild left basilar opacity.');
 
+    // history: standardization changes and follow-up questions per cycle
+    frame = await pressAndWaitFor(app, KEY.tab, 'standardize c0: 1 change');
+    expect(frame).toContain('location: left basilar → left lower lobe');
+    expect(frame).toContain('standardize c1: 1 change');
+    expect(frame).toContain('follow-up c1 [applied] Is there atelectasis in the left lower lobe?');
+
     // re-run is disabled with a reason
     frame = await pressAndWaitFor(app, 'e', 're-run unavailable');
     // Esc back to the list

@@ -29,6 +29,7 @@ describe('review sample and accuracy', () => {
       reference: null,
       questions: [],
       changes: [],
+      followupLog: [],
       stages: [
         { label: 'rules', findings: fromKeyInfo({ entity: { opacity: {}, edema: {} } }), note: '' },
         { label: 'llm raw', findings: fromKeyInfo({ entity: { opacity: {} } }), note: '' },

@@ -53,12 +53,19 @@ export async function askWithLlm(
   let noReport = 0;
   let fatal: string | null = null;
   let lastEmit = 0;
+  const sent = { tokensIn: 0, tokensOut: 0, costUsd: 0 };
   const emitProgress = (force = false) => {
     const now = Date.now();
     if (!force && now - lastEmit < 100) return;
     lastEmit = now;
     const p = hooks.progress();
-    ctx.emit({ type: 'progress', done: p.done, total: p.total, counters: { requests: llm.stats.snapshot().requests, cached } });
+    const s = llm.stats.snapshot();
+    // Usage as deltas before each progress line, so the spend shows while a long cycle runs.
+    if (s.tokensIn > sent.tokensIn || s.tokensOut > sent.tokensOut) {
+      ctx.emit({ type: 'usage', tokensIn: s.tokensIn - sent.tokensIn, tokensOut: s.tokensOut - sent.tokensOut, costUsd: s.costUsd - sent.costUsd });
+      Object.assign(sent, { tokensIn: s.tokensIn, tokensOut: s.tokensOut, costUsd: s.costUsd });
+    }
+    ctx.emit({ type: 'progress', done: p.done, total: p.total, counters: { requests: s.requests, cached } });
   };
   const deps: ChainDeps = {
     signal: stop.signal,
@@ -115,8 +122,7 @@ export async function askWithLlm(
     ctx.signal.removeEventListener('abort', onAbort);
     emitProgress(true);
     const s = llm.stats.snapshot();
-    if (s.tokensIn || s.tokensOut) ctx.emit({ type: 'usage', tokensIn: s.tokensIn, tokensOut: s.tokensOut, costUsd: s.costUsd });
-    ctx.emit({ type: 'log', level: 'info', message: `LLM: ${s.requests} requests, ${s.retries} retries, ${cached} from cache, tokens ${s.tokensIn} in / ${s.tokensOut} out` });
+    ctx.emit({ type: 'log', level: 'info', message: `LLM: ${s.requests} requests, ${s.retries} retries, ${cached} from cache, tokens ${s.tokensIn} in / ${s.tokensOut} out${s.costUsd ? `, $${s.costUsd.toFixed(4)}` : ''}` });
     await llm.close();
   }
   if (fatal) throw new UserError(`Follow-up stopped: ${fatal}`, 'Fix the endpoint settings (cxrvqa llm check) and run again; answered questions are kept.');

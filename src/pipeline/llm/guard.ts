@@ -30,6 +30,13 @@ export function classifyEndpoint(ep: Pick<Endpoint, 'url' | 'kind'>): EndpointCl
     if (/^f[cd][0-9a-f]{2}:/.test(host)) return 'private';
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
     if (mapped) return classifyEndpoint({ url: `http://${mapped[1]}/`, kind: ep.kind });
+    // The URL parser writes an IPv4-mapped address in hex (::ffff:7f00:1 for 127.0.0.1).
+    const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+    if (hex) {
+      const hi = parseInt(hex[1]!, 16);
+      const lo = parseInt(hex[2]!, 16);
+      return classifyEndpoint({ url: `http://${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}/`, kind: ep.kind });
+    }
   }
   if (ep.kind === 'azure' || /\.(openai\.azure\.com|cognitiveservices\.azure\.com|services\.ai\.azure\.com)$/.test(host)) return 'azure';
   if (host === 'api.openai.com' || host.endsWith('.openai.com')) return 'public-openai';

@@ -132,7 +132,7 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
 function warnAbout(ctx: StepContext<QuestionParams>, r: GenerateResult, metas: number): void {
   const c = r.counts;
   if (c.skipped_view > 0 && c.studies_used === 0) {
-    ctx.emit({ type: 'log', level: 'warn', message: `none of ${c.records} studies has an AP/PA view in the metadata; set questions.unknownView=include for corpora without views` });
+    ctx.emit({ type: 'log', level: 'warn', message: `none of ${c.records} studies has an AP/PA view in the metadata, so no questions were generated; for corpora without views (e.g. an IU X-ray CSV) set the param unknownView=include (cxrvqa run --set questions.unknownView=include)` });
   }
   if (c.skipped_no_metadata > 0) ctx.emit({ type: 'log', level: 'warn', message: `${c.skipped_no_metadata} standardized studies have no report metadata (of ${metas}); skipped` });
   if (r.splitConflicts.length) {

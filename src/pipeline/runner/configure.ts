@@ -87,6 +87,12 @@ export async function applyParams(run: Run, steps: readonly AnyStep[], overrides
       const issue = parsed.error.issues[0];
       throw new UserError(`Invalid params for ${stepId}: ${issue?.path.join('.')}: ${issue?.message}`);
     }
+    // zod drops unknown keys silently: a typo would be stored, ignored, and still make the step stale.
+    const known = paramNames(step, parsed.data);
+    const unknown = Object.keys(values).filter((k) => !known.includes(k));
+    if (unknown.length) {
+      throw new UserError(`Unknown param "${unknown[0]}" for ${stepId}.`, known.length ? `Params of ${stepId}: ${known.join(', ')}.` : `The ${stepId} step has no params.`);
+    }
     next[stepId] = merged;
   }
   if (Object.keys(next).length === 0) return;
@@ -95,6 +101,14 @@ export async function applyParams(run: Run, steps: readonly AnyStep[], overrides
       s.steps[stepId] = { ...(s.steps[stepId] ?? defaultStepState()), params };
     }
   });
+}
+
+/** The step's param names: the object schema's keys when it exposes them, else what parsing kept. */
+function paramNames(step: AnyStep, parsed: unknown): string[] {
+  const shape = (step.params as unknown as { shape?: Record<string, unknown> }).shape;
+  const keys = new Set(Object.keys(shape && typeof shape === 'object' ? shape : {}));
+  if (parsed && typeof parsed === 'object') for (const k of Object.keys(parsed)) keys.add(k);
+  return [...keys];
 }
 
 function defaultStepState() {

@@ -31,7 +31,7 @@ export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
     ['/', 'find by study id or finding'],
     ['f', 'filter: all · changed in cycle k · disagrees · parse failed'],
     ['↑↓ Enter', 'pick a report'],
-    ['Tab', 'text · keyinfo · QA pairs'],
+    ['Tab', 'keyinfo · QA pairs · text · history'],
     ['c x u', 'mark finding correct · incorrect · clear'],
     ['n', 'add a note'],
     ['e', 're-run this report against an endpoint'],

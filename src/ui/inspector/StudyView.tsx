@@ -12,8 +12,8 @@ import { RerunPanel } from './RerunPanel.js';
 import type { RerunOptions } from './rerun.js';
 import type { StudyDetail } from './studyIndex.js';
 
-export type Pane = 'text' | 'keyinfo' | 'qa';
-const PANES: Pane[] = ['text', 'keyinfo', 'qa'];
+export type Pane = 'keyinfo' | 'qa' | 'text' | 'history';
+const PANES: Pane[] = ['keyinfo', 'qa', 'text', 'history'];
 
 export interface StudyViewProps {
   detail: StudyDetail;
@@ -120,7 +120,7 @@ export function StudyView({ detail, judgment, onJudge, onNote, rerun, onChanged,
   return (
     <Box flexDirection="column">
       <Text wrap="truncate">
-        <Text bold>{truncate(meta, columns - 30)}</Text>{' '}
+        <Text bold>{truncate(meta, columns - 38)}</Text>{' '}
         {PANES.map((p) => (
           <Text key={p} inverse={p === pane}>{` ${p} `}</Text>
         ))}
@@ -128,6 +128,7 @@ export function StudyView({ detail, judgment, onJudge, onNote, rerun, onChanged,
       {pane === 'text' ? <TextPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
       {pane === 'keyinfo' ? <KeyInfoPane detail={detail} rows={rows} cursor={cursor} judgment={judgment} height={bodyH} columns={columns} /> : null}
       {pane === 'qa' ? <QaPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
+      {pane === 'history' ? <HistoryPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
       {noting !== null ? (
         <Box>
           <Text>note: </Text>
@@ -229,6 +230,45 @@ function QaPane({ detail, height, columns, scroll }: { detail: StudyDetail; heig
     `[${String(q.question_type ?? '?')}] ${String(q.question ?? '')} → ${String(q.answer ?? '')}`,
     `    provenance: ${q.provenance === undefined ? '—' : typeof q.provenance === 'string' ? q.provenance : JSON.stringify(q.provenance)}`,
   ]);
+  const start = Math.min(scroll, Math.max(0, lines.length - height));
+  return (
+    <Box flexDirection="column">
+      {lines.slice(start, start + height).map((l, i) => (
+        <Text key={start + i} dimColor={l.startsWith('    ')} wrap="truncate">
+          {truncate(l, columns)}
+        </Text>
+      ))}
+    </Box>
+  );
+}
+
+const show = (v: unknown): string => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** What standardization changed per cycle and which follow-up questions were asked, oldest first. */
+export function historyLines(detail: StudyDetail): string[] {
+  const lines: string[] = [];
+  for (const row of detail.changes) {
+    const changes = Array.isArray(row.changes) ? row.changes : [];
+    if (changes.length === 0) continue;
+    lines.push(`standardize c${show(row.cycle)}: ${changes.length} change${changes.length === 1 ? '' : 's'}`);
+    for (const c of changes) {
+      if (typeof c === 'string' || !c || typeof c !== 'object') lines.push(`    ${show(c)}`);
+      else {
+        const ch = c as Record<string, unknown>;
+        lines.push(`    ${show(ch.kind)} ${show(ch.path)}: ${show(ch.before)} → ${show(ch.after)}${ch.rule ? ` (${show(ch.rule)})` : ''}`);
+      }
+    }
+  }
+  for (const q of detail.followupLog) {
+    lines.push(`follow-up c${show(q.cycle)} [${show(q.status)}] ${show(q.question)}`);
+    if (q.reason) lines.push(`    ${show(q.reason)}`);
+  }
+  return lines;
+}
+
+function HistoryPane({ detail, height, columns, scroll }: { detail: StudyDetail; height: number; columns: number; scroll: number }) {
+  const lines = historyLines(detail);
+  if (lines.length === 0) return <Text dimColor>No standardization changes and no follow-up questions for this study.</Text>;
   const start = Math.min(scroll, Math.max(0, lines.length - height));
   return (
     <Box flexDirection="column">

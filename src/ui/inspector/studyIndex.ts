@@ -3,7 +3,7 @@ import { findingSignature, fromKeyInfo, fromReference, type Finding } from './fi
 import { readAt, scanJsonl, type LineLoc } from './scan.js';
 
 /** Artifacts the inspector reads; any of them may be missing ("not run yet"). */
-export const INSPECTED = ['reports', 'reference', 'raw', 'standardized', 'std-changes', 'followup', 'questions'] as const;
+export const INSPECTED = ['reports', 'reference', 'raw', 'standardized', 'std-changes', 'followup', 'followup-log', 'questions'] as const;
 export type Inspected = (typeof INSPECTED)[number];
 
 export interface StudySummary {
@@ -36,6 +36,8 @@ export interface StudyDetail {
   stages: Stage[];
   questions: Array<Record<string, unknown>>;
   changes: Array<Record<string, unknown>>;
+  /** Follow-up questions asked about this study (artifact `followup-log`), oldest first. */
+  followupLog: Array<Record<string, unknown>>;
 }
 
 /**
@@ -114,7 +116,7 @@ export class StudyIndex {
           default:
             break;
         }
-      }, { idOnly: name === 'reports' || name === 'questions' || name === 'followup' });
+      }, { idOnly: name === 'reports' || name === 'questions' || name === 'followup' || name === 'followup-log' });
     }
     for (const [id, ref] of refSig) {
       const l = latest.get(id);
@@ -173,13 +175,13 @@ export class StudyIndex {
     }
     timeline.sort((a, b) => a.cycle - b.cycle || a.order - b.order);
     stages.push(...timeline.map((t) => t.stage));
-    return { id, report, reference, stages, questions: this.lines('questions', id), changes: this.lines('std-changes', id) };
+    return { id, report, reference, stages, questions: this.lines('questions', id), changes: this.lines('std-changes', id), followupLog: this.lines('followup-log', id) };
   }
 }
 
 function followupNote(rec: Record<string, unknown>): string {
   const parts: string[] = [];
-  for (const k of ['status', 'question', 'questions', 'answer']) {
+  for (const k of ['asked', 'applied', 'parse_failures', 'status', 'question', 'answer']) {
     const v = rec[k];
     if (v === undefined || v === null) continue;
     parts.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);

@@ -50,6 +50,7 @@ export async function writeInspectorFixtures(run: Run): Promise<void> {
     { study_id: 's100', cycle: 1, changes: ['atelectasis moved to uncertain'] },
   ]);
   put(run, 'followup', [{ study_id: 's100', cycle: 1, question: 'Is the atelectasis certain?', answer: 'possibly' }]);
+  put(run, 'followup-log', [{ study_id: 's100', cycle: 1, seq: 0, polarity: 'positive', entity: 'atelectasis', question: 'Is there atelectasis in the left lower lobe?', before: {}, after: {}, status: 'applied' }]);
   put(run, 'questions', [
     { study_id: 's100', subject_id: 'p1', question_type: 'presence', question: 'is there evidence of opacity in this image?', answer: 'yes', provenance: { stage: 'std c1', finding: 'opacity' } },
     { study_id: 's100', subject_id: 'p1', question_type: 'location', question: 'where is the opacity?', answer: 'left lower lobe area', provenance: 'std c1: opacity.location' },
@@ -57,7 +58,7 @@ export async function writeInspectorFixtures(run: Run): Promise<void> {
     { study_id: 's200', subject_id: 'p2', question_type: 'presence', question: 'is there pneumothorax?', answer: 'no', provenance: 'library' },
     { study_id: 's200', subject_id: 'p2', question_type: 'view', question: 'which view is this image taken?', answer: 'PA view', provenance: 'metadata' },
   ]);
-  for (const name of ['reports', 'reference', 'raw', 'standardized', 'std-changes', 'followup', 'questions']) run.artifact(name).close();
+  for (const name of ['reports', 'reference', 'raw', 'standardized', 'std-changes', 'followup', 'followup-log', 'questions']) run.artifact(name).close();
   await run.update((s) => {
     s.config.backend = 'llm';
     for (const [name, count] of Object.entries({ reports: 3, reference: 3, raw: 3, standardized: 3, 'std-changes': 3, followup: 1, questions: 5 })) {
