@@ -35,17 +35,38 @@ export function installInterrupt(onFirst?: () => void): { signal: AbortSignal; d
       process.exit(130);
     }
   };
+  // The log's reader went away (`| head`, a dropped SSH session without nohup): an unhandled EPIPE
+  // would kill the process mid-step and leave it `running`; stop gracefully instead, like SIGHUP.
+  const onStreamError = (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    if (!controller.signal.aborted) {
+      onFirst?.();
+      controller.abort();
+    }
+  };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   process.on('SIGHUP', handler);
+  process.stdout.on('error', onStreamError);
+  process.stderr.on('error', onStreamError);
   return {
     signal: controller.signal,
     dispose() {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
       process.off('SIGHUP', handler);
+      process.stdout.off('error', onStreamError);
+      process.stderr.off('error', onStreamError);
+      // Writes made just before dispose report their EPIPE on a later tick: keep ignoring those.
+      for (const stream of [process.stdout, process.stderr]) {
+        if (!stream.listeners('error').includes(ignoreBrokenPipe)) stream.on('error', ignoreBrokenPipe);
+      }
     },
   };
+}
+
+function ignoreBrokenPipe(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
 }
 
 /** Wrap a command action: user errors print one message and exit non-zero, no stack trace. */

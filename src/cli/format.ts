@@ -22,6 +22,8 @@ export function formatProgressLine(p: ProgressSnapshot): string {
     .filter(([, v]) => v > 0)
     .map(([k, v]) => `${k}=${formatCount(v)}`)
     .join(' ');
-  const tokens = p.tokensIn || p.tokensOut ? ` tokens ${formatCount(p.tokensIn)}/${formatCount(p.tokensOut)} $${p.costUsd.toFixed(2)}` : '';
+  // No price configured means an unknown cost, not a free one: print a cost only when there is one.
+  const cost = p.costUsd > 0 ? ` $${p.costUsd < 1 ? p.costUsd.toFixed(4) : p.costUsd.toFixed(2)}` : '';
+  const tokens = p.tokensIn || p.tokensOut ? ` tokens ${formatCount(p.tokensIn)}/${formatCount(p.tokensOut)}${cost}` : '';
   return `${formatCount(p.done)}/${total}${pct} ${p.rate.toFixed(1)}/s eta ${formatDuration(p.etaSeconds)}${tokens}${counters ? ' ' + counters : ''}`;
 }

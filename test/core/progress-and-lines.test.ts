@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { formatProgressLine } from '../../src/cli/format.js';
 import { createLineReporter } from '../../src/cli/lineReporter.js';
 import { ProgressTracker } from '../../src/pipeline/runner/progress.js';
-import type { RunnerEvent } from '../../src/pipeline/steps/contract.js';
+import type { ProgressSnapshot, RunnerEvent } from '../../src/pipeline/steps/contract.js';
 
 describe('ProgressTracker', () => {
   it('computes rate over the window and an ETA from the remaining work', () => {
@@ -54,5 +55,20 @@ describe('line reporter', () => {
     expect(lines).toHaveLength(4);
     expect(lines[1]).toMatch(/^\[s\] 1\/10 10\.0%/);
     expect(lines.join('\n')).not.toMatch(/\u001b\[/);
+  });
+});
+
+describe('progress line', () => {
+  const snap = (over: Partial<ProgressSnapshot>): ProgressSnapshot => ({ done: 5, total: 10, rate: 1, etaSeconds: 5, elapsedSeconds: 5, counters: {}, tokensIn: 0, tokensOut: 0, costUsd: 0, ...over });
+
+  it('shows tokens without a cost when no price is configured (not a misleading $0.00)', () => {
+    const line = formatProgressLine(snap({ tokensIn: 1200, tokensOut: 300 }));
+    expect(line).toContain('tokens 1,200/300');
+    expect(line).not.toContain('$');
+  });
+
+  it('shows a small cost with enough digits to be seen', () => {
+    expect(formatProgressLine(snap({ tokensIn: 1200, tokensOut: 300, costUsd: 0.0042 }))).toContain('tokens 1,200/300 $0.0042');
+    expect(formatProgressLine(snap({ tokensIn: 1e6, tokensOut: 1e5, costUsd: 12.345 }))).toContain('$12.35');
   });
 });

@@ -41,6 +41,22 @@ describe('gold step', () => {
     expect([...after.values()].every((r) => r.status === 'ok')).toBe(true);
   });
 
+  it('many reports in flight do not trigger a MaxListenersExceededWarning on the terminal', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      server = await startLoopbackServer({ models: ['strong'], latency: { kind: 'fixed', ms: 30 } });
+      h = await makeHarness({ reports: 24, llm: profile(server.url), params: { gold: { n: 20, concurrency: 16 } } });
+      const r = await h.step(goldStep as never);
+      expect(r.outcome, stepErrors(h)).toBe('done');
+      await new Promise((res) => setImmediate(res));
+      expect(warnings.filter((w) => /MaxListeners/.test(w))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('an interrupted gold run resumes by study id without asking again for finished reports', async () => {
     server = await startLoopbackServer({ models: ['strong'], latency: { kind: 'fixed', ms: 40 } });
     h = await makeHarness({ reports: 12, llm: profile(server.url), params: { gold: { n: 8, concurrency: 1 } } });

@@ -94,4 +94,12 @@ describe('cycle counts and table', () => {
     expect(table).toMatch(/^\s*1\s+4\s+3\s+1\s+1\s+1\s+1\s+0\s+1\s+done$/m);
     expect(table).toMatch(/follow-up running$/m);
   });
+
+  it('shows an open cycle whose follow-up step was stopped as interrupted, not running', () => {
+    const cycles = [{ cycle: 1, startedAt: 't', finishedAt: null, counts: {} }];
+    const followup = (status: 'interrupted' | 'failed' | 'running') => ({ followup: { status } }) as never;
+    expect(cycleHistory({ cycles, steps: followup('interrupted') })[0]!.status).toBe('follow-up interrupted');
+    expect(cycleHistory({ cycles, steps: followup('failed') })[0]!.status).toBe('follow-up failed');
+    expect(cycleHistory({ cycles, steps: followup('running') })[0]!.status).toBe('follow-up running');
+  });
 });

@@ -56,6 +56,20 @@ describe('run report', () => {
     }
   });
 
+  it('a done step whose input changed since is reported stale, as `cxrvqa status` says', async () => {
+    const run = await reportRun();
+    try {
+      await run.update((s) => {
+        s.artifacts.standardized = { version: (s.artifacts.standardized?.version ?? 0) + 1, count: 61, updatedAt: null };
+      });
+      const data = await collectRunReport(run);
+      expect(data.steps.find((s) => s.id === 'questions')!.status).toBe('stale');
+      expect(renderMarkdown(data)).toMatch(/\(questions\): stale/);
+    } finally {
+      await run.close();
+    }
+  });
+
   it('Markdown has the same sections and tables', async () => {
     const run = await reportRun();
     try {

@@ -73,6 +73,10 @@ export function registerLlm(program: Command): void {
         withRun(flags.run, { create: true }, async (run) => {
           await applyLlmFlags(run, flags);
           process.stdout.write(describe(run, flags.profile) + '\n');
+          // Configuring a model does not switch the backend: say so, or `cxrvqa run` silently uses the rules.
+          if (run.state.config.backend !== 'llm' && !flags.profile) {
+            process.stdout.write(`note: this run uses the ${run.state.config.backend} backend; pass --backend llm to cxrvqa run to use this model\n`);
+          }
         }),
       ),
     );

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { cycleHistory, formatCycleTable } from '../../pipeline/followup/cycles.js';
 import { displayStatus, staleReasons, stepState } from '../../pipeline/runner/status.js';
 import { STEPS } from '../../pipeline/steps/registry.js';
+import { holderState } from '../../pipeline/store/lock.js';
 import type { Run } from '../../pipeline/store/run.js';
 import { formatCount, formatDuration } from '../format.js';
 import { action, runDirOption, withRun } from '../common.js';
@@ -34,6 +35,16 @@ export function formatStatus(run: Run): string {
     if (r.error) lines.push(`${''.padEnd(12)} error: ${r.error}`);
   }
   if (run.state.cycles.length) lines.push('follow-up cycles:', formatCycleTable(cycleHistory(run.state)));
+  const running = STEPS.filter((s) => stepState(run, s.id).status === 'running').map((s) => s.id);
+  if (running.length) {
+    // A step stays `running` in state.json when its process was killed; only the next writer repairs it.
+    const { holder, alive } = holderState(run.dir);
+    if (alive === false) {
+      lines.push(`note: ${holder ? `process ${holder.pid}` : 'the process'} that was running ${running.join(', ')} is gone (killed or crashed); the next \`cxrvqa run\` on this run resumes it`);
+    } else if (holder) {
+      lines.push(`note: running in process ${holder.pid} on ${holder.host} since ${holder.since}`);
+    }
+  }
   return lines.join('\n');
 }
 

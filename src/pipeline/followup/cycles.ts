@@ -72,17 +72,20 @@ export function followupDone(rec: CycleRecord | undefined): boolean {
 
 export interface CycleHistoryRow {
   cycle: number;
-  status: 'follow-up running' | 'awaiting standardize' | 'done';
+  status: 'follow-up running' | 'follow-up interrupted' | 'follow-up failed' | 'awaiting standardize' | 'done';
   counts: Partial<CycleCounts>;
   startedAt: string;
   finishedAt: string | null;
 }
 
 /** The cycle history as rows for a table (the Ink app and `cxrvqa status`). */
-export function cycleHistory(state: Pick<RunState, 'cycles'>): CycleHistoryRow[] {
+export function cycleHistory(state: Pick<RunState, 'cycles'> & Partial<Pick<RunState, 'steps'>>): CycleHistoryRow[] {
+  // An open cycle whose step was stopped or failed is not running: say so (it resumes on the next run).
+  const stepStatus = state.steps?.followup?.status;
+  const open: CycleHistoryRow['status'] = stepStatus === 'interrupted' ? 'follow-up interrupted' : stepStatus === 'failed' ? 'follow-up failed' : 'follow-up running';
   return state.cycles.map((c) => ({
     cycle: c.cycle,
-    status: c.finishedAt ? 'done' : followupDone(c) ? 'awaiting standardize' : 'follow-up running',
+    status: c.finishedAt ? 'done' : followupDone(c) ? 'awaiting standardize' : open,
     counts: c.counts as Partial<CycleCounts>,
     startedAt: c.startedAt,
     finishedAt: c.finishedAt,

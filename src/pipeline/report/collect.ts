@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DATASET_DIR, toolVersion } from '../questions/step.js';
 import { QUESTION_TYPES, type QaPair, type QuestionType } from '../questions/schema.js';
 import { computeStats, type DatasetStats } from '../questions/stats.js';
+import { displayStatus } from '../runner/status.js';
 import type { CycleRecord } from '../schemas/state.js';
 import { STEPS } from '../steps/registry.js';
 import type { Run } from '../store/run.js';
@@ -68,10 +69,12 @@ export async function collectRunReport(run: Run): Promise<RunReportData> {
   const ids = [...known.filter((id) => s.steps[id]), ...Object.keys(s.steps).filter((id) => !known.includes(id))];
   const steps: StepReport[] = ids.map((id) => {
     const st = s.steps[id]!;
+    const step = STEPS.find((x) => x.id === id);
     return {
       id,
-      title: STEPS.find((x) => x.id === id)?.title ?? id,
-      status: st.status,
+      title: step?.title ?? id,
+      // Derived like `cxrvqa status`: a done step whose params or inputs changed since is stale.
+      status: step ? displayStatus(run, step) : st.status,
       params: st.params,
       counts: st.counts,
       durationMs: st.durationMs,

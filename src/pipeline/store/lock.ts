@@ -79,6 +79,14 @@ export function readHolder(holderPath: string): LockHolder | null {
   }
 }
 
+/** Who holds the run, and whether that process still lives (null: on another host, cannot tell). */
+export function holderState(runDir: string): { holder: LockHolder | null; alive: boolean | null } {
+  const holder = readHolder(path.join(runDir, HOLDER_NAME));
+  if (!holder) return { holder: null, alive: false };
+  if (holder.host !== os.hostname()) return { holder, alive: null };
+  return { holder, alive: pidAlive(holder.pid) };
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);

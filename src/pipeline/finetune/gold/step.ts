@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { costOf, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, runPool } from '../../llm/index.js';
@@ -98,6 +99,12 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
     const total = selected.length;
     ctx.emit({ type: 'progress', done, total });
     if (todo.length > 0) {
+      // Each report in flight listens on the signal it is given: a step-local one allows that many.
+      const stop = new AbortController();
+      setMaxListeners(Math.max(10, params.concurrency * 2 + 4), stop.signal);
+      const onAbort = () => stop.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) stop.abort();
       const ex = await openExtractor(run, profile, goldPrompt(run, params), ctx.env, signal, ctx.emit);
       ctx.emit({ type: 'log', level: 'info', message: `extracting ${todo.length} reports with ${ex.llm.model} and the "${ex.prompt.id}" prompt (${ex.prompt.sha}), ${params.concurrency} at a time` });
       let lastProgress = 0;
@@ -106,7 +113,7 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
           todo,
           params.concurrency,
           async (id) => {
-            const rec = await ex.extract(id, texts.get(id) ?? '', signal);
+            const rec = await ex.extract(id, texts.get(id) ?? '', stop.signal);
             if (!rec || signal.aborted) return;
             gold.append(rec);
             counts[rec.status] = (counts[rec.status] ?? 0) + 1;
@@ -119,9 +126,10 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
               ctx.emit({ type: 'progress', done, total, counters: counts });
             }
           },
-          signal,
+          stop.signal,
         );
       } finally {
+        signal.removeEventListener('abort', onAbort);
         gold.close();
         await ex.close();
       }

@@ -1,0 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI } from './driver.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-llmset-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: tmp, input: '' });
+
+describe('cxrvqa llm set', () => {
+  it('says when the run still uses the rules backend, so a later `cxrvqa run` is not a silent rules run', () => {
+    const r = cli('llm', 'set', '--run', 'x', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'extractor');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('note: this run uses the rules backend; pass --backend llm to cxrvqa run');
+    // Once the run uses the LLM backend, no note.
+    const state = path.join(tmp, 'x', 'state.json');
+    const s = JSON.parse(fs.readFileSync(state, 'utf8'));
+    s.config.backend = 'llm';
+    fs.writeFileSync(state, JSON.stringify(s));
+    const again = cli('llm', 'set', '--run', 'x', '--model', 'extractor');
+    expect(again.status).toBe(0);
+    expect(again.stdout).not.toContain('note:');
+  });
+});
