@@ -50,4 +50,16 @@ describe('cxrvqa without a terminal', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('Unknown command "frobnicate"');
   });
+
+  it('a mistyped command with options is named as such, with the nearest command', () => {
+    const r = cli('statsu', '--run', 'x');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('Unknown command "statsu". Did you mean "stats"?');
+    expect(r.stderr).not.toContain('unknown option');
+  });
+
+  it('the help shows the usage once', () => {
+    const r = cli('--help');
+    expect(r.stdout).toMatch(/^Usage: cxrvqa \[options\] \[command\]$/m);
+  });
 });

@@ -17,9 +17,20 @@ export const DEMO_RUN_DIR = 'runs/sample';
  * `cxrvqa open --run DIR` opens a given run; `cxrvqa demo` the bundled sample.
  */
 export function registerApp(program: Command): void {
-  program.argument('[command]', 'a command (see below); none opens the app').action(
+  // The root takes a hidden argument so a mistyped command is reported as such (with a
+  // suggestion) instead of commander's "unknown option" for the options that follow it.
+  program
+    .usage('[options] [command]')
+    .argument('[command]')
+    .allowUnknownOption(true)
+    .allowExcessArguments(true)
+    .action(
     action(async (command?: string) => {
-      if (command) throw new UserError(`Unknown command "${command}".`, 'See `cxrvqa --help` for the commands.');
+      if (command) {
+        const names = program.commands.map((c) => c.name());
+        const near = closest(command, names);
+        throw new UserError(`Unknown command "${command}".${near ? ` Did you mean "${near}"?` : ''}`, 'See `cxrvqa --help` for the commands.');
+      }
       if (isInteractive()) return launchApp({ env: makeEnv() });
       const dir = readLastRun() ?? (fs.existsSync(path.join(DEFAULT_RUN_DIR, 'state.json')) ? DEFAULT_RUN_DIR : null);
       if (!dir) {
@@ -62,4 +73,32 @@ export function registerApp(program: Command): void {
         return runHeadless({ run: flags.run, sample: true, backend: 'rules' });
       }),
     );
+}
+
+/** The command name within edit distance 2 of what was typed, if any. */
+export function closest(typed: string, names: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = 3;
+  for (const name of names) {
+    const d = editDistance(typed, name);
+    if (d < bestD) {
+      bestD = d;
+      best = name;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
 }
