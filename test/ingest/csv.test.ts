@@ -44,6 +44,16 @@ describe('CSV corpus', () => {
     expect(r.counts.ingested! + r.counts.skipped!).toBe(r.counts.input);
   });
 
+  it('keeps the rows after a field with a stray quote (csv-parse would otherwise swallow them)', async () => {
+    tmp = makeTempDir();
+    const csv = ['uid,findings,impression', '1,No effusion.,Normal.', '2,"Clear lungs" x,ok', '3,Small left effusion.,Effusion.', '4,Mild edema.,Edema.', ''].join('\n');
+    const file = writeFile(path.join(tmp.dir, 'q.csv'), csv);
+    const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'csv', path: file, columns: { study_id: 'uid', text: 'findings,impression' } });
+    expect(r.reports.map((x) => x.study_id)).toEqual(['1', '2', '3', '4']);
+    expect(r.reports[1]!.text).toContain('"Clear lungs" x');
+    expect(r.counts).toMatchObject({ input: 4, ingested: 4, skipped: 0 });
+  });
+
   it('keeps a row whose text has invalid UTF-8, with a warning', async () => {
     tmp = makeTempDir();
     const file = writeFile(path.join(tmp.dir, 'r.csv'), Buffer.concat([Buffer.from('study_id,text\nx1,FINDINGS: caf'), Buffer.from([0xe9]), Buffer.from(' ok\n')]));

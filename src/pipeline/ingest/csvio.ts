@@ -29,6 +29,9 @@ export async function* readCsv(file: string, extra: Options = {}): AsyncGenerato
     parse({
       bom: true,
       relax_column_count: true,
+      // A stray quote inside a field ("Clear lungs" x) is kept as text: strict
+      // quoting would fail that record and then swallow every valid row after it.
+      relax_quotes: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
       info: true,
