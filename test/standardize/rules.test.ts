@@ -108,6 +108,15 @@ describe('§9.3 name mapping', () => {
     expect(std({ entity: { 'acute focal consolidation': { type: 'patchy' } } }).entity).toEqual({ consolidation: A(null, null, 'patchy acute focal') });
     expect(std({ entity: { 'tension pneumothorax': {} } }).entity).toEqual({ pneumothorax: A(null, null, 'tension') });
   });
+  it('an official library name keeps its words (acute respiratory distress syndrome is not "respiratory distress syndrome" of type acute)', () => {
+    const c = buildContext(
+      { entity: [['acute respiratory distress syndrome', 5]], location: [], level: [], type: [] },
+      { highThreshold: 100, protectedNames: ['acute respiratory distress syndrome'] },
+    );
+    expect(std({ entity: { 'acute respiratory distress syndrome': { level: null } } }, c).entity).toEqual({ 'acute respiratory distress syndrome': A() });
+    // Unprotected, the §9 type-word rule applies.
+    expect(std({ entity: { 'acute respiratory distress syndrome': {} } }).entity).toEqual({ 'respiratory distress syndrome': A(null, null, 'acute') });
+  });
   it('a no_entity item that is only a location word is removed; others are mapped', () => {
     expect(std({ no_entity: ['left', 'right lower lobe', 'large pleural effusions', 'pneumothorax'] }).no_entity).toEqual(['pleural effusion', 'pneumothorax']);
   });

@@ -27,6 +27,11 @@ export interface StandardizeContext {
   levelCount: ReadonlyMap<string, number>;
   typeCount: ReadonlyMap<string, number>;
   rejected: RejectedTerms | null;
+  /**
+   * Official names of the disease library: kept whole, so a name such as "acute
+   * respiratory distress syndrome" does not lose "acute" to the type words.
+   */
+  protectedNames: ReadonlySet<string>;
   /** Results per distinct string; names repeat across a corpus, so most look-ups hit. */
   memo: Memo;
 }
@@ -78,6 +83,7 @@ export interface ContextOptions {
   /** "High" threshold for level/type/location words (§9; default 1000 in the original). */
   highThreshold: number;
   rejected?: RejectedTerms | null;
+  protectedNames?: Iterable<string>;
 }
 
 export function buildContext(dicts: FrequencyDicts, opts: ContextOptions): StandardizeContext {
@@ -102,6 +108,7 @@ export function buildContext(dicts: FrequencyDicts, opts: ContextOptions): Stand
     levelCount: countMap(dicts.level),
     typeCount: countMap(dicts.type),
     rejected,
+    protectedNames: new Set(opts.protectedNames ?? []),
     memo: new Memo(),
   };
 }

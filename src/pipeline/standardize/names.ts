@@ -102,6 +102,8 @@ function planName(name: string, ctx: StandardizeContext): NamePlan {
     rules.push(`modifier "${m.phrase}"`);
   }
 
+  if (ctx.protectedNames.has(words.join(' '))) return { name: words.join(' '), locations, level: null, type: null, rules };
+
   // "X-sided Y" → Y, location X-sided.
   const sided = words.findIndex((t, i) => t.endsWith('-sided') && i < words.length - 1);
   if (sided >= 0) {

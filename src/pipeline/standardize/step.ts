@@ -11,6 +11,7 @@ import { FrequencyCounter, scaledHighThreshold } from './dictionaries.js';
 import { FollowupInputSchema, latestFollowup, selectInput, StandardizedRowSchema, type FollowupInput, type InputChoice, type StandardizedRow } from './input.js';
 import { standardizeRecord, toStrict } from './record.js';
 import { repairRecord } from './shape.js';
+import { defaultLibs } from '../rules/libs.js';
 
 export const StandardizeParamsSchema = z.object({
   /** Count from which a level/type/location word is "high frequency"; `auto` scales with the corpus (docs/standardize.md). */
@@ -77,7 +78,8 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   writeDictionaries(dictDir, dicts);
   if (params.exportReviewCsv) exportReviewCsvs(dictDir, dicts);
   ctx.emit({ type: 'log', level: 'info', message: `dictionaries: ${dicts.entity.length} entities, ${dicts.location.length} locations, ${dicts.level.length} levels, ${dicts.type.length} types; high threshold ${threshold} → ${dictDir}` });
-  const sctx = buildContext(dicts, { highThreshold: threshold, rejected });
+  const protectedNames = defaultLibs().diseases.map((d) => d.official);
+  const sctx = buildContext(dicts, { highThreshold: threshold, rejected, protectedNames });
 
   // Pass 2: standardize.
   const out = run.artifact<StandardizedRow>('standardized', StandardizedRowSchema);
