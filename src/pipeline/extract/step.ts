@@ -44,6 +44,24 @@ async function countRows(run: Run): Promise<Record<string, number>> {
   return counts;
 }
 
+/** Endpoints, key, model, prompt file and the data-use guard for the LLM backend (nothing for rules). */
+async function checkLlmConfig(ctx: StepContext<z.infer<typeof ExtractParamsSchema>>): Promise<void> {
+  const { run } = ctx;
+  if (run.state.config.backend !== 'llm') return;
+  const profile = resolveProfile(run.state.config);
+  const prompt = loadPrompt(profile.prompt);
+  if (profile.promptSha && profile.promptSha !== prompt.sha) {
+    ctx.emit({ type: 'log', level: 'warn', message: `the prompt file ${prompt.file} changed since it was set (${profile.promptSha} → ${prompt.sha}); new requests use the new text. Record it with: cxrvqa llm set --prompt ${profile.prompt}` });
+  }
+  const checks = await preflightLlm(profile, {
+    env: ctx.env.env,
+    confirmations: ctx.env.confirmations,
+    credentialed: run.state.config.corpus?.credentialed ?? false,
+    signal: ctx.signal,
+  });
+  for (const c of checks) ctx.emit({ type: 'log', level: 'info', message: `endpoint ${c.endpoint} is up and serves ${profile.model}` });
+}
+
 export const extractStep: Step<typeof ExtractParamsSchema> = {
   id: 'extract',
   title: 'Extract KeyInfo',
@@ -59,19 +77,9 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
       if (!run.artifact('reference').exists()) throw new UserError('The rules backend needs the rule-based reference first.', 'Run the reference step: cxrvqa run --steps reference,extract');
       return;
     }
-    const profile = resolveProfile(run.state.config);
-    const prompt = loadPrompt(profile.prompt);
-    if (profile.promptSha && profile.promptSha !== prompt.sha) {
-      ctx.emit({ type: 'log', level: 'warn', message: `the prompt file ${prompt.file} changed since it was set (${profile.promptSha} → ${prompt.sha}); new requests use the new text. Record it with: cxrvqa llm set --prompt ${profile.prompt}` });
-    }
-    const checks = await preflightLlm(profile, {
-      env: ctx.env.env,
-      confirmations: ctx.env.confirmations,
-      credentialed: run.state.config.corpus?.credentialed ?? false,
-      signal: ctx.signal,
-    });
-    for (const c of checks) ctx.emit({ type: 'log', level: 'info', message: `endpoint ${c.endpoint} is up and serves ${profile.model}` });
+    await checkLlmConfig(ctx);
   },
+  checkConfig: checkLlmConfig,
   async run(ctx) {
     const { run } = ctx;
     const done = await doneIds(ctx);

@@ -130,6 +130,16 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   return { counts: { ...counts, cycle, ...lines, cached: stats.cached, no_report: stats.noReport }, summary };
 }
 
+/** Question templates, the prompt, endpoints and the data-use guard: all checkable before any step runs. */
+async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParamsSchema>>): Promise<void> {
+  const { run, params } = ctx;
+  loadQuestionTemplate(params.positiveQuestion);
+  loadQuestionTemplate(params.negativeQuestion);
+  const profile = resolveProfile(run.state.config);
+  loadPrompt(profile.prompt);
+  await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal: ctx.signal });
+}
+
 export const followupStep: Step<typeof FollowupParamsSchema> = {
   id: 'followup',
   title: 'Follow-up questions',
@@ -148,12 +158,9 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
     for (const name of ['reference', 'standardized', 'reports']) {
       if (!run.artifact(name).exists()) throw new UserError(`Follow-up needs the ${name} artifact first.`, 'Run the earlier steps: cxrvqa run --steps ingest,reference,extract,standardize');
     }
-    loadQuestionTemplate(params.positiveQuestion);
-    loadQuestionTemplate(params.negativeQuestion);
-    const profile = resolveProfile(run.state.config);
-    loadPrompt(profile.prompt);
-    await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal: ctx.signal });
+    await checkFollowupConfig(ctx);
   },
+  checkConfig: checkFollowupConfig,
   run: runFollowup,
   async preview(run) {
     const last = run.state.cycles.at(-1);

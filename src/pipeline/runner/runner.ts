@@ -4,6 +4,7 @@ import type { Run } from '../store/run.js';
 import { isAbortError, UserError } from '../util/errors.js';
 import { ProgressTracker } from './progress.js';
 import { displayStatus, effectiveParams, stepFingerprint, stepState } from './status.js';
+import { checkPlannedConfig } from './checks.js';
 
 export interface RunStepOptions {
   signal: AbortSignal;
@@ -167,6 +168,12 @@ export async function runPipeline(run: Run, steps: readonly AnyStep[], opts: Pip
   await recoverInterrupted(run);
   const std = steps.find((s) => s.id === 'standardize');
   const fu = steps.find((s) => s.id === 'followup');
+  const finishedCycles = run.state.cycles.filter((c) => c.finishedAt !== null).length;
+  await checkPlannedConfig(run, steps, {
+    ...opts,
+    willRun: (step) =>
+      step === fu ? (opts.cycles ?? Math.max(1, run.state.cycles.length)) > finishedCycles : chooseMode(run, step, Boolean(opts.force)) !== 'skip',
+  });
   for (const step of steps) {
     let outcome: StepOutcome;
     if (step === std) outcome = await runStandardizePhase(run, step, opts);

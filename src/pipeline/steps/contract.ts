@@ -87,8 +87,16 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
   configFingerprint?(config: RunConfig): unknown;
   /** Whether the step belongs in a run with this config (e.g. gold needs an LLM endpoint). */
   applies?(run: Run): Applicability;
-  /** Checks that must pass before any work starts (endpoints reachable, files present). */
+  /** Checks that must pass before the step's work starts (its inputs present, endpoints reachable). */
   preflight?(ctx: StepContext<z.infer<S>>): Promise<void>;
+  /**
+   * Checks of settings that need nothing from earlier steps (endpoints, keys, the
+   * data-use guard, prompt files). The pipeline runs them for every planned step
+   * before the first step starts, so a bad setting is reported before hours of work.
+   */
+  checkConfig?(ctx: StepContext<z.infer<S>>): Promise<void>;
+  /** Config sections the step writes (serve records its endpoint): later steps' early checks wait for it. */
+  changesConfig?: readonly ('corpus' | 'backend' | 'llm')[];
   run(ctx: StepContext<z.infer<S>>): Promise<StepResult>;
   /** One line describing the step's current output, for the notebook view. */
   preview?(run: Run): Promise<string>;

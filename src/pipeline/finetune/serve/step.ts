@@ -36,6 +36,8 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
   params: ServeParamsSchema,
   reads: ['gold', MODEL_ARTIFACT],
   writes: [],
+  // Records the served endpoint in config.llm, which extract and follow-up then use.
+  changesConfig: ['llm'],
   applies: (run) => fineTunePathApplies(run, typeof run.state.steps.gold?.params?.profile === 'string' ? (run.state.steps.gold.params.profile as string) : 'gold'),
 
   async preflight(ctx) {

@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { corpusConfigFrom } from '../../src/pipeline/runner/configure.js';
+import { runPipeline } from '../../src/pipeline/runner/runner.js';
+import { defineStep, type AnyStep } from '../../src/pipeline/steps/contract.js';
+import { STEPS } from '../../src/pipeline/steps/registry.js';
+import { Run } from '../../src/pipeline/store/run.js';
+import { UserError } from '../../src/pipeline/util/errors.js';
+import { makeTempDir } from '../helpers/tmp.js';
+
+let tmp: ReturnType<typeof makeTempDir>;
+afterEach(() => tmp?.cleanup());
+
+const env = { confirmations: new Set<string>(), env: {} };
+
+function step(id: string, opts: { configKeys?: ('llm')[]; changesConfig?: ('llm')[]; calls: string[]; failCheck?: boolean }): AnyStep {
+  return defineStep({
+    id,
+    title: id,
+    description: id,
+    params: z.object({}),
+    reads: [],
+    writes: [`${id}-out`],
+    configKeys: opts.configKeys,
+    changesConfig: opts.changesConfig,
+    async checkConfig() {
+      opts.calls.push(`check ${id}`);
+      if (opts.failCheck) throw new UserError(`${id} is misconfigured`);
+    },
+    async run() {
+      opts.calls.push(`run ${id}`);
+      return { counts: {}, summary: 'ok' };
+    },
+  });
+}
+
+describe('early config checks', () => {
+  it('checks every planned step before the first one runs, and a failing check stops everything', async () => {
+    tmp = makeTempDir();
+    const run = await Run.open(tmp.dir, { create: true });
+    const calls: string[] = [];
+    const steps = [step('a', { calls }), step('b', { calls, failCheck: true })];
+    await expect(runPipeline(run, steps, { signal: new AbortController().signal, env })).rejects.toThrow('b is misconfigured');
+    expect(calls).toEqual(['check a', 'check b']);
+    expect(run.state.steps.a).toBeUndefined();
+    await run.close();
+  });
+
+  it('leaves a step whose config an earlier planned step writes to its own preflight', async () => {
+    tmp = makeTempDir();
+    const run = await Run.open(tmp.dir, { create: true });
+    const calls: string[] = [];
+    const steps = [step('serve', { calls, changesConfig: ['llm'] }), step('extract', { calls, configKeys: ['llm'] })];
+    await runPipeline(run, steps, { signal: new AbortController().signal, env });
+    expect(calls).toEqual(['check serve', 'run serve', 'run extract']);
+    await run.close();
+  });
+
+  it('reports an LLM endpoint that is down before ingest starts (real steps)', async () => {
+    tmp = makeTempDir();
+    const run = await Run.open(tmp.dir, { create: true });
+    await run.update((s) => {
+      s.config.corpus = corpusConfigFrom({ sample: true });
+      s.config.backend = 'llm';
+      s.config.llm = { model: 'extractor', endpoints: [{ url: 'http://127.0.0.1:9/v1' }] };
+    });
+    const err = await runPipeline(run, STEPS, { signal: new AbortController().signal, env }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/127\.0\.0\.1:9/);
+    expect(run.state.steps.ingest).toBeUndefined();
+    await run.close();
+  });
+});
