@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyParams } from '../../src/pipeline/runner/configure.js';
+import { applyParams, parseParamUnsets } from '../../src/pipeline/runner/configure.js';
 import { recoverInterrupted, runPipeline, runStep } from '../../src/pipeline/runner/runner.js';
 import { displayStatus, staleReasons } from '../../src/pipeline/runner/status.js';
 import type { AnyStep, RunnerEvent } from '../../src/pipeline/steps/contract.js';
@@ -52,6 +52,19 @@ describe('runner', () => {
     const err = await applyParams(run, [step as AnyStep], { count: { lable: 'y' } }).catch((e: unknown) => e);
     expect(err).toMatchObject({ message: 'Unknown param "lable" for count.', hint: 'Params of count: n, label.' });
     expect(run.state.steps.count?.params ?? {}).not.toHaveProperty('lable');
+    await run.close();
+  });
+
+  it('--unset puts a param back to its default, and the step is current again', async () => {
+    const run = await newRun();
+    const { step } = countingStep({ n: 3 });
+    await runStep(run, step as AnyStep, opts());
+    await applyParams(run, [step as AnyStep], { count: { label: 'y' } });
+    expect(displayStatus(run, step as AnyStep)).toBe('stale');
+    await applyParams(run, [step as AnyStep], {}, parseParamUnsets(['count.label'], [step as AnyStep]));
+    expect(run.state.steps.count!.params).toEqual({});
+    expect(displayStatus(run, step as AnyStep)).toBe('done');
+    expect(() => parseParamUnsets(['nope.label'], [step as AnyStep])).toThrow(/unknown step "nope"/);
     await run.close();
   });
 

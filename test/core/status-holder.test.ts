@@ -48,3 +48,15 @@ describe('status of a step left running', () => {
     expect(text).not.toContain('is gone');
   });
 });
+
+describe('status of params set on a run', () => {
+  it('lists the params the user set and how to restore a default', async () => {
+    tmp = makeTempDir();
+    const run = await Run.open(tmp.dir, { create: true });
+    await run.update((s) => {
+      s.steps.questions = { status: 'not_run', params: { seed: 7 }, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
+    });
+    await run.close();
+    expect(await statusText(tmp.dir)).toContain('set: seed=7 (--unset questions.NAME restores a default)');
+  });
+});

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides, type CorpusFlags } from '../../pipeline/runner/configure.js';
+import { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides, parseParamUnsets, type CorpusFlags } from '../../pipeline/runner/configure.js';
 import { runPipeline } from '../../pipeline/runner/runner.js';
 import { STEPS } from '../../pipeline/steps/registry.js';
 import type { AnyStep } from '../../pipeline/steps/contract.js';
@@ -16,6 +16,7 @@ export interface RunFlags extends LlmSettings, CorpusFlags {
   cycles?: string;
   force?: boolean;
   set?: string[];
+  unset?: string[];
   confirm?: string[];
 }
 
@@ -35,6 +36,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--cycles <n>', 'follow-up cycles: alternate follow-up and standardize n times')
     .option('--force', 're-run steps that are already done')
     .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
+    .option('--unset <step.param>', 'reset a step parameter to its default (repeatable)', collect)
     .option('--confirm <what>', 'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint (repeatable)', collect),
   );
 }
@@ -52,6 +54,7 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
   const steps = selectSteps(flags.steps);
   const corpus = corpusConfigFrom(flags);
   const overrides = parseParamOverrides(flags.set ?? [], STEPS);
+  const removals = parseParamUnsets(flags.unset ?? [], STEPS);
   const cycles = flags.cycles === undefined ? 0 : Number(flags.cycles);
   if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`--cycles expects a whole number, got "${flags.cycles}"`);
   return withRun(flags.run, { create: true }, async (run) => {
@@ -59,7 +62,7 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
     if (flags.backend) await applyConfig(run, { backend: flags.backend });
     await applyLlmFlags(run, flags);
     if (!run.state.config.corpus) throw new UserError('This run has no corpus yet.', 'Pass --sample, or --corpus PATH [--format ...].');
-    await applyParams(run, STEPS, overrides);
+    await applyParams(run, STEPS, overrides, removals);
     const interrupt = installInterrupt();
     try {
       const outcome = await runPipeline(run, steps, {

@@ -31,6 +31,8 @@ export function formatStatus(run: Run): string {
     const counts = Object.entries(r.counts).map(([k, v]) => `${k}=${formatCount(v)}`).join(' ');
     const when = r.durationMs !== null ? ` in ${formatDuration(r.durationMs / 1000)}` : '';
     lines.push(`${r.id.padEnd(12)} ${r.status.padEnd(11)}${when.padEnd(10)} ${counts}`);
+    const set = Object.entries(run.state.steps[r.id]?.params ?? {});
+    if (set.length) lines.push(`${''.padEnd(12)} set: ${set.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} (--unset ${r.id}.NAME restores a default)`);
     if (r.stale.length) lines.push(`${''.padEnd(12)} stale: ${r.stale.join(', ')}`);
     if (r.error) lines.push(`${''.padEnd(12)} error: ${r.error}`);
   }

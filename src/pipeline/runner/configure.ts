@@ -76,12 +76,31 @@ export function parseParamOverrides(sets: string[], steps: readonly AnyStep[]): 
   return out;
 }
 
-/** Merge param overrides into the run, validating each step's params with its schema. */
-export async function applyParams(run: Run, steps: readonly AnyStep[], overrides: Record<string, Record<string, unknown>>): Promise<void> {
+/** Parse `step.param` names to reset to their defaults. */
+export function parseParamUnsets(unsets: string[], steps: readonly AnyStep[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const u of unsets) {
+    const m = /^([\w-]+)\.([\w-]+)$/.exec(u);
+    if (!m) throw new UserError(`--unset expects step.param, got "${u}"`);
+    const [, stepId, key] = m as unknown as [string, string, string];
+    if (!steps.some((st) => st.id === stepId)) throw new UserError(`--unset: unknown step "${stepId}" (steps: ${steps.map((st) => st.id).join(', ')})`);
+    (out[stepId] ??= []).push(key);
+  }
+  return out;
+}
+
+/**
+ * Merge param overrides into the run, validating each step's params with its
+ * schema; `removals` go back to the schema default.
+ */
+export async function applyParams(run: Run, steps: readonly AnyStep[], overrides: Record<string, Record<string, unknown>>, removals: Record<string, string[]> = {}): Promise<void> {
   const next: Record<string, Record<string, unknown>> = {};
-  for (const [stepId, values] of Object.entries(overrides)) {
+  for (const stepId of new Set([...Object.keys(overrides), ...Object.keys(removals)])) {
+    const values = overrides[stepId] ?? {};
     const step = steps.find((s) => s.id === stepId)!;
-    const merged = { ...(run.state.steps[stepId]?.params ?? {}), ...values };
+    const kept = { ...(run.state.steps[stepId]?.params ?? {}) };
+    for (const k of removals[stepId] ?? []) delete kept[k];
+    const merged = { ...kept, ...values };
     const parsed = step.params.safeParse(merged);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
