@@ -52,6 +52,24 @@ describe('Run store', () => {
     await second.close();
   });
 
+  it('counts a killed but unreaped process (a zombie) as gone', async () => {
+    const { pidAlive } = await import('../../src/pipeline/store/lock.js');
+    // sh starts a background sleep, then becomes `sleep 60`, which never reaps it:
+    // once killed, the background sleep stays a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    try {
+      expect(pidAlive(pid)).toBe(true);
+      process.kill(pid, 'SIGKILL');
+      const deadline = Date.now() + 5000;
+      while (Date.now() < deadline && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')) await new Promise((r) => setTimeout(r, 20));
+      expect(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')).toContain(') Z');
+      expect(pidAlive(pid)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('takes over the lock of a writer that was killed -9', async () => {
     tmp = makeTempDir();
     const dir = tmp.dir;
