@@ -1,15 +1,8 @@
-import type { IngestIssue, ReportRecord } from '../schemas/report.js';
+import type { IngestIssue, ReportRecord, StudyMeta as BaseStudyMeta } from '../schemas/report.js';
 import { ruleCut, selectSections } from './sections.js';
 
-/** Metadata for one study, as read from a metadata table or CSV/JSONL columns. */
-export interface StudyMeta {
-  study_id: string;
-  subject_id: string;
-  dicom_id: string | null;
-  view: string | null;
-  study_order: number | null;
-  study_date: string | null;
-  split: string | null;
+/** Metadata for one study, as read from a metadata table or CSV/JSONL columns (extra columns kept). */
+export interface StudyMeta extends BaseStudyMeta {
   extra: Record<string, string>;
 }
 

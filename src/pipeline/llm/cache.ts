@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { requestKey } from './key.js';
 import type { ChatRequest, CompleteOptions, CompletionOk, CompletionResult, LlmClient, Usage } from './types.js';
+import { fsyncAndClose } from '../util/fs.js';
 
 interface Entry {
   offset: number;
@@ -81,12 +82,7 @@ export class ResponseCache {
 
   close(): void {
     if (this.fd !== null) {
-      try {
-        fs.fsyncSync(this.fd);
-      } catch {
-        /* not supported everywhere */
-      }
-      fs.closeSync(this.fd);
+      fsyncAndClose(this.fd);
       this.fd = null;
     }
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { StudyMeta } from '../schemas/report.js';
 
 /** Question types of the release (PIPELINE.md §10) plus the optional difference type. */
 export const QUESTION_TYPES = ['abnormality', 'presence', 'view', 'location', 'level', 'type', 'difference'] as const;
@@ -51,15 +52,7 @@ export const QaPairSchema = z.object({
 export type QaPair = z.infer<typeof QaPairSchema>;
 
 /** Metadata a question needs about a study (from the `reports` artifact), looked up by study_id. */
-export interface StudyMeta {
-  study_id: string;
-  subject_id: string;
-  dicom_id: string | null;
-  view: string | null;
-  study_order: number | null;
-  study_date: string | null;
-  split: string | null;
-}
+export type { StudyMeta };
 export type MetadataIndex = ReadonlyMap<string, StudyMeta>;
 
 export const SplitRatiosSchema = z

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { z } from 'zod';
+import { fsyncAndClose } from '../util/fs.js';
 
 /**
  * Append-only JSONL artifact keyed by study_id.
@@ -57,12 +58,7 @@ export class JsonlArtifact<T extends KeyedRecord> {
   /** Flush to disk (end of a step) and close the handle. */
   close(): void {
     if (this.fd !== null) {
-      try {
-        fs.fsyncSync(this.fd);
-      } catch {
-        /* fsync may be unsupported (e.g. some tmpfs); the data is still written */
-      }
-      fs.closeSync(this.fd);
+      fsyncAndClose(this.fd);
       this.fd = null;
     }
   }

@@ -230,6 +230,11 @@ function QaPane({ detail, height, columns, scroll }: { detail: StudyDetail; heig
     `[${String(q.question_type ?? '?')}] ${String(q.question ?? '')} → ${String(q.answer ?? '')}`,
     `    provenance: ${q.provenance === undefined ? '—' : typeof q.provenance === 'string' ? q.provenance : JSON.stringify(q.provenance)}`,
   ]);
+  return <ScrolledLines lines={lines} height={height} columns={columns} scroll={scroll} />;
+}
+
+/** A window of `height` lines from `scroll`; indented detail lines are dimmed. */
+function ScrolledLines({ lines, height, columns, scroll }: { lines: string[]; height: number; columns: number; scroll: number }) {
   const start = Math.min(scroll, Math.max(0, lines.length - height));
   return (
     <Box flexDirection="column">
@@ -269,14 +274,5 @@ export function historyLines(detail: StudyDetail): string[] {
 function HistoryPane({ detail, height, columns, scroll }: { detail: StudyDetail; height: number; columns: number; scroll: number }) {
   const lines = historyLines(detail);
   if (lines.length === 0) return <Text dimColor>No standardization changes and no follow-up questions for this study.</Text>;
-  const start = Math.min(scroll, Math.max(0, lines.length - height));
-  return (
-    <Box flexDirection="column">
-      {lines.slice(start, start + height).map((l, i) => (
-        <Text key={start + i} dimColor={l.startsWith('    ')} wrap="truncate">
-          {truncate(l, columns)}
-        </Text>
-      ))}
-    </Box>
-  );
+  return <ScrolledLines lines={lines} height={height} columns={columns} scroll={scroll} />;
 }
