@@ -24,6 +24,12 @@ describe('abnormality', () => {
     expect(d).toMatchObject({ question: 'what abnormalities are seen in the left lung?', answer: 'pleural effusion' });
   });
 
+  it('a bilateral finding is asked "in both lungs", with no article', () => {
+    const s = study(ki({ 'pleural effusion': attrs('bilateral') }));
+    const d = abnormality(s, new ScriptedRng([0.5]));
+    expect(d).toMatchObject({ question: 'what abnormalities are seen in both lungs?', answer: 'pleural effusion' });
+  });
+
   it('with no entities: never an empty list answer; skipped or "no"', () => {
     const s = study(ki({}, ['pneumothorax']));
     const outcomes = new Set<string>();

@@ -1,6 +1,6 @@
 import type { Draft } from './generators.js';
 import type { PreparedEntity } from './prepare.js';
-import { joinNames } from './phrases.js';
+import { inPlace, joinNames } from './phrases.js';
 import type { Rng } from './rng.js';
 
 /** What ordering needs about a study. */
@@ -65,7 +65,7 @@ export function differenceDraft(main: readonly PreparedEntity[], ref: readonly P
     const loc = placed.e.location!;
     const here = changes.filter((c) => c.e.location === loc && c.r.location === loc);
     return {
-      question: `what has changed in the ${loc} area?`,
+      question: `what has changed ${inPlace(`${loc} area`)}?`,
       answer: here.map((c) => c.text).join(' '),
       template: 'difference.location',
       entities: here.flatMap((c) => c.e.raw),

@@ -1,5 +1,5 @@
 import type { PreparedEntity, PreparedKeyInfo } from './prepare.js';
-import { flipLocation, hasLeft, hasRight, locationParts, sidePhrase } from './phrases.js';
+import { flipLocation, hasLeft, hasRight, inPlace, locationParts, sidePhrase } from './phrases.js';
 import type { Library } from './types.js';
 import type { Rng } from './rng.js';
 
@@ -36,7 +36,7 @@ export function abnormality(s: StudyInput, rng: Rng): Draft | null {
       const e = rng.shuffle(s.entities).find((x) => x.location !== null);
       if (!e) continue;
       const where = e.location === 'bilateral' ? 'both lungs' : sidePhrase(e.location!);
-      return { question: `what abnormalities are seen in the ${where}?`, answer: e.name, template: 'abnormality.location', entities: e.raw };
+      return { question: `what abnormalities are seen ${inPlace(where)}?`, answer: e.name, template: 'abnormality.location', entities: e.raw };
     }
     return { question: 'is there evidence of any abnormalities in this image?', answer: yesNo(s.entities.length > 0), template: 'abnormality.any', entities: rawOf(...s.entities) };
   }
@@ -84,11 +84,11 @@ export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
     const loc = e.location!;
     if (rng.chance(0.5)) {
       if (loc === 'bilateral') return { question: `is the ${e.name} bilateral?`, answer: 'yes', template: 'presence.bilateral', entities: e.raw };
-      return { question: `is there ${e.name} in the ${areaPhrase(loc)}?`, answer: 'yes', template: 'presence.location.yes', entities: e.raw };
+      return { question: `is there ${e.name} ${inPlace(areaPhrase(loc))}?`, answer: 'yes', template: 'presence.location.yes', entities: e.raw };
     }
     const flipped = flipLocation(loc, rng);
     if (flipped === null) continue;
-    return { question: `is there ${e.name} in the ${areaPhrase(flipped)}?`, answer: 'no', template: 'presence.location.flipped', entities: e.raw };
+    return { question: `is there ${e.name} ${inPlace(areaPhrase(flipped))}?`, answer: 'no', template: 'presence.location.flipped', entities: e.raw };
   }
   return null;
 }

@@ -16,6 +16,11 @@ export function sidePhrase(loc: string): string {
   return loc === 'left' || loc === 'right' ? `${loc} lung` : loc;
 }
 
+/** "in the left lung", but "in both lungs": a place starting with "both" takes no article. */
+export function inPlace(place: string): string {
+  return /^both\b/.test(place) ? `in ${place}` : `in the ${place}`;
+}
+
 /** Location parts for location answers: "left lower lobe, right base" → two parts. */
 export function locationParts(loc: string): string[] {
   return loc.split(/\s*,\s*|\s+and\s+/).map((p) => p.trim()).filter(Boolean);
