@@ -24,10 +24,27 @@ describe('abnormality', () => {
     expect(d).toMatchObject({ question: 'what abnormalities are seen in the left lung?', answer: 'pleural effusion' });
   });
 
+  it('an adjective place gains "area"; a place ending in a noun is asked as it is', () => {
+    const d = abnormality(study(ki({ atelectasis: attrs('bibasilar') })), new ScriptedRng([0.5]));
+    expect(d).toMatchObject({ question: 'what abnormalities are seen in the bibasilar area?' });
+    const e = abnormality(study(ki({ opacity: attrs('right lung base') })), new ScriptedRng([0.5]));
+    expect(e).toMatchObject({ question: 'what abnormalities are seen in the right lung base?' });
+  });
+
   it('a bilateral finding is asked "in both lungs", with no article', () => {
     const s = study(ki({ 'pleural effusion': attrs('bilateral') }));
     const d = abnormality(s, new ScriptedRng([0.5]));
     expect(d).toMatchObject({ question: 'what abnormalities are seen in both lungs?', answer: 'pleural effusion' });
+  });
+
+  it('a location naming both sides (merged instances) is asked as both lungs, never "in the left, right"', () => {
+    const s = study(ki({ 'pleural effusion': attrs('left, right') }));
+    const d = abnormality(s, new ScriptedRng([0.5]));
+    expect(d).toMatchObject({ question: 'what abnormalities are seen in both lungs?', answer: 'pleural effusion' });
+    for (const rng of seeds(100)) {
+      const p = presence(s, rng, library);
+      if (p) expect(p.question).not.toMatch(/left, right/);
+    }
   });
 
   it('with no entities: never an empty list answer; skipped or "no"', () => {
@@ -61,7 +78,7 @@ describe('presence', () => {
     const s = study(ki({ 'pleural effusion': attrs('left') }));
     expect(presence(s, new ScriptedRng([0.9, 0.9]), library)).toMatchObject({ question: 'is there pleural effusion in the right lung?', answer: 'no', template: 'presence.location.flipped' });
     const s2 = study(ki({ atelectasis: attrs('left lower lobe') }));
-    expect(presence(s2, new ScriptedRng([0.9, 0.9]), library)?.question).toBe('is there atelectasis in the right upper lobe area?');
+    expect(presence(s2, new ScriptedRng([0.9, 0.9]), library)?.question).toBe('is there atelectasis in the right upper lobe?');
   });
 
   it('a location on both sides is never flipped into a false "no"', () => {

@@ -1,5 +1,5 @@
 import type { PreparedEntity, PreparedKeyInfo } from './prepare.js';
-import { flipLocation, hasLeft, hasRight, inPlace, locationParts, sidePhrase } from './phrases.js';
+import { flipLocation, hasLeft, hasRight, inPlace, locationParts, placeOf, placePhrase } from './phrases.js';
 import type { Library } from './types.js';
 import type { Rng } from './rng.js';
 
@@ -35,7 +35,8 @@ export function abnormality(s: StudyInput, rng: Rng): Draft | null {
     if (t === 1) {
       const e = rng.shuffle(s.entities).find((x) => x.location !== null);
       if (!e) continue;
-      const where = e.location === 'bilateral' ? 'both lungs' : sidePhrase(e.location!);
+      const place = placeOf(e.location!);
+      const where = place === 'bilateral' ? 'both lungs' : placePhrase(place);
       return { question: `what abnormalities are seen ${inPlace(where)}?`, answer: e.name, template: 'abnormality.location', entities: e.raw };
     }
     return { question: 'is there evidence of any abnormalities in this image?', answer: yesNo(s.entities.length > 0), template: 'abnormality.any', entities: rawOf(...s.entities) };
@@ -81,20 +82,17 @@ export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
     }
     const e = s.entities.find((x) => x.location !== null);
     if (!e) continue;
-    const loc = e.location!;
+    const loc = placeOf(e.location!);
     if (rng.chance(0.5)) {
       if (loc === 'bilateral') return { question: `is the ${e.name} bilateral?`, answer: 'yes', template: 'presence.bilateral', entities: e.raw };
-      return { question: `is there ${e.name} ${inPlace(areaPhrase(loc))}?`, answer: 'yes', template: 'presence.location.yes', entities: e.raw };
+      return { question: `is there ${e.name} ${inPlace(placePhrase(loc))}?`, answer: 'yes', template: 'presence.location.yes', entities: e.raw };
     }
     const flipped = flipLocation(loc, rng);
-    if (flipped === null) continue;
-    return { question: `is there ${e.name} ${inPlace(areaPhrase(flipped))}?`, answer: 'no', template: 'presence.location.flipped', entities: e.raw };
+    // The flipped place must really be absent: a finding at "left lower lobe, right lower lobe" is not flipped.
+    if (flipped === null || locationParts(e.location!).includes(flipped)) continue;
+    return { question: `is there ${e.name} ${inPlace(placePhrase(flipped))}?`, answer: 'no', template: 'presence.location.flipped', entities: e.raw };
   }
   return null;
-}
-
-function areaPhrase(loc: string): string {
-  return loc === 'left' || loc === 'right' ? `${loc} lung` : `${loc} area`;
 }
 
 export function view(s: StudyInput, rng: Rng, apSubsample: number): Draft | null {

@@ -11,9 +11,16 @@ export function hasWord(text: string, word: string): boolean {
 export const hasLeft = (loc: string) => hasWord(loc, 'left');
 export const hasRight = (loc: string) => hasWord(loc, 'right');
 
-/** A location as it reads after "in the": a bare side gains " lung". */
-export function sidePhrase(loc: string): string {
-  return loc === 'left' || loc === 'right' ? `${loc} lung` : loc;
+const PLACE_NOUNS = new Set(['lung', 'lungs', 'lobe', 'lobes', 'base', 'bases', 'zone', 'zones', 'area', 'areas', 'region', 'regions', 'apex', 'apices', 'hemithorax', 'wall', 'spine', 'rib', 'ribs', 'hilum', 'hila', 'field', 'fields', 'angle', 'angles', 'mediastinum', 'heart', 'diaphragm', 'hemidiaphragm', 'clavicle', 'shoulder']);
+
+/**
+ * A place a question can name: a bare side reads as the lung, a place ending in a
+ * noun stays as it is, and an adjective ("bibasilar", "left apical") gains " area".
+ */
+export function placePhrase(loc: string): string {
+  if (loc === 'left' || loc === 'right') return `${loc} lung`;
+  const last = loc.split(/\s+/).at(-1) ?? '';
+  return PLACE_NOUNS.has(last) ? loc : `${loc} area`;
 }
 
 /** "in the left lung", but "in both lungs": a place starting with "both" takes no article. */
@@ -24,6 +31,17 @@ export function inPlace(place: string): string {
 /** Location parts for location answers: "left lower lobe, right base" → two parts. */
 export function locationParts(loc: string): string[] {
   return loc.split(/\s*,\s*|\s+and\s+/).map((p) => p.trim()).filter(Boolean);
+}
+
+/**
+ * One place to ask about: a location naming both sides (merged instances such as
+ * "left, right") reads as bilateral; otherwise its first part.
+ */
+export function placeOf(loc: string): string {
+  const parts = locationParts(loc);
+  if (parts.length <= 1) return loc;
+  if (parts.includes('bilateral') || (parts.some(hasLeft) && parts.some(hasRight))) return 'bilateral';
+  return parts[0]!;
 }
 
 /**
