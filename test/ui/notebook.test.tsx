@@ -15,6 +15,7 @@ describe('notebook view', () => {
     expect(frame).toMatch(/alpha\s+not run/);
     expect(frame).toMatch(/beta\s+not run/);
     expect(frame).toContain('corpus: (none)');
+    expect(frame).toContain('a runs all steps');
 
     // r on the first cell runs it and switches to the progress view
     frame = await pressAndWaitFor(app, 'r', /20\/20 100\.0%/);
@@ -22,6 +23,7 @@ describe('notebook view', () => {
     frame = await pressAndWaitFor(app, KEY.escape, /alpha\s+done\s+alpha-out=20/);
     frame = await waitForText(app, '20 records in alpha-out');
     expect(frame).toMatch(/▸\s*1/);
+    expect(frame).not.toContain('a runs all steps');
 
     frame = await pressAndWaitFor(app, KEY.down, /▸\s*2/);
     await pressAndWaitFor(app, 'r', /Count beta.*done/);

@@ -44,13 +44,15 @@ export function Notebook({ height, columns, active }: ScreenProps) {
 
   const corpus = cfg.corpus ? `${cfg.corpus.kind}${cfg.corpus.kind === 'sample' ? '' : ' ' + cfg.corpus.path}` : '(none)';
   const cycles = controller.run.state.cycles.filter((c) => c.finishedAt).length;
+  // A first-time user sees the steps but not how to start them.
+  const fresh = s.loaded && s.rows.length > 0 && s.rows.every((r) => !r.applies.ok || r.status === 'not_run');
   const perCell = 2;
   const visible = Math.max(1, Math.floor((height - 1) / perCell));
   const start = windowStart(s.selected, s.rows.length, visible);
   const shown = s.rows.slice(start, start + visible);
   return (
     <Box flexDirection="column">
-      <Text dimColor>{truncate(`corpus: ${corpus} · backend: ${cfg.backend} · cycles: ${cycles} · ${s.rows.length} steps`, columns)}</Text>
+      <Text dimColor>{truncate(`corpus: ${corpus} · backend: ${cfg.backend} · cycles: ${cycles} · ${s.rows.length} steps${fresh ? ' · a runs all steps' : ''}`, columns)}</Text>
       {!s.loaded ? <Text dimColor>Reading the run…</Text> : s.rows.length === 0 ? <Text color="yellow">No steps are registered in this build.</Text> : null}
       {shown.map((row, i) => (
         <Cell key={row.id} row={row} index={start + i} selected={start + i === s.selected} columns={columns} />
