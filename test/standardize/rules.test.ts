@@ -108,6 +108,17 @@ describe('§9.3 name mapping', () => {
     expect(std({ entity: { 'acute focal consolidation': { type: 'patchy' } } }).entity).toEqual({ consolidation: A(null, null, 'patchy acute focal') });
     expect(std({ entity: { 'tension pneumothorax': {} } }).entity).toEqual({ pneumothorax: A(null, null, 'tension') });
   });
+  it('severity and kind words beyond §9 move out of a name only when a known entity remains', () => {
+    expect(std({ entity: { 'mild edema': {}, 'moderate cardiomegaly': {}, 'mild pulmonary fibrosis': {} } }).entity).toEqual({
+      edema: A(null, 'mild'),
+      cardiomegaly: A(null, 'moderate'),
+      // "pulmonary fibrosis" is not a known entity in this dictionary: the name stays whole.
+      'mild pulmonary fibrosis': A(),
+    });
+    expect(std({ entity: { 'patchy opacity': {} } }).entity).toEqual({ opacity: A(null, null, 'patchy') });
+    // "interstitial lung disease" is unknown here without "interstitial": it stays whole.
+    expect(std({ entity: { 'interstitial lung disease': {} } }).entity).toEqual({ 'interstitial lung disease': A() });
+  });
   it('an official library name keeps its words (acute respiratory distress syndrome is not "respiratory distress syndrome" of type acute)', () => {
     const c = buildContext(
       { entity: [['acute respiratory distress syndrome', 5]], location: [], level: [], type: [] },

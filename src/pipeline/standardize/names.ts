@@ -3,7 +3,7 @@ import { attrsFromWords, mergeAttrs } from './attrs.js';
 import type { ChangeLog } from './changes.js';
 import { singularize, type StandardizeContext } from './context.js';
 import { CATEGORIES, put, type Cat, type Work } from './shape.js';
-import { combine, LEVEL_INDEX, LOCATION_INDEX, MODIFIER_INDEX, tokens, TYPE_INDEX, without, type PhraseIndex } from './words.js';
+import { combine, LEVEL_EXTRA_INDEX, LEVEL_INDEX, LOCATION_INDEX, MODIFIER_INDEX, tokens, TYPE_EXTRA_INDEX, TYPE_INDEX, without, type PhraseIndex } from './words.js';
 
 export interface Mapped {
   name: string;
@@ -129,14 +129,19 @@ function planName(name: string, ctx: StandardizeContext): NamePlan {
     locations.push(loc.taken.join(' '));
     rules.push('location words');
   }
+  const knownRest = (rest: readonly string[]) => ctx.entities.has(rest.join(' '));
   const lev = takeAll(words, LEVEL_INDEX);
+  const levX = takeAll(lev.rest, LEVEL_EXTRA_INDEX, knownRest);
+  lev.taken.push(...levX.taken);
   if (lev.taken.length) {
-    words = lev.rest;
+    words = levX.rest;
     rules.push('level words');
   }
   const typ = takeAll(words, TYPE_INDEX);
+  const typX = takeAll(typ.rest, TYPE_EXTRA_INDEX, knownRest);
+  typ.taken.push(...typX.taken);
   if (typ.taken.length) {
-    words = typ.rest;
+    words = typX.rest;
     rules.push('type words');
   }
   return {
@@ -148,12 +153,12 @@ function planName(name: string, ctx: StandardizeContext): NamePlan {
   };
 }
 
-/** Remove every phrase of the list from the words, as long as something remains. */
-function takeAll(words: string[], index: PhraseIndex): { taken: string[]; rest: string[] } {
+/** Remove every phrase of the list from the words, as long as something remains (and `accept` allows what remains). */
+function takeAll(words: string[], index: PhraseIndex, accept: (rest: readonly string[]) => boolean = () => true): { taken: string[]; rest: string[] } {
   const taken: string[] = [];
   let rest = words;
   for (let guard = 0; guard < 8; guard++) {
-    const m = index.find(rest, (x) => x.end - x.start < rest.length);
+    const m = index.find(rest, (x) => x.end - x.start < rest.length && accept(without(rest, x)));
     if (!m) break;
     taken.push(m.phrase);
     rest = without(rest, m);

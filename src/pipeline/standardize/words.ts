@@ -116,6 +116,19 @@ export class PhraseIndex {
 
 export const LOCATION_INDEX = new PhraseIndex(LOCATION_WORDS);
 export const LEVEL_INDEX = new PhraseIndex(LEVEL_WORDS);
+
+/**
+ * Severity and kind words beyond §9's short lists ("mild pulmonary edema",
+ * "patchy opacity"). Taken out of a name only when what remains is a known
+ * entity, like the modifiers, so a name such as "interstitial lung disease" stays whole.
+ */
+export const LEVEL_EXTRA_WORDS = [
+  'mild to moderate', 'moderate to large', 'moderate to severe', 'mild', 'mildly', 'moderate', 'moderately', 'severe', 'minimal',
+  'minimally', 'massive', 'subtle', 'trace', 'tiny',
+];
+export const TYPE_EXTRA_WORDS = ['patchy', 'interstitial', 'compressive', 'linear', 'plate-like', 'ground-glass', 'calcified', 'dense', 'scattered', 'loculated', 'streaky', 'hazy'];
+export const LEVEL_EXTRA_INDEX = new PhraseIndex(LEVEL_EXTRA_WORDS);
+export const TYPE_EXTRA_INDEX = new PhraseIndex(TYPE_EXTRA_WORDS);
 export const TYPE_INDEX = new PhraseIndex(TYPE_WORDS);
 export const MODIFIER_INDEX = new PhraseIndex(MODIFIERS);
 
