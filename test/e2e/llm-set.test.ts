@@ -23,4 +23,12 @@ describe('cxrvqa llm set', () => {
     expect(again.status).toBe(0);
     expect(again.stdout).not.toContain('note:');
   });
+
+  it('cxrvqa run takes --concurrency and keeps it in the run', () => {
+    // --steps ingest: the LLM settings are recorded, no endpoint is contacted.
+    const r = cli('run', '--run', 'y', '--sample', '--steps', 'ingest', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'extractor', '--concurrency', '48');
+    expect(r.status).toBe(0);
+    const s = JSON.parse(fs.readFileSync(path.join(tmp, 'y', 'state.json'), 'utf8'));
+    expect(s.config.llm.concurrency).toBe(48);
+  });
 });

@@ -15,7 +15,8 @@ export function addLlmRunOptions(cmd: Command): Command {
     .option('--model <name>', 'model name as served (vLLM --served-model-name)')
     .option('--key-env <VAR>', 'read the endpoint key from this environment variable (never stored)')
     .option('--key-file <path>', 'read the endpoint key from the first line of this file (never stored)')
-    .option('--prompt <id|path>', 'extraction prompt: simple, full, or a file');
+    .option('--prompt <id|path>', 'extraction prompt: simple, full, or a file')
+    .option('--concurrency <n>', 'LLM requests in flight across all endpoints (default 32)');
 }
 
 export interface LlmSetFlags extends LlmSettings {
@@ -62,7 +63,6 @@ export function registerLlm(program: Command): void {
     .option('--profile <name>', 'write a named profile (e.g. gold) instead of the default')
     .option('--temperature <t>', 'sampling temperature (default 0)')
     .option('--max-tokens <n>', 'max output tokens (default 2048)')
-    .option('--concurrency <n>', 'requests in flight across all endpoints (default 32)')
     .option('--endpoint-concurrency <n>', 'requests in flight per endpoint (default 32)')
     .addOption(new Option('--structured <mode>', 'json_schema output: auto (fall back when refused), json_schema, off').choices(['auto', 'json_schema', 'off']))
     .option('--stream', 'stream responses (default)')
