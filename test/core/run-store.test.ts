@@ -59,6 +59,10 @@ describe('Run store', () => {
     const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
     const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
     try {
+      // Kill only once sh has become `sleep 60`: sh itself would reap its child.
+      const execDeadline = Date.now() + 5000;
+      while (Date.now() < execDeadline && fs.readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() !== 'sleep') await new Promise((r) => setTimeout(r, 10));
+      expect(fs.readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim()).toBe('sleep');
       expect(pidAlive(pid)).toBe(true);
       process.kill(pid, 'SIGKILL');
       const deadline = Date.now() + 5000;
