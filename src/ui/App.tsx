@@ -54,9 +54,10 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
 
   const selectedStep = state.rows[state.selected]?.id ?? null;
   useEffect(() => {
-    if (state.rows.length === 0) return;
+    // Not before the run is read: the start state would overwrite the saved position.
+    if (!state.loaded) return;
     controller.saveUi({ screen: state.screen, selectedStep, inspectorStudy: state.inspectorStudy });
-  }, [controller, state.rows.length, state.screen, selectedStep, state.inspectorStudy]);
+  }, [controller, state.loaded, state.screen, selectedStep, state.inspectorStudy]);
 
   const actions: UiActions = useMemo(
     () => ({

@@ -83,7 +83,8 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     expect(llm.endpoints.map((e) => e.url)).toEqual([`http://127.0.0.1:${port}/v1`]);
     expect(llm.model).toBe('cxrvqa-extractor');
     expect(llm.prompt).toBe('simple');
-    expect(llm.profiles.gold).toBeDefined();
+    // The strong-model profile the gold step used is kept beside the served endpoint.
+    expect(llm.profiles.gold).toMatchObject({ model: 'strong-model' });
     expect(llm.endpoints[0]!.keyFile).toBe(path.join(h.dir, 'serve', 'api-key'));
     expect(JSON.stringify(h.run.state)).not.toContain(fs.readFileSync(path.join(h.dir, 'serve', 'api-key'), 'utf8').trim());
 

@@ -37,8 +37,8 @@ describe('keys', () => {
   });
 
   it('are redacted from any error text, whole or by their tail, and in headers', () => {
-    registerSecret('sk-abcdefghijklmnop1234');
-    expect(redactSecrets('bad key sk-abcdefghijklmnop1234 given')).toBe('bad key [REDACTED] given');
+    registerSecret('sk-dummy-abcdefghijklmnop1234');
+    expect(redactSecrets('bad key sk-dummy-abcdefghijklmnop1234 given')).toBe('bad key [REDACTED] given');
     expect(redactSecrets('key ending ...klmnop1234')).not.toContain('klmnop1234');
     expect(redactSecrets('Authorization: Bearer tok_9999999999')).toBe('Authorization: Bearer [REDACTED]');
     expect(redactSecrets('"api-key": "zzzzzzzzzzzz"')).not.toContain('zzzzzzzzzzzz');

@@ -41,7 +41,8 @@ describe('bad input never throws and gives a valid record', () => {
   it('unusual Unicode: dotted capitals, emoji, RTL marks, zero-width and combining characters', () => {
     const text = 'FINDINGS: İİİ ÅNGSTRÖM 🫁🫁 \u200fשלום\u200e Small\u200b left pleural effusion. Cardiomega\u0301ly. No pneumothorax\uFEFF. \uD800 lone surrogate.';
     const ref = check(text);
-    expect(ref.entity['pleural effusion']).toBeDefined();
+    expect(ref.entity['pleural effusion']).toMatchObject({ entity_name: 'pleural effusion' });
+    expect(ref.entity['pleural effusion']!.location).toContain('left');
     expect(ref.no_entity).toContain('pneumothorax');
   });
   it('text missing or not a string', () => {

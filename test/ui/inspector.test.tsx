@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { StudyIndex } from '../../src/ui/inspector/studyIndex.js';
 import { fromKeyInfo, fromReference } from '../../src/ui/inspector/findings.js';
@@ -78,7 +78,8 @@ describe('inspector screen', () => {
     expect(frame).toMatch(/ {3}- pleural effusion\s+-\s+-\s+-\s+n\/a\s+-/);
     expect(frame).toContain('rules: absent | llm raw: left basilar | std c0: left lower lobe');
     expect(frame).toContain('llm raw: ok');
-    expect(run.state.ui).toBeDefined();
+    // The open study is remembered so reopening the run restores it.
+    await vi.waitFor(() => expect(run.state.ui).toMatchObject({ inspectorStudy: 's100' }), { timeout: 5000 });
 
     // judge: c marks the selected finding correct, stored in the reviews artifact
     frame = await pressAndWaitFor(app, 'c', /\+ atelectasis.*✓/);
