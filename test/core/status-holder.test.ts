@@ -60,3 +60,15 @@ describe('status of params set on a run', () => {
     expect(await statusText(tmp.dir)).toContain('set: seed=7 (--unset questions.NAME restores a default)');
   });
 });
+
+describe('status of steps that do not apply', () => {
+  it('shows n/a with the reason instead of not_run (follow-up on the rules backend)', async () => {
+    tmp = makeTempDir();
+    const run = await Run.open(tmp.dir, { create: true });
+    await run.close();
+    const text = await statusText(tmp.dir);
+    expect(text).toMatch(/^followup\s+n\/a/m);
+    expect(text).toContain('needs an LLM backend');
+    expect(text).toMatch(/^ingest\s+not_run/m);
+  });
+});

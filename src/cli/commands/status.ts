@@ -10,11 +10,14 @@ import { action, runDirOption, withRun } from '../common.js';
 export function statusRows(run: Run) {
   return STEPS.map((step) => {
     const st = stepState(run, step.id);
-    const status = displayStatus(run, step);
+    const applies = step.applies?.(run) ?? { ok: true };
+    // A step that does not apply to this run's config says so, rather than "not_run".
+    const status = !applies.ok && st.status === 'not_run' ? 'n/a' : displayStatus(run, step);
     return {
       id: step.id,
       title: step.title,
       status,
+      notApplicable: applies.ok ? null : (applies.reason ?? 'not applicable'),
       stale: staleReasons(run, step).map((r) => r.detail),
       counts: st.counts,
       summary: st.summary,
@@ -35,6 +38,7 @@ export function formatStatus(run: Run): string {
     if (set.length) lines.push(`${''.padEnd(12)} set: ${set.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} (--unset ${r.id}.NAME restores a default)`);
     if (r.stale.length) lines.push(`${''.padEnd(12)} stale: ${r.stale.join(', ')}`);
     if (r.error) lines.push(`${''.padEnd(12)} error: ${r.error}`);
+    if (r.status === 'n/a' && r.notApplicable) lines.push(`${''.padEnd(12)} ${r.notApplicable}`);
   }
   if (run.state.cycles.length) lines.push('follow-up cycles:', formatCycleTable(cycleHistory(run.state)));
   const running = STEPS.filter((s) => stepState(run, s.id).status === 'running').map((s) => s.id);
