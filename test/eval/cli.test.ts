@@ -32,6 +32,37 @@ describe('cxrvqa eval', () => {
     expect(json.scopes.all.categories.negative).toMatchObject({ tp: 1, fp: 0, fn: 0 });
   });
 
+  it('--json into a folder that does not exist yet creates it (no stack trace)', () => {
+    const tmp = makeTempDir();
+    cleanup = tmp.cleanup;
+    const gold = path.join(tmp.dir, 'gold.jsonl');
+    fs.writeFileSync(gold, row('a', { edema: none }) + '\n');
+    const out = path.join(tmp.dir, 'new', 'dir', 'out.json');
+    const res = cli(['eval', '--gold', gold, '--pred', gold, '--json', out]);
+    expect(res.stderr).not.toContain('internal error');
+    expect(res.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8')).scopes.all.categories.positive).toMatchObject({ tp: 1 });
+  });
+
+  it('scoring a run folder keeps the report in <run>/eval for the run report', () => {
+    const tmp = makeTempDir();
+    cleanup = tmp.cleanup;
+    const gold = path.join(tmp.dir, 'gold.jsonl');
+    fs.writeFileSync(gold, row('a', { edema: none }) + '\n');
+    const runDir = path.join(tmp.dir, 'run');
+    fs.mkdirSync(path.join(runDir, 'artifacts'), { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'state.json'), JSON.stringify({ schemaVersion: 1, createdAt: 'x', updatedAt: 'x' }));
+    fs.writeFileSync(
+      path.join(runDir, 'artifacts', 'standardized.jsonl'),
+      JSON.stringify({ study_id: 'a', cycle: 0, source: 'raw', keyinfo: { opacity_vs_clear: {}, entity: { edema: none }, uncertain_entity: {}, no_entity: [] } }) + '\n',
+    );
+    const res = cli(['eval', '--gold', gold, '--pred', runDir]);
+    expect(res.status).toBe(0);
+    const saved = path.join(runDir, 'eval', 'auto-vs-gold.json');
+    expect(res.stderr).toContain(`wrote ${saved}`);
+    expect(JSON.parse(fs.readFileSync(saved, 'utf8')).scopes.all.categories.positive).toMatchObject({ tp: 1, f1: 1 });
+  });
+
   it('runs the rules extractor on a CSV corpus and scores it against a labels CSV', () => {
     const tmp = makeTempDir();
     cleanup = tmp.cleanup;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { formatReport } from '../../pipeline/eval/format.js';
 import { runEvaluation } from '../../pipeline/eval/run.js';
@@ -65,10 +66,17 @@ export function registerEval(program: Command): void {
         for (const [name, report] of Object.entries(result.scopes)) out.push('', formatReport(`${name}: ${SCOPE_TITLES[name] ?? name}`, report, { perEntity: Number(f.perEntity) }));
         if (result.unmappedTerms) out.push('', `label terms without a mapping rule (not scored): ${Object.entries(result.unmappedTerms).map(([t, n]) => `${t} (${n})`).join(', ')}`);
         process.stdout.write(out.join('\n') + '\n');
-        if (f.json) {
-          fs.writeFileSync(f.json, JSON.stringify(result, null, 2) + '\n');
-          process.stderr.write(`wrote ${f.json}\n`);
+        // Scoring a run folder keeps the report in the run, where `cxrvqa report` shows it.
+        const target = f.json ?? (isRunFolder(f.pred) ? path.join(f.pred, 'eval', `${f.predArtifact ?? 'auto'}-vs-${path.basename(f.gold).replace(/\.[^.]+$/, '')}.json`) : null);
+        if (target) {
+          fs.mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+          fs.writeFileSync(target, JSON.stringify(result, null, 2) + '\n');
+          process.stderr.write(`wrote ${target}\n`);
         }
       }),
     );
+}
+
+function isRunFolder(p: string): boolean {
+  return fs.existsSync(path.join(p, 'state.json'));
 }
