@@ -11,6 +11,9 @@ import { writeRunReport } from '../../src/pipeline/report/write.js';
 import { runStep } from '../../src/pipeline/runner/runner.js';
 import type { AnyStep } from '../../src/pipeline/steps/contract.js';
 import { makeRun } from '../questions/runFixture.js';
+import { evaluate } from '../../src/pipeline/eval/metrics.js';
+import { keyInfoToDoc } from '../../src/pipeline/eval/fromKeyInfo.js';
+import { CATEGORIES } from '../../src/pipeline/eval/types.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -51,6 +54,30 @@ describe('run report', () => {
       expect(html).toContain('changed=7');
       for (const t of Object.keys(data.samples)) expect(html).toContain(`<h3>${t}</h3>`);
       expect(Object.keys(data.samples)).toEqual(expect.arrayContaining(['abnormality', 'presence', 'view', 'level', 'difference']));
+    } finally {
+      await run.close();
+    }
+  });
+
+  it('an evaluation report from `cxrvqa eval` is shown as its tables (category P/R/F1, attributes, per entity)', async () => {
+    const run = await reportRun();
+    try {
+      const set = (ki: unknown) => ({ docs: new Map([['a', keyInfoToDoc(ki)]]), scored: new Set(CATEGORIES), excluded: new Set<string>(), source: 't' });
+      const none = { location: null, level: null, type: null };
+      const scored = evaluate(
+        set({ entity: { edema: { ...none, location: 'left' } }, uncertain_entity: {}, no_entity: ['pneumothorax'] }),
+        set({ entity: { edema: { ...none, location: 'left' }, cardiomegaly: none }, uncertain_entity: {}, no_entity: [] }),
+      );
+      fs.writeFileSync(path.join(run.dir, 'eval', 'auto-vs-gold.json'), JSON.stringify({ gold: 'gold.jsonl', pred: 'run', scopes: { all: scored } }));
+      const data = await collectRunReport(run);
+      const html = renderHtml(data);
+      expect(html).toContain('<h3>auto-vs-gold</h3>');
+      // positive: edema tp, cardiomegaly fp → P 50%, R 100%, F1 66.7%
+      expect(html).toMatch(/<td>positive<\/td><td class="n">50\.0%<\/td><td class="n">100\.0%<\/td><td class="n">66\.7%<\/td>/);
+      expect(html).toContain('<td>negative</td><td class="n">-</td><td class="n">0.0%</td>');
+      expect(html).toContain('per entity (top');
+      const md = renderMarkdown(data);
+      expect(md).toContain('| positive | 50.0% | 100.0% | 66.7% | 1 | 1 | 0 |');
     } finally {
       await run.close();
     }

@@ -2,7 +2,7 @@ import type { DatasetStats } from '../questions/stats.js';
 import { barChart } from './chart.js';
 import type { RunReportData, StepReport } from './collect.js';
 import { esc, fmtMs, fmtNum, fmtPct } from './escape.js';
-import { genericHtml } from './generic.js';
+import { evalHtml } from './evalTables.js';
 
 const CSS = `
 body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
@@ -76,7 +76,7 @@ export function renderHtml(d: RunReportData): string {
   sections.push(`<h2 id="steps">Steps</h2>${d.steps.length ? d.steps.map(stepCell).join('\n') : '<p class="muted">No step has run yet.</p>'}`);
   sections.push(`<h2 id="stats">Dataset statistics</h2>${d.stats ? statsSection(d.stats) : '<p class="muted">No questions yet (run the questions step).</p>'}`);
   sections.push(
-    `<h2 id="eval">Evaluation</h2>${d.evals.length ? d.evals.map((e) => `<div class="cell"><h3>${esc(e.name)}</h3>${genericHtml(e.data)}</div>`).join('') : '<p class="muted">No evaluation reports in this run.</p>'}`,
+    `<h2 id="eval">Evaluation</h2>${d.evals.length ? d.evals.map((e) => `<div class="cell"><h3>${esc(e.name)}</h3>${evalHtml(e.data)}</div>`).join('') : '<p class="muted">No evaluation reports in this run.</p>'}`,
   );
   sections.push(
     `<h2 id="cycles">Cycle history</h2>${

@@ -1,7 +1,8 @@
 import { textBar } from './chart.js';
 import type { RunReportData } from './collect.js';
 import { fmtMs, fmtNum, fmtPct, mdCell } from './escape.js';
-import { genericMd, mdTable } from './generic.js';
+import { mdTable } from './generic.js';
+import { evalMd } from './evalTables.js';
 
 export function renderMarkdown(d: RunReportData): string {
   const out: string[] = [];
@@ -50,7 +51,7 @@ export function renderMarkdown(d: RunReportData): string {
   }
   out.push('## Evaluation\n');
   if (!d.evals.length) out.push('No evaluation reports in this run.\n');
-  for (const e of d.evals) out.push(`### ${mdCell(e.name)}\n`, genericMd(e.data));
+  for (const e of d.evals) out.push(`### ${mdCell(e.name)}\n`, evalMd(e.data));
   out.push('## Cycle history\n');
   out.push(
     d.cycles.length
