@@ -35,4 +35,14 @@ describe('JSONL corpus', () => {
     ]);
     expect(r.counts).toMatchObject({ input: 8, ingested: 3, skipped: 5 });
   });
+
+  it('maps other key names with --column, joining several text keys with their headers', async () => {
+    tmp = makeTempDir();
+    const lines = [JSON.stringify({ rid: 'r1', patient: 'p9', body: 'Mild edema.', conclusion: 'Edema.', where: 'x' })];
+    const file = writeFile(path.join(tmp.dir, 'm.jsonl'), lines.join('\n') + '\n');
+    const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'jsonl', path: file, columns: { study_id: 'rid', subject_id: 'patient', text: 'body,conclusion' } });
+    expect(r.reports).toHaveLength(1);
+    expect(r.reports[0]).toMatchObject({ study_id: 'r1', subject_id: 'p9', text: 'BODY: Mild edema.\n\nCONCLUSION: Edema.', extra: { where: 'x' } });
+    await expect(ingest(path.join(tmp.dir, 'run2'), { kind: 'jsonl', path: file, columns: { txt: 'body' } })).rejects.toThrow(/Unknown column mapping field "txt"/);
+  });
 });

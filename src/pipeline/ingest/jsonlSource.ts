@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { assembleText } from './columns.js';
+import { UserError } from '../util/errors.js';
+import { assembleText, FIELDS } from './columns.js';
 import { issue, KNOWN_FIELDS, makeRecord, normalizeId, type SourceItem, type SourceOptions, type StudyMeta } from './record.js';
 import { checkReportText } from './text.js';
 
 /**
  * JSONL: one object per line with `study_id` and `text` (or `findings` /
  * `impression`), plus any of the metadata fields; other keys go to `extra`.
+ * Other key names are mapped with `--column field=key[,key]`, as for CSV.
  */
 const TEXT_KEYS = new Set(['text', 'findings', 'impression']);
 const KNOWN = new Set<string>(KNOWN_FIELDS);
@@ -45,7 +47,32 @@ export function objectToItem(obj: unknown, source: string, opts: SourceOptions):
   return { kind: 'record', record: makeRecord(meta, checked.text, source), warnings: checked.warnings.map((w) => issue(id, source, w.reason, w.detail, false)) };
 }
 
-export async function* jsonlItems(file: string, opts: SourceOptions): AsyncGenerator<SourceItem> {
+/**
+ * Apply a `--column field=key[,key]` mapping to one object: mapped keys are read
+ * under the field's name; several text keys are joined with their headers.
+ */
+export function mapKeys(o: Record<string, unknown>, mapping: Readonly<Record<string, string>>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...o };
+  for (const [field, spec] of Object.entries(mapping)) {
+    const keys = spec.split(',').map((k) => k.trim()).filter(Boolean);
+    if (field === 'text' && keys.length > 1) {
+      out.text = assembleText(keys.filter((k) => typeof o[k] === 'string').map((k) => ({ column: k, value: o[k] as string })), true);
+    } else if (keys[0] !== undefined) {
+      out[field] = o[keys[0]];
+    }
+    for (const k of keys) if (k !== field) delete out[k];
+  }
+  return out;
+}
+
+/** Check a mapping before any work: only known fields. */
+export function checkJsonlMapping(mapping: Readonly<Record<string, string>>, file: string): void {
+  for (const field of Object.keys(mapping)) {
+    if (!(FIELDS as readonly string[]).includes(field)) throw new UserError(`Unknown column mapping field "${field}" for ${file}.`, `Fields: ${FIELDS.join(', ')}.`);
+  }
+}
+
+export async function* jsonlItems(file: string, opts: SourceOptions, mapping: Readonly<Record<string, string>> = {}): AsyncGenerator<SourceItem> {
   const base = path.basename(file);
   const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
   let line = 0;
@@ -61,7 +88,8 @@ export async function* jsonlItems(file: string, opts: SourceOptions): AsyncGener
       yield { kind: 'issue', issue: issue(source, source, 'malformed_row', `line ${line}: invalid JSON (${(err as Error).message})`) };
       continue;
     }
-    yield objectToItem(obj, source, opts);
+    const mapped = obj && typeof obj === 'object' && !Array.isArray(obj) && Object.keys(mapping).length ? mapKeys(obj as Record<string, unknown>, mapping) : obj;
+    yield objectToItem(mapped, source, opts);
   }
   rl.close();
 }

@@ -4,7 +4,7 @@ import type { CorpusConfig } from '../schemas/state.js';
 import { UserError } from '../util/errors.js';
 import { csvItems, planCsv } from './csvSource.js';
 import { locateJpgFiles } from './jpgMetadata.js';
-import { jsonlItems } from './jsonlSource.js';
+import { checkJsonlMapping, jsonlItems } from './jsonlSource.js';
 import { defaultMetadataFile, mimicItems, resolveMimicLayout, type MimicHooks } from './mimic.js';
 import type { SourceItem, SourceOptions } from './record.js';
 
@@ -61,7 +61,9 @@ export async function openCorpus(cfg: CorpusConfig): Promise<CorpusSource> {
     }
     case 'jsonl': {
       mustRead(corpusPath, 'Corpus JSONL', 'file');
-      return { describe: `JSONL ${corpusPath}`, items: (opts) => jsonlItems(corpusPath, opts) };
+      checkJsonlMapping(cfg.columns, corpusPath);
+      const mapped = Object.entries(cfg.columns).map(([f, k]) => `${f}=${k}`).join(' ');
+      return { describe: `JSONL ${corpusPath}${mapped ? ` (${mapped})` : ''}`, items: (opts) => jsonlItems(corpusPath, opts, cfg.columns) };
     }
   }
 }
