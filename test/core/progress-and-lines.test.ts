@@ -23,6 +23,19 @@ describe('ProgressTracker', () => {
     expect(p.apply({ type: 'progress', done: 400, total: 800 }).rate).toBeCloseTo(100);
   });
 
+  it('gives no rate for a resumed step until a second sample (its first count includes earlier work)', () => {
+    let t = 0;
+    const p = new ProgressTracker(() => t, 10_000, true);
+    t = 10;
+    let s = p.apply({ type: 'progress', done: 500, total: 1000 });
+    expect(s.rate).toBe(0);
+    expect(s.etaSeconds).toBeNull();
+    t = 2010;
+    s = p.apply({ type: 'progress', done: 520, total: 1000 });
+    expect(s.rate).toBeCloseTo(10);
+    expect(s.etaSeconds).toBeCloseTo(48);
+  });
+
   it('sums usage and counts non-ok item outcomes by kind', () => {
     const p = new ProgressTracker(() => 0);
     p.apply({ type: 'usage', tokensIn: 100, tokensOut: 20, costUsd: 0.01 });

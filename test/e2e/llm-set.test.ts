@@ -31,4 +31,11 @@ describe('cxrvqa llm set', () => {
     const s = JSON.parse(fs.readFileSync(path.join(tmp, 'y', 'state.json'), 'utf8'));
     expect(s.config.llm.concurrency).toBe(48);
   });
+
+  it('llm show lists the prices set with --price, so the cost shown during a run can be checked', () => {
+    expect(cli('llm', 'set', '--run', 'p', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'extractor', '--price', 'extractor=0.5,1.5').status).toBe(0);
+    const r = cli('llm', 'show', '--run', 'p');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/prices \(USD per million tokens, in\/out\): extractor 0\.5\/1\.5/);
+  });
 });

@@ -127,6 +127,21 @@ describe('follow-up step against the loopback server', () => {
     expect(run.state.cycles[0]!.counts).toMatchObject({ asked: 2, answered: 1, parse_failures: 1, changed: 0 });
   });
 
+  it('keeps the record when a reply is cut off mid-JSON instead of wiping the keys after the cut', async () => {
+    // '{"entity": {' repairs to {"entity": {}}: applied, it would drop every finding and negative
+    server = await startLoopbackServer({ respond: (req) => (readAsk(req)!.entity === 'edema' ? { content: 'Here is the JSON: {"entity": {' } : unchanged(readAsk(req)!)) });
+    const { run } = await makeRun([{ positives: ['nodule'], refPositives: ['edema', 'mass'] }], server.url);
+    runs.push(run);
+    await runStep(run, fu, { signal: signal(), env: env(1) });
+    const log = await all<FollowupLogRow>(run, 'followup-log');
+    expect(log.map((l) => l.status)).toEqual(['parse_error', 'unchanged']);
+    expect(log[0]!.reason).toMatch(/cut off/);
+    expect(log[0]!.reply_text).toBe('Here is the JSON: {"entity": {');
+    const [row] = await all<FollowupRow>(run, 'followup');
+    expect(Object.keys((row!.keyinfo as { entity: object }).entity)).toEqual(['nodule']);
+    expect(run.state.cycles[0]!.counts).toMatchObject({ parse_failures: 1, changed: 0 });
+  });
+
   it('resumes an interrupted cycle: logged answers are not asked again, none is lost', async () => {
     const controller = new AbortController();
     let n = 0;

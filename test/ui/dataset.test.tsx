@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { addQuestion, emptyStats, statsTable } from '../../src/ui/dataset/stats.js';
 import { writeInspectorFixtures } from './helpers/fixtures.js';
-import { KEY, pressAndWaitFor, renderApp, tempRun, waitForText } from './helpers/render.js';
+import { frameWidth, KEY, plain, pressAndWaitFor, renderApp, tempRun, waitForText } from './helpers/render.js';
 
 afterEach(() => cleanup());
 
@@ -31,6 +31,20 @@ describe('dataset view', () => {
     expect(frame).toMatch(/presence\s+2\s+40\.0%\s+0\s+2\s+50\.0%\s+50\.0%\s+2\s+2/);
     expect(frame).toContain('[view] which view is this image taken? → PA view');
     await pressAndWaitFor(app, KEY.escape, 'cxrvqa · notebook');
+    await run.close();
+  });
+
+  it('keeps the table header on one line in a 60-column terminal', async () => {
+    const run = await tempRun();
+    await writeInspectorFixtures(run);
+    const app = await renderApp(run, [], { initial: { screen: 'dataset' }, columns: 60, rows: 20 });
+    const frame = plain(await waitForText(app, '5 QA pairs · 2 studies'));
+    const lines = frame.split('\n');
+    const header = lines.findIndex((l) => /^type\s+count/.test(l));
+    expect(header).toBeGreaterThan(-1);
+    // the row under the header is the first type, not the header's wrapped tail
+    expect(lines[header + 1]).toMatch(/^(presence|view|abnormality|location|level)\s+\d/);
+    expect(frameWidth(frame)).toBeLessThanOrEqual(60);
     await run.close();
   });
 

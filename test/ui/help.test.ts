@@ -9,4 +9,16 @@ describe('key hints', () => {
       expect(KEYS[s].length, s).toBeGreaterThan(0);
     }
   });
+
+  it('the review help says how to start a sample and change its size', () => {
+    const text = KEYS.review.map(([k, d]) => `${k} ${d}`).join('\n');
+    expect(text).toMatch(/Enter\s+start the seeded sample/);
+    expect(text).toContain('+/-');
+  });
+
+  it('every help row fits the overlay box on one line (72 wide: border and padding leave 68)', () => {
+    for (const [screen, rows] of Object.entries(KEYS)) {
+      for (const [k, d] of rows) expect([...`${k.padEnd(10)} ${d}`].length, `${screen}: ${k}`).toBeLessThanOrEqual(68);
+    }
+  });
 });

@@ -26,6 +26,22 @@ describe('study index', () => {
     await run.close();
   });
 
+  it('counts a record a follow-up answer changed as changed in that cycle', async () => {
+    const run = await tempRun();
+    await writeInspectorFixtures(run);
+    // s200: follow-up cycle 2 changed the record, standardization of cycle 2 did not
+    run.artifact<{ study_id: string } & Record<string, unknown>>('followup').appendMany([
+      { study_id: 's200', cycle: 2, keyinfo: { opacity_vs_clear: {}, entity: { cardiomegaly: {} }, uncertain_entity: {}, no_entity: ['pneumothorax'] }, asked: 1, applied: 1, parse_failures: 0, dropped: 0, failed: 0 },
+      { study_id: 's300', cycle: 2, keyinfo: { opacity_vs_clear: {}, entity: {}, uncertain_entity: {}, no_entity: ['pneumothorax'] }, asked: 1, applied: 0, parse_failures: 0, dropped: 0, failed: 0 },
+    ]);
+    run.artifact('followup').close();
+    const idx = await StudyIndex.build(run);
+    expect(idx.cycles).toContain(2);
+    expect(idx.search('', { kind: 'changed', cycle: 2 })).toEqual(['s200']);
+    expect(idx.search('', { kind: 'changed', cycle: 1 })).toEqual(['s100']);
+    await run.close();
+  });
+
   it('reads findings from the reference and from lenient model output', () => {
     expect(fromReference({ entity: { opacity: { location: ['left'], level: ['mild'] } }, no_entity: ['effusion'] }).map((f) => f.key)).toEqual(['pos:opacity', 'neg:effusion']);
     const f = fromKeyInfo({ entity: ['Edema'], opacity_vs_clear: { clear: {} }, uncertain_entity: 'nodule', no_entity: { x: 1 } });
@@ -112,6 +128,17 @@ describe('inspector screen', () => {
     frame = await pressAndWaitFor(app, 'e', 're-run unavailable');
     // Esc back to the list
     await pressAndWaitFor(app, KEY.escape, '3 of 3 reports');
+    await run.close();
+  });
+
+  it('keeps the reference column when a narrow terminal leaves room for only some stages', async () => {
+    const run = await tempRun();
+    await writeInspectorFixtures(run);
+    const app = await renderApp(run, [], { initial: { screen: 'inspector' }, columns: 60, rows: 20 });
+    await waitForText(app, '3 of 3 reports');
+    // room for three stage columns: the reference and the two latest
+    const frame = await pressAndWaitFor(app, KEY.enter, /finding\s+rules\s+fu c1\s+std c1\s+ok/);
+    expect(frame).toMatch(/≠  \+ opacity\s+\+\s+n\/a\s+\+/);
     await run.close();
   });
 

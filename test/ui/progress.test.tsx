@@ -47,6 +47,8 @@ describe('progress view', () => {
     await waitForText(app, /(1\d|[2-9]\d)\/400/);
     let frame = await pressAndWaitFor(app, 's', /interrupted/);
     expect(frame).toContain('finished work is kept');
+    // a stopped step has no time left to estimate
+    expect(frame).toMatch(/eta -- · elapsed/);
     const kept = (await run.artifact('alpha-out').keys()).size;
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(400);
@@ -58,6 +60,36 @@ describe('progress view', () => {
     for await (const l of run.artifact('alpha-out').lines()) lines.push(l.study_id);
     expect(lines).toHaveLength(400);
     expect(new Set(lines).size).toBe(400);
+    await run.close();
+  });
+
+  it('r after stopping a run of all steps resumes that run, not the step selected in the notebook', async () => {
+    const run = await tempRun();
+    const alpha = countingStep('alpha');
+    const beta = countingStep('beta', ['alpha-out']);
+    await applyParams(run, [alpha, beta], { alpha: { total: 5 }, beta: { total: 400, delayMs: 5 } });
+    const app = await renderApp(run, [alpha, beta]);
+    await waitForText(app, 'alpha');
+    // `a` with the first cell selected; stop while the second step runs
+    await pressAndWaitFor(app, 'a', /beta, fresh\) running/);
+    await waitForText(app, /(1\d|[2-9]\d)\/400/);
+    await pressAndWaitFor(app, 's', /beta, fresh\) interrupted/);
+    await pressAndWaitFor(app, 'r', /beta, resume\) running|beta, resume\) done/);
+    await waitForText(app, /400\/400 100\.0%/, 15000);
+    expect(run.state.steps.beta?.status).toBe('done');
+    await run.close();
+  });
+
+  it('elapsed keeps counting while a step waits for a slow item (no events arrive)', async () => {
+    const run = await tempRun();
+    const alpha = countingStep('alpha');
+    await applyParams(run, [alpha], { alpha: { total: 3, delayMs: 5000 } });
+    const app = await renderApp(run, [alpha]);
+    await waitForText(app, 'alpha');
+    await pressAndWaitFor(app, 'r', /alpha, fresh\) running/);
+    // the first item takes 5 s; the clock must not sit at 0s meanwhile
+    await waitForText(app, /elapsed [1-4]s/, 4000);
+    await pressAndWaitFor(app, 's', /interrupted/);
     await run.close();
   });
 });

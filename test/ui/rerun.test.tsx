@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import { testProfile } from '../helpers/llm.js';
+import { loadPrompt } from '../../src/pipeline/llm/prompts.js';
 import { writeInspectorFixtures } from './helpers/fixtures.js';
 import { KEY, pressAndWaitFor, renderApp, tempRun, waitForText } from './helpers/render.js';
 
@@ -54,5 +55,43 @@ describe('re-run one report against an endpoint', () => {
     expect(JSON.stringify(latest?.keyinfo)).toContain('pleural effusion');
     await pressAndWaitFor(app, KEY.escape, /finding\s+rules/);
     await run.close();
+  });
+
+  it('j/k pick the prompt as the arrows do, and the chosen prompt is the one sent', async () => {
+    const run = await tempRun();
+    await writeInspectorFixtures(run);
+    await run.update((s) => void (s.config.llm = testProfile(server.url) as unknown as Record<string, unknown>));
+    const app = await renderApp(run, [], { initial: { screen: 'inspector', inspectorStudy: 's100' } });
+    await waitForText(app, /finding\s+rules/);
+    await pressAndWaitFor(app, 'e', '▸ simple');
+    await pressAndWaitFor(app, 'j', '▸ full');
+    await pressAndWaitFor(app, 'k', '▸ simple');
+    await pressAndWaitFor(app, KEY.down, '▸ full');
+    await pressAndWaitFor(app, KEY.enter, /status ok/, 15_000);
+    const system = server.requests.at(-1)?.body.messages[0]?.content;
+    expect(system).toBe(loadPrompt('full').text);
+    await pressAndWaitFor(app, KEY.escape, /finding\s+rules/);
+    await run.close();
+  });
+
+  it('a failed call (endpoint down) is shown as no answer and cannot replace the current raw row', async () => {
+    const down = await startLoopbackServer({ models: ['extractor'], respond: () => ({ status: 503 }) });
+    const run = await tempRun();
+    await writeInspectorFixtures(run);
+    await run.update((s) => void (s.config.llm = testProfile(down.url, { retries: { max: 1, baseMs: 5, maxMs: 10 } }) as unknown as Record<string, unknown>));
+    const before = await rawLines(run);
+    const app = await renderApp(run, [], { initial: { screen: 'inspector', inspectorStudy: 's100' } });
+    await waitForText(app, /finding\s+rules/);
+    await pressAndWaitFor(app, 'e', 'prompt (profile default)');
+    let frame = await pressAndWaitFor(app, KEY.enter, /status failed/, 15_000);
+    // no answer: n/a, not "not stated"
+    expect(frame).toMatch(/\+ opacity\s+\+\s+n\/a/);
+    expect(frame).toContain('nothing to keep');
+    frame = await pressAndWaitFor(app, 'a', /nothing to keep/);
+    expect(frame).not.toContain('kept the re-run');
+    expect(await rawLines(run)).toEqual(before);
+    await pressAndWaitFor(app, KEY.escape, /finding\s+rules/);
+    await run.close();
+    await down.close();
   });
 });

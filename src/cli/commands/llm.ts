@@ -48,6 +48,7 @@ function describe(run: Run, profileName?: string): string {
     `model: ${p.model ?? '(not set)'}   prompt: ${p.prompt}   structured: ${p.structured}   stream: ${p.stream}`,
     `decoding: temperature ${p.decoding.temperature}, max_tokens ${p.decoding.max_tokens}${p.decoding.top_p !== null ? `, top_p ${p.decoding.top_p}` : ''}${p.decoding.seed !== null ? `, seed ${p.decoding.seed}` : ''}`,
     `concurrency: ${p.concurrency}   retries: ${p.retries.max}   timeouts: idle ${p.idleTimeoutMs} ms, total ${p.timeoutMs} ms`,
+    `prices (USD per million tokens, in/out): ${Object.entries(p.prices).map(([m, v]) => `${m} ${v.input}/${v.output}`).join(', ') || 'none (costs show as $0)'}`,
     'endpoints:',
     ...(p.endpoints.length ? p.endpoints.map((e) => `  ${e.kind} ${endpointLabel(e)}  max ${e.maxConcurrency}  key: ${e.keyEnv ? `$${e.keyEnv}` : e.keyFile ? `file ${e.keyFile}` : 'none'}${e.apiVersion ? `  api-version ${e.apiVersion}` : ''}`) : ['  (none)']),
   ];

@@ -1,4 +1,5 @@
-import { parseKeyInfo } from '../extract/parse.js';
+import { parseKeyInfo, type ParsedKeyInfo } from '../extract/parse.js';
+import { CLOSED_CUT_OFF, CLOSED_UNBALANCED } from '../llm/json.js';
 import type { CompletionResult } from '../llm/types.js';
 import { applyReply, fourKeys, sameRecord } from './apply.js';
 import { questionKey, stillNeeded, type Question } from './plan.js';
@@ -52,6 +53,20 @@ export function tally(rows: readonly FollowupLogRow[]): Pick<FollowupRow, 'asked
   };
 }
 
+/**
+ * A follow-up reply replaces the whole record, so a reply whose JSON was cut
+ * off (closed by the repair) would drop every key and finding after the cut:
+ * it counts as not parsed and the record is kept.
+ */
+export function parseReply(text: string, truncated: boolean): ParsedKeyInfo {
+  const parsed = parseKeyInfo(text, { truncated });
+  const reason = parsed.reason ?? '';
+  if (parsed.status === 'repaired' && (reason.includes(CLOSED_UNBALANCED) || reason.includes(CLOSED_CUT_OFF))) {
+    return { status: 'parse_error', keyinfo: null, reason: `the reply's JSON is cut off (${reason}); the record is kept` };
+  }
+  return parsed;
+}
+
 export async function runChain(work: StudyWork, deps: ChainDeps): Promise<ChainOutcome> {
   let current = resumePoint(work);
   const rows = [...work.prior];
@@ -80,7 +95,7 @@ export async function runChain(work: StudyWork, deps: ChainDeps): Promise<ChainO
       record({ ...base, after: current, status: 'failed', reason: `content filter: ${res.reason}` });
       continue;
     }
-    const parsed = parseKeyInfo(res.text, { truncated: res.finishReason === 'length' });
+    const parsed = parseReply(res.text, res.finishReason === 'length');
     if (parsed.status === 'parse_error' || !parsed.keyinfo) {
       record({ ...base, after: current, status: 'parse_error', reply_text: res.text, reason: parsed.reason ?? 'no JSON' });
       continue;

@@ -1,12 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { modelText } from '../extract/llm.js';
-import { parseKeyInfo } from '../extract/parse.js';
 import { createLlm, KEYINFO_RESPONSE_SCHEMA, loadPrompt, resolveProfile, runPool, type CompletionResult } from '../llm/index.js';
 import { ReportRecordSchema, type ReportRecord } from '../schemas/report.js';
 import type { StepContext } from '../steps/contract.js';
 import { UserError } from '../util/errors.js';
-import type { ChainDeps, ChainOutcome, StudyWork } from './chain.js';
+import { parseReply, type ChainDeps, type ChainOutcome, type StudyWork } from './chain.js';
 import { followupMessages, questionText, type QuestionTemplate } from './prompts.js';
 import type { FollowupLogRow, FollowupRow, Polarity } from './schema.js';
 import { llmEventLogger } from '../llm/eventLog.js';
@@ -46,7 +45,7 @@ export async function askWithLlm(
     cacheDir: path.join(run.dir, 'llm-cache'),
     onEvent,
     // A reply that does not parse is logged with its text and not cached.
-    accept: (text, res) => parseKeyInfo(text, { truncated: res.finishReason === 'length' }).status !== 'parse_error',
+    accept: (text, res) => parseReply(text, res.finishReason === 'length').status !== 'parse_error',
   });
 
   let cached = 0;

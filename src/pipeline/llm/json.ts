@@ -72,6 +72,10 @@ function unwrapString(v: unknown, repairs: string[]): unknown {
   return v;
 }
 
+/** Repair notes for JSON whose end was missing and was closed by the repair (the text was cut off). */
+export const CLOSED_CUT_OFF = 'closed JSON cut off at max_tokens';
+export const CLOSED_UNBALANCED = 'closed unbalanced JSON';
+
 export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {}): JsonExtraction {
   if (raw.trim() === '') return { ok: false, reason: 'empty response' };
   // Direct parse: the well-behaved case.
@@ -138,7 +142,7 @@ export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {
     const candidates: Array<[string, string]> = [];
     if (end > 0) candidates.push([text.slice(s, end + 1), end + 1 < text.length && text.slice(end + 1).trim() ? 'dropped text after the JSON' : '']);
     if (last > s && last !== end) candidates.push([text.slice(s, last + 1), text.slice(last + 1).trim() ? 'dropped text after the JSON' : '']);
-    if (end < 0) candidates.push([stripTrailingFence(text.slice(s)), opts.truncated ? 'closed JSON cut off at max_tokens' : 'closed unbalanced JSON']);
+    if (end < 0) candidates.push([stripTrailingFence(text.slice(s)), opts.truncated ? CLOSED_CUT_OFF : CLOSED_UNBALANCED]);
     for (const [segment, note] of candidates) {
       try {
         const fixed = jsonrepair(segment);

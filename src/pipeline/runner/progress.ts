@@ -13,6 +13,12 @@ export class ProgressTracker {
   constructor(
     private readonly now: () => number = Date.now,
     private readonly windowMs = 10_000,
+    /**
+     * A resumed step's first progress counts the items done before it started,
+     * so the average since start would be absurd (hundreds per second, ETA 0):
+     * the rate stays unknown until a second sample.
+     */
+    private readonly resumed = false,
   ) {
     this.startedAt = now();
     this.snap = { done: 0, total: null, rate: 0, etaSeconds: null, elapsedSeconds: 0, counters: {}, tokensIn: 0, tokensOut: 0, costUsd: 0 };
@@ -28,10 +34,10 @@ export class ProgressTracker {
         if (event.counters) s.counters = { ...s.counters, ...event.counters };
         this.samples.push({ t, done: event.done });
         while (this.samples.length > 2 && t - this.samples[0]!.t > this.windowMs) this.samples.shift();
-        // With one sample in the window, fall back to the average since the step started.
-        const first = this.samples.length > 1 ? this.samples[0]! : { t: this.startedAt, done: 0 };
-        const dt = (t - first.t) / 1000;
-        s.rate = dt > 0 ? (event.done - first.done) / dt : 0;
+        // With one sample in the window, fall back to the average since the step started (fresh runs only).
+        const first = this.samples.length > 1 ? this.samples[0]! : this.resumed ? null : { t: this.startedAt, done: 0 };
+        const dt = first ? (t - first.t) / 1000 : 0;
+        s.rate = first && dt > 0 ? (event.done - first.done) / dt : 0;
         s.etaSeconds = s.total !== null && s.rate > 0 ? Math.max(0, (s.total - s.done) / s.rate) : null;
         break;
       }

@@ -67,7 +67,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
   }
   const mode = decided;
   const params = effectiveParams(run, step);
-  const tracker = new ProgressTracker();
+  const tracker = new ProgressTracker(Date.now, 10_000, mode === 'resume');
   const ctx: StepContext<Record<string, unknown>> = {
     run,
     params,

@@ -49,7 +49,9 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
       <Text bold>
         {stats.total.toLocaleString('en-US')} QA pairs · {stats.studies.size.toLocaleString('en-US')} studies
       </Text>
-      <Text bold>{STATS_HEADER.map(cell).join('')}</Text>
+      <Text bold wrap="truncate">
+        {truncate(STATS_HEADER.map(cell).join(''), columns)}
+      </Text>
       {table.map((r) => (
         <Text key={r[0]} bold={r[0] === 'total'}>
           {truncate(r.map(cell).join(''), columns)}

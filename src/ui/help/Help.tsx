@@ -26,10 +26,10 @@ export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
     ['f', 'run fresh (discard outputs)'],
     ['s', 'stop'],
   ],
-  progress: [['s', 'stop the running step'], ['r', 'resume the selected step']],
+  progress: [['s', 'stop the running step'], ['r', 'resume what was stopped (else the selected step)']],
   inspector: [
     ['/', 'find by study id or finding'],
-    ['f', 'filter: all · changed in cycle k · disagrees · parse failed'],
+    ['f', 'filter: all · changed in k · disagrees · parse failed'],
     ['↑↓ Enter', 'pick a report'],
     ['Tab', 'keyinfo · QA pairs · text · history'],
     ['c x u', 'mark finding correct · incorrect · clear'],
@@ -37,6 +37,8 @@ export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
     ['e', 're-run this report against an endpoint'],
   ],
   review: [
+    ['Enter', 'start the seeded sample (+/- change its size)'],
+    ['↑↓ Tab', 'select a finding · switch pane'],
     ['c x u', 'mark finding correct · incorrect · clear'],
     ['→ ←', 'next / previous report'],
     ['n', 'add a note'],

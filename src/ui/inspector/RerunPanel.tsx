@@ -35,8 +35,9 @@ export function RerunPanel({ options, report, current, onClose, onAccepted, colu
       if (key.escape) {
         if (p.kind === 'running') abort.current?.abort();
         else onClose();
-      } else if ((p.kind === 'profile' || p.kind === 'prompt') && (key.upArrow || key.downArrow)) {
-        setChoice((c) => (c + (key.upArrow ? list.length - 1 : 1)) % list.length);
+      } else if ((p.kind === 'profile' || p.kind === 'prompt') && (key.upArrow || key.downArrow || input === 'j' || input === 'k')) {
+        const up = key.upArrow || input === 'k';
+        setChoice((c) => (c + (up ? list.length - 1 : 1)) % list.length);
       } else if (key.return && p.kind === 'profile') {
         picked.current.profile = options.profiles[liveChoice()] ?? '';
         setChoice(Math.max(0, options.prompts.indexOf(options.defaultPrompt)));
@@ -45,6 +46,8 @@ export function RerunPanel({ options, report, current, onClose, onAccepted, colu
         picked.current.prompt = options.prompts[liveChoice()] ?? options.defaultPrompt;
         start();
       } else if (input === 'a' && p.kind === 'result') {
+        // A call that got no answer must not replace the report's current extraction (last line wins).
+        if (p.row.status === 'failed') return dispatch({ type: 'message', level: 'warn', text: 'the call failed: nothing to keep' });
         if (controller.running) return dispatch({ type: 'message', level: 'warn', text: 'a step is running: accept after it ends' });
         void acceptRerun(controller.run, p.row, (m) => controller.persist(m)).then(async () => {
           setPhase({ kind: 'saved' });
@@ -75,15 +78,16 @@ export function RerunPanel({ options, report, current, onClose, onAccepted, colu
   if (p.kind === 'running') return <Box flexDirection="column">{title}<Text color="cyan">asking the model… (Esc cancels)</Text></Box>;
   if (p.kind === 'error') return <Box flexDirection="column">{title}<Text color="red">{truncate(p.message, columns * 3)}</Text><Text dimColor>Esc closes</Text></Box>;
   if (p.kind === 'saved') return <Box flexDirection="column">{title}<Text color="green">kept in raw (Esc closes)</Text></Box>;
-  const next = p.row.keyinfo ? fromKeyInfo(p.row.keyinfo) : [];
-  const keys = sortFindings([...new Map([...(current ?? []), ...next].map((f) => [f.key, f])).values()]);
+  const next = p.row.keyinfo ? fromKeyInfo(p.row.keyinfo) : null;
+  const failed = p.row.status === 'failed';
+  const keys = sortFindings([...new Map([...(current ?? []), ...(next ?? [])].map((f) => [f.key, f])).values()]);
   const mark = (fs: Finding[] | null, k: string) => (fs === null ? 'n/a' : fs.some((f) => f.key === k) ? POLARITY_MARK[fs.find((f) => f.key === k)!.polarity] : '·');
   const nameW = Math.max(12, columns - 24);
   return (
     <Box flexDirection="column">
       {title}
-      <Text>
-        status <Text color={p.row.status === 'ok' ? 'green' : 'yellow'}>{p.row.status}</Text>
+      <Text wrap="truncate">
+        status <Text color={p.row.status === 'ok' ? 'green' : failed ? 'red' : 'yellow'}>{p.row.status}</Text>
         {p.row.reason ? ` · ${truncate(p.row.reason, columns - 20)}` : ''} · model {p.row.model ?? '?'}
       </Text>
       <Text bold>{`   ${pad('finding', nameW)}${pad('current', 10)}re-run`}</Text>
@@ -91,7 +95,7 @@ export function RerunPanel({ options, report, current, onClose, onAccepted, colu
         const a = mark(current, f.key);
         const b = mark(next, f.key);
         const attrsA = current?.find((x) => x.key === f.key)?.attrs ?? '';
-        const attrsB = next.find((x) => x.key === f.key)?.attrs ?? '';
+        const attrsB = next?.find((x) => x.key === f.key)?.attrs ?? '';
         const differs = a !== b || attrsA !== attrsB;
         return (
           <Text key={f.key} wrap="truncate">
@@ -102,7 +106,7 @@ export function RerunPanel({ options, report, current, onClose, onAccepted, colu
           </Text>
         );
       })}
-      <Text dimColor>a keeps this result in raw (later steps become stale) · Esc discards it</Text>
+      <Text dimColor>{failed ? 'the call failed: nothing to keep · Esc closes' : 'a keeps this result in raw (later steps become stale) · Esc discards it'}</Text>
     </Box>
   );
 }

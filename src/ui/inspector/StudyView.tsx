@@ -176,7 +176,10 @@ function TextPane({ detail, height, columns, scroll }: { detail: StudyDetail; he
 function KeyInfoPane({ detail, rows, cursor, judgment, height, columns }: { detail: StudyDetail; rows: Finding[]; cursor: number; judgment: JudgmentRecord | undefined; height: number; columns: number }) {
   if (detail.stages.length === 0) return <Text color="yellow">No KeyInfo yet: the reference / extract / standardize steps have not run.</Text>;
   const colW = 8;
-  const stages = detail.stages.slice(-Math.max(1, Math.floor((columns - 30) / colW)));
+  const fit = Math.max(1, Math.floor((columns - 30) / colW));
+  // When not every stage fits, the reference stays (it is what ≠ and the filters compare with) beside the latest ones.
+  const first = detail.stages[0];
+  const stages = fit >= 2 && detail.stages.length > fit && first?.label === 'rules' ? [first, ...detail.stages.slice(-(fit - 1))] : detail.stages.slice(-fit);
   const nameW = Math.max(12, columns - 6 - stages.length * colW);
   const tableH = Math.max(1, height - 3);
   const start = windowStart(cursor, rows.length, tableH);

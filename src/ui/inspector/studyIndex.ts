@@ -113,11 +113,19 @@ export class StudyIndex {
             if (Array.isArray(rec.changes) && rec.changes.length > 0 && !s.changedCycles.includes(cycle)) s.changedCycles.push(cycle);
             break;
           }
+          case 'followup': {
+            // An answer that changed the record is the main change of a cycle, not only standardization's.
+            const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
+            cycles.add(cycle);
+            if (typeof rec.applied === 'number' && rec.applied > 0 && !s.changedCycles.includes(cycle)) s.changedCycles.push(cycle);
+            break;
+          }
           default:
             break;
         }
-      }, { idOnly: name === 'reports' || name === 'questions' || name === 'followup' || name === 'followup-log' });
+      }, { idOnly: name === 'reports' || name === 'questions' || name === 'followup-log' });
     }
+    for (const s of summaries.values()) if (s.changedCycles.length > 1) s.changedCycles.sort((a, b) => a - b);
     for (const [id, ref] of refSig) {
       const l = latest.get(id);
       if (l) summaries.get(id)!.disagrees = ref !== l.sig;

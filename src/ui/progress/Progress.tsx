@@ -1,9 +1,10 @@
 import { Box, Text} from 'ink';
 import { useKeys } from '../components/useKeys.js';
-import React from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { formatDuration } from '../../cli/format.js';
 import type { ScreenProps } from '../App.js';
 import { truncate } from '../components/format.js';
+import type { ProgressSnapshot } from '../../pipeline/steps/contract.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { LossChart } from './LossChart.js';
 
@@ -29,13 +30,25 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
         if (!controller.stop()) dispatch({ type: 'message', text: 'nothing is running' });
       } else if (input === 'r') {
         const row = s.rows[s.selected];
-        if (row) void controller.start({ kind: 'step', stepId: row.id });
+        const target = controller.resumeTarget(row ? { kind: 'step', stepId: row.id } : null);
+        if (target) void controller.start(target);
       }
     },
     { isActive: active },
   );
 
   const a = s.activity;
+  // Elapsed comes with each event; between events (a slow LLM item) the clock
+  // would stand still, so it is advanced here from when the last snapshot arrived.
+  const ticking = Boolean(a && !a.ended);
+  const seen = useRef<{ p: ProgressSnapshot | null; ticking: boolean; at: number }>({ p: null, ticking, at: Date.now() });
+  if (seen.current.p !== (a?.progress ?? null) || seen.current.ticking !== ticking) seen.current = { p: a?.progress ?? null, ticking, at: Date.now() };
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!ticking) return;
+    const t = setInterval(() => setTick((x) => x + 1), 1000);
+    return () => clearInterval(t);
+  }, [ticking]);
   if (!a) {
     const row = s.rows[s.selected];
     return (
@@ -67,7 +80,7 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
         {` ${(p?.done ?? 0).toLocaleString('en-US')}/${p?.total === null || !p ? '?' : p.total.toLocaleString('en-US')}${pct}`}
       </Text>
       <Text>
-        rate {formatRate(p?.rate ?? 0)}/s · eta {formatDuration(p?.etaSeconds ?? null)} · elapsed {formatDuration(p?.elapsedSeconds ?? 0)}
+        rate {formatRate(p?.rate ?? 0)}/s · eta {formatDuration(a.ended && a.ended.status !== 'done' ? null : p?.etaSeconds ?? null)} · elapsed {formatDuration((p?.elapsedSeconds ?? 0) + (ticking ? (Date.now() - seen.current.at) / 1000 : 0))}
         {counters.length ? ' · ' + counters.map(([k, v]) => `${k}=${v}`).join(' ') : ''}
       </Text>
       {errors.length ? (

@@ -33,6 +33,8 @@ export class AppController {
   private timer: NodeJS.Timeout | null = null;
   private abort: AbortController | null = null;
   private current: Promise<StepOutcome | 'error'> | null = null;
+  /** What was started last in this session and how it ended, so `r` can resume a stopped run of all steps or a cycle. */
+  private last: { target: StartTarget; outcome: StepOutcome | 'error' | null } | null = null;
   private uiTimer: NodeJS.Timeout | null = null;
   private follow: NodeJS.Timeout | null = null;
   private readonly flushMs: number;
@@ -106,6 +108,8 @@ export class AppController {
     }
     const abort = new AbortController();
     this.abort = abort;
+    const last: { target: StartTarget; outcome: StepOutcome | 'error' | null } = { target, outcome: null };
+    this.last = last;
     this.dispatch({ type: 'running', running: true });
     this.dispatch({ type: 'clear-message' });
     const onEvent = (e: RunnerEvent) => this.onEvent(e);
@@ -127,6 +131,7 @@ export class AppController {
         return 'error' as const;
       })
       .then(async (outcome) => {
+        last.outcome = outcome;
         this.flush();
         this.current = null;
         this.abort = null;
@@ -136,6 +141,17 @@ export class AppController {
         return outcome;
       });
     return this.current;
+  }
+
+  /**
+   * What `r` on the progress screen resumes: the work started last when it was
+   * stopped or failed (a run of all steps or a cycle goes on where it stopped),
+   * else `fallback`.
+   */
+  resumeTarget(fallback: StartTarget | null): StartTarget | null {
+    const l = this.last;
+    if (l && (l.outcome === 'interrupted' || l.outcome === 'failed' || l.outcome === 'error')) return l.target.kind === 'step' ? { kind: 'step', stepId: l.target.stepId } : l.target;
+    return fallback;
   }
 
   /** Ask the running step to stop; it records finished work and ends as interrupted. */
