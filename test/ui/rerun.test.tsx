@@ -48,7 +48,7 @@ describe('re-run one report against an endpoint', () => {
     await pressAndWaitFor(app, 'e', 'prompt (profile default)');
     await pressAndWaitFor(app, KEY.enter, /status ok/, 15_000);
     frame = await pressAndWaitFor(app, 'a', 'kept the re-run of s100');
-    expect(frame).toContain('standardize is now stale (run it, then the steps after it)');
+    expect(frame).toContain('standardize is now stale');
     expect(await rawLines(run)).toEqual([...before, 's100']);
     expect(run.state.artifacts.raw!.version).toBe(version + 1);
     const latest = (await run.artifact<{ study_id: string; keyinfo: unknown; model?: string }>('raw').readMap()).get('s100');

@@ -51,7 +51,7 @@ export function RerunPanel({ options, report, current, onClose, onAccepted, colu
         if (controller.running) return dispatch({ type: 'message', level: 'warn', text: 'a step is running: accept after it ends' });
         void acceptRerun(controller.run, p.row, (m) => controller.persist(m)).then(async () => {
           setPhase({ kind: 'saved' });
-          dispatch({ type: 'message', text: `kept the re-run of ${p.row.study_id} in raw; standardize is now stale (run it, then the steps after it)` });
+          dispatch({ type: 'message', text: `kept the re-run of ${p.row.study_id} in raw; standardize is now stale` });
           await controller.refresh();
           onAccepted();
         });
