@@ -37,6 +37,17 @@ describe('progress view', () => {
     await run.close();
   });
 
+  it('with no price configured, the cost reads unknown rather than $0', async () => {
+    const run = await tempRun();
+    await applyParams(run, [countingStep('alpha')], { alpha: { costPerItem: 0 } });
+    const app = await renderApp(run, [countingStep('alpha')]);
+    await waitForText(app, 'alpha');
+    const frame = await pressAndWaitFor(app, 'r', /20\/20 100\.0%/);
+    expect(frame).toContain('tokens in 200 · out 100 · cost unknown (no price set');
+    expect(frame).not.toContain('$0.0000');
+    await run.close();
+  });
+
   it('s stops a running step: it is recorded interrupted and r resumes where it stopped', async () => {
     const run = await tempRun();
     const alpha = countingStep('alpha');

@@ -90,7 +90,9 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
       ) : null}
       {p && (p.tokensIn || p.tokensOut) ? (
         <Text>
-          tokens in {p.tokensIn.toLocaleString('en-US')} · out {p.tokensOut.toLocaleString('en-US')} · cost ${p.costUsd.toFixed(4)}
+          tokens in {p.tokensIn.toLocaleString('en-US')} · out {p.tokensOut.toLocaleString('en-US')} ·{' '}
+          {/* No price configured is an unknown cost, not a free one. */}
+          {p.costUsd > 0 ? `cost $${p.costUsd.toFixed(4)}` : 'cost unknown (no price set: cxrvqa llm set --price MODEL=IN,OUT)'}
         </Text>
       ) : null}
       {earlier.length ? <Text dimColor>earlier in this run:</Text> : null}

@@ -9,6 +9,8 @@ const CountParams = z.object({
   total: z.number().int().min(1).default(20),
   delayMs: z.number().int().min(0).default(0),
   prefix: z.string().min(1).default('s'),
+  /** USD per item; 0 = no price configured. */
+  costPerItem: z.number().min(0).default(0.001),
 });
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -42,7 +44,7 @@ export function countingStep(id = 'count', reads: string[] = [], extra: Partial<
         art.append({ study_id: key, i });
         done++;
         if (i % 7 === 3) ctx.emit({ type: 'item', key, outcome: 'failed', reason: i % 2 ? 'timeout: slow' : 'parse_error: bad json' });
-        ctx.emit({ type: 'usage', tokensIn: 10, tokensOut: 5, costUsd: 0.001 });
+        ctx.emit({ type: 'usage', tokensIn: 10, tokensOut: 5, costUsd: p.costPerItem });
         ctx.emit({ type: 'progress', done, total: p.total });
       }
       art.close();
