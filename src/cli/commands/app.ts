@@ -37,12 +37,7 @@ export function registerApp(program: Command): void {
         process.stdout.write(program.helpInformation());
         return;
       }
-      const run = await Run.open(dir, { readOnly: true });
-      try {
-        process.stdout.write(formatStatus(run) + '\n');
-      } finally {
-        await run.close();
-      }
+      await printStatus(dir);
     }),
   );
 
@@ -54,12 +49,7 @@ export function registerApp(program: Command): void {
     .action(
       action(async (flags: { run: string; confirm?: string[] }) => {
         if (isInteractive()) return launchApp({ runDir: flags.run, env: makeEnv(flags.confirm) });
-        const run = await Run.open(flags.run, { readOnly: true });
-        try {
-          process.stdout.write(formatStatus(run) + '\n');
-        } finally {
-          await run.close();
-        }
+        await printStatus(flags.run);
       }),
     );
 
@@ -101,4 +91,14 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length]!;
+}
+
+/** The plain status of a run (no terminal app: piped, CI). */
+async function printStatus(dir: string): Promise<void> {
+  const run = await Run.open(dir, { readOnly: true });
+  try {
+    process.stdout.write(formatStatus(run) + '\n');
+  } finally {
+    await run.close();
+  }
 }

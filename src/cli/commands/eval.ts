@@ -2,21 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { formatReport } from '../../pipeline/eval/format.js';
-import { runEvaluation } from '../../pipeline/eval/run.js';
+import { runEvaluation, type EvalOptions } from '../../pipeline/eval/run.js';
 import { action } from '../common.js';
 
-interface EvalFlags {
-  gold: string;
-  goldFormat?: 'keyinfo' | 'labels';
-  idCol?: string;
-  labelCol?: string;
-  mapping?: string;
-  pred: string;
-  predArtifact?: string;
-  corpus?: string;
+/** The options as typed on the command line: lists are comma-separated strings. */
+interface EvalFlags extends Omit<EvalOptions, 'textCols' | 'restrict'> {
   textCols?: string;
-  libs?: string;
-  likely?: 'positive' | 'uncertain';
   restrict?: string;
   json?: string;
   perEntity: string;
@@ -48,19 +39,11 @@ export function registerEval(program: Command): void {
     .option('--per-entity <n>', 'rows of the per-entity table to print', '25')
     .action(
       action(async (f: EvalFlags) => {
+        const { textCols, restrict, json: _json, perEntity: _perEntity, ...rest } = f;
         const result = runEvaluation({
-          gold: f.gold,
-          goldFormat: f.goldFormat,
-          idCol: f.idCol,
-          labelCol: f.labelCol,
-          mapping: f.mapping,
-          pred: f.pred,
-          predArtifact: f.predArtifact,
-          corpus: f.corpus,
-          textCols: f.textCols?.split(',').map((s) => s.trim()).filter(Boolean),
-          libs: f.libs,
-          likely: f.likely,
-          restrict: f.restrict?.split(','),
+          ...rest,
+          textCols: textCols?.split(',').map((s) => s.trim()).filter(Boolean),
+          restrict: restrict?.split(','),
         });
         const out: string[] = [`gold: ${result.gold}`, `pred: ${result.pred}`];
         for (const [name, report] of Object.entries(result.scopes)) out.push('', formatReport(`${name}: ${SCOPE_TITLES[name] ?? name}`, report, { perEntity: Number(f.perEntity) }));

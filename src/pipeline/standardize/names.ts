@@ -130,20 +130,19 @@ function planName(name: string, ctx: StandardizeContext): NamePlan {
     rules.push('location words');
   }
   const knownRest = (rest: readonly string[]) => ctx.entities.has(rest.join(' '));
-  const lev = takeAll(words, LEVEL_INDEX);
-  const levX = takeAll(lev.rest, LEVEL_EXTRA_INDEX, knownRest);
-  lev.taken.push(...levX.taken);
-  if (lev.taken.length) {
-    words = levX.rest;
-    rules.push('level words');
-  }
-  const typ = takeAll(words, TYPE_INDEX);
-  const typX = takeAll(typ.rest, TYPE_EXTRA_INDEX, knownRest);
-  typ.taken.push(...typX.taken);
-  if (typ.taken.length) {
-    words = typX.rest;
-    rules.push('type words');
-  }
+  // §9's words always move; the extra words only when a known entity remains.
+  const takeAttr = (base: PhraseIndex, extra: PhraseIndex, rule: string): string[] => {
+    const first = takeAll(words, base);
+    const more = takeAll(first.rest, extra, knownRest);
+    const taken = [...first.taken, ...more.taken];
+    if (taken.length) {
+      words = more.rest;
+      rules.push(rule);
+    }
+    return taken;
+  };
+  const lev = { taken: takeAttr(LEVEL_INDEX, LEVEL_EXTRA_INDEX, 'level words') };
+  const typ = { taken: takeAttr(TYPE_INDEX, TYPE_EXTRA_INDEX, 'type words') };
   return {
     name: words.join(' '),
     locations,
