@@ -5,6 +5,7 @@ import { testProfile } from '../helpers/llm.js';
 import { loadPrompt } from '../../src/pipeline/llm/prompts.js';
 import { writeInspectorFixtures } from './helpers/fixtures.js';
 import { KEY, pressAndWaitFor, renderApp, tempRun, waitForText } from './helpers/render.js';
+import { INTERACTIVE_RETRIES } from '../../src/ui/inspector/rerun.js';
 
 let server: LoopbackServer;
 beforeAll(async () => {
@@ -95,4 +96,21 @@ describe('re-run one report against an endpoint', () => {
     await run.close();
     await down.close();
   });
+
+  it('an interactive re-run retries once, not with the bulk policy, so a dead endpoint fails fast', async () => {
+    let calls = 0;
+    const down = await startLoopbackServer({ models: ['extractor'], respond: () => (calls++, { status: 503 }) });
+    const run = await tempRun();
+    await writeInspectorFixtures(run);
+    await run.update((s) => void (s.config.llm = testProfile(down.url, { retries: { max: 5, baseMs: 5, maxMs: 10 } }) as unknown as Record<string, unknown>));
+    const app = await renderApp(run, [], { initial: { screen: 'inspector', inspectorStudy: 's100' } });
+    await waitForText(app, /finding\s+rules/);
+    await pressAndWaitFor(app, 'e', 'prompt (profile default)');
+    await pressAndWaitFor(app, KEY.enter, /status failed/, 15_000);
+    expect(calls).toBe(1 + INTERACTIVE_RETRIES);
+    await pressAndWaitFor(app, KEY.escape, /finding\s+rules/);
+    await run.close();
+    await down.close();
+  });
 });
+

@@ -26,13 +26,18 @@ export function rerunAvailability(run: Run): RerunOptions | { disabled: string }
   return { profiles: ['', ...Object.keys(cfg.profiles)], prompts, defaultPrompt: cfg.prompt };
 }
 
+/** Retries for a re-run from the inspector (the bulk default is 5 with backoff up to a minute). */
+export const INTERACTIVE_RETRIES = 1;
+
 /**
  * Send one report to the chosen profile and prompt and return the `raw` row it
  * would produce. Nothing is written: the caller decides whether to keep it.
  */
 export async function rerunReport(run: Run, report: Record<string, unknown>, choice: { profile: string; prompt: string }, env: RunEnv, signal: AbortSignal): Promise<ExtractionResult> {
   const rec = ReportRecordSchema.parse(report);
-  const profile = resolveProfile(run.state.config, choice.profile || undefined);
+  // Someone is waiting at the keyboard: one retry, not the bulk run's patient policy.
+  const base = resolveProfile(run.state.config, choice.profile || undefined);
+  const profile = { ...base, retries: { ...base.retries, max: Math.min(base.retries.max, INTERACTIVE_RETRIES) } };
   checkDataUse(profile.endpoints, run.state.config.corpus?.credentialed ?? false, env.confirmations);
   const prompt = loadPrompt(choice.prompt);
   const llm = createLlm(profile, { env: env.env, cacheDir: path.join(run.dir, 'llm-cache') });
