@@ -27,9 +27,12 @@ export interface AppProps {
 
 export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
   const saved = controller.savedPosition();
+  // The progress screen only has something to show after a stopped step; otherwise reopen on the notebook.
+  const stopped = Object.values(controller.run.state.steps).some((s) => s.status === 'interrupted' || s.status === 'running' || s.status === 'failed');
+  const restore = saved.screen === 'progress' && !stopped ? 'notebook' : saved.screen;
   const [state, reactDispatch] = useReducer(reducer, undefined, () => {
     const base = initialState({
-      screen: saved.screen && SCREENS.includes(saved.screen) ? saved.screen : 'notebook',
+      screen: restore && SCREENS.includes(restore) ? restore : 'notebook',
       selected: Math.max(0, controller.steps.findIndex((s) => s.id === saved.selectedStep)),
       inspectorStudy: saved.inspectorStudy ?? null,
     });

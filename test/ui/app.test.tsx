@@ -109,4 +109,24 @@ describe('app shell', () => {
     await waitForText(app, /▸\s*2/);
     await again.close();
   });
+
+  it('quit from the progress screen after a finished run reopens on the notebook, not an empty progress view', async () => {
+    const run = await tempRun();
+    const steps = [countingStep('alpha')];
+    const app = await renderApp(run, steps);
+    await waitForText(app, 'alpha');
+    await pressAndWaitFor(app, 'r', /20\/20 100\.0%/);
+    app.stdin.write('q');
+    await waitForQuit(app);
+    expect(run.state.ui).toMatchObject({ screen: 'progress' });
+    const dir = run.dir;
+    await run.close();
+
+    const again = await Run.open(dir);
+    const reopened = await renderApp(again, steps);
+    const frame = await waitForText(reopened, /alpha\s+done/);
+    expect(frame).toContain('cxrvqa · notebook');
+    await again.close();
+  });
 });
+
