@@ -1,3 +1,4 @@
+import { fmtNum } from '../pipeline/util/format.js';
 import type { ProgressSnapshot } from '../pipeline/steps/contract.js';
 
 export function formatDuration(seconds: number | null): string {
@@ -11,9 +12,8 @@ export function formatDuration(seconds: number | null): string {
   return `${sec}s`;
 }
 
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
+/** Counts as every view prints them. */
+export const formatCount = (n: number): string => fmtNum(n);
 
 export function formatProgressLine(p: ProgressSnapshot): string {
   const total = p.total === null ? '?' : formatCount(p.total);

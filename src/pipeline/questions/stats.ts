@@ -1,4 +1,5 @@
 import { QUESTION_TYPES, RELEASE_COUNTS, RELEASE_TOTAL, type QaPair, type QuestionType } from './schema.js';
+import { fmtNum, fmtPct } from '../util/format.js';
 
 export interface TypeStats {
   type: QuestionType;
@@ -142,13 +143,12 @@ export function computeStats(pairs: Iterable<QaPair>): DatasetStats {
   };
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const num = (n: number) => n.toLocaleString('en-US');
+const pct = fmtPct;
+const num = fmtNum;
 
-/** The terminal table: this dataset beside the release, per type. */
-export function formatStatsTable(s: DatasetStats): string {
-  const header = ['type', 'count', 'share', 'open', 'closed', 'yes', 'no', 'subjects', 'vocab', 'release', 'rel.share'];
-  const rows = s.by_type.map((t) => [
+/** One type's figures as table cells (terminal table and the run report's Markdown). */
+export function typeCells(t: DatasetStats['by_type'][number]): string[] {
+  return [
     t.type,
     num(t.count),
     pct(t.share),
@@ -158,9 +158,15 @@ export function formatStatsTable(s: DatasetStats): string {
     t.closed ? pct(t.no_share) : '-',
     num(t.subjects),
     num(t.answer_vocab),
-    t.release_count === null ? '-' : num(t.release_count),
-    t.release_share === null ? '-' : pct(t.release_share),
-  ]);
+    num(t.release_count),
+    pct(t.release_share),
+  ];
+}
+
+/** The terminal table: this dataset beside the release, per type. */
+export function formatStatsTable(s: DatasetStats): string {
+  const header = ['type', 'count', 'share', 'open', 'closed', 'yes', 'no', 'subjects', 'vocab', 'release', 'rel.share'];
+  const rows = s.by_type.map(typeCells);
   rows.push(['total', num(s.total), '100.0%', '', '', '', '', num(s.subjects), num(s.answer_vocab), num(s.release.total), '100.0%']);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

@@ -13,8 +13,7 @@ export function mdCell(value: unknown): string {
   return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-export const fmtNum = (n: number | null | undefined) => (n === null || n === undefined ? '-' : n.toLocaleString('en-US'));
-export const fmtPct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
+export { fmtNum, fmtPct } from '../util/format.js';
 export function fmtMs(ms: number | null): string {
   if (ms === null) return '-';
   if (ms < 1000) return `${ms} ms`;

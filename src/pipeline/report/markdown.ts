@@ -3,6 +3,7 @@ import type { RunReportData } from './collect.js';
 import { fmtMs, fmtNum, fmtPct, mdCell } from './escape.js';
 import { mdTable } from './generic.js';
 import { evalMd } from './evalTables.js';
+import { typeCells } from '../questions/stats.js';
 
 export function renderMarkdown(d: RunReportData): string {
   const out: string[] = [];
@@ -26,17 +27,7 @@ export function renderMarkdown(d: RunReportData): string {
         ['type', 'count', 'share', 'open', 'closed', 'yes', 'no', 'subjects', 'answer vocab', 'release', 'release share', 'this run / release'],
         [
           ...st.by_type.map((t) => [
-            t.type,
-            fmtNum(t.count),
-            fmtPct(t.share),
-            fmtNum(t.open),
-            fmtNum(t.closed),
-            t.closed ? fmtPct(t.yes_share) : '-',
-            t.closed ? fmtPct(t.no_share) : '-',
-            fmtNum(t.subjects),
-            fmtNum(t.answer_vocab),
-            fmtNum(t.release_count),
-            fmtPct(t.release_share),
+            ...typeCells(t),
             `\`${textBar(t.share, maxShare, 16).padEnd(16)}\` / \`${textBar(t.release_share ?? 0, maxShare, 16)}\``,
           ]),
           ['total', fmtNum(st.total), '', '', '', '', '', fmtNum(st.subjects), fmtNum(st.answer_vocab), fmtNum(st.release.total), '', ''],
