@@ -172,7 +172,7 @@ export async function runPipeline(run: Run, steps: readonly AnyStep[], opts: Pip
   await checkPlannedConfig(run, steps, {
     ...opts,
     willRun: (step) =>
-      step === fu ? (opts.cycles ?? Math.max(1, run.state.cycles.length)) > finishedCycles : chooseMode(run, step, Boolean(opts.force)) !== 'skip',
+      step === fu ? wantedCycles(run, opts) > finishedCycles : chooseMode(run, step, Boolean(opts.force)) !== 'skip',
   });
   for (const step of steps) {
     let outcome: StepOutcome;
@@ -185,6 +185,11 @@ export async function runPipeline(run: Run, steps: readonly AnyStep[], opts: Pip
 }
 
 const CYCLE_ARTIFACTS = ['followup', 'followup-log'] as const;
+
+/** Cycles wanted in total: as asked, else as many as the run has started (at least one). */
+function wantedCycles(run: Run, opts: PipelineOptions): number {
+  return opts.cycles ?? Math.max(1, run.state.cycles.length);
+}
 
 /** Whether the records the cycles were built on changed: new extraction, new standardize params, or --force. */
 function cycleBaseChanged(run: Run, std: AnyStep, force: boolean): boolean {
@@ -233,7 +238,7 @@ async function runCycles(run: Run, fu: AnyStep, std: AnyStep | undefined, opts: 
   const emit = opts.onEvent ?? (() => {});
   const applicable = fu.applies?.(run) ?? { ok: true };
   if (!applicable.ok) return runStep(run, fu, opts); // reports the reason as skipped
-  const wanted = opts.cycles ?? Math.max(1, run.state.cycles.length);
+  const wanted = wantedCycles(run, opts);
   if (wanted === 0) {
     emit({ type: 'step-end', stepId: fu.id, status: 'skipped', summary: 'no follow-up cycles requested (pass --cycles N)', counts: {} });
     return 'skipped';
