@@ -1,5 +1,5 @@
 /**
- * Standardization speed (PIPELINE.md §9): 227,835 messy raw records with the
+ * Standardization speed (docs/method.md §9): 227,835 messy raw records with the
  * shapes of §3, against entity dictionaries of 1,000 and 10,000 terms. The
  * original scanned the whole dictionary for every name; here the cost per
  * record should not depend on the vocabulary size.

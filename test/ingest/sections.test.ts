@@ -4,7 +4,7 @@ import { paragraphs, ruleCut, selectSections } from '../../src/pipeline/ingest/s
 
 const at = (text: string, cut: { text: string; offset: number }) => text.slice(cut.offset, cut.offset + cut.text.length);
 
-describe('selectSections (LLM form, PIPELINE.md §2)', () => {
+describe('selectSections (LLM form, docs/method.md §2)', () => {
   it('takes everything from FINDINGS: to the end, impression included', () => {
     const text = 'EXAMINATION: CHEST\n\nINDICATION: cough\n\nFINDINGS: Small left effusion.\n\nIMPRESSION: Effusion.\n';
     const cut = selectSections(text);
@@ -76,7 +76,7 @@ describe('selectSections (LLM form, PIPELINE.md §2)', () => {
   });
 });
 
-describe('ruleCut (rule form, PIPELINE.md §2)', () => {
+describe('ruleCut (rule form, docs/method.md §2)', () => {
   it('cuts from FINDINGS:', () => {
     const text = 'INDICATION: x\nFINDINGS: a\nIMPRESSION: b';
     expect(ruleCut(text)).toEqual({ text: 'FINDINGS: a\nIMPRESSION: b', offset: text.indexOf('FINDINGS:') });

@@ -26,7 +26,7 @@ function ctxWith(rejected = false): StandardizeContext {
   );
 }
 
-/** The messy shapes of PIPELINE.md §3, built from the words above. */
+/** The messy shapes of docs/method.md §3, built from the words above. */
 const word = fc.constantFrom(...WORDS);
 const nameArb = fc.constantFrom(...NAMES);
 const scalar = fc.oneof(word, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(''));

@@ -13,7 +13,7 @@ const MAX_ITEM_EVENTS = 200;
 
 export type LlmCounts = Record<ExtractionStatus | 'resumed' | 'cached' | 'interrupted', number>;
 
-/** The text the model sees: the LLM section selection (PIPELINE.md §2), else the whole report. */
+/** The text the model sees: the LLM section selection (docs/method.md §2), else the whole report. */
 export function modelText(r: ReportRecord): string {
   return r.selected.trim() ? r.selected : r.text;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ModelFamilySchema } from './templates/families.js';
 
-/** Params of the gold, finetune and serve steps. Defaults follow PIPELINE.md §5. */
+/** Params of the gold, finetune and serve steps. Defaults follow docs/method.md §5. */
 
 export const GoldParamsSchema = z.object({
   /** Reports in the gold set (`select_num` in the original). */

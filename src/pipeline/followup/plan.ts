@@ -3,7 +3,7 @@ import type { ReferenceRecord } from '../schemas/reference.js';
 import type { Polarity } from './schema.js';
 
 /**
- * Which follow-up questions a study needs (PIPELINE.md §8): every reference
+ * Which follow-up questions a study needs (docs/method.md §8): every reference
  * finding the model's record lacks, as a positive or a negative. Pure; the
  * record may be strict or in the lenient shape a model reply has.
  */

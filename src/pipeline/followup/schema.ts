@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { StrictKeyInfoSchema } from '../schemas/keyinfo.js';
 
 /**
- * Artifacts of the follow-up step (PIPELINE.md §8).
+ * Artifacts of the follow-up step (docs/method.md §8).
  *
  * `followup`: one row per study and cycle in which the study had questions:
  * the record after every answer of that cycle was applied. Standardization reads `{study_id, keyinfo, cycle}`

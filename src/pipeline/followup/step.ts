@@ -143,7 +143,7 @@ async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParam
 export const followupStep: Step<typeof FollowupParamsSchema> = {
   id: 'followup',
   title: 'Follow-up questions',
-  description: 'Ask the model about each reference finding its standardized record lacks, one question at a time per study, and apply its updated JSON (PIPELINE.md §8). Alternates with standardize in cycles.',
+  description: 'Ask the model about each reference finding its standardized record lacks, one question at a time per study, and apply its updated JSON (docs/method.md §8). Alternates with standardize in cycles.',
   params: FollowupParamsSchema,
   reads: ['reports', 'reference', 'standardized'],
   writes: ['followup', 'followup-log'],

@@ -7,7 +7,7 @@ import { readCsv } from './csvio.js';
 import { KNOWN_FIELDS, normalizeId, type StudyMeta } from './record.js';
 
 /**
- * Build the per-study metadata table (`mimic_all.csv`, PIPELINE.md §1) from the
+ * Build the per-study metadata table (`mimic_all.csv`, docs/method.md §1) from the
  * three MIMIC-CXR-JPG CSVs with hash joins: one streaming pass over the image
  * table, one over the split table, two over the CheXpert table (the base). Only
  * the chosen image per study is held in memory, never the label rows.

@@ -1,5 +1,5 @@
 /**
- * Section selection (PIPELINE.md §2): which part of a report the model and the
+ * Section selection (docs/method.md §2): which part of a report the model and the
  * rule-based extractor read. Pure functions over the normalized report text.
  *
  * Header tests are case-sensitive, as in the original: MIMIC headers are upper

@@ -2,7 +2,7 @@ import { jsonrepair } from 'jsonrepair';
 
 /**
  * Getting a JSON object out of model text. First the original tool's cleanup
- * (PIPELINE.md §4) as a floor, then a real repair (jsonrepair: quotes, commas,
+ * (docs/method.md §4) as a floor, then a real repair (jsonrepair: quotes, commas,
  * comments, fences, Python literals, truncation) over candidate segments.
  */
 

@@ -5,7 +5,7 @@ import { promptsPath } from '../util/paths.js';
 import { UserError } from '../util/errors.js';
 import type { ChatMessage } from './types.js';
 
-/** Bundled extraction prompts (PIPELINE.md §4), by id. */
+/** Bundled extraction prompts (docs/method.md §4), by id. */
 export const BUILTIN_PROMPTS: Record<string, string> = {
   simple: 'extract-simple.txt',
   full: 'extract-full.txt',

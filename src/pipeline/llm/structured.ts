@@ -28,7 +28,7 @@ function stripUnsupported(v: unknown): unknown {
 const Attr = z.string().nullable();
 const Attrs = z.object({ location: Attr, level: Attr, type: Attr });
 
-/** What the extraction prompt asks the model for (PIPELINE.md §3), as sent to the server. */
+/** What the extraction prompt asks the model for (docs/method.md §3), as sent to the server. */
 export const KeyInfoOutputSchema = z.object({
   opacity_vs_clear: z.object({ opacity: Attrs.optional(), clear: Attrs.optional() }),
   entity: z.record(z.string(), Attrs),

@@ -1,4 +1,4 @@
-/** The §9 plural map (PIPELINE.md), plus a few forms the rules library produces. Keys are plural words. */
+/** The §9 plural map (docs/method.md), plus a few forms the rules library produces. Keys are plural words. */
 export const PLURALS: Readonly<Record<string, string>> = {
   fractures: 'fracture',
   effusions: 'effusion',

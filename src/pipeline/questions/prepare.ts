@@ -2,7 +2,7 @@ import type { Attrs, StrictKeyInfo } from '../schemas/keyinfo.js';
 import { countMap, type FrequencyDicts } from '../standardize/dictionaries.js';
 import type { QuestionLibrary } from './library.js';
 
-/** An entity as questions see it (PIPELINE.md §10 preprocessing). */
+/** An entity as questions see it (docs/method.md §10 preprocessing). */
 export interface PreparedEntity {
   /** Name used in question text: the official name when filtering, else the KeyInfo name. */
   name: string;

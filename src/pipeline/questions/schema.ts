@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StudyMeta } from '../schemas/report.js';
 
-/** Question types of the release (PIPELINE.md §10) plus the optional difference type. */
+/** Question types of the release (docs/method.md §10) plus the optional difference type. */
 export const QUESTION_TYPES = ['abnormality', 'presence', 'view', 'location', 'level', 'type', 'difference'] as const;
 export const QuestionTypeSchema = z.enum(QUESTION_TYPES);
 export type QuestionType = z.infer<typeof QuestionTypeSchema>;

@@ -74,7 +74,7 @@ export function toolVersion(): string {
 export const questionsStep: Step<typeof QuestionParamsSchema> = {
   id: 'questions',
   title: 'Question generation',
-  description: 'Generate VQA pairs from standardized KeyInfo (PIPELINE.md §10), export CSV/JSONL/conversations with a manifest and statistics.',
+  description: 'Generate VQA pairs from standardized KeyInfo (docs/method.md §10), export CSV/JSONL/conversations with a manifest and statistics.',
   params: QuestionParamsSchema,
   reads: ['standardized', 'reports'],
   writes: ['questions'],

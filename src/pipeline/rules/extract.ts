@@ -24,7 +24,7 @@ const HEADER = /^\s*([A-Z][A-Z /&-]{2,40}):/;
 const SKIPPED_SECTIONS = /HISTORY|INDICATION|REASON|COMPARISON|TECHNIQUE|EXAMINATION|CLINICAL|NOTIFICATION/;
 
 /**
- * The rule-based reference KeyInfo of one report (PIPELINE.md §7 with the §12
+ * The rule-based reference KeyInfo of one report (docs/method.md §7 with the §12
  * fixes, see docs/rules.md). Pure: never throws on text content.
  */
 export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOptions = DEFAULT_EXTRACT_OPTIONS): ReferenceRecord {

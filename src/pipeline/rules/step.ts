@@ -74,7 +74,7 @@ async function runReference(ctx: StepContext<ReferenceParams>) {
 export const referenceStep: Step<typeof ReferenceParamsSchema> = {
   id: 'reference',
   title: 'Rule-based reference KeyInfo',
-  description: 'Extract findings, negatives and hedged findings from every report with the term libraries in data/libs (PIPELINE.md §7 with the fixes in docs/rules.md); each finding keeps its evidence span.',
+  description: 'Extract findings, negatives and hedged findings from every report with the term libraries in data/libs (docs/method.md §7 with the fixes in docs/rules.md); each finding keeps its evidence span.',
   params: ReferenceParamsSchema,
   reads: ['reports'],
   writes: ['reference'],

@@ -16,7 +16,7 @@ export function safeLower(s: string): string {
   return out;
 }
 
-/** PIPELINE.md §2, rule form: from `FINDINGS:`, else from `IMPRESSION:`, else everything. */
+/** docs/method.md §2, rule form: from `FINDINGS:`, else from `IMPRESSION:`, else everything. */
 export function ruleCut(text: string): { rule_text: string; rule_offset: number } {
   for (const header of ['FINDINGS:', 'IMPRESSION:']) {
     const i = text.indexOf(header);

@@ -162,7 +162,7 @@ export interface PipelineOptions extends Omit<RunStepOptions, 'mode' | 'keepOutp
 /**
  * Run steps in order; stop at the first failure or interruption. Standardize
  * and follow-up form the cycle block: at follow-up's place, follow-up k and
- * standardize k alternate until `cycles` are finished (PIPELINE.md §8).
+ * standardize k alternate until `cycles` are finished (docs/method.md §8).
  */
 export async function runPipeline(run: Run, steps: readonly AnyStep[], opts: PipelineOptions): Promise<StepOutcome> {
   await recoverInterrupted(run);

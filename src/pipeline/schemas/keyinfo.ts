@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * KeyInfo: the structured record of a report (PIPELINE.md §3).
+ * KeyInfo: the structured record of a report (docs/method.md §3).
  * Two forms: the raw form a model returns (anything JSON, described loosely so
  * it can be validated leniently), and the strict standardized form every later
  * step relies on.

@@ -12,7 +12,7 @@ export const EvidenceSchema = z.object({
 });
 export type Evidence = z.infer<typeof EvidenceSchema>;
 
-/** One finding of the rule-based extractor (PIPELINE.md §7): attribute word lists, a second instance when sides differ. */
+/** One finding of the rule-based extractor (docs/method.md §7): attribute word lists, a second instance when sides differ. */
 export const RefEntitySchema = z.object({
   entity_name: z.string(),
   location: z.array(z.string()).default([]),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** One ingested study: metadata, full text and the selected sections (PIPELINE.md §1–2). */
+/** One ingested study: metadata, full text and the selected sections (docs/method.md §1–2). */
 export const ReportRecordSchema = z.object({
   study_id: z.string().min(1),
   subject_id: z.string(),
@@ -12,9 +12,9 @@ export const ReportRecordSchema = z.object({
   /** Where the text came from (file path, or csv:line). */
   source: z.string(),
   text: z.string(),
-  /** Text chosen for the model (PIPELINE.md §2, LLM form). */
+  /** Text chosen for the model (docs/method.md §2, LLM form). */
   selected: z.string(),
-  /** Text the rule-based extractor reads (PIPELINE.md §2, rule form). */
+  /** Text the rule-based extractor reads (docs/method.md §2, rule form). */
   rule_text: z.string(),
   /** Character offset of `selected` inside `text`, or -1 when it was assembled from parts. */
   selected_offset: z.number().default(-1),

@@ -46,7 +46,7 @@ function cleanAttr(s: string): string | null {
   return t === '' ? null : t;
 }
 
-/** Severity and kind words named in PIPELINE.md §3, known even before any dictionary exists. */
+/** Severity and kind words named in docs/method.md §3, known even before any dictionary exists. */
 const SEED_LEVELS = new Set(['small', 'mild', 'moderate', 'severe', 'large', 'acute', 'healed', 'minimal', 'low', 'trace', 'tiny', 'mildly', 'moderately', 'severely', 'larger', 'smaller']);
 const SEED_TYPES = new Set(['layering', 'patchy', 'compressive', 'chronic', 'interstitial', 'subcutaneous', 'pericardial', 'mucosal', 'hilar', 'linear', 'loculated']);
 

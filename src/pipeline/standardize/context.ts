@@ -1,7 +1,7 @@
 import { countMap, highFrequency, type FrequencyDicts } from './dictionaries.js';
 import { PLURALS, tokens } from './words.js';
 
-/** Terms clinicians rejected, per dictionary (PIPELINE.md §9 step 5). */
+/** Terms clinicians rejected, per dictionary (docs/method.md §9 step 5). */
 export interface RejectedTerms {
   entity: ReadonlySet<string>;
   location: ReadonlySet<string>;

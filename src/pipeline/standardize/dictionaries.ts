@@ -1,7 +1,7 @@
 import type { Attrs, StrictKeyInfo } from '../schemas/keyinfo.js';
 
 /**
- * Frequency dictionaries (PIPELINE.md §9): how often each entity name and each
+ * Frequency dictionaries (docs/method.md §9): how often each entity name and each
  * location/level/type value occurs over a corpus of KeyInfo records.
  */
 

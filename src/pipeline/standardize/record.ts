@@ -22,7 +22,7 @@ export interface StandardizeOptions {
 const MAX_ROUNDS = 6;
 
 /**
- * PIPELINE.md §9 over one record. Pure and total: any JSON value in, a strict
+ * docs/method.md §9 over one record. Pure and total: any JSON value in, a strict
  * KeyInfo out. The steps are repeated until the record is a fixed point, so
  * standardizing an already standardized record changes nothing.
  */

@@ -158,7 +158,7 @@ async function preview(run: Run): Promise<string> {
 export const standardizeStep: Step<typeof StandardizeParamsSchema> = {
   id: 'standardize',
   title: 'Standardize',
-  description: 'Repair the shape of extracted KeyInfo, map names and attributes to standard terms, apply reviewed term lists (PIPELINE.md §9).',
+  description: 'Repair the shape of extracted KeyInfo, map names and attributes to standard terms, apply reviewed term lists (docs/method.md §9).',
   params: StandardizeParamsSchema,
   reads: ['raw', 'followup'],
   writes: ['standardized', 'std-changes'],

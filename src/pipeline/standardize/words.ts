@@ -1,5 +1,5 @@
 /**
- * Word lists of PIPELINE.md §9 and phrase matching on word boundaries (§12:
+ * Word lists of docs/method.md §9 and phrase matching on word boundaries (§12:
  * the original tested substrings, so "in" matched inside "minimal" and "left"
  * inside "cleft").
  */

@@ -1,4 +1,4 @@
-/** Dataset statistics per question type (PIPELINE.md §10), folded from the `questions` rows. */
+/** Dataset statistics per question type (docs/method.md §10), folded from the `questions` rows. */
 export interface TypeStats {
   type: string;
   count: number;

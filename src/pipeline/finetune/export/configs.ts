@@ -3,7 +3,7 @@ import type { FinetuneParams } from '../params.js';
 
 /**
  * LLaMA-Factory configs for `llamafactory-cli train` / `export` and the
- * DeepSpeed ZeRO-3 config. Values follow PIPELINE.md §5 (the original run);
+ * DeepSpeed ZeRO-3 config. Values follow docs/method.md §5 (the original run);
  * `params.train` / `params.merge` override or add any key.
  */
 
@@ -63,7 +63,7 @@ export function mergeConfig(p: FinetuneParams, paths: FinetunePaths): Record<str
   };
 }
 
-/** ZeRO-3 as in the original (PIPELINE.md §5); "auto" lets the HF Trainer fill batch and clipping values. */
+/** ZeRO-3 as in the original (docs/method.md §5); "auto" lets the HF Trainer fill batch and clipping values. */
 export function deepspeedZ3(precision: FinetuneParams['precision']): Record<string, unknown> {
   return {
     train_batch_size: 'auto',

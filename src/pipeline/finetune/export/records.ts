@@ -30,7 +30,7 @@ export interface DatasetInfoEntry {
 
 export interface ExportSource {
   study_id: string;
-  /** Selected report text (PIPELINE.md §2). */
+  /** Selected report text (docs/method.md §2). */
   text: string;
   keyinfo: TargetKeyInfo;
 }

@@ -13,7 +13,7 @@ import { listGold, reviewCounts } from './review.js';
 import { readExclusionFile, selectGold } from './select.js';
 
 /**
- * Gold step (PIPELINE.md §5): N reports by seeded shuffle, minus an exclusion
+ * Gold step (docs/method.md §5): N reports by seeded shuffle, minus an exclusion
  * list, extracted by the strong model with the full prompt. Records go to the
  * `gold` artifact; a reviewer then accepts, corrects or rejects them
  * (`cxrvqa gold ...` or the app) before the finetune step exports them.
