@@ -88,7 +88,7 @@ describe('cycle counts and table', () => {
     c.addLog({ ...base, study_id: 'b', before: keyInfo(), after: keyInfo(), status: 'dropped' });
     c.addStudy();
     c.addStudy();
-    expect(c.result()).toEqual({ studies: 2, asked: 4, answered: 3, changed: 1, added_entity: 1, added_no_entity: 1, parse_failures: 1, failed: 0, dropped: 1 });
+    expect(c.result()).toEqual({ studies: 2, asked: 4, answered: 3, changed: 1, added_entity: 1, added_no_entity: 1, parse_failures: 1, truncated: 0, filtered: 0, failed: 0, dropped: 1 });
     const table = formatCycleTable(cycleHistory({ cycles: [{ cycle: 1, startedAt: 't', finishedAt: 'u', counts: c.result() }, { cycle: 2, startedAt: 't', finishedAt: null, counts: {} }] }));
     expect(table.split('\n')).toHaveLength(3);
     expect(table).toMatch(/^\s*1\s+4\s+3\s+1\s+1\s+1\s+1\s+0\s+1\s+done$/m);

@@ -86,7 +86,7 @@ describe('follow-up step against the loopback server', () => {
     expect(progress.at(-1)!.tokensIn).toBeGreaterThan(0);
     expect(progress.at(-1)!.costUsd).toBeGreaterThan(0);
     const logs = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'log' ? [e.event.message] : []));
-    expect(logs.find((l) => l.startsWith('LLM:'))).toMatch(/out, \$\d+\.\d{4}/);
+    expect(logs.find((l) => l.startsWith('Follow-up LLM:'))).toMatch(/out, \$\d+\.\d{4}/);
   });
 
   it('drops a queued question whose finding an earlier answer already added', async () => {
@@ -134,12 +134,47 @@ describe('follow-up step against the loopback server', () => {
     runs.push(run);
     await runStep(run, fu, { signal: signal(), env: env(1) });
     const log = await all<FollowupLogRow>(run, 'followup-log');
-    expect(log.map((l) => l.status)).toEqual(['parse_error', 'unchanged']);
+    expect(log.map((l) => l.status)).toEqual(['truncated', 'unchanged']);
     expect(log[0]!.reason).toMatch(/cut off/);
     expect(log[0]!.reply_text).toBe('Here is the JSON: {"entity": {');
     const [row] = await all<FollowupRow>(run, 'followup');
     expect(Object.keys((row!.keyinfo as { entity: object }).entity)).toEqual(['nodule']);
-    expect(run.state.cycles[0]!.counts).toMatchObject({ parse_failures: 1, changed: 0 });
+    expect(run.state.cycles[0]!.counts).toMatchObject({ truncated: 1, parse_failures: 0, changed: 0 });
+  });
+
+  it('never applies a reply cut at max_tokens, cut after an inner brace, or leaving out keys the record has', async () => {
+    // Each of these, applied, would replace the record with one that lost findings or negatives.
+    const cut = (a: NonNullable<ReturnType<typeof readAsk>>): Reply => {
+      const full = JSON.stringify({ ...a.current, entity: { ...(a.current.entity as object), [a.entity]: { location: null, level: null, type: null } } });
+      return { content: full.slice(0, full.indexOf('}') + 1) };
+    };
+    const replies: Record<string, (a: NonNullable<ReturnType<typeof readAsk>>) => Reply> = {
+      edema: (a) => ({ ...addAsked(a), finishReason: 'length' }),
+      mass: cut,
+      effusion: (a) => ({ content: JSON.stringify({ entity: { ...(a.current.entity as object), effusion: { location: null, level: null, type: null } } }) }),
+      atelectasis: () => ({ contentFilter: 'completion' }),
+    };
+    server = await startLoopbackServer({ respond: (req) => replies[readAsk(req)!.entity]!(readAsk(req)!) });
+    const { run } = await makeRun([{ positives: ['nodule'], negatives: ['pneumothorax'], refPositives: ['edema', 'mass', 'effusion', 'atelectasis'] }], server.url);
+    runs.push(run);
+    await runStep(run, fu, { signal: signal(), env: env(1) });
+    const log = await all<FollowupLogRow>(run, 'followup-log');
+    expect(log.map((l) => [l.entity, l.status])).toEqual([
+      ['edema', 'truncated'],
+      ['mass', 'truncated'],
+      ['effusion', 'truncated'],
+      ['atelectasis', 'filtered'],
+    ]);
+    expect(log[2]!.reason).toMatch(/leaves out no_entity/);
+    for (const l of log) expect(l.after).toEqual(l.before);
+    const [row] = await all<FollowupRow>(run, 'followup');
+    expect(row!.keyinfo).toMatchObject({ entity: { nodule: {} }, no_entity: ['pneumothorax'] });
+    expect(row).toMatchObject({ truncated: 3, filtered: 1, applied: 0 });
+    // The cut-off at max_tokens was asked once more with a larger max_tokens; the others were not.
+    const edema = server.requests.filter((q) => readAsk(q)!.entity === 'edema').map((q) => q.body.max_tokens);
+    expect(edema).toHaveLength(2);
+    expect(edema[1]).toBe(2 * edema[0]!);
+    expect(server.requests.filter((q) => readAsk(q)!.entity === 'effusion')).toHaveLength(1);
   });
 
   it('resumes an interrupted cycle: logged answers are not asked again, none is lost', async () => {

@@ -13,7 +13,7 @@ describe('model output parsing', () => {
     it(`${c.kind} → ${c.expect}`, () => {
       const r = parseKeyInfo(c.text, { truncated: c.truncated });
       expect(r.status, r.reason).toBe(c.expect);
-      if (r.status === 'parse_error') {
+      if (r.status === 'parse_error' || r.status === 'truncated') {
         expect(r.keyinfo).toBeNull();
         expect(r.reason).toMatch(/\w/);
       } else {
@@ -21,7 +21,8 @@ describe('model output parsing', () => {
         for (const k of ['opacity_vs_clear', 'entity', 'uncertain_entity', 'no_entity']) expect(r.keyinfo).toHaveProperty(k);
         if (r.status === 'repaired') expect(r.reason).toMatch(/\w/);
       }
-      if (c.has) expect(Object.keys((r.keyinfo as { entity: object }).entity)).toContain(c.has);
+      if (c.has && r.keyinfo) expect(Object.keys((r.keyinfo as { entity: object }).entity)).toContain(c.has);
+      if (c.expect === 'truncated') expect(c.has, 'a cut-off case names no entity it keeps').toBeUndefined();
     });
   }
 
@@ -30,10 +31,24 @@ describe('model output parsing', () => {
     expect(r.ok && r.value).toEqual({ a: 1 });
   });
 
-  it('says when output was cut at max_tokens', () => {
-    const r = parseKeyInfo('{"entity": {"edema": {"location": "bi', { truncated: true });
-    expect(r.status).toBe('repaired');
+  it('says when output was cut at max_tokens, and keeps nothing of it as data', () => {
+    const r = parseKeyInfo('{"entity": {"edema": {"location": "bi', { finishReason: 'length' });
+    expect(r.status).toBe('truncated');
+    expect(r.keyinfo).toBeNull();
     expect(r.reason).toMatch(/max_tokens/);
+  });
+
+  it('a reply cut at any byte is never ok or repaired (finish_reason length or not)', () => {
+    const full = '{"opacity_vs_clear": {"opacity": {"location": "right lower lobe"}}, "entity": {"pleural effusion": {"location": "left", "level": "small", "type": null}, "rib fracture": {"location": "right", "level": null, "type": "healed"}}, "uncertain_entity": ["pneumonia"], "no_entity": ["pneumothorax"]}';
+    for (let cut = 1; cut < full.length; cut++) {
+      const text = full.slice(0, cut);
+      for (const finishReason of ['length', 'stop']) {
+        const r = parseKeyInfo(text, { finishReason });
+        expect(['ok', 'repaired'], `cut at ${cut} (${finishReason}): ${text}`).not.toContain(r.status);
+        expect(r.keyinfo).toBeNull();
+      }
+    }
+    expect(parseKeyInfo(full, { finishReason: 'stop' }).status).toBe('ok');
   });
 
   it('never reports a parse failure as no findings', () => {

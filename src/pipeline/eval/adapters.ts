@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { USABLE_STATUSES, type ExtractionStatus } from '../schemas/extraction.js';
 import path from 'node:path';
 import { UserError } from '../util/errors.js';
 import { referenceToKeyInfo } from '../rules/toKeyInfo.js';
@@ -65,7 +66,7 @@ export function readKeyInfoSet(p: string, opts: { artifact?: string; names?: Off
   for (const row of parseJsonRows(file, fs.readFileSync(file, 'utf8'))) {
     if (!row || typeof row !== 'object' || row.study_id === undefined) continue;
     // A failed extraction is not "no findings": leave the study out (it shows as gold-only).
-    if (row.status === 'parse_error' || row.status === 'failed' || row.status === 'filtered' || ('keyinfo' in row && (row.keyinfo === null || row.keyinfo === undefined))) continue;
+    if ((typeof row.status === 'string' && !USABLE_STATUSES.has(row.status as ExtractionStatus)) || ('keyinfo' in row && (row.keyinfo === null || row.keyinfo === undefined))) continue;
     if ('keyinfo' in row && (row.keyinfo as { entity?: unknown }).entity === 'error') continue;
     // Last row per study wins, as in the run artifacts.
     docs.set(normalizeId(row.study_id), rowToDoc(row, opts.names));

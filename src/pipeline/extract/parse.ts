@@ -11,10 +11,23 @@ import { extractJsonObject } from '../llm/json.js';
  */
 
 export interface ParsedKeyInfo {
-  status: Extract<ExtractionStatus, 'ok' | 'repaired' | 'parse_error'>;
+  status: Extract<ExtractionStatus, 'ok' | 'repaired' | 'parse_error' | 'truncated'>;
+  /** Null unless the status is `ok` or `repaired`: a cut-off reply never becomes data. */
   keyinfo: Record<string, unknown> | null;
   reason?: string;
+  /** KeyInfo keys the reply did not contain at all (filled empty in `keyinfo`). */
+  missing?: string[];
 }
+
+export interface ParseOptions {
+  /** The reply's `finish_reason`: `length` means the model was stopped by max_tokens. */
+  finishReason?: string;
+  /** Same as `finishReason: 'length'` (kept for callers that only know that much). */
+  truncated?: boolean;
+}
+
+const CUT_AT_MAX_TOKENS = 'the reply was cut off at max_tokens (finish_reason length)';
+const CUT_UNCLOSED = 'the reply was cut off: its JSON object never closes';
 
 const KEY_ALIASES: Record<string, (typeof KEYINFO_KEYS)[number]> = {
   opacity_vs_clear: 'opacity_vs_clear',
@@ -47,9 +60,16 @@ function emptyFor(k: (typeof KEYINFO_KEYS)[number]): unknown {
   return k === 'no_entity' || k === 'uncertain_entity' ? [] : {};
 }
 
-export function parseKeyInfo(text: string, opts: { truncated?: boolean } = {}): ParsedKeyInfo {
-  const got = extractJsonObject(text, opts);
+/**
+ * Whatever parses out of a cut-off reply is a prefix of the answer: the findings after the
+ * cut are gone, so it is reported as `truncated` (text kept by the caller), never as data.
+ */
+export function parseKeyInfo(text: string, opts: ParseOptions = {}): ParsedKeyInfo {
+  const atMaxTokens = opts.finishReason === 'length' || opts.truncated === true;
+  const got = extractJsonObject(text, { truncated: atMaxTokens });
+  if (atMaxTokens) return { status: 'truncated', keyinfo: null, reason: got.ok ? CUT_AT_MAX_TOKENS : `${CUT_AT_MAX_TOKENS}; ${got.reason}` };
   if (!got.ok) return { status: 'parse_error', keyinfo: null, reason: got.reason };
+  if (got.cutOff) return { status: 'truncated', keyinfo: null, reason: CUT_UNCLOSED };
   const repairs = [...got.repairs];
   let obj = got.value as Record<string, unknown>;
 
@@ -79,11 +99,15 @@ export function parseKeyInfo(text: string, opts: { truncated?: boolean } = {}): 
   if (renamed.length) repairs.push(`renamed keys (${renamed.join(', ')})`);
 
   const filled: string[] = [];
+  const missing: string[] = [];
   for (const k of KEYINFO_KEYS) {
     const v = out[k];
     if (v === undefined || v === null || v === '' || (typeof v === 'string' && /^(none|n\/a|null|\[\]|\{\})$/i.test(v.trim()))) {
       if (v !== undefined) filled.push(`${k} was ${JSON.stringify(v)}`);
-      else filled.push(`${k} missing`);
+      else {
+        filled.push(`${k} missing`);
+        missing.push(k);
+      }
       out[k] = emptyFor(k);
     } else if (k === 'no_entity' && typeof v === 'string') {
       out[k] = v.split(/[,;]\s*/).map((s) => s.trim()).filter(Boolean);
@@ -95,10 +119,11 @@ export function parseKeyInfo(text: string, opts: { truncated?: boolean } = {}): 
   const checked = RawKeyInfoSchema.safeParse(out);
   if (!checked.success) return { status: 'parse_error', keyinfo: null, reason: `not a KeyInfo object: ${checked.error.issues[0]?.message}` };
 
-  if (got.direct && repairs.length === 0) return { status: 'ok', keyinfo: checked.data as Record<string, unknown> };
+  const found = { keyinfo: checked.data as Record<string, unknown>, ...(missing.length ? { missing } : {}) };
+  if (got.direct && repairs.length === 0) return { status: 'ok', ...found };
   if (got.direct && repairs.length > 0 && repairs.every((r) => r.startsWith('filled empty'))) {
     // Omitting an empty key is normal model behaviour, not damage.
-    return { status: 'ok', keyinfo: checked.data as Record<string, unknown> };
+    return { status: 'ok', ...found };
   }
-  return { status: 'repaired', keyinfo: checked.data as Record<string, unknown>, reason: repairs.join('; ') };
+  return { status: 'repaired', ...found, reason: repairs.join('; ') };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadPrompt, preflightLlm, resolveProfile } from '../llm/index.js';
 import { outputFingerprint } from '../llm/config.js';
-import { ExtractionResultSchema, type ExtractionResult } from '../schemas/extraction.js';
+import { ExtractionResultSchema, ExtractionStatusSchema, USABLE_STATUSES, type ExtractionResult } from '../schemas/extraction.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
@@ -14,7 +14,7 @@ export const ExtractParamsSchema = z.object({
 });
 export type ExtractParams = z.infer<typeof ExtractParamsSchema>;
 
-/** Final statuses: a resume does not ask again for these. `failed` is retried. */
+/** Final statuses: a resume does not ask again for these. `failed`, `truncated` and `runaway` are asked again. */
 const FINAL = new Set(['ok', 'repaired', 'parse_error', 'filtered']);
 
 /** Latest status per study (last line wins), streamed: only ids and statuses are kept in memory. */
@@ -36,7 +36,7 @@ async function doneIds(ctx: StepContext<ExtractParams>): Promise<Set<string>> {
 }
 
 async function countRows(run: Run): Promise<Record<string, number>> {
-  const counts: Record<string, number> = { raw: 0, ok: 0, repaired: 0, parse_error: 0, filtered: 0, failed: 0 };
+  const counts: Record<string, number> = { raw: 0, ...Object.fromEntries(ExtractionStatusSchema.options.map((s) => [s, 0])) };
   for (const rec of (await statuses(run)).values()) {
     counts.raw!++;
     counts[rec.status] = (counts[rec.status] ?? 0) + 1;
@@ -93,10 +93,10 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
     const prompt = loadPrompt(profile.prompt);
     const c = await extractWithLlm(ctx, profile, prompt, done);
     const counts = await countRows(run);
-    const bad = counts.parse_error! + counts.failed! + counts.filtered!;
+    const bad = counts.raw! - [...USABLE_STATUSES].reduce((n, s) => n + (counts[s] ?? 0), 0);
     return {
       counts: { ...counts, cached: c.cached, resumed: c.resumed },
-      summary: `${counts.raw} records with ${profile.model} (prompt ${prompt.id} ${prompt.sha}): ${counts.ok} ok, ${counts.repaired} repaired, ${counts.parse_error} parse errors, ${counts.filtered} filtered, ${counts.failed} failed${bad ? ' — see raw.jsonl reasons' : ''}`,
+      summary: `${counts.raw} records with ${profile.model} (prompt ${prompt.id} ${prompt.sha}): ${counts.ok} ok, ${counts.repaired} repaired, ${counts.truncated} cut off, ${counts.runaway} runaway, ${counts.parse_error} parse errors, ${counts.filtered} filtered, ${counts.failed} failed${bad ? ' — see raw.jsonl reasons' : ''}`,
     };
   },
   async preview(run) {

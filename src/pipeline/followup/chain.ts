@@ -1,6 +1,6 @@
 import { parseKeyInfo, type ParsedKeyInfo } from '../extract/parse.js';
-import { CLOSED_CUT_OFF, CLOSED_UNBALANCED } from '../llm/json.js';
-import type { CompletionResult } from '../llm/types.js';
+import type { Judged, Verdict } from '../llm/batch.js';
+import type { CompletionOk } from '../llm/types.js';
 import { applyReply, fourKeys, sameRecord } from './apply.js';
 import { questionKey, stillNeeded, type Question } from './plan.js';
 import type { FollowupLogRow, FollowupRow } from './schema.js';
@@ -25,16 +25,14 @@ export interface StudyWork {
 }
 
 export interface ChainDeps {
-  /** Send the §8 conversation for one question; resolves to the layer's result value. */
-  ask(work: StudyWork, q: Question, current: Record<string, unknown>, text: string): Promise<CompletionResult>;
+  /** Send the §8 conversation for one question; the reply judged against the current record. */
+  ask(work: StudyWork, q: Question, current: Record<string, unknown>, text: string): Promise<Judged<ReplyVerdict>>;
   question(q: Question): string;
   log(row: FollowupLogRow): void;
-  /** Errors that will hit every request the same way: the step stops. */
-  isFatal(res: CompletionResult): boolean;
   signal: AbortSignal;
 }
 
-export type ChainOutcome = { kind: 'done'; row: FollowupRow } | { kind: 'stopped' } | { kind: 'fatal'; message: string };
+export type ChainOutcome = { kind: 'done'; row: FollowupRow } | { kind: 'stopped' };
 
 /** The record as the interrupted attempt left it: the `after` of its last logged question. */
 export function resumePoint(work: Pick<StudyWork, 'start' | 'prior'>): Record<string, unknown> {
@@ -42,29 +40,42 @@ export function resumePoint(work: Pick<StudyWork, 'start' | 'prior'>): Record<st
   return fourKeys(last ? last.after : work.start);
 }
 
-export function tally(rows: readonly FollowupLogRow[]): Pick<FollowupRow, 'asked' | 'applied' | 'parse_failures' | 'dropped' | 'failed'> {
+export function tally(rows: readonly FollowupLogRow[]): Pick<FollowupRow, 'asked' | 'applied' | 'parse_failures' | 'truncated' | 'filtered' | 'dropped' | 'failed'> {
   const n = (s: FollowupLogRow['status']) => rows.filter((r) => r.status === s).length;
   return {
     asked: rows.length - n('dropped'),
     applied: n('applied'),
     parse_failures: n('parse_error'),
+    truncated: n('truncated'),
+    filtered: n('filtered'),
     dropped: n('dropped'),
-    failed: n('failed'),
+    // Runaways are failed requests too: the model never gave an answer.
+    failed: n('failed') + n('runaway'),
   };
 }
 
 /**
- * A follow-up reply replaces the whole record, so a reply whose JSON was cut
- * off (closed by the repair) would drop every key and finding after the cut:
- * it counts as not parsed and the record is kept.
+ * A follow-up reply replaces the whole record, so a reply that was cut off (finish_reason
+ * length, JSON that never closes) or that leaves out a key the record has filled would drop
+ * findings: it is `truncated`, the record is kept, and only a cut-off earns a retry with a
+ * larger max_tokens (a reply that simply lacks a key would lack it again).
  */
-export function parseReply(text: string, truncated: boolean): ParsedKeyInfo {
-  const parsed = parseKeyInfo(text, { truncated });
-  const reason = parsed.reason ?? '';
-  if (parsed.status === 'repaired' && (reason.includes(CLOSED_UNBALANCED) || reason.includes(CLOSED_CUT_OFF))) {
-    return { status: 'parse_error', keyinfo: null, reason: `the reply's JSON is cut off (${reason}); the record is kept` };
+export type ReplyVerdict = ParsedKeyInfo & Verdict;
+
+export function judgeReply(res: Pick<CompletionOk, 'text' | 'finishReason'>, current: Record<string, unknown>): ReplyVerdict {
+  const parsed = parseKeyInfo(res.text, { finishReason: res.finishReason });
+  if (parsed.status === 'truncated') return { ...parsed, reason: `${parsed.reason}; the record is kept`, cutOff: true };
+  const lost = (parsed.missing ?? []).filter((k) => hasContent(current[k]));
+  if (parsed.keyinfo && lost.length > 0) {
+    return { status: 'truncated', keyinfo: null, reason: `the reply leaves out ${lost.join(', ')}, which the record has; the record is kept`, cutOff: false };
   }
-  return parsed;
+  return { ...parsed, cutOff: false };
+}
+
+function hasContent(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (v && typeof v === 'object') return Object.keys(v).length > 0;
+  return v !== undefined && v !== null && v !== '';
 }
 
 export async function runChain(work: StudyWork, deps: ChainDeps): Promise<ChainOutcome> {
@@ -84,20 +95,22 @@ export async function runChain(work: StudyWork, deps: ChainDeps): Promise<ChainO
       record({ ...base, after: current, status: 'dropped', reason: 'already present after an earlier answer' });
       continue;
     }
-    const res = await deps.ask(work, q, current, text);
+    const { res, verdict } = await deps.ask(work, q, current, text);
     if (res.kind === 'error' && (res.errorKind === 'aborted' || deps.signal.aborted)) return { kind: 'stopped' };
-    if (deps.isFatal(res)) return { kind: 'fatal', message: res.kind === 'error' ? res.message : 'fatal' };
+    const attempts = `after ${res.attempts} attempt${res.attempts === 1 ? '' : 's'}`;
     if (res.kind === 'error') {
-      record({ ...base, after: current, status: 'failed', reason: `${res.errorKind}: ${res.message} (after ${res.attempts} attempt${res.attempts === 1 ? '' : 's'})` });
+      // A decoding loop is the model's doing: its own status, not an endpoint failure.
+      const status = res.errorKind === 'whitespace_loop' ? 'runaway' : 'failed';
+      record({ ...base, after: current, status, reason: `${res.errorKind}: ${res.message} (${attempts})` });
       continue;
     }
     if (res.kind === 'filtered') {
-      record({ ...base, after: current, status: 'failed', reason: `content filter: ${res.reason}` });
+      record({ ...base, after: current, status: 'filtered', reason: `content filter: ${res.reason}` });
       continue;
     }
-    const parsed = parseReply(res.text, res.finishReason === 'length');
-    if (parsed.status === 'parse_error' || !parsed.keyinfo) {
-      record({ ...base, after: current, status: 'parse_error', reply_text: res.text, reason: parsed.reason ?? 'no JSON' });
+    const parsed = verdict ?? judgeReply(res, current);
+    if (parsed.status === 'parse_error' || parsed.status === 'truncated' || !parsed.keyinfo) {
+      record({ ...base, after: current, status: parsed.status === 'truncated' ? 'truncated' : 'parse_error', reply_text: res.text, reason: parsed.reason ?? 'no JSON' });
       continue;
     }
     const after = applyReply(parsed.keyinfo);

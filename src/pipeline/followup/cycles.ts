@@ -9,7 +9,7 @@ import type { FollowupLogRow } from './schema.js';
  * (applied or unchanged); asked also counts parse failures and failed
  * requests; dropped questions were never sent.
  */
-export const CYCLE_COUNT_KEYS = ['studies', 'asked', 'answered', 'changed', 'added_entity', 'added_no_entity', 'parse_failures', 'failed', 'dropped'] as const;
+export const CYCLE_COUNT_KEYS = ['studies', 'asked', 'answered', 'changed', 'added_entity', 'added_no_entity', 'parse_failures', 'truncated', 'filtered', 'failed', 'dropped'] as const;
 export type CycleCounts = Record<(typeof CYCLE_COUNT_KEYS)[number], number>;
 
 export class CycleCounter {
@@ -22,8 +22,17 @@ export class CycleCounter {
         this.c.dropped++;
         return;
       case 'failed':
+      case 'runaway':
         this.c.asked++;
         this.c.failed++;
+        return;
+      case 'truncated':
+        this.c.asked++;
+        this.c.truncated++;
+        return;
+      case 'filtered':
+        this.c.asked++;
+        this.c.filtered++;
         return;
       case 'parse_error':
         this.c.asked++;

@@ -21,6 +21,9 @@ export const FollowupRowSchema = z.object({
   asked: z.number().int(),
   applied: z.number().int(),
   parse_failures: z.number().int(),
+  /** Replies cut off or leaving out keys the record has: the record was kept. */
+  truncated: z.number().int().default(0),
+  filtered: z.number().int().default(0),
   dropped: z.number().int().default(0),
   failed: z.number().int().default(0),
 });
@@ -29,7 +32,11 @@ export type FollowupRow = z.infer<typeof FollowupRowSchema>;
 export const PolaritySchema = z.enum(['positive', 'negative']);
 export type Polarity = z.infer<typeof PolaritySchema>;
 
-export const LogStatusSchema = z.enum(['applied', 'unchanged', 'parse_error', 'failed', 'dropped']);
+/**
+ * `truncated`: cut off or leaving out keys the record has; `filtered`: the content filter;
+ * `runaway`: the model spun on whitespace. In all three the record is kept as it was.
+ */
+export const LogStatusSchema = z.enum(['applied', 'unchanged', 'parse_error', 'truncated', 'filtered', 'runaway', 'failed', 'dropped']);
 export type LogStatus = z.infer<typeof LogStatusSchema>;
 
 export const FollowupLogRowSchema = z.object({

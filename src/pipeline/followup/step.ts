@@ -62,6 +62,9 @@ async function countCycle(run: Run, cycle: number) {
   return { counts: counter.result(), lines };
 }
 
+/** Log statuses of questions whose answer could not be used: the record stayed as it was. */
+const KEPT_UNCHANGED: ReadonlySet<FollowupLogRow['status']> = new Set(['parse_error', 'truncated', 'filtered', 'runaway', 'failed']);
+
 async function runFollowup(ctx: StepContext<FollowupParams>) {
   const { run, params, signal } = ctx;
   let badLines = 0;
@@ -103,7 +106,7 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   const hooks = {
     onLog: (row: FollowupLogRow) => {
       log.append(row);
-      if ((row.status === 'parse_error' || row.status === 'failed') && itemEvents++ < MAX_ITEM_EVENTS) {
+      if (KEPT_UNCHANGED.has(row.status) && itemEvents++ < MAX_ITEM_EVENTS) {
         ctx.emit({ type: 'item', key: `${row.study_id} ${row.polarity} ${row.entity}`, outcome: 'failed', reason: `${row.status}: ${row.reason ?? ''}` });
       }
     },
@@ -126,7 +129,7 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   const { counts, lines } = await countCycle(run, cycle);
   // Recorded last: a cycle's follow-up half counts as done only once every study has its row.
   await run.update((s) => setCycleCounts(s, cycle, counts));
-  const summary = `cycle ${cycle}: ${counts.asked} questions asked to ${counts.studies} studies (${counts.answered} answered, ${counts.changed} records changed, +${counts.added_entity} entity, +${counts.added_no_entity} no_entity, ${counts.parse_failures} parse failures, ${counts.failed} failed, ${counts.dropped} dropped); questions ${templates.positive.sha}/${templates.negative.sha}`;
+  const summary = `cycle ${cycle}: ${counts.asked} questions asked to ${counts.studies} studies (${counts.answered} answered, ${counts.changed} records changed, +${counts.added_entity} entity, +${counts.added_no_entity} no_entity, ${counts.parse_failures} parse failures, ${counts.truncated} cut off, ${counts.filtered} filtered, ${counts.failed} failed, ${counts.dropped} dropped); questions ${templates.positive.sha}/${templates.negative.sha}`;
   return { counts: { ...counts, cycle, ...lines, cached: stats.cached, no_report: stats.noReport }, summary };
 }
 

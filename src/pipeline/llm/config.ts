@@ -75,6 +75,11 @@ export const LlmProfileSchema = z.object({
   stream: z.boolean().default(true),
   /** Per model name, USD per million tokens (configurable; no built-in price is authoritative). */
   prices: z.record(z.string(), PriceSchema).default({}),
+  /**
+   * max_tokens for the one retry of an answer cut off at max_tokens; null: twice max_tokens.
+   * Set it to max_tokens to never retry (e.g. a server whose context is full).
+   */
+  truncationRetryMaxTokens: z.number().int().positive().nullable().default(null),
   /** For the pre-run estimate: expected output tokens per report. */
   estimateOutputTokens: z.number().int().positive().default(300),
 });

@@ -148,7 +148,10 @@ export class EndpointClient {
         }
         if (why !== null) return this.abortResult(why);
         if (finish === 'content_filter') return { kind: 'filtered', reason: 'completion filtered by the content filter (finish_reason content_filter)' };
-        return { kind: 'ok', text, finishReason: finish || 'stop', usage, model, latencyMs: performance.now() - started };
+        // A stream that ends without saying why it finished was cut (proxy, dropped connection):
+        // the text is a prefix of the answer, so it is a failed attempt, never a reply.
+        if (!finish) return { kind: 'error', errorKind: 'connection', message: `${this.label}: the stream ended before the reply finished (no finish_reason)`, retryable: true };
+        return { kind: 'ok', text, finishReason: finish, usage, model, latencyMs: performance.now() - started };
       }
       const c = (await this.sdk.chat.completions.create(body as never, { signal: ac.signal })) as unknown as OpenAI.Chat.Completions.ChatCompletion;
       const choice = c.choices?.[0];

@@ -7,7 +7,17 @@ import { jsonrepair } from 'jsonrepair';
  */
 
 export type JsonExtraction =
-  | { ok: true; value: unknown; direct: boolean; repairs: string[] }
+  | {
+      ok: true;
+      value: unknown;
+      direct: boolean;
+      repairs: string[];
+      /**
+       * The object's top level never closes in the text: the repair had to close it, so
+       * whatever came after the cut is missing. Such a value must never become data.
+       */
+      cutOff: boolean;
+    }
   | { ok: false; reason: string };
 
 /** Chat-template and reasoning residue that some servers leave in the content. */
@@ -82,8 +92,8 @@ export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {
   try {
     const v = JSON.parse(raw);
     const u = unwrapString(v, []);
-    if (isObject(u)) return { ok: true, value: u, direct: u === v, repairs: u === v ? [] : ['decoded a JSON string holding JSON'] };
-    if (Array.isArray(u) && u.length === 1 && isObject(u[0])) return { ok: true, value: u[0], direct: false, repairs: ['unwrapped a one-element array'] };
+    if (isObject(u)) return { ok: true, value: u, direct: u === v, repairs: u === v ? [] : ['decoded a JSON string holding JSON'], cutOff: false };
+    if (Array.isArray(u) && u.length === 1 && isObject(u[0])) return { ok: true, value: u[0], direct: false, repairs: ['unwrapped a one-element array'], cutOff: false };
   } catch {
     /* fall through to cleanup */
   }
@@ -106,7 +116,7 @@ export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {
         if (text.slice(last + 1).trim()) repairs.push('dropped text after the JSON');
         if (floor !== text.slice(first, last + 1)) repairs.push('removed a trailing comma');
         if (repairs.length === 0) repairs.push('extracted the JSON object from the text');
-        return { ok: true, value: v, direct: false, repairs };
+        return { ok: true, value: v, direct: false, repairs, cutOff: false };
       }
     } catch {
       /* repair below */
@@ -130,7 +140,7 @@ export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {
       if (isObject(v)) {
         if (text.slice(0, s).trim()) repairs.push('dropped text before the JSON');
         if (text.slice(e + 1).trim()) repairs.push('dropped text after the JSON');
-        return { ok: true, value: v, direct: false, repairs: [...new Set(repairs)] };
+        return { ok: true, value: v, direct: false, repairs: [...new Set(repairs)], cutOff: false };
       }
     } catch {
       /* next start */
@@ -155,7 +165,9 @@ export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {
         if (text.slice(0, s).trim()) local.push('dropped text before the JSON');
         if (note) local.push(note);
         if (fixed !== segment) local.push('repaired JSON syntax');
-        return { ok: true, value: v, direct: false, repairs: [...new Set([...repairs, ...local])] };
+        // `end < 0`: this object never closes. Its slice up to the last `}` may still parse
+        // after repair (the text stopped right after an inner brace), but it is cut off all the same.
+        return { ok: true, value: v, direct: false, repairs: [...new Set([...repairs, ...local])], cutOff: end < 0 };
       } catch (err) {
         lastError ||= (err as Error).message;
       }

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 
-/** Outcome of extracting one report; a parse failure is never recorded as "no findings". */
-export const ExtractionStatusSchema = z.enum(['ok', 'repaired', 'parse_error', 'filtered', 'failed']);
+/**
+ * Outcome of extracting one report; a parse failure is never recorded as "no findings".
+ * `truncated`: the reply was cut off (finish_reason length, or JSON that never closes); its
+ * text is kept and nothing of it is data. `runaway`: the model spun on whitespace and was stopped.
+ * Only `ok` and `repaired` rows carry KeyInfo.
+ */
+export const ExtractionStatusSchema = z.enum(['ok', 'repaired', 'parse_error', 'truncated', 'runaway', 'filtered', 'failed']);
 export type ExtractionStatus = z.infer<typeof ExtractionStatusSchema>;
+/** The statuses whose KeyInfo is data. */
+export const USABLE_STATUSES: ReadonlySet<ExtractionStatus> = new Set(['ok', 'repaired']);
 
 export const UsageSchema = z.object({
   prompt_tokens: z.number().default(0),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { USABLE_STATUSES } from '../schemas/extraction.js';
 import { StrictKeyInfoSchema } from '../schemas/keyinfo.js';
 import type { ExtractionResult } from '../schemas/extraction.js';
 
@@ -24,7 +25,6 @@ export type InputChoice =
   | { kind: 'skip'; study_id: string; reason: string };
 
 /** Raw statuses that carry a usable KeyInfo; the others have none and must stay visible, not become empty records. */
-const USABLE = new Set(['ok', 'repaired']);
 
 /**
  * Which KeyInfo of a study is standardized: its latest follow-up result when
@@ -36,7 +36,7 @@ export function selectInput(study_id: string, raw: ExtractionResult | undefined,
     return { kind: 'use', study_id, keyinfo: followup.keyinfo, source: 'followup' };
   }
   if (!raw) return { kind: 'skip', study_id, reason: 'no extraction result' };
-  if (!USABLE.has(raw.status)) return { kind: 'skip', study_id, reason: `raw status ${raw.status}` };
+  if (!USABLE_STATUSES.has(raw.status)) return { kind: 'skip', study_id, reason: `raw status ${raw.status}` };
   if (raw.keyinfo === null || raw.keyinfo === undefined) return { kind: 'skip', study_id, reason: 'raw keyinfo missing' };
   return { kind: 'use', study_id, keyinfo: raw.keyinfo, source: 'raw' };
 }

@@ -1,6 +1,5 @@
-import path from 'node:path';
-import { resultRow, modelText } from '../../pipeline/extract/llm.js';
-import { BUILTIN_PROMPTS, checkDataUse, createLlm, extractionMessages, KEYINFO_RESPONSE_SCHEMA, loadPrompt, parseLlmConfig, resolveProfile } from '../../pipeline/llm/index.js';
+import { extractSingleReport } from '../../pipeline/extract/single.js';
+import { BUILTIN_PROMPTS, parseLlmConfig, resolveProfile } from '../../pipeline/llm/index.js';
 import { ReportRecordSchema } from '../../pipeline/schemas/report.js';
 import type { ExtractionResult } from '../../pipeline/schemas/extraction.js';
 import type { RunEnv } from '../../pipeline/steps/contract.js';
@@ -38,20 +37,7 @@ export async function rerunReport(run: Run, report: Record<string, unknown>, cho
   // Someone is waiting at the keyboard: one retry, not the bulk run's patient policy.
   const base = resolveProfile(run.state.config, choice.profile || undefined);
   const profile = { ...base, retries: { ...base.retries, max: Math.min(base.retries.max, INTERACTIVE_RETRIES) } };
-  checkDataUse(profile.endpoints, run.state.config.corpus?.credentialed ?? false, env.confirmations);
-  const prompt = loadPrompt(choice.prompt);
-  const llm = createLlm(profile, { env: env.env, cacheDir: path.join(run.dir, 'llm-cache') });
-  try {
-    const res = await llm.client.complete(
-      { model: profile.model!, messages: extractionMessages(prompt, modelText(rec)), params: llm.decoding, responseSchema: profile.structured === 'off' ? undefined : KEYINFO_RESPONSE_SCHEMA, tag: rec.study_id },
-      { signal },
-    );
-    const row = resultRow(rec.study_id, res, profile.model!);
-    if (!row) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });
-    return row;
-  } finally {
-    await llm.close();
-  }
+  return extractSingleReport(run, rec, profile, choice.prompt, env, signal);
 }
 
 /**

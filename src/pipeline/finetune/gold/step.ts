@@ -1,13 +1,12 @@
-import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { costOf, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, runPool } from '../../llm/index.js';
-import { ExtractionResultSchema, type ExtractionResult } from '../../schemas/extraction.js';
+import { loadPrompt, parseLlmConfig, preflightLlm, resolveProfile } from '../../llm/index.js';
+import { ExtractionResultSchema, USABLE_STATUSES, type ExtractionResult } from '../../schemas/extraction.js';
 import { ReportRecordSchema } from '../../schemas/report.js';
 import type { Applicability, Step, StepResult } from '../../steps/contract.js';
 import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
-import { openExtractor } from '../llm.js';
+import { extractReports } from '../llm.js';
 import { GoldParamsSchema } from '../params.js';
 import { listGold, reviewCounts } from './review.js';
 import { readExclusionFile, selectGold } from './select.js';
@@ -47,6 +46,9 @@ function goldProfileName(run: Run): string {
   return typeof p === 'string' ? p : 'gold';
 }
 
+/** Statuses a resume asks again: the call did not give an answer that could be judged. */
+const ASK_AGAIN: ReadonlySet<string> = new Set(['failed', 'truncated', 'runaway']);
+
 export const goldStep: Step<typeof GoldParamsSchema> = {
   id: 'gold',
   title: 'Gold set (strong model)',
@@ -85,8 +87,8 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
 
     const gold = run.artifact('gold', ExtractionResultSchema);
     const existing = ctx.mode === 'resume' ? await gold.readMap() : new Map<string, ExtractionResult>();
-    // Failed calls are asked again on resume; everything else that is recorded is kept.
-    const todo = selected.filter((id) => !existing.has(id) || existing.get(id)!.status === 'failed');
+    // Failed, cut-off and runaway calls are asked again on resume; everything else that is recorded is kept.
+    const todo = selected.filter((id) => !existing.has(id) || ASK_AGAIN.has(existing.get(id)!.status));
     if (existing.size) ctx.emit({ type: 'log', level: 'info', message: `resuming: ${selected.length - todo.length} of ${selected.length} gold reports already done` });
 
     const wanted = new Set(todo);
@@ -94,50 +96,33 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
     for await (const r of reportsFile.lines()) if (wanted.has(r.study_id)) texts.set(r.study_id, r.selected);
 
     const profile = resolveProfile(run.state.config, params.profile);
-    const counts: Record<string, number> = { ok: 0, repaired: 0, parse_error: 0, filtered: 0, failed: 0 };
+    const counts: Record<string, number> = { ok: 0, repaired: 0, parse_error: 0, truncated: 0, runaway: 0, filtered: 0, failed: 0 };
     let done = selected.length - todo.length;
     const total = selected.length;
     ctx.emit({ type: 'progress', done, total });
     if (todo.length > 0) {
-      // Each report in flight listens on the signal it is given: a step-local one allows that many.
-      const stop = new AbortController();
-      setMaxListeners(Math.max(10, params.concurrency * 2 + 4), stop.signal);
-      const onAbort = () => stop.abort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (signal.aborted) stop.abort();
-      const ex = await openExtractor(run, profile, goldPrompt(run, params), ctx.env, signal, ctx.emit);
-      ctx.emit({ type: 'log', level: 'info', message: `extracting ${todo.length} reports with ${ex.llm.model} and the "${ex.prompt.id}" prompt (${ex.prompt.sha}), ${params.concurrency} at a time` });
-      let lastProgress = 0;
       try {
-        await runPool(
-          todo,
-          params.concurrency,
-          async (id) => {
-            const rec = await ex.extract(id, texts.get(id) ?? '', stop.signal);
-            if (!rec || signal.aborted) return;
+        await extractReports(ctx, profile, goldPrompt(run, params), {
+          label: 'Gold',
+          items: todo.map((id) => ({ id, text: texts.get(id) ?? '' })),
+          concurrency: params.concurrency,
+          onRow(rec) {
             gold.append(rec);
             counts[rec.status] = (counts[rec.status] ?? 0) + 1;
             done++;
-            const bad = rec.status === 'failed' || rec.status === 'filtered' || rec.status === 'parse_error';
-            ctx.emit({ type: 'item', key: id, outcome: bad ? 'failed' : 'ok', ...(rec.reason ? { reason: `${rec.status}: ${rec.reason}` } : {}) });
-            if (rec.usage) ctx.emit({ type: 'usage', tokensIn: rec.usage.prompt_tokens, tokensOut: rec.usage.completion_tokens, costUsd: costOf(profile.prices, ex.llm.model, rec.usage.prompt_tokens, rec.usage.completion_tokens) });
-            if (Date.now() - lastProgress > 100 || done === total) {
-              lastProgress = Date.now();
-              ctx.emit({ type: 'progress', done, total, counters: counts });
-            }
+            const bad = !USABLE_STATUSES.has(rec.status);
+            ctx.emit({ type: 'item', key: rec.study_id, outcome: bad ? 'failed' : 'ok', ...(rec.reason ? { reason: `${rec.status}: ${rec.reason}` } : {}) });
+            ctx.emit({ type: 'progress', done, total, counters: counts });
           },
-          stop.signal,
-        );
+        });
       } finally {
-        signal.removeEventListener('abort', onAbort);
         gold.close();
-        await ex.close();
       }
     }
     if (signal.aborted) return { counts: { gold: done }, summary: 'interrupted' };
 
     const rows = await listGold(run);
-    const failed = rows.filter((r) => r.goldStatus === 'failed' || r.goldStatus === 'filtered' || r.goldStatus === 'parse_error');
+    const failed = rows.filter((r) => !USABLE_STATUSES.has(r.goldStatus));
     for (const r of failed) ctx.emit({ type: 'log', level: 'warn', message: `gold ${r.study_id}: ${r.goldStatus} — will be skipped unless corrected in review` });
     const rc = reviewCounts(rows);
     return {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { USABLE_STATUSES } from '../../schemas/extraction.js';
 import { KeyInfoOutputSchema } from '../../llm/structured.js';
 import type { ExtractionResult } from '../../schemas/extraction.js';
 
@@ -92,7 +93,7 @@ export function decideGold(rec: ExtractionResult, review: ReviewDecision | undef
   if (status === 'rejected') return { study_id: id, usable: false, reason: 'rejected in review', review: status };
   if (status === 'corrected' && review?.keyinfo) return { study_id: id, usable: true, keyinfo: review.keyinfo, source: 'correction', review: status };
   if (status === 'pending' && requireReview) return { study_id: id, usable: false, reason: 'not reviewed (review is required)', review: status };
-  if (rec.status === 'failed' || rec.status === 'filtered' || rec.status === 'parse_error') {
+  if (!USABLE_STATUSES.has(rec.status)) {
     return { study_id: id, usable: false, reason: `${rec.status}${rec.reason ? `: ${rec.reason}` : ''}`, review: status };
   }
   const checked = toTrainingKeyInfo(rec.keyinfo);

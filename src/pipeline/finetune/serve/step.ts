@@ -8,7 +8,8 @@ import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
 import { finetuneLayout } from '../export/write.js';
 import { MODEL_ARTIFACT } from '../step.js';
-import { openExtractor } from '../llm.js';
+import { extractReports } from '../llm.js';
+import { USABLE_STATUSES } from '../../schemas/extraction.js';
 import { fineTunePathApplies } from '../gold/step.js';
 import { listGold } from '../gold/review.js';
 import { FinetuneParamsSchema, ServeParamsSchema, type FinetuneParams, type ServeParams } from '../params.js';
@@ -209,22 +210,20 @@ async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmPro
     parity = res.ok === null ? 'prompt parity: /tokenize unavailable' : res.ok ? 'served prompt = trained prompt (/tokenize)' : 'served prompt DIFFERS from trained prompt';
   }
   if (ctx.params.smoke === 0) return { ok: 0, failed: 0, parity };
-  const ex = await openExtractor(run, profile, ft.prompt, ctx.env, ctx.signal, ctx.emit);
   let ok = 0;
   let failed = 0;
-  try {
-    for (const id of ids.slice(0, ctx.params.smoke)) {
-      const rec = await ex.extract(id, texts.get(id) ?? '', ctx.signal);
-      if (!rec) break;
-      const good = rec.status === 'ok' || rec.status === 'repaired';
+  await extractReports(ctx, profile, ft.prompt, {
+    label: 'Smoke test',
+    items: ids.slice(0, ctx.params.smoke).map((id) => ({ id, text: texts.get(id) ?? '' })),
+    concurrency: 1,
+    onRow(rec) {
+      const good = USABLE_STATUSES.has(rec.status);
       if (good) ok++;
       else failed++;
-      ctx.emit({ type: 'item', key: id, outcome: good ? 'ok' : 'failed', reason: good ? undefined : `${rec.status}: ${rec.reason ?? ''}` });
-      ctx.emit({ type: 'log', level: good ? 'info' : 'warn', message: `smoke ${id}: ${rec.status}${good ? ` ${JSON.stringify(rec.keyinfo).slice(0, 160)}` : ` ${rec.reason ?? ''}`}` });
-    }
-  } finally {
-    await ex.close();
-  }
+      ctx.emit({ type: 'item', key: rec.study_id, outcome: good ? 'ok' : 'failed', reason: good ? undefined : `${rec.status}: ${rec.reason ?? ''}` });
+      ctx.emit({ type: 'log', level: good ? 'info' : 'warn', message: `smoke ${rec.study_id}: ${rec.status}${good ? ` ${JSON.stringify(rec.keyinfo).slice(0, 160)}` : ` ${rec.reason ?? ''}`}` });
+    },
+  });
   if (ok === 0 && failed > 0) throw new Error(`Smoke test failed: none of ${failed} gold reports gave parseable KeyInfo from ${profile.model} (see the log above).`);
   return { ok, failed, parity };
 }

@@ -1,0 +1,179 @@
+import { setMaxListeners } from 'node:events';
+import path from 'node:path';
+import type { StepContext } from '../steps/contract.js';
+import { UserError } from '../util/errors.js';
+import type { LlmStatsSnapshot } from './accounting.js';
+import { CircuitBreaker } from './breaker.js';
+import type { CachedClientOptions } from './cache.js';
+import type { LlmProfile } from './config.js';
+import { llmEventLogger } from './eventLog.js';
+import { createLlm, type Llm } from './index.js';
+import { runPool } from './scheduler.js';
+import type { ChatRequest, CompletionOk, CompletionResult, DecodingParams } from './types.js';
+
+/**
+ * The one way an LLM-backed step sends its items: extract, follow-up, gold and the
+ * inspector's re-run all go through here. It owns the stack (cache, scheduler), the
+ * abort wiring, progress and usage events, the circuit breaker, the closing summary
+ * and the stop on errors that would hit every request alike. A step only says what
+ * to ask for one item and what to do with the answer.
+ */
+
+/** Errors that hit every request the same way: the step stops instead of failing every item. */
+const FATAL: ReadonlySet<string> = new Set(['auth', 'not_found', 'no_endpoint']);
+
+/** A reply judged by the step; `cutOff` asks for one retry with a larger max_tokens. */
+export interface Verdict {
+  status: string;
+  reason?: string;
+  cutOff: boolean;
+}
+
+export interface Judged<V extends Verdict> {
+  res: CompletionResult;
+  /** Null unless `res` is ok. */
+  verdict: V | null;
+}
+
+export interface BatchLlm {
+  readonly model: string;
+  readonly decoding: DecodingParams;
+  readonly signal: AbortSignal;
+  /** One request (model and decoding filled in). A fatal error comes back as `aborted`: the item stays to do. */
+  complete(req: Omit<ChatRequest, 'model' | 'params'> & { params?: DecodingParams }): Promise<CompletionResult>;
+  /**
+   * A request whose answer the step judges; a cut-off answer is asked once more with a
+   * larger max_tokens, and the verdict says what happened to that retry.
+   */
+  completeJudged<V extends Verdict>(req: Omit<ChatRequest, 'model' | 'params'>, judge: (res: CompletionOk) => V): Promise<Judged<V>>;
+}
+
+export interface LlmBatchSpec<T> {
+  ctx: Pick<StepContext<unknown>, 'run' | 'signal' | 'env' | 'emit'>;
+  profile: LlmProfile;
+  /** Names the step in the summary and in the stop message ("Extraction", "Follow-up"). */
+  label: string;
+  items: Iterable<T> | AsyncIterable<T>;
+  concurrency?: number;
+  /** Which answers the response cache keeps: only those the step can use. */
+  accept?: CachedClientOptions['accept'];
+  /** Progress to show; `stats` is the stack's running count (requests, cache hits, tokens). */
+  progress(stats: LlmStatsSnapshot): { done: number; total: number | null; counters?: Record<string, number> };
+  handle(item: T, llm: BatchLlm): Promise<void>;
+  /** Per-item retry notice (the step may count them). */
+  onRetry?: (tag: string, errorKind: string) => void;
+}
+
+export interface LlmBatchResult {
+  stats: LlmStatsSnapshot;
+}
+
+/** The larger max_tokens for the one retry of a cut-off answer, or null when there is no room. */
+export function retryMaxTokens(profile: Pick<LlmProfile, 'decoding' | 'truncationRetryMaxTokens'>, current: number | undefined): number | null {
+  const base = current ?? profile.decoding.max_tokens;
+  const cap = profile.truncationRetryMaxTokens ?? base * 2;
+  const next = Math.min(cap, base * 2);
+  return next > base ? next : null;
+}
+
+export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchResult> {
+  const { ctx, profile } = spec;
+  const concurrency = spec.concurrency ?? profile.concurrency;
+  const local = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, local.signal]);
+  // Every request in flight listens on this signal (scheduler wait, retry sleep, HTTP attempt).
+  setMaxListeners(Math.max(10, concurrency * 4), signal);
+  let stopReason: string | null = null;
+  const stop = (why: string) => {
+    stopReason ??= why;
+    local.abort();
+  };
+  const breaker = new CircuitBreaker({ inRow: Math.max(20, 2 * concurrency), quietMs: 60_000 });
+  const llm: Llm = createLlm(profile, {
+    env: ctx.env.env,
+    cacheDir: path.join(ctx.run.dir, 'llm-cache'),
+    ...(spec.accept ? { accept: spec.accept } : {}),
+    onEvent: llmEventLogger(ctx.emit, { onRetry: (e) => e.tag && spec.onRetry?.(e.tag, e.errorKind) }),
+  });
+
+  const sent = { tokensIn: 0, tokensOut: 0, costUsd: 0 };
+  let lastEmit = 0;
+  const emitProgress = (force = false) => {
+    const now = Date.now();
+    if (!force && now - lastEmit < 100) return;
+    lastEmit = now;
+    const s = llm.stats.snapshot();
+    // Usage as deltas before each progress line, so the spend shows while a long step runs.
+    if (s.tokensIn > sent.tokensIn || s.tokensOut > sent.tokensOut || s.costUsd > sent.costUsd) {
+      ctx.emit({ type: 'usage', tokensIn: s.tokensIn - sent.tokensIn, tokensOut: s.tokensOut - sent.tokensOut, costUsd: s.costUsd - sent.costUsd });
+      Object.assign(sent, { tokensIn: s.tokensIn, tokensOut: s.tokensOut, costUsd: s.costUsd });
+    }
+    const p = spec.progress(s);
+    ctx.emit({ type: 'progress', done: p.done, total: p.total, ...(p.counters ? { counters: p.counters } : {}) });
+  };
+
+  const complete: BatchLlm['complete'] = async (req) => {
+    const res = await llm.client.complete({ ...req, model: llm.model, params: req.params ?? llm.decoding }, { signal });
+    if (res.kind === 'error' && FATAL.has(res.errorKind)) {
+      stop(res.message);
+      return { ...res, errorKind: 'aborted', retryable: false };
+    }
+    if (res.kind === 'error' && res.retryable && res.errorKind !== 'aborted') {
+      const tripped = breaker.failed(`${res.errorKind}: ${res.message}`);
+      if (tripped) stop(tripped);
+    } else if (res.kind !== 'error' || res.errorKind === 'whitespace_loop') breaker.answered();
+    return res;
+  };
+
+  const batch: BatchLlm = {
+    model: llm.model,
+    decoding: llm.decoding,
+    signal,
+    complete,
+    async completeJudged(req, judge) {
+      const first = await complete(req);
+      if (first.kind !== 'ok') return { res: first, verdict: null };
+      const verdict = judge(first);
+      if (!verdict.cutOff) return { res: first, verdict };
+      const larger = retryMaxTokens(profile, llm.decoding.max_tokens);
+      if (larger === null) return { res: first, verdict: { ...verdict, reason: `${verdict.reason ?? 'cut off'}; no retry: max_tokens is at its cap` } };
+      const second = await complete({ ...req, params: { ...llm.decoding, max_tokens: larger } });
+      if (second.kind === 'error' && second.errorKind === 'aborted') return { res: second, verdict: null };
+      if (second.kind !== 'ok') {
+        const why = second.kind === 'error' ? `${second.errorKind}: ${second.message}` : second.reason;
+        return { res: first, verdict: { ...verdict, reason: `${verdict.reason ?? 'cut off'}; the retry with max_tokens ${larger} did not answer (${why})` } };
+      }
+      const again = judge(second);
+      if (again.cutOff) return { res: second, verdict: { ...again, reason: `${again.reason ?? 'cut off'} (also with max_tokens ${larger})` } };
+      return { res: second, verdict: again };
+    },
+  };
+
+  try {
+    await runPool(
+      spec.items,
+      concurrency,
+      async (item) => {
+        await spec.handle(item, batch);
+        emitProgress();
+      },
+      signal,
+    );
+  } finally {
+    emitProgress(true);
+    const s = llm.stats.snapshot();
+    ctx.emit({ type: 'log', level: 'info', message: summaryLine(spec.label, s) });
+    await llm.close();
+  }
+  if (stopReason) throw new UserError(`${spec.label} stopped: ${stopReason}`, 'Fix the endpoint settings (cxrvqa llm check) and run again; finished work is kept.');
+  return { stats: llm.stats.snapshot() };
+}
+
+/** One summary format for every LLM step. */
+export function summaryLine(label: string, s: LlmStatsSnapshot): string {
+  const errs = Object.entries(s.errors)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const cost = s.costUsd ? `, $${s.costUsd.toFixed(4)}` : '';
+  return `${label} LLM: ${s.requests} requests (${s.requestsPerSecond.toFixed(1)}/s), ${s.retries} retries, ${s.cached} from cache, tokens ${s.tokensIn} in / ${s.tokensOut} out${cost}${errs ? `; errors: ${errs}` : ''}`;
+}
