@@ -7,6 +7,8 @@ export interface LlmStatsSnapshot {
   filtered: number;
   cached: number;
   retries: number;
+  /** Second copies sent for requests stuck past nearly every other answer. */
+  hedges: number;
   errors: Partial<Record<ErrorKind, number>>;
   tokensIn: number;
   tokensOut: number;
@@ -18,7 +20,7 @@ export interface LlmStatsSnapshot {
 /** Tokens, cost, error counts by kind and request rate for one stack. */
 export class LlmStats {
   private readonly started = Date.now();
-  private s: Omit<LlmStatsSnapshot, 'elapsedSeconds' | 'requestsPerSecond'> = { requests: 0, ok: 0, filtered: 0, cached: 0, retries: 0, errors: {}, tokensIn: 0, tokensOut: 0, costUsd: 0 };
+  private s: Omit<LlmStatsSnapshot, 'elapsedSeconds' | 'requestsPerSecond'> = { requests: 0, ok: 0, filtered: 0, cached: 0, retries: 0, hedges: 0, errors: {}, tokensIn: 0, tokensOut: 0, costUsd: 0 };
 
   constructor(private readonly prices: LlmProfile['prices'] = {}) {}
 
@@ -38,6 +40,10 @@ export class LlmStats {
 
   retry(): void {
     this.s.retries++;
+  }
+
+  hedge(): void {
+    this.s.hedges++;
   }
 
   cacheHit(): void {

@@ -118,10 +118,12 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
       stop(res.message);
       return { ...res, errorKind: 'aborted', retryable: false };
     }
-    if (res.kind === 'error' && res.retryable && res.errorKind !== 'aborted') {
+    // The endpoint answered even when the model looped on whitespace: that is no sign it is down.
+    if (res.kind !== 'error' || res.errorKind === 'whitespace_loop') breaker.answered();
+    else if (res.retryable && res.errorKind !== 'aborted') {
       const tripped = breaker.failed(`${res.errorKind}: ${res.message}`);
       if (tripped) stop(tripped);
-    } else if (res.kind !== 'error' || res.errorKind === 'whitespace_loop') breaker.answered();
+    }
     return res;
   };
 

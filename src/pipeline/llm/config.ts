@@ -52,10 +52,18 @@ export const LlmProfileSchema = z.object({
   structured: z.enum(['auto', 'json_schema', 'off']).default('auto'),
   /** Requests in flight across all endpoints. */
   concurrency: z.number().int().positive().default(32),
-  /** Per attempt, streamed: no data for this long → timeout (also the dispatcher's body timeout). */
+  /** Cap per attempt, streamed: no first content or no data for this long → timeout (also the dispatcher's body timeout). */
   idleTimeoutMs: z.number().int().positive().default(300_000),
-  /** Per attempt, whole response (also the dispatcher's header timeout, replacing Node's 300 s). */
+  /** Cap per attempt, whole response (also the dispatcher's header timeout, replacing Node's 300 s). */
   timeoutMs: z.number().int().positive().default(900_000),
+  /**
+   * Timeouts follow observed answer times: no first content within max(firstTokenFloorMs,
+   * 10× the p95 so far), no whole answer within max(30 s, 10× the p95), never above the two caps above.
+   */
+  adaptiveTimeouts: z.boolean().default(true),
+  firstTokenFloorMs: z.number().int().positive().default(10_000),
+  /** A request stuck past the p99 answer time gets a second copy when capacity is free. */
+  hedge: z.boolean().default(true),
   retries: z
     .object({
       max: z.number().int().nonnegative().default(5),

@@ -11,10 +11,13 @@ import { endpointLabel } from './config.js';
 import { redactSecrets, registerSecret, resolveKey } from './keys.js';
 import type { ChatRequest, CompletionResult, ErrorKind, LlmEvent, Usage } from './types.js';
 import { readSse } from './sse.js';
+import type { AttemptLimits } from './latency.js';
+
+const ms = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)} s` : `${Math.round(n)} ms`);
 
 /** One attempt against one endpoint: no retries here (the pool owns them). */
 export type AttemptResult =
-  | { kind: 'ok'; text: string; finishReason: string; usage: Usage | null; model: string; latencyMs: number }
+  | { kind: 'ok'; text: string; finishReason: string; usage: Usage | null; model: string; latencyMs: number; firstTokenMs: number | null }
   | { kind: 'filtered'; reason: string }
   | { kind: 'error'; errorKind: ErrorKind; message: string; retryable: boolean; status?: number; retryAfterMs?: number };
 
@@ -73,21 +76,42 @@ export class EndpointClient {
     return this.endpoint.kind === 'azure' ? (this.endpoint.deployment ?? model) : model;
   }
 
-  async attempt(req: ChatRequest, signal?: AbortSignal): Promise<AttemptResult> {
+  /** The configured timeouts, for attempts made before any answer times are known. */
+  get caps(): AttemptLimits {
+    return { firstTokenMs: this.timing.idleTimeoutMs, idleMs: this.timing.idleTimeoutMs, totalMs: this.timing.timeoutMs };
+  }
+
+  /** Whether this endpoint is known to refuse json_schema output (learnt now or in an earlier process). */
+  get structuredRefused(): boolean {
+    return this.schemaOff;
+  }
+
+  /** Remembered from an earlier process of the same run: no request is spent finding it out again. */
+  markStructuredRefused(): void {
+    this.schemaOff = true;
+  }
+
+  /**
+   * `refusedAttempts` counts the attempts the server refused for their json_schema
+   * (sent again as free text), so the request count includes them.
+   */
+  async attempt(req: ChatRequest, signal?: AbortSignal, limits: AttemptLimits = this.caps): Promise<AttemptResult & { refusedAttempts?: number }> {
     const useSchema = Boolean(req.responseSchema) && this.timing.structured !== 'off' && !this.schemaOff;
-    const res = await this.once(req, signal, useSchema);
+    const res = await this.once(req, signal, useSchema, limits);
     if (res.kind === 'error' && useSchema && this.timing.structured === 'auto' && res.errorKind === 'bad_request' && /response_format|json_schema|structured|guided/i.test(res.message)) {
-      this.schemaOff = true;
-      this.opts.onEvent?.({ type: 'structured-output-off', endpoint: this.label, reason: res.message });
-      return this.once(req, signal, false);
+      if (!this.schemaOff) {
+        this.schemaOff = true;
+        this.opts.onEvent?.({ type: 'structured-output-off', endpoint: this.label, reason: res.message });
+      }
+      return { ...(await this.once(req, signal, false, limits)), refusedAttempts: 1 };
     }
     return res;
   }
 
-  private async once(req: ChatRequest, signal: AbortSignal | undefined, useSchema: boolean): Promise<AttemptResult> {
+  private async once(req: ChatRequest, signal: AbortSignal | undefined, useSchema: boolean, limits: AttemptLimits): Promise<AttemptResult> {
     const started = performance.now();
     const ac = new AbortController();
-    let why: 'timeout' | 'idle' | 'whitespace' | 'user' | null = null;
+    let why: 'timeout' | 'first' | 'idle' | 'whitespace' | 'user' | null = null;
     const stop = (w: NonNullable<typeof why>) => {
       if (why === null) why = w;
       ac.abort();
@@ -95,11 +119,22 @@ export class EndpointClient {
     const onUser = () => stop('user');
     if (signal?.aborted) return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false };
     signal?.addEventListener('abort', onUser, { once: true });
-    const total = setTimeout(() => stop('timeout'), this.timing.timeoutMs);
+    const total = setTimeout(() => stop('timeout'), limits.totalMs);
     let idle: NodeJS.Timeout | null = null;
-    const touch = () => {
+    let firstTokenMs: number | null = null;
+    // Until the first content arrives the first-token limit applies; after it, the idle limit.
+    const touch = (content: boolean) => {
+      if (content && firstTokenMs === null) {
+        firstTokenMs = performance.now() - started;
+        if (idle) clearTimeout(idle);
+        idle = null;
+      }
+      if (firstTokenMs === null) {
+        idle ??= setTimeout(() => stop('first'), limits.firstTokenMs);
+        return;
+      }
       if (idle) idle.refresh();
-      else idle = setTimeout(() => stop('idle'), this.timing.idleTimeoutMs);
+      else idle = setTimeout(() => stop('idle'), limits.idleMs);
     };
 
     const p = req.params ?? {};
@@ -111,7 +146,7 @@ export class EndpointClient {
     try {
       // Idle timer only for streams: a non-streamed answer legitimately sends nothing until it is complete.
       if (this.timing.stream) {
-        touch();
+        touch(false);
         body.stream = true;
         body.stream_options = { include_usage: true };
         const response = await this.sdk.chat.completions.create(body as never, { signal: ac.signal }).asResponse();
@@ -123,7 +158,7 @@ export class EndpointClient {
         let model = req.model;
         let wsRun = 0;
         for await (const chunk of stream) {
-          touch();
+          touch(Boolean(chunk.choices?.[0]?.delta?.content));
           if (chunk.error) {
             const m = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? JSON.stringify(chunk.error));
             return { kind: 'error', errorKind: 'server', message: redactSecrets(`${this.label}: error in stream: ${m}`), retryable: true };
@@ -143,24 +178,22 @@ export class EndpointClient {
           }
           if (choice.finish_reason) finish = choice.finish_reason;
         }
-        if (why === 'whitespace') {
-          return { kind: 'error', errorKind: 'whitespace_loop', message: `response spun on whitespace (> ${this.timing.whitespaceLimit} characters); aborted`, retryable: true };
-        }
-        if (why !== null) return this.abortResult(why);
+        if (why === 'whitespace') return this.abortResult('whitespace', limits);
+        if (why !== null) return this.abortResult(why, limits);
         if (finish === 'content_filter') return { kind: 'filtered', reason: 'completion filtered by the content filter (finish_reason content_filter)' };
         // A stream that ends without saying why it finished was cut (proxy, dropped connection):
         // the text is a prefix of the answer, so it is a failed attempt, never a reply.
         if (!finish) return { kind: 'error', errorKind: 'connection', message: `${this.label}: the stream ended before the reply finished (no finish_reason)`, retryable: true };
-        return { kind: 'ok', text, finishReason: finish, usage, model, latencyMs: performance.now() - started };
+        return { kind: 'ok', text, finishReason: finish, usage, model, latencyMs: performance.now() - started, firstTokenMs };
       }
       const c = (await this.sdk.chat.completions.create(body as never, { signal: ac.signal })) as unknown as OpenAI.Chat.Completions.ChatCompletion;
       const choice = c.choices?.[0];
       const finish = choice?.finish_reason ?? 'stop';
       if (finish === 'content_filter') return { kind: 'filtered', reason: 'completion filtered by the content filter (finish_reason content_filter)' };
       const usage = c.usage ? { prompt_tokens: c.usage.prompt_tokens, completion_tokens: c.usage.completion_tokens } : null;
-      return { kind: 'ok', text: choice?.message?.content ?? '', finishReason: finish, usage, model: c.model ?? req.model, latencyMs: performance.now() - started };
+      return { kind: 'ok', text: choice?.message?.content ?? '', finishReason: finish, usage, model: c.model ?? req.model, latencyMs: performance.now() - started, firstTokenMs: null };
     } catch (err) {
-      if (why !== null) return this.abortResult(why);
+      if (why !== null) return this.abortResult(why, limits);
       return this.classify(err);
     } finally {
       clearTimeout(total);
@@ -169,10 +202,13 @@ export class EndpointClient {
     }
   }
 
-  private abortResult(why: 'timeout' | 'idle' | 'whitespace' | 'user'): AttemptResult {
+  private abortResult(why: 'timeout' | 'first' | 'idle' | 'whitespace' | 'user', limits: AttemptLimits): AttemptResult {
     if (why === 'user') return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false };
-    const what = why === 'idle' ? `no data for ${this.timing.idleTimeoutMs} ms` : `no complete response within ${this.timing.timeoutMs} ms`;
-    return { kind: 'error', errorKind: why === 'whitespace' ? 'whitespace_loop' : 'timeout', message: `${this.label}: ${what}`, retryable: true };
+    if (why === 'whitespace') {
+      return { kind: 'error', errorKind: 'whitespace_loop', message: `the model wrote more than ${this.timing.whitespaceLimit} whitespace characters in a row (a decoding loop) and was stopped`, retryable: true };
+    }
+    const what = why === 'first' ? `no answer within ${ms(limits.firstTokenMs)}` : why === 'idle' ? `the answer stalled for ${ms(limits.idleMs)}` : `no complete answer within ${ms(limits.totalMs)}`;
+    return { kind: 'error', errorKind: 'timeout', message: `${this.label}: ${what}`, retryable: true };
   }
 
   /** Map SDK and network errors to a kind; messages are redacted. */

@@ -2,17 +2,35 @@ import type { LlmProfile } from './config.js';
 import type { AttemptResult, EndpointClient } from './endpoint.js';
 import { requestKey } from './key.js';
 import type { LlmStats } from './accounting.js';
+import { LatencyTracker, type TimeoutPolicy } from './latency.js';
+import { AdaptiveLimit } from './limit.js';
 import type { ChatRequest, CompleteOptions, CompletionResult, LlmClient, LlmEvent } from './types.js';
 
+export { runPool } from './pool.js';
+
 const MAX_REST_MS = 10 * 60_000;
+/** How often a running attempt is checked against the latest answer times. */
+const HEDGE_POLL_MS = 500;
+/** A decoding loop may not recur with a fresh sample; twice means it will. */
+const MAX_LOOP_RETRIES = 1;
 
 interface Slot {
   client: EndpointClient;
   inFlight: number;
+  limit: AdaptiveLimit;
+  latency: LatencyTracker;
   failures: number;
   restUntil: number;
   restMs: number;
   rested: boolean;
+}
+
+type Attempted = AttemptResult & { refusedAttempts?: number };
+
+interface Running {
+  slot: Slot;
+  result: Promise<Attempted>;
+  abort(): void;
 }
 
 export interface SchedulerOptions {
@@ -22,10 +40,15 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
+export type SchedulerConfig = Pick<LlmProfile, 'concurrency' | 'retries' | 'rest'> & Partial<Pick<LlmProfile, 'timeoutMs' | 'idleTimeoutMs' | 'adaptiveTimeouts' | 'firstTokenFloorMs' | 'hedge'>>;
+
 /**
  * Spreads requests over the endpoints of one model by free capacity and owns
  * the retry policy (the SDK is built with maxRetries 0, so attempts never stack).
  * A caller waits only for a free slot, never for other requests to finish.
+ * Per endpoint it learns how long answers take (timeouts follow that, and a
+ * request stuck past nearly all others gets a second copy when capacity is free)
+ * and how much load it takes (a 429 lowers that endpoint's concurrency).
  */
 export class Scheduler implements LlmClient {
   private readonly slots: Slot[];
@@ -37,12 +60,21 @@ export class Scheduler implements LlmClient {
 
   constructor(
     clients: readonly EndpointClient[],
-    private readonly cfg: Pick<LlmProfile, 'concurrency' | 'retries' | 'rest'>,
+    private readonly cfg: SchedulerConfig,
     private readonly opts: SchedulerOptions = {},
   ) {
-    this.slots = clients.map((client) => ({ client, inFlight: 0, failures: 0, restUntil: 0, restMs: cfg.rest.ms, rested: false }));
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? Date.now;
+    this.slots = clients.map((client) => ({
+      client,
+      inFlight: 0,
+      limit: new AdaptiveLimit({ max: client.maxConcurrency, now: this.now }),
+      latency: new LatencyTracker(timeoutPolicy(cfg, client)),
+      failures: 0,
+      restUntil: 0,
+      restMs: cfg.rest.ms,
+      rested: false,
+    }));
   }
 
   async complete(req: ChatRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
@@ -50,19 +82,13 @@ export class Scheduler implements LlmClient {
     const key = requestKey(req);
     if (this.slots.length === 0) return { kind: 'error', errorKind: 'no_endpoint', message: 'no LLM endpoint configured', retryable: false, key, endpoint: '', attempts: 0 };
     let attempts = 0;
+    let loops = 0;
     for (;;) {
-      const slot = await this.acquire(signal);
-      if (!slot) return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false, key, endpoint: '', attempts };
-      attempts++;
-      let r: AttemptResult;
-      try {
-        r = await slot.client.attempt(req, signal);
-      } finally {
-        this.release(slot);
-      }
+      const first = await this.acquire(signal);
+      if (!first) return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false, key, endpoint: '', attempts };
+      const { slot, r, count } = await this.attemptHedged(req, first, signal);
+      attempts += count;
       const endpoint = slot.client.label;
-      const model = r.kind === 'ok' ? r.model : req.model;
-      this.opts.stats?.attempt(r.kind === 'error' ? r.errorKind : r.kind, r.kind === 'ok' ? r.usage : null, req.model || model);
       if (r.kind === 'ok') {
         this.succeeded(slot);
         return { ...r, key, endpoint, cached: false, attempts };
@@ -72,8 +98,11 @@ export class Scheduler implements LlmClient {
         return { kind: 'filtered', reason: r.reason, key, endpoint, attempts };
       }
       if (r.errorKind === 'aborted' || signal?.aborted) return { ...r, errorKind: 'aborted', retryable: false, key, endpoint, attempts };
-      if (r.retryable) this.failed(slot, r);
-      if (!r.retryable || attempts > this.cfg.retries.max) return { ...r, key, endpoint, attempts };
+      // A whitespace loop is the model's decoding, not the endpoint's health: no rest, and one retry at most.
+      if (r.errorKind === 'whitespace_loop') loops++;
+      else if (r.retryable) this.failed(slot, r);
+      if (!r.retryable || attempts > this.cfg.retries.max || loops > MAX_LOOP_RETRIES) return { ...r, key, endpoint, attempts };
+      // The server's Retry-After holds for this request only; the others go on.
       const delay = Math.max(this.backoff(attempts), r.retryAfterMs ?? 0);
       this.opts.stats?.retry();
       this.opts.onEvent?.({ type: 'retry', tag: req.tag, endpoint, attempt: attempts, delayMs: delay, errorKind: r.errorKind, message: r.message });
@@ -87,9 +116,83 @@ export class Scheduler implements LlmClient {
     return Math.round(cap / 2 + (this.random() * cap) / 2);
   }
 
+  /**
+   * One attempt; when it runs past what 99% of answers take and capacity is free, a
+   * second copy goes out and the first useful answer wins (the other is aborted).
+   * An attempt started before answer times were known is held to them once they are
+   * (its own timers were set from the caps), so a hang at start-up is not waited out.
+   */
+  private async attemptHedged(req: ChatRequest, slot: Slot, signal?: AbortSignal): Promise<{ slot: Slot; r: Attempted; count: number }> {
+    const first = this.start(req, slot, signal);
+    const started = this.now();
+    let settled: Attempted | null = null;
+    void first.result.then((r) => (settled = r));
+    while (settled === null) {
+      const elapsed = this.now() - started;
+      const hedgeAt = this.cfg.hedge === false ? null : slot.latency.hedgeAfterMs();
+      if (elapsed >= slot.latency.limits().totalMs) {
+        first.abort();
+        await first.result;
+        return { slot, r: { kind: 'error', errorKind: 'timeout', message: `${slot.client.label}: no complete answer within ${Math.round(elapsed / 1000)} s (10× the usual answer time)`, retryable: true }, count: 1 };
+      }
+      if (hedgeAt !== null && elapsed >= hedgeAt && !signal?.aborted) {
+        const spare = this.waiters.length === 0 ? this.pick() : null;
+        if (spare) return this.race(req, first, spare, signal);
+      }
+      const wake = hedgeAt !== null && elapsed < hedgeAt ? hedgeAt - elapsed : HEDGE_POLL_MS;
+      await Promise.race([first.result, delay(Math.min(wake, HEDGE_POLL_MS))]);
+    }
+    return { slot, r: settled, count: 1 };
+  }
+
+  private async race(req: ChatRequest, first: Running, spare: Slot, signal?: AbortSignal): Promise<{ slot: Slot; r: Attempted; count: number }> {
+    this.take(spare);
+    this.opts.stats?.hedge();
+    const second = this.start(req, spare, signal);
+    const tagged = (run: Running) => run.result.then((r) => ({ run, r }));
+    const one = await Promise.race([tagged(first), tagged(second)]);
+    const other = one.run === first ? second : first;
+    if (one.r.kind !== 'error' || !one.r.retryable) {
+      other.abort();
+      return { slot: one.run.slot, r: one.r, count: 2 };
+    }
+    return { slot: other.slot, r: await other.result, count: 2 };
+  }
+
+  /** Start one attempt on a taken slot; the slot is released when the attempt ends. */
+  private start(req: ChatRequest, slot: Slot, signal?: AbortSignal): Running {
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) ac.abort();
+    const run = async (): Promise<Attempted> => {
+      let r: Attempted;
+      try {
+        r = await slot.client.attempt(req, ac.signal, slot.latency.limits());
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        this.release(slot);
+      }
+      const aborted = r.kind === 'error' && r.errorKind === 'aborted';
+      // An attempt aborted because its twin answered (or it ran too long) is not a request the caller sees.
+      if (!aborted || signal?.aborted) this.count(req, r);
+      if (r.kind === 'ok') slot.latency.record(r.latencyMs, r.firstTokenMs);
+      return r;
+    };
+    return { slot, result: run(), abort: () => ac.abort() };
+  }
+
+  private count(req: ChatRequest, r: Attempted): void {
+    const stats = this.opts.stats;
+    if (!stats) return;
+    for (let i = 0; i < (r.refusedAttempts ?? 0); i++) stats.attempt('bad_request', null, req.model);
+    stats.attempt(r.kind === 'error' ? r.errorKind : r.kind, r.kind === 'ok' ? r.usage : null, req.model || (r.kind === 'ok' ? r.model : ''));
+  }
+
   private succeeded(slot: Slot): void {
     slot.failures = 0;
     slot.restMs = this.cfg.rest.ms;
+    slot.limit.answered();
     if (slot.rested) {
       slot.rested = false;
       this.opts.onEvent?.({ type: 'endpoint-restored', endpoint: slot.client.label });
@@ -97,17 +200,13 @@ export class Scheduler implements LlmClient {
   }
 
   private failed(slot: Slot, r: Extract<AttemptResult, { kind: 'error' }>): void {
-    const now = this.now();
     if (r.errorKind === 'rate_limit') {
-      // The server said when to come back: nobody uses this endpoint before then.
-      const until = now + (r.retryAfterMs ?? this.backoff(1));
-      if (until > slot.restUntil) {
-        slot.restUntil = until;
-        slot.rested = true;
-        this.opts.onEvent?.({ type: 'endpoint-rested', endpoint: slot.client.label, untilMs: until, reason: 'rate limited (429)' });
-      }
+      // Slower, not closed: fewer requests at once on this endpoint; this request waits its Retry-After.
+      const cut = slot.limit.rateLimited();
+      if (cut !== null) this.opts.onEvent?.({ type: 'rate-limited', endpoint: slot.client.label, limit: cut, max: slot.limit.max });
       return;
     }
+    const now = this.now();
     slot.failures++;
     if (slot.failures >= this.cfg.rest.afterFailures && slot.restUntil <= now) {
       slot.restUntil = now + slot.restMs;
@@ -127,7 +226,7 @@ export class Scheduler implements LlmClient {
     for (let i = 0; i < n; i++) {
       const s = this.slots[(this.rr + i) % n]!;
       if (s.restUntil > now) continue;
-      const free = s.client.maxConcurrency - s.inFlight;
+      const free = s.limit.current - s.inFlight;
       if (free > bestFree) {
         best = s;
         bestFree = free;
@@ -137,13 +236,17 @@ export class Scheduler implements LlmClient {
     return best;
   }
 
+  private take(slot: Slot): void {
+    slot.inFlight++;
+    this.inFlight++;
+  }
+
   private async acquire(signal?: AbortSignal): Promise<Slot | null> {
     for (;;) {
       if (signal?.aborted) return null;
       const slot = this.pick();
       if (slot) {
-        slot.inFlight++;
-        this.inFlight++;
+        this.take(slot);
         return slot;
       }
       await this.wait(signal);
@@ -175,15 +278,31 @@ export class Scheduler implements LlmClient {
   private release(slot: Slot): void {
     slot.inFlight--;
     this.inFlight--;
+    // A raised limit (answers after a 429 cut) can admit more than one waiter.
     this.waiters[0]?.();
   }
 
   /** Current load per endpoint, for status lines. */
-  load(): Array<{ endpoint: string; inFlight: number; resting: boolean }> {
+  load(): Array<{ endpoint: string; inFlight: number; limit: number; resting: boolean }> {
     const now = this.now();
-    return this.slots.map((s) => ({ endpoint: s.client.label, inFlight: s.inFlight, resting: s.restUntil > now }));
+    return this.slots.map((s) => ({ endpoint: s.client.label, inFlight: s.inFlight, limit: s.limit.current, resting: s.restUntil > now }));
   }
 }
+
+function timeoutPolicy(cfg: SchedulerConfig, client: EndpointClient): TimeoutPolicy {
+  const caps = client.caps;
+  return {
+    firstTokenCapMs: caps.firstTokenMs,
+    totalCapMs: caps.totalMs,
+    firstTokenFloorMs: Math.min(cfg.firstTokenFloorMs ?? 10_000, caps.firstTokenMs),
+    totalFloorMs: Math.min(Math.max(cfg.firstTokenFloorMs ?? 10_000, 30_000), caps.totalMs),
+    factor: 10,
+    minSamples: 20,
+    adaptive: cfg.adaptiveTimeouts ?? true,
+  };
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
@@ -198,27 +317,4 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/**
- * Continuous worker pool: `concurrency` workers pull from one iterator, so a new
- * item starts the moment one finishes (no batch barrier). Stops pulling when the
- * signal fires; items already started run to their own end.
- */
-export async function runPool<T>(items: Iterable<T> | AsyncIterable<T>, concurrency: number, fn: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  const it = Symbol.asyncIterator in (items as object) ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
-  let failed: unknown = null;
-  const worker = async () => {
-    while (!signal?.aborted && failed === null) {
-      const next = await it.next();
-      if (next.done) return;
-      try {
-        await fn(next.value);
-      } catch (err) {
-        failed ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-  if (failed !== null) throw failed;
 }

@@ -105,4 +105,6 @@ export type LlmEvent =
   | { type: 'retry'; tag?: string; endpoint: string; attempt: number; delayMs: number; errorKind: ErrorKind; message: string }
   | { type: 'endpoint-rested'; endpoint: string; untilMs: number; reason: string }
   | { type: 'endpoint-restored'; endpoint: string }
+  /** A 429 lowered the endpoint's concurrency to `limit` (of `max`); answers raise it again. */
+  | { type: 'rate-limited'; endpoint: string; limit: number; max: number }
   | { type: 'structured-output-off'; endpoint: string; reason: string };
