@@ -8,7 +8,8 @@ import type { CachedClientOptions } from './cache.js';
 import type { LlmProfile } from './config.js';
 import { llmEventLogger } from './eventLog.js';
 import { createLlm, type Llm } from './index.js';
-import { runPool } from './scheduler.js';
+import { runPool } from './pool.js';
+import type { Run } from '../store/run.js';
 import type { ChatRequest, CompletionOk, CompletionResult, DecodingParams } from './types.js';
 
 /**
@@ -89,11 +90,17 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
     local.abort();
   };
   const breaker = new CircuitBreaker({ inRow: Math.max(20, 2 * concurrency), quietMs: 60_000 });
+  const log = llmEventLogger(ctx.emit, { onRetry: (e) => e.tag && spec.onRetry?.(e.tag, e.errorKind) });
+  const notes = rememberEndpoints(ctx.run);
   const llm: Llm = createLlm(profile, {
     env: ctx.env.env,
     cacheDir: path.join(ctx.run.dir, 'llm-cache'),
+    structuredRefused: notes.refused,
     ...(spec.accept ? { accept: spec.accept } : {}),
-    onEvent: llmEventLogger(ctx.emit, { onRetry: (e) => e.tag && spec.onRetry?.(e.tag, e.errorKind) }),
+    onEvent: (e) => {
+      log(e);
+      if (e.type === 'structured-output-off') notes.refuse(e.endpoint, e.reason);
+    },
   });
 
   const sent = { tokensIn: 0, tokensOut: 0, costUsd: 0 };
@@ -166,6 +173,7 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
     const s = llm.stats.snapshot();
     ctx.emit({ type: 'log', level: 'info', message: summaryLine(spec.label, s) });
     await llm.close();
+    await notes.saved();
   }
   if (stopReason) throw new UserError(`${spec.label} stopped: ${stopReason}`, 'Fix the endpoint settings (cxrvqa llm check) and run again; finished work is kept.');
   return { stats: llm.stats.snapshot() };
@@ -178,4 +186,21 @@ export function summaryLine(label: string, s: LlmStatsSnapshot): string {
     .join(', ');
   const cost = s.costUsd ? `, $${s.costUsd.toFixed(4)}` : '';
   return `${label} LLM: ${s.requests} requests (${s.requestsPerSecond.toFixed(1)}/s), ${s.retries} retries, ${s.cached} from cache, tokens ${s.tokensIn} in / ${s.tokensOut} out${cost}${errs ? `; errors: ${errs}` : ''}`;
+}
+
+/** The run's memory of endpoints that refuse json_schema: read once, written when one is found. */
+function rememberEndpoints(run: Run): { refused: Set<string>; refuse(label: string, reason: string): void; saved(): Promise<void> } {
+  const refused = new Set(Object.entries(run.state.endpoints ?? {}).filter(([, n]) => n.structuredRefused).map(([label]) => label));
+  let pending: Promise<void> = Promise.resolve();
+  return {
+    refused,
+    refuse(label, reason) {
+      if (refused.has(label)) return;
+      refused.add(label);
+      const at = new Date().toISOString();
+      // Best effort: if it cannot be saved, the next process spends one refused request to learn it again.
+      pending = pending.then(() => run.update((s) => void (s.endpoints[label] = { structuredRefused: true, reason, at }))).catch(() => {});
+    },
+    saved: () => pending,
+  };
 }

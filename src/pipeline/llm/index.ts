@@ -13,7 +13,7 @@ import { UserError } from '../util/errors.js';
 export * from './types.js';
 export { LlmConfigSchema, LlmProfileSchema, EndpointSchema, parseLlmConfig, resolveProfile, endpointLabel } from './config.js';
 export type { LlmConfig, LlmProfile, Endpoint } from './config.js';
-export { runPool } from './scheduler.js';
+export { runPool } from './pool.js';
 export { requestKey } from './key.js';
 export { LlmStats, estimateRun, costOf } from './accounting.js';
 export { jsonSchemaFromZod, KEYINFO_RESPONSE_SCHEMA } from './structured.js';
@@ -26,6 +26,8 @@ export interface CreateLlmOptions extends CachedClientOptions {
   env: NodeJS.ProcessEnv;
   /** Response cache folder (e.g. `<run>/llm-cache`); omitted → no cache. */
   cacheDir?: string;
+  /** Endpoint labels known to refuse json_schema output (remembered by the run). */
+  structuredRefused?: ReadonlySet<string>;
   onEvent?: (e: LlmEvent) => void;
 }
 
@@ -55,6 +57,7 @@ export function createLlm(profile: LlmProfile, opts: CreateLlmOptions): Llm {
   if (!profile.model) throw new UserError('No model is configured for the LLM backend.', 'Set one: cxrvqa llm set --model NAME (the name the server serves).');
   const stats = new LlmStats(profile.prices);
   const clients = profile.endpoints.map((ep) => new EndpointClient(ep, profile, { env: opts.env, onEvent: opts.onEvent }));
+  for (const c of clients) if (opts.structuredRefused?.has(c.label)) c.markStructuredRefused();
   const scheduler = new Scheduler(clients, profile, { stats, onEvent: opts.onEvent });
   const cache = opts.cacheDir ? new ResponseCache(opts.cacheDir) : null;
   const client: LlmClient = cache ? new CachedClient(scheduler, cache, { accept: opts.accept, onHit: (r) => (stats.cacheHit(), opts.onHit?.(r)) }) : scheduler;

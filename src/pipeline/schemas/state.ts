@@ -60,6 +60,15 @@ export const RunConfigSchema = z.object({
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
+/** What a run learnt about one endpoint, so no later process or step spends requests learning it again. */
+export const EndpointNoteSchema = z.object({
+  /** The server refused json_schema output; requests there go as free text. */
+  structuredRefused: z.boolean().default(false),
+  reason: z.string().optional(),
+  at: z.string().optional(),
+});
+export type EndpointNote = z.infer<typeof EndpointNoteSchema>;
+
 export const RunStateSchema = z.object({
   schemaVersion: z.literal(STATE_VERSION),
   createdAt: z.string(),
@@ -68,6 +77,8 @@ export const RunStateSchema = z.object({
   steps: z.record(z.string(), StepStateSchema).default({}),
   artifacts: z.record(z.string(), ArtifactStateSchema).default({}),
   cycles: z.array(CycleRecordSchema).default([]),
+  /** Per endpoint label (URL without credentials). */
+  endpoints: z.record(z.string(), EndpointNoteSchema).default({}),
   /** Review judgments and notes (small; one entry per judged finding). */
   reviews: z.record(z.string(), z.unknown()).default({}),
   /** Where the Ink app was, so reopening a run restores the screen. */
