@@ -42,7 +42,7 @@ async function makeRun(n: number, llm: Record<string, unknown>): Promise<Run> {
   return run;
 }
 
-const env = { confirmations: new Set<string>(), env: {} as NodeJS.ProcessEnv };
+const env = { confirmations: new Set<string>(), env: {} as NodeJS.ProcessEnv, maxFailed: 1 };
 
 async function rows(run: Run): Promise<Map<string, ExtractionResult>> {
   return run.artifact<ExtractionResult>('raw').readMap();

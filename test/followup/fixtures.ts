@@ -29,7 +29,7 @@ export function reference(study_id: string, positives: string[] = [], negatives:
   return ReferenceRecordSchema.parse({ study_id, subject_id: 'p1', entity: Object.fromEntries(positives.map((p) => [p, { entity_name: p }])), no_entity: negatives });
 }
 
-export const env = (cycle?: number) => ({ confirmations: new Set<string>(), env: {} as NodeJS.ProcessEnv, ...(cycle !== undefined ? { cycle } : {}) });
+export const env = (cycle?: number) => ({ confirmations: new Set<string>(), env: {} as NodeJS.ProcessEnv, maxFailed: 1, ...(cycle !== undefined ? { cycle } : {}) });
 
 /** A run with reports, reference, raw and standardized (cycle 0) for the given studies, backend llm on `url`. */
 export async function makeRun(studies: FuStudy[], url: string, llm: Record<string, unknown> = {}): Promise<{ run: Run; ids: string[]; dir: string }> {

@@ -177,6 +177,17 @@ describe('follow-up step against the loopback server', () => {
     expect(server.requests.filter((q) => readAsk(q)!.entity === 'effusion')).toHaveLength(1);
   });
 
+  it('stops when every endpoint is down instead of asking every question (the same circuit breaker as extract)', async () => {
+    server = await startLoopbackServer({ respond: (): Reply => ({ status: 503, message: 'upstream down' }) });
+    const studies: FuStudy[] = Array.from({ length: 40 }, () => ({ positives: ['nodule'], refPositives: ['edema', 'mass'] }));
+    const { run } = await makeRun(studies, server.url, { rest: { afterFailures: 1000, ms: 10 } });
+    runs.push(run);
+    await expect(runStep(run, fu, { signal: signal(), env: env(1) })).rejects.toThrow(/Follow-up stopped: .*requests in a row failed after retries/);
+    expect(run.state.steps.followup!.status).toBe('failed');
+    // 80 questions at 3 attempts each would be 240 requests; the breaker stops long before.
+    expect(server.count).toBeLessThan(120);
+  });
+
   it('resumes an interrupted cycle: logged answers are not asked again, none is lost', async () => {
     const controller = new AbortController();
     let n = 0;

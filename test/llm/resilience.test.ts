@@ -77,6 +77,24 @@ describe('LLM layer under server failures', () => {
     expect(events.find((e) => e.type === 'rate-limited')).toMatchObject({ limit: 6, max: 8 });
   });
 
+  it('a rested endpoint that answers again serves the queued requests at once, not after its rest', async () => {
+    const s = await server({
+      respond: async (q): Promise<Reply> => {
+        if (q.userText.startsWith('bad')) return { status: 500 };
+        if (q.userText === 'slow') await new Promise((r) => setTimeout(r, 300));
+        return { content: '{}' };
+      },
+    });
+    // Rested for a minute after 3 failures; retries off so the failures land at once.
+    const llm = createLlm(testProfile(s.url, { rest: { afterFailures: 3, ms: 60_000 }, retries: { max: 0, baseMs: 10, maxMs: 10 } }), { env: {} });
+    const slow = llm.client.complete(req('slow'));
+    await Promise.all([1, 2, 3].map((i) => llm.client.complete(req(`bad ${i}`))));
+    const queued = llm.client.complete(req('queued'));
+    expect(await slow).toMatchObject({ kind: 'ok' });
+    expect(await queued).toMatchObject({ kind: 'ok' });
+    await llm.close();
+  });
+
   it('a whitespace loop is the model’s: retried once, then its own error; the endpoint is never rested for it', async () => {
     const s = await server({ respond: (): Reply => ({ whitespaceLoop: 2000 }) });
     const events: LlmEvent[] = [];

@@ -4,6 +4,7 @@ import { runPipeline } from '../../pipeline/runner/runner.js';
 import { STEPS } from '../../pipeline/steps/registry.js';
 import type { AnyStep } from '../../pipeline/steps/contract.js';
 import { UserError } from '../../pipeline/util/errors.js';
+import { parseMaxFailed } from '../../pipeline/llm/failures.js';
 import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
@@ -18,6 +19,7 @@ export interface RunFlags extends LlmSettings, CorpusFlags {
   set?: string[];
   unset?: string[];
   confirm?: string[];
+  maxFailed?: string;
 }
 
 export function addRunOptions(cmd: Command): Command {
@@ -35,6 +37,7 @@ export function addRunOptions(cmd: Command): Command {
     .addOption(new Option('--backend <name>', 'extraction backend').choices(['rules', 'llm']))
     .option('--cycles <n>', 'follow-up cycles: alternate follow-up and standardize n times')
     .option('--force', 're-run steps that are already done')
+    .option('--max-failed <share>', 'an LLM step with more failed items than this (e.g. 5% or 0.05) ends failed, its results kept (default 1%)')
     .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
     .option('--unset <step.param>', 'reset a step parameter to its default (repeatable)', collect)
     .option('--confirm <what>', 'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint (repeatable)', collect),
@@ -57,6 +60,7 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
   const removals = parseParamUnsets(flags.unset ?? [], STEPS);
   const cycles = flags.cycles === undefined ? 0 : Number(flags.cycles);
   if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`--cycles expects a whole number, got "${flags.cycles}"`);
+  const maxFailed = flags.maxFailed === undefined ? undefined : parseMaxFailed(flags.maxFailed);
   return withRun(flags.run, { create: true }, async (run) => {
     if (corpus) await applyConfig(run, { corpus });
     if (flags.backend) await applyConfig(run, { backend: flags.backend });
@@ -67,7 +71,7 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
     try {
       const outcome = await runPipeline(run, steps, {
         signal: interrupt.signal,
-        env: makeEnv(flags.confirm, undefined),
+        env: { ...makeEnv(flags.confirm, undefined), ...(maxFailed !== undefined ? { maxFailed } : {}) },
         onEvent: createLineReporter(write),
         force: flags.force,
         cycles,

@@ -5,6 +5,7 @@ import { ExtractionResultSchema, ExtractionStatusSchema, USABLE_STATUSES, type E
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
+import { checkFailedShare } from '../llm/failures.js';
 import { extractWithLlm } from './llm.js';
 import { extractWithRules } from './rules.js';
 
@@ -94,6 +95,15 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
     const c = await extractWithLlm(ctx, profile, prompt, done);
     const counts = await countRows(run);
     const bad = counts.raw! - [...USABLE_STATUSES].reduce((n, s) => n + (counts[s] ?? 0), 0);
+    const askAgain = counts.failed! + counts.truncated! + counts.runaway!;
+    checkFailedShare({
+      label: 'Extraction',
+      failed: askAgain,
+      total: counts.raw!,
+      detail: `${counts.failed} failed, ${counts.truncated} cut off, ${counts.runaway} runaway`,
+      maxFailed: ctx.env.maxFailed,
+      rerun: `cxrvqa run --steps extract --run ${run.dir}`,
+    });
     return {
       counts: { ...counts, cached: c.cached, resumed: c.resumed },
       summary: `${counts.raw} records with ${profile.model} (prompt ${prompt.id} ${prompt.sha}): ${counts.ok} ok, ${counts.repaired} repaired, ${counts.truncated} cut off, ${counts.runaway} runaway, ${counts.parse_error} parse errors, ${counts.filtered} filtered, ${counts.failed} failed${bad ? ' — see raw.jsonl reasons' : ''}`,

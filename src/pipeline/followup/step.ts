@@ -6,6 +6,7 @@ import { StandardizedRowSchema, type StandardizedRow } from '../standardize/inpu
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
+import { checkFailedShare } from '../llm/failures.js';
 import { runChain, type StudyWork } from './chain.js';
 import { CycleCounter, openCycle, setCycleCounts } from './cycles.js';
 import { askWithLlm } from './llm.js';
@@ -129,6 +130,15 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   const { counts, lines } = await countCycle(run, cycle);
   // Recorded last: a cycle's follow-up half counts as done only once every study has its row.
   await run.update((s) => setCycleCounts(s, cycle, counts));
+  checkFailedShare({
+    label: `Follow-up cycle ${cycle}`,
+    failed: counts.failed + counts.truncated,
+    total: counts.asked,
+    detail: `${counts.failed} failed, ${counts.truncated} cut off`,
+    maxFailed: ctx.env.maxFailed,
+    // Answered questions come from the response cache, so a forced re-run of the cycle pays only for the failed ones.
+    rerun: `cxrvqa run --steps followup --force --run ${run.dir}`,
+  });
   const summary = `cycle ${cycle}: ${counts.asked} questions asked to ${counts.studies} studies (${counts.answered} answered, ${counts.changed} records changed, +${counts.added_entity} entity, +${counts.added_no_entity} no_entity, ${counts.parse_failures} parse failures, ${counts.truncated} cut off, ${counts.filtered} filtered, ${counts.failed} failed, ${counts.dropped} dropped); questions ${templates.positive.sha}/${templates.negative.sha}`;
   return { counts: { ...counts, cycle, ...lines, cached: stats.cached, no_report: stats.noReport }, summary };
 }

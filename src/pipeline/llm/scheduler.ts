@@ -193,6 +193,11 @@ export class Scheduler implements LlmClient {
     slot.failures = 0;
     slot.restMs = this.cfg.rest.ms;
     slot.limit.answered();
+    // An answer proves the endpoint is back: requests queued behind its rest go now.
+    if (slot.restUntil > 0) {
+      slot.restUntil = 0;
+      for (const wake of [...this.waiters]) wake();
+    }
     if (slot.rested) {
       slot.rested = false;
       this.opts.onEvent?.({ type: 'endpoint-restored', endpoint: slot.client.label });

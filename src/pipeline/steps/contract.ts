@@ -48,6 +48,8 @@ export interface RunEnv {
   env: NodeJS.ProcessEnv;
   /** Current follow-up cycle, when the runner alternates standardize and follow-up. */
   cycle?: number;
+  /** Largest share of an LLM step's items that may fail before the step ends failed (default 1%). */
+  maxFailed?: number;
 }
 
 export interface StepContext<P> {
