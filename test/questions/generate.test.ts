@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateQuestions, qaId, type StandardizedRecord } from '../../src/pipeline/questions/generate.js';
 import { autoLowFreqThreshold } from '../../src/pipeline/questions/prepare.js';
-import { Rng } from '../../src/pipeline/questions/rng.js';
 import type { StudyMeta } from '../../src/pipeline/questions/schema.js';
 import { buildFrequencyDicts } from '../../src/pipeline/standardize/dictionaries.js';
 import { DISEASES, attrs, ki, meta, params, rec } from './fixtures.js';
@@ -27,7 +26,7 @@ function corpus(n = 60): { records: StandardizedRecord[]; index: Map<string, Stu
 }
 
 const run = (records: StandardizedRecord[], index: Map<string, StudyMeta>, over = {}, seed = 0) =>
-  generateQuestions(records, index, dictsOf(records), params({ seed, ...over }), new Rng(seed), DISEASES);
+  generateQuestions(records, index, dictsOf(records), params({ seed, ...over }), DISEASES);
 
 describe('generateQuestions', () => {
   it('same input and seed → byte-identical output; another seed → different', () => {
