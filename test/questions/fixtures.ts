@@ -38,3 +38,21 @@ export class ScriptedRng extends Rng {
     return this.script.length ? this.script.shift()! : super.next();
   }
 }
+
+/** A varied little corpus: several subjects, PA/AP/lateral, findings with and without attributes. */
+export function corpus(n = 60): { records: StandardizedRecord[]; index: Map<string, StudyMeta> } {
+  const records: StandardizedRecord[] = [];
+  const index = new Map<string, StudyMeta>();
+  const views = ['postero-anterior', 'antero-posterior', 'lateral'];
+  for (let i = 0; i < n; i++) {
+    const id = `5${String(i).padStart(7, '0')}`;
+    const subject = `1${String(Math.floor(i / 3)).padStart(7, '0')}`;
+    const entity: Record<string, ReturnType<typeof attrs>> = {};
+    if (i % 2 === 0) entity['pleural effusion'] = attrs(i % 4 === 0 ? 'left' : 'bilateral', i % 3 ? 'small' : 'moderate', 'layering');
+    if (i % 3 === 0) entity.atelectasis = attrs('right lower lobe', 'mild', null);
+    if (i % 5 === 0) entity.edema = attrs(null, null, 'interstitial');
+    records.push(rec(id, ki(entity, i % 2 ? ['pneumothorax'] : [])));
+    index.set(id, meta(id, subject, { view: views[i % 3]!, study_order: (i % 3) + 1, study_date: `2150-01-0${(i % 3) + 1}`, split: null }));
+  }
+  return { records, index };
+}
