@@ -169,34 +169,9 @@ function groupBySubject(studies: readonly Study[]): Map<string, Study[]> {
   return bySubject;
 }
 
-/**
- * Question generation as a sync generator that yields progress every few
- * thousand records, so the step can check its abort signal between chunks;
- * `generateQuestions` drains it. Each (study, question type) pair draws from
- * its own stream, `pairRng(seed, study_id, type)`, so no pair depends on
- * another pair's draws or on the order of studies and types.
- */
-export function* generateSteps(
-  records: Iterable<StandardizedRecord>,
-  metadataIndex: MetadataIndex,
-  dicts: FrequencyDicts,
-  params: QuestionParams,
-  diseases: readonly Disease[],
-  generators: readonly QuestionGenerator[] = QUESTION_GENERATORS,
-): Generator<GenerateProgress, GenerateResult, void> {
-  const library = new QuestionLibrary(diseases, dicts);
-  const sorted = byStudyId(records);
-  const threshold = params.filterLowFreq ? (params.lowFreqThreshold === 'auto' ? autoLowFreqThreshold(sorted.length) : params.lowFreqThreshold) : null;
-  const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
-  const counts = emptyCounts(sorted.length);
-  const studies = eligibleStudies(sorted, metadataIndex, params, { library, filter }, counts);
-  const bySubject = groupBySubject(studies);
-  counts.studies_used = studies.length;
-  const splits = assignSplits(studies, params);
-  counts.seeded_split_subjects = splits.seeded;
-
-  // Pass 2: questions, in study_id order and registry order within a study.
-  let pairs: QaPair[] = [];
+/** Turns drafts into pairs: drops a study's repeated questions and the `lessYesNo` share, attaches ids and metadata. */
+function pairCollector(params: QuestionParams, counts: GenerateCounts) {
+  const pairs: QaPair[] = [];
   const asked: string[] = [];
   // A million pairs share a few thousand question and answer texts: keep one copy of each.
   const texts = new Map<string, string>();
@@ -237,6 +212,43 @@ export function* generateSteps(
         : { entities: d.entities, source_cycle: s.cycle, template: d.template },
     });
   };
+  return {
+    pairs,
+    add,
+    nextStudy: () => {
+      asked.length = 0;
+    },
+  };
+}
+
+/**
+ * Question generation as a sync generator that yields progress every few
+ * thousand records, so the step can check its abort signal between chunks;
+ * `generateQuestions` drains it. Each (study, question type) pair draws from
+ * its own stream, `pairRng(seed, study_id, type)`, so no pair depends on
+ * another pair's draws or on the order of studies and types.
+ */
+export function* generateSteps(
+  records: Iterable<StandardizedRecord>,
+  metadataIndex: MetadataIndex,
+  dicts: FrequencyDicts,
+  params: QuestionParams,
+  diseases: readonly Disease[],
+  generators: readonly QuestionGenerator[] = QUESTION_GENERATORS,
+): Generator<GenerateProgress, GenerateResult, void> {
+  const library = new QuestionLibrary(diseases, dicts);
+  const sorted = byStudyId(records);
+  const threshold = params.filterLowFreq ? (params.lowFreqThreshold === 'auto' ? autoLowFreqThreshold(sorted.length) : params.lowFreqThreshold) : null;
+  const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
+  const counts = emptyCounts(sorted.length);
+  const studies = eligibleStudies(sorted, metadataIndex, params, { library, filter }, counts);
+  const bySubject = groupBySubject(studies);
+  counts.studies_used = studies.length;
+  const splits = assignSplits(studies, params);
+  counts.seeded_split_subjects = splits.seeded;
+
+  // Pass 2: questions, in study_id order and registry order within a study.
+  const collector = pairCollector(params, counts);
   const ctx: GeneratorContext = {
     params,
     library,
@@ -246,18 +258,18 @@ export function* generateSteps(
   const active = generators.filter((g) => g.enabled?.(params) ?? true);
   for (let i = 0; i < studies.length; i++) {
     const s = studies[i]!;
-    asked.length = 0;
+    collector.nextStudy();
     const split = splits.bySubject.get(s.subject_id)!;
     for (const g of active) {
       const rng = pairRng(params.seed, s.study_id, g.type);
-      add(s, split, g.type, g.generate(s, rng, ctx), rng);
+      collector.add(s, split, g.type, g.generate(s, rng, ctx), rng);
     }
     if ((i + 1) % PROGRESS_EVERY === 0) yield { done: i + 1, total: studies.length };
   }
+  let pairs = collector.pairs;
   if (params.balanceYesNo) {
-    const before = pairs.length;
     pairs = balanceYesNo(pairs, params.seed);
-    counts.dropped_balance = before - pairs.length;
+    counts.dropped_balance = collector.pairs.length - pairs.length;
   }
   return { pairs, counts, threshold, splitConflicts: splits.conflicts };
 }
