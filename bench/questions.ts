@@ -14,11 +14,11 @@ import { questionsStep } from '../src/pipeline/questions/step.js';
 import type { AnyStep } from '../src/pipeline/steps/contract.js';
 import { buildMetadataIndex, generateQuestions, type StandardizedRecord } from '../src/pipeline/questions/generate.js';
 import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
-import { Rng } from '../src/pipeline/questions/rng.js';
 import { QuestionParamsSchema, type StudyMeta } from '../src/pipeline/questions/schema.js';
 import { computeStats, formatStatsTable } from '../src/pipeline/questions/stats.js';
 import type { Attrs } from '../src/pipeline/schemas/keyinfo.js';
 import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
+import { Rng } from '../src/pipeline/util/random.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 227_835);
 const difference = process.env.BENCH_DIFFERENCE === '1';
@@ -89,7 +89,7 @@ try {
   const params = QuestionParamsSchema.parse({ seed: 0, difference, lowFreqThreshold: 10 });
   const index = await phase('metadata index', () => buildMetadataIndex(metas));
   const dicts = await phase('frequency dictionaries', () => buildFrequencyDicts(records.map((r) => r.keyinfo)));
-  const result = await phase('generate questions', () => generateQuestions(records, index, dicts, params, new Rng(params.seed), diseases));
+  const result = await phase('generate questions', () => generateQuestions(records, index, dicts, params, diseases));
   // The same writes as the questions step: the artifact, then the dataset folder.
   await phase('write questions artifact', () => {
     const art = new JsonlArtifact<{ study_id: string }>(path.join(dir, 'questions.jsonl'));

@@ -13,20 +13,15 @@ import type { Attrs, StrictKeyInfo } from '../../src/pipeline/schemas/keyinfo.js
 import type { ReportRecord } from '../../src/pipeline/schemas/report.js';
 import { emptyKeyInfo } from '../../src/pipeline/schemas/keyinfo.js';
 import { makeRecord } from '../../src/pipeline/ingest/record.js';
+import { mulberry32 } from '../../src/pipeline/util/random.js';
 
 export type Rng = () => number;
 
-/** mulberry32 over a string/number seed hashed with FNV-1a: small, fast, reproducible. */
+/** The project's seeded generator over a string/number seed hashed with FNV-1a (kept as is: corpora stay the same). */
 export function createRng(seed: number | string): Rng {
   let h = 0x811c9dc5;
   for (const ch of String(seed)) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193);
-  let a = h >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(h >>> 0);
 }
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;

@@ -4,7 +4,6 @@ import { differenceDraft, isStrictlyEarlier } from '../../src/pipeline/questions
 import { generateQuestions } from '../../src/pipeline/questions/generate.js';
 import { QuestionLibrary } from '../../src/pipeline/questions/library.js';
 import { prepareKeyInfo } from '../../src/pipeline/questions/prepare.js';
-import { Rng } from '../../src/pipeline/questions/rng.js';
 import type { StudyMeta } from '../../src/pipeline/questions/schema.js';
 import type { StrictKeyInfo } from '../../src/pipeline/schemas/keyinfo.js';
 import { buildFrequencyDicts } from '../../src/pipeline/standardize/dictionaries.js';
@@ -75,7 +74,7 @@ describe('difference questions in the dataset', () => {
           index.set(id, meta(id, `p${r.subject}`, { view: r.view, study_order: r.order, study_date: date }));
           return rec(id, ki(r.finding ? { [r.finding]: attrs(null, r.level) } : {}));
         });
-        const out = generateQuestions(records, index, buildFrequencyDicts(records.map((x) => x.keyinfo)), params({ difference: true, seed }), new Rng(seed), DISEASES);
+        const out = generateQuestions(records, index, buildFrequencyDicts(records.map((x) => x.keyinfo)), params({ difference: true, seed }), DISEASES);
         for (const p of out.pairs) {
           if (p.question_type !== 'difference') {
             expect(p.ref_id).toBeNull();
@@ -104,11 +103,11 @@ describe('difference questions in the dataset', () => {
     ]);
     const records = [rec('a', ki({ edema: attrs() })), rec('b', ki({ edema: attrs() }))];
     const dicts = buildFrequencyDicts(records.map((r) => r.keyinfo));
-    const on = generateQuestions(records, index, dicts, params({ difference: true }), new Rng(0), DISEASES);
+    const on = generateQuestions(records, index, dicts, params({ difference: true }), DISEASES);
     const diffs = on.pairs.filter((p) => p.question_type === 'difference');
     expect(diffs.map((p) => [p.study_id, p.ref_id])).toEqual([['b', 'a']]);
     expect(on.counts.no_reference).toBe(1);
-    const off = generateQuestions(records, index, dicts, params(), new Rng(0), DISEASES);
+    const off = generateQuestions(records, index, dicts, params(), DISEASES);
     expect(off.pairs.some((p) => p.question_type === 'difference' || p.ref_id !== null)).toBe(false);
   });
 });

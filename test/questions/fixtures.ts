@@ -1,18 +1,18 @@
 import type { Attrs, StrictKeyInfo } from '../../src/pipeline/schemas/keyinfo.js';
 import type { StandardizedRecord } from '../../src/pipeline/questions/generate.js';
-import type { Disease } from '../../src/pipeline/questions/library.js';
-import { Rng } from '../../src/pipeline/questions/rng.js';
+import type { Disease } from '../../src/pipeline/names/diseases.js';
+import { Rng } from '../../src/pipeline/util/random.js';
 import { QuestionParamsSchema, type QuestionParams, type StudyMeta } from '../../src/pipeline/questions/schema.js';
 
 /** A small disease library written for the tests (not the bundled one, so tests do not move with it). */
 export const DISEASES: Disease[] = [
-  { official: 'pleural effusion', variants: ['pleural effusion', 'effusion'], location: 'pleural', original: true },
-  { official: 'atelectasis', variants: ['atelectasis', 'volume loss'], location: 'lung', original: true },
-  { official: 'cardiomegaly', variants: ['cardiomegaly', 'enlarged'], location: 'heart', original: true },
-  { official: 'edema', variants: ['pulmonary edema', 'edema'], location: 'lung', original: true },
-  { official: 'pneumothorax', variants: ['pneumothorax'], location: 'lung', original: true },
-  { official: 'lung opacity', variants: ['opacity', 'lung opacity'], location: 'lung', original: true },
-  { official: 'pneumonia', variants: ['pneumonia'], location: 'lung', original: true },
+  { id: '0', official: 'pleural effusion', variants: ['pleural effusion', 'effusion'], location: 'pleural', origin: 'original' },
+  { id: '1', official: 'atelectasis', variants: ['atelectasis', 'volume loss'], location: 'lung', origin: 'original' },
+  { id: '2', official: 'cardiomegaly', variants: ['cardiomegaly', 'enlarged'], location: 'heart', origin: 'original' },
+  { id: '3', official: 'edema', variants: ['pulmonary edema', 'edema'], location: 'lung', origin: 'original' },
+  { id: '4', official: 'pneumothorax', variants: ['pneumothorax'], location: 'lung', origin: 'original' },
+  { id: '5', official: 'lung opacity', variants: ['opacity', 'lung opacity'], location: 'lung', origin: 'original' },
+  { id: '6', official: 'pneumonia', variants: ['pneumonia'], location: 'lung', origin: 'original' },
 ];
 
 export const attrs = (location: string | null = null, level: string | null = null, type: string | null = null): Attrs => ({ location, level, type });
@@ -37,4 +37,22 @@ export class ScriptedRng extends Rng {
   override next(): number {
     return this.script.length ? this.script.shift()! : super.next();
   }
+}
+
+/** A varied little corpus: several subjects, PA/AP/lateral, findings with and without attributes. */
+export function corpus(n = 60): { records: StandardizedRecord[]; index: Map<string, StudyMeta> } {
+  const records: StandardizedRecord[] = [];
+  const index = new Map<string, StudyMeta>();
+  const views = ['postero-anterior', 'antero-posterior', 'lateral'];
+  for (let i = 0; i < n; i++) {
+    const id = `5${String(i).padStart(7, '0')}`;
+    const subject = `1${String(Math.floor(i / 3)).padStart(7, '0')}`;
+    const entity: Record<string, ReturnType<typeof attrs>> = {};
+    if (i % 2 === 0) entity['pleural effusion'] = attrs(i % 4 === 0 ? 'left' : 'bilateral', i % 3 ? 'small' : 'moderate', 'layering');
+    if (i % 3 === 0) entity.atelectasis = attrs('right lower lobe', 'mild', null);
+    if (i % 5 === 0) entity.edema = attrs(null, null, 'interstitial');
+    records.push(rec(id, ki(entity, i % 2 ? ['pneumothorax'] : [])));
+    index.set(id, meta(id, subject, { view: views[i % 3]!, study_order: (i % 3) + 1, study_date: `2150-01-0${(i % 3) + 1}`, split: null }));
+  }
+  return { records, index };
 }

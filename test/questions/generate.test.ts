@@ -1,33 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { generateQuestions, qaId, type StandardizedRecord } from '../../src/pipeline/questions/generate.js';
 import { autoLowFreqThreshold } from '../../src/pipeline/questions/prepare.js';
-import { Rng } from '../../src/pipeline/questions/rng.js';
 import type { StudyMeta } from '../../src/pipeline/questions/schema.js';
 import { buildFrequencyDicts } from '../../src/pipeline/standardize/dictionaries.js';
-import { DISEASES, attrs, ki, meta, params, rec } from './fixtures.js';
+import { DISEASES, attrs, corpus, ki, meta, params, rec } from './fixtures.js';
 
 const dictsOf = (records: StandardizedRecord[]) => buildFrequencyDicts(records.map((r) => r.keyinfo));
 
-/** A varied little corpus: several subjects, PA/AP/lateral, findings with and without attributes. */
-function corpus(n = 60): { records: StandardizedRecord[]; index: Map<string, StudyMeta> } {
-  const records: StandardizedRecord[] = [];
-  const index = new Map<string, StudyMeta>();
-  const views = ['postero-anterior', 'antero-posterior', 'lateral'];
-  for (let i = 0; i < n; i++) {
-    const id = `5${String(i).padStart(7, '0')}`;
-    const subject = `1${String(Math.floor(i / 3)).padStart(7, '0')}`;
-    const entity: Record<string, ReturnType<typeof attrs>> = {};
-    if (i % 2 === 0) entity['pleural effusion'] = attrs(i % 4 === 0 ? 'left' : 'bilateral', i % 3 ? 'small' : 'moderate', 'layering');
-    if (i % 3 === 0) entity.atelectasis = attrs('right lower lobe', 'mild', null);
-    if (i % 5 === 0) entity.edema = attrs(null, null, 'interstitial');
-    records.push(rec(id, ki(entity, i % 2 ? ['pneumothorax'] : [])));
-    index.set(id, meta(id, subject, { view: views[i % 3]!, study_order: (i % 3) + 1, study_date: `2150-01-0${(i % 3) + 1}`, split: null }));
-  }
-  return { records, index };
-}
-
 const run = (records: StandardizedRecord[], index: Map<string, StudyMeta>, over = {}, seed = 0) =>
-  generateQuestions(records, index, dictsOf(records), params({ seed, ...over }), new Rng(seed), DISEASES);
+  generateQuestions(records, index, dictsOf(records), params({ seed, ...over }), DISEASES);
 
 describe('generateQuestions', () => {
   it('same input and seed → byte-identical output; another seed → different', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { abnormality, attribute, location, presence, view, type StudyInput } from '../../src/pipeline/questions/generators.js';
 import { QuestionLibrary } from '../../src/pipeline/questions/library.js';
 import { prepareKeyInfo } from '../../src/pipeline/questions/prepare.js';
-import { Rng } from '../../src/pipeline/questions/rng.js';
+import { Rng } from '../../src/pipeline/util/random.js';
 import { DISEASES, ScriptedRng, attrs, ki } from './fixtures.js';
 import type { StrictKeyInfo } from '../../src/pipeline/schemas/keyinfo.js';
 
@@ -108,7 +108,7 @@ describe('presence', () => {
   });
 
   it('library questions skip catch-all names', () => {
-    const lib = new QuestionLibrary([...DISEASES, { official: 'other finding', variants: ['other finding'], location: '', original: true }]);
+    const lib = new QuestionLibrary([...DISEASES, { id: 'x', official: 'other finding', variants: ['other finding'], location: '', origin: 'original' }]);
     expect(lib.askable).not.toContain('other finding');
   });
 });

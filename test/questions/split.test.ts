@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateQuestions } from '../../src/pipeline/questions/generate.js';
-import { Rng } from '../../src/pipeline/questions/rng.js';
 import type { StudyMeta } from '../../src/pipeline/questions/schema.js';
 import { assignSplits, seededSplit } from '../../src/pipeline/questions/split.js';
 import { buildFrequencyDicts } from '../../src/pipeline/standardize/dictionaries.js';
@@ -50,7 +49,7 @@ describe('splits', () => {
             index.set(`s${i}`, meta(`s${i}`, `p${r.subject}`, { split: r.split, study_order: i }));
             return rec(`s${i}`, ki({ edema: attrs('left', 'mild') }));
           });
-          const { pairs } = generateQuestions(records, index, buildFrequencyDicts(records.map((x) => x.keyinfo)), params({ splitMode, difference: true }), new Rng(0), DISEASES);
+          const { pairs } = generateQuestions(records, index, buildFrequencyDicts(records.map((x) => x.keyinfo)), params({ splitMode, difference: true }), DISEASES);
           const seen = new Map<string, string>();
           for (const p of pairs) {
             const prev = seen.get(p.subject_id);

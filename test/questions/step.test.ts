@@ -38,7 +38,7 @@ describe('questions step', () => {
       const dir = path.join(run.dir, 'dataset');
       expect(fs.readdirSync(dir).sort()).toEqual(['conversations.jsonl', 'manifest.json', 'qa.csv', 'qa.jsonl', 'stats.json']);
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-      expect(manifest).toMatchObject({ seed: 0, tool: { name: 'cxrvqa' }, params: { difference: true }, counts: { total: pairs.length } });
+      expect(manifest).toMatchObject({ seed: 0, tool: { name: 'cxrvqa' }, generator_version: 2, params: { difference: true }, counts: { total: pairs.length } });
       expect(manifest.inputs_sha256.standardized).toMatch(/^[0-9a-f]{64}$/);
       expect(manifest.files.map((f: { file: string }) => f.file)).toEqual(['qa.csv', 'qa.jsonl', 'conversations.jsonl']);
       const conv = fs.readFileSync(path.join(dir, 'conversations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

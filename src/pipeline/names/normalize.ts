@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import { parse } from 'csv-parse/sync';
-import { dataPath } from '../util/paths.js';
+import { isGapPattern, readDiseaseLibrary, type Disease } from './diseases.js';
 import { singularWord } from './plurals.js';
 
 /**
@@ -24,15 +22,14 @@ export function canonicalText(name: string): string {
     .join(' ');
 }
 
-/** Map surface variant (canonical form) → official name, from a disease library CSV. Gap patterns ("heart ... enlarged") are skipped. */
-export function officialNameMapFromRows(rows: ReadonlyArray<{ report_name: string; official_name: string }>): OfficialNameMap {
+/** Map surface variant (canonical form) → official name, from the disease library. Gap patterns ("heart ... enlarged") are skipped. */
+export function officialNameMap(diseases: ReadonlyArray<Pick<Disease, 'official' | 'variants'>>): OfficialNameMap {
   const map = new Map<string, string>();
-  for (const row of rows) {
-    const official = canonicalText(row.official_name);
+  for (const d of diseases) {
+    const official = canonicalText(d.official);
     map.set(official, official);
-    for (const v of row.report_name.split(';')) {
-      const variant = v.trim();
-      if (!variant || variant.includes('...')) continue;
+    for (const variant of d.variants) {
+      if (!variant || isGapPattern(variant)) continue;
       const key = canonicalText(variant);
       if (!map.has(key)) map.set(key, official);
     }
@@ -44,13 +41,8 @@ export function officialNameMapFromRows(rows: ReadonlyArray<{ report_name: strin
   return map;
 }
 
-export function loadOfficialNameMap(file = dataPath('libs', 'disease.csv')): OfficialNameMap {
-  const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Array<{ report_name: string; official_name: string }>;
-  return officialNameMapFromRows(rows);
-}
-
 function defaultOfficialNames(): OfficialNameMap {
-  defaultMap ??= loadOfficialNameMap();
+  defaultMap ??= officialNameMap(readDiseaseLibrary());
   return defaultMap;
 }
 

@@ -1,7 +1,7 @@
 import type { Draft } from './generators.js';
 import type { PreparedEntity } from './prepare.js';
 import { inPlace, joinNames } from './phrases.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/random.js';
 
 /** What ordering needs about a study. */
 export interface Timed {

@@ -1,10 +1,11 @@
 import type { StrictKeyInfo } from '../schemas/keyinfo.js';
 import type { FrequencyDicts } from '../standardize/dictionaries.js';
-import { differenceDraft, pickReference } from './difference.js';
-import { abnormality, attribute, location, presence, view, type Draft, type StudyInput } from './generators.js';
-import { loadDiseaseLibrary, QuestionLibrary, type Disease } from './library.js';
-import { autoLowFreqThreshold, buildFrequencyIndex, prepareKeyInfo, type PreparedKeyInfo } from './prepare.js';
-import type { Rng } from './rng.js';
+import type { Disease } from '../names/diseases.js';
+import type { Rng } from '../util/random.js';
+import type { Draft, StudyInput } from './generators.js';
+import { QuestionLibrary } from './library.js';
+import { autoLowFreqThreshold, buildFrequencyIndex, prepareKeyInfo, type PrepareOptions } from './prepare.js';
+import { balanceRng, pairRng, QUESTION_GENERATORS, type GeneratorContext, type QuestionGenerator } from './registry.js';
 import type { MetadataIndex, QaPair, QuestionParams, QuestionType, StudyMeta } from './schema.js';
 import { assignSplits } from './split.js';
 
@@ -96,45 +97,38 @@ interface Study extends StudyMeta {
   cycle: number;
 }
 
-/**
- * Question generation as a sync generator that yields progress every few
- * thousand records, so the step can check its abort signal between chunks;
- * `generateQuestions` drains it. All randomness comes from `rng`, consumed in
- * study_id order.
- */
-export function* generateSteps(
-  records: Iterable<StandardizedRecord>,
-  metadataIndex: MetadataIndex,
-  dicts: FrequencyDicts,
-  params: QuestionParams,
-  rng: Rng,
-  diseases: readonly Disease[] = loadDiseaseLibrary(),
-): Generator<GenerateProgress, GenerateResult, void> {
-  const library = new QuestionLibrary(diseases, dicts);
+const emptyCounts = (records: number): GenerateCounts => ({
+  records,
+  studies_used: 0,
+  skipped_no_metadata: 0,
+  skipped_view: 0,
+  unknown_view: 0,
+  entities_low_freq: 0,
+  values_low_freq: 0,
+  duplicate_questions: 0,
+  dropped_less_yes_no: 0,
+  dropped_balance: 0,
+  no_reference: 0,
+  seeded_split_subjects: 0,
+});
+
+function byStudyId(records: Iterable<StandardizedRecord>): StandardizedRecord[] {
   const sorted = [...records];
   let inOrder = true;
   for (let i = 1; i < sorted.length && inOrder; i++) inOrder = sorted[i - 1]!.study_id <= sorted[i]!.study_id;
   if (!inOrder) sorted.sort((a, b) => (a.study_id < b.study_id ? -1 : a.study_id > b.study_id ? 1 : 0));
-  const threshold = params.filterLowFreq ? (params.lowFreqThreshold === 'auto' ? autoLowFreqThreshold(sorted.length) : params.lowFreqThreshold) : null;
-  const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
-  const counts: GenerateCounts = {
-    records: sorted.length,
-    studies_used: 0,
-    skipped_no_metadata: 0,
-    skipped_view: 0,
-    unknown_view: 0,
-    entities_low_freq: 0,
-    values_low_freq: 0,
-    duplicate_questions: 0,
-    dropped_less_yes_no: 0,
-    dropped_balance: 0,
-    no_reference: 0,
-    seeded_split_subjects: 0,
-  };
+  return sorted;
+}
 
-  // Pass 1 (no randomness): eligible studies, prepared once, grouped by subject.
+/** Pass 1 (no randomness): the studies that get questions, prepared once, in study_id order. */
+function eligibleStudies(
+  sorted: readonly StandardizedRecord[],
+  metadataIndex: MetadataIndex,
+  params: QuestionParams,
+  prep: PrepareOptions,
+  counts: GenerateCounts,
+): Study[] {
   const studies: Study[] = [];
-  const bySubject = new Map<string, Study[]>();
   for (const rec of sorted) {
     const meta = metadataIndex.get(rec.study_id);
     if (!meta) {
@@ -147,10 +141,10 @@ export function* generateSteps(
       continue;
     }
     if (v === null) counts.unknown_view++;
-    const prepared: PreparedKeyInfo = prepareKeyInfo(rec.keyinfo, { library, filter });
+    const prepared = prepareKeyInfo(rec.keyinfo, prep);
     counts.entities_low_freq += prepared.droppedEntities;
     counts.values_low_freq += prepared.droppedValues;
-    const study: Study = {
+    studies.push({
       study_id: meta.study_id,
       subject_id: meta.subject_id,
       dicom_id: meta.dicom_id,
@@ -160,18 +154,24 @@ export function* generateSteps(
       split: meta.split,
       cycle: rec.cycle,
       input: { entities: prepared.entities, negatives: prepared.negatives, droppedEntities: prepared.droppedEntities, droppedValues: prepared.droppedValues, view: v },
-    };
-    studies.push(study);
-    const list = bySubject.get(meta.subject_id);
-    if (list) list.push(study);
-    else bySubject.set(meta.subject_id, [study]);
+    });
   }
-  counts.studies_used = studies.length;
-  const splits = assignSplits(studies, params);
-  counts.seeded_split_subjects = splits.seeded;
+  return studies;
+}
 
-  // Pass 2: questions, in study_id order, from the one generator.
-  let pairs: QaPair[] = [];
+function groupBySubject(studies: readonly Study[]): Map<string, Study[]> {
+  const bySubject = new Map<string, Study[]>();
+  for (const study of studies) {
+    const list = bySubject.get(study.subject_id);
+    if (list) list.push(study);
+    else bySubject.set(study.subject_id, [study]);
+  }
+  return bySubject;
+}
+
+/** Turns drafts into pairs: drops a study's repeated questions and the `lessYesNo` share, attaches ids and metadata. */
+function pairCollector(params: QuestionParams, counts: GenerateCounts) {
+  const pairs: QaPair[] = [];
   const asked: string[] = [];
   // A million pairs share a few thousand question and answer texts: keep one copy of each.
   const texts = new Map<string, string>();
@@ -181,7 +181,7 @@ export function* generateSteps(
     texts.set(t, t);
     return t;
   };
-  const add = (s: Study, split: string, type: QuestionType, d: Draft | null, ref: { id: string; entities: string[] } | null = null) => {
+  const add = (s: Study, split: string, type: QuestionType, d: Draft | null, rng: Rng) => {
     if (!d) return;
     // At most seven questions a study: a list beats a Set here.
     if (asked.includes(d.question)) {
@@ -189,12 +189,13 @@ export function* generateSteps(
       return;
     }
     const closed = d.answer === 'yes' || d.answer === 'no';
+    // The keep-or-drop draw continues the pair's own stream.
     if (closed && params.lessYesNo && !rng.chance(0.1)) {
       counts.dropped_less_yes_no++;
       return;
     }
     asked.push(d.question);
-    const ref_id = ref ? ref.id : null;
+    const ref_id = d.ref ? d.ref.id : null;
     pairs.push({
       study_id: s.study_id,
       qa_id: qaId(s.study_id, type, d.question, ref_id, params.seed),
@@ -206,56 +207,91 @@ export function* generateSteps(
       answer: intern(d.answer),
       answer_type: closed ? 'closed' : 'open',
       split,
-      provenance: ref
-        ? { entities: d.entities, ref_entities: ref.entities, source_cycle: s.cycle, template: d.template }
+      provenance: d.ref
+        ? { entities: d.entities, ref_entities: d.ref.entities, source_cycle: s.cycle, template: d.template }
         : { entities: d.entities, source_cycle: s.cycle, template: d.template },
     });
   };
+  return {
+    pairs,
+    add,
+    nextStudy: () => {
+      asked.length = 0;
+    },
+  };
+}
+
+/**
+ * Question generation as a sync generator that yields progress every few
+ * thousand records, so the step can check its abort signal between chunks;
+ * `generateQuestions` drains it. Each (study, question type) pair draws from
+ * its own stream, `pairRng(seed, study_id, type)`, so no pair depends on
+ * another pair's draws or on the order of studies and types.
+ */
+export function* generateSteps(
+  records: Iterable<StandardizedRecord>,
+  metadataIndex: MetadataIndex,
+  dicts: FrequencyDicts,
+  params: QuestionParams,
+  diseases: readonly Disease[],
+  generators: readonly QuestionGenerator[] = QUESTION_GENERATORS,
+): Generator<GenerateProgress, GenerateResult, void> {
+  const library = new QuestionLibrary(diseases, dicts);
+  const sorted = byStudyId(records);
+  const threshold = params.filterLowFreq ? (params.lowFreqThreshold === 'auto' ? autoLowFreqThreshold(sorted.length) : params.lowFreqThreshold) : null;
+  const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
+  const counts = emptyCounts(sorted.length);
+  const studies = eligibleStudies(sorted, metadataIndex, params, { library, filter }, counts);
+  const bySubject = groupBySubject(studies);
+  counts.studies_used = studies.length;
+  const splits = assignSplits(studies, params);
+  counts.seeded_split_subjects = splits.seeded;
+
+  // Pass 2: questions, in study_id order and registry order within a study.
+  const collector = pairCollector(params, counts);
+  const ctx: GeneratorContext = {
+    params,
+    library,
+    subjectStudies: (subject_id) => bySubject.get(subject_id) ?? [],
+    noReference: () => counts.no_reference++,
+  };
+  const active = generators.filter((g) => g.enabled?.(params) ?? true);
   for (let i = 0; i < studies.length; i++) {
     const s = studies[i]!;
-    asked.length = 0;
+    collector.nextStudy();
     const split = splits.bySubject.get(s.subject_id)!;
-    add(s, split, 'abnormality', abnormality(s.input, rng));
-    add(s, split, 'presence', presence(s.input, rng, library));
-    add(s, split, 'view', view(s.input, rng, params.apSubsample));
-    add(s, split, 'location', location(s.input, rng));
-    add(s, split, 'level', attribute('level', s.input, rng));
-    add(s, split, 'type', attribute('type', s.input, rng));
-    if (params.difference) {
-      const ref = pickReference(s, bySubject.get(s.subject_id)!, rng);
-      if (ref) {
-        const d = differenceDraft(s.input.entities, ref.input.entities);
-        add(s, split, 'difference', d, { id: ref.study_id, entities: d.refEntities });
-      } else counts.no_reference++;
+    for (const g of active) {
+      const rng = pairRng(params.seed, s.study_id, g.type);
+      collector.add(s, split, g.type, g.generate(s, rng, ctx), rng);
     }
     if ((i + 1) % PROGRESS_EVERY === 0) yield { done: i + 1, total: studies.length };
   }
+  let pairs = collector.pairs;
   if (params.balanceYesNo) {
-    const before = pairs.length;
-    pairs = balanceYesNo(pairs, rng);
-    counts.dropped_balance = before - pairs.length;
+    pairs = balanceYesNo(pairs, params.seed);
+    counts.dropped_balance = collector.pairs.length - pairs.length;
   }
   return { pairs, counts, threshold, splitConflicts: splits.conflicts };
 }
 
-/** The pure entry point: same records, metadata, dictionaries, params and seed → identical pairs. */
+/** The pure entry point: same records, metadata, dictionaries, params (seed included) and library → identical pairs. */
 export function generateQuestions(
   records: Iterable<StandardizedRecord>,
   metadataIndex: MetadataIndex,
   dicts: FrequencyDicts,
   params: QuestionParams,
-  rng: Rng,
-  diseases?: readonly Disease[],
+  diseases: readonly Disease[],
+  generators?: readonly QuestionGenerator[],
 ): GenerateResult {
-  const it = generateSteps(records, metadataIndex, dicts, params, rng, diseases);
+  const it = generateSteps(records, metadataIndex, dicts, params, diseases, generators);
   for (;;) {
     const r = it.next();
     if (r.done) return r.value;
   }
 }
 
-/** Per type, randomly drop the surplus of the more frequent of yes/no. */
-function balanceYesNo(pairs: QaPair[], rng: Rng): QaPair[] {
+/** Per type, randomly drop the surplus of the more frequent of yes/no (each type from its own stream). */
+function balanceYesNo(pairs: QaPair[], seed: number): QaPair[] {
   const drop = new Set<number>();
   const byType = new Map<string, { yes: number[]; no: number[] }>();
   pairs.forEach((p, i) => {
@@ -264,10 +300,9 @@ function balanceYesNo(pairs: QaPair[], rng: Rng): QaPair[] {
     if (!g) byType.set(p.question_type, (g = { yes: [], no: [] }));
     g[p.answer].push(i);
   });
-  for (const type of [...byType.keys()].sort()) {
-    const g = byType.get(type)!;
+  for (const [type, g] of byType) {
     const [more, less] = g.yes.length >= g.no.length ? [g.yes, g.no] : [g.no, g.yes];
-    for (const i of rng.shuffle(more).slice(0, more.length - less.length)) drop.add(i);
+    for (const i of balanceRng(seed, type).shuffle(more).slice(0, more.length - less.length)) drop.add(i);
   }
   return pairs.filter((_, i) => !drop.has(i));
 }

@@ -1,7 +1,7 @@
 import type { PreparedEntity, PreparedKeyInfo } from './prepare.js';
 import { flipLocation, hasLeft, hasRight, inPlace, locationParts, placeOf, placePhrase } from './phrases.js';
 import type { Library } from './types.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/random.js';
 
 /** A question before ids, split and metadata are attached. */
 export interface Draft {
@@ -10,6 +10,8 @@ export interface Draft {
   template: string;
   /** KeyInfo names the pair is about. */
   entities: string[];
+  /** The earlier study a difference question compares against, and its KeyInfo names the question is about. */
+  ref?: { id: string; entities: string[] };
 }
 
 export interface StudyInput extends PreparedKeyInfo {

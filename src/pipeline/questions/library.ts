@@ -1,19 +1,6 @@
+import { isGapPattern, readDiseaseLibrary, type Disease } from '../names/diseases.js';
 import { canonicalText } from '../names/normalize.js';
-import { defaultLibs, loadLibs } from '../rules/libs.js';
 import type { FrequencyDicts } from '../standardize/dictionaries.js';
-import { dataPath } from '../util/paths.js';
-
-/** One disease of the library: official name, surface variants, body location. */
-export interface Disease {
-  official: string;
-  variants: string[];
-  location: string;
-  /** In the original (Medical-Diff-VQA) library (true), or added by this project or from the corpus (false). */
-  original: boolean;
-}
-
-/** The file the disease list comes from (hashed into the manifest). */
-export const DEFAULT_DISEASE_LIB = () => dataPath('libs', 'disease.csv');
 
 /** Names added from the corpus that the original gives the location "lung". */
 const LUNG_NAMES = new Set(['infiltration', 'pulmonary fibrosis', 'nodule', 'mass', 'cyst', 'cavity']);
@@ -23,20 +10,25 @@ const EXACT_ONLY_VARIANTS = new Set(['enlarged']);
 const NOT_ASKED = /\b(abnormality|abnormalities|disease|finding|findings|impression|deformity)\b/;
 
 /**
- * The disease rows of the shared term libraries (data/libs, loaded by the rules
- * extractor's loader). Gap patterns ("heart ... enlarged") are for report text,
- * not for entity names, and are left out.
+ * The disease library as question generation names it. Gap patterns ("heart
+ * ... enlarged") are for report text, not for entity names, and are left out.
  */
-export function loadDiseaseLibrary(dir?: string): Disease[] {
-  const libs = dir ? loadLibs(dir) : defaultLibs();
-  return libs.diseases.map((d) => ({
+export function questionDiseases(diseases: readonly Disease[]): Disease[] {
+  return diseases.map((d) => ({
+    ...d,
     // The release names the lung-opacity class plainly "opacity" (§10).
     official: d.official === 'lung opacity' ? 'opacity' : d.official,
-    variants: d.variants.filter((v) => !v.includes('...')),
-    location: d.location,
-    original: d.origin !== 'added',
+    variants: d.variants.filter((v) => !isGapPattern(v)),
   }));
 }
+
+/** The bundled (or `dir`'s) disease library, named for question generation. */
+export function loadDiseaseLibrary(dir?: string): Disease[] {
+  return questionDiseases(readDiseaseLibrary(dir));
+}
+
+/** In the original (Medical-Diff-VQA) library, not added by this project or from the corpus. */
+const isOriginal = (d: Disease) => d.origin !== 'added';
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -65,12 +57,12 @@ export class QuestionLibrary {
       for (const [name] of dicts.entity) {
         const n = canonicalText(name);
         if (!n || this.officialName(n) !== null) continue;
-        this.diseases.push({ official: n, variants: [n], location: LUNG_NAMES.has(n) ? 'lung' : '', original: false });
+        this.diseases.push({ id: '', official: n, variants: [n], location: LUNG_NAMES.has(n) ? 'lung' : '', origin: 'corpus' });
         this.exact.set(n, n);
         this.cache.set(n, n);
       }
     }
-    this.askable = [...new Set(base.filter((d) => d.original).map((d) => d.official))].filter((n) => !NOT_ASKED.test(n));
+    this.askable = [...new Set(base.filter(isOriginal).map((d) => d.official))].filter((n) => !NOT_ASKED.test(n));
   }
 
   private rebuild(): void {

@@ -1,4 +1,5 @@
 import type { WrittenFile } from './export.js';
+import { GENERATOR_VERSION } from './registry.js';
 import type { QuestionParams } from './schema.js';
 import type { DatasetStats } from './stats.js';
 
@@ -39,6 +40,7 @@ export function buildManifest(m: ManifestInput) {
   return {
     manifest_version: MANIFEST_VERSION,
     tool: { name: 'cxrvqa', version: m.version },
+    generator_version: GENERATOR_VERSION,
     seed: m.params.seed,
     params: m.params,
     low_freq_threshold_applied: m.threshold,
@@ -54,6 +56,7 @@ export function buildManifest(m: ManifestInput) {
     },
     files: m.files,
     notes: {
+      generator_version: 'question generators: 1 drew from one random stream shared by all studies and types; 2 draws each (seed, study, question type) pair from its own stream',
       qa_id: 'sha256 of [study_id, question_type, question, ref_id, seed], first 16 hex digits: stable for the same input and seed',
       ref_id: 'set only for difference questions: the strictly earlier study (by study_order, then study date) of the same subject the question compares against; empty otherwise',
       split: 'one split per subject: the metadata split column, or a seeded hash of the subject where it is missing (splitMode=seeded: always)',

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/random.js';
 
 /** Word tests on word boundaries (the original's substring tests found "left" in "cleft", §12). */
 const wordRes = new Map<string, RegExp>();

@@ -10,9 +10,9 @@ import { UserError } from '../util/errors.js';
 import { packageRoot } from '../util/paths.js';
 import { copyAs, hashFile, writeConversations, writeCsv } from './export.js';
 import { buildMetadataIndex, generateSteps, type GenerateResult, type StandardizedRecord } from './generate.js';
-import { DEFAULT_DISEASE_LIB, loadDiseaseLibrary } from './library.js';
+import { defaultDiseaseFile } from '../names/diseases.js';
+import { loadDiseaseLibrary } from './library.js';
 import { buildManifest } from './manifest.js';
-import { Rng } from './rng.js';
 import { QaPairSchema, QuestionParamsSchema, type QaPair, type QuestionParams, type StudyMeta } from './schema.js';
 import { computeStats } from './stats.js';
 
@@ -94,7 +94,7 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
     if (ctx.signal.aborted) throw abortError();
     const dicts = buildFrequencyDicts([...records.values()].map((r) => r.keyinfo));
 
-    const it = generateSteps(records.values(), index, dicts, params, new Rng(params.seed), diseases);
+    const it = generateSteps(records.values(), index, dicts, params, diseases);
     let result: GenerateResult;
     for (;;) {
       const r = it.next();
@@ -160,7 +160,7 @@ async function exportDataset(run: Run, pairs: QaPair[], index: ReturnType<typeof
     inputs: {
       standardized: await hashFile(run.artifactPath('standardized')),
       reports: await hashFile(run.artifactPath('reports')),
-      disease_lib: await hashFile(DEFAULT_DISEASE_LIB()),
+      disease_lib: await hashFile(defaultDiseaseFile()),
     },
     counts: { ...result.counts, unreadable_input_lines: extra.unreadable, conversations_without_image: conv.withoutImage },
     stats,

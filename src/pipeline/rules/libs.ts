@@ -1,21 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { parse } from 'csv-parse/sync';
+import { readDiseaseLibrary, type Disease } from '../names/diseases.js';
+import { officialNameMap, type OfficialNameMap } from '../names/normalize.js';
+import { readLibraryCsv as readCsv, type CsvRow as Row } from '../util/csv.js';
 import { dataPath } from '../util/paths.js';
-import { UserError } from '../util/errors.js';
-import { officialNameMapFromRows, type OfficialNameMap } from '../names/normalize.js';
 import { compileDiseaseMatcher, compileCueMatcher, phrasePattern, type DiseaseMatcher, type CueMatcher, type CueKind } from './matchers.js';
 
-/** The term libraries of the rule-based extractor (data/libs/*.csv), compiled once. */
-export interface Disease {
-  id: string;
-  official: string;
-  variants: string[];
-  location: string;
-  /** `original` = in the Medical-Diff-VQA library, `added` = this project's extension. */
-  origin: string;
-}
+export type { Disease };
 
+/** The term libraries of the rule-based extractor (data/libs/*.csv), compiled once. */
 export interface Libs {
   diseases: Disease[];
   levels: ReadonlySet<string>;
@@ -33,31 +24,12 @@ export interface Libs {
   officialNames: OfficialNameMap;
 }
 
-type Row = Record<string, string>;
-
-function readCsv(dir: string, file: string, required: string[]): Row[] {
-  const full = path.join(dir, file);
-  if (!fs.existsSync(full)) throw new UserError(`Rules library ${full} not found.`, `Point --libs at a folder with ${file}.`);
-  const rows = parse(fs.readFileSync(full, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as Row[];
-  for (const col of required) {
-    if (rows.length && !(col in rows[0]!)) throw new UserError(`Rules library ${full} lacks column "${col}".`);
-  }
-  return rows;
-}
-
 function termSet(rows: Row[]): Set<string> {
   return new Set(rows.map((r) => (r.term ?? '').toLowerCase()).filter(Boolean));
 }
 
 export function loadLibs(dir = dataPath('libs')): Libs {
-  const diseaseRows = readCsv(dir, 'disease.csv', ['id', 'report_name', 'official_name']);
-  const diseases: Disease[] = diseaseRows.map((r) => ({
-    id: r.id ?? '',
-    official: (r.official_name ?? '').toLowerCase(),
-    variants: (r.report_name ?? '').toLowerCase().split(';').map((v) => v.trim()).filter(Boolean),
-    location: r.location ?? '',
-    origin: r.origin ?? 'original',
-  }));
+  const diseases = readDiseaseLibrary(dir);
   const levels = termSet(readCsv(dir, 'level.csv', ['term']));
   const locations = termSet(readCsv(dir, 'location.csv', ['term']));
   const types = termSet(readCsv(dir, 'type.csv', ['term']));
@@ -97,7 +69,7 @@ export function loadLibs(dir = dataPath('libs')): Libs {
     positionChange,
     disease: compileDiseaseMatcher(diseases),
     cues: compileCueMatcher(cueRows.map((r) => ({ cue: (r.cue ?? '').toLowerCase(), kind: (r.kind ?? '') as CueKind, position: (r.position ?? 'pre') as 'pre' | 'post' | 'both' | 'around' }))),
-    officialNames: officialNameMapFromRows(diseaseRows.map((r) => ({ report_name: r.report_name ?? '', official_name: r.official_name ?? '' }))),
+    officialNames: officialNameMap(diseases),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Disease } from './libs.js';
+import type { Disease } from '../names/diseases.js';
 
 /**
  * Compiled matchers: every library term becomes one alternative of a single
