@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { Run } from '../pipeline/store/run.js';
-import type { RunEnv } from '../pipeline/steps/contract.js';
-import { UserError } from '../pipeline/util/errors.js';
+import { Run } from '../pipeline/index.js';
+import type { RunEnv } from '../pipeline/index.js';
+import { UserError } from '../pipeline/index.js';
 
 export const DEFAULT_RUN_DIR = 'runs/default';
 

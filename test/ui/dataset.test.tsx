@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
-import { addQuestion, emptyStats, statsTable } from '../../src/ui/dataset/stats.js';
+import { computeStats } from '../../src/pipeline/questions/stats.js';
+import type { QaPair } from '../../src/pipeline/questions/schema.js';
+import { statsRows } from '../../src/present/stats.js';
 import { writeInspectorFixtures } from './helpers/fixtures.js';
 import { frameWidth, KEY, plain, pressAndWaitFor, renderApp, tempRun, waitForText } from './helpers/render.js';
 
@@ -8,18 +10,26 @@ afterEach(() => cleanup());
 
 describe('dataset view', () => {
   it('computes per-type counts, closed/yes/no shares, subjects and answer vocabulary', () => {
-    const s = emptyStats();
-    for (const row of [
-      { study_id: 'a', subject_id: '1', question_type: 'presence', question: 'q', answer: 'yes' },
-      { study_id: 'a', subject_id: '1', question_type: 'presence', question: 'q2', answer: 'no' },
-      { study_id: 'b', subject_id: '2', question_type: 'presence', question: 'q3', answer: 'Yes' },
-      { study_id: 'b', subject_id: '2', question_type: 'location', question: 'q4', answer: 'left lung' },
-    ])
-      addQuestion(s, row);
-    const t = statsTable(s);
-    expect(t[0]).toEqual(['presence', '3', '75.0%', '0', '3', '66.7%', '33.3%', '2', '2']);
-    expect(t[1]).toEqual(['location', '1', '25.0%', '1', '0', '—', '—', '1', '1']);
-    expect(t.at(-1)).toEqual(['total', '4', '100%', '1', '3', '66.7%', '33.3%', '2', '3']);
+    const pair = (study_id: string, subject_id: string, question_type: QaPair['question_type'], answer: string): QaPair => ({
+      study_id,
+      qa_id: `${study_id}-${question_type}-${answer}`,
+      subject_id,
+      dicom_id: null,
+      ref_id: null,
+      question_type,
+      question: `q ${answer}`,
+      answer,
+      answer_type: answer === 'yes' || answer === 'no' ? 'closed' : 'open',
+      split: 'train',
+      provenance: { entities: [], source_cycle: 0, template: 't' },
+    });
+    const stats = computeStats([pair('a', '1', 'presence', 'yes'), pair('a', '1', 'presence', 'no'), pair('b', '2', 'presence', 'yes'), pair('b', '2', 'location', 'left lung')]);
+    const { rows, total } = statsRows(stats);
+    // only the types this run produced, most frequent first
+    expect(rows.map((r) => r.type)).toEqual(['presence', 'location']);
+    expect(rows[0]).toMatchObject({ count: '3', share: '75.0%', open: '0', closed: '3', yes: '66.7%', no: '33.3%', subjects: '2', vocab: '2' });
+    expect(rows[1]).toMatchObject({ count: '1', share: '25.0%', open: '1', closed: '0', yes: '-', no: '-', subjects: '1', vocab: '1' });
+    expect(total).toMatchObject({ type: 'total', count: '4', share: '100.0%', open: '1', closed: '3', yes: '66.7%', no: '33.3%', subjects: '2', vocab: '3' });
   });
 
   it('shows the statistics table and sample QA pairs per type', async () => {

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
-import { applyConfig } from '../../pipeline/runner/configure.js';
-import { endpointLabel, loadPrompt, preflightLlm, resolveProfile, parseLlmConfig } from '../../pipeline/llm/index.js';
-import { applyLlmSettings, hasLlmSettings, type LlmSettings } from '../../pipeline/llm/settings.js';
-import type { Run } from '../../pipeline/store/run.js';
+import { applyConfig } from '../../pipeline/index.js';
+import { endpointLabel, loadPrompt, preflightLlm, resolveProfile, parseLlmConfig } from '../../pipeline/index.js';
+import { applyLlmSettings, hasLlmSettings, type LlmSettings } from '../../pipeline/index.js';
+import type { Run } from '../../pipeline/index.js';
 import { action, collect, makeEnv, runDirOption, withRun } from '../common.js';
 
 /** LLM options shared by `cxrvqa llm set` and `cxrvqa run` (only what a headless run needs). */
