@@ -24,7 +24,8 @@ export function statsRows(stats: DatasetStats): StatsTable {
   const total = named([
     'total',
     fmtNum(stats.total),
-    stats.total ? fmtPct(1) : '-',
+    // The share column of the total row reads as a whole, as the Dataset screen always showed it.
+    stats.total ? '100%' : '-',
     fmtNum(open),
     fmtNum(closed),
     closed ? fmtPct(yes / closed) : '-',

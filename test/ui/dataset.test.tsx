@@ -29,7 +29,7 @@ describe('dataset view', () => {
     expect(rows.map((r) => r.type)).toEqual(['presence', 'location']);
     expect(rows[0]).toMatchObject({ count: '3', share: '75.0%', open: '0', closed: '3', yes: '66.7%', no: '33.3%', subjects: '2', vocab: '2' });
     expect(rows[1]).toMatchObject({ count: '1', share: '25.0%', open: '1', closed: '0', yes: '-', no: '-', subjects: '1', vocab: '1' });
-    expect(total).toMatchObject({ type: 'total', count: '4', share: '100.0%', open: '1', closed: '3', yes: '66.7%', no: '33.3%', subjects: '2', vocab: '3' });
+    expect(total).toMatchObject({ type: 'total', count: '4', share: '100%', open: '1', closed: '3', yes: '66.7%', no: '33.3%', subjects: '2', vocab: '3' });
   });
 
   it('shows the statistics table and sample QA pairs per type', async () => {
