@@ -1,7 +1,5 @@
 import { Option, type Command } from 'commander';
-import { Run } from '../pipeline/index.js';
-import type { RunEnv } from '../pipeline/index.js';
-import { UserError } from '../pipeline/index.js';
+import { Run, type RunEnv, UserError } from '../pipeline/index.js';
 
 export const DEFAULT_RUN_DIR = 'runs/default';
 

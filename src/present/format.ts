@@ -36,3 +36,9 @@ export const UNKNOWN_COST = 'cost unknown (no price set: cxrvqa llm set --price 
 export function formatAccuracy(share: number | null): string {
   return share === null ? '—' : `${(100 * share).toFixed(1)}%`;
 }
+
+/** Configured prices for `llm show`; with none, say what the progress views will show instead of a cost. */
+export function formatPrices(prices: Readonly<Record<string, { input: number; output: number }>>): string {
+  const listed = Object.entries(prices).map(([model, p]) => `${model} ${p.input}/${p.output}`);
+  return listed.length ? listed.join(', ') : 'none (cost shows as unknown, not $0)';
+}

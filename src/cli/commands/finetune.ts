@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { finetuneLayout } from '../../pipeline/index.js';
-import { FinetuneParamsSchema } from '../../pipeline/index.js';
-import { isAlive, killGroup } from '../../pipeline/index.js';
-import { readServerRecord, serverRecordFile } from '../../pipeline/index.js';
-import { adapterProblems, mergedProblems } from '../../pipeline/index.js';
+import { adapterProblems, finetuneLayout, FinetuneParamsSchema, isAlive, killGroup, mergedProblems, readServerRecord, serverRecordFile } from '../../pipeline/index.js';
 import { action, runDirOption, withRun } from '../common.js';
 
 /**

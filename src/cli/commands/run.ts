@@ -1,13 +1,8 @@
 import { Option, type Command } from 'commander';
-import { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides, parseParamUnsets, type CorpusFlags } from '../../pipeline/index.js';
-import { runPipeline } from '../../pipeline/index.js';
-import { STEPS } from '../../pipeline/index.js';
-import type { AnyStep } from '../../pipeline/index.js';
-import { UserError } from '../../pipeline/index.js';
+import { type AnyStep, applyConfig, applyParams, corpusConfigFrom, type CorpusFlags, type LlmSettings, parseParamOverrides, parseParamUnsets, runPipeline, STEPS, UserError } from '../../pipeline/index.js';
 import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
-import type { LlmSettings } from '../../pipeline/index.js';
 
 export interface RunFlags extends LlmSettings, CorpusFlags {
   run: string;

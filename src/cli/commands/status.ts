@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { cycleHistory, formatCycleTable } from '../../pipeline/index.js';
-import { displayStatus, staleReasons, stepState } from '../../pipeline/index.js';
-import { STEPS } from '../../pipeline/index.js';
-import { holderState } from '../../pipeline/index.js';
-import type { Run } from '../../pipeline/index.js';
+import { cycleHistory, displayStatus, formatCycleTable, holderState, type Run, staleReasons, STEPS, stepState } from '../../pipeline/index.js';
 import { fmtNum, formatDuration } from '../../present/format.js';
 import { action, runDirOption, withRun } from '../common.js';
 

@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { JudgmentRecord, ReviewStore, Verdict } from '../../pipeline/index.js';
+import type { JudgmentRecord, ReviewStore, StudyIndex, Verdict } from '../../pipeline/index.js';
 import { useUiActions } from '../state/context.js';
-import type { StudyIndex } from '../../pipeline/index.js';
 
 /** The study index and judgment store, loaded once per screen mount. */
 export function useStudyData(): { index: StudyIndex | null; store: ReviewStore | null; error: string | null; reload: () => void } {
