@@ -1,4 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerStats } from '../../src/cli/commands/stats.js';
+import type { DatasetStats } from '../../src/pipeline/index.js';
+import { fmtNum, fmtPct } from '../../src/present/format.js';
 import { cleanup } from 'ink-testing-library';
 import { computeStats } from '../../src/pipeline/questions/stats.js';
 import type { QaPair } from '../../src/pipeline/questions/schema.js';
@@ -55,6 +59,37 @@ describe('dataset view', () => {
     // the row under the header is the first type, not the header's wrapped tail
     expect(lines[header + 1]).toMatch(/^(presence|view|abnormality|location|level)\s+\d/);
     expect(frameWidth(frame)).toBeLessThanOrEqual(60);
+    await run.close();
+  });
+
+  it('shows the figures `cxrvqa stats --json` prints for the same run', async () => {
+    const run = await tempRun();
+    await writeInspectorFixtures(run);
+    const program = new Command().exitOverride();
+    registerStats(program);
+    let out = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    try {
+      await program.parseAsync(['stats', '--json', '--run', run.dir], { from: 'user' });
+    } finally {
+      write.mockRestore();
+    }
+    const cli = JSON.parse(out) as DatasetStats;
+    const produced = cli.by_type.filter((t) => t.count > 0);
+    expect(produced.map((t) => t.type).sort()).toEqual(['abnormality', 'location', 'presence', 'view']);
+
+    const app = await renderApp(run, [], { initial: { screen: 'dataset' } });
+    const frame = plain(await waitForText(app, `${fmtNum(cli.total)} QA pairs · ${fmtNum(cli.studies)} studies`));
+    for (const t of produced) {
+      const yes = t.closed ? fmtPct(t.yes_share) : '-';
+      const no = t.closed ? fmtPct(t.no_share) : '-';
+      const cells = [t.type, fmtNum(t.count), fmtPct(t.share), fmtNum(t.open), fmtNum(t.closed), yes, no, fmtNum(t.subjects), fmtNum(t.answer_vocab)];
+      expect(frame).toMatch(new RegExp(`^${cells.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}\\s*$`, 'm'));
+    }
+    expect(frame).toMatch(new RegExp(`^total\\s+${cli.total}\\s+100%\\s+.*\\s${cli.subjects}\\s+${cli.answer_vocab}\\s*$`, 'm'));
     await run.close();
   });
 
