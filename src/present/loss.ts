@@ -24,7 +24,7 @@ export function lossSeries(name: string, points: ReadonlyArray<readonly [step: n
   return { name, values, last: { step: last[0], value: last[1].toFixed(4) } };
 }
 
-/** The series as text rows, `height` rows including its title line and the gap under it. */
+/** The series as text rows: `height - 1` of them, so with its title line the chart fills `height`. */
 export function lossPlot(series: LossSeries, height: number): string {
   return plotSeries(series.values, Math.max(1, height - 2));
 }
