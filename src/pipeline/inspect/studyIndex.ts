@@ -216,7 +216,7 @@ export class StudyIndex {
     return this.summaries.has(id);
   }
 
-  private lines<K extends Inspected>(name: K, id: string): Array<LooseRow<K> & Record<string, unknown>> {
+  private lines<K extends Inspected>(name: K, id: string): Array<LooseRow<K>> {
     const flat = this.locs.get(name)?.get(id) ?? [];
     const locs: LineLoc[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) locs.push([flat[i]!, flat[i + 1]!]);
