@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptExtraction, INSPECTED, readReviewSession, ReviewStore, Run, saveReviewSession, StudyIndex, UserError, type ExtractionResult } from '../../src/pipeline/index.js';
+import type { LooseRow } from '../../src/pipeline/inspect/studyIndex.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { writeInspectorFixtures } from '../ui/helpers/fixtures.js';
 
@@ -42,6 +43,15 @@ describe('study index over the inspected artifacts', () => {
     expect(index.summaries.get('s200')?.changedCycles).toEqual([]);
     expect(index.summaries.get('s100')?.disagrees).toBe(true);
     expect(index.load('s300').stages.find((s) => s.label === 'llm raw')?.note).toBe('parse_error: unterminated JSON');
+  });
+});
+
+describe('stage rows', () => {
+  it('are read by the producing schema\'s field names, so a rename fails to compile (npm run typecheck)', () => {
+    const row: LooseRow<'raw'> = { status: 'ok', keyinfo: null };
+    // @ts-expect-error `statuz` is not a field of ExtractionResult
+    expect(row.statuz).toBeUndefined();
+    expect(row.status).toBe('ok');
   });
 });
 
