@@ -2,7 +2,7 @@ import { Box, Text} from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React, { useEffect, useRef, useState } from 'react';
 import type { ProgressSnapshot } from '../../pipeline/index.js';
-import { UNKNOWN_COST } from '../../present/format.js';
+import { fmtNum, UNKNOWN_COST } from '../../present/format.js';
 import { describeProgress } from '../../present/progress.js';
 import type { ScreenProps } from '../App.js';
 import { truncate } from '../components/format.js';
@@ -77,7 +77,7 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
       </Text>
       {errors.length ? (
         <Text color="red" wrap="truncate">
-          errors: {errors.map(([k, v]) => `${k}=${v}`).join(' ')}
+          errors: {errors.map(([k, v]) => `${k}=${fmtNum(v)}`).join(' ')}
         </Text>
       ) : null}
       {view.tokens ? (
