@@ -5,7 +5,7 @@
  * from `npm run generate:corpus`).
  */
 import { Run } from '../src/pipeline/store/run.js';
-import { StudyIndex } from '../src/ui/inspector/studyIndex.js';
+import { StudyIndex } from '../src/pipeline/inspect/studyIndex.js';
 
 const dir = process.argv[2];
 if (!dir) {

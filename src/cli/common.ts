@@ -1,7 +1,5 @@
 import { Option, type Command } from 'commander';
-import { Run } from '../pipeline/store/run.js';
-import type { RunEnv } from '../pipeline/steps/contract.js';
-import { UserError } from '../pipeline/util/errors.js';
+import { Run, type RunEnv, UserError } from '../pipeline/index.js';
 
 export const DEFAULT_RUN_DIR = 'runs/default';
 

@@ -1,5 +1,5 @@
-import type { RunnerEvent } from '../pipeline/steps/contract.js';
-import { formatDuration, formatProgressLine } from './format.js';
+import type { RunnerEvent } from '../pipeline/index.js';
+import { formatProgressLine } from './format.js';
 
 /**
  * Plain line logs for non-TTY use (pipes, CI, nohup): no escape codes, one line
@@ -36,5 +36,3 @@ export function createLineReporter(write: (line: string) => void, intervalMs = 2
     }
   };
 }
-
-export { formatDuration };

@@ -1,10 +1,6 @@
 import { render } from 'ink';
 import React from 'react';
-import { applyConfig, corpusConfigFrom } from '../pipeline/runner/configure.js';
-import type { AnyStep, RunEnv } from '../pipeline/steps/contract.js';
-import { STEPS } from '../pipeline/steps/registry.js';
-import { Run } from '../pipeline/store/run.js';
-import { UserError } from '../pipeline/util/errors.js';
+import { type AnyStep, applyConfig, corpusConfigFrom, Run, type RunEnv, STEPS, UserError } from '../pipeline/index.js';
 import { App } from './App.js';
 import { readLastRun, writeLastRun } from './lastRun.js';
 import { AppController } from './state/controller.js';

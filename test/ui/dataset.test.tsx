@@ -1,6 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerStats } from '../../src/cli/commands/stats.js';
+import type { DatasetStats } from '../../src/pipeline/index.js';
+import { fmtNum, fmtPct } from '../../src/present/format.js';
 import { cleanup } from 'ink-testing-library';
-import { addQuestion, emptyStats, statsTable } from '../../src/ui/dataset/stats.js';
+import { computeStats } from '../../src/pipeline/questions/stats.js';
+import type { QaPair } from '../../src/pipeline/questions/schema.js';
+import { statsRows } from '../../src/present/stats.js';
 import { writeInspectorFixtures } from './helpers/fixtures.js';
 import { frameWidth, KEY, plain, pressAndWaitFor, renderApp, tempRun, waitForText } from './helpers/render.js';
 
@@ -8,18 +14,26 @@ afterEach(() => cleanup());
 
 describe('dataset view', () => {
   it('computes per-type counts, closed/yes/no shares, subjects and answer vocabulary', () => {
-    const s = emptyStats();
-    for (const row of [
-      { study_id: 'a', subject_id: '1', question_type: 'presence', question: 'q', answer: 'yes' },
-      { study_id: 'a', subject_id: '1', question_type: 'presence', question: 'q2', answer: 'no' },
-      { study_id: 'b', subject_id: '2', question_type: 'presence', question: 'q3', answer: 'Yes' },
-      { study_id: 'b', subject_id: '2', question_type: 'location', question: 'q4', answer: 'left lung' },
-    ])
-      addQuestion(s, row);
-    const t = statsTable(s);
-    expect(t[0]).toEqual(['presence', '3', '75.0%', '0', '3', '66.7%', '33.3%', '2', '2']);
-    expect(t[1]).toEqual(['location', '1', '25.0%', '1', '0', '—', '—', '1', '1']);
-    expect(t.at(-1)).toEqual(['total', '4', '100%', '1', '3', '66.7%', '33.3%', '2', '3']);
+    const pair = (study_id: string, subject_id: string, question_type: QaPair['question_type'], answer: string): QaPair => ({
+      study_id,
+      qa_id: `${study_id}-${question_type}-${answer}`,
+      subject_id,
+      dicom_id: null,
+      ref_id: null,
+      question_type,
+      question: `q ${answer}`,
+      answer,
+      answer_type: answer === 'yes' || answer === 'no' ? 'closed' : 'open',
+      split: 'train',
+      provenance: { entities: [], source_cycle: 0, template: 't' },
+    });
+    const stats = computeStats([pair('a', '1', 'presence', 'yes'), pair('a', '1', 'presence', 'no'), pair('b', '2', 'presence', 'yes'), pair('b', '2', 'location', 'left lung')]);
+    const { rows, total } = statsRows(stats);
+    // only the types this run produced, most frequent first
+    expect(rows.map((r) => r.type)).toEqual(['presence', 'location']);
+    expect(rows[0]).toMatchObject({ count: '3', share: '75.0%', open: '0', closed: '3', yes: '66.7%', no: '33.3%', subjects: '2', vocab: '2' });
+    expect(rows[1]).toMatchObject({ count: '1', share: '25.0%', open: '1', closed: '0', yes: '-', no: '-', subjects: '1', vocab: '1' });
+    expect(total).toMatchObject({ type: 'total', count: '4', share: '100%', open: '1', closed: '3', yes: '66.7%', no: '33.3%', subjects: '2', vocab: '3' });
   });
 
   it('shows the statistics table and sample QA pairs per type', async () => {
@@ -45,6 +59,37 @@ describe('dataset view', () => {
     // the row under the header is the first type, not the header's wrapped tail
     expect(lines[header + 1]).toMatch(/^(presence|view|abnormality|location|level)\s+\d/);
     expect(frameWidth(frame)).toBeLessThanOrEqual(60);
+    await run.close();
+  });
+
+  it('shows the figures `cxrvqa stats --json` prints for the same run', async () => {
+    const run = await tempRun();
+    await writeInspectorFixtures(run);
+    const program = new Command().exitOverride();
+    registerStats(program);
+    let out = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    try {
+      await program.parseAsync(['stats', '--json', '--run', run.dir], { from: 'user' });
+    } finally {
+      write.mockRestore();
+    }
+    const cli = JSON.parse(out) as DatasetStats;
+    const produced = cli.by_type.filter((t) => t.count > 0);
+    expect(produced.map((t) => t.type).sort()).toEqual(['abnormality', 'location', 'presence', 'view']);
+
+    const app = await renderApp(run, [], { initial: { screen: 'dataset' } });
+    const frame = plain(await waitForText(app, `${fmtNum(cli.total)} QA pairs · ${fmtNum(cli.studies)} studies`));
+    for (const t of produced) {
+      const yes = t.closed ? fmtPct(t.yes_share) : '-';
+      const no = t.closed ? fmtPct(t.no_share) : '-';
+      const cells = [t.type, fmtNum(t.count), fmtPct(t.share), fmtNum(t.open), fmtNum(t.closed), yes, no, fmtNum(t.subjects), fmtNum(t.answer_vocab)];
+      expect(frame).toMatch(new RegExp(`^${cells.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}\\s*$`, 'm'));
+    }
+    expect(frame).toMatch(new RegExp(`^total\\s+${cli.total}\\s+100%\\s+.*\\s${cli.subjects}\\s+${cli.answer_vocab}\\s*$`, 'm'));
     await run.close();
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup } from 'ink-testing-library';
-import { StudyIndex } from '../../src/ui/inspector/studyIndex.js';
-import { fromKeyInfo, fromReference } from '../../src/ui/inspector/findings.js';
+import { StudyIndex } from '../../src/pipeline/inspect/studyIndex.js';
+import { fromKeyInfo, fromReference } from '../../src/pipeline/inspect/findings.js';
 import { layoutLines, segments } from '../../src/ui/inspector/highlight.js';
 import { writeInspectorFixtures } from './helpers/fixtures.js';
 import { KEY, pressAndWaitFor, renderApp, tempRun, typeText, waitForText } from './helpers/render.js';
@@ -113,7 +113,7 @@ describe('inspector screen', () => {
     // QA pane with provenance
     frame = await pressAndWaitFor(app, KEY.tab, 'provenance');
     expect(frame).toContain('[presence] is there evidence of opacity in this image? → yes');
-    expect(frame).toContain('provenance: std c1: opacity.location');
+    expect(frame).toContain('provenance: {"entities":["opacity"],"source_cycle":1');
     // text pane: report text with the legend for highlighting
     frame = await pressAndWaitFor(app, KEY.tab, 'selected section');
     expect(frame).toContain('FINDINGS: Mild left basilar opacity.');

@@ -58,7 +58,8 @@ describe('ui reducer', () => {
 
 describe('progress formatting', () => {
   it('shows slow rates with a decimal and fast ones as whole numbers', async () => {
-    const { formatRate, bar } = await import('../../src/ui/progress/Progress.js');
+    const { formatRate } = await import('../../src/present/format.js');
+    const { progressBar: bar } = await import('../../src/present/progress.js');
     expect(formatRate(2.345)).toBe('2.3');
     expect(formatRate(16190.5)).toBe('16,191');
     expect(bar(5, 10, 10)).toBe('█████░░░░░');

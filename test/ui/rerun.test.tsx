@@ -5,7 +5,7 @@ import { testProfile } from '../helpers/llm.js';
 import { loadPrompt } from '../../src/pipeline/llm/prompts.js';
 import { writeInspectorFixtures } from './helpers/fixtures.js';
 import { KEY, pressAndWaitFor, renderApp, tempRun, waitForText } from './helpers/render.js';
-import { INTERACTIVE_RETRIES } from '../../src/ui/inspector/rerun.js';
+import { INTERACTIVE_RETRIES } from '../../src/pipeline/inspect/rerun.js';
 
 let server: LoopbackServer;
 beforeAll(async () => {

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { Run } from '../../src/pipeline/store/run.js';
-import { accuracyTable } from '../../src/ui/review/accuracy.js';
-import { seededSample } from '../../src/ui/review/sample.js';
-import type { StudyDetail } from '../../src/ui/inspector/studyIndex.js';
-import { fromKeyInfo } from '../../src/ui/inspector/findings.js';
+import { accuracyTable } from '../../src/pipeline/inspect/reviewAccuracy.js';
+import { seededSample } from '../../src/pipeline/util/random.js';
+import type { StudyDetail } from '../../src/pipeline/inspect/studyIndex.js';
+import { fromKeyInfo } from '../../src/pipeline/inspect/findings.js';
 import { writeInspectorFixtures } from './helpers/fixtures.js';
 import { KEY, pressAndWaitFor, renderApp, tempRun, waitForQuit, waitForText } from './helpers/render.js';
 

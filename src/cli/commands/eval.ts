@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { formatReport } from '../../pipeline/eval/format.js';
-import { runEvaluation, type EvalOptions } from '../../pipeline/eval/run.js';
+import { type EvalOptions, formatReport, runEvaluation } from '../../pipeline/index.js';
 import { action } from '../common.js';
 
 /** The options as typed on the command line: lists are comma-separated strings. */

@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
-import { finetuneLayout } from '../../pipeline/finetune/export/write.js';
-import { FinetuneParamsSchema } from '../../pipeline/finetune/params.js';
-import { isAlive, killGroup } from '../../pipeline/finetune/proc/child.js';
-import { readServerRecord, serverRecordFile } from '../../pipeline/finetune/serve/vllm.js';
-import { adapterProblems, mergedProblems } from '../../pipeline/finetune/train/outputs.js';
+import { adapterProblems, finetuneLayout, FinetuneParamsSchema, isAlive, killGroup, mergedProblems, readServerRecord, serverRecordFile } from '../../pipeline/index.js';
 import { action, runDirOption, withRun } from '../common.js';
 
 /**

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { goldItem, listGold, reviewCounts, reviewFile, setReview } from '../../pipeline/finetune/gold/review.js';
-import { UserError } from '../../pipeline/util/errors.js';
+import { goldItem, listGold, reviewCounts, reviewFile, setReview, UserError } from '../../pipeline/index.js';
 import { action, runDirOption, withRun } from '../common.js';
 
 /** `cxrvqa gold list|show|accept|reject|edit`: review the gold set before fine-tuning (same file as the app). */

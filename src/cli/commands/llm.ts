@@ -1,8 +1,6 @@
 import { Option, type Command } from 'commander';
-import { applyConfig } from '../../pipeline/runner/configure.js';
-import { endpointLabel, loadPrompt, preflightLlm, resolveProfile, parseLlmConfig } from '../../pipeline/llm/index.js';
-import { applyLlmSettings, hasLlmSettings, type LlmSettings } from '../../pipeline/llm/settings.js';
-import type { Run } from '../../pipeline/store/run.js';
+import { applyConfig, applyLlmSettings, endpointLabel, hasLlmSettings, type LlmSettings, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, type Run } from '../../pipeline/index.js';
+import { formatPrices } from '../../present/format.js';
 import { action, collect, makeEnv, runDirOption, withRun } from '../common.js';
 
 /** LLM options shared by `cxrvqa llm set` and `cxrvqa run` (only what a headless run needs). */
@@ -48,7 +46,7 @@ function describe(run: Run, profileName?: string): string {
     `model: ${p.model ?? '(not set)'}   prompt: ${p.prompt}   structured: ${p.structured}   stream: ${p.stream}`,
     `decoding: temperature ${p.decoding.temperature}, max_tokens ${p.decoding.max_tokens}${p.decoding.top_p !== null ? `, top_p ${p.decoding.top_p}` : ''}${p.decoding.seed !== null ? `, seed ${p.decoding.seed}` : ''}`,
     `concurrency: ${p.concurrency}   retries: ${p.retries.max}   timeouts: idle ${p.idleTimeoutMs} ms, total ${p.timeoutMs} ms`,
-    `prices (USD per million tokens, in/out): ${Object.entries(p.prices).map(([m, v]) => `${m} ${v.input}/${v.output}`).join(', ') || 'none (costs show as $0)'}`,
+    `prices (USD per million tokens, in/out): ${formatPrices(p.prices)}`,
     'endpoints:',
     ...(p.endpoints.length ? p.endpoints.map((e) => `  ${e.kind} ${endpointLabel(e)}  max ${e.maxConcurrency}  key: ${e.keyEnv ? `$${e.keyEnv}` : e.keyFile ? `file ${e.keyFile}` : 'none'}${e.apiVersion ? `  api-version ${e.apiVersion}` : ''}`) : ['  (none)']),
   ];

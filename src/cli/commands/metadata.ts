@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { buildJpgMetadata, writeMetadataCsv } from '../../pipeline/ingest/jpgMetadata.js';
-import { UserError } from '../../pipeline/util/errors.js';
+import { buildJpgMetadata, UserError, writeMetadataCsv } from '../../pipeline/index.js';
 import { action } from '../common.js';
 
 /** `cxrvqa metadata --jpg DIR --out mimic_all.csv`: the per-study table from the three MIMIC-CXR-JPG CSVs. */

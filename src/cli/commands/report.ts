@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeRunReport } from '../../pipeline/report/write.js';
+import { writeRunReport } from '../../pipeline/index.js';
 import { action, runDirOption, withRun } from '../common.js';
 
 export function registerReport(program: Command): void {

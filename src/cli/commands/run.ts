@@ -1,14 +1,8 @@
 import { Option, type Command } from 'commander';
-import { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides, parseParamUnsets, type CorpusFlags } from '../../pipeline/runner/configure.js';
-import { runPipeline } from '../../pipeline/runner/runner.js';
-import { STEPS } from '../../pipeline/steps/registry.js';
-import type { AnyStep } from '../../pipeline/steps/contract.js';
-import { UserError } from '../../pipeline/util/errors.js';
-import { parseMaxFailed } from '../../pipeline/llm/failures.js';
+import { type AnyStep, applyConfig, applyParams, corpusConfigFrom, type CorpusFlags, type LlmSettings, parseMaxFailed, parseParamOverrides, parseParamUnsets, runPipeline, STEPS, UserError } from '../../pipeline/index.js';
 import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
-import type { LlmSettings } from '../../pipeline/llm/settings.js';
 
 export interface RunFlags extends LlmSettings, CorpusFlags {
   run: string;

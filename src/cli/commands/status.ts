@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import { cycleHistory, formatCycleTable } from '../../pipeline/followup/cycles.js';
-import { displayStatus, staleReasons, stepState } from '../../pipeline/runner/status.js';
-import { STEPS } from '../../pipeline/steps/registry.js';
-import { holderState } from '../../pipeline/store/lock.js';
-import type { Run } from '../../pipeline/store/run.js';
-import { formatCount, formatDuration } from '../format.js';
+import { cycleHistory, displayStatus, formatCycleTable, holderState, type Run, staleReasons, STEPS, stepState } from '../../pipeline/index.js';
+import { fmtNum, formatDuration } from '../../present/format.js';
 import { action, runDirOption, withRun } from '../common.js';
 
 export function statusRows(run: Run) {
@@ -31,7 +27,7 @@ export function statusRows(run: Run) {
 export function formatStatus(run: Run): string {
   const lines = [`run ${run.dir}`, `corpus: ${run.state.config.corpus ? `${run.state.config.corpus.kind} ${run.state.config.corpus.path}${run.state.config.corpus.credentialed ? ' (credentialed)' : ''}` : '(none)'}  backend: ${run.state.config.backend}`];
   for (const r of statusRows(run)) {
-    const counts = Object.entries(r.counts).map(([k, v]) => `${k}=${formatCount(v)}`).join(' ');
+    const counts = Object.entries(r.counts).map(([k, v]) => `${k}=${fmtNum(v)}`).join(' ');
     const when = r.durationMs !== null ? ` in ${formatDuration(r.durationMs / 1000)}` : '';
     lines.push(`${r.id.padEnd(12)} ${r.status.padEnd(11)}${when.padEnd(10)} ${counts}`);
     const set = Object.entries(run.state.steps[r.id]?.params ?? {});

@@ -1,3 +1,4 @@
+import { fmtNum } from '../util/format.js';
 import { esc } from './escape.js';
 
 export interface BarSeries {
@@ -46,7 +47,7 @@ export function barChart(rows: BarRow[], series: BarSeries[], opts: { title: str
       const w = Math.max(v > 0 ? 1 : 0, (plotW * v) / max[si]!);
       const y = y0 + si * barH;
       parts.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${esc(s.color)}"/>`);
-      parts.push(`<text x="${labelW + w + 4}" y="${y + barH - 4}" class="vl">${esc(r.texts?.[si] ?? v.toLocaleString('en-US'))}</text>`);
+      parts.push(`<text x="${labelW + w + 4}" y="${y + barH - 4}" class="vl">${esc(r.texts?.[si] ?? fmtNum(v))}</text>`);
     });
   });
   parts.push('</svg>');

@@ -1,3 +1,4 @@
+import { fmtNum } from '../util/format.js';
 import { esc, mdCell } from './escape.js';
 
 /**
@@ -14,7 +15,7 @@ const MAX_ROWS = 50;
 const MAX_DEPTH = 4;
 
 export function fmtPrim(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : Number(v.toPrecision(4)).toString();
+  if (typeof v === 'number') return Number.isInteger(v) ? fmtNum(v) : Number(v.toPrecision(4)).toString();
   if (Array.isArray(v)) return v.map(fmtPrim).join(', ');
   if (v === null) return '-';
   return String(v);

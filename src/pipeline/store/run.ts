@@ -86,6 +86,17 @@ export class Run {
     return new JsonlArtifact<T>(this.artifactPath(name), schema);
   }
 
+  /**
+   * Record that `name` was written outside a step run (e.g. a report re-run kept
+   * from the inspector): its version goes up, so steps that read it show stale.
+   */
+  async recordArtifactWrite(name: string, opts: { count?: number } = {}): Promise<void> {
+    await this.update((s) => {
+      const prev = s.artifacts[name] ?? { version: 0, count: 0, updatedAt: null };
+      s.artifacts[name] = { version: prev.version + 1, count: opts.count ?? prev.count, updatedAt: new Date().toISOString() };
+    });
+  }
+
   /** A folder for a step's non-JSONL outputs (exports, configs, dictionaries). */
   outputDir(name: string): string {
     const dir = path.join(this.dir, name);

@@ -3,7 +3,7 @@ import { useKeys } from '../components/useKeys.js';
 import { LineInput } from '../components/LineInput.js';
 import React, { useState } from 'react';
 import { useLiveState } from '../components/useLiveState.js';
-import { effectiveParams } from '../../pipeline/runner/status.js';
+import { effectiveParams } from '../../pipeline/index.js';
 import type { ScreenProps } from '../App.js';
 import { ago, countsLine, STATUS_COLOR, STATUS_LABEL, truncate, windowStart } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';

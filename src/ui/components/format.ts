@@ -1,4 +1,5 @@
-import type { StepDisplayStatus } from '../../pipeline/schemas/state.js';
+import type { StepDisplayStatus } from '../../pipeline/index.js';
+import { fmtNum } from '../../present/format.js';
 
 export const STATUS_LABEL: Record<StepDisplayStatus, string> = {
   not_run: 'not run',
@@ -50,7 +51,7 @@ export function ago(iso: string | null, now = Date.now()): string {
 export function countsLine(counts: Record<string, number>, max = 3): string {
   return Object.entries(counts)
     .slice(0, max)
-    .map(([k, v]) => `${k}=${v.toLocaleString('en-US')}`)
+    .map(([k, v]) => `${k}=${fmtNum(v)}`)
     .join(' ');
 }
 

@@ -4,24 +4,36 @@ import React, { useEffect, useState } from 'react';
 import type { ScreenProps } from '../App.js';
 import { truncate } from '../components/format.js';
 import { useUiActions } from '../state/context.js';
-import { addQuestion, emptyStats, STATS_HEADER, statsTable, type DatasetStats } from './stats.js';
+import { datasetOverview, type DatasetOverview } from '../../pipeline/index.js';
+import { fmtNum } from '../../present/format.js';
+import { statsRows, type StatsColumn } from '../../present/stats.js';
 
-const WIDTHS = [12, 8, 7, 7, 7, 7, 7, 6, 8];
+/** The columns that fit a narrow terminal, their headings and widths. */
+const COLUMNS: ReadonlyArray<[column: StatsColumn, heading: string, width: number]> = [
+  ['type', 'type', 12],
+  ['count', 'count', 8],
+  ['share', 'share', 7],
+  ['open', 'open', 7],
+  ['closed', 'closed', 7],
+  ['yes', 'yes', 7],
+  ['no', 'no', 7],
+  ['subjects', 'subj', 6],
+  ['vocab', 'answers', 8],
+];
+const cell = (v: string, i: number) => (i === 0 ? v.padEnd(COLUMNS[i]![2]) : v.padStart(COLUMNS[i]![2]));
 
 export function DatasetView({ height, columns, active }: ScreenProps) {
   const { controller, dispatch } = useUiActions();
-  const [stats, setStats] = useState<DatasetStats | null>(null);
+  const [overview, setOverview] = useState<DatasetOverview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [scroll, setScroll] = useState(0);
   const version = controller.run.state.artifacts.questions?.version ?? 0;
 
   useEffect(() => {
     let live = true;
-    (async () => {
-      const s = emptyStats();
-      for await (const row of controller.run.artifact<{ study_id: string }>('questions').lines()) addQuestion(s, row as Record<string, unknown>);
-      if (live) setStats(s);
-    })().catch((err: unknown) => live && setError((err as Error).message));
+    datasetOverview(controller.run)
+      .then((o) => live && setOverview(o))
+      .catch((err: unknown) => live && setError((err as Error).message));
     return () => {
       live = false;
     };
@@ -37,23 +49,24 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
   );
 
   if (error) return <Text color="red">Cannot read questions: {error}</Text>;
-  if (!stats) return <Text dimColor>Reading questions…</Text>;
+  if (!overview) return <Text dimColor>Reading questions…</Text>;
+  const { stats } = overview;
   if (stats.total === 0) return <Text color="yellow">No QA pairs yet: run the questions step (Esc, then a runs all steps).</Text>;
-  const table = statsTable(stats);
-  const cell = (v: string, i: number) => (i === 0 ? v.padEnd(WIDTHS[i]!) : v.padStart(WIDTHS[i]!));
-  const samples = [...stats.types.values()].flatMap((t) => t.samples.map((q) => `[${t.type}] ${q.question} → ${q.answer}`));
+  const { rows, total } = statsRows(stats);
+  const table = [...rows, total].map((r) => COLUMNS.map(([c]) => r[c]));
+  const samples = overview.samples.map((q) => `[${q.type}] ${q.question} → ${q.answer}`);
   const sampleRows = Math.max(1, height - table.length - 4);
   const start = Math.min(scroll, Math.max(0, samples.length - sampleRows));
   return (
     <Box flexDirection="column">
       <Text bold>
-        {stats.total.toLocaleString('en-US')} QA pairs · {stats.studies.size.toLocaleString('en-US')} studies
+        {fmtNum(stats.total)} QA pairs · {fmtNum(stats.studies)} studies
       </Text>
       <Text bold wrap="truncate">
-        {truncate(STATS_HEADER.map(cell).join(''), columns)}
+        {truncate(COLUMNS.map(([, heading], i) => cell(heading, i)).join(''), columns)}
       </Text>
       {table.map((r) => (
-        <Text key={r[0]} bold={r[0] === 'total'}>
+        <Text key={r[0]} bold={r === table.at(-1)}>
           {truncate(r.map(cell).join(''), columns)}
         </Text>
       ))}

@@ -6,9 +6,9 @@ import { useLiveState } from '../components/useLiveState.js';
 import type { ScreenProps } from '../App.js';
 import { truncate, windowStart } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
-import { rerunAvailability } from './rerun.js';
 import { StudyView } from './StudyView.js';
-import { filterLabel, nextFilter, summaryNames, type StudyFilter } from './studyIndex.js';
+import { filterLabel, nextFilter, rerunAvailability, summaryNames, type StudyFilter } from '../../pipeline/index.js';
+import { fmtNum } from '../../present/format.js';
 import { useJudging, useStudyData } from './useStudyData.js';
 
 export function InspectorView({ height, columns, active }: ScreenProps) {
@@ -100,7 +100,7 @@ export function InspectorView({ height, columns, active }: ScreenProps) {
         )}
       </Box>
       <Text>
-        filter: <Text color="cyan">{filterLabel(filter)}</Text> · {results.length.toLocaleString('en-US')} of {index.order.length.toLocaleString('en-US')} reports
+        filter: <Text color="cyan">{filterLabel(filter)}</Text> · {fmtNum(results.length)} of {fmtNum(index.order.length)} reports
       </Text>
       {results.length === 0 ? <Text dimColor>no report matches</Text> : null}
       {results.slice(start, start + listH).map((id, i) => {

@@ -1,12 +1,10 @@
 import { Box, Text } from 'ink';
 import React, { useEffect, useRef } from 'react';
-import type { ExtractionResult } from '../../pipeline/schemas/extraction.js';
 import { pad, truncate } from '../components/format.js';
 import { useKeys } from '../components/useKeys.js';
 import { useLiveState } from '../components/useLiveState.js';
 import { useUiActions } from '../state/context.js';
-import { fromKeyInfo, POLARITY_MARK, sortFindings, type Finding } from './findings.js';
-import { acceptRerun, rerunReport, type RerunOptions } from './rerun.js';
+import { fromKeyInfo, POLARITY_MARK, rerunExtraction, sortFindings, type ExtractionResult, type Finding, type RerunOptions } from '../../pipeline/index.js';
 
 type Phase = { kind: 'profile' } | { kind: 'prompt' } | { kind: 'running' } | { kind: 'result'; row: ExtractionResult } | { kind: 'error'; message: string } | { kind: 'saved' };
 
@@ -23,7 +21,7 @@ export function RerunPanel({ options, report, current, onClose, onAccepted, colu
     const ac = new AbortController();
     abort.current = ac;
     setPhase({ kind: 'running' });
-    rerunReport(controller.run, report, picked.current, controller.env, ac.signal)
+    rerunExtraction(controller.run, report, picked.current, controller.env, ac.signal)
       .then((row) => setPhase({ kind: 'result', row }))
       .catch((err: unknown) => setPhase(ac.signal.aborted ? { kind: 'prompt' } : { kind: 'error', message: (err as Error).message }));
   };
@@ -49,12 +47,15 @@ export function RerunPanel({ options, report, current, onClose, onAccepted, colu
         // A call that got no answer must not replace the report's current extraction (last line wins).
         if (p.row.status === 'failed') return dispatch({ type: 'message', level: 'warn', text: 'the call failed: nothing to keep' });
         if (controller.running) return dispatch({ type: 'message', level: 'warn', text: 'a step is running: accept after it ends' });
-        void acceptRerun(controller.run, p.row, (m) => controller.persist(m)).then(async () => {
-          setPhase({ kind: 'saved' });
-          dispatch({ type: 'message', text: `kept the re-run of ${p.row.study_id} in raw; standardize is now stale` });
-          await controller.refresh();
-          onAccepted();
-        });
+        controller.acceptExtraction(p.row).then(
+          async () => {
+            setPhase({ kind: 'saved' });
+            dispatch({ type: 'message', text: `kept the re-run of ${p.row.study_id} in raw; standardize is now stale` });
+            await controller.refresh();
+            onAccepted();
+          },
+          (err: unknown) => dispatch({ type: 'message', level: 'error', text: `could not keep the re-run: ${(err as Error).message}` }),
+        );
       }
     },
     { isActive: active },

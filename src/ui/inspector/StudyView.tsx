@@ -4,13 +4,10 @@ import { LineInput } from '../components/LineInput.js';
 import React from 'react';
 import { useLiveState } from '../components/useLiveState.js';
 import { pad, truncate, windowStart } from '../components/format.js';
-import type { JudgmentRecord, Verdict } from '../review/judgments.js';
+import { type Finding, type JudgmentRecord, POLARITY_MARK, type RerunOptions, sortFindings, type StudyDetail, type Verdict } from '../../pipeline/index.js';
 import { useUiActions } from '../state/context.js';
-import { POLARITY_MARK, sortFindings, type Finding } from './findings.js';
 import { layoutLines, reportSpans, segments } from './highlight.js';
 import { RerunPanel } from './RerunPanel.js';
-import type { RerunOptions } from './rerun.js';
-import type { StudyDetail } from './studyIndex.js';
 
 export type Pane = 'keyinfo' | 'qa' | 'text' | 'history';
 const PANES: Pane[] = ['keyinfo', 'qa', 'text', 'history'];

@@ -1,13 +1,12 @@
 import { useEffect, useState } from 'react';
-import type { JudgmentRecord, JudgmentStore, Verdict } from '../review/judgments.js';
+import type { JudgmentRecord, ReviewStore, StudyIndex, Verdict } from '../../pipeline/index.js';
 import { useUiActions } from '../state/context.js';
-import type { StudyIndex } from './studyIndex.js';
 
 /** The study index and judgment store, loaded once per screen mount. */
-export function useStudyData(): { index: StudyIndex | null; store: JudgmentStore | null; error: string | null; reload: () => void } {
+export function useStudyData(): { index: StudyIndex | null; store: ReviewStore | null; error: string | null; reload: () => void } {
   const { controller } = useUiActions();
   const [index, setIndex] = useState<StudyIndex | null>(null);
-  const [store, setStore] = useState<JudgmentStore | null>(null);
+  const [store, setStore] = useState<ReviewStore | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   useEffect(() => {
@@ -27,7 +26,7 @@ export function useStudyData(): { index: StudyIndex | null; store: JudgmentStore
 }
 
 /** Judge/note handlers that write through the store and re-render with the new record. */
-export function useJudging(store: JudgmentStore | null, studyId: string | null) {
+export function useJudging(store: ReviewStore | null, studyId: string | null) {
   const { dispatch } = useUiActions();
   const [, setTick] = useState(0);
   const record: JudgmentRecord | undefined = store && studyId ? store.get(studyId) : undefined;

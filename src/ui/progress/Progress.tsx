@@ -1,24 +1,13 @@
 import { Box, Text} from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React, { useEffect, useRef, useState } from 'react';
-import { formatDuration } from '../../cli/format.js';
+import type { ProgressSnapshot } from '../../pipeline/index.js';
+import { fmtNum, UNKNOWN_COST } from '../../present/format.js';
+import { describeProgress } from '../../present/progress.js';
 import type { ScreenProps } from '../App.js';
 import { truncate } from '../components/format.js';
-import type { ProgressSnapshot } from '../../pipeline/steps/contract.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { LossChart } from './LossChart.js';
-
-/** Items per second: one decimal when slow, whole numbers with separators when fast. */
-export function formatRate(r: number): string {
-  return r >= 100 ? Math.round(r).toLocaleString('en-US') : r.toFixed(1);
-}
-
-export function bar(done: number, total: number | null, width: number): string {
-  if (width <= 0) return '';
-  if (!total) return '░'.repeat(width);
-  const filled = Math.max(0, Math.min(width, Math.round((done / total) * width)));
-  return '█'.repeat(filled) + '░'.repeat(width - filled);
-}
 
 export function ProgressView({ height, columns, active }: ScreenProps) {
   const s = useUiState();
@@ -59,14 +48,17 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
     );
   }
   const p = a.progress;
-  const pct = p && p.total ? ` ${((100 * p.done) / p.total).toFixed(1)}%` : '';
-  const counters = p ? Object.entries(p.counters).filter(([, v]) => v > 0) : [];
+  const view = describeProgress(p, {
+    barWidth: Math.max(10, columns - 30),
+    etaKnown: !(a.ended && a.ended.status !== 'done'),
+    elapsedSeconds: (p?.elapsedSeconds ?? 0) + (ticking ? (Date.now() - seen.current.at) / 1000 : 0),
+  });
   const errors = Object.entries(a.errors);
   const loss = a.metrics.loss ?? Object.values(a.metrics)[0];
   const lossName = a.metrics.loss ? 'loss' : Object.keys(a.metrics)[0] ?? '';
   const chartHeight = loss && loss.length > 1 ? Math.min(10, Math.max(4, Math.floor(height / 2.5))) : 0;
   const earlier = s.history.filter((h) => h.stepId !== a.stepId || h.status !== a.ended?.status).slice(-4);
-  const fixed = 5 + (errors.length ? 1 : 0) + (p && (p.tokensIn || p.tokensOut) ? 1 : 0) + chartHeight + (earlier.length ? earlier.length + 1 : 0);
+  const fixed = 5 + (errors.length ? 1 : 0) + (view.tokens ? 1 : 0) + chartHeight + (earlier.length ? earlier.length + 1 : 0);
   const logRows = Math.max(1, height - fixed);
   const endColor = a.ended?.status === 'done' ? 'green' : a.ended?.status === 'failed' ? 'red' : 'yellow';
   return (
@@ -76,23 +68,21 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
         {a.ended ? <Text color={endColor}>{a.ended.status}</Text> : <Text color="cyan">{s.stopping ? 'stopping…' : 'running'}</Text>}
       </Text>
       <Text>
-        <Text color="cyan">{bar(p?.done ?? 0, p?.total ?? null, Math.max(10, columns - 30))}</Text>
-        {` ${(p?.done ?? 0).toLocaleString('en-US')}/${p?.total === null || !p ? '?' : p.total.toLocaleString('en-US')}${pct}`}
+        <Text color="cyan">{view.bar}</Text>
+        {` ${view.done}/${view.total}${view.percent ? ' ' + view.percent : ''}`}
       </Text>
       <Text>
-        rate {formatRate(p?.rate ?? 0)}/s · eta {formatDuration(a.ended && a.ended.status !== 'done' ? null : p?.etaSeconds ?? null)} · elapsed {formatDuration((p?.elapsedSeconds ?? 0) + (ticking ? (Date.now() - seen.current.at) / 1000 : 0))}
-        {counters.length ? ' · ' + counters.map(([k, v]) => `${k}=${v}`).join(' ') : ''}
+        rate {view.rate}/s · eta {view.eta} · elapsed {view.elapsed}
+        {view.counters.length ? ' · ' + view.counters.join(' ') : ''}
       </Text>
       {errors.length ? (
         <Text color="red" wrap="truncate">
-          errors: {errors.map(([k, v]) => `${k}=${v}`).join(' ')}
+          errors: {errors.map(([k, v]) => `${k}=${fmtNum(v)}`).join(' ')}
         </Text>
       ) : null}
-      {p && (p.tokensIn || p.tokensOut) ? (
+      {view.tokens ? (
         <Text>
-          tokens in {p.tokensIn.toLocaleString('en-US')} · out {p.tokensOut.toLocaleString('en-US')} ·{' '}
-          {/* No price configured is an unknown cost, not a free one. */}
-          {p.costUsd > 0 ? `cost $${p.costUsd.toFixed(4)}` : 'cost unknown (no price set: cxrvqa llm set --price MODEL=IN,OUT)'}
+          tokens in {view.tokens.in} · out {view.tokens.out} · {view.cost ? `cost ${view.cost}` : UNKNOWN_COST}
         </Text>
       ) : null}
       {earlier.length ? <Text dimColor>earlier in this run:</Text> : null}

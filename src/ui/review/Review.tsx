@@ -3,12 +3,11 @@ import { useKeys } from '../components/useKeys.js';
 import React, { useMemo, useState } from 'react';
 import { useLiveState } from '../components/useLiveState.js';
 import type { ScreenProps } from '../App.js';
-import { rerunAvailability } from '../inspector/rerun.js';
 import { StudyView } from '../inspector/StudyView.js';
 import { useJudging, useStudyData } from '../inspector/useStudyData.js';
 import { useUiActions, useUiState } from '../state/context.js';
-import { accuracyTable, exportReviewCsv, formatAccuracy } from './accuracy.js';
-import { readSession, seededSample, type ReviewSession } from './sample.js';
+import { accuracyTable, exportReviewCsv, readReviewSession, rerunAvailability, saveReviewSession, seededSample, type ReviewSession } from '../../pipeline/index.js';
+import { formatAccuracy } from '../../present/format.js';
 
 export const DEFAULT_REVIEW_N = 100;
 export const DEFAULT_REVIEW_SEED = 1;
@@ -18,7 +17,7 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
   const { typing } = useUiState();
   const run = controller.run;
   const { index, store, error, reload } = useStudyData();
-  const [session, setSession, liveSession] = useLiveState<ReviewSession | null>(() => readSession(run.state.reviews));
+  const [session, setSession, liveSession] = useLiveState<ReviewSession | null>(() => readReviewSession(run));
   const [n, setN] = useState(DEFAULT_REVIEW_N);
   const [showTable, setShowTable] = useState(false);
   const id = session && session.cursor < session.ids.length ? session.ids[session.cursor]! : null;
@@ -28,7 +27,7 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
 
   const save = (next: ReviewSession) => {
     setSession(next);
-    void controller.persist((s) => void (s.reviews = { ...s.reviews, session: next }));
+    void controller.persist(saveReviewSession(next));
   };
   const details = () => (index && session ? session.ids.filter((x) => index.has(x)).map((x) => index.load(x)) : []);
 

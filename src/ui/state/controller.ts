@@ -1,9 +1,5 @@
-import { recoverInterrupted, runPipeline, runStep, type StepOutcome } from '../../pipeline/runner/runner.js';
-import type { AnyStep, RunEnv, RunnerEvent } from '../../pipeline/steps/contract.js';
-import type { Run } from '../../pipeline/store/run.js';
+import { acceptExtraction, recoverInterrupted, ReviewStore, runPipeline, runStep, StudyIndex, type AnyStep, type ExtractionResult, type Run, type RunEnv, type RunnerEvent, type StepOutcome } from '../../pipeline/index.js';
 import { parseParamInput } from '../cell/params.js';
-import { StudyIndex } from '../inspector/studyIndex.js';
-import { JudgmentStore } from '../review/judgments.js';
 import { buildRows, loadPreviews } from './rows.js';
 import type { Action, Screen } from './types.js';
 
@@ -40,7 +36,7 @@ export class AppController {
   private readonly flushMs: number;
   flushes = 0;
   private indexCache: { key: string; index: Promise<StudyIndex> } | null = null;
-  private judgmentStore: Promise<JudgmentStore> | null = null;
+  private judgmentStore: Promise<ReviewStore> | null = null;
 
   constructor(
     readonly run: Run,
@@ -222,6 +218,13 @@ export class AppController {
     return p;
   }
 
+  /** Keep a re-run extraction (the pipeline appends it and records the write); queued behind other screen writes. */
+  acceptExtraction(row: ExtractionResult): Promise<void> {
+    const p = this.writes.then(() => acceptExtraction(this.run, row));
+    this.writes = p.catch(() => {});
+    return p;
+  }
+
   /** Wait for screen writes still in flight. */
   async drain(): Promise<void> {
     await this.writes;
@@ -265,9 +268,8 @@ export class AppController {
     return this.indexCache.index;
   }
 
-  judgments(): Promise<JudgmentStore> {
-    this.judgmentStore ??= JudgmentStore.load(this.run);
-    return this.judgmentStore;
+  judgments(): Promise<ReviewStore> {
+    return (this.judgmentStore ??= ReviewStore.load(this.run));
   }
 
   dispose(): void {

@@ -1,4 +1,4 @@
-import type { RunnerEvent } from '../../pipeline/steps/contract.js';
+import type { RunnerEvent } from '../../pipeline/index.js';
 import { HISTORY, LOG_TAIL, METRIC_POINTS, type Action, type Activity, type Screen, type UiState } from './types.js';
 
 export function initialState(init: { screen?: Screen; selected?: number; inspectorStudy?: string | null } = {}): UiState {

@@ -1,6 +1,4 @@
-import { displayStatus, staleReasons, stepState } from '../../pipeline/runner/status.js';
-import type { AnyStep } from '../../pipeline/steps/contract.js';
-import type { Run } from '../../pipeline/store/run.js';
+import { type AnyStep, displayStatus, type Run, staleReasons, stepState } from '../../pipeline/index.js';
 import type { StepRow } from './types.js';
 
 /** The notebook cells as the run's state says now (previews are filled in separately: they read artifacts). */

@@ -1,5 +1,4 @@
-import type { Applicability, ProgressSnapshot, RunMode, RunnerEvent } from '../../pipeline/steps/contract.js';
-import type { StepDisplayStatus } from '../../pipeline/schemas/state.js';
+import type { Applicability, ProgressSnapshot, RunMode, RunnerEvent, StepDisplayStatus } from '../../pipeline/index.js';
 
 export type Screen = 'notebook' | 'cell' | 'progress' | 'inspector' | 'review' | 'dataset';
 export const SCREENS: readonly Screen[] = ['notebook', 'cell', 'progress', 'inspector', 'review', 'dataset'];

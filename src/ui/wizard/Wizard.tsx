@@ -1,8 +1,6 @@
 import { Box, Text, useStdin } from 'ink';
 import React, { useState } from 'react';
-import { EndpointSchema } from '../../pipeline/llm/config.js';
-import { corpusConfigFrom } from '../../pipeline/runner/configure.js';
-import type { CorpusConfig } from '../../pipeline/schemas/state.js';
+import { type CorpusConfig, corpusConfigFrom, EndpointSchema } from '../../pipeline/index.js';
 import { LineInput } from '../components/LineInput.js';
 import { KeyHubProvider, useKeys } from '../components/useKeys.js';
 import { useLiveState } from '../components/useLiveState.js';

@@ -51,12 +51,26 @@ export async function writeInspectorFixtures(run: Run): Promise<void> {
   ]);
   put(run, 'followup', [{ study_id: 's100', cycle: 1, question: 'Is the atelectasis certain?', answer: 'possibly' }]);
   put(run, 'followup-log', [{ study_id: 's100', cycle: 1, seq: 0, polarity: 'positive', entity: 'atelectasis', question: 'Is there atelectasis in the left lower lobe?', before: {}, after: {}, status: 'applied' }]);
+  // Schema-valid QA pairs (QaPairSchema): the Dataset screen reads them the way `cxrvqa stats` does.
+  const qa = (study_id: string, subject_id: string, question_type: string, question: string, answer: string, provenance: Record<string, unknown>) => ({
+    study_id,
+    qa_id: `${study_id}-${question_type}-${question.length}`,
+    subject_id,
+    dicom_id: null,
+    ref_id: null,
+    question_type,
+    question,
+    answer,
+    answer_type: answer === 'yes' || answer === 'no' ? 'closed' : 'open',
+    split: 'train',
+    provenance,
+  });
   put(run, 'questions', [
-    { study_id: 's100', subject_id: 'p1', question_type: 'presence', question: 'is there evidence of opacity in this image?', answer: 'yes', provenance: { stage: 'std c1', finding: 'opacity' } },
-    { study_id: 's100', subject_id: 'p1', question_type: 'location', question: 'where is the opacity?', answer: 'left lower lobe area', provenance: 'std c1: opacity.location' },
-    { study_id: 's200', subject_id: 'p2', question_type: 'abnormality', question: 'what abnormalities are seen in this image?', answer: 'cardiomegaly, pleural effusion', provenance: 'std c0' },
-    { study_id: 's200', subject_id: 'p2', question_type: 'presence', question: 'is there pneumothorax?', answer: 'no', provenance: 'library' },
-    { study_id: 's200', subject_id: 'p2', question_type: 'view', question: 'which view is this image taken?', answer: 'PA view', provenance: 'metadata' },
+    qa('s100', 'p1', 'presence', 'is there evidence of opacity in this image?', 'yes', { entities: ['opacity'], source_cycle: 1, template: 'presence.evidence' }),
+    qa('s100', 'p1', 'location', 'where is the opacity?', 'left lower lobe area', { entities: ['opacity'], source_cycle: 1, template: 'location.where' }),
+    qa('s200', 'p2', 'abnormality', 'what abnormalities are seen in this image?', 'cardiomegaly, pleural effusion', { entities: ['cardiomegaly', 'pleural effusion'], source_cycle: 0, template: 'abnormality.what' }),
+    qa('s200', 'p2', 'presence', 'is there pneumothorax?', 'no', { entities: [], source_cycle: 0, template: 'presence.library' }),
+    qa('s200', 'p2', 'view', 'which view is this image taken?', 'PA view', { entities: [], source_cycle: 0, template: 'view.which' }),
   ]);
   for (const name of ['reports', 'reference', 'raw', 'standardized', 'std-changes', 'followup', 'followup-log', 'questions']) run.artifact(name).close();
   await run.update((s) => {

@@ -1,9 +1,9 @@
-import { extractSingleReport } from '../../pipeline/extract/single.js';
-import { BUILTIN_PROMPTS, parseLlmConfig, resolveProfile } from '../../pipeline/llm/index.js';
-import { ReportRecordSchema } from '../../pipeline/schemas/report.js';
-import type { ExtractionResult } from '../../pipeline/schemas/extraction.js';
-import type { RunEnv } from '../../pipeline/steps/contract.js';
-import type { Run } from '../../pipeline/store/run.js';
+import { extractSingleReport } from '../extract/single.js';
+import { BUILTIN_PROMPTS, parseLlmConfig, resolveProfile } from '../llm/index.js';
+import { USABLE_STATUSES, type ExtractionResult } from '../schemas/extraction.js';
+import { ReportRecordSchema } from '../schemas/report.js';
+import type { RunEnv } from '../steps/contract.js';
+import type { Run } from '../store/run.js';
 
 export interface RerunOptions {
   /** Named LLM profiles; '' is the run's top-level profile. */
@@ -32,7 +32,7 @@ export const INTERACTIVE_RETRIES = 1;
  * Send one report to the chosen profile and prompt and return the `raw` row it
  * would produce. Nothing is written: the caller decides whether to keep it.
  */
-export async function rerunReport(run: Run, report: Record<string, unknown>, choice: { profile: string; prompt: string }, env: RunEnv, signal: AbortSignal): Promise<ExtractionResult> {
+export async function rerunExtraction(run: Run, report: Record<string, unknown>, choice: { profile: string; prompt: string }, env: RunEnv, signal: AbortSignal): Promise<ExtractionResult> {
   const rec = ReportRecordSchema.parse(report);
   // Someone is waiting at the keyboard: one retry, not the bulk run's patient policy.
   const base = resolveProfile(run.state.config, choice.profile || undefined);
@@ -42,14 +42,14 @@ export async function rerunReport(run: Run, report: Record<string, unknown>, cho
 
 /**
  * Keep a re-run result: appended to `raw` (the last line per study wins) and
- * the artifact version bumped, so standardize and later steps show stale.
+ * the write recorded in the store, so standardize and later steps show stale.
  */
-export async function acceptRerun(run: Run, row: ExtractionResult, persist: (m: Parameters<Run['update']>[0]) => Promise<void>): Promise<void> {
+export async function acceptExtraction(run: Run, row: ExtractionResult): Promise<void> {
+  if (run.readOnly) throw new Error('this run is open read-only');
+  // A call without usable KeyInfo (failed, cut off, unparseable) must not replace the report's current extraction (last line wins).
+  if (!USABLE_STATUSES.has(row.status)) throw new Error(`the re-run gave no usable KeyInfo (${row.status}): nothing to keep`);
   const raw = run.artifact<ExtractionResult>('raw');
   raw.append(row);
   raw.close();
-  await persist((s) => {
-    const prev = s.artifacts.raw ?? { version: 0, count: 0, updatedAt: null };
-    s.artifacts.raw = { ...prev, version: prev.version + 1, updatedAt: new Date().toISOString() };
-  });
+  await run.recordArtifactWrite('raw');
 }

@@ -1,10 +1,39 @@
-import type { Run } from '../../pipeline/store/run.js';
+import type { FollowupLogRow, FollowupRow } from '../followup/schema.js';
+import type { QaPair } from '../questions/schema.js';
+import type { ExtractionResult } from '../schemas/extraction.js';
+import type { ReferenceRecord } from '../schemas/reference.js';
+import type { ReportRecord } from '../schemas/report.js';
+import type { ChangeLogRow } from '../standardize/changes.js';
+import type { StandardizedRow } from '../standardize/input.js';
+import type { Run } from '../store/run.js';
 import { findingSignature, fromKeyInfo, fromReference, type Finding } from './findings.js';
 import { readAt, scanJsonl, type LineLoc } from './scan.js';
 
-/** Artifacts the inspector reads; any of them may be missing ("not run yet"). */
-export const INSPECTED = ['reports', 'reference', 'raw', 'standardized', 'std-changes', 'followup', 'followup-log', 'questions'] as const;
-export type Inspected = (typeof INSPECTED)[number];
+/** The row each inspected artifact holds, as its producing step declares it. */
+export interface InspectedRows {
+  reports: ReportRecord;
+  reference: ReferenceRecord;
+  raw: ExtractionResult;
+  standardized: StandardizedRow;
+  'std-changes': ChangeLogRow;
+  followup: FollowupRow;
+  'followup-log': FollowupLogRow;
+  questions: QaPair;
+}
+export type Inspected = keyof InspectedRows;
+
+/**
+ * A row as read back: the producer's field names (a rename fails to compile
+ * here), but every value checked before use, since older or partial runs drift.
+ */
+export type LooseRow<K extends Inspected> = { readonly [F in keyof InspectedRows[K]]?: unknown };
+
+/** Artifacts the inspector reads, in scan order; any of them may be missing ("not run yet"). */
+export const INSPECTED = ['reports', 'reference', 'raw', 'standardized', 'std-changes', 'followup', 'followup-log', 'questions'] as const satisfies readonly Inspected[];
+// Every artifact in InspectedRows is scanned: adding one without listing it fails here.
+type Unlisted = Exclude<Inspected, (typeof INSPECTED)[number]>;
+const everyArtifactListed: Unlisted extends never ? true : never = true;
+void everyArtifactListed;
 
 export interface StudySummary {
   id: string;
@@ -40,6 +69,76 @@ export interface StudyDetail {
   followupLog: Array<Record<string, unknown>>;
 }
 
+/** What the scan keeps across artifacts: signatures, not finding lists (kept for every study until the end). */
+interface ScanState {
+  refSig: Map<string, string>;
+  latest: Map<string, { cycle: number; sig: string }>;
+  cycles: Set<number>;
+}
+
+/** How one artifact feeds the per-study summary; `idOnly` artifacts are only located, never parsed in the scan. */
+interface StageReader<K extends Inspected> {
+  idOnly: boolean;
+  // Method syntax on purpose: the scan calls every reader through the common `StageReader<Inspected>`.
+  summarize?(rec: LooseRow<K>, s: StudySummary, scan: ScanState): void;
+}
+
+const cycleOf = (rec: { cycle?: unknown }): number => (typeof rec.cycle === 'number' ? rec.cycle : 0);
+const markChanged = (s: StudySummary, cycle: number) => {
+  if (!s.changedCycles.includes(cycle)) s.changedCycles.push(cycle);
+};
+
+const READERS: { [K in Inspected]: StageReader<K> } = {
+  reports: { idOnly: true },
+  reference: {
+    idOnly: false,
+    summarize: (rec, s, scan) => {
+      const f = fromReference(rec);
+      scan.refSig.set(s.id, findingSignature(f));
+      f.forEach((x) => addName(s, x.name));
+    },
+  },
+  raw: {
+    idOnly: false,
+    summarize: (rec, s, scan) => {
+      s.parseFailed = rec.status === 'parse_error' || rec.status === 'failed';
+      const f = fromKeyInfo(rec.keyinfo);
+      f.forEach((x) => addName(s, x.name));
+      const prev = scan.latest.get(s.id);
+      if (!prev || prev.cycle < 0) scan.latest.set(s.id, { cycle: -1, sig: findingSignature(f) });
+    },
+  },
+  standardized: {
+    idOnly: false,
+    summarize: (rec, s, scan) => {
+      const cycle = cycleOf(rec);
+      const f = fromKeyInfo(rec.keyinfo);
+      f.forEach((x) => addName(s, x.name));
+      const prev = scan.latest.get(s.id);
+      if (!prev || prev.cycle <= cycle) scan.latest.set(s.id, { cycle, sig: findingSignature(f) });
+    },
+  },
+  'std-changes': {
+    idOnly: false,
+    summarize: (rec, s, scan) => {
+      const cycle = cycleOf(rec);
+      scan.cycles.add(cycle);
+      if (Array.isArray(rec.changes) && rec.changes.length > 0) markChanged(s, cycle);
+    },
+  },
+  followup: {
+    idOnly: false,
+    // An answer that changed the record is the main change of a cycle, not only standardization's.
+    summarize: (rec, s, scan) => {
+      const cycle = cycleOf(rec);
+      scan.cycles.add(cycle);
+      if (typeof rec.applied === 'number' && rec.applied > 0) markChanged(s, cycle);
+    },
+  },
+  'followup-log': { idOnly: true },
+  questions: { idOnly: true },
+};
+
 /**
  * One streaming pass over each artifact builds a compact per-study summary and
  * the byte location of every line, so opening a report reads only its lines.
@@ -73,57 +172,24 @@ export class StudyIndex {
       }
       return s;
     };
+    const scan: ScanState = { refSig, latest, cycles };
     for (const name of INSPECTED) {
       const byStudy = new Map<string, number[]>();
       locs.set(name, byStudy);
-      const file = run.artifactPath(name);
-      await scanJsonl(file, (rec, loc) => {
-        const id = typeof rec.study_id === 'string' ? rec.study_id : null;
-        if (!id) return;
-        present.add(name);
-        const list = byStudy.get(id);
-        if (list) list.push(loc[0], loc[1]);
-        else byStudy.set(id, [loc[0], loc[1]]);
-        const s = summary(id);
-        switch (name) {
-          case 'reference': {
-            const f = fromReference(rec);
-            refSig.set(id, findingSignature(f));
-            f.forEach((x) => addName(s, x.name));
-            break;
-          }
-          case 'raw': {
-            s.parseFailed = rec.status === 'parse_error' || rec.status === 'failed';
-            const f = fromKeyInfo(rec.keyinfo);
-            f.forEach((x) => addName(s, x.name));
-            if (!latest.has(id) || latest.get(id)!.cycle < 0) latest.set(id, { cycle: -1, sig: findingSignature(f) });
-            break;
-          }
-          case 'standardized': {
-            const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
-            const f = fromKeyInfo(rec.keyinfo);
-            f.forEach((x) => addName(s, x.name));
-            const prev = latest.get(id);
-            if (!prev || prev.cycle <= cycle) latest.set(id, { cycle, sig: findingSignature(f) });
-            break;
-          }
-          case 'std-changes': {
-            const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
-            cycles.add(cycle);
-            if (Array.isArray(rec.changes) && rec.changes.length > 0 && !s.changedCycles.includes(cycle)) s.changedCycles.push(cycle);
-            break;
-          }
-          case 'followup': {
-            // An answer that changed the record is the main change of a cycle, not only standardization's.
-            const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
-            cycles.add(cycle);
-            if (typeof rec.applied === 'number' && rec.applied > 0 && !s.changedCycles.includes(cycle)) s.changedCycles.push(cycle);
-            break;
-          }
-          default:
-            break;
-        }
-      }, { idOnly: name === 'reports' || name === 'questions' || name === 'followup-log' });
+      const reader: StageReader<Inspected> = READERS[name];
+      await scanJsonl(
+        run.artifactPath(name),
+        (rec, loc) => {
+          const id = typeof rec.study_id === 'string' ? rec.study_id : null;
+          if (!id) return;
+          present.add(name);
+          const list = byStudy.get(id);
+          if (list) list.push(loc[0], loc[1]);
+          else byStudy.set(id, [loc[0], loc[1]]);
+          reader.summarize?.(rec, summary(id), scan);
+        },
+        { idOnly: reader.idOnly },
+      );
     }
     for (const s of summaries.values()) if (s.changedCycles.length > 1) s.changedCycles.sort((a, b) => a - b);
     for (const [id, ref] of refSig) {
@@ -150,7 +216,7 @@ export class StudyIndex {
     return this.summaries.has(id);
   }
 
-  private lines(name: Inspected, id: string): Array<Record<string, unknown>> {
+  private lines<K extends Inspected>(name: K, id: string): Array<LooseRow<K>> {
     const flat = this.locs.get(name)?.get(id) ?? [];
     const locs: LineLoc[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) locs.push([flat[i]!, flat[i + 1]!]);
@@ -173,13 +239,12 @@ export class StudyIndex {
     // Follow-up and standardized rows interleave by cycle: fu c1 sits before std c1.
     const timeline: Array<{ cycle: number; order: number; stage: Stage }> = [];
     for (const rec of this.lines('standardized', id)) {
-      const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
+      const cycle = cycleOf(rec);
       timeline.push({ cycle, order: 1, stage: { label: `std c${cycle}`, findings: fromKeyInfo(rec.keyinfo), note: String(rec.source ?? '') } });
     }
     for (const rec of this.lines('followup', id)) {
-      const cycle = typeof rec.cycle === 'number' ? rec.cycle : 0;
-      const ki = rec.keyinfo ?? rec.updated ?? null;
-      timeline.push({ cycle, order: 0, stage: { label: `fu c${cycle}`, findings: ki ? fromKeyInfo(ki) : null, note: followupNote(rec) } });
+      const cycle = cycleOf(rec);
+      timeline.push({ cycle, order: 0, stage: { label: `fu c${cycle}`, findings: rec.keyinfo ? fromKeyInfo(rec.keyinfo) : null, note: followupNote(rec) } });
     }
     timeline.sort((a, b) => a.cycle - b.cycle || a.order - b.order);
     stages.push(...timeline.map((t) => t.stage));

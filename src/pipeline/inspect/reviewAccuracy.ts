@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { StudyDetail } from '../inspector/studyIndex.js';
-import type { JudgmentRecord } from './judgments.js';
+import type { JudgmentRecord } from './reviews.js';
+import type { StudyDetail } from './studyIndex.js';
 
 export interface MethodAccuracy {
   method: string;
@@ -38,10 +38,6 @@ export function accuracyTable(details: readonly StudyDetail[], judgments: Readon
     }
   }
   return [...acc.entries()].map(([method, m]) => ({ method, ...m, accuracy: m.judged ? m.correct / m.judged : null }));
-}
-
-export function formatAccuracy(a: number | null): string {
-  return a === null ? '—' : `${(100 * a).toFixed(1)}%`;
 }
 
 /** Write `<dir>/review.csv` (one row per judged finding) and `<dir>/review-accuracy.csv`. */

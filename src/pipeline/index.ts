@@ -1,0 +1,53 @@
+/**
+ * The pipeline's public surface: the only module `src/cli`, `src/ui` and
+ * `src/present` import (test/ui/boundary.test.ts). Re-export what a front end
+ * needs, by area; keep the rest internal so it can move without touching them.
+ */
+
+// Runs on disk: state, artifacts, the lock.
+export { Run } from './store/run.js';
+export { holderState } from './store/lock.js';
+export type { RunState, CorpusConfig, StepDisplayStatus } from './schemas/state.js';
+export { packageRoot } from './util/paths.js';
+export { UserError } from './util/errors.js';
+
+// Steps and the runner: the step contract, the registry, running and status.
+export { STEPS } from './steps/registry.js';
+export type { AnyStep, Applicability, ProgressSnapshot, RunEnv, RunMode, RunnerEvent } from './steps/contract.js';
+export { recoverInterrupted, runPipeline, runStep, type StepOutcome } from './runner/runner.js';
+export { displayStatus, effectiveParams, staleReasons, stepState } from './runner/status.js';
+export { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides, parseParamUnsets, type CorpusFlags } from './runner/configure.js';
+export { cycleHistory, formatCycleTable } from './followup/cycles.js';
+
+// LLM settings and endpoints (`cxrvqa llm`, the setup wizard).
+export { EndpointSchema } from './llm/config.js';
+export { endpointLabel, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile } from './llm/index.js';
+export { applyLlmSettings, hasLlmSettings, type LlmSettings } from './llm/settings.js';
+export { parseMaxFailed } from './llm/failures.js';
+
+// Inspecting a run: studies across stages, re-running one report, reviews, dataset statistics.
+export { filterLabel, INSPECTED, nextFilter, StudyIndex, summaryNames, type Inspected, type Stage, type StudyDetail, type StudyFilter, type StudySummary } from './inspect/studyIndex.js';
+export { disagree, findingKey, fromKeyInfo, POLARITY_MARK, sortFindings, type Finding, type Polarity } from './inspect/findings.js';
+export { acceptExtraction, INTERACTIVE_RETRIES, rerunAvailability, rerunExtraction, type RerunOptions } from './inspect/rerun.js';
+export { readReviewSession, ReviewStore, saveReviewSession, type JudgmentRecord, type ReviewSession, type Verdict } from './inspect/reviews.js';
+export { accuracyTable, exportReviewCsv, isMethodStage, type MethodAccuracy } from './inspect/reviewAccuracy.js';
+export { seededSample } from './util/random.js';
+export { datasetOverview, loadDatasetStats, type DatasetOverview, type QaSample } from './inspect/datasetStats.js';
+export { formatStatsTable, typeCells, type DatasetStats, type TypeStats } from './questions/stats.js';
+export type { ExtractionResult } from './schemas/extraction.js';
+
+// Presentation primitives shared with the headless log the steps write themselves.
+export { fmtNum, fmtPct } from './util/format.js';
+export { bucketMeans, plotSeries } from './finetune/train/chart.js';
+
+// Other commands' pipeline work: metadata, report, evaluation, fine-tuning, gold review.
+export { buildJpgMetadata, writeMetadataCsv } from './ingest/jpgMetadata.js';
+export { writeRunReport } from './report/write.js';
+export { formatReport } from './eval/format.js';
+export { runEvaluation, type EvalOptions } from './eval/run.js';
+export { finetuneLayout } from './finetune/export/write.js';
+export { FinetuneParamsSchema } from './finetune/params.js';
+export { isAlive, killGroup } from './finetune/proc/child.js';
+export { readServerRecord, serverRecordFile } from './finetune/serve/vllm.js';
+export { adapterProblems, mergedProblems } from './finetune/train/outputs.js';
+export { goldItem, listGold, reviewCounts, reviewFile, setReview } from './finetune/gold/review.js';

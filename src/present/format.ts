@@ -1,0 +1,44 @@
+import { fmtNum, fmtPct } from '../pipeline/index.js';
+
+/** The one number and share formatters (terminal tables, the run report, line logs and the app). */
+export { fmtNum, fmtPct };
+
+/** `1h05m`, `3m07s`, `42s`; `--` when unknown. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
+  if (m > 0) return `${m}m${String(sec).padStart(2, '0')}s`;
+  return `${sec}s`;
+}
+
+/** Items per second: one decimal when slow, whole numbers with separators when fast. */
+export function formatRate(rate: number): string {
+  return rate >= 100 ? fmtNum(Math.round(rate)) : rate.toFixed(1);
+}
+
+/**
+ * A spend in USD, or null when nothing was priced: no price configured means
+ * an unknown cost, not a free one. Small sums keep enough digits to be seen.
+ */
+export function formatCost(costUsd: number): string | null {
+  if (!(costUsd > 0)) return null;
+  return `$${costUsd < 1 ? costUsd.toFixed(4) : costUsd.toFixed(2)}`;
+}
+
+/** What every view says when a cost cannot be known, and how to make it known. */
+export const UNKNOWN_COST = 'cost unknown (no price set: cxrvqa llm set --price MODEL=IN,OUT)';
+
+/** A share in [0, 1] as a percentage; an em dash when there is nothing to divide. */
+export function formatAccuracy(share: number | null): string {
+  return share === null ? '—' : `${(100 * share).toFixed(1)}%`;
+}
+
+/** Configured prices for `llm show`; with none, say what the progress views will show instead of a cost. */
+export function formatPrices(prices: Readonly<Record<string, { input: number; output: number }>>): string {
+  const listed = Object.entries(prices).map(([model, p]) => `${model} ${p.input}/${p.output}`);
+  return listed.length ? listed.join(', ') : 'none (cost shows as unknown, not $0)';
+}
