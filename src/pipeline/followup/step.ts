@@ -10,7 +10,7 @@ import { runChain, type StudyWork } from './chain.js';
 import { CycleCounter, openCycle, setCycleCounts } from './cycles.js';
 import { askWithLlm } from './llm.js';
 import { planQuestions } from './plan.js';
-import { loadQuestionTemplate } from './prompts.js';
+import { currentQuestionSha, loadQuestionTemplate } from './prompts.js';
 import { FollowupLogRowSchema, FollowupRowSchema, type FollowupLogRow, type FollowupRow } from './schema.js';
 
 export const FollowupParamsSchema = z.object({
@@ -148,7 +148,8 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
   reads: ['reports', 'reference', 'standardized'],
   writes: ['followup', 'followup-log'],
   configKeys: ['backend', 'llm'],
-  configFingerprint: outputFingerprint,
+  // The question files count by their text, like the prompt: an edited copy makes the follow-up stale.
+  configFingerprint: (config, params) => ({ ...(outputFingerprint(config) as object), questions: [currentQuestionSha(params.positiveQuestion), currentQuestionSha(params.negativeQuestion)] }),
   applies(run) {
     if (run.state.config.backend !== 'llm') return { ok: false, reason: 'needs an LLM backend: follow-up questions go to the model (this run uses the rules backend)' };
     return { ok: true };

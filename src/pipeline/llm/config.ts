@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RunConfig } from '../schemas/state.js';
 import { UserError } from '../util/errors.js';
 import { endpointUrlProblem, keyEnvProblem } from './credentials.js';
+import { currentPromptSha } from './prompts.js';
 
 /**
  * `run.state.config.llm`: everything about the model call that shapes results
@@ -136,11 +137,14 @@ export function resolveProfile(config: RunConfig | { llm: unknown }, name?: stri
  * What an LLM step's output depends on: model, prompt and decoding. Endpoints,
  * concurrency, timeouts and retries change how answers are fetched, not what they
  * are, so changing them leaves finished work current (and an interrupted run resumable).
+ * The prompt counts by its current text, so a prompt file edited in place makes the
+ * step stale; its hash has the form `llm set` records, so an unchanged prompt keeps the
+ * fingerprint recorded before.
  */
 export function outputFingerprint(config: RunConfig): unknown {
   if (config.backend !== 'llm') return { backend: config.backend };
   const p = resolveProfile(config);
-  return { backend: 'llm', model: p.model, prompt: p.prompt, promptSha: p.promptSha, decoding: p.decoding, structured: p.structured };
+  return { backend: 'llm', model: p.model, prompt: p.prompt, promptSha: currentPromptSha(p.prompt) ?? p.promptSha, decoding: p.decoding, structured: p.structured };
 }
 
 /** Label for an endpoint in logs (URL without credentials or query). */
