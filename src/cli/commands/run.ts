@@ -8,6 +8,7 @@ import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
 import type { LlmSettings } from '../../pipeline/llm/settings.js';
+import { invocationDataUse } from '../../pipeline/llm/guard.js';
 
 export interface RunFlags extends LlmSettings, CorpusFlags {
   run: string;
@@ -31,13 +32,13 @@ export function addRunOptions(cmd: Command): Command {
     .option('--metadata <path>', 'MIMIC metadata CSV, or the MIMIC-CXR-JPG folder with chexpert/metadata/split CSVs')
     .option('--column <field=col>', 'CSV column mapping, e.g. text=findings,impression (repeatable)', collect)
     .option('--credentialed', 'mark the corpus as credentialed data (default for MIMIC)')
-    .option('--no-credentialed', 'mark the corpus as not credentialed')
+    .option('--no-credentialed', 'treat the corpus as not credentialed for this invocation (a MIMIC corpus also needs --confirm not-credentialed; record it with cxrvqa llm set --data-use)')
     .addOption(new Option('--backend <name>', 'extraction backend').choices(['rules', 'llm']))
     .option('--cycles <n>', 'follow-up cycles: alternate follow-up and standardize n times')
     .option('--force', 're-run steps that are already done')
     .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
     .option('--unset <step.param>', 'reset a step parameter to its default (repeatable)', collect)
-    .option('--confirm <what>', 'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint (repeatable)', collect),
+    .option('--confirm <what>', 'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint, not-credentialed (repeatable)', collect),
   );
 }
 
@@ -57,8 +58,11 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
   const removals = parseParamUnsets(flags.unset ?? [], STEPS);
   const cycles = flags.cycles === undefined ? 0 : Number(flags.cycles);
   if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`--cycles expects a whole number, got "${flags.cycles}"`);
+  const env = makeEnv(flags.confirm, undefined);
   return withRun(flags.run, { create: true }, async (run) => {
-    if (corpus) await applyConfig(run, { corpus });
+    const dataUse = invocationDataUse(corpus, run.state.config.corpus ?? null, flags.credentialed, env.confirmations);
+    if (dataUse.warning) write(dataUse.warning);
+    if (dataUse.corpus) await applyConfig(run, { corpus: dataUse.corpus });
     if (flags.backend) await applyConfig(run, { backend: flags.backend });
     await applyLlmFlags(run, flags);
     if (!run.state.config.corpus) throw new UserError('This run has no corpus yet.', 'Pass --sample, or --corpus PATH [--format ...].');
@@ -67,7 +71,7 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
     try {
       const outcome = await runPipeline(run, steps, {
         signal: interrupt.signal,
-        env: makeEnv(flags.confirm, undefined),
+        env,
         onEvent: createLineReporter(write),
         force: flags.force,
         cycles,
