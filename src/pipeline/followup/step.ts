@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { loadPrompt, preflightLlm, resolveProfile } from '../llm/index.js';
+import { loadPrompt, resolveProfile } from '../llm/index.js';
+import { preflightOnce } from '../llm/preflightOnce.js';
 import { outputFingerprint } from '../llm/config.js';
 import { ReferenceRecordSchema, type ReferenceRecord } from '../schemas/reference.js';
 import { StandardizedRowSchema, type StandardizedRow } from '../standardize/input.js';
@@ -137,7 +138,7 @@ async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParam
   loadQuestionTemplate(params.negativeQuestion);
   const profile = resolveProfile(run.state.config);
   loadPrompt(profile.prompt);
-  await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal: ctx.signal });
+  await preflightOnce(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal: ctx.signal });
 }
 
 export const followupStep: Step<typeof FollowupParamsSchema> = {
