@@ -54,6 +54,14 @@ describe('secrets never enter the LLM settings', () => {
     expect(applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyEnv: '_my_key2' }).endpoints[0]!.keyEnv).toBe('_my_key2');
   });
 
+  it('refuses a --key-file value that is a key rather than a path, without printing it', () => {
+    const m = refusal(() => applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyFile: SECRET }));
+    expect(m).toMatch(/--key-file takes the path/);
+    expect(m).not.toContain(SECRET);
+    expect(applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyFile: '/secrets/sk-proj-key.txt' }).endpoints[0]!.keyFile).toBe('/secrets/sk-proj-key.txt');
+    expect(applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyFile: 'vllm.key' }).endpoints[0]!.keyFile).toBe('vllm.key');
+  });
+
   it('a state.json that already holds a credential in a URL is refused with the fix, redacted', () => {
     const stored = { endpoints: [{ url: `http://admin:${SECRET}@10.0.0.5:8000/v1` }], model: 'm' };
     const m = refusal(() => parseLlmConfig(stored));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunConfig } from '../schemas/state.js';
 import { UserError } from '../util/errors.js';
-import { endpointUrlProblem, keyEnvProblem } from './credentials.js';
+import { endpointUrlProblem, keyEnvProblem, keyFileProblem } from './credentials.js';
 import { currentPromptSha } from './prompts.js';
 
 /**
@@ -34,7 +34,14 @@ export const EndpointSchema = z.object({
     .nullable()
     .default(null),
   /** Path of a file whose first line is the key. */
-  keyFile: z.string().nullable().default(null),
+  keyFile: z
+    .string()
+    .superRefine((file, ctx) => {
+      const problem = keyFileProblem(file);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { secret: true } });
+    })
+    .nullable()
+    .default(null),
   /** Requests in flight at once on this endpoint. */
   maxConcurrency: z.number().int().positive().default(32),
 });

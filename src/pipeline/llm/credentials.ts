@@ -54,6 +54,15 @@ export function endpointUrlProblem(url: string): string | null {
   return null;
 }
 
+/** Why this `--key-file` value looks like the key itself rather than a path, or null. Never repeats the value. */
+export function keyFileProblem(file: string): string | null {
+  if (/[\\/]/.test(file) || !KEY_SHAPES.some((re) => re.test(file))) return null;
+  return (
+    '--key-file takes the path of a file whose first line is the key, and the value given looks like a key itself; it was not stored. ' +
+    'Write the key to a file (chmod 600) and pass its path, or use --key-env VAR. A key typed on a command line stays in the shell history: rotate it if it was real.'
+  );
+}
+
 /** Why this `--key-env` value is not the name of an environment variable, or null. Never repeats the value. */
 export function keyEnvProblem(name: string): string | null {
   const looksLikeKey = KEY_SHAPES.some((re) => re.test(name));
