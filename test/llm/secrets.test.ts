@@ -38,6 +38,8 @@ describe('secrets never enter the LLM settings', () => {
   it('accepts plain URLs and query parameters that are not secrets', () => {
     expect(endpointUrlProblem('http://127.0.0.1:8000/v1')).toBeNull();
     expect(endpointUrlProblem('https://res.openai.azure.com/openai?api-version=2024-10-21')).toBeNull();
+    expect(endpointUrlProblem('http://10.0.0.5/v1?author=me&design=a&monkey=1')).toBeNull();
+    expect(endpointUrlProblem(`http://10.0.0.5/v1?apikey=${SECRET}`)).toMatch(/credential/);
     expect(applyLlmSettings({}, { endpoint: ['http://gpu-box.lan:8000/v1'] }).endpoints[0]!.url).toBe('http://gpu-box.lan:8000/v1');
   });
 

@@ -7,7 +7,7 @@
  */
 
 /** Query parameters that carry credentials: api-key, access_token, sig (Azure SAS), client_secret, password... */
-const SECRET_PARAM = /key|token|sig|secret|passw|pwd|auth|credential/i;
+const SECRET_PARAM = /(?:^|[-_.])(?:api-?key|key|token|access-?token|sig|signature|secret|pass|passwd|password|pwd|auth|authorization|credentials?)(?:$|[-_.])/i;
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
