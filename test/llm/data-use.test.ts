@@ -71,6 +71,16 @@ describe('--no-credentialed on a MIMIC corpus', () => {
     expect(() => checkDataUse([ep('https://llm.example.com/v1')], true, new Set())).toThrow(UserError);
   });
 
+  it('--confirm not-credentialed alone on a credentialed run also warns (it turns the guard off for the invocation)', async () => {
+    const { dir, corpus } = mimicCorpus();
+    const runDir = path.join(dir, 'run');
+    await runHeadless({ run: runDir, corpus, format: 'mimic', steps: 'ingest' }, () => {});
+    const lines: string[] = [];
+    await runHeadless({ run: runDir, confirm: ['not-credentialed'], steps: 'ingest' }, (l) => lines.push(l));
+    expect(lines.join('\n')).toMatch(/warning: .*not credentialed for this invocation only/);
+    expect(storedCorpus(runDir)).toMatchObject({ credentialed: true });
+  });
+
   it('a MIMIC corpus given without the flag is credentialed, as before', async () => {
     const { dir, corpus } = mimicCorpus();
     const runDir = path.join(dir, 'run');
