@@ -24,6 +24,7 @@ export { EndpointSchema } from './llm/config.js';
 export { endpointLabel, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile } from './llm/index.js';
 export { applyLlmSettings, hasLlmSettings, type LlmSettings } from './llm/settings.js';
 export { parseMaxFailed } from './llm/failures.js';
+export { CONFIRM_NOT_CREDENTIALED, invocationDataUse, recordedDataUse } from './llm/guard.js';
 
 // Inspecting a run: studies across stages, re-running one report, reviews, dataset statistics.
 export { filterLabel, INSPECTED, nextFilter, StudyIndex, summaryNames, type Inspected, type Stage, type StudyDetail, type StudyFilter, type StudySummary } from './inspect/studyIndex.js';

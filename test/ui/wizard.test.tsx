@@ -57,6 +57,20 @@ describe('new-run wizard', () => {
     expect(result).toMatchObject({ backend: 'llm', runDir: path.join(dir, 'run'), corpus: { kind: 'csv', path: csv }, llm: { endpoints: [{ url: 'http://127.0.0.1:8000/v1' }], model: 'extractor' } });
   });
 
+  it('refuses an endpoint URL carrying a key with the pipeline\'s message, and goes on once it is removed', async () => {
+    const app = render(<Wizard onDone={() => {}} onCancel={() => {}} />);
+    await waitForText(app, '1/3 Corpus');
+    await pressAndWaitFor(app, KEY.enter, '2/3 Extraction backend');
+    await pressAndWaitFor(app, [KEY.down], /▸ LLM endpoints/);
+    await pressAndWaitFor(app, KEY.enter, 'endpoint URL');
+    await typeText(app, 'http://u:sk-abcdefgh12345678@127.0.0.1:8000/v1');
+    const frame = await pressAndWaitFor(app, KEY.enter, /carries a\s+credential/);
+    expect(frame).toMatch(/--key-env/);
+    expect(frame).not.toContain('model name');
+    await typeText(app, KEY.backspace.repeat(60) + 'http://127.0.0.1:8000/v1');
+    await pressAndWaitFor(app, KEY.enter, 'model name');
+  });
+
   it('q cancels', async () => {
     let cancelled = false;
     const app = render(<Wizard onDone={() => {}} onCancel={() => (cancelled = true)} />);

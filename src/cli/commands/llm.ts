@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { applyConfig, applyLlmSettings, endpointLabel, hasLlmSettings, type LlmSettings, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, type Run } from '../../pipeline/index.js';
+import { applyConfig, applyLlmSettings, endpointLabel, hasLlmSettings, type LlmSettings, loadPrompt, parseLlmConfig, preflightLlm, recordedDataUse, resolveProfile, type Run } from '../../pipeline/index.js';
 import { formatPrices } from '../../present/format.js';
 import { action, collect, makeEnv, runDirOption, withRun } from '../common.js';
 
@@ -19,6 +19,15 @@ export function addLlmRunOptions(cmd: Command): Command {
 
 export interface LlmSetFlags extends LlmSettings {
   run: string;
+  dataUse?: string;
+  confirm?: string[];
+}
+
+/** `--data-use`: record whether the run's corpus is credentialed. Returns a warning to print, if any. */
+export async function applyDataUseSetting(run: Run, value: string, confirmations: ReadonlySet<string>): Promise<string | null> {
+  const next = recordedDataUse(run.state.config.corpus ?? null, value, confirmations);
+  await applyConfig(run, { corpus: next.corpus });
+  return next.warning;
 }
 
 /** Store LLM settings given on the command line in the run's config. Returns true when something changed. */
@@ -50,6 +59,8 @@ function describe(run: Run, profileName?: string): string {
     'endpoints:',
     ...(p.endpoints.length ? p.endpoints.map((e) => `  ${e.kind} ${endpointLabel(e)}  max ${e.maxConcurrency}  key: ${e.keyEnv ? `$${e.keyEnv}` : e.keyFile ? `file ${e.keyFile}` : 'none'}${e.apiVersion ? `  api-version ${e.apiVersion}` : ''}`) : ['  (none)']),
   ];
+  const corpus = run.state.config.corpus;
+  if (corpus) lines.push(`data use: ${corpus.credentialed ? 'credentialed corpus: only loopback and private-network endpoints without --confirm' : 'not credentialed: the data-use guard is off'}`);
   const profiles = Object.keys(parseLlmConfig(run.state.config.llm).profiles);
   if (profiles.length) lines.push(`profiles: ${profiles.join(', ')}`);
   return lines.join('\n');
@@ -67,9 +78,15 @@ export function registerLlm(program: Command): void {
     .option('--stream', 'stream responses (default)')
     .option('--no-stream', 'do not stream responses')
     .option('--price <model=in,out>', 'USD per million input/output tokens for the cost estimate (repeatable)', collect)
+    .option('--data-use <credentialed|not-credentialed>', 'record whether the corpus is credentialed data (the data-use guard); not-credentialed needs --confirm not-credentialed')
+    .option('--confirm <what>', 'confirmation: not-credentialed (with --data-use not-credentialed)', collect)
     .action(
       action(async (flags: LlmSetFlags) =>
         withRun(flags.run, { create: true }, async (run) => {
+          if (flags.dataUse !== undefined) {
+            const warning = await applyDataUseSetting(run, flags.dataUse, new Set(flags.confirm ?? []));
+            if (warning) process.stderr.write(warning + '\n');
+          }
           await applyLlmFlags(run, flags);
           process.stdout.write(describe(run, flags.profile) + '\n');
           // Configuring a model does not switch the backend: say so, or `cxrvqa run` silently uses the rules.
@@ -98,7 +115,7 @@ export function registerLlm(program: Command): void {
     .description('check the prompt file, the data-use guard, each endpoint (/v1/models), the key and the model')
     .addOption(runDirOption())
     .option('--profile <name>', 'check a named profile')
-    .option('--confirm <what>', 'confirmation for this invocation: azure-data-use, public-openai, public-endpoint (repeatable)', collect)
+    .option('--confirm <what>', 'confirmation for this invocation: azure-data-use, public-openai, public-endpoint, not-credentialed (repeatable)', collect)
     .action(
       action(async (flags: { run: string; profile?: string; confirm?: string[] }) =>
         withRun(flags.run, { readOnly: true }, async (run) => {

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { type AnyStep, applyConfig, applyParams, corpusConfigFrom, type CorpusFlags, type LlmSettings, parseMaxFailed, parseParamOverrides, parseParamUnsets, runPipeline, STEPS, UserError } from '../../pipeline/index.js';
+import { type AnyStep, applyConfig, applyParams, corpusConfigFrom, type CorpusFlags, invocationDataUse, type LlmSettings, parseMaxFailed, parseParamOverrides, parseParamUnsets, runPipeline, STEPS, UserError } from '../../pipeline/index.js';
 import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
@@ -27,14 +27,14 @@ export function addRunOptions(cmd: Command): Command {
     .option('--metadata <path>', 'MIMIC metadata CSV, or the MIMIC-CXR-JPG folder with chexpert/metadata/split CSVs')
     .option('--column <field=col>', 'CSV column mapping, e.g. text=findings,impression (repeatable)', collect)
     .option('--credentialed', 'mark the corpus as credentialed data (default for MIMIC)')
-    .option('--no-credentialed', 'mark the corpus as not credentialed')
+    .option('--no-credentialed', 'treat the corpus as not credentialed for this invocation (a MIMIC corpus also needs --confirm not-credentialed; record it with cxrvqa llm set --data-use)')
     .addOption(new Option('--backend <name>', 'extraction backend').choices(['rules', 'llm']))
     .option('--cycles <n>', 'follow-up cycles: alternate follow-up and standardize n times')
     .option('--force', 're-run steps that are already done')
     .option('--max-failed <share>', 'an LLM step with more failed items than this (e.g. 5% or 0.05) ends failed, its results kept (default 1%)')
     .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
     .option('--unset <step.param>', 'reset a step parameter to its default (repeatable)', collect)
-    .option('--confirm <what>', 'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint (repeatable)', collect),
+    .option('--confirm <what>', 'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint, not-credentialed (repeatable)', collect),
   );
 }
 
@@ -55,8 +55,11 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
   const cycles = flags.cycles === undefined ? 0 : Number(flags.cycles);
   if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`--cycles expects a whole number, got "${flags.cycles}"`);
   const maxFailed = flags.maxFailed === undefined ? undefined : parseMaxFailed(flags.maxFailed);
+  const env = { ...makeEnv(flags.confirm, undefined), ...(maxFailed !== undefined ? { maxFailed } : {}) };
   return withRun(flags.run, { create: true }, async (run) => {
-    if (corpus) await applyConfig(run, { corpus });
+    const dataUse = invocationDataUse(corpus, run.state.config.corpus ?? null, flags.credentialed, env.confirmations);
+    if (dataUse.warning) write(dataUse.warning);
+    if (dataUse.corpus) await applyConfig(run, { corpus: dataUse.corpus });
     if (flags.backend) await applyConfig(run, { backend: flags.backend });
     await applyLlmFlags(run, flags);
     if (!run.state.config.corpus) throw new UserError('This run has no corpus yet.', 'Pass --sample, or --corpus PATH [--format ...].');
@@ -65,7 +68,7 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
     try {
       const outcome = await runPipeline(run, steps, {
         signal: interrupt.signal,
-        env: { ...makeEnv(flags.confirm, undefined), ...(maxFailed !== undefined ? { maxFailed } : {}) },
+        env,
         onEvent: createLineReporter(write),
         force: flags.force,
         cycles,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { loadPrompt, preflightLlm, resolveProfile } from '../llm/index.js';
+import { loadPrompt, resolveProfile } from '../llm/index.js';
+import { preflightOnce } from '../llm/preflightOnce.js';
 import { outputFingerprint } from '../llm/config.js';
 import { ExtractionResultSchema, ExtractionStatusSchema, USABLE_STATUSES, type ExtractionResult } from '../schemas/extraction.js';
 import type { Step, StepContext } from '../steps/contract.js';
@@ -51,15 +52,17 @@ async function checkLlmConfig(ctx: StepContext<z.infer<typeof ExtractParamsSchem
   if (run.state.config.backend !== 'llm') return;
   const profile = resolveProfile(run.state.config);
   const prompt = loadPrompt(profile.prompt);
-  if (profile.promptSha && profile.promptSha !== prompt.sha) {
-    ctx.emit({ type: 'log', level: 'warn', message: `the prompt file ${prompt.file} changed since it was set (${profile.promptSha} → ${prompt.sha}); new requests use the new text. Record it with: cxrvqa llm set --prompt ${profile.prompt}` });
-  }
-  const checks = await preflightLlm(profile, {
+  const { checks, first } = await preflightOnce(profile, {
     env: ctx.env.env,
     confirmations: ctx.env.confirmations,
     credentialed: run.state.config.corpus?.credentialed ?? false,
     signal: ctx.signal,
   });
+  // The early checks and the step's preflight both get here: report once per invocation.
+  if (!first) return;
+  if (profile.promptSha && profile.promptSha !== prompt.sha) {
+    ctx.emit({ type: 'log', level: 'warn', message: `the prompt file ${prompt.file} changed since it was set (${profile.promptSha} → ${prompt.sha}); new requests use the new text. Record it with: cxrvqa llm set --prompt ${profile.prompt}` });
+  }
   for (const c of checks) ctx.emit({ type: 'log', level: 'info', message: `endpoint ${c.endpoint} is up and serves ${profile.model}` });
 }
 

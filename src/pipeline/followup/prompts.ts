@@ -36,6 +36,15 @@ export function loadQuestionTemplate(idOrPath: string): QuestionTemplate {
   return { id: idOrPath, file, text, sha: sha256(text).slice(0, 12) };
 }
 
+/** Hash of a question file's current text for the step fingerprint (null when unreadable: the checks say why). */
+export function currentQuestionSha(idOrPath: string): string | null {
+  try {
+    return loadQuestionTemplate(idOrPath).sha;
+  } catch {
+    return null;
+  }
+}
+
 export function questionText(template: QuestionTemplate, entity: string): string {
   return template.text.split(PLACEHOLDER).join(entity);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { loadPrompt, preflightLlm, resolveProfile } from '../llm/index.js';
+import { loadPrompt, resolveProfile } from '../llm/index.js';
+import { preflightOnce } from '../llm/preflightOnce.js';
 import { outputFingerprint } from '../llm/config.js';
 import { ReferenceRecordSchema, type ReferenceRecord } from '../schemas/reference.js';
 import { StandardizedRowSchema, type StandardizedRow } from '../standardize/input.js';
@@ -11,7 +12,7 @@ import { runChain, type StudyWork } from './chain.js';
 import { CycleCounter, openCycle, setCycleCounts } from './cycles.js';
 import { askWithLlm } from './llm.js';
 import { planQuestions } from './plan.js';
-import { loadQuestionTemplate } from './prompts.js';
+import { currentQuestionSha, loadQuestionTemplate } from './prompts.js';
 import { FollowupLogRowSchema, FollowupRowSchema, type FollowupLogRow, type FollowupRow } from './schema.js';
 
 export const FollowupParamsSchema = z.object({
@@ -150,7 +151,7 @@ async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParam
   loadQuestionTemplate(params.negativeQuestion);
   const profile = resolveProfile(run.state.config);
   loadPrompt(profile.prompt);
-  await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal: ctx.signal });
+  await preflightOnce(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal: ctx.signal });
 }
 
 export const followupStep: Step<typeof FollowupParamsSchema> = {
@@ -161,7 +162,8 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
   reads: ['reports', 'reference', 'standardized'],
   writes: ['followup', 'followup-log'],
   configKeys: ['backend', 'llm'],
-  configFingerprint: outputFingerprint,
+  // The question files count by their text, like the prompt: an edited copy makes the follow-up stale.
+  configFingerprint: (config, params) => ({ ...(outputFingerprint(config) as object), questions: [currentQuestionSha(params.positiveQuestion), currentQuestionSha(params.negativeQuestion)] }),
   applies(run) {
     if (run.state.config.backend !== 'llm') return { ok: false, reason: 'needs an LLM backend: follow-up questions go to the model (this run uses the rules backend)' };
     return { ok: true };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { RunConfig } from '../schemas/state.js';
 import { UserError } from '../util/errors.js';
+import { endpointUrlProblem, keyEnvProblem, keyFileProblem } from './credentials.js';
+import { currentPromptSha } from './prompts.js';
 
 /**
  * `run.state.config.llm`: everything about the model call that shapes results
@@ -10,16 +12,36 @@ import { UserError } from '../util/errors.js';
 
 export const EndpointSchema = z.object({
   /** OpenAI-compatible base URL (…/v1), or for Azure the resource endpoint (https://NAME.openai.azure.com). */
-  url: z.string().url(),
+  url: z
+    .string()
+    .url()
+    .superRefine((url, ctx) => {
+      const problem = URL.canParse(url) ? endpointUrlProblem(url) : null;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { secret: true } });
+    }),
   kind: z.enum(['openai', 'azure']).default('openai'),
   /** Azure: deployment name (defaults to the model name). */
   deployment: z.string().nullable().default(null),
   /** Azure: dated api-version (e.g. 2024-10-21); null uses the v1 API (`/openai/v1`). */
   apiVersion: z.string().nullable().default(null),
   /** Name of the environment variable that holds the key. */
-  keyEnv: z.string().nullable().default(null),
+  keyEnv: z
+    .string()
+    .superRefine((name, ctx) => {
+      const problem = keyEnvProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { secret: true } });
+    })
+    .nullable()
+    .default(null),
   /** Path of a file whose first line is the key. */
-  keyFile: z.string().nullable().default(null),
+  keyFile: z
+    .string()
+    .superRefine((file, ctx) => {
+      const problem = keyFileProblem(file);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { secret: true } });
+    })
+    .nullable()
+    .default(null),
   /** Requests in flight at once on this endpoint. */
   maxConcurrency: z.number().int().positive().default(32),
 });
@@ -99,12 +121,19 @@ export const LlmConfigSchema = LlmProfileSchema.extend({
 });
 export type LlmConfig = z.infer<typeof LlmConfigSchema>;
 
+/** A secret found in stored settings: how to replace it (the value itself is never shown). */
+const STORED_SECRET_HINT = 'Replace the endpoint: cxrvqa llm set --endpoint URL-WITHOUT-CREDENTIALS --key-env VAR (add --profile NAME for a profile), then rotate the key: it was written to state.json.';
+
+function isSecretIssue(issue: z.core.$ZodIssue | undefined): boolean {
+  return issue?.code === 'custom' && (issue.params as { secret?: boolean } | undefined)?.secret === true;
+}
+
 /** Parse `run.state.config.llm` with a clear message on bad values. */
 export function parseLlmConfig(raw: unknown): LlmConfig {
   const parsed = LlmConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UserError(`Invalid LLM config at llm.${issue?.path.join('.')}: ${issue?.message}`, 'Fix it with `cxrvqa llm set ...`.');
+    throw new UserError(`Invalid LLM config at llm.${issue?.path.join('.')}: ${issue?.message}`, isSecretIssue(issue) ? STORED_SECRET_HINT : 'Fix it with `cxrvqa llm set ...`.');
   }
   return parsed.data;
 }
@@ -119,7 +148,7 @@ export function resolveProfile(config: RunConfig | { llm: unknown }, name?: stri
   const parsed = LlmProfileSchema.safeParse({ ...base, ...over });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UserError(`Invalid LLM profile "${name}" at ${issue?.path.join('.')}: ${issue?.message}`);
+    throw new UserError(`Invalid LLM profile "${name}" at ${issue?.path.join('.')}: ${issue?.message}`, isSecretIssue(issue) ? STORED_SECRET_HINT : undefined);
   }
   return parsed.data;
 }
@@ -128,11 +157,14 @@ export function resolveProfile(config: RunConfig | { llm: unknown }, name?: stri
  * What an LLM step's output depends on: model, prompt and decoding. Endpoints,
  * concurrency, timeouts and retries change how answers are fetched, not what they
  * are, so changing them leaves finished work current (and an interrupted run resumable).
+ * The prompt counts by its current text, so a prompt file edited in place makes the
+ * step stale; its hash has the form `llm set` records, so an unchanged prompt keeps the
+ * fingerprint recorded before.
  */
 export function outputFingerprint(config: RunConfig): unknown {
   if (config.backend !== 'llm') return { backend: config.backend };
   const p = resolveProfile(config);
-  return { backend: 'llm', model: p.model, prompt: p.prompt, promptSha: p.promptSha, decoding: p.decoding, structured: p.structured };
+  return { backend: 'llm', model: p.model, prompt: p.prompt, promptSha: currentPromptSha(p.prompt) ?? p.promptSha, decoding: p.decoding, structured: p.structured };
 }
 
 /** Label for an endpoint in logs (URL without credentials or query). */

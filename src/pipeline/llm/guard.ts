@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Endpoint } from './config.js';
 import { endpointLabel } from './config.js';
 import { UserError } from '../util/errors.js';
+import type { CorpusConfig } from '../schemas/state.js';
 
 /**
  * Data-use guard. PhysioNet's guidance on LLMs (Sept 2025) asks for zero data
@@ -9,6 +10,8 @@ import { UserError } from '../util/errors.js';
  * locally deployed models. Credentialed text may therefore go to loopback and
  * private-network endpoints freely; everything else needs an explicit, per-run
  * confirmation, and the public OpenAI API is refused without an override.
+ * Whether a corpus is credentialed is stored with the run; turning that off is
+ * an explicit, confirmed choice, for one invocation or recorded (`llm set --data-use`).
  */
 
 export type EndpointClass = 'loopback' | 'private' | 'azure' | 'public-openai' | 'public';
@@ -16,11 +19,18 @@ export type EndpointClass = 'loopback' | 'private' | 'azure' | 'public-openai' |
 export const CONFIRM_AZURE = 'azure-data-use';
 export const CONFIRM_PUBLIC_OPENAI = 'public-openai';
 export const CONFIRM_PUBLIC = 'public-endpoint';
+/** Treat a credentialed corpus as not credentialed (the guard is off) for one invocation. */
+export const CONFIRM_NOT_CREDENTIALED = 'not-credentialed';
+
+/** Host names that only resolve on a local network (RFC 6762 .local, RFC 8375 .home.arpa, and the common .lan/.internal). */
+const LAN_SUFFIX = /\.(lan|local|internal|home\.arpa)$/;
 
 export function classifyEndpoint(ep: Pick<Endpoint, 'url' | 'kind'>): EndpointClass {
-  const host = new URL(ep.url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = new URL(ep.url).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
   const ipKind = net.isIP(host);
+  // A single-label name (gpu-box) or a LAN suffix cannot be a public host: it resolves inside the local network.
+  if (ipKind === 0 && (!host.includes('.') || LAN_SUFFIX.test(host))) return 'private';
   if (ipKind === 4) {
     const [a, b] = host.split('.').map(Number) as [number, number];
     if (a === 127) return 'loopback';
@@ -45,7 +55,7 @@ export function classifyEndpoint(ep: Pick<Endpoint, 'url' | 'kind'>): EndpointCl
 
 /** Throws one UserError explaining why and what to do, or returns when the data may go there. */
 export function checkDataUse(endpoints: readonly Endpoint[], credentialed: boolean, confirmations: ReadonlySet<string>): void {
-  if (!credentialed) return;
+  if (!credentialed || confirmations.has(CONFIRM_NOT_CREDENTIALED)) return;
   for (const ep of endpoints) {
     const cls = classifyEndpoint(ep);
     const label = endpointLabel(ep);
@@ -83,4 +93,65 @@ export function checkDataUse(endpoints: readonly Endpoint[], credentialed: boole
       }
     }
   }
+}
+
+/** MIMIC-CXR layouts hold credentialed data by their licence. */
+export function isMimicLayout(corpus: Pick<CorpusConfig, 'kind'>): boolean {
+  return corpus.kind === 'mimic' || corpus.kind === 'mimic-jpg';
+}
+
+export const NOT_CREDENTIALED_WARNING =
+  'warning: the corpus is treated as not credentialed for this invocation only: the data-use guard is off until it ends, and the run stays marked credentialed. To record the choice: cxrvqa llm set --data-use not-credentialed --confirm not-credentialed';
+
+export interface InvocationDataUse {
+  /** The corpus config to store (null: leave the stored one). */
+  corpus: CorpusConfig | null;
+  /** To print before any work, when the guard is off for this invocation. */
+  warning: string | null;
+}
+
+/**
+ * What a headless invocation's `--no-credentialed` / `--confirm not-credentialed`
+ * mean for the data-use guard. On a MIMIC-layout corpus `--no-credentialed` needs
+ * the confirmation; either way the choice lasts for the invocation only (the
+ * confirmation reaches the guard through the run env) and is never stored.
+ */
+export function invocationDataUse(given: CorpusConfig | null, stored: CorpusConfig | null, credentialedFlag: boolean | undefined, confirmations: ReadonlySet<string>): InvocationDataUse {
+  const target = given ?? stored;
+  const confirmed = confirmations.has(CONFIRM_NOT_CREDENTIALED);
+  if (credentialedFlag === false && target && isMimicLayout(target)) {
+    // Leaving a corpus already recorded as not credentialed (llm set --data-use) alone needs nothing.
+    const alreadyOff = !given && !target.credentialed;
+    if (!alreadyOff && !confirmed) {
+      throw new UserError(
+        `--no-credentialed on a MIMIC-CXR corpus turns the data-use guard off: credentialed reports could then go to any endpoint. It is refused without confirmation.`,
+        `If this copy is really not credentialed data, add --confirm ${CONFIRM_NOT_CREDENTIALED} (for this invocation only), or record it for the run: cxrvqa llm set --data-use not-credentialed --confirm ${CONFIRM_NOT_CREDENTIALED}. To keep the guard, drop --no-credentialed and use a local endpoint.`,
+      );
+    }
+    // The flag lasts for this invocation: the stored corpus keeps its recorded choice (credentialed by default).
+    const keep = stored && given && stored.path === given.path ? stored.credentialed : true;
+    return { corpus: given ? { ...given, credentialed: keep } : null, warning: alreadyOff ? null : NOT_CREDENTIALED_WARNING };
+  }
+  const credentialed = given ? given.credentialed : (stored?.credentialed ?? false);
+  return { corpus: given, warning: confirmed && credentialed ? NOT_CREDENTIALED_WARNING : null };
+}
+
+/**
+ * `llm set --data-use`: record whether the run's corpus is credentialed. Marking
+ * a credentialed corpus as not credentialed turns the guard off for every later
+ * invocation, so it needs the confirmation too.
+ */
+export function recordedDataUse(corpus: CorpusConfig | null, value: string, confirmations: ReadonlySet<string>): { corpus: CorpusConfig; warning: string | null } {
+  if (value !== 'credentialed' && value !== 'not-credentialed') {
+    throw new UserError(`--data-use expects credentialed or not-credentialed, got "${value}".`);
+  }
+  if (!corpus) throw new UserError('This run has no corpus yet, so there is nothing to mark.', 'Give it one first: cxrvqa run --corpus PATH --steps ingest');
+  if (value === 'credentialed') return { corpus: { ...corpus, credentialed: true }, warning: null };
+  if (corpus.credentialed && !confirmations.has(CONFIRM_NOT_CREDENTIALED)) {
+    throw new UserError(
+      'Marking this corpus as not credentialed turns the data-use guard off for every later run of it.',
+      `If it really is not credentialed data, add --confirm ${CONFIRM_NOT_CREDENTIALED}. To undo later: cxrvqa llm set --data-use credentialed`,
+    );
+  }
+  return { corpus: { ...corpus, credentialed: false }, warning: corpus.credentialed ? 'warning: the corpus is now recorded as not credentialed: the data-use guard is off for this run until cxrvqa llm set --data-use credentialed' : null };
 }

@@ -40,6 +40,18 @@ export function loadPrompt(idOrPath: string): LoadedPrompt {
   return { id: idOrPath, file, text: text.trim(), sha: sha256(text).slice(0, 12) };
 }
 
+/**
+ * Hash of the prompt's current text, for step fingerprints: a prompt file edited
+ * in place changes it. Null when the file cannot be read (the step's checks say so).
+ */
+export function currentPromptSha(idOrPath: string): string | null {
+  try {
+    return loadPrompt(idOrPath).sha;
+  } catch {
+    return null;
+  }
+}
+
 /** The chat sent for one report: the system prompt and the report as the user turn. */
 export function extractionMessages(prompt: LoadedPrompt, reportText: string): ChatMessage[] {
   return [

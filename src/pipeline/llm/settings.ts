@@ -1,4 +1,5 @@
-import { EndpointSchema, LlmConfigSchema, LlmProfileSchema, type Endpoint, type LlmConfig } from './config.js';
+import { EndpointSchema, LlmConfigSchema, LlmProfileSchema, parseLlmConfig, type Endpoint, type LlmConfig } from './config.js';
+import { redactUrl } from './credentials.js';
 import { UserError } from '../util/errors.js';
 
 /** What a user can change from the command line (`cxrvqa llm set`, `cxrvqa run --endpoint ...`). */
@@ -48,13 +49,16 @@ export function parseEndpointSpec(spec: string, defaults: Partial<Endpoint>): En
     else throw new UserError(`--endpoint: unknown option "${k}" (key-env, key-file, max, deployment, api-version)`);
   }
   const parsed = EndpointSchema.safeParse(ep);
-  if (!parsed.success) throw new UserError(`--endpoint "${spec}": ${parsed.error.issues[0]?.path.join('.') || 'url'}: ${parsed.error.issues[0]?.message}`, 'Example: --endpoint http://127.0.0.1:8000/v1');
+  // The spec is echoed with its URL redacted and without options: either may be a pasted key.
+  if (!parsed.success) throw new UserError(`--endpoint ${redactUrl(url?.trim() ?? '')}: ${parsed.error.issues[0]?.path.join('.') || 'url'}: ${parsed.error.issues[0]?.message}`, 'Example: --endpoint http://127.0.0.1:8000/v1');
   return parsed.data;
 }
 
 /** Apply settings to the stored config (pure); validates the result. */
 export function applyLlmSettings(current: unknown, s: LlmSettings): LlmConfig {
-  const config = LlmConfigSchema.parse(current ?? {});
+  // New top-level endpoints replace the stored ones unread, so a stored bad one (a URL with a key) can be fixed this way.
+  const replacesEndpoints = !s.profile && Boolean(s.endpoint?.length || s.azure);
+  const config = parseLlmConfig(replacesEndpoints ? { ...(current as object | undefined), endpoints: [] } : current);
   const target: Record<string, unknown> = s.profile ? { ...(config.profiles[s.profile] ?? {}) } : (config as unknown as Record<string, unknown>);
   const keyDefaults: Partial<Endpoint> = {
     ...(s.keyEnv ? { keyEnv: s.keyEnv } : {}),

@@ -8,6 +8,7 @@ import type { ReadIssue } from '../store/jsonl.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
 import { packageRoot } from '../util/paths.js';
+import { sweepStaleTmpFiles } from '../util/staleTmp.js';
 import { copyAs, hashFile, writeConversations, writeCsv } from './export.js';
 import { buildMetadataIndex, generateSteps, type GenerateResult, type StandardizedRecord } from './generate.js';
 import { defaultDiseaseFile } from '../names/diseases.js';
@@ -142,6 +143,8 @@ function warnAbout(ctx: StepContext<QuestionParams>, r: GenerateResult, metas: n
 
 async function exportDataset(run: Run, pairs: QaPair[], index: ReturnType<typeof buildMetadataIndex>, params: QuestionParams, result: GenerateResult, extra: { unreadable: number }) {
   const dir = run.outputDir(DATASET_DIR);
+  // A killed export leaves its temp files behind (the rename never came).
+  sweepStaleTmpFiles(dir);
   const stats = computeStats(pairs);
   const written = [
     writeCsv(path.join(dir, 'qa.csv'), pairs),

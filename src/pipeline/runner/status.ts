@@ -16,7 +16,7 @@ export function effectiveParams(run: Run, step: AnyStep): Record<string, unknown
 /** Fingerprint of what a step's output depends on besides its input artifacts: params and config sections. */
 export function stepFingerprint(run: Run, step: AnyStep): string {
   const config = step.configFingerprint
-    ? step.configFingerprint(run.state.config)
+    ? step.configFingerprint(run.state.config, effectiveParams(run, step))
     : Object.fromEntries((step.configKeys ?? []).map((k) => [k, run.state.config[k]]));
   return hashValue({ params: effectiveParams(run, step), config });
 }

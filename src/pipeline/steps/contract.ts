@@ -84,9 +84,10 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
   configKeys?: readonly ('corpus' | 'backend' | 'llm')[];
   /**
    * The part of the run config the step's output depends on, when that is narrower
-   * than whole `configKeys` sections (e.g. the model and prompt, not the concurrency).
+   * than whole `configKeys` sections (e.g. the model and prompt, not the concurrency),
+   * or includes files the params name (a prompt's text).
    */
-  configFingerprint?(config: RunConfig): unknown;
+  configFingerprint?(config: RunConfig, params: z.infer<S>): unknown;
   /** Whether the step belongs in a run with this config (e.g. gold needs an LLM endpoint). */
   applies?(run: Run): Applicability;
   /** Checks that must pass before the step's work starts (its inputs present, endpoints reachable). */

@@ -154,7 +154,9 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
         ? field('endpoint URL (…/v1), empty to set it later with `cxrvqa llm set`:', endpoint, setEndpoint, (v) => {
             if (!v) return go('run');
             const ok = EndpointSchema.safeParse({ url: v });
-            if (!ok.success) return setError(`not a URL: ${v}`);
+            // A URL carrying a key gets the schema's own message, which says what to do and never echoes the key.
+            const issue = ok.success ? undefined : ok.error.issues[0];
+            if (issue) return setError(issue.code === 'custom' ? issue.message : `not a URL: ${v}`);
             go('model');
           })
         : null}

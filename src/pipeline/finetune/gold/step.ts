@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadPrompt, parseLlmConfig, preflightLlm, resolveProfile } from '../../llm/index.js';
+import { currentPromptSha } from '../../llm/prompts.js';
+import type { RunConfig } from '../../schemas/state.js';
 import { ExtractionResultSchema, USABLE_STATUSES, type ExtractionResult } from '../../schemas/extraction.js';
 import { ReportRecordSchema } from '../../schemas/report.js';
 import type { Applicability, Step, StepResult } from '../../steps/contract.js';
@@ -36,8 +38,12 @@ export function fineTunePathApplies(run: Run, profileName: string): Applicabilit
 
 /** The gold prompt: the step's param, else the profile's own prompt when it sets one, else the full prompt. */
 export function goldPrompt(run: Run, params: { profile: string; prompt: string | null }): string {
+  return goldPromptOf(run.state.config, params);
+}
+
+function goldPromptOf(config: RunConfig, params: { profile: string; prompt: string | null }): string {
   if (params.prompt) return params.prompt;
-  const own = parseLlmConfig(run.state.config.llm).profiles[params.profile]?.prompt;
+  const own = parseLlmConfig(config.llm).profiles[params.profile]?.prompt;
   return typeof own === 'string' ? own : 'full';
 }
 
@@ -57,6 +63,8 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
   reads: ['reports'],
   writes: ['gold'],
   applies: (run) => fineTunePathApplies(run, goldProfileName(run)),
+  // The prompt counts by its current text: an edited prompt file makes the gold set stale.
+  configFingerprint: (config, params) => ({ promptSha: currentPromptSha(goldPromptOf(config, params)) }),
 
   async preflight(ctx) {
     // Everything the user can fix, before the runner sets the old gold set aside.
