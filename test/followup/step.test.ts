@@ -87,6 +87,8 @@ describe('follow-up step against the loopback server', () => {
     expect(progress.at(-1)!.costUsd).toBeGreaterThan(0);
     const logs = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'log' ? [e.event.message] : []));
     expect(logs.find((l) => l.startsWith('Follow-up LLM:'))).toMatch(/out, \$\d+\.\d{4}/);
+    // The cycle says what it will send before its first request.
+    expect(logs.findIndex((l) => /^follow-up estimate: \d+ questions, ~[\d,]+ input \+ ~[\d,]+ output tokens, ~\$/.test(l))).toBeGreaterThanOrEqual(0);
   });
 
   it('drops a queued question whose finding an earlier answer already added', async () => {

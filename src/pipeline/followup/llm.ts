@@ -1,6 +1,7 @@
 import { modelText } from '../extract/request.js';
 import { runLlmBatch } from '../llm/batch.js';
-import { KEYINFO_RESPONSE_SCHEMA, loadPrompt, resolveProfile } from '../llm/index.js';
+import { estimateRun, KEYINFO_RESPONSE_SCHEMA, loadPrompt, resolveProfile, type LlmProfile } from '../llm/index.js';
+import { fmtNum } from '../util/format.js';
 import { ReportRecordSchema, type ReportRecord } from '../schemas/report.js';
 import type { StepContext } from '../steps/contract.js';
 import { judgeReply, type ChainDeps, type ChainOutcome, type StudyWork } from './chain.js';
@@ -32,6 +33,7 @@ export async function askWithLlm(
   const profile = resolveProfile(run.state.config);
   const system = loadPrompt(profile.prompt).text;
   let noReport = 0;
+  await logEstimate(ctx, profile, system, pending, templates);
 
   // Reports are streamed, so only the studies in flight hold their text.
   async function* work(): AsyncGenerator<StudyWork> {
@@ -79,4 +81,22 @@ export async function askWithLlm(
     ctx.emit({ type: 'log', level: 'warn', message: `${noReport} studies have no report text; their records are kept unchanged` });
   }
   return { cached: stats.cached, noReport };
+}
+
+/**
+ * Before a cycle's first request: what it will send, like extraction's estimate. Each
+ * question resends the report and the current record, so input grows with the plan.
+ */
+async function logEstimate(ctx: StepContext<unknown>, profile: LlmProfile, system: string, pending: ReadonlyMap<string, Omit<StudyWork, 'report'>>, templates: Record<Polarity, QuestionTemplate>): Promise<void> {
+  const promptChars: number[] = [];
+  for await (const r of ctx.run.artifact<ReportRecord>('reports', ReportRecordSchema).lines()) {
+    const w = pending.get(r.study_id);
+    if (!w) continue;
+    const record = JSON.stringify(w.start ?? {}).length;
+    for (const q of w.plan) promptChars.push(system.length + modelText(r).length + record + questionText(templates[q.polarity], q.entity).length);
+  }
+  if (promptChars.length === 0) return;
+  const est = estimateRun(promptChars, profile);
+  const cost = est.costUsd !== null ? `, ~$${est.costUsd.toFixed(2)}` : ' (no price configured for this model)';
+  ctx.emit({ type: 'log', level: 'info', message: `follow-up estimate: ${fmtNum(est.requests)} questions, ~${fmtNum(est.tokensIn)} input + ~${fmtNum(est.tokensOut)} output tokens${cost} [${est.method}]` });
 }
