@@ -33,7 +33,7 @@ describe('keys', () => {
     expect(resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyFile: file }), {})).toBe('sk-from-file-000111');
     expect(resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyEnv: 'K' }), { K: 'sk-env' })).toBe('sk-env');
     expect(() => resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyFile: file + '.missing' }), {})).toThrow(/cannot be read/);
-    expect(() => resolveKey(EndpointSchema.parse({ url: 'https://r.openai.azure.com', kind: 'azure' }), {})).toThrow(/needs a key/);
+    expect(() => resolveKey(EndpointSchema.parse({ url: 'https://r.openai.azure.com', kind: 'azure' }), {}, { required: true })).toThrow(/needs a key/);
   });
 
   it('are redacted from any error text, whole or by their tail, and in headers', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROVIDER_KINDS } from './providers/kinds.js';
 import type { RunConfig } from '../schemas/state.js';
 import { UserError } from '../util/errors.js';
 import { endpointUrlProblem, keyEnvProblem, keyFileProblem } from './credentials.js';
@@ -19,7 +20,8 @@ export const EndpointSchema = z.object({
       const problem = URL.canParse(url) ? endpointUrlProblem(url) : null;
       if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { secret: true } });
     }),
-  kind: z.enum(['openai', 'azure']).default('openai'),
+  /** Which provider module speaks to it (llm/providers/). */
+  kind: z.enum(PROVIDER_KINDS).default('openai'),
   /** Azure: deployment name (defaults to the model name). */
   deployment: z.string().nullable().default(null),
   /** Azure: dated api-version (e.g. 2024-10-21); null uses the v1 API (`/openai/v1`). */

@@ -1,36 +1,34 @@
-import OpenAI, {
-  APIConnectionError,
-  APIConnectionTimeoutError,
-  APIError,
-  APIUserAbortError,
-  AzureOpenAI,
-} from 'openai';
+import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { Endpoint, LlmProfile } from './config.js';
+import type { Endpoint } from './config.js';
 import { endpointLabel } from './config.js';
 import { redactSecrets, registerSecret, resolveKey } from './keys.js';
-import type { ChatRequest, CompletionResult, ErrorKind, LlmEvent, Usage } from './types.js';
+import type { ChatRequest, ErrorKind, Usage } from './types.js';
+import type { AttemptResult, ProviderClient, ProviderOptions, ProviderTiming } from './providers/types.js';
+import { probeError } from './probe.js';
+import { UserError } from '../util/errors.js';
 import { readSse } from './sse.js';
 import type { AttemptLimits } from './latency.js';
 
 const ms = (n: number) => (n >= 10_000 ? `${Math.round(n / 1000)} s` : `${Math.round(n)} ms`);
 
-/** One attempt against one endpoint: no retries here (the pool owns them). */
-export type AttemptResult =
-  | { kind: 'ok'; text: string; finishReason: string; usage: Usage | null; model: string; latencyMs: number; firstTokenMs: number | null }
-  | { kind: 'filtered'; reason: string }
-  | { kind: 'error'; errorKind: ErrorKind; message: string; retryable: boolean; status?: number; retryAfterMs?: number };
+export type { AttemptResult } from './providers/types.js';
 
-export interface EndpointOptions {
-  env: NodeJS.ProcessEnv;
-  onEvent?: (e: LlmEvent) => void;
+type SdkOptions = NonNullable<ConstructorParameters<typeof OpenAI>[0]>;
+
+/** How a provider speaking the OpenAI protocol differs: how the SDK client is built, and the model name sent. */
+export interface OpenAiProtocolFeatures {
+  connect(common: Pick<SdkOptions, 'maxRetries' | 'timeout' | 'fetch' | 'fetchOptions'>, key: string): OpenAI;
+  /** Whether `GET /models` lists what is served (Azure deployments are not listed). */
+  listsModels: boolean;
+  requiresKey: boolean;
+  modelFor?(model: string): string;
 }
-
-type Timing = Pick<LlmProfile, 'timeoutMs' | 'idleTimeoutMs' | 'whitespaceLimit' | 'stream' | 'structured'>;
 
 const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['rate_limit', 'server', 'timeout', 'connection', 'whitespace_loop']);
 
-export class EndpointClient {
+/** One endpoint that speaks the OpenAI chat protocol over the real openai SDK (streamed or not). */
+export class OpenAiProtocolClient implements ProviderClient {
   readonly label: string;
   readonly maxConcurrency: number;
   readonly sdk: OpenAI;
@@ -41,12 +39,13 @@ export class EndpointClient {
 
   constructor(
     readonly endpoint: Endpoint,
-    private readonly timing: Timing,
-    private readonly opts: EndpointOptions,
+    private readonly timing: ProviderTiming,
+    private readonly opts: ProviderOptions,
+    private readonly features: OpenAiProtocolFeatures,
   ) {
     this.label = endpointLabel(endpoint);
     this.maxConcurrency = endpoint.maxConcurrency;
-    this.key = resolveKey(endpoint, opts.env);
+    this.key = resolveKey(endpoint, opts.env, { required: features.requiresKey });
     registerSecret(this.key);
     // Node's fetch gives up on response headers after 300 s; our own dispatcher
     // lets a queued or long non-streamed generation take as long as configured.
@@ -59,21 +58,31 @@ export class EndpointClient {
     const common = {
       maxRetries: 0,
       timeout: timing.timeoutMs,
-      fetch: undiciFetch as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>["fetch"],
-      fetchOptions: { dispatcher: this.agent } as unknown as NonNullable<ConstructorParameters<typeof OpenAI>[0]>["fetchOptions"],
+      fetch: undiciFetch as unknown as SdkOptions['fetch'],
+      fetchOptions: { dispatcher: this.agent } as unknown as SdkOptions['fetchOptions'],
     };
-    if (endpoint.kind === 'azure' && endpoint.apiVersion) {
-      this.sdk = new AzureOpenAI({ ...common, endpoint: endpoint.url.replace(/\/$/, ''), apiVersion: endpoint.apiVersion, deployment: endpoint.deployment ?? undefined, apiKey: this.key });
-    } else if (endpoint.kind === 'azure') {
-      this.sdk = new OpenAI({ ...common, baseURL: `${endpoint.url.replace(/\/$/, '')}/openai/v1/`, apiKey: this.key, defaultHeaders: { 'api-key': this.key } });
-    } else {
-      this.sdk = new OpenAI({ ...common, baseURL: endpoint.url, apiKey: this.key });
-    }
+    this.sdk = features.connect(common, this.key);
   }
 
-  /** The model name to send: Azure wants the deployment. */
   modelFor(model: string): string {
-    return this.endpoint.kind === 'azure' ? (this.endpoint.deployment ?? model) : model;
+    return this.features.modelFor?.(model) ?? model;
+  }
+
+  async listModels(timeoutMs: number, signal?: AbortSignal): Promise<string[] | null> {
+    if (!this.features.listsModels) return null;
+    try {
+      const page = await this.sdk.models.list({ timeout: timeoutMs, signal, maxRetries: 0 });
+      return page.data.map((m) => m.id);
+    } catch (err) {
+      if (err instanceof APIError && err.status === 404) return null;
+      const r = this.classify(err);
+      const kind = r.kind === 'error' ? r.errorKind : 'server';
+      const message = r.kind === 'error' ? r.message : String(err);
+      if (err instanceof APIConnectionError || kind === 'connection' || kind === 'timeout') {
+        throw new UserError(`The LLM endpoint ${this.label} is not reachable: ${redactSecrets(message.replace(`${this.label}: `, ''))}`, 'Is the server running and listening there? Check with: curl URL/models');
+      }
+      throw probeError(this.label, this.modelFor(''), this.endpoint.keyEnv, kind, message);
+    }
   }
 
   /** The configured timeouts, for attempts made before any answer times are known. */
@@ -268,8 +277,4 @@ export function retryAfter(headers: Headers | undefined | null, now = Date.now()
   if (/^\d+(\.\d+)?$/.test(ra.trim())) return Number(ra) * 1000;
   const t = Date.parse(ra);
   return Number.isFinite(t) ? Math.max(0, t - now) : undefined;
-}
-
-export function isRetryable(r: CompletionResult | AttemptResult): boolean {
-  return r.kind === 'error' && r.retryable;
 }

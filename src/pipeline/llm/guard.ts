@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { providerFor } from './providers/index.js';
 import type { Endpoint } from './config.js';
 import { endpointLabel } from './config.js';
 import { UserError } from '../util/errors.js';
@@ -48,9 +49,7 @@ export function classifyEndpoint(ep: Pick<Endpoint, 'url' | 'kind'>): EndpointCl
       return classifyEndpoint({ url: `http://${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}/`, kind: ep.kind });
     }
   }
-  if (ep.kind === 'azure' || /\.(openai\.azure\.com|cognitiveservices\.azure\.com|services\.ai\.azure\.com)$/.test(host)) return 'azure';
-  if (host === 'api.openai.com' || host.endsWith('.openai.com')) return 'public-openai';
-  return 'public';
+  return providerFor(ep.kind).dataUse(host);
 }
 
 /** Throws one UserError explaining why and what to do, or returns when the data may go there. */

@@ -1,11 +1,10 @@
-import { APIConnectionError, APIError } from 'openai';
 import { LlmStats } from './accounting.js';
 import { CachedClient, ResponseCache, type CachedClientOptions } from './cache.js';
 import type { LlmProfile } from './config.js';
 import { endpointLabel } from './config.js';
-import { EndpointClient } from './endpoint.js';
+import { probeError } from './probe.js';
+import { checkEndpointSettings, providerFor } from './providers/index.js';
 import { checkDataUse } from './guard.js';
-import { redactSecrets } from './keys.js';
 import { Scheduler } from './scheduler.js';
 import type { DecodingParams, LlmClient, LlmEvent } from './types.js';
 import { UserError } from '../util/errors.js';
@@ -56,7 +55,10 @@ export function decodingParams(profile: LlmProfile): DecodingParams {
 export function createLlm(profile: LlmProfile, opts: CreateLlmOptions): Llm {
   if (!profile.model) throw new UserError('No model is configured for the LLM backend.', 'Set one: cxrvqa llm set --model NAME (the name the server serves).');
   const stats = new LlmStats(profile.prices);
-  const clients = profile.endpoints.map((ep) => new EndpointClient(ep, profile, { env: opts.env, onEvent: opts.onEvent }));
+  const clients = profile.endpoints.map((ep) => {
+    checkEndpointSettings(ep);
+    return providerFor(ep.kind).create(ep, profile, { env: opts.env, onEvent: opts.onEvent });
+  });
   for (const c of clients) if (opts.structuredRefused?.has(c.label)) c.markStructuredRefused();
   const scheduler = new Scheduler(clients, profile, { stats, onEvent: opts.onEvent });
   const cache = opts.cacheDir ? new ResponseCache(opts.cacheDir) : null;
@@ -101,9 +103,9 @@ export async function preflightLlm(profile: LlmProfile, opts: PreflightOptions):
   const results: EndpointCheck[] = [];
   for (const ep of profile.endpoints) {
     const label = endpointLabel(ep);
-    const client = new EndpointClient(ep, { ...profile, timeoutMs: timeout, idleTimeoutMs: timeout, stream: false }, { env: opts.env });
+    const client = providerFor(ep.kind).create(ep, { ...profile, timeoutMs: timeout, idleTimeoutMs: timeout, stream: false }, { env: opts.env });
     try {
-      const served = await listModels(client, timeout, opts.signal);
+      const served = await client.listModels(timeout, opts.signal);
       const wanted = client.modelFor(profile.model);
       if (served !== null) {
         if (!served.includes(wanted)) {
@@ -121,36 +123,4 @@ export async function preflightLlm(profile: LlmProfile, opts: PreflightOptions):
     }
   }
   return results;
-}
-
-async function listModels(client: EndpointClient, timeout: number, signal?: AbortSignal): Promise<string[] | null> {
-  if (client.endpoint.kind === 'azure') return null;
-  try {
-    const page = await client.sdk.models.list({ timeout, signal, maxRetries: 0 });
-    return page.data.map((m) => m.id);
-  } catch (err) {
-    if (err instanceof APIError && err.status === 404) return null;
-    const r = client.classify(err);
-    const kind = r.kind === 'error' ? r.errorKind : 'server';
-    const message = r.kind === 'error' ? r.message : String(err);
-    if (err instanceof APIConnectionError || kind === 'connection' || kind === 'timeout') {
-      throw new UserError(`The LLM endpoint ${client.label} is not reachable: ${redactSecrets(message.replace(`${client.label}: `, ''))}`, 'Is the server running and listening there? Check with: curl URL/models');
-    }
-    throw probeError(client.label, client.modelFor(''), client.endpoint.keyEnv, kind, message);
-  }
-}
-
-function probeError(label: string, model: string, keyEnv: string | null, kind: string, text: string): UserError {
-  const message = text.startsWith(`${label}: `) ? text.slice(label.length + 2) : text;
-  switch (kind) {
-    case 'auth':
-      return new UserError(`The LLM endpoint ${label} rejected the key: ${message}`, keyEnv ? `Check the key in $${keyEnv}.` : 'Pass the key with --key-env VAR or --key-file PATH.');
-    case 'not_found':
-      return new UserError(`The model or deployment "${model}" was not found at ${label}: ${message}`, 'Check the model/deployment name and the endpoint URL.');
-    case 'connection':
-    case 'timeout':
-      return new UserError(`The LLM endpoint ${label} is not reachable: ${message}`, 'Is the server running and listening there?');
-    default:
-      return new UserError(`The LLM endpoint ${label} failed a test request: ${message}`);
-  }
 }

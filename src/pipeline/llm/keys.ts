@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.js';
 /** Placeholder for servers that accept any key (vLLM without --api-key): the SDK requires a non-empty one. */
 export const NO_KEY = 'EMPTY';
 
-export function resolveKey(ep: Endpoint, env: NodeJS.ProcessEnv): string {
+export function resolveKey(ep: Endpoint, env: NodeJS.ProcessEnv, opts: { required?: boolean } = {}): string {
   if (ep.keyEnv) {
     const v = env[ep.keyEnv];
     if (!v || !v.trim()) {
@@ -31,8 +31,8 @@ export function resolveKey(ep: Endpoint, env: NodeJS.ProcessEnv): string {
     if (!key) throw new UserError(`The key file ${ep.keyFile} is empty.`);
     return key;
   }
-  if (ep.kind === 'azure') {
-    throw new UserError(`Azure endpoint ${endpointLabel(ep)} needs a key.`, 'Pass --key-env AZURE_OPENAI_API_KEY or --key-file PATH.');
+  if (opts.required) {
+    throw new UserError(`The ${ep.kind} endpoint ${endpointLabel(ep)} needs a key.`, ep.kind === 'azure' ? 'Pass --key-env AZURE_OPENAI_API_KEY or --key-file PATH.' : 'Pass --key-env VAR or --key-file PATH.');
   }
   return NO_KEY;
 }

@@ -1,5 +1,5 @@
 import type { LlmProfile } from './config.js';
-import type { AttemptResult, EndpointClient } from './endpoint.js';
+import type { AttemptResult, ProviderClient } from './providers/index.js';
 import { requestKey } from './key.js';
 import type { LlmStats } from './accounting.js';
 import { LatencyTracker, type TimeoutPolicy } from './latency.js';
@@ -15,7 +15,7 @@ const HEDGE_POLL_MS = 500;
 const MAX_LOOP_RETRIES = 1;
 
 interface Slot {
-  client: EndpointClient;
+  client: ProviderClient;
   inFlight: number;
   limit: AdaptiveLimit;
   latency: LatencyTracker;
@@ -59,7 +59,7 @@ export class Scheduler implements LlmClient {
   private readonly now: () => number;
 
   constructor(
-    clients: readonly EndpointClient[],
+    clients: readonly ProviderClient[],
     private readonly cfg: SchedulerConfig,
     private readonly opts: SchedulerOptions = {},
   ) {
@@ -294,7 +294,7 @@ export class Scheduler implements LlmClient {
   }
 }
 
-function timeoutPolicy(cfg: SchedulerConfig, client: EndpointClient): TimeoutPolicy {
+function timeoutPolicy(cfg: SchedulerConfig, client: ProviderClient): TimeoutPolicy {
   const caps = client.caps;
   return {
     firstTokenCapMs: caps.firstTokenMs,

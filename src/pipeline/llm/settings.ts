@@ -1,5 +1,6 @@
 import { EndpointSchema, LlmConfigSchema, LlmProfileSchema, parseLlmConfig, type Endpoint, type LlmConfig } from './config.js';
 import { redactUrl } from './credentials.js';
+import { checkEndpointSettings } from './providers/index.js';
 import { UserError } from '../util/errors.js';
 
 /** What a user can change from the command line (`cxrvqa llm set`, `cxrvqa run --endpoint ...`). */
@@ -51,6 +52,7 @@ export function parseEndpointSpec(spec: string, defaults: Partial<Endpoint>): En
   const parsed = EndpointSchema.safeParse(ep);
   // The spec is echoed with its URL redacted and without options: either may be a pasted key.
   if (!parsed.success) throw new UserError(`--endpoint ${redactUrl(url?.trim() ?? '')}: ${parsed.error.issues[0]?.path.join('.') || 'url'}: ${parsed.error.issues[0]?.message}`, 'Example: --endpoint http://127.0.0.1:8000/v1');
+  checkEndpointSettings(parsed.data);
   return parsed.data;
 }
 
