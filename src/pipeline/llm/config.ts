@@ -11,6 +11,18 @@ import { currentPromptSha } from './prompts.js';
  * the name of an environment variable or the path of a key file, never stored.
  */
 
+/** A key reference that must not be the key itself; the message never repeats the value. */
+function refusingSecrets(problemOf: (value: string) => string | null) {
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = problemOf(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { secret: true } });
+    })
+    .nullable()
+    .default(null);
+}
+
 export const EndpointSchema = z.object({
   /** OpenAI-compatible base URL (…/v1), or for Azure the resource endpoint (https://NAME.openai.azure.com). */
   url: z
@@ -27,23 +39,9 @@ export const EndpointSchema = z.object({
   /** Azure: dated api-version (e.g. 2024-10-21); null uses the v1 API (`/openai/v1`). */
   apiVersion: z.string().nullable().default(null),
   /** Name of the environment variable that holds the key. */
-  keyEnv: z
-    .string()
-    .superRefine((name, ctx) => {
-      const problem = keyEnvProblem(name);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { secret: true } });
-    })
-    .nullable()
-    .default(null),
+  keyEnv: refusingSecrets(keyEnvProblem),
   /** Path of a file whose first line is the key. */
-  keyFile: z
-    .string()
-    .superRefine((file, ctx) => {
-      const problem = keyFileProblem(file);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem, params: { secret: true } });
-    })
-    .nullable()
-    .default(null),
+  keyFile: refusingSecrets(keyFileProblem),
   /** Requests in flight at once on this endpoint. */
   maxConcurrency: z.number().int().positive().default(32),
 });
