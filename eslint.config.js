@@ -39,7 +39,10 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     rules: {
       // `_`-prefixed parameters and destructured leftovers are deliberate: they document a position or drop a key.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true, caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true, caughtErrors: 'none' },
+      ],
     },
   },
   {
@@ -63,7 +66,10 @@ export default tseslint.config(
       // Table-driven tests branch on the case's expected outcome; each branch asserts.
       'vitest/no-conditional-expect': 'off',
       // Helpers that assert or time out: property runs, per-case checkers, waits for a screen text.
-      'vitest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*', 'fc.assert', 'check', 'waitForText', 'pressAndWaitFor'] }],
+      'vitest/expect-expect': [
+        'error',
+        { assertFunctionNames: ['expect', 'expect*', 'fc.assert', 'check', 'waitForText', 'pressAndWaitFor'] },
+      ],
     },
   },
   { files: ['src/ui/**/*.{ts,tsx}'], rules: boundary(DEEP_PIPELINE, CLI) },
