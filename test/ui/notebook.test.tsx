@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { countingStep } from './helpers/fakeSteps.js';
-import { KEY, frameWidth, pressAndWaitFor, renderApp, resize, tempRun, waitForText } from './helpers/render.js';
+import { KEY, frameWidth, pressAndWaitFor, renderApp, resize, tempRun, waitFor, waitForText } from './helpers/render.js';
 
 afterEach(() => cleanup());
 
@@ -42,9 +42,8 @@ describe('notebook view', () => {
     let frame = await waitForText(app, 'alpha');
     expect(frameWidth(frame)).toBeLessThanOrEqual(80);
     resize(app, 60, 20);
-    await waitForText(app, 'alpha');
-    await new Promise((r) => setTimeout(r, 50));
-    frame = app.lastFrame()!;
+    // Poll for the re-render instead of sleeping: under load it can come later than any fixed pause.
+    frame = await waitFor(app, (f) => f.includes('alpha') && frameWidth(f) <= 60, 5000, 'a frame 60 columns wide');
     expect(frameWidth(frame)).toBeLessThanOrEqual(60);
     expect(frame.split('\n').length).toBeLessThanOrEqual(20);
     await run.close();
