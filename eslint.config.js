@@ -24,6 +24,10 @@ const UI = {
   regex: String.raw`(^|/)ui/`,
   message: 'The presentation model (src/present) is shared by the app and the CLI: it never imports src/ui.',
 };
+const INK_REACT = {
+  regex: String.raw`^(ink|react)(/|$)|^ink-`,
+  message: 'The presentation model is plain data shared with the headless CLI: it never imports ink or react.',
+};
 const FRONT_END = {
   regex: String.raw`(^|/)(ui|cli|present)(/|\.js$)|^(ink|react)(/|$)|^ink-`,
   message: 'src/pipeline runs headless: it never imports the app, the CLI, the presentation model, ink or react.',
@@ -74,7 +78,7 @@ export default tseslint.config(
   },
   { files: ['src/ui/**/*.{ts,tsx}'], rules: boundary(DEEP_PIPELINE, CLI) },
   { files: ['src/cli/**/*.ts', 'src/cli.ts'], rules: boundary(DEEP_PIPELINE) },
-  { files: ['src/present/**/*.{ts,tsx}'], rules: boundary(DEEP_PIPELINE, CLI, UI) },
+  { files: ['src/present/**/*.{ts,tsx}'], rules: boundary(DEEP_PIPELINE, CLI, UI, INK_REACT) },
   { files: ['src/pipeline/**/*.ts'], rules: boundary(FRONT_END) },
   prettier,
 );
