@@ -7,10 +7,10 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /*
- * Layer boundaries: the terminal app (src/ui) and the headless CLI (src/cli,
- * src/cli.ts) reach the pipeline only through its facade `src/pipeline/index.ts`, so a pipeline area can change its
- * insides without breaking a front end. The patterns match the import text (`../../pipeline/llm/endpoint.js`), and
- * `import type` counts too: a type reached through a deep path couples the front end to that file all the same.
+ * Layer boundaries: the terminal app (src/ui) and the headless CLI (src/cli, src/cli.ts) reach the pipeline only
+ * through its facade `src/pipeline/index.ts`, so a pipeline area can change its insides without breaking a front end.
+ * The patterns match the import text (`../../pipeline/llm/endpoint.js`), and `import type` counts too: a type reached
+ * through a deep path couples the front end to that file all the same. test/lint/boundaries.test.ts proves each rule.
  */
 const DEEP_PIPELINE = {
   regex: String.raw`(^|/)pipeline/(?!index\.js$)`,
