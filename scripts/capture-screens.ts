@@ -16,7 +16,6 @@ const out = path.resolve('docs/screens');
 fs.mkdirSync(out, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-screens-'));
 const env = { XDG_CONFIG_HOME: path.join(tmp, 'config'), HOME: tmp };
-const runDir = path.join(tmp, 'runs', 'sample');
 const cwd = tmp;
 const written: string[] = [];
 

@@ -53,7 +53,7 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
     controller.attach(dispatch);
     void controller.init();
     return () => controller.dispose();
-  }, [controller]);
+  }, [controller, dispatch]);
 
   const selectedStep = state.rows[state.selected]?.id ?? null;
   useEffect(() => {

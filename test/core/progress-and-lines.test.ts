@@ -67,7 +67,7 @@ describe('line reporter', () => {
     report({ type: 'step-end', stepId: 's', status: 'done', summary: 'ok', counts: {} });
     expect(lines).toHaveLength(4);
     expect(lines[1]).toMatch(/^\[s\] 1\/10 10\.0%/);
-    expect(lines.join('\n')).not.toMatch(/\u001b\[/);
+    expect(lines.join('\n')).not.toContain('\u001b[');
   });
 });
 

@@ -57,9 +57,8 @@ export class TmuxApp {
   async waitFor(check: string | RegExp | ((screen: string) => boolean), timeoutMs = 20_000, what?: string): Promise<string> {
     const ok = typeof check === 'string' ? (s: string) => s.includes(check) : typeof check === 'function' ? check : (s: string) => check.test(s);
     const start = Date.now();
-    let last = '';
     for (;;) {
-      last = this.capture();
+      const last = this.capture();
       if (ok(last)) return last;
       if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what ?? String(check)}; screen:\n${last}`);
       await sleep(100);

@@ -20,7 +20,7 @@ describe('cxrvqa without a terminal', () => {
     const r = cli('demo', '--run', 'runs/sample');
     expect(r.status).toBe(0);
     const all = r.stdout + r.stderr;
-    expect(all).not.toMatch(/\x1b/);
+    expect(all).not.toContain('\x1b');
     expect(r.stderr).toMatch(/^\[ingest\] /m);
     expect(r.stderr).toMatch(/^\[questions\] done: /m);
     expect(fs.existsSync(path.join(tmp, 'runs/sample/state.json'))).toBe(true);
@@ -29,13 +29,13 @@ describe('cxrvqa without a terminal', () => {
   it('open and the bare command print the status instead of opening the app', () => {
     const r = cli('open', '--run', 'runs/sample');
     expect(r.status).toBe(0);
-    expect(r.stdout).not.toMatch(/\x1b/);
+    expect(r.stdout).not.toContain('\x1b');
     expect(r.stdout).toMatch(/^questions\s+done/m);
     // nothing remembered yet and no runs/default: the help
     const bare = cli();
     expect(bare.status).toBe(0);
     expect(bare.stdout).toContain('Usage: cxrvqa');
-    expect(bare.stdout).not.toMatch(/\x1b/);
+    expect(bare.stdout).not.toContain('\x1b');
   }, 60_000);
 
   it('opening a folder that holds no run is a clear error, and nothing is created', () => {

@@ -92,11 +92,11 @@ describe('cxrvqa in tmux at 80×24', () => {
 
     // the inspector on the real artifacts
     await t.send('Escape', 'i');
-    s = await t.waitFor(/164 of 164 reports|\d+ of \d+ reports/);
+    await t.waitFor(/164 of 164 reports|\d+ of \d+ reports/);
     await t.send('Enter');
-    s = await t.waitFor(/finding\s+rules\s+llm raw\s+std c0/);
+    await t.waitFor(/finding\s+rules\s+llm raw\s+std c0/);
     await t.send('Tab');
-    s = await t.waitFor('provenance:');
+    await t.waitFor('provenance:');
     await t.send('Tab');
     s = await t.waitFor('selected section');
     expect(s).toContain('FINDINGS');
@@ -109,7 +109,7 @@ describe('cxrvqa in tmux at 80×24', () => {
     s = await t.waitFor((x) => x.includes('cxrvqa · notebook') && screenWidth(x) <= 60);
     fits(s, 60, 20);
     t.resize(80, 24);
-    s = await t.waitFor((x) => /questions\s+done/.test(x) || /▸/.test(x));
+    await t.waitFor((x) => /questions\s+done/.test(x) || /▸/.test(x));
 
     // q quits; reopening restores the screen and the selected cell
     await t.send('Down', 'Down', 'q');
@@ -117,7 +117,7 @@ describe('cxrvqa in tmux at 80×24', () => {
     expect(readState(runDir).ui).toMatchObject({ screen: 'notebook', selectedStep: 'gold' });
     const again = app('sample-again');
     again.start(['open', '--run', runDir]);
-    s = await again.waitFor(/▸\s*3 .*gold/, 30_000, 'the restored selection');
+    await again.waitFor(/▸\s*3 .*gold/, 30_000, 'the restored selection');
   }, 300_000);
 
   it('Ctrl-C stops a step gracefully; killed -9 mid-step, reopened, the step shows interrupted and resumes to the end', async () => {

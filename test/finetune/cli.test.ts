@@ -1,35 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerFinetune } from '../../src/cli/commands/finetune.js';
-import { registerGold } from '../../src/cli/commands/gold.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { reviewFile } from '../../src/pipeline/finetune/gold/review.js';
 import { ExtractionResultSchema } from '../../src/pipeline/schemas/extraction.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { ReportRecordSchema } from '../../src/pipeline/schemas/report.js';
 import { syntheticReports } from '../helpers/reports.js';
+import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 let tmp: ReturnType<typeof makeTempDir> | null = null;
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-  tmp?.cleanup();
-});
+afterEach(() => tmp?.cleanup());
 
-async function cli(...args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  const program = new Command().exitOverride();
-  registerGold(program);
-  registerFinetune(program);
-  await program.parseAsync(['node', 'cxrvqa', ...args]);
-  vi.restoreAllMocks();
-  return { out, err, code: process.exitCode as number | undefined };
+async function cli(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  const r = await runCli(args);
+  return { out: r.stdout, err: r.stderr, code: r.status };
 }
 
 async function setup(): Promise<string> {

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { questionsStep } from '../../src/pipeline/questions/step.js';
 import { collectRunReport, SampleKeeper } from '../../src/pipeline/report/collect.js';
@@ -11,6 +9,7 @@ import { writeRunReport } from '../../src/pipeline/report/write.js';
 import { runStep } from '../../src/pipeline/runner/runner.js';
 import type { AnyStep } from '../../src/pipeline/steps/contract.js';
 import { makeRun } from '../questions/runFixture.js';
+import { runCli } from '../helpers/run-cli.js';
 import { evaluate } from '../../src/pipeline/eval/metrics.js';
 import { keyInfoToDoc } from '../../src/pipeline/eval/fromKeyInfo.js';
 import { CATEGORIES } from '../../src/pipeline/eval/types.js';
@@ -141,26 +140,23 @@ describe('run report', () => {
 });
 
 describe('cli stats and report', () => {
-  const cli = path.resolve('src/cli.ts');
-  const tsx = path.resolve('node_modules/.bin/tsx');
   it('stats prints the table and JSON; report writes the page; a run without questions gets a clear message', async () => {
     const run = await reportRun();
     const dir = run.dir;
     await run.close();
-    const exec = promisify(execFile);
-    const table = await exec(tsx, [cli, 'stats', '--run', dir]);
+    const table = await runCli(['stats', '--run', dir]);
     expect(table.stdout).toMatch(/^type\s+count\s+share/);
     expect(table.stdout).toContain('780,014');
-    const json = JSON.parse((await exec(tsx, [cli, 'stats', '--run', dir, '--json'])).stdout);
+    const json = JSON.parse((await runCli(['stats', '--run', dir, '--json'])).stdout);
     expect(json.by_type.find((t: { type: string }) => t.type === 'presence').release_count).toBe(211_560);
-    const rep = await exec(tsx, [cli, 'report', '--run', dir]);
+    const rep = await runCli(['report', '--run', dir]);
     expect(rep.stdout.trim().split('\n')).toEqual([path.join(dir, 'report', 'report.html'), path.join(dir, 'report', 'report.md')]);
 
     const empty = await makeRun(dirs, 2);
     const emptyDir = empty.dir;
     await empty.close();
-    const failed = await exec(tsx, [cli, 'stats', '--run', emptyDir]).catch((e: { code: number; stderr: string }) => e);
-    expect((failed as { code: number }).code).toBe(2);
-    expect((failed as { stderr: string }).stderr).toContain('No questions in');
+    const failed = await runCli(['stats', '--run', emptyDir]);
+    expect(failed.status).toBe(2);
+    expect(failed.stderr).toContain('No questions in');
   });
 });

@@ -91,7 +91,8 @@ describe('sample corpus layout', () => {
   it('holds only readable, non-empty text reports', () => {
     for (const [id, t] of reports) {
       expect(t.trim().length, id).toBeGreaterThan(20);
-      expect(t, id).not.toMatch(/[\u0000\uFFFD]/);
+      expect(t, id).not.toContain('\u0000');
+      expect(t, id).not.toContain('\uFFFD');
     }
   });
 });
@@ -236,7 +237,7 @@ describe('phenomena the later steps must handle', () => {
   it('includes a few awkward but valid files', () => {
     expect(count((t) => t.trim().length < 80)).toBeGreaterThanOrEqual(1);
     expect(count((t) => /^\s*findings:/m.test(t) && !hasFindings(t))).toBeGreaterThanOrEqual(1);
-    expect(count((t) => /[^\x00-\x7f]/.test(t))).toBeGreaterThanOrEqual(1);
+    expect(count((t) => /\P{ASCII}/u.test(t))).toBeGreaterThanOrEqual(1);
     expect(count((t) => t.includes('\r\n'))).toBeGreaterThanOrEqual(1);
   });
 });

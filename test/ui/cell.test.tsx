@@ -31,8 +31,8 @@ describe('cell view', () => {
     expect(frame).toMatch(/total\s+5/);
 
     // r runs the step with the new params
-    frame = await pressAndWaitFor(app, 'r', /5\/5 100\.0%/);
-    frame = await pressAndWaitFor(app, KEY.escape, /alpha\s+done\s+alpha-out=5/);
+    await pressAndWaitFor(app, 'r', /5\/5 100\.0%/);
+    await pressAndWaitFor(app, KEY.escape, /alpha\s+done\s+alpha-out=5/);
     await run.close();
   });
 

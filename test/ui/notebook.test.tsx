@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { countingStep } from './helpers/fakeSteps.js';
-import { KEY, frameWidth, pressAndWaitFor, renderApp, resize, tempRun, waitForText } from './helpers/render.js';
+import { KEY, frameWidth, pressAndWaitFor, renderApp, resize, tempRun, waitFor, waitForText } from './helpers/render.js';
 
 afterEach(() => cleanup());
 
@@ -20,14 +20,14 @@ describe('notebook view', () => {
     // r on the first cell runs it and switches to the progress view
     frame = await pressAndWaitFor(app, 'r', /20\/20 100\.0%/);
     expect(frame).toContain('cxrvqa · progress');
-    frame = await pressAndWaitFor(app, KEY.escape, /alpha\s+done\s+alpha-out=20/);
+    await pressAndWaitFor(app, KEY.escape, /alpha\s+done\s+alpha-out=20/);
     frame = await waitForText(app, '20 records in alpha-out');
     expect(frame).toMatch(/▸\s*1/);
     expect(frame).not.toContain('a runs all steps');
 
-    frame = await pressAndWaitFor(app, KEY.down, /▸\s*2/);
+    await pressAndWaitFor(app, KEY.down, /▸\s*2/);
     await pressAndWaitFor(app, 'r', /Count beta.*done/);
-    frame = await pressAndWaitFor(app, KEY.escape, /beta\s+done/);
+    await pressAndWaitFor(app, KEY.escape, /beta\s+done/);
 
     // re-running alpha fresh makes beta stale (its input changed)
     await app.controller.start({ kind: 'step', stepId: 'alpha', force: true });
@@ -42,9 +42,8 @@ describe('notebook view', () => {
     let frame = await waitForText(app, 'alpha');
     expect(frameWidth(frame)).toBeLessThanOrEqual(80);
     resize(app, 60, 20);
-    frame = await waitForText(app, 'alpha');
-    await new Promise((r) => setTimeout(r, 50));
-    frame = app.lastFrame()!;
+    // Poll for the re-render instead of sleeping: under load it can come later than any fixed pause.
+    frame = await waitFor(app, (f) => f.includes('alpha') && frameWidth(f) <= 60, 5000, 'a frame 60 columns wide');
     expect(frameWidth(frame)).toBeLessThanOrEqual(60);
     expect(frame.split('\n').length).toBeLessThanOrEqual(20);
     await run.close();

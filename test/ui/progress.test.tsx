@@ -64,7 +64,7 @@ describe('progress view', () => {
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(400);
     expect(run.state.steps.alpha?.status).toBe('interrupted');
-    frame = await pressAndWaitFor(app, 'r', /alpha, resume/);
+    await pressAndWaitFor(app, 'r', /alpha, resume/);
     frame = await waitForText(app, /400\/400 100\.0%/, 15000);
     expect(frame).toContain(`resume: ${kept} already done`);
     const lines = [];

@@ -25,8 +25,8 @@ describe('the app on the real steps and the bundled sample', () => {
     expect(frame).toMatch(new RegExp(`total\\s+${count}\\s+100%`));
 
     await pressAndWaitFor(app, KEY.escape, 'cxrvqa · notebook');
-    frame = await pressAndWaitFor(app, 'i', /(\d+) of \1 reports/);
-    frame = await pressAndWaitFor(app, KEY.enter, /finding\s+rules\s+llm raw\s+std c0/);
+    await pressAndWaitFor(app, 'i', /(\d+) of \1 reports/);
+    await pressAndWaitFor(app, KEY.enter, /finding\s+rules\s+llm raw\s+std c0/);
     await run.close();
   }, 180_000);
 });

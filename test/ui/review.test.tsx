@@ -58,7 +58,7 @@ describe('review screen', () => {
     expect(frame).toContain(first);
     // judge the first finding, go to the next report
     await pressAndWaitFor(app, 'c', /✓/);
-    frame = await pressAndWaitFor(app, KEY.right, 'review 2/3');
+    await pressAndWaitFor(app, KEY.right, 'review 2/3');
 
     // restart the app on the same run: the walk continues at report 2
     app.stdin.write('q');
@@ -70,7 +70,7 @@ describe('review screen', () => {
     frame = await waitForText(app, 'review 2/3');
     expect(frame).toContain(session.ids[1]!);
     await pressAndWaitFor(app, KEY.left, 'review 1/3');
-    frame = await waitForText(app, /✓/);
+    await waitForText(app, /✓/);
 
     // walk past the end: the accuracy table
     await pressAndWaitFor(app, KEY.right, 'review 2/3');
@@ -78,7 +78,7 @@ describe('review screen', () => {
     frame = await pressAndWaitFor(app, KEY.right, 'review complete');
     expect(frame).toMatch(/method\s+judged\s+correct\s+accuracy/);
     expect(frame).toMatch(/100\.0%/);
-    frame = await pressAndWaitFor(app, 'w', 'wrote 1 judged findings');
+    await pressAndWaitFor(app, 'w', 'wrote 1 judged findings');
     const csv = fs.readFileSync(path.join(dir, 'review', 'review.csv'), 'utf8');
     expect(csv.split('\n')[0]).toMatch(/^study_id,finding,polarity,verdict,rules,llm raw,std c0/);
     expect(csv).toContain(`${first},`);

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { StrictKeyInfoSchema } from '../schemas/keyinfo.js';
 
 /**
  * Artifacts of the follow-up step (docs/method.md §8).

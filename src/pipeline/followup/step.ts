@@ -169,7 +169,7 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
     return { ok: true };
   },
   async preflight(ctx) {
-    const { run, params } = ctx;
+    const { run } = ctx;
     for (const name of ['reference', 'standardized', 'reports']) {
       if (!run.artifact(name).exists()) throw new UserError(`Follow-up needs the ${name} artifact first.`, 'Run the earlier steps: cxrvqa run --steps ingest,reference,extract,standardize');
     }

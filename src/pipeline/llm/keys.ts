@@ -53,5 +53,5 @@ export function redactSecrets(text: string, extra: readonly string[] = []): stri
     if (s.length >= 12) out = out.split(s.slice(-8)).join('[REDACTED]');
   }
   // Bearer tokens and api-key headers echoed back by a proxy.
-  return out.replace(/(Bearer\s+)[A-Za-z0-9._\-]{8,}/g, '$1[REDACTED]').replace(/(api-key["']?\s*[:=]\s*["']?)[A-Za-z0-9._\-]{8,}/gi, '$1[REDACTED]');
+  return out.replace(/(Bearer\s+)[A-Za-z0-9._-]{8,}/g, '$1[REDACTED]').replace(/(api-key["']?\s*[:=]\s*["']?)[A-Za-z0-9._-]{8,}/gi, '$1[REDACTED]');
 }

@@ -1,6 +1,6 @@
 import { textBar } from './chart.js';
 import type { RunReportData } from './collect.js';
-import { fmtMs, fmtNum, fmtPct, mdCell } from './escape.js';
+import { fmtMs, fmtNum, mdCell } from './escape.js';
 import { mdTable } from './generic.js';
 import { evalMd } from './evalTables.js';
 import { typeCells } from '../questions/stats.js';

@@ -59,7 +59,7 @@ export function splitSentences(text: string): Sentence[] {
       from = cut;
     }
     const t = text.slice(from, to);
-    if (/[a-z0-9]/i.test(t) || /[^\x00-\x7F]/.test(t)) {
+    if (/[a-z0-9]/i.test(t) || /\P{ASCII}/u.test(t)) {
       out.push({ index: out.length, start: from, text: t, paragraph });
       paragraph = false;
     }

@@ -242,6 +242,9 @@ export class AppController {
 
   async writeUi(pos: UiPosition): Promise<void> {
     if (this.run.readOnly) return;
+    // This position is the newest: a debounced save still pending holds an older one and must not land after it.
+    if (this.uiTimer) clearTimeout(this.uiTimer);
+    this.uiTimer = null;
     const prev = this.run.state.ui as Record<string, unknown>;
     if (prev.screen === pos.screen && prev.selectedStep === pos.selectedStep && prev.inspectorStudy === pos.inspectorStudy) return this.drain();
     await this.persist((s) => {

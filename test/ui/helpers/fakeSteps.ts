@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import type { AnyStep, StepContext } from '../../../src/pipeline/steps/contract.js';
 
@@ -13,12 +14,12 @@ const CountParams = z.object({
   costPerItem: z.number().min(0).default(0.001),
 });
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((res) => {
-    if (ms <= 0 || signal.aborted) return res();
-    const t = setTimeout(res, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), res()), { once: true });
-  });
+/**
+ * Waits `ms`, or less when the step is aborted. Node's timer removes its abort listener when it fires: a listener
+ * left on the step's signal per item used to pile up to a MaxListenersExceededWarning.
+ */
+export const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  ms <= 0 || signal.aborted ? Promise.resolve() : delay(ms, undefined, { signal }).catch(() => undefined);
 
 export function countingStep(id = 'count', reads: string[] = [], extra: Partial<AnyStep> = {}): AnyStep {
   const out = `${id}-out`;

@@ -24,7 +24,7 @@ export function fineTunePathApplies(run: Run, profileName: string): Applicabilit
   if (run.state.config.backend !== 'llm') {
     return { ok: false, reason: 'not configured: the gold / fine-tune path needs --backend llm and a strong-model profile (cxrvqa llm set --profile gold ...)' };
   }
-  let profiles: Record<string, unknown> = {};
+  let profiles: Record<string, unknown>;
   try {
     profiles = parseLlmConfig(run.state.config.llm).profiles;
   } catch {

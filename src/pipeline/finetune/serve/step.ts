@@ -197,7 +197,7 @@ async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmPro
   for await (const r of run.artifact('reports', ReportRecordSchema).lines()) if (want.has(r.study_id)) texts.set(r.study_id, r.selected);
   const prompt = loadPrompt(ft.prompt);
   const layout = finetuneLayout(run.dir, ft);
-  let parity = 'prompt parity not checked (no exported record)';
+  let parity: string;
   {
     const res = await checkServedParity(profile, ft.family, layout.datasetFile, prompt, ctx.signal);
     ctx.emit({ type: 'log', level: res.ok === false ? 'warn' : 'info', message: res.lines.join('\n') });
