@@ -41,14 +41,14 @@ describe('cxrvqa llm set', () => {
 
   const KEY = 'sk-proj-e2eS3cretValue0000';
 
-  it('refuses a key inside the endpoint URL or given as --key-env, on llm set and on run, and stores nothing', () => {
+  it('refuses a key inside the endpoint URL or given as --key-env, on llm set and on run, and stores nothing', async () => {
     for (const args of [
       ['llm', 'set', '--run', 'sec', '--endpoint', `http://user:${KEY}@127.0.0.1:9/v1`, '--model', 'extractor'],
       ['llm', 'set', '--run', 'sec', '--endpoint', `http://127.0.0.1:9/v1?api-key=${KEY}`, '--model', 'extractor'],
       ['llm', 'set', '--run', 'sec', '--endpoint', 'http://127.0.0.1:9/v1', '--key-env', KEY],
       ['run', '--run', 'sec', '--sample', '--steps', 'ingest', '--endpoint', 'http://127.0.0.1:9/v1', '--key-env', KEY],
     ]) {
-      const r = cli(...args);
+      const r = await cli(...args);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/--key-env/);
       expect(r.stdout + r.stderr).not.toContain('e2eS3cret');
@@ -57,33 +57,33 @@ describe('cxrvqa llm set', () => {
     }
   });
 
-  it('a state.json that already holds a key in a URL: llm show says how to fix it without printing the key, and llm set fixes it', () => {
-    expect(cli('llm', 'set', '--run', 'old', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'extractor').status).toBe(0);
+  it('a state.json that already holds a key in a URL: llm show says how to fix it without printing the key, and llm set fixes it', async () => {
+    expect((await cli('llm', 'set', '--run', 'old', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'extractor')).status).toBe(0);
     const state = path.join(tmp, 'old', 'state.json');
     const s = JSON.parse(fs.readFileSync(state, 'utf8'));
     s.config.llm.endpoints[0].url = `http://admin:${KEY}@127.0.0.1:9/v1`;
     fs.writeFileSync(state, JSON.stringify(s));
-    const shown = cli('llm', 'show', '--run', 'old');
+    const shown = await cli('llm', 'show', '--run', 'old');
     expect(shown.status).toBe(2);
     expect(shown.stderr).toMatch(/credential/);
     expect(shown.stderr).toMatch(/cxrvqa llm set --endpoint/);
     expect(shown.stdout + shown.stderr).not.toContain('e2eS3cret');
-    const fixed = cli('llm', 'set', '--run', 'old', '--endpoint', 'http://127.0.0.1:9/v1', '--key-env', 'VLLM_API_KEY');
+    const fixed = await cli('llm', 'set', '--run', 'old', '--endpoint', 'http://127.0.0.1:9/v1', '--key-env', 'VLLM_API_KEY');
     expect(fixed.status).toBe(0);
     expect(fs.readFileSync(state, 'utf8')).not.toContain('e2eS3cret');
     expect(fixed.stdout).toMatch(/key: \$VLLM_API_KEY/);
   });
 
-  it('llm set --data-use not-credentialed needs --confirm not-credentialed, and llm show says whether the guard is on', () => {
-    expect(cli('run', '--run', 'du', '--sample', '--steps', 'ingest').status).toBe(0);
+  it('llm set --data-use not-credentialed needs --confirm not-credentialed, and llm show says whether the guard is on', async () => {
+    expect((await cli('run', '--run', 'du', '--sample', '--steps', 'ingest')).status).toBe(0);
     const s = JSON.parse(fs.readFileSync(path.join(tmp, 'du', 'state.json'), 'utf8'));
     s.config.corpus.credentialed = true;
     fs.writeFileSync(path.join(tmp, 'du', 'state.json'), JSON.stringify(s));
-    const refused = cli('llm', 'set', '--run', 'du', '--data-use', 'not-credentialed');
+    const refused = await cli('llm', 'set', '--run', 'du', '--data-use', 'not-credentialed');
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/--confirm not-credentialed/);
-    expect(cli('llm', 'show', '--run', 'du').stdout).toMatch(/data use: credentialed corpus/);
-    const ok = cli('llm', 'set', '--run', 'du', '--data-use', 'not-credentialed', '--confirm', 'not-credentialed');
+    expect((await cli('llm', 'show', '--run', 'du')).stdout).toMatch(/data use: credentialed corpus/);
+    const ok = await cli('llm', 'set', '--run', 'du', '--data-use', 'not-credentialed', '--confirm', 'not-credentialed');
     expect(ok.status).toBe(0);
     expect(ok.stderr).toMatch(/warning: .*not credentialed/);
     expect(ok.stdout).toMatch(/data use: not credentialed: the data-use guard is off/);
