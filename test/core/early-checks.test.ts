@@ -46,13 +46,13 @@ describe('early config checks', () => {
     await run.close();
   });
 
-  it('leaves a step whose config an earlier planned step writes to its own preflight', async () => {
+  it('checks a step whose config an earlier planned step writes just before that step runs', async () => {
     tmp = makeTempDir();
     const run = await Run.open(tmp.dir, { create: true });
     const calls: string[] = [];
     const steps = [step('serve', { calls, changesConfig: ['llm'] }), step('extract', { calls, configKeys: ['llm'] })];
     await runPipeline(run, steps, { signal: new AbortController().signal, env });
-    expect(calls).toEqual(['check serve', 'run serve', 'run extract']);
+    expect(calls).toEqual(['check serve', 'run serve', 'check extract', 'run extract']);
     await run.close();
   });
 

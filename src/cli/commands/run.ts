@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides, parseParamUnsets, type CorpusFlags } from '../../pipeline/runner/configure.js';
+import { DEFAULT_CYCLES } from '../../pipeline/followup/cycles.js';
 import { runPipeline } from '../../pipeline/runner/runner.js';
-import { STEPS } from '../../pipeline/steps/registry.js';
+import { planFor, STEPS } from '../../pipeline/steps/registry.js';
 import type { AnyStep } from '../../pipeline/steps/contract.js';
 import { UserError } from '../../pipeline/util/errors.js';
 import { createLineReporter } from '../lineReporter.js';
@@ -33,7 +34,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--credentialed', 'mark the corpus as credentialed data (default for MIMIC)')
     .option('--no-credentialed', 'mark the corpus as not credentialed')
     .addOption(new Option('--backend <name>', 'extraction backend').choices(['rules', 'llm']))
-    .option('--cycles <n>', 'follow-up cycles: alternate follow-up and standardize n times')
+    .option('--cycles <n>', `follow-up cycles wanted in total: alternate follow-up and standardize (default ${DEFAULT_CYCLES}; 0 skips follow-up)`)
     .option('--force', 're-run steps that are already done')
     .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
     .option('--unset <step.param>', 'reset a step parameter to its default (repeatable)', collect)
@@ -49,14 +50,21 @@ export function selectSteps(ids: string | undefined): AnyStep[] {
   return STEPS.filter((s) => wanted.includes(s.id));
 }
 
+/** `--cycles N`; undefined without the flag, so the pipeline's own default applies (the app does the same). */
+export function parseCycles(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const cycles = Number(flag);
+  if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`--cycles expects a whole number, got "${flag}"`);
+  return cycles;
+}
+
 /** Configure the run from flags and run the chosen steps headless with line logs. */
 export async function runHeadless(flags: RunFlags, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
   const steps = selectSteps(flags.steps);
   const corpus = corpusConfigFrom(flags);
   const overrides = parseParamOverrides(flags.set ?? [], STEPS);
   const removals = parseParamUnsets(flags.unset ?? [], STEPS);
-  const cycles = flags.cycles === undefined ? 0 : Number(flags.cycles);
-  if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`--cycles expects a whole number, got "${flags.cycles}"`);
+  const cycles = parseCycles(flags.cycles);
   return withRun(flags.run, { create: true }, async (run) => {
     if (corpus) await applyConfig(run, { corpus });
     if (flags.backend) await applyConfig(run, { backend: flags.backend });
@@ -65,7 +73,7 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
     await applyParams(run, STEPS, overrides, removals);
     const interrupt = installInterrupt();
     try {
-      const outcome = await runPipeline(run, steps, {
+      const outcome = await runPipeline(run, planFor(steps), {
         signal: interrupt.signal,
         env: makeEnv(flags.confirm, undefined),
         onEvent: createLineReporter(write),

@@ -4,7 +4,6 @@ import { outputFingerprint } from '../llm/config.js';
 import { ExtractionResultSchema, type ExtractionResult } from '../schemas/extraction.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
-import { UserError } from '../util/errors.js';
 import { extractWithLlm } from './llm.js';
 import { extractWithRules } from './rules.js';
 
@@ -71,14 +70,8 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
   writes: ['raw'],
   configKeys: ['backend', 'llm'],
   configFingerprint: outputFingerprint,
-  async preflight(ctx) {
-    const { run } = ctx;
-    if (run.state.config.backend === 'rules') {
-      if (!run.artifact('reference').exists()) throw new UserError('The rules backend needs the rule-based reference first.', 'Run the reference step: cxrvqa run --steps reference,extract');
-      return;
-    }
-    await checkLlmConfig(ctx);
-  },
+  // The rules backend converts the reference; the LLM backend reads the reports.
+  requires: (config) => (config.backend === 'rules' ? [{ name: 'reference', madeBy: 'reference' }] : [{ name: 'reports', madeBy: 'ingest' }]),
   checkConfig: checkLlmConfig,
   async run(ctx) {
     const { run } = ctx;

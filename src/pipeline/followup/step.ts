@@ -5,7 +5,6 @@ import { ReferenceRecordSchema, type ReferenceRecord } from '../schemas/referenc
 import { StandardizedRowSchema, type StandardizedRow } from '../standardize/input.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
-import { UserError } from '../util/errors.js';
 import { runChain, type StudyWork } from './chain.js';
 import { CycleCounter, openCycle, setCycleCounts } from './cycles.js';
 import { askWithLlm } from './llm.js';
@@ -153,13 +152,11 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
     if (run.state.config.backend !== 'llm') return { ok: false, reason: 'needs an LLM backend: follow-up questions go to the model (this run uses the rules backend)' };
     return { ok: true };
   },
-  async preflight(ctx) {
-    const { run, params } = ctx;
-    for (const name of ['reference', 'standardized', 'reports']) {
-      if (!run.artifact(name).exists()) throw new UserError(`Follow-up needs the ${name} artifact first.`, 'Run the earlier steps: cxrvqa run --steps ingest,reference,extract,standardize');
-    }
-    await checkFollowupConfig(ctx);
-  },
+  requires: () => [
+    { name: 'reports', madeBy: 'ingest' },
+    { name: 'reference', madeBy: 'reference' },
+    { name: 'standardized', madeBy: 'standardize' },
+  ],
   checkConfig: checkFollowupConfig,
   run: runFollowup,
   async preview(run) {

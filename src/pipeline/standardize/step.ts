@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { ExtractionResultSchema, type ExtractionResult } from '../schemas/extraction.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
-import { UserError } from '../util/errors.js';
 import { ChangeLog } from './changes.js';
 import { ChangeLogRowSchema, type ChangeLogRow } from './changes.js';
 import { bootstrapContext, buildContext, type RejectedTerms } from './context.js';
@@ -63,7 +62,7 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
     if (++seen % 5000 === 0) {
       // Let the UI render and a stop request arrive during the counting pass.
       await new Promise<void>((r) => setImmediate(r));
-      if (signal.aborted) return interrupted();
+      signal.throwIfAborted();
     }
     if (choice.kind === 'skip') {
       skipReasons.set(choice.reason, (skipReasons.get(choice.reason) ?? 0) + 1);
@@ -123,7 +122,7 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
         flush();
         ctx.emit({ type: 'progress', done: processed, total: usable, counters: { standardized: written, changed, failed } });
         // Checked between batches only, so a stop never leaves half a batch unwritten.
-        if (signal.aborted) return interrupted();
+        signal.throwIfAborted();
         await new Promise<void>((r) => setImmediate(r));
       }
     }
@@ -144,12 +143,6 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   return { counts, summary };
 }
 
-function interrupted(): never {
-  const e = new Error('aborted');
-  e.name = 'AbortError';
-  throw e;
-}
-
 async function preview(run: Run): Promise<string> {
   const a = run.state.artifacts.standardized;
   return a ? `${a.count} standardized records` : 'not run';
@@ -162,11 +155,10 @@ export const standardizeStep: Step<typeof StandardizeParamsSchema> = {
   params: StandardizeParamsSchema,
   reads: ['raw', 'followup'],
   writes: ['standardized', 'std-changes'],
+  // Follow-up rows only ever refine extracted studies, so the extraction is what must exist.
+  requires: () => [{ name: 'raw', madeBy: 'extract' }],
   // A bad reviewed-terms folder or sheet is reported before any work starts.
   async preflight(ctx) {
-    if (!ctx.run.artifact('raw').exists() && !ctx.run.artifact('followup').exists()) {
-      throw new UserError('There are no extraction results to standardize (no `raw` artifact in this run).', 'Run the extract step first: `cxrvqa run --steps extract,standardize`.');
-    }
     if (ctx.params.reviewedTermsDir) readReviewedTerms(ctx.params.reviewedTermsDir);
   },
   run: runStandardize,

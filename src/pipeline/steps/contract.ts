@@ -18,11 +18,25 @@ export type StepEvent =
   /** A named series point, e.g. training loss per step. */
   | { type: 'metric'; name: string; x: number; y: number };
 
+/** How a step (or a whole plan) ended in one invocation. */
+export type StepOutcome = 'done' | 'failed' | 'interrupted' | 'skipped';
+
 /** What the runner adds before passing events on to the UI or the line logger. */
 export type RunnerEvent =
   | { type: 'step-start'; stepId: string; mode: RunMode; title: string }
   | { type: 'step-event'; stepId: string; event: StepEvent; progress: ProgressSnapshot }
-  | { type: 'step-end'; stepId: string; status: 'done' | 'failed' | 'interrupted' | 'skipped'; summary: string; error?: string; counts: Record<string, number> };
+  | {
+      type: 'step-end';
+      stepId: string;
+      status: StepOutcome;
+      summary: string;
+      error?: string;
+      /** Stack of an internal failure (not of a UserError): headless prints it. */
+      stack?: string;
+      /** The step's log file, where failures are kept with their stacks. */
+      logFile?: string;
+      counts: Record<string, number>;
+    };
 
 export interface ProgressSnapshot {
   done: number;
@@ -85,14 +99,20 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
    * than whole `configKeys` sections (e.g. the model and prompt, not the concurrency).
    */
   configFingerprint?(config: RunConfig): unknown;
+  /**
+   * Inputs that must exist before the step starts, for this config; the runner
+   * checks them and names the step that makes a missing one. None when omitted.
+   */
+  requires?(config: RunConfig): readonly { name: string; madeBy: string }[];
   /** Whether the step belongs in a run with this config (e.g. gold needs an LLM endpoint). */
   applies?(run: Run): Applicability;
-  /** Checks that must pass before the step's work starts (its inputs present, endpoints reachable). */
+  /** Checks of the step's own inputs just before its work starts (after `requires` and `checkConfig`). */
   preflight?(ctx: StepContext<z.infer<S>>): Promise<void>;
   /**
    * Checks of settings that need nothing from earlier steps (endpoints, keys, the
    * data-use guard, prompt files). The pipeline runs them for every planned step
-   * before the first step starts, so a bad setting is reported before hours of work.
+   * before the first step starts, so a bad setting is reported before hours of
+   * work; the runner runs them once per invocation (never again in preflight).
    */
   checkConfig?(ctx: StepContext<z.infer<S>>): Promise<void>;
   /** Config sections the step writes (serve records its endpoint): later steps' early checks wait for it. */

@@ -1,5 +1,6 @@
 import { recoverInterrupted, runPipeline, runStep, type StepOutcome } from '../../pipeline/runner/runner.js';
 import type { AnyStep, RunEnv, RunnerEvent } from '../../pipeline/steps/contract.js';
+import { planFor } from '../../pipeline/steps/registry.js';
 import type { Run } from '../../pipeline/store/run.js';
 import { parseParamInput } from '../cell/params.js';
 import { StudyIndex } from '../inspector/studyIndex.js';
@@ -121,9 +122,10 @@ export class AppController {
         await recoverInterrupted(this.run);
         return runStep(this.run, step, { ...common, force: target.force });
       }
-      if (target.kind === 'all') return runPipeline(this.run, this.steps, common);
+      // "Run all" passes no cycle count, like `cxrvqa run` without --cycles: the pipeline's default applies.
+      if (target.kind === 'all') return runPipeline(this.run, planFor(this.steps), common);
       const done = this.run.state.cycles.filter((c) => c.finishedAt !== null).length;
-      return runPipeline(this.run, this.steps, { ...common, cycles: done + 1 });
+      return runPipeline(this.run, planFor(this.steps), { ...common, cycles: done + 1 });
     };
     this.current = work()
       .catch((err: unknown) => {
