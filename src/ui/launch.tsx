@@ -3,8 +3,8 @@ import React from 'react';
 import { applyConfig, corpusConfigFrom } from '../pipeline/runner/configure.js';
 import type { AnyStep, RunEnv } from '../pipeline/steps/contract.js';
 import { STEPS } from '../pipeline/steps/registry.js';
+import { RunLockedError } from '../pipeline/store/lock.js';
 import { Run } from '../pipeline/store/run.js';
-import { UserError } from '../pipeline/util/errors.js';
 import { App } from './App.js';
 import { readLastRun, writeLastRun } from './lastRun.js';
 import { AppController } from './state/controller.js';
@@ -42,7 +42,7 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
     run = await Run.open(runDir, { create: Boolean(opts.demo || setup) });
   } catch (err) {
     // Someone else holds the run: still let the user look.
-    if (!(err instanceof UserError) || !/in use/.test(err.message)) throw err;
+    if (!(err instanceof RunLockedError)) throw err;
     run = await Run.open(runDir, { readOnly: true });
     note = `${err.message} Opened read-only.`;
   }

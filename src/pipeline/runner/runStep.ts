@@ -123,6 +123,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
     const interrupted = opts.signal.aborted || isAbortError(err);
     const message = err instanceof Error ? err.message : String(err);
     const logFile = interrupted ? null : recordStepError(run, step.id, err);
+    const internal = !interrupted && !(err instanceof UserError) ? (err instanceof Error ? err : new Error(String(err))) : null;
     await run.update((s) => {
       const st = s.steps[step.id]!;
       st.status = interrupted ? 'interrupted' : 'failed';
@@ -136,8 +137,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       summary: interrupted ? 'stopped; finished work is kept and the step resumes where it stopped' : message,
       error: interrupted ? undefined : message,
       // Internal errors carry their stack to the front end (headless prints it); a UserError is its message.
-      stack: interrupted || err instanceof UserError ? undefined : err instanceof Error ? err.stack : undefined,
-      logFile: logFile ?? undefined,
+      ...(internal ? { stack: internal.stack ?? internal.message, logFile: logFile ?? undefined } : {}),
       counts: {},
     });
     if (!interrupted && err instanceof UserError) throw err;

@@ -13,6 +13,12 @@ export interface OpenRunOptions {
   create?: boolean;
   /** Read-only: no lock, no writes (status, inspection while another process runs). */
   readOnly?: boolean;
+  /**
+   * Where warnings that arise while the run is open go (a compromised lock). The
+   * pipeline never writes to stderr itself: under the Ink app that would draw
+   * over the screen. Without a sink they are kept in `run.warnings`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -25,6 +31,8 @@ export class Run {
     private readonly db: Low<RunState>,
     private readonly lock: RunLock | null,
     readonly readOnly: boolean,
+    /** Warnings no sink took (see `OpenRunOptions.onWarning`). */
+    readonly warnings: string[],
   ) {}
 
   static async open(dir: string, opts: OpenRunOptions = {}): Promise<Run> {
@@ -36,20 +44,22 @@ export class Run {
       }
       fs.mkdirSync(path.join(abs, 'artifacts'), { recursive: true });
     }
-    const lock = opts.readOnly ? null : await acquireRunLock(abs);
+    const warnings: string[] = [];
+    const onWarning = opts.onWarning ?? ((message: string) => void warnings.push(message));
+    const lock = opts.readOnly ? null : await acquireRunLock(abs, onWarning);
     try {
       const db = new Low<RunState>(new JSONFile<RunState>(stateFile), newRunState());
       if (fs.existsSync(stateFile)) {
         try {
           await db.read();
         } catch (err) {
-          throw new UserError(`state.json in ${abs} is not valid JSON: ${(err as Error).message}`, 'Restore it from state.json.bak or start a new run.');
+          throw new UserError(`state.json in ${abs} is not valid JSON: ${(err as Error).message}`, 'Fix the file by hand, or start a new run in another folder (--run DIR).');
         }
         db.data = validateState(db.data, stateFile);
       } else {
         await db.write();
       }
-      return new Run(abs, db, lock, Boolean(opts.readOnly));
+      return new Run(abs, db, lock, Boolean(opts.readOnly), warnings);
     } catch (err) {
       await lock?.release();
       throw err;
