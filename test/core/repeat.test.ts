@@ -6,6 +6,7 @@ import { stepLogFile } from '../../src/pipeline/runner/stepLog.js';
 import { CycleRecordSchema } from '../../src/pipeline/schemas/state.js';
 import { defineStep, type AnyStep, type RunnerEvent } from '../../src/pipeline/steps/contract.js';
 import { repeat, type IterationLedger, type PlanNode } from '../../src/pipeline/steps/plan.js';
+import { defineArtifact } from '../../src/pipeline/store/artifact.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { UserError } from '../../src/pipeline/util/errors.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -141,15 +142,16 @@ describe('a repeat node in the plan', () => {
 });
 
 describe('the runner around one step', () => {
+  const MADE = defineArtifact('made', z.object({ study_id: z.string() }), { madeBy: 'maker' });
   function needy(): AnyStep {
     return defineStep({
       id: 'needy',
       title: 'Needy step',
       description: 'needs an input',
       params: z.object({}),
-      reads: ['made'],
+      reads: [MADE],
       writes: ['needy-out'],
-      requires: () => [{ name: 'made', madeBy: 'maker' }],
+      requires: () => [MADE],
       async run() {
         return { counts: {}, summary: 'ok' };
       },
@@ -163,8 +165,9 @@ describe('the runner around one step', () => {
     expect((err as UserError).message).toBe('Needy step needs the made artifact first (none in this run).');
     expect((err as UserError).hint).toContain('cxrvqa run --steps maker,needy');
     expect(run.state.steps.needy).toBeUndefined();
-    run.artifact<{ study_id: string }>('made').append({ study_id: 'x' });
-    run.artifact('made').close();
+    const made = run.open(MADE);
+    made.append({ study_id: 'x' });
+    made.close();
     expect(await runStep(run, needy(), { signal: new AbortController().signal, env })).toBe('done');
     await run.close();
   });

@@ -2,10 +2,12 @@ import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { createLlm, estimateRun, KEYINFO_RESPONSE_SCHEMA, extractionMessages, runPool, type CompletionResult, type LlmProfile } from '../llm/index.js';
 import type { LoadedPrompt } from '../llm/prompts.js';
-import { ReportRecordSchema, type ReportRecord } from '../schemas/report.js';
+import { REPORTS } from '../ingest/artifacts.js';
+import type { ReportRecord } from '../schemas/report.js';
 import type { ExtractionResult, ExtractionStatus } from '../schemas/extraction.js';
 import type { StepContext } from '../steps/contract.js';
 import { UserError } from '../util/errors.js';
+import { RAW } from './artifacts.js';
 import { parseKeyInfo, type ParsedKeyInfo } from './parse.js';
 import { llmEventLogger } from '../llm/eventLog.js';
 
@@ -46,8 +48,8 @@ const FATAL = new Set(['auth', 'not_found', 'no_endpoint']);
 
 export async function extractWithLlm(ctx: StepContext<unknown>, profile: LlmProfile, prompt: LoadedPrompt, done: ReadonlySet<string>): Promise<LlmCounts> {
   const { run } = ctx;
-  const reports = run.artifact<ReportRecord>('reports', ReportRecordSchema);
-  const raw = run.artifact<ExtractionResult>('raw');
+  const reports = run.open(REPORTS);
+  const raw = run.open(RAW);
   const counts: LlmCounts = { ok: 0, repaired: 0, parse_error: 0, filtered: 0, failed: 0, resumed: 0, cached: 0, interrupted: 0 };
 
   // Pass 1: what is left to do, and the pre-run estimate (only numbers are kept in memory).

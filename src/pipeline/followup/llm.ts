@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { modelText } from '../extract/llm.js';
 import { createLlm, KEYINFO_RESPONSE_SCHEMA, loadPrompt, resolveProfile, runPool, type CompletionResult } from '../llm/index.js';
-import { ReportRecordSchema, type ReportRecord } from '../schemas/report.js';
+import { REPORTS } from '../ingest/artifacts.js';
 import type { StepContext } from '../steps/contract.js';
 import { UserError } from '../util/errors.js';
 import { parseReply, type ChainDeps, type ChainOutcome, type StudyWork } from './chain.js';
@@ -89,7 +89,7 @@ export async function askWithLlm(
 
   // Reports are streamed, so only the studies in flight hold their text.
   async function* work(): AsyncGenerator<StudyWork> {
-    for await (const r of run.artifact<ReportRecord>('reports', ReportRecordSchema).lines()) {
+    for await (const r of run.open(REPORTS).lines()) {
       const w = pending.get(r.study_id);
       if (!w) continue;
       pending.delete(r.study_id);

@@ -1,5 +1,6 @@
 import type { AnyStep, StepOutcome } from '../steps/contract.js';
 import { isRepeat, perIterationSteps, type PlanNode, type RepeatNode } from '../steps/plan.js';
+import { artifactName } from '../store/artifact.js';
 import type { Run } from '../store/run.js';
 import { bumpArtifact } from './artifacts.js';
 import { chooseMode, runStep, type RunStepOptions } from './runStep.js';
@@ -42,15 +43,17 @@ function baseChanged(run: Run, step: AnyStep, node: RepeatNode, force: boolean):
   if (force) return true;
   const st = stepState(run, step.id);
   if (st.paramsHash !== null && st.paramsHash !== stepFingerprint(run, step)) return true;
-  return step.reads.some((name) => !node.resets.includes(name) && (run.state.artifacts[name]?.version ?? 0) !== (st.inputVersions[name] ?? 0));
+  const own = node.resets.map(artifactName);
+  return step.reads.map(artifactName).some((name) => !own.includes(name) && (run.state.artifacts[name]?.version ?? 0) !== (st.inputVersions[name] ?? 0));
 }
 
 /** Start the series over: accumulated outputs move aside (kept as .bak), the ledger is cleared. */
 async function restartSeries(run: Run, node: RepeatNode): Promise<void> {
-  for (const name of node.resets) run.artifact(name).reset();
+  const own = node.resets.map(artifactName);
+  for (const name of own) run.artifact(name).reset();
   await run.update((s) => {
     node.ledger.clear(s);
-    for (const name of node.resets) if (s.artifacts[name]) bumpArtifact(s, name, 0);
+    for (const name of own) if (s.artifacts[name]) bumpArtifact(s, name, 0);
   });
 }
 

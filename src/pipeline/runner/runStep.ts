@@ -2,6 +2,7 @@ import type { AnyStep, RunEnv, RunMode, RunnerEvent, StepContext, StepEvent, Ste
 import type { Run } from '../store/run.js';
 import { isAbortError, UserError } from '../util/errors.js';
 import { bumpArtifact, missingInputs } from './artifacts.js';
+import { artifactName } from '../store/artifact.js';
 import { SettingsChecks } from './checks.js';
 import { ProgressTracker } from './progress.js';
 import { displayStatus, effectiveParams, stepFingerprint, stepState } from './status.js';
@@ -84,9 +85,11 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
   if (missing) throw missing;
   await (opts.checks ?? new SettingsChecks()).run(step, ctx);
   await step.preflight?.(ctx);
+  const reads = step.reads.map(artifactName);
+  const writes = step.writes.map(artifactName);
   const resetOutputs = mode === 'fresh' && !opts.keepOutputs;
   if (resetOutputs) {
-    for (const name of step.writes) run.artifact(name).reset();
+    for (const name of writes) run.artifact(name).reset();
   }
   const startedAt = new Date();
   await run.update((s) => {
@@ -99,7 +102,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       error: null,
       cursor: mode === 'fresh' ? {} : prev.cursor,
     };
-    if (resetOutputs) for (const name of step.writes) bumpArtifact(s, name, 0);
+    if (resetOutputs) for (const name of writes) bumpArtifact(s, name, 0);
   });
   emitRunner({ type: 'step-start', stepId: step.id, mode, title: step.title });
 
@@ -114,8 +117,8 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       st.summary = result.summary;
       st.finishedAt = finishedAt.toISOString();
       st.durationMs = finishedAt.getTime() - startedAt.getTime();
-      st.inputVersions = Object.fromEntries(step.reads.map((n) => [n, s.artifacts[n]?.version ?? 0]));
-      for (const name of step.writes) bumpArtifact(s, name, result.counts[name] ?? s.artifacts[name]?.count ?? 0);
+      st.inputVersions = Object.fromEntries(reads.map((n) => [n, s.artifacts[n]?.version ?? 0]));
+      for (const name of writes) bumpArtifact(s, name, result.counts[name] ?? s.artifacts[name]?.count ?? 0);
     });
     emitRunner({ type: 'step-end', stepId: step.id, status: 'done', summary: result.summary, counts: result.counts });
     return 'done';

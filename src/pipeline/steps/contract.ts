@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RunConfig } from '../schemas/state.js';
+import type { AnyArtifact, ArtifactRef } from '../store/artifact.js';
 import type { Run } from '../store/run.js';
 
 /**
@@ -89,9 +90,9 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
   description: string;
   /** zod schema of the params, with defaults: `params.parse({})` gives the defaults. */
   params: S;
-  /** Artifact names read and written (used for staleness and the notebook view). */
-  reads: readonly string[];
-  writes: readonly string[];
+  /** Artifacts read and written (used for staleness and the notebook view). */
+  reads: readonly ArtifactRef[];
+  writes: readonly ArtifactRef[];
   /** Run-config sections the step depends on; changing them makes the step stale like a param change. */
   configKeys?: readonly ('corpus' | 'backend' | 'llm')[];
   /**
@@ -103,7 +104,7 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
    * Inputs that must exist before the step starts, for this config; the runner
    * checks them and names the step that makes a missing one. None when omitted.
    */
-  requires?(config: RunConfig): readonly { name: string; madeBy: string }[];
+  requires?(config: RunConfig): readonly AnyArtifact[];
   /** Whether the step belongs in a run with this config (e.g. gold needs an LLM endpoint). */
   applies?(run: Run): Applicability;
   /** Checks of the step's own inputs just before its work starts (after `requires` and `checkConfig`). */

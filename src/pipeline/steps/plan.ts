@@ -1,4 +1,5 @@
 import type { RunState } from '../schemas/state.js';
+import { artifactName, type ArtifactRef } from '../store/artifact.js';
 import type { AnyStep } from './contract.js';
 
 /**
@@ -42,7 +43,7 @@ export interface RepeatNode {
    * moved aside only when the series starts over. A body step writing one of
    * them runs once per iteration; other body steps run when stale.
    */
-  resets: readonly string[];
+  resets: readonly ArtifactRef[];
   /** Iterations wanted when the caller does not say. */
   defaultTimes: number;
   ledger: IterationLedger;
@@ -64,7 +65,8 @@ export function repeat(node: Omit<RepeatNode, 'kind' | 'only'>): RepeatNode {
 
 /** Body steps that run once per iteration (they write an accumulating artifact). */
 export function perIterationSteps(node: RepeatNode): AnyStep[] {
-  return node.body.filter((step) => step.writes.some((name) => node.resets.includes(name)));
+  const own = node.resets.map(artifactName);
+  return node.body.filter((step) => step.writes.some((ref) => own.includes(artifactName(ref))));
 }
 
 /** Every step of the plan once, in first-appearance order. */

@@ -5,6 +5,7 @@ import { JSONFile } from 'lowdb/node';
 import type { z } from 'zod';
 import { RunStateSchema, STATE_VERSION, newRunState, type RunState } from '../schemas/state.js';
 import { UserError } from '../util/errors.js';
+import type { ArtifactDef, OpenedArtifact } from './artifact.js';
 import { JsonlArtifact, type KeyedRecord } from './jsonl.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 
@@ -92,6 +93,17 @@ export class Run {
     return path.join(this.dir, 'artifacts', `${name}.jsonl`);
   }
 
+  /**
+   * Open a defined artifact, its rows validated by its schema. `view` reads the
+   * rows through a looser schema of the reader's own (rows of older runs).
+   */
+  open<T extends KeyedRecord, Multi extends boolean>(def: ArtifactDef<T, Multi>): OpenedArtifact<T, Multi>;
+  open<T extends KeyedRecord, Multi extends boolean, V extends KeyedRecord>(def: ArtifactDef<T, Multi>, view: z.ZodType<V>): OpenedArtifact<V, Multi>;
+  open(def: ArtifactDef<KeyedRecord, boolean>, view?: z.ZodType<KeyedRecord>): JsonlArtifact<KeyedRecord> {
+    return new JsonlArtifact(this.artifactPath(def.name), view ?? def.schema);
+  }
+
+  /** An artifact by name, for code that handles artifacts generically (the runner moving outputs aside). */
   artifact<T extends KeyedRecord>(name: string, schema?: z.ZodType<T>): JsonlArtifact<T> {
     return new JsonlArtifact<T>(this.artifactPath(name), schema);
   }
