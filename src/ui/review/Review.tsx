@@ -18,7 +18,7 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
   const { typing } = useUiState();
   const run = controller.run;
   const { index, store, error, reload } = useStudyData();
-  const [session, setSession, liveSession] = useLiveState<ReviewSession | null>(() => readSession(run.state.reviews));
+  const [session, setSession, liveSession] = useLiveState<ReviewSession | null>(() => readSession(run.state));
   const [n, setN] = useState(DEFAULT_REVIEW_N);
   const [showTable, setShowTable] = useState(false);
   const id = session && session.cursor < session.ids.length ? session.ids[session.cursor]! : null;

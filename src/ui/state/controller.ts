@@ -1,11 +1,13 @@
 import { recoverInterrupted, runPipeline, runStep, type StepOutcome } from '../../pipeline/runner/runner.js';
 import type { AnyStep, RunEnv, RunnerEvent } from '../../pipeline/steps/contract.js';
 import { planFor } from '../../pipeline/steps/registry.js';
+import { readSection, writeSection } from '../../pipeline/store/sections.js';
 import type { Run } from '../../pipeline/store/run.js';
 import { parseParamInput } from '../cell/params.js';
 import { StudyIndex } from '../inspector/studyIndex.js';
 import { JudgmentStore } from '../review/judgments.js';
 import { buildRows, loadPreviews } from './rows.js';
+import { UI_POSITION } from './position.js';
 import type { Action, Screen } from './types.js';
 
 export interface ControllerOptions {
@@ -241,21 +243,14 @@ export class AppController {
 
   async writeUi(pos: UiPosition): Promise<void> {
     if (this.run.readOnly) return;
-    const prev = this.run.state.ui as Record<string, unknown>;
-    if (prev.screen === pos.screen && prev.selectedStep === pos.selectedStep && prev.inspectorStudy === pos.inspectorStudy) return this.drain();
-    await this.persist((s) => {
-      s.ui = { ...s.ui, ...pos };
-    });
+    const prev = readSection(this.run.state, UI_POSITION);
+    if (prev?.screen === pos.screen && prev.selectedStep === pos.selectedStep && prev.inspectorStudy === pos.inspectorStudy) return this.drain();
+    await this.persist((s) => writeSection(s, UI_POSITION, pos));
     await this.drain();
   }
 
   savedPosition(): Partial<UiPosition> {
-    const ui = this.run.state.ui as Record<string, unknown>;
-    return {
-      screen: typeof ui.screen === 'string' ? (ui.screen as Screen) : undefined,
-      selectedStep: typeof ui.selectedStep === 'string' ? ui.selectedStep : null,
-      inspectorStudy: typeof ui.inspectorStudy === 'string' ? ui.inspectorStudy : null,
-    };
+    return readSection(this.run.state, UI_POSITION) ?? { selectedStep: null, inspectorStudy: null };
   }
 
   /** The inspector's index, rebuilt only when an artifact changed since the last build. */
