@@ -1,4 +1,6 @@
+import { InvalidParamError, setStepParams } from '../../pipeline/runner/configure.js';
 import { recoverInterrupted, runPipeline, runStep, type StepOutcome } from '../../pipeline/runner/runner.js';
+import { UserError } from '../../pipeline/util/errors.js';
 import type { AnyStep, RunEnv, RunnerEvent } from '../../pipeline/steps/contract.js';
 import { planFor } from '../../pipeline/steps/registry.js';
 import { readSection, writeSection } from '../../pipeline/store/sections.js';
@@ -198,20 +200,13 @@ export class AppController {
     const step = this.steps.find((s) => s.id === stepId);
     if (!step) return `unknown step ${stepId}`;
     if (this.run.readOnly) return 'this run is open read-only';
-    const current = this.run.state.steps[stepId]?.params ?? {};
-    const merged = { ...current, [key]: parseParamInput(text) };
-    const parsed = step.params.safeParse(merged);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return `${issue?.path.join('.') || key}: ${issue?.message ?? 'invalid'}`;
+    try {
+      await setStepParams(this.run, step, { [key]: parseParamInput(text) });
+    } catch (err) {
+      if (err instanceof InvalidParamError) return `${err.param}: ${err.detail}`;
+      if (!(err instanceof UserError)) throw err;
+      return err.hint ? `${err.message} ${err.hint}` : err.message;
     }
-    await this.run.update((s) => {
-      const prev = s.steps[stepId];
-      s.steps[stepId] = {
-        ...(prev ?? { status: 'not_run', paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} }),
-        params: merged,
-      };
-    });
     await this.refresh();
     return null;
   }
