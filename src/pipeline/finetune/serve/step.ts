@@ -98,9 +98,8 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
         // One check at a time: each is a full /v1/models round trip through the LLM layer.
         while (!(await servesModel(profile, ctx, 3000))) {
           if (Date.now() - t0 >= params.readyTimeoutSeconds * 1000) throw new UserError(`Gave up waiting for ${endpoint.url} to serve ${params.servedModelName}.`, `Start it with: ${shown}`);
-          await sleep(params.pollSeconds * 1000, undefined, { signal }).catch(() => {
-            throw abortError();
-          });
+          // Rejects with an AbortError when the signal fires.
+          await sleep(params.pollSeconds * 1000, undefined, { signal });
         }
         started = 'manual';
       }
@@ -227,10 +226,4 @@ async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmPro
   }
   if (ok === 0 && failed > 0) throw new Error(`Smoke test failed: none of ${failed} gold reports gave parseable KeyInfo from ${profile.model} (see the log above).`);
   return { ok, failed, parity };
-}
-
-function abortError(): Error {
-  const e = new Error('aborted');
-  e.name = 'AbortError';
-  return e;
 }
