@@ -38,8 +38,11 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
   }
   let run: Run;
   let note: string | null = null;
+  // Store warnings (a compromised lock) go to the footer once the app is up; stderr would draw over it.
+  const warnings: WarningRelay = { sink: null, early: [] };
+  const onWarning = (message: string) => (warnings.sink ? warnings.sink(message) : void warnings.early.push(message));
   try {
-    run = await Run.open(runDir, { create: Boolean(opts.demo || setup) });
+    run = await Run.open(runDir, { create: Boolean(opts.demo || setup), onWarning });
   } catch (err) {
     // Someone else holds the run: still let the user look.
     if (!(err instanceof RunLockedError)) throw err;
@@ -52,7 +55,7 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
       else if (opts.demo && !run.state.config.corpus) await applyConfig(run, { corpus: corpusConfigFrom({ sample: true })!, backend: 'rules' });
     }
     writeLastRun(run.dir);
-    return await mountApp(run, opts, note);
+    return await mountApp(run, opts, note, warnings);
   } finally {
     await run.close();
   }
@@ -74,8 +77,15 @@ async function runWizard(): Promise<WizardResult | null> {
   return result;
 }
 
-async function mountApp(run: Run, opts: LaunchOptions, note: string | null): Promise<number> {
+interface WarningRelay {
+  sink: ((message: string) => void) | null;
+  early: string[];
+}
+
+async function mountApp(run: Run, opts: LaunchOptions, note: string | null, warnings: WarningRelay): Promise<number> {
   const controller = new AppController(run, opts.steps ?? STEPS, { env: opts.env });
+  warnings.sink = (message) => controller.notify(`warning: ${message}`, 'warn');
+  for (const message of warnings.early.splice(0)) warnings.sink(message);
   let exitCode = 0;
   const forceExit = () => {
     process.stdout.write(ALT_OFF);

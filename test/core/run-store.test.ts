@@ -40,6 +40,16 @@ describe('Run store', () => {
     await expect(Run.open(tmp.dir, { readOnly: true })).rejects.toThrow(/steps\.a\.status/);
   });
 
+  it('says how to recover from a state.json that is not JSON, without naming a backup nothing writes', async () => {
+    tmp = makeTempDir();
+    fs.writeFileSync(path.join(tmp.dir, 'state.json'), '{"schemaVersion": 1,');
+    const err = await Run.open(tmp.dir, { readOnly: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/not valid JSON/);
+    expect((err as UserError).hint).not.toMatch(/\.bak/);
+    expect((err as UserError).hint).toMatch(/start a new run/);
+  });
+
   it('lets only one writer hold a run and says who holds it', async () => {
     tmp = makeTempDir();
     const first = await Run.open(tmp.dir, { create: true });

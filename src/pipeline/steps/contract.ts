@@ -61,7 +61,10 @@ export interface RunEnv {
   confirmations: ReadonlySet<string>;
   /** Environment for key lookups (defaults to process.env). */
   env: NodeJS.ProcessEnv;
-  /** Current follow-up cycle, when the runner alternates standardize and follow-up. */
+  /**
+   * The iteration of a repeat node the step runs in (the follow-up cycle): 0 for
+   * the base pass before the first iteration; undefined outside a plan.
+   */
   cycle?: number;
 }
 
