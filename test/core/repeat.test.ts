@@ -5,7 +5,7 @@ import { runPipeline, runStep } from '../../src/pipeline/runner/runner.js';
 import { stepLogFile } from '../../src/pipeline/runner/stepLog.js';
 import { CycleRecordSchema } from '../../src/pipeline/schemas/state.js';
 import { defineStep, type AnyStep, type RunnerEvent } from '../../src/pipeline/steps/contract.js';
-import { repeat, type IterationLedger, type PlanNode } from '../../src/pipeline/steps/plan.js';
+import { repeat, restrictPlan, type IterationLedger, type PlanNode } from '../../src/pipeline/steps/plan.js';
 import { defineArtifact } from '../../src/pipeline/store/artifact.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { UserError } from '../../src/pipeline/util/errors.js';
@@ -123,6 +123,16 @@ describe('a repeat node in the plan', () => {
     calls.length = 0;
     expect(await runPipeline(run, dummyPlan(calls).plan, { signal: new AbortController().signal, env })).toBe('done');
     expect(calls).toEqual(['check grow', 'grow 2 resume', 'tidy 2']);
+    await run.close();
+  });
+
+  it('with only the base step chosen, neither runs nor checks the left-out body step', async () => {
+    const run = await newRun();
+    const calls: string[] = [];
+    const { plan, tidy } = dummyPlan(calls);
+    expect(await runPipeline(run, restrictPlan(plan, [tidy]), { signal: new AbortController().signal, env })).toBe('done');
+    expect(calls).toEqual(['tidy 0']);
+    expect(run.state.cycles).toEqual([]);
     await run.close();
   });
 

@@ -30,7 +30,7 @@ export async function runPipeline(run: Run, plan: readonly PlanNode[], opts: Pip
     ...opts,
     checks,
     willRun: (step) => {
-      const series = plan.filter(isRepeat).find((node) => seriesOf([node], step));
+      const series = seriesOf(plan, step);
       return series ? willRunInSeries(run, series, step, opts.cycles, Boolean(opts.force)) : chooseMode(run, step, Boolean(opts.force)) !== 'skip';
     },
   });

@@ -69,10 +69,13 @@ export function perIterationSteps(node: RepeatNode): AnyStep[] {
   return node.body.filter((step) => step.writes.some((ref) => own.includes(artifactName(ref))));
 }
 
-/** Every step of the plan once, in first-appearance order. */
+/** Every step the plan runs, once, in first-appearance order (a restricted repeat only its chosen body steps). */
 export function planSteps(plan: readonly PlanNode[]): AnyStep[] {
   const out: AnyStep[] = [];
-  for (const node of plan) for (const step of isRepeat(node) ? node.body : [node]) if (!out.includes(step)) out.push(step);
+  for (const node of plan) {
+    const steps = isRepeat(node) ? node.body.filter((step) => !node.only || node.only.has(step.id)) : [node];
+    for (const step of steps) if (!out.includes(step)) out.push(step);
+  }
   return out;
 }
 
