@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { EndpointSchema, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, type Endpoint, type LlmProfile } from '../../llm/index.js';
-import { ReportRecordSchema } from '../../schemas/report.js';
+import { REPORTS } from '../../ingest/artifacts.js';
 import type { Step, StepContext, StepResult } from '../../steps/contract.js';
 import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
@@ -10,6 +10,7 @@ import { finetuneLayout } from '../export/write.js';
 import { MODEL_ARTIFACT } from '../step.js';
 import { openExtractor } from '../llm.js';
 import { fineTunePathApplies } from '../gold/step.js';
+import { GOLD } from '../gold/artifacts.js';
 import { listGold } from '../gold/review.js';
 import { FinetuneParamsSchema, ServeParamsSchema, type FinetuneParams, type ServeParams } from '../params.js';
 import { commandLine, isAlive, killGroup, startDetached, tailFile } from '../proc/child.js';
@@ -34,7 +35,7 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
   title: 'Serve the fine-tuned model (vLLM)',
   description: 'Start vllm serve on the merged model, check prompt parity with /tokenize, smoke-test extraction on gold reports and record the endpoint for the extract step.',
   params: ServeParamsSchema,
-  reads: ['gold', MODEL_ARTIFACT],
+  reads: [GOLD, MODEL_ARTIFACT],
   writes: [],
   // Records the served endpoint in config.llm, which extract and follow-up then use.
   changesConfig: ['llm'],
@@ -192,7 +193,7 @@ async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmPro
   const ids = rows.slice(0, Math.max(1, ctx.params.smoke)).map((r) => r.study_id);
   const texts = new Map<string, string>();
   const want = new Set(ids);
-  for await (const r of run.artifact('reports', ReportRecordSchema).lines()) if (want.has(r.study_id)) texts.set(r.study_id, r.selected);
+  for await (const r of run.open(REPORTS).lines()) if (want.has(r.study_id)) texts.set(r.study_id, r.selected);
   const prompt = loadPrompt(ft.prompt);
   const layout = finetuneLayout(run.dir, ft);
   let parity = 'prompt parity not checked (no exported record)';
