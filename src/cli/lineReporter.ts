@@ -28,6 +28,9 @@ export function createLineReporter(write: (line: string) => void, intervalMs = 2
       }
       case 'step-end':
         write(`[${e.stepId}] ${e.status}: ${e.summary}`);
+        // An internal error: the stack is what a bug report needs (a UserError carries none).
+        if (e.stack) write(e.stack);
+        if (e.logFile) write(`[${e.stepId}] details kept in ${e.logFile}`);
         break;
       default: {
         const never: never = e;

@@ -6,18 +6,20 @@
 
 // Runs on disk: state, artifacts, the lock.
 export { Run } from './store/run.js';
-export { holderState } from './store/lock.js';
+export { holderState, RunLockedError } from './store/lock.js';
+export { artifactName } from './store/artifact.js';
+export { defineStateSection, readSection, writeSection } from './store/sections.js';
 export type { RunState, CorpusConfig, StepDisplayStatus } from './schemas/state.js';
 export { packageRoot } from './util/paths.js';
 export { UserError } from './util/errors.js';
 
 // Steps and the runner: the step contract, the registry, running and status.
-export { STEPS } from './steps/registry.js';
-export type { AnyStep, Applicability, ProgressSnapshot, RunEnv, RunMode, RunnerEvent } from './steps/contract.js';
-export { recoverInterrupted, runPipeline, runStep, type StepOutcome } from './runner/runner.js';
+export { planFor, STEPS } from './steps/registry.js';
+export type { AnyStep, Applicability, ProgressSnapshot, RunEnv, RunMode, RunnerEvent, StepOutcome } from './steps/contract.js';
+export { recoverInterrupted, runPipeline, runStep } from './runner/runner.js';
 export { displayStatus, effectiveParams, staleReasons, stepState } from './runner/status.js';
-export { applyConfig, applyParams, corpusConfigFrom, parseParamOverrides, parseParamUnsets, type CorpusFlags } from './runner/configure.js';
-export { cycleHistory, formatCycleTable } from './followup/cycles.js';
+export { applyConfig, applyParams, corpusConfigFrom, InvalidParamError, parseParamOverrides, parseParamUnsets, setStepParams, type CorpusFlags } from './runner/configure.js';
+export { cycleHistory, DEFAULT_CYCLES, formatCycleTable } from './followup/cycles.js';
 
 // LLM settings and endpoints (`cxrvqa llm`, the setup wizard).
 export { EndpointSchema } from './llm/config.js';

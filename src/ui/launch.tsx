@@ -1,6 +1,6 @@
 import { render } from 'ink';
 import React from 'react';
-import { type AnyStep, applyConfig, corpusConfigFrom, Run, type RunEnv, STEPS, UserError } from '../pipeline/index.js';
+import { type AnyStep, applyConfig, corpusConfigFrom, Run, type RunEnv, RunLockedError, STEPS } from '../pipeline/index.js';
 import { App } from './App.js';
 import { readLastRun, writeLastRun } from './lastRun.js';
 import { AppController } from './state/controller.js';
@@ -34,11 +34,14 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
   }
   let run: Run;
   let note: string | null = null;
+  // Store warnings (a compromised lock) go to the footer once the app is up; stderr would draw over it.
+  const warnings: WarningRelay = { sink: null, early: [] };
+  const onWarning = (message: string) => (warnings.sink ? warnings.sink(message) : void warnings.early.push(message));
   try {
-    run = await Run.open(runDir, { create: Boolean(opts.demo || setup) });
+    run = await Run.open(runDir, { create: Boolean(opts.demo || setup), onWarning });
   } catch (err) {
     // Someone else holds the run: still let the user look.
-    if (!(err instanceof UserError) || !/in use/.test(err.message)) throw err;
+    if (!(err instanceof RunLockedError)) throw err;
     run = await Run.open(runDir, { readOnly: true });
     note = `${err.message} Opened read-only.`;
   }
@@ -48,7 +51,7 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
       else if (opts.demo && !run.state.config.corpus) await applyConfig(run, { corpus: corpusConfigFrom({ sample: true })!, backend: 'rules' });
     }
     writeLastRun(run.dir);
-    return await mountApp(run, opts, note);
+    return await mountApp(run, opts, note, warnings);
   } finally {
     await run.close();
   }
@@ -70,8 +73,15 @@ async function runWizard(): Promise<WizardResult | null> {
   return result;
 }
 
-async function mountApp(run: Run, opts: LaunchOptions, note: string | null): Promise<number> {
+interface WarningRelay {
+  sink: ((message: string) => void) | null;
+  early: string[];
+}
+
+async function mountApp(run: Run, opts: LaunchOptions, note: string | null, warnings: WarningRelay): Promise<number> {
   const controller = new AppController(run, opts.steps ?? STEPS, { env: opts.env });
+  warnings.sink = (message) => controller.notify(`warning: ${message}`, 'warn');
+  for (const message of warnings.early.splice(0)) warnings.sink(message);
   let exitCode = 0;
   const forceExit = () => {
     process.stdout.write(ALT_OFF);

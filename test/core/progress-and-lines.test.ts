@@ -69,6 +69,16 @@ describe('line reporter', () => {
     expect(lines[1]).toMatch(/^\[s\] 1\/10 10\.0%/);
     expect(lines.join('\n')).not.toContain('\u001b[');
   });
+
+  it('prints the stack and the log file of an internal failure, and neither for a user error', () => {
+    const lines: string[] = [];
+    const report = createLineReporter((l) => lines.push(l));
+    report({ type: 'step-end', stepId: 's', status: 'failed', summary: 'x is undefined', error: 'x is undefined', stack: 'TypeError: x is undefined\n    at f (a.ts:1:1)', logFile: '/r/logs/s.log', counts: {} });
+    expect(lines).toEqual(['[s] failed: x is undefined', 'TypeError: x is undefined\n    at f (a.ts:1:1)', '[s] details kept in /r/logs/s.log']);
+    lines.length = 0;
+    report({ type: 'step-end', stepId: 's', status: 'failed', summary: 'key revoked', error: 'key revoked', counts: {} });
+    expect(lines).toEqual(['[s] failed: key revoked']);
+  });
 });
 
 describe('progress line', () => {

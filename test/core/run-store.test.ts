@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RunLockedError } from '../../src/pipeline/store/lock.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { UserError } from '../../src/pipeline/util/errors.js';
 import { makeTempDir } from '../helpers/tmp.js';
@@ -38,12 +40,25 @@ describe('Run store', () => {
     await expect(Run.open(tmp.dir, { readOnly: true })).rejects.toThrow(/steps\.a\.status/);
   });
 
+  it('says how to recover from a state.json that is not JSON, without naming a backup nothing writes', async () => {
+    tmp = makeTempDir();
+    fs.writeFileSync(path.join(tmp.dir, 'state.json'), '{"schemaVersion": 1,');
+    const err = await Run.open(tmp.dir, { readOnly: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/not valid JSON/);
+    expect((err as UserError).hint).not.toMatch(/\.bak/);
+    expect((err as UserError).hint).toMatch(/start a new run/);
+  });
+
   it('lets only one writer hold a run and says who holds it', async () => {
     tmp = makeTempDir();
     const first = await Run.open(tmp.dir, { create: true });
     const err = await Run.open(tmp.dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(new RegExp(`in use by process ${process.pid} on `));
+    // Front ends tell lock contention by its type, and can name the holder without parsing text.
+    expect(err).toBeInstanceOf(RunLockedError);
+    expect((err as RunLockedError).holder).toMatchObject({ pid: process.pid, host: os.hostname() });
     // Read-only opening still works while the writer holds it.
     const ro = await Run.open(tmp.dir, { readOnly: true });
     expect(ro.state.schemaVersion).toBe(1);

@@ -4,6 +4,7 @@ import { followupStep } from '../../src/pipeline/followup/step.js';
 import type { FollowupLogRow, FollowupRow } from '../../src/pipeline/followup/schema.js';
 import { runPipeline, runStep } from '../../src/pipeline/runner/runner.js';
 import { standardizeStep } from '../../src/pipeline/standardize/step.js';
+import { planFor } from '../../src/pipeline/steps/registry.js';
 import type { StandardizedRow } from '../../src/pipeline/standardize/input.js';
 import type { AnyStep, RunnerEvent } from '../../src/pipeline/steps/contract.js';
 import type { Run } from '../../src/pipeline/store/run.js';
@@ -240,7 +241,7 @@ describe('follow-up step against the loopback server', () => {
     runs.push(run);
     await run.update((s) => (s.config.backend = 'rules'));
     const events: RunnerEvent[] = [];
-    expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 2, onEvent: (e) => events.push(e) })).toBe('done');
+    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 2, onEvent: (e) => events.push(e) })).toBe('done');
     const end = events.find((e) => e.type === 'step-end' && e.stepId === 'followup');
     expect(end).toMatchObject({ status: 'skipped', summary: expect.stringMatching(/needs an LLM backend/) });
     expect(server.count).toBe(0);
@@ -255,7 +256,7 @@ describe('cycles through runPipeline', () => {
     const studies: FuStudy[] = Array.from({ length: 5 }, () => ({ positives: ['edema'], refPositives: ['edema', 'atelectasis', 'nodule'], refNegatives: ['pneumothorax'] }));
     const { run } = await makeRun(studies, server.url);
     runs.push(run);
-    expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 2 })).toBe('done');
+    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 2 })).toBe('done');
     expect(run.state.cycles.map((c) => [c.cycle, c.finishedAt !== null])).toEqual([[1, true], [2, true]]);
     expect(run.state.cycles[0]!.counts).toMatchObject({ studies: 5, asked: 15, answered: 15, changed: 5, added_entity: 5, added_no_entity: 5 });
     // Cycle 2 only asks again about what the model declined (the nodule).
@@ -267,9 +268,9 @@ describe('cycles through runPipeline', () => {
     const followRows = await all<FollowupRow>(run, 'followup');
     expect(followRows.map((r) => r.cycle).sort()).toEqual([1, 1, 1, 1, 1, 2, 2, 2, 2, 2]);
     const asked = server.count;
-    expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 2 })).toBe('done');
+    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 2 })).toBe('done');
     expect(server.count).toBe(asked);
-    expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 3 })).toBe('done');
+    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 3 })).toBe('done');
     expect(run.state.cycles).toHaveLength(3);
     // `cxrvqa status` shows the history as a table.
     expect(formatStatus(run)).toMatch(/^\s*cycle\s+asked\s+answered\s+changed\s+\+entity\s+\+no_entity/m);
@@ -290,11 +291,11 @@ describe('cycles through runPipeline', () => {
     const studies: FuStudy[] = Array.from({ length: 4 }, () => ({ refPositives: ['edema', 'atelectasis'] }));
     const { run } = await makeRun(studies, server.url, { concurrency: 1 });
     runs.push(run);
-    expect(await runPipeline(run, [std, fu], { signal: controller.signal, env: env(), cycles: 1 })).toBe('interrupted');
+    expect(await runPipeline(run, planFor([std, fu]), { signal: controller.signal, env: env(), cycles: 1 })).toBe('interrupted');
     expect(run.state.cycles).toHaveLength(1);
     expect(run.state.cycles[0]!.finishedAt).toBeNull();
     const events: RunnerEvent[] = [];
-    expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 1, onEvent: (e) => events.push(e) })).toBe('done');
+    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 1, onEvent: (e) => events.push(e) })).toBe('done');
     expect(events.find((e) => e.type === 'step-start' && e.stepId === 'followup')).toMatchObject({ mode: 'resume' });
     const log = await all<FollowupLogRow>(run, 'followup-log');
     expect(log).toHaveLength(8);
@@ -310,7 +311,7 @@ describe('cycles requested and steps chosen separately', () => {
     const { run } = await makeRun([{ refPositives: ['edema'] }], server.url);
     runs.push(run);
     const events: RunnerEvent[] = [];
-    expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 0, onEvent: (e) => events.push(e) })).toBe('done');
+    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 0, onEvent: (e) => events.push(e) })).toBe('done');
     expect(events.find((e) => e.type === 'step-end' && e.stepId === 'followup')).toMatchObject({ status: 'skipped', summary: expect.stringMatching(/no follow-up cycles requested/) });
     expect(server.count).toBe(0);
   });
@@ -319,10 +320,10 @@ describe('cycles requested and steps chosen separately', () => {
     server = await startLoopbackServer({ respond: (req) => addAsked(readAsk(req)!) });
     const { run } = await makeRun([{ refPositives: ['edema'] }], server.url);
     runs.push(run);
-    expect(await runPipeline(run, [std], { signal: signal(), env: env() })).toBe('done');
-    expect(await runPipeline(run, [fu], { signal: signal(), env: env(), cycles: 1 })).toBe('done');
+    expect(await runPipeline(run, planFor([std]), { signal: signal(), env: env() })).toBe('done');
+    expect(await runPipeline(run, planFor([fu]), { signal: signal(), env: env(), cycles: 1 })).toBe('done');
     expect(run.state.cycles).toMatchObject([{ cycle: 1, finishedAt: null, counts: { asked: 1 } }]);
-    expect(await runPipeline(run, [std], { signal: signal(), env: env() })).toBe('done');
+    expect(await runPipeline(run, planFor([std]), { signal: signal(), env: env() })).toBe('done');
     expect(run.state.cycles[0]!.finishedAt).not.toBeNull();
     const rows = await all<StandardizedRow>(run, 'standardized');
     expect(rows.map((r) => [r.cycle, r.source, Object.keys(r.keyinfo.entity)])).toEqual([[1, 'followup', ['edema']]]);
@@ -334,14 +335,14 @@ describe('cycle series restart', () => {
     server = await startLoopbackServer({ respond: (req) => addAsked(readAsk(req)!) });
     const { run, dir } = await makeRun([{ refPositives: ['edema'] }, { refNegatives: ['pneumothorax'] }], server.url);
     runs.push(run);
-    await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 1 });
+    await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 1 });
     expect(run.state.cycles).toHaveLength(1);
     // A re-extraction appends new raw rows and bumps the artifact.
     run.artifact<{ study_id: string; status: string; keyinfo: unknown; backend: string }>('raw').append({ study_id: 's000000', status: 'ok', keyinfo: { entity: { edema: {} } }, backend: 'llm' });
     run.artifact('raw').close();
     await run.update((s) => void (s.artifacts.raw!.version += 1));
     const before = server.count;
-    expect(await runPipeline(run, [std, fu], { signal: signal(), env: env(), cycles: 1 })).toBe('done');
+    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 1 })).toBe('done');
     expect(run.state.cycles).toHaveLength(1);
     expect(run.state.cycles[0]!.finishedAt).not.toBeNull();
     // Study 0 now has edema from the extraction; only study 1's negative is asked again, and the

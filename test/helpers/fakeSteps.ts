@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Step } from '../../src/pipeline/steps/contract.js';
+import { artifactName } from '../../src/pipeline/store/artifact.js';
 
 /** A counting step over N keys: writes one record per key, resumes by key, honours the signal. */
 export function countingStep(opts: { id?: string; reads?: string[]; writes?: string[]; n?: number; failAt?: number; abortAt?: { at: number; controller: AbortController } } = {}) {
@@ -13,7 +14,7 @@ export function countingStep(opts: { id?: string; reads?: string[]; writes?: str
     reads: opts.reads ?? [],
     writes: opts.writes ?? ['counted'],
     async run(ctx) {
-      const out = ctx.run.artifact<{ study_id: string; label: string }>(this.writes[0]!);
+      const out = ctx.run.artifact<{ study_id: string; label: string }>(artifactName(this.writes[0]!));
       const done = ctx.mode === 'resume' ? await out.keys() : new Set<string>();
       let wrote = 0;
       for (let i = 0; i < ctx.params.n; i++) {
@@ -28,7 +29,7 @@ export function countingStep(opts: { id?: string; reads?: string[]; writes?: str
         if (i % 1000 === 0) ctx.emit({ type: 'progress', done: i + 1, total: ctx.params.n });
       }
       out.close();
-      return { counts: { [this.writes[0]!]: done.size + wrote, written: wrote }, summary: `${wrote} written` };
+      return { counts: { [artifactName(this.writes[0]!)]: done.size + wrote, written: wrote }, summary: `${wrote} written` };
     },
   };
   return { step, seen };

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ingestStep } from '../../src/pipeline/ingest/step.js';
 import { corpusConfigFrom } from '../../src/pipeline/runner/configure.js';
 import { findStep, STEPS } from '../../src/pipeline/steps/registry.js';
+import { artifactName } from '../../src/pipeline/store/artifact.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { ingest, REPORT, writeReport } from './fixtures.js';
@@ -21,7 +22,7 @@ describe('ingest step', () => {
   it('is registered first, writes reports and ingest-issues and depends on the corpus config', () => {
     expect(STEPS[0]?.id).toBe('ingest');
     expect(findStep('ingest')).toBe(ingestStep);
-    expect(ingestStep.writes).toEqual(['reports', 'ingest-issues']);
+    expect(ingestStep.writes.map(artifactName)).toEqual(['reports', 'ingest-issues']);
     expect(ingestStep.configKeys).toEqual(['corpus']);
     expect(ingestStep.params.parse({})).toEqual({ maxReportBytes: 1024 * 1024, concurrency: 32 });
   });

@@ -28,7 +28,7 @@ async function reportRun() {
     JSON.stringify({ model: '<script>alert(1)</script>', summary: { precision: 0.91234, recall: 0.8, n: 100 }, per_entity: [{ entity: 'edema & <b>', tp: 3, fp: 1 }, { entity: 'effusion', tp: 5, fp: 0 }] }),
   );
   await run.update((s) => {
-    s.cycles.push({ cycle: 1, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z', counts: { changed: 7 } });
+    s.cycles.push({ cycle: 1, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z', counts: { changed: 7 }, completed: [] });
     s.steps.questions!.summary = 'done <img src=x onerror=alert(2)>';
   });
   return run;

@@ -9,6 +9,7 @@ import { selectInput, StandardizedRowSchema, type StandardizedRow } from '../../
 import { standardizeStep } from '../../src/pipeline/standardize/step.js';
 import type { AnyStep, RunnerEvent } from '../../src/pipeline/steps/contract.js';
 import { findStep, STEPS } from '../../src/pipeline/steps/registry.js';
+import { UserError } from '../../src/pipeline/util/errors.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
@@ -97,7 +98,10 @@ describe('standardize step', () => {
   it('without extraction results it stops with a clear message', async () => {
     tmp = makeTempDir();
     const run = await Run.open(tmp.dir, { create: true });
-    await expect(runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } })).rejects.toThrow(/no extraction results/i);
+    const err = await runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as UserError).message).toMatch(/needs the raw artifact first/i);
+    expect((err as UserError).hint).toMatch(/--steps extract,standardize/);
     await run.close();
   });
 

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { type AnyStep, applyConfig, applyParams, corpusConfigFrom, type CorpusFlags, invocationDataUse, type LlmSettings, parseMaxFailed, parseParamOverrides, parseParamUnsets, runPipeline, STEPS, UserError } from '../../pipeline/index.js';
+import { type AnyStep, applyConfig, applyParams, corpusConfigFrom, type CorpusFlags, DEFAULT_CYCLES, invocationDataUse, type LlmSettings, parseMaxFailed, parseParamOverrides, parseParamUnsets, planFor, runPipeline, STEPS, UserError } from '../../pipeline/index.js';
 import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
@@ -29,7 +29,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--credentialed', 'mark the corpus as credentialed data (default for MIMIC)')
     .option('--no-credentialed', 'treat the corpus as not credentialed for this invocation (a MIMIC corpus also needs --confirm not-credentialed; record it with cxrvqa llm set --data-use)')
     .addOption(new Option('--backend <name>', 'extraction backend').choices(['rules', 'llm']))
-    .option('--cycles <n>', 'follow-up cycles: alternate follow-up and standardize n times')
+    .option('--cycles <n>', `follow-up cycles wanted in total: alternate follow-up and standardize (default ${DEFAULT_CYCLES}; 0 skips follow-up)`)
     .option('--force', 're-run steps that are already done')
     .option('--max-failed <share>', 'an LLM step with more failed items than this (e.g. 5% or 0.05) ends failed, its results kept (default 1%)')
     .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
@@ -46,14 +46,21 @@ export function selectSteps(ids: string | undefined): AnyStep[] {
   return STEPS.filter((s) => wanted.includes(s.id));
 }
 
+/** `--cycles N`; undefined without the flag, so the pipeline's own default applies (the app does the same). */
+export function parseCycles(flag: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  const cycles = Number(flag);
+  if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`--cycles expects a whole number, got "${flag}"`);
+  return cycles;
+}
+
 /** Configure the run from flags and run the chosen steps headless with line logs. */
 export async function runHeadless(flags: RunFlags, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
   const steps = selectSteps(flags.steps);
   const corpus = corpusConfigFrom(flags);
   const overrides = parseParamOverrides(flags.set ?? [], STEPS);
   const removals = parseParamUnsets(flags.unset ?? [], STEPS);
-  const cycles = flags.cycles === undefined ? 0 : Number(flags.cycles);
-  if (!Number.isInteger(cycles) || cycles < 0) throw new UserError(`--cycles expects a whole number, got "${flags.cycles}"`);
+  const cycles = parseCycles(flags.cycles);
   const maxFailed = flags.maxFailed === undefined ? undefined : parseMaxFailed(flags.maxFailed);
   const env = { ...makeEnv(flags.confirm, undefined), ...(maxFailed !== undefined ? { maxFailed } : {}) };
   return withRun(flags.run, { create: true }, async (run) => {
@@ -66,7 +73,7 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
     await applyParams(run, STEPS, overrides, removals);
     const interrupt = installInterrupt();
     try {
-      const outcome = await runPipeline(run, steps, {
+      const outcome = await runPipeline(run, planFor(steps), {
         signal: interrupt.signal,
         env,
         onEvent: createLineReporter(write),

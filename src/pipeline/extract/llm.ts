@@ -1,10 +1,12 @@
 import { estimateRun, type LlmProfile } from '../llm/index.js';
 import { runLlmBatch } from '../llm/batch.js';
 import type { LoadedPrompt } from '../llm/prompts.js';
-import { ReportRecordSchema, type ReportRecord } from '../schemas/report.js';
-import { USABLE_STATUSES, type ExtractionResult, type ExtractionStatus } from '../schemas/extraction.js';
+import { REPORTS } from '../ingest/artifacts.js';
+import type { ReportRecord } from '../schemas/report.js';
+import { USABLE_STATUSES, type ExtractionStatus } from '../schemas/extraction.js';
 import type { StepContext } from '../steps/contract.js';
 import { fmtNum } from '../util/format.js';
+import { RAW } from './artifacts.js';
 import { cacheableKeyInfo, extractOne, modelText } from './request.js';
 
 export { modelText } from './request.js';
@@ -19,8 +21,8 @@ export function emptyCounts(): LlmCounts {
 
 export async function extractWithLlm(ctx: StepContext<unknown>, profile: LlmProfile, prompt: LoadedPrompt, done: ReadonlySet<string>): Promise<LlmCounts> {
   const { run } = ctx;
-  const reports = run.artifact<ReportRecord>('reports', ReportRecordSchema);
-  const raw = run.artifact<ExtractionResult>('raw');
+  const reports = run.open(REPORTS);
+  const raw = run.open(RAW);
   const counts = emptyCounts();
 
   // Pass 1: what is left to do, and the pre-run estimate (only numbers are kept in memory).

@@ -1,14 +1,15 @@
 import { referenceToKeyInfo } from '../rules/toKeyInfo.js';
-import { ReferenceRecordSchema, type ReferenceRecord } from '../schemas/reference.js';
+import { REFERENCE } from '../rules/artifacts.js';
 import type { ExtractionResult } from '../schemas/extraction.js';
+import { RAW } from './artifacts.js';
 import type { StepContext } from '../steps/contract.js';
 
 const FLUSH_EVERY = 1000;
 
 /** Backend `rules`: the reference extractor's records in KeyInfo form (no model involved). */
 export async function extractWithRules(ctx: StepContext<unknown>, done: ReadonlySet<string>): Promise<{ written: number; skipped: number }> {
-  const raw = ctx.run.artifact<ExtractionResult>('raw');
-  const ref = ctx.run.artifact<ReferenceRecord>('reference', ReferenceRecordSchema);
+  const raw = ctx.run.open(RAW);
+  const ref = ctx.run.open(REFERENCE);
   const total = ctx.run.state.artifacts['reference']?.count ?? null;
   let written = 0;
   let skipped = 0;

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import { loadPrompt, resolveProfile } from '../llm/index.js';
 import { preflightOnce } from '../llm/preflightOnce.js';
 import { outputFingerprint } from '../llm/config.js';
-import { ExtractionResultSchema, ExtractionStatusSchema, USABLE_STATUSES, type ExtractionResult } from '../schemas/extraction.js';
+import { ExtractionStatusSchema, USABLE_STATUSES } from '../schemas/extraction.js';
+import { REPORTS } from '../ingest/artifacts.js';
+import { REFERENCE } from '../rules/artifacts.js';
+import { RAW } from './artifacts.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
-import { UserError } from '../util/errors.js';
 import { checkFailedShare } from '../llm/failures.js';
 import { extractWithLlm } from './llm.js';
 import { extractWithRules } from './rules.js';
@@ -22,7 +24,7 @@ const FINAL = new Set(['ok', 'repaired', 'parse_error', 'filtered']);
 /** Latest status per study (last line wins), streamed: only ids and statuses are kept in memory. */
 async function statuses(run: Run): Promise<Map<string, { status: string; backend: string }>> {
   const map = new Map<string, { status: string; backend: string }>();
-  for await (const rec of run.artifact<ExtractionResult>('raw', ExtractionResultSchema).lines()) map.set(rec.study_id, { status: rec.status, backend: rec.backend });
+  for await (const rec of run.open(RAW).lines()) map.set(rec.study_id, { status: rec.status, backend: rec.backend });
   return map;
 }
 
@@ -71,18 +73,12 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
   title: 'Extract KeyInfo',
   description: 'Every report → KeyInfo: through the configured LLM endpoints (backend llm) or from the rule-based reference (backend rules). Results keyed by study id with an explicit status.',
   params: ExtractParamsSchema,
-  reads: ['reports', 'reference'],
-  writes: ['raw'],
+  reads: [REPORTS, REFERENCE],
+  writes: [RAW],
   configKeys: ['backend', 'llm'],
   configFingerprint: outputFingerprint,
-  async preflight(ctx) {
-    const { run } = ctx;
-    if (run.state.config.backend === 'rules') {
-      if (!run.artifact('reference').exists()) throw new UserError('The rules backend needs the rule-based reference first.', 'Run the reference step: cxrvqa run --steps reference,extract');
-      return;
-    }
-    await checkLlmConfig(ctx);
-  },
+  // The rules backend converts the reference; the LLM backend reads the reports.
+  requires: (config) => (config.backend === 'rules' ? [REFERENCE] : [REPORTS]),
   checkConfig: checkLlmConfig,
   async run(ctx) {
     const { run } = ctx;

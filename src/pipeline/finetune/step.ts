@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { extractionMessages, loadPrompt } from '../llm/index.js';
-import { ReportRecordSchema } from '../schemas/report.js';
+import { REPORTS } from '../ingest/artifacts.js';
 import type { Step, StepContext, StepResult } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
@@ -10,6 +10,7 @@ import { baseModelOf } from './export/configs.js';
 import type { ExportSource } from './export/records.js';
 import { finetuneLayout, writeAtomic, writeFinetuneFiles, type FinetuneLayout } from './export/write.js';
 import { fineTunePathApplies } from './gold/step.js';
+import { GOLD } from './gold/artifacts.js';
 import { GOLD_REVIEW_ARTIFACT, listGold } from './gold/review.js';
 import { FinetuneParamsSchema, type FinetuneParams } from './params.js';
 import { checkPromptParity } from './templates/check.js';
@@ -38,7 +39,7 @@ export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
   title: 'Fine-tune (LoRA SFT + merge)',
   description: 'Export the reviewed gold set as fine-tuning data and configs, check prompt parity, train a LoRA adapter and merge it with LLaMA-Factory.',
   params: FinetuneParamsSchema,
-  reads: ['reports', 'gold', GOLD_REVIEW_ARTIFACT],
+  reads: [REPORTS, GOLD, GOLD_REVIEW_ARTIFACT],
   writes: [MODEL_ARTIFACT],
   applies: (run) => fineTunePathApplies(run, goldProfile(run)),
 
@@ -165,7 +166,7 @@ async function exportData(ctx: Ctx, layout: FinetuneLayout): Promise<{ exported:
   if (rows.length === 0) throw new UserError('The gold set is empty: there is nothing to fine-tune on.', 'Run the gold step first: cxrvqa run --steps gold');
   const usableIds = new Set(rows.filter((r) => r.decision.usable).map((r) => r.study_id));
   const texts = new Map<string, string>();
-  for await (const r of run.artifact('reports', ReportRecordSchema).lines()) if (usableIds.has(r.study_id)) texts.set(r.study_id, r.selected);
+  for await (const r of run.open(REPORTS).lines()) if (usableIds.has(r.study_id)) texts.set(r.study_id, r.selected);
   const sources: ExportSource[] = [];
   const skips: Array<{ study_id: string; reason: string }> = [];
   for (const r of rows) {

@@ -1,4 +1,5 @@
-import type { CycleRecord, RunState } from '../schemas/state.js';
+import { CycleRecordSchema, type CycleRecord, type RunState } from '../schemas/state.js';
+import type { IterationLedger } from '../steps/plan.js';
 import { addedNames } from './apply.js';
 import type { FollowupLogRow } from './schema.js';
 
@@ -61,10 +62,16 @@ export class CycleCounter {
   }
 }
 
+/**
+ * Follow-up cycles wanted when the caller does not say (both front ends): the
+ * method alternates follow-up and standardization, so at least one (docs/method.md §8).
+ */
+export const DEFAULT_CYCLES = 1;
+
 /** Start (or reopen) a cycle's record in the run state. */
 export function openCycle(state: RunState, cycle: number, now = new Date()): void {
   if (state.cycles.some((c) => c.cycle === cycle)) return;
-  state.cycles.push({ cycle, startedAt: now.toISOString(), finishedAt: null, counts: {} });
+  state.cycles.push(CycleRecordSchema.parse({ cycle, startedAt: now.toISOString() }));
   state.cycles.sort((a, b) => a.cycle - b.cycle);
 }
 
@@ -74,10 +81,42 @@ export function setCycleCounts(state: RunState, cycle: number, counts: Record<st
   rec.counts = { ...counts };
 }
 
-/** The follow-up half of a cycle is done once its counts are recorded (the step records them last). */
-export function followupDone(rec: CycleRecord | undefined): boolean {
-  return rec !== undefined && typeof rec.counts.asked === 'number';
+/**
+ * The follow-up half of a cycle is done once the runner recorded it, or its counts
+ * are recorded (the step records them last; runs before `completed` existed have only those).
+ */
+export function followupDone(rec: StoredCycle | undefined): boolean {
+  return rec !== undefined && (rec.completed?.includes(FOLLOWUP_STEP_ID) === true || typeof rec.counts.asked === 'number');
 }
+
+/** A cycle record as stored; `completed` is missing in records written before it existed. */
+type StoredCycle = Omit<CycleRecord, 'completed'> & { completed?: readonly string[] };
+
+const FOLLOWUP_STEP_ID = 'followup';
+
+/** The cycles as the runner's repeat node sees them: `state.cycles`, one record per cycle. */
+export const cycleLedger: IterationLedger = {
+  iterations: (state) =>
+    state.cycles.map((c) => ({
+      index: c.cycle,
+      finished: c.finishedAt !== null,
+      completed: followupDone(c) && !c.completed.includes(FOLLOWUP_STEP_ID) ? [...c.completed, FOLLOWUP_STEP_ID] : c.completed,
+      counts: c.counts,
+    })),
+  start: (state, index) => openCycle(state, index),
+  complete(state, index, stepId) {
+    openCycle(state, index);
+    const rec = state.cycles.find((c) => c.cycle === index)!;
+    if (!rec.completed.includes(stepId)) rec.completed.push(stepId);
+  },
+  finish(state, index) {
+    const rec = state.cycles.find((c) => c.cycle === index);
+    if (rec && rec.finishedAt === null) rec.finishedAt = new Date().toISOString();
+  },
+  clear(state) {
+    state.cycles = [];
+  },
+};
 
 export interface CycleHistoryRow {
   cycle: number;
@@ -88,7 +127,7 @@ export interface CycleHistoryRow {
 }
 
 /** The cycle history as rows for a table (the Ink app and `cxrvqa status`). */
-export function cycleHistory(state: Pick<RunState, 'cycles'> & Partial<Pick<RunState, 'steps'>>): CycleHistoryRow[] {
+export function cycleHistory(state: { cycles: readonly StoredCycle[] } & Partial<Pick<RunState, 'steps'>>): CycleHistoryRow[] {
   // An open cycle whose step was stopped or failed is not running: say so (it resumes on the next run).
   const stepStatus = state.steps?.followup?.status;
   const open: CycleHistoryRow['status'] = stepStatus === 'interrupted' ? 'follow-up interrupted' : stepStatus === 'failed' ? 'follow-up failed' : 'follow-up running';

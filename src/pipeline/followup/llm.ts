@@ -2,7 +2,7 @@ import { modelText } from '../extract/request.js';
 import { runLlmBatch } from '../llm/batch.js';
 import { estimateRun, KEYINFO_RESPONSE_SCHEMA, loadPrompt, resolveProfile, type LlmProfile } from '../llm/index.js';
 import { fmtNum } from '../util/format.js';
-import { ReportRecordSchema, type ReportRecord } from '../schemas/report.js';
+import { REPORTS } from '../ingest/artifacts.js';
 import type { StepContext } from '../steps/contract.js';
 import { judgeReply, type ChainDeps, type ChainOutcome, type StudyWork } from './chain.js';
 import { parseKeyInfo } from '../extract/parse.js';
@@ -37,7 +37,7 @@ export async function askWithLlm(
 
   // Reports are streamed, so only the studies in flight hold their text.
   async function* work(): AsyncGenerator<StudyWork> {
-    for await (const r of run.artifact<ReportRecord>('reports', ReportRecordSchema).lines()) {
+    for await (const r of run.open(REPORTS).lines()) {
       const w = pending.get(r.study_id);
       if (!w) continue;
       pending.delete(r.study_id);
@@ -89,7 +89,7 @@ export async function askWithLlm(
  */
 async function logEstimate(ctx: StepContext<unknown>, profile: LlmProfile, system: string, pending: ReadonlyMap<string, Omit<StudyWork, 'report'>>, templates: Record<Polarity, QuestionTemplate>): Promise<void> {
   const promptChars: number[] = [];
-  for await (const r of ctx.run.artifact<ReportRecord>('reports', ReportRecordSchema).lines()) {
+  for await (const r of ctx.run.open(REPORTS).lines()) {
     const w = pending.get(r.study_id);
     if (!w) continue;
     const record = JSON.stringify(w.start ?? {}).length;

@@ -2,18 +2,20 @@ import { z } from 'zod';
 import { loadPrompt, resolveProfile } from '../llm/index.js';
 import { preflightOnce } from '../llm/preflightOnce.js';
 import { outputFingerprint } from '../llm/config.js';
-import { ReferenceRecordSchema, type ReferenceRecord } from '../schemas/reference.js';
-import { StandardizedRowSchema, type StandardizedRow } from '../standardize/input.js';
+import { REPORTS } from '../ingest/artifacts.js';
+import { REFERENCE } from '../rules/artifacts.js';
+import { STANDARDIZED } from '../standardize/artifacts.js';
+import type { StandardizedRow } from '../standardize/input.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
-import { UserError } from '../util/errors.js';
 import { checkFailedShare } from '../llm/failures.js';
 import { runChain, type StudyWork } from './chain.js';
 import { CycleCounter, openCycle, setCycleCounts } from './cycles.js';
 import { askWithLlm } from './llm.js';
 import { planQuestions } from './plan.js';
 import { currentQuestionSha, loadQuestionTemplate } from './prompts.js';
-import { FollowupLogRowSchema, FollowupRowSchema, type FollowupLogRow, type FollowupRow } from './schema.js';
+import { FOLLOWUP, FOLLOWUP_LOG } from './artifacts.js';
+import type { FollowupLogRow, FollowupRow } from './schema.js';
 
 export const FollowupParamsSchema = z.object({
   /** Positive question text: a prompts/ id or a path to an edited copy; `{entity}` is replaced by the name. */
@@ -37,9 +39,9 @@ function cycleOf(ctx: StepContext<FollowupParams>, std: ReadonlyMap<string, Stan
 /** What an earlier attempt at this cycle finished: studies with a row, and logged answers of the others. */
 async function earlierAttempt(run: Run, cycle: number) {
   const done = new Set<string>();
-  for await (const r of run.artifact<FollowupRow>('followup', FollowupRowSchema).lines()) if (r.cycle === cycle) done.add(r.study_id);
+  for await (const r of run.open(FOLLOWUP).lines()) if (r.cycle === cycle) done.add(r.study_id);
   const prior = new Map<string, FollowupLogRow[]>();
-  for await (const r of run.artifact<FollowupLogRow>('followup-log', FollowupLogRowSchema).lines()) {
+  for await (const r of run.open(FOLLOWUP_LOG).lines()) {
     if (r.cycle !== cycle || done.has(r.study_id)) continue;
     const list = prior.get(r.study_id) ?? [];
     list.push(r);
@@ -53,11 +55,11 @@ async function earlierAttempt(run: Run, cycle: number) {
 async function countCycle(run: Run, cycle: number) {
   const counter = new CycleCounter();
   const lines = { followup: 0, 'followup-log': 0 };
-  for await (const r of run.artifact<FollowupLogRow>('followup-log', FollowupLogRowSchema).lines()) {
+  for await (const r of run.open(FOLLOWUP_LOG).lines()) {
     lines['followup-log']++;
     if (r.cycle === cycle) counter.addLog(r);
   }
-  for await (const r of run.artifact<FollowupRow>('followup', FollowupRowSchema).lines()) {
+  for await (const r of run.open(FOLLOWUP).lines()) {
     lines.followup++;
     if (r.cycle === cycle) counter.addStudy();
   }
@@ -71,16 +73,16 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   const { run, params, signal } = ctx;
   let badLines = 0;
   const onIssue = () => void badLines++;
-  const std = await run.artifact<StandardizedRow>('standardized', StandardizedRowSchema).readMap({ onIssue });
-  const refs = await run.artifact<ReferenceRecord>('reference', ReferenceRecordSchema).readMap({ onIssue });
+  const std = await run.open(STANDARDIZED).readMap({ onIssue });
+  const refs = await run.open(REFERENCE).readMap({ onIssue });
   const cycle = cycleOf(ctx, std);
   await run.update((s) => openCycle(s, cycle));
   const { done, prior } = await earlierAttempt(run, cycle);
   const templates = { positive: loadQuestionTemplate(params.positiveQuestion), negative: loadQuestionTemplate(params.negativeQuestion) };
   if (done.size) ctx.emit({ type: 'log', level: 'info', message: `cycle ${cycle}: resuming; ${done.size} studies already finished are kept, ${[...prior.values()].reduce((a, l) => a + l.length, 0)} logged answers are not asked again` });
 
-  const out = run.artifact<FollowupRow>('followup', FollowupRowSchema);
-  const log = run.artifact<FollowupLogRow>('followup-log', FollowupLogRowSchema);
+  const out = run.open(FOLLOWUP);
+  const log = run.open(FOLLOWUP_LOG);
   // Plans first (small: names only). A study without questions gets no row: standardization
   // then reads its newest earlier row (or its extraction), which is what it standardized last time.
   const pending = new Map<string, Omit<StudyWork, 'report'>>();
@@ -159,8 +161,8 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
   title: 'Follow-up questions',
   description: 'Ask the model about each reference finding its standardized record lacks, one question at a time per study, and apply its updated JSON (docs/method.md §8). Alternates with standardize in cycles.',
   params: FollowupParamsSchema,
-  reads: ['reports', 'reference', 'standardized'],
-  writes: ['followup', 'followup-log'],
+  reads: [REPORTS, REFERENCE, STANDARDIZED],
+  writes: [FOLLOWUP, FOLLOWUP_LOG],
   configKeys: ['backend', 'llm'],
   // The question files count by their text, like the prompt: an edited copy makes the follow-up stale.
   configFingerprint: (config, params) => ({ ...(outputFingerprint(config) as object), questions: [currentQuestionSha(params.positiveQuestion), currentQuestionSha(params.negativeQuestion)] }),
@@ -168,13 +170,7 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
     if (run.state.config.backend !== 'llm') return { ok: false, reason: 'needs an LLM backend: follow-up questions go to the model (this run uses the rules backend)' };
     return { ok: true };
   },
-  async preflight(ctx) {
-    const { run } = ctx;
-    for (const name of ['reference', 'standardized', 'reports']) {
-      if (!run.artifact(name).exists()) throw new UserError(`Follow-up needs the ${name} artifact first.`, 'Run the earlier steps: cxrvqa run --steps ingest,reference,extract,standardize');
-    }
-    await checkFollowupConfig(ctx);
-  },
+  requires: () => [REPORTS, REFERENCE, STANDARDIZED],
   checkConfig: checkFollowupConfig,
   run: runFollowup,
   async preview(run) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { IngestIssueSchema, ReportRecordSchema, type IngestIssue, type ReportRecord } from '../schemas/report.js';
+import type { IngestIssue, ReportRecord } from '../schemas/report.js';
+import { INGEST_ISSUES, REPORTS } from './artifacts.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
@@ -29,8 +30,8 @@ async function runIngest(ctx: StepContext<IngestParams>) {
   const source = await openCorpus(cfg);
   ctx.emit({ type: 'log', level: 'info', message: `reading ${source.describe}` });
 
-  const reports = run.artifact<ReportRecord>('reports', ReportRecordSchema);
-  const issues = run.artifact<IngestIssue>('ingest-issues', IngestIssueSchema);
+  const reports = run.open(REPORTS);
+  const issues = run.open(INGEST_ISSUES);
   const done = ctx.mode === 'resume' ? await reports.keys() : new Set<string>();
   const knownIssues = new Set<string>();
   let issueLines = 0;
@@ -151,7 +152,7 @@ export const ingestStep: Step<typeof IngestParamsSchema> = {
   description: 'Read the corpus (MIMIC-CXR tree + metadata, CSV or JSONL), select the report sections for the model and the rules, and log every record that cannot be used.',
   params: IngestParamsSchema,
   reads: [],
-  writes: ['reports', 'ingest-issues'],
+  writes: [REPORTS, INGEST_ISSUES],
   configKeys: ['corpus'],
   async preflight(ctx) {
     const cfg = ctx.run.state.config.corpus;

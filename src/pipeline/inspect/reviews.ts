@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { RunState } from '../schemas/state.js';
 import type { ReadIssue } from '../store/jsonl.js';
 import type { Run } from '../store/run.js';
+import { defineStateSection, readSection, writeSection } from '../store/sections.js';
 import { UserError } from '../util/errors.js';
 
 export const VerdictSchema = z.enum(['correct', 'incorrect']);
@@ -22,26 +23,27 @@ export const ReviewSessionSchema = z
     seed: z.number(),
     /** Sample size asked for; sessions saved before it was kept default to the ids drawn. */
     n: z.number().int().optional(),
-    ids: z.array(z.string()),
+    // A stray non-string id is dropped, not a reason to lose the session.
+    ids: z.array(z.unknown()).transform((ids) => ids.filter((x): x is string => typeof x === 'string')),
     cursor: z.number().int(),
-    startedAt: z.string().default(''),
+    startedAt: z.string().catch('').default(''),
   })
   .transform((s) => ({ ...s, n: s.n ?? s.ids.length }));
 export type ReviewSession = z.output<typeof ReviewSessionSchema>;
 
+/** The session's place in run state, read and written only through its schema. */
+export const REVIEW_SESSION = defineStateSection<ReviewSession>({ slot: 'reviews', key: 'session', schema: ReviewSessionSchema as z.ZodType<ReviewSession> });
+
 export const REVIEWS_ARTIFACT = 'reviews';
 
 /** The saved review session, or null when there is none or it does not parse (a new review starts). */
-export function readReviewSession(run: Run): ReviewSession | null {
-  const parsed = ReviewSessionSchema.safeParse(run.state.reviews.session);
-  return parsed.success ? parsed.data : null;
+export function readReviewSession(run: Pick<Run, 'state'>): ReviewSession | null {
+  return readSection(run.state, REVIEW_SESSION);
 }
 
 /** The state change that saves `session`; the caller applies it through its serialised writes. */
 export function saveReviewSession(session: ReviewSession): (state: RunState) => void {
-  return (state) => {
-    state.reviews = { ...state.reviews, session };
-  };
+  return (state) => writeSection(state, REVIEW_SESSION, session);
 }
 
 /**

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { REPORTS } from '../ingest/artifacts.js';
+import { STANDARDIZED } from '../standardize/artifacts.js';
+import { QUESTIONS } from './artifacts.js';
 import { StrictKeyInfoSchema } from '../schemas/keyinfo.js';
 import { buildFrequencyDicts } from '../standardize/dictionaries.js';
 import type { Step, StepContext } from '../steps/contract.js';
@@ -77,8 +80,8 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
   title: 'Question generation',
   description: 'Generate VQA pairs from standardized KeyInfo (docs/method.md §10), export CSV/JSONL/conversations with a manifest and statistics.',
   params: QuestionParamsSchema,
-  reads: ['standardized', 'reports'],
-  writes: ['questions'],
+  reads: [STANDARDIZED, REPORTS],
+  writes: [QUESTIONS],
   async preflight(ctx) {
     const std = ctx.run.artifact('standardized');
     if (!std.exists() || fs.statSync(std.file).size === 0) {

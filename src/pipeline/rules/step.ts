@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ReferenceRecordSchema, type ReferenceRecord } from '../schemas/reference.js';
-import { ReportRecordSchema, type ReportRecord } from '../schemas/report.js';
+import { REPORTS } from '../ingest/artifacts.js';
+import type { ReferenceRecord } from '../schemas/reference.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
-import { UserError } from '../util/errors.js';
+import { REFERENCE } from './artifacts.js';
 import { extractReference } from './extract.js';
 import { defaultLibs, loadLibs } from './libs.js';
 
@@ -20,9 +20,8 @@ const FLUSH_EVERY = 500;
 async function runReference(ctx: StepContext<ReferenceParams>) {
   const { run, params, signal } = ctx;
   const libs = params.libs ? loadLibs(params.libs) : defaultLibs();
-  const reports = run.artifact<ReportRecord>('reports', ReportRecordSchema);
-  if (!reports.exists()) throw new UserError('No reports in this run.', 'Run the ingest step first.');
-  const out = run.artifact<ReferenceRecord>('reference', ReferenceRecordSchema);
+  const reports = run.open(REPORTS);
+  const out = run.open(REFERENCE);
   const done = ctx.mode === 'resume' ? await out.keys() : new Set<string>();
   if (done.size) ctx.emit({ type: 'log', level: 'info', message: `resuming: ${done.size} studies already have a reference record` });
   const total = run.state.artifacts['reports']?.count ?? null;
@@ -76,8 +75,9 @@ export const referenceStep: Step<typeof ReferenceParamsSchema> = {
   title: 'Rule-based reference KeyInfo',
   description: 'Extract findings, negatives and hedged findings from every report with the term libraries in data/libs (docs/method.md §7 with the fixes in docs/rules.md); each finding keeps its evidence span.',
   params: ReferenceParamsSchema,
-  reads: ['reports'],
-  writes: ['reference'],
+  reads: [REPORTS],
+  writes: [REFERENCE],
+  requires: () => [REPORTS],
   run: runReference,
   async preview(run: Run) {
     const st = run.state.steps['reference'];

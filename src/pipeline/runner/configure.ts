@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CorpusConfigSchema, type CorpusConfig, type RunConfig } from '../schemas/state.js';
+import { CorpusConfigSchema, StepStateSchema, type CorpusConfig, type RunConfig } from '../schemas/state.js';
 import type { AnyStep } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
@@ -96,30 +96,54 @@ export function parseParamUnsets(unsets: string[], steps: readonly AnyStep[]): R
 export async function applyParams(run: Run, steps: readonly AnyStep[], overrides: Record<string, Record<string, unknown>>, removals: Record<string, string[]> = {}): Promise<void> {
   const next: Record<string, Record<string, unknown>> = {};
   for (const stepId of new Set([...Object.keys(overrides), ...Object.keys(removals)])) {
-    const values = overrides[stepId] ?? {};
     const step = steps.find((s) => s.id === stepId)!;
-    const kept = { ...(run.state.steps[stepId]?.params ?? {}) };
-    for (const k of removals[stepId] ?? []) delete kept[k];
-    const merged = { ...kept, ...values };
-    const parsed = step.params.safeParse(merged);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UserError(`Invalid params for ${stepId}: ${issue?.path.join('.')}: ${issue?.message}`);
-    }
-    // zod drops unknown keys silently: a typo would be stored, ignored, and still make the step stale.
-    const known = paramNames(step, parsed.data);
-    const unknown = Object.keys(values).filter((k) => !known.includes(k));
-    if (unknown.length) {
-      throw new UserError(`Unknown param "${unknown[0]}" for ${stepId}.`, known.length ? `Params of ${stepId}: ${known.join(', ')}.` : `The ${stepId} step has no params.`);
-    }
-    next[stepId] = merged;
+    next[stepId] = mergedParams(run, step, overrides[stepId] ?? {}, removals[stepId] ?? []);
   }
   if (Object.keys(next).length === 0) return;
   await run.update((s) => {
-    for (const [stepId, params] of Object.entries(next)) {
-      s.steps[stepId] = { ...(s.steps[stepId] ?? defaultStepState()), params };
-    }
+    for (const [stepId, params] of Object.entries(next)) s.steps[stepId] = { ...(s.steps[stepId] ?? StepStateSchema.parse({})), params };
   });
+}
+
+/** A param value its step's schema refuses; `param` and `detail` let the app show it beside the field. */
+export class InvalidParamError extends UserError {
+  constructor(
+    readonly stepId: string,
+    readonly param: string,
+    readonly detail: string,
+  ) {
+    super(`Invalid params for ${stepId}: ${param}: ${detail}`);
+    this.name = 'InvalidParamError';
+  }
+}
+
+/**
+ * Set (and reset) one step's params: the one path for both front ends (`--set`
+ * and the app's param editor). Throws a UserError naming the bad or unknown key.
+ */
+export async function setStepParams(run: Run, step: AnyStep, patch: Record<string, unknown>, removals: readonly string[] = []): Promise<void> {
+  const params = mergedParams(run, step, patch, removals);
+  await run.update((s) => {
+    s.steps[step.id] = { ...(s.steps[step.id] ?? StepStateSchema.parse({})), params };
+  });
+}
+
+function mergedParams(run: Run, step: AnyStep, values: Record<string, unknown>, removals: readonly string[]): Record<string, unknown> {
+  const kept = { ...(run.state.steps[step.id]?.params ?? {}) };
+  for (const k of removals) delete kept[k];
+  const merged = { ...kept, ...values };
+  const parsed = step.params.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidParamError(step.id, issue?.path.join('.') || Object.keys(values)[0] || '', issue?.message ?? 'invalid');
+  }
+  // zod drops unknown keys silently: a typo would be stored, ignored, and still make the step stale.
+  const known = paramNames(step, parsed.data);
+  const unknown = Object.keys(values).filter((k) => !known.includes(k));
+  if (unknown.length) {
+    throw new UserError(`Unknown param "${unknown[0]}" for ${step.id}.`, known.length ? `Params of ${step.id}: ${known.join(', ')}.` : `The ${step.id} step has no params.`);
+  }
+  return merged;
 }
 
 /** The step's param names: the object schema's keys when it exposes them, else what parsing kept. */
@@ -128,10 +152,6 @@ function paramNames(step: AnyStep, parsed: unknown): string[] {
   const keys = new Set(Object.keys(shape && typeof shape === 'object' ? shape : {}));
   if (parsed && typeof parsed === 'object') for (const k of Object.keys(parsed)) keys.add(k);
   return [...keys];
-}
-
-function defaultStepState() {
-  return { status: 'not_run' as const, params: {}, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
 }
 
 export async function applyConfig(run: Run, patch: Partial<RunConfig>): Promise<void> {

@@ -1,6 +1,7 @@
 import type { StepDisplayStatus, StepState } from '../schemas/state.js';
 import { StepStateSchema } from '../schemas/state.js';
 import type { AnyStep } from '../steps/contract.js';
+import { artifactName } from '../store/artifact.js';
 import type { Run } from '../store/run.js';
 import { hashValue } from '../util/hash.js';
 
@@ -38,7 +39,7 @@ export function staleReasons(run: Run, step: AnyStep): StalenessReason[] {
     reasons.push({ kind: 'params', detail: 'params no longer valid' });
   }
   if (hash !== null && st.paramsHash !== null && hash !== st.paramsHash) reasons.push({ kind: 'params', detail: 'params or config changed' });
-  for (const name of step.reads) {
+  for (const name of step.reads.map(artifactName)) {
     const now = run.state.artifacts[name]?.version ?? 0;
     const then = st.inputVersions[name] ?? 0;
     if (now !== then) reasons.push({ kind: 'input', detail: `${name} changed` });

@@ -48,6 +48,8 @@ export const CycleRecordSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().nullable().default(null),
   counts: z.record(z.string(), z.number()).default({}),
+  /** Steps of the cycle's body that finished in it (the runner records them). */
+  completed: z.array(z.string()).default([]),
 });
 export type CycleRecord = z.infer<typeof CycleRecordSchema>;
 

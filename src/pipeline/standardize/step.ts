@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { ExtractionResultSchema, type ExtractionResult } from '../schemas/extraction.js';
+import { RAW } from '../extract/artifacts.js';
+import { FOLLOWUP } from '../followup/artifacts.js';
+import type { ExtractionResult } from '../schemas/extraction.js';
 import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
-import { UserError } from '../util/errors.js';
 import { ChangeLog } from './changes.js';
-import { ChangeLogRowSchema, type ChangeLogRow } from './changes.js';
+import type { ChangeLogRow } from './changes.js';
+import { STANDARDIZED, STD_CHANGES } from './artifacts.js';
 import { bootstrapContext, buildContext, type RejectedTerms } from './context.js';
 import { exportReviewCsvs, readReviewedTerms, writeDictionaries } from './dict-io.js';
 import { FrequencyCounter, scaledHighThreshold } from './dictionaries.js';
-import { FollowupInputSchema, latestFollowup, selectInput, StandardizedRowSchema, type FollowupInput, type InputChoice, type StandardizedRow } from './input.js';
+import { FollowupInputSchema, latestFollowup, selectInput, type FollowupInput, type InputChoice, type StandardizedRow } from './input.js';
 import { standardizeRecord, toStrict } from './record.js';
 import { repairRecord } from './shape.js';
 import { defaultLibs } from '../rules/libs.js';
@@ -35,10 +37,11 @@ function* inputs(rawRows: Map<string, ExtractionResult>, followups: Map<string, 
 async function runStandardize(ctx: StepContext<StandardizeParams>) {
   const { run, params, signal } = ctx;
   const cycle = ctx.env.cycle ?? 0;
-  const raw = run.artifact<ExtractionResult>('raw', ExtractionResultSchema);
+  const raw = run.open(RAW);
   let badLines = 0;
   const onBadLine = () => void badLines++;
-  const followupArt = run.artifact<FollowupInput>('followup', FollowupInputSchema);
+  // Read loosely: rows written by earlier versions of the follow-up step still count.
+  const followupArt = run.open(FOLLOWUP, FollowupInputSchema);
   const followRows: FollowupInput[] = [];
   for await (const r of followupArt.lines({ onIssue: onBadLine })) followRows.push(r);
   const followups = latestFollowup(followRows);
@@ -63,7 +66,7 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
     if (++seen % 5000 === 0) {
       // Let the UI render and a stop request arrive during the counting pass.
       await new Promise<void>((r) => setImmediate(r));
-      if (signal.aborted) return interrupted();
+      signal.throwIfAborted();
     }
     if (choice.kind === 'skip') {
       skipReasons.set(choice.reason, (skipReasons.get(choice.reason) ?? 0) + 1);
@@ -82,8 +85,8 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   const sctx = buildContext(dicts, { highThreshold: threshold, rejected, protectedNames });
 
   // Pass 2: standardize.
-  const out = run.artifact<StandardizedRow>('standardized', StandardizedRowSchema);
-  const changesArt = run.artifact<ChangeLogRow>('std-changes', ChangeLogRowSchema);
+  const out = run.open(STANDARDIZED);
+  const changesArt = run.open(STD_CHANGES);
   const done = ctx.mode === 'resume' ? await out.keys() : new Set<string>();
   if (done.size) ctx.emit({ type: 'log', level: 'info', message: `resuming: ${done.size} studies already standardized are kept` });
   let processed = 0;
@@ -123,7 +126,7 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
         flush();
         ctx.emit({ type: 'progress', done: processed, total: usable, counters: { standardized: written, changed, failed } });
         // Checked between batches only, so a stop never leaves half a batch unwritten.
-        if (signal.aborted) return interrupted();
+        signal.throwIfAborted();
         await new Promise<void>((r) => setImmediate(r));
       }
     }
@@ -144,12 +147,6 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   return { counts, summary };
 }
 
-function interrupted(): never {
-  const e = new Error('aborted');
-  e.name = 'AbortError';
-  throw e;
-}
-
 async function preview(run: Run): Promise<string> {
   const a = run.state.artifacts.standardized;
   return a ? `${a.count} standardized records` : 'not run';
@@ -160,13 +157,12 @@ export const standardizeStep: Step<typeof StandardizeParamsSchema> = {
   title: 'Standardize',
   description: 'Repair the shape of extracted KeyInfo, map names and attributes to standard terms, apply reviewed term lists (docs/method.md §9).',
   params: StandardizeParamsSchema,
-  reads: ['raw', 'followup'],
-  writes: ['standardized', 'std-changes'],
+  reads: [RAW, FOLLOWUP],
+  writes: [STANDARDIZED, STD_CHANGES],
+  // Follow-up rows only ever refine extracted studies, so the extraction is what must exist.
+  requires: () => [RAW],
   // A bad reviewed-terms folder or sheet is reported before any work starts.
   async preflight(ctx) {
-    if (!ctx.run.artifact('raw').exists() && !ctx.run.artifact('followup').exists()) {
-      throw new UserError('There are no extraction results to standardize (no `raw` artifact in this run).', 'Run the extract step first: `cxrvqa run --steps extract,standardize`.');
-    }
     if (ctx.params.reviewedTermsDir) readReviewedTerms(ctx.params.reviewedTermsDir);
   },
   run: runStandardize,

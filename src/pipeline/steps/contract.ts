@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RunConfig } from '../schemas/state.js';
+import type { AnyArtifact, ArtifactRef } from '../store/artifact.js';
 import type { Run } from '../store/run.js';
 
 /**
@@ -18,11 +19,25 @@ export type StepEvent =
   /** A named series point, e.g. training loss per step. */
   | { type: 'metric'; name: string; x: number; y: number };
 
+/** How a step (or a whole plan) ended in one invocation. */
+export type StepOutcome = 'done' | 'failed' | 'interrupted' | 'skipped';
+
 /** What the runner adds before passing events on to the UI or the line logger. */
 export type RunnerEvent =
   | { type: 'step-start'; stepId: string; mode: RunMode; title: string }
   | { type: 'step-event'; stepId: string; event: StepEvent; progress: ProgressSnapshot }
-  | { type: 'step-end'; stepId: string; status: 'done' | 'failed' | 'interrupted' | 'skipped'; summary: string; error?: string; counts: Record<string, number> };
+  | {
+      type: 'step-end';
+      stepId: string;
+      status: StepOutcome;
+      summary: string;
+      error?: string;
+      /** Stack of an internal failure (not of a UserError): headless prints it. */
+      stack?: string;
+      /** The step's log file, where failures are kept with their stacks. */
+      logFile?: string;
+      counts: Record<string, number>;
+    };
 
 export interface ProgressSnapshot {
   done: number;
@@ -46,7 +61,10 @@ export interface RunEnv {
   confirmations: ReadonlySet<string>;
   /** Environment for key lookups (defaults to process.env). */
   env: NodeJS.ProcessEnv;
-  /** Current follow-up cycle, when the runner alternates standardize and follow-up. */
+  /**
+   * The iteration of a repeat node the step runs in (the follow-up cycle): 0 for
+   * the base pass before the first iteration; undefined outside a plan.
+   */
   cycle?: number;
   /** Largest share of an LLM step's items that may fail before the step ends failed (default 1%). */
   maxFailed?: number;
@@ -77,9 +95,9 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
   description: string;
   /** zod schema of the params, with defaults: `params.parse({})` gives the defaults. */
   params: S;
-  /** Artifact names read and written (used for staleness and the notebook view). */
-  reads: readonly string[];
-  writes: readonly string[];
+  /** Artifacts read and written (used for staleness and the notebook view). */
+  reads: readonly ArtifactRef[];
+  writes: readonly ArtifactRef[];
   /** Run-config sections the step depends on; changing them makes the step stale like a param change. */
   configKeys?: readonly ('corpus' | 'backend' | 'llm')[];
   /**
@@ -88,14 +106,20 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
    * or includes files the params name (a prompt's text).
    */
   configFingerprint?(config: RunConfig, params: z.infer<S>): unknown;
+  /**
+   * Inputs that must exist before the step starts, for this config; the runner
+   * checks them and names the step that makes a missing one. None when omitted.
+   */
+  requires?(config: RunConfig): readonly AnyArtifact[];
   /** Whether the step belongs in a run with this config (e.g. gold needs an LLM endpoint). */
   applies?(run: Run): Applicability;
-  /** Checks that must pass before the step's work starts (its inputs present, endpoints reachable). */
+  /** Checks of the step's own inputs just before its work starts (after `requires` and `checkConfig`). */
   preflight?(ctx: StepContext<z.infer<S>>): Promise<void>;
   /**
    * Checks of settings that need nothing from earlier steps (endpoints, keys, the
    * data-use guard, prompt files). The pipeline runs them for every planned step
-   * before the first step starts, so a bad setting is reported before hours of work.
+   * before the first step starts, so a bad setting is reported before hours of
+   * work; the runner runs them once per invocation (never again in preflight).
    */
   checkConfig?(ctx: StepContext<z.infer<S>>): Promise<void>;
   /** Config sections the step writes (serve records its endpoint): later steps' early checks wait for it. */

@@ -16,6 +16,18 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
+/** Another live process holds the run's writer lock; `holder` says who (null when it left no note). */
+export class RunLockedError extends UserError {
+  constructor(
+    readonly runDir: string,
+    readonly holder: LockHolder | null,
+  ) {
+    const who = holder ? `process ${holder.pid} on ${holder.host} (${holder.command || 'cxrvqa'}), since ${holder.since}` : 'another process';
+    super(`The run ${runDir} is in use by ${who}.`, 'Wait for it to finish, or stop it (Ctrl-C) first. Read-only commands such as `cxrvqa status` still work.');
+    this.name = 'RunLockedError';
+  }
+}
+
 const LOCK_NAME = 'run.lock';
 const HOLDER_NAME = 'run.lock.holder.json';
 
@@ -24,7 +36,7 @@ const HOLDER_NAME = 'run.lock.holder.json';
  * and lets it go stale when we die; a holder on this host whose pid is gone is
  * treated as stale at once, so a resume after kill -9 need not wait.
  */
-export async function acquireRunLock(runDir: string, command = process.argv.slice(1).join(' ')): Promise<RunLock> {
+export async function acquireRunLock(runDir: string, onWarning: (message: string) => void, command = process.argv.slice(1).join(' ')): Promise<RunLock> {
   const lockPath = path.join(runDir, LOCK_NAME);
   const holderPath = path.join(runDir, HOLDER_NAME);
   const tryLock = () =>
@@ -34,9 +46,8 @@ export async function acquireRunLock(runDir: string, command = process.argv.slic
       update: 3_000,
       retries: 0,
       realpath: false,
-      onCompromised: (err) => {
-        process.stderr.write(`warning: run lock was compromised: ${err.message}\n`);
-      },
+      // Not thrown: proper-lockfile calls this from a timer, where a throw would kill the process.
+      onCompromised: (err) => onWarning(`run lock was compromised: ${err.message}`),
     });
   let release: () => Promise<void>;
   try {
@@ -48,13 +59,7 @@ export async function acquireRunLock(runDir: string, command = process.argv.slic
       fs.rmSync(lockPath, { recursive: true, force: true });
       release = await tryLock();
     } else {
-      const who = holder
-        ? `process ${holder.pid} on ${holder.host} (${holder.command || 'cxrvqa'}), since ${holder.since}`
-        : 'another process';
-      throw new UserError(
-        `The run ${runDir} is in use by ${who}.`,
-        'Wait for it to finish, or stop it (Ctrl-C) first. Read-only commands such as `cxrvqa status` still work.',
-      );
+      throw new RunLockedError(runDir, holder);
     }
   }
   const holder: LockHolder = { pid: process.pid, host: os.hostname(), command, since: new Date().toISOString() };

@@ -5,6 +5,7 @@ import { JSONFile } from 'lowdb/node';
 import type { z } from 'zod';
 import { RunStateSchema, STATE_VERSION, newRunState, type RunState } from '../schemas/state.js';
 import { UserError } from '../util/errors.js';
+import type { ArtifactDef, OpenedArtifact } from './artifact.js';
 import { JsonlArtifact, type KeyedRecord } from './jsonl.js';
 import { acquireRunLock, type RunLock } from './lock.js';
 
@@ -13,6 +14,12 @@ export interface OpenRunOptions {
   create?: boolean;
   /** Read-only: no lock, no writes (status, inspection while another process runs). */
   readOnly?: boolean;
+  /**
+   * Where warnings that arise while the run is open go (a compromised lock). The
+   * pipeline never writes to stderr itself: under the Ink app that would draw
+   * over the screen. Without a sink they are kept in `run.warnings`.
+   */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -25,6 +32,8 @@ export class Run {
     private readonly db: Low<RunState>,
     private readonly lock: RunLock | null,
     readonly readOnly: boolean,
+    /** Warnings no sink took (see `OpenRunOptions.onWarning`). */
+    readonly warnings: string[],
   ) {}
 
   static async open(dir: string, opts: OpenRunOptions = {}): Promise<Run> {
@@ -36,20 +45,22 @@ export class Run {
       }
       fs.mkdirSync(path.join(abs, 'artifacts'), { recursive: true });
     }
-    const lock = opts.readOnly ? null : await acquireRunLock(abs);
+    const warnings: string[] = [];
+    const onWarning = opts.onWarning ?? ((message: string) => void warnings.push(message));
+    const lock = opts.readOnly ? null : await acquireRunLock(abs, onWarning);
     try {
       const db = new Low<RunState>(new JSONFile<RunState>(stateFile), newRunState());
       if (fs.existsSync(stateFile)) {
         try {
           await db.read();
         } catch (err) {
-          throw new UserError(`state.json in ${abs} is not valid JSON: ${(err as Error).message}`, 'Restore it from state.json.bak or start a new run.');
+          throw new UserError(`state.json in ${abs} is not valid JSON: ${(err as Error).message}`, 'Fix the file by hand, or start a new run in another folder (--run DIR).');
         }
         db.data = validateState(db.data, stateFile);
       } else {
         await db.write();
       }
-      return new Run(abs, db, lock, Boolean(opts.readOnly));
+      return new Run(abs, db, lock, Boolean(opts.readOnly), warnings);
     } catch (err) {
       await lock?.release();
       throw err;
@@ -82,6 +93,17 @@ export class Run {
     return path.join(this.dir, 'artifacts', `${name}.jsonl`);
   }
 
+  /**
+   * Open a defined artifact, its rows validated by its schema. `view` reads the
+   * rows through a looser schema of the reader's own (rows of older runs).
+   */
+  open<T extends KeyedRecord, Multi extends boolean>(def: ArtifactDef<T, Multi>): OpenedArtifact<T, Multi>;
+  open<T extends KeyedRecord, Multi extends boolean, V extends KeyedRecord>(def: ArtifactDef<T, Multi>, view: z.ZodType<V>): OpenedArtifact<V, Multi>;
+  open(def: ArtifactDef<KeyedRecord, boolean>, view?: z.ZodType<KeyedRecord>): JsonlArtifact<KeyedRecord> {
+    return new JsonlArtifact(this.artifactPath(def.name), view ?? def.schema);
+  }
+
+  /** An artifact by name, for code that handles artifacts generically (the runner moving outputs aside). */
   artifact<T extends KeyedRecord>(name: string, schema?: z.ZodType<T>): JsonlArtifact<T> {
     return new JsonlArtifact<T>(this.artifactPath(name), schema);
   }

@@ -3,7 +3,7 @@ import { useKeys } from '../components/useKeys.js';
 import { LineInput } from '../components/LineInput.js';
 import React, { useState } from 'react';
 import { useLiveState } from '../components/useLiveState.js';
-import { effectiveParams } from '../../pipeline/index.js';
+import { artifactName, effectiveParams } from '../../pipeline/index.js';
 import type { ScreenProps } from '../App.js';
 import { ago, countsLine, STATUS_COLOR, STATUS_LABEL, truncate, windowStart } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
@@ -80,7 +80,7 @@ export function CellView({ height, columns, active }: ScreenProps) {
   };
 
   const artifacts = controller.run.state.artifacts;
-  const outputs = step.writes.map((w) => `${w}=${artifacts[w]?.count ?? 0}`).join(' ') || '(none)';
+  const outputs = step.writes.map(artifactName).map((w) => `${w}=${artifacts[w]?.count ?? 0}`).join(' ') || '(none)';
   const paramRows = Math.max(1, height - 10);
   const start = windowStart(cursor, keys.length, paramRows);
   return (
@@ -90,7 +90,7 @@ export function CellView({ height, columns, active }: ScreenProps) {
         <Text dimColor> {row.finishedAt ? ago(row.finishedAt) : ''}</Text>
       </Text>
       <Text dimColor wrap="truncate">{truncate(step.description, columns)}</Text>
-      <Text wrap="truncate">reads: {step.reads.join(', ') || '—'} · writes: {outputs}</Text>
+      <Text wrap="truncate">reads: {step.reads.map(artifactName).join(', ') || '—'} · writes: {outputs}</Text>
       <Text bold>Params{paramsError ? <Text color="red"> (stored params invalid: {paramsError})</Text> : null}</Text>
       {keys.length === 0 ? <Text dimColor>  (no params)</Text> : null}
       {keys.slice(start, start + paramRows).map((k, i) => {

@@ -1,6 +1,7 @@
-import { acceptExtraction, recoverInterrupted, ReviewStore, runPipeline, runStep, StudyIndex, type AnyStep, type ExtractionResult, type Run, type RunEnv, type RunnerEvent, type StepOutcome } from '../../pipeline/index.js';
+import { acceptExtraction, InvalidParamError, planFor, readSection, recoverInterrupted, ReviewStore, runPipeline, runStep, setStepParams, StudyIndex, UserError, writeSection, type AnyStep, type ExtractionResult, type Run, type RunEnv, type RunnerEvent, type StepOutcome } from '../../pipeline/index.js';
 import { parseParamInput } from '../cell/params.js';
 import { buildRows, loadPreviews } from './rows.js';
+import { UI_POSITION } from './position.js';
 import type { Action, Screen } from './types.js';
 
 export interface ControllerOptions {
@@ -117,9 +118,10 @@ export class AppController {
         await recoverInterrupted(this.run);
         return runStep(this.run, step, { ...common, force: target.force });
       }
-      if (target.kind === 'all') return runPipeline(this.run, this.steps, common);
+      // "Run all" passes no cycle count, like `cxrvqa run` without --cycles: the pipeline's default applies.
+      if (target.kind === 'all') return runPipeline(this.run, planFor(this.steps), common);
       const done = this.run.state.cycles.filter((c) => c.finishedAt !== null).length;
-      return runPipeline(this.run, this.steps, { ...common, cycles: done + 1 });
+      return runPipeline(this.run, planFor(this.steps), { ...common, cycles: done + 1 });
     };
     this.current = work()
       .catch((err: unknown) => {
@@ -190,20 +192,13 @@ export class AppController {
     const step = this.steps.find((s) => s.id === stepId);
     if (!step) return `unknown step ${stepId}`;
     if (this.run.readOnly) return 'this run is open read-only';
-    const current = this.run.state.steps[stepId]?.params ?? {};
-    const merged = { ...current, [key]: parseParamInput(text) };
-    const parsed = step.params.safeParse(merged);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return `${issue?.path.join('.') || key}: ${issue?.message ?? 'invalid'}`;
+    try {
+      await setStepParams(this.run, step, { [key]: parseParamInput(text) });
+    } catch (err) {
+      if (err instanceof InvalidParamError) return `${err.param}: ${err.detail}`;
+      if (!(err instanceof UserError)) throw err;
+      return err.hint ? `${err.message} ${err.hint}` : err.message;
     }
-    await this.run.update((s) => {
-      const prev = s.steps[stepId];
-      s.steps[stepId] = {
-        ...(prev ?? { status: 'not_run', paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} }),
-        params: merged,
-      };
-    });
     await this.refresh();
     return null;
   }
@@ -245,21 +240,14 @@ export class AppController {
     // This position is the newest: a debounced save still pending holds an older one and must not land after it.
     if (this.uiTimer) clearTimeout(this.uiTimer);
     this.uiTimer = null;
-    const prev = this.run.state.ui as Record<string, unknown>;
-    if (prev.screen === pos.screen && prev.selectedStep === pos.selectedStep && prev.inspectorStudy === pos.inspectorStudy) return this.drain();
-    await this.persist((s) => {
-      s.ui = { ...s.ui, ...pos };
-    });
+    const prev = readSection(this.run.state, UI_POSITION);
+    if (prev?.screen === pos.screen && prev.selectedStep === pos.selectedStep && prev.inspectorStudy === pos.inspectorStudy) return this.drain();
+    await this.persist((s) => writeSection(s, UI_POSITION, pos));
     await this.drain();
   }
 
   savedPosition(): Partial<UiPosition> {
-    const ui = this.run.state.ui as Record<string, unknown>;
-    return {
-      screen: typeof ui.screen === 'string' ? (ui.screen as Screen) : undefined,
-      selectedStep: typeof ui.selectedStep === 'string' ? ui.selectedStep : null,
-      inspectorStudy: typeof ui.inspectorStudy === 'string' ? ui.inspectorStudy : null,
-    };
+    return readSection(this.run.state, UI_POSITION) ?? { selectedStep: null, inspectorStudy: null };
   }
 
   /** The inspector's index, rebuilt only when an artifact changed since the last build. */

@@ -1,4 +1,4 @@
-import type { Applicability, ProgressSnapshot, RunMode, RunnerEvent, StepDisplayStatus } from '../../pipeline/index.js';
+import type { Applicability, ProgressSnapshot, RunMode, RunnerEvent, StepDisplayStatus, StepOutcome } from '../../pipeline/index.js';
 
 export type Screen = 'notebook' | 'cell' | 'progress' | 'inspector' | 'review' | 'dataset';
 export const SCREENS: readonly Screen[] = ['notebook', 'cell', 'progress', 'inspector', 'review', 'dataset'];
@@ -35,7 +35,7 @@ export interface Activity {
   /** Failed items grouped by the first part of their reason. */
   errors: Record<string, number>;
   metrics: Record<string, Array<[number, number]>>;
-  ended: null | { status: 'done' | 'failed' | 'interrupted' | 'skipped'; summary: string };
+  ended: null | { status: StepOutcome; summary: string };
 }
 
 export interface UiState {
@@ -48,7 +48,7 @@ export interface UiState {
   /** Rows have been read from the run at least once. */
   loaded: boolean;
   /** Steps that ended since the last start, oldest first (for the progress view). */
-  history: Array<{ stepId: string; status: 'done' | 'failed' | 'interrupted' | 'skipped'; summary: string }>;
+  history: Array<{ stepId: string; status: StepOutcome; summary: string }>;
   activity: Activity | null;
   running: boolean;
   stopping: boolean;

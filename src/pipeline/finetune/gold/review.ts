@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ExtractionResultSchema, type ExtractionResult } from '../../schemas/extraction.js';
-import { ReportRecordSchema } from '../../schemas/report.js';
+import type { ExtractionResult } from '../../schemas/extraction.js';
+import { REPORTS } from '../../ingest/artifacts.js';
 import { JsonlArtifact } from '../../store/jsonl.js';
 import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
 import { hashValue } from '../../util/hash.js';
+import { GOLD } from './artifacts.js';
 import { decideGold, toTrainingKeyInfo, TargetKeyInfoSchema, type TargetKeyInfo, type ReviewDecision, type ReviewStatus, type UsableGold } from './usable.js';
 
 /**
@@ -44,7 +45,7 @@ export async function readReviews(runDir: string): Promise<Map<string, GoldRevie
 }
 
 export async function readGold(run: Run): Promise<Map<string, ExtractionResult>> {
-  return run.artifact('gold', ExtractionResultSchema).readMap();
+  return run.open(GOLD).readMap();
 }
 
 /** The review that applies to the current gold record (an acceptance of older output does not). */
@@ -87,7 +88,7 @@ export async function goldItem(run: Run, studyId: string, requireReview = false)
   if (!gold) return null;
   const review = (await readReviews(run.dir)).get(studyId) ?? null;
   let text: string | null = null;
-  for await (const r of run.artifact('reports', ReportRecordSchema).lines()) if (r.study_id === studyId) text = r.selected;
+  for await (const r of run.open(REPORTS).lines()) if (r.study_id === studyId) text = r.selected;
   return { gold, review, decision: decideGold(gold, currentDecision(gold, review ?? undefined), requireReview), text };
 }
 

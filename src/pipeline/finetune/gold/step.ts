@@ -3,13 +3,14 @@ import path from 'node:path';
 import { loadPrompt, parseLlmConfig, preflightLlm, resolveProfile } from '../../llm/index.js';
 import { currentPromptSha } from '../../llm/prompts.js';
 import type { RunConfig } from '../../schemas/state.js';
-import { ExtractionResultSchema, USABLE_STATUSES, type ExtractionResult } from '../../schemas/extraction.js';
-import { ReportRecordSchema } from '../../schemas/report.js';
+import { USABLE_STATUSES, type ExtractionResult } from '../../schemas/extraction.js';
+import { REPORTS } from '../../ingest/artifacts.js';
 import type { Applicability, Step, StepResult } from '../../steps/contract.js';
 import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
 import { extractReports } from '../llm.js';
 import { GoldParamsSchema } from '../params.js';
+import { GOLD } from './artifacts.js';
 import { listGold, reviewCounts } from './review.js';
 import { readExclusionFile, selectGold } from './select.js';
 
@@ -60,8 +61,8 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
   title: 'Gold set (strong model)',
   description: 'Pick N reports with a seeded shuffle (minus an exclusion list) and extract them with the strong model and the full prompt; review them before fine-tuning.',
   params: GoldParamsSchema,
-  reads: ['reports'],
-  writes: ['gold'],
+  reads: [REPORTS],
+  writes: [GOLD],
   applies: (run) => fineTunePathApplies(run, goldProfileName(run)),
   // The prompt counts by its current text: an edited prompt file makes the gold set stale.
   configFingerprint: (config, params) => ({ promptSha: currentPromptSha(goldPromptOf(config, params)) }),
@@ -80,7 +81,7 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
 
   async run(ctx): Promise<StepResult> {
     const { run, params, signal } = ctx;
-    const reportsFile = run.artifact('reports', ReportRecordSchema);
+    const reportsFile = run.open(REPORTS);
     const allIds = await reportsFile.keys();
     if (allIds.size === 0) throw new UserError('There are no reports to pick a gold set from.', 'Run the ingest step first.');
     const exclude = params.exclude ? readExclusionFile(path.resolve(params.exclude)) : new Set<string>();
@@ -93,7 +94,7 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
     if (selected.length < params.n) ctx.emit({ type: 'log', level: 'warn', message: `only ${selected.length} reports available for a gold set of ${params.n}` });
     writeSelection(run, params, selected, exclude.size);
 
-    const gold = run.artifact('gold', ExtractionResultSchema);
+    const gold = run.open(GOLD);
     const existing = ctx.mode === 'resume' ? await gold.readMap() : new Map<string, ExtractionResult>();
     // Failed, cut-off and runaway calls are asked again on resume; everything else that is recorded is kept.
     const todo = selected.filter((id) => !existing.has(id) || ASK_AGAIN.has(existing.get(id)!.status));

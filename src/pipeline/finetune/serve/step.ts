@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { EndpointSchema, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, type Endpoint, type LlmProfile } from '../../llm/index.js';
-import { ReportRecordSchema } from '../../schemas/report.js';
+import { REPORTS } from '../../ingest/artifacts.js';
 import type { Step, StepContext, StepResult } from '../../steps/contract.js';
 import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
@@ -11,6 +11,7 @@ import { MODEL_ARTIFACT } from '../step.js';
 import { extractReports } from '../llm.js';
 import { USABLE_STATUSES } from '../../schemas/extraction.js';
 import { fineTunePathApplies } from '../gold/step.js';
+import { GOLD } from '../gold/artifacts.js';
 import { listGold } from '../gold/review.js';
 import { FinetuneParamsSchema, ServeParamsSchema, type FinetuneParams, type ServeParams } from '../params.js';
 import { commandLine, isAlive, killGroup, startDetached, tailFile } from '../proc/child.js';
@@ -35,7 +36,7 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
   title: 'Serve the fine-tuned model (vLLM)',
   description: 'Start vllm serve on the merged model, check prompt parity with /tokenize, smoke-test extraction on gold reports and record the endpoint for the extract step.',
   params: ServeParamsSchema,
-  reads: ['gold', MODEL_ARTIFACT],
+  reads: [GOLD, MODEL_ARTIFACT],
   writes: [],
   // Records the served endpoint in config.llm, which extract and follow-up then use.
   changesConfig: ['llm'],
@@ -99,9 +100,8 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
         // One check at a time: each is a full /v1/models round trip through the LLM layer.
         while (!(await servesModel(profile, ctx, 3000))) {
           if (Date.now() - t0 >= params.readyTimeoutSeconds * 1000) throw new UserError(`Gave up waiting for ${endpoint.url} to serve ${params.servedModelName}.`, `Start it with: ${shown}`);
-          await sleep(params.pollSeconds * 1000, undefined, { signal }).catch(() => {
-            throw abortError();
-          });
+          // Rejects with an AbortError when the signal fires.
+          await sleep(params.pollSeconds * 1000, undefined, { signal });
         }
         started = 'manual';
       }
@@ -194,7 +194,7 @@ async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmPro
   const ids = rows.slice(0, Math.max(1, ctx.params.smoke)).map((r) => r.study_id);
   const texts = new Map<string, string>();
   const want = new Set(ids);
-  for await (const r of run.artifact('reports', ReportRecordSchema).lines()) if (want.has(r.study_id)) texts.set(r.study_id, r.selected);
+  for await (const r of run.open(REPORTS).lines()) if (want.has(r.study_id)) texts.set(r.study_id, r.selected);
   const prompt = loadPrompt(ft.prompt);
   const layout = finetuneLayout(run.dir, ft);
   let parity: string;
@@ -226,10 +226,4 @@ async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmPro
   });
   if (ok === 0 && failed > 0) throw new Error(`Smoke test failed: none of ${failed} gold reports gave parseable KeyInfo from ${profile.model} (see the log above).`);
   return { ok, failed, parity };
-}
-
-function abortError(): Error {
-  const e = new Error('aborted');
-  e.name = 'AbortError';
-  return e;
 }

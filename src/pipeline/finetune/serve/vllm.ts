@@ -65,13 +65,8 @@ export async function waitHealthy(baseUrl: string, opts: { signal: AbortSignal; 
     if (opts.exited?.()) return 'exited';
     if (await health(baseUrl, opts.signal)) return 'ready';
     if (Date.now() - start >= opts.timeoutMs) return 'timeout';
-    try {
-      await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal });
-    } catch {
-      const e = new Error('aborted');
-      e.name = 'AbortError';
-      throw e;
-    }
+    // Rejects with an AbortError when the signal fires.
+    await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal });
   }
 }
 

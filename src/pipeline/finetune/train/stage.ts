@@ -68,11 +68,8 @@ export async function runStage(spec: StageSpec, env: StageEnv): Promise<StageOut
         log(`${spec.name} | ${line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (${line.length} chars)` : line}`);
       },
     });
-    if (res.aborted || env.signal.aborted) {
-      const e = new Error(`${spec.name} cancelled`);
-      e.name = 'AbortError';
-      throw e;
-    }
+    env.signal.throwIfAborted();
+    if (res.aborted) throw new DOMException(`${spec.name} cancelled`, 'AbortError');
     if (res.code !== 0) {
       throw new Error(
         `${spec.tool} ${spec.args[0] ?? ''} exited with ${res.code ?? res.signal}. Last log lines:\n${res.tail.map((l) => `  ${l}`).join('\n')}\n` +

@@ -21,12 +21,7 @@ export async function waitForResult(check: () => string[], opts: WaitOptions): P
     const elapsed = Date.now() - start;
     if (opts.timeoutMs > 0 && elapsed >= opts.timeoutMs) return { ok: false, problems };
     opts.onPoll?.(elapsed, problems);
-    try {
-      await sleep(opts.pollMs, undefined, { signal: opts.signal });
-    } catch {
-      const e = new Error('aborted');
-      e.name = 'AbortError';
-      throw e;
-    }
+    // Rejects with an AbortError when the signal fires.
+    await sleep(opts.pollMs, undefined, { signal: opts.signal });
   }
 }
