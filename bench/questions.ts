@@ -19,6 +19,7 @@ import { computeStats, formatStatsTable } from '../src/pipeline/questions/stats.
 import type { Attrs } from '../src/pipeline/schemas/keyinfo.js';
 import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
 import { Rng } from '../src/pipeline/util/random.js';
+import { StepStateSchema } from '../src/pipeline/schemas/state.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 227_835);
 const difference = process.env.BENCH_DIFFERENCE === '1';
@@ -131,7 +132,7 @@ try {
       for (let i = 0; i < records.length; i += 10_000) std.appendMany(records.slice(i, i + 10_000));
       std.close();
       await run.update((st) => {
-        st.steps.questions = { status: 'not_run', params: { lowFreqThreshold: 10, difference }, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
+        st.steps.questions = StepStateSchema.parse({ status: 'not_run', params: { lowFreqThreshold: 10, difference } });
       });
       const w0 = t();
       const c0 = process.cpuUsage();

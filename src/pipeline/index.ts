@@ -40,7 +40,7 @@ export { formatStatsTable, typeCells, type DatasetStats, type TypeStats } from '
 export type { ExtractionResult } from './schemas/extraction.js';
 
 // Presentation primitives shared with the headless log the steps write themselves.
-export { fmtNum, fmtPct } from './util/format.js';
+export { fmtNum, fmtPct, formatCost, formatUsage } from './util/format.js';
 export { bucketMeans, plotSeries } from './finetune/train/chart.js';
 
 // Other commands' pipeline work: metadata, report, evaluation, fine-tuning, gold review.

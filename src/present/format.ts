@@ -1,7 +1,7 @@
-import { fmtNum, fmtPct } from '../pipeline/index.js';
+import { fmtNum, fmtPct, formatCost, formatUsage } from '../pipeline/index.js';
 
-/** The one number and share formatters (terminal tables, the run report, line logs and the app). */
-export { fmtNum, fmtPct };
+/** The one number, share, cost and spend formatters (terminal tables, the run report, line logs and the app). */
+export { fmtNum, fmtPct, formatCost, formatUsage };
 
 /** `1h05m`, `3m07s`, `42s`; `--` when unknown. */
 export function formatDuration(seconds: number | null): string {
@@ -18,15 +18,6 @@ export function formatDuration(seconds: number | null): string {
 /** Items per second: one decimal when slow, whole numbers with separators when fast. */
 export function formatRate(rate: number): string {
   return rate >= 100 ? fmtNum(Math.round(rate)) : rate.toFixed(1);
-}
-
-/**
- * A spend in USD, or null when nothing was priced: no price configured means
- * an unknown cost, not a free one. Small sums keep enough digits to be seen.
- */
-export function formatCost(costUsd: number): string | null {
-  if (!(costUsd > 0)) return null;
-  return `$${costUsd < 1 ? costUsd.toFixed(4) : costUsd.toFixed(2)}`;
 }
 
 /** What every view says when a cost cannot be known, and how to make it known. */

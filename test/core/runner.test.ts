@@ -7,6 +7,7 @@ import type { AnyStep, RunnerEvent } from '../../src/pipeline/steps/contract.js'
 import { Run } from '../../src/pipeline/store/run.js';
 import { countingStep } from '../helpers/fakeSteps.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { StepStateSchema } from '../../src/pipeline/schemas/state.js';
 
 let tmp: ReturnType<typeof makeTempDir>;
 afterEach(() => tmp?.cleanup());
@@ -110,7 +111,7 @@ describe('runner', () => {
     const run = await newRun();
     const { step } = countingStep({ n: 1 });
     await run.update((s) => {
-      s.steps.count = { status: 'running', params: {}, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
+      s.steps.count = StepStateSchema.parse({ status: 'running', params: {} });
     });
     expect(await recoverInterrupted(run)).toEqual(['count']);
     expect(run.state.steps.count!.status).toBe('interrupted');

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../src/cli/commands/status.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { StepStateSchema } from '../../src/pipeline/schemas/state.js';
 
 let tmp: ReturnType<typeof makeTempDir>;
 afterEach(() => tmp?.cleanup());
@@ -15,7 +16,7 @@ async function leftRunning(holderPid: number | null): Promise<string> {
   tmp = makeTempDir();
   const run = await Run.open(tmp.dir, { create: true });
   await run.update((s) => {
-    s.steps.extract = { status: 'running', params: {}, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
+    s.steps.extract = StepStateSchema.parse({ status: 'running', params: {} });
   });
   await run.close();
   if (holderPid !== null) {
@@ -54,7 +55,7 @@ describe('status of params set on a run', () => {
     tmp = makeTempDir();
     const run = await Run.open(tmp.dir, { create: true });
     await run.update((s) => {
-      s.steps.questions = { status: 'not_run', params: { seed: 7 }, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
+      s.steps.questions = StepStateSchema.parse({ status: 'not_run', params: { seed: 7 } });
     });
     await run.close();
     expect(await statusText(tmp.dir)).toContain('set: seed=7 (--unset questions.NAME restores a default)');

@@ -9,6 +9,7 @@ import type { AnyStep, RunnerEvent, StepEvent } from '../../src/pipeline/steps/c
 import { Run } from '../../src/pipeline/store/run.js';
 import { syntheticReports } from '../helpers/reports.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { StepStateSchema } from '../../src/pipeline/schemas/state.js';
 
 /** Test harness for the fine-tune steps: a run with reports, stand-in tools on PATH, recorded calls. */
 
@@ -75,7 +76,7 @@ export async function makeHarness(opts: { reports?: number; llm?: Record<string,
 }
 
 function blankState() {
-  return { status: 'not_run' as const, params: {}, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
+  return StepStateSchema.parse({ status: 'not_run', params: {} });
 }
 
 /** Write gold records directly (finetune tests that do not need the strong model). */

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Run } from '../../src/pipeline/store/run.js';
 import { attrs, ki, rec } from './fixtures.js';
+import { StepStateSchema } from '../../src/pipeline/schemas/state.js';
 
 /** A run with reports (metadata only matters here) and standardized records written by hand. */
 export async function makeRun(dirs: string[], n = 40): Promise<Run> {
@@ -35,7 +36,7 @@ export async function makeRun(dirs: string[], n = 40): Promise<Run> {
   reports.close();
   std.close();
   await run.update((s) => {
-    s.steps.questions = { ...(s.steps.questions ?? {}), status: 'not_run', params: { difference: true, filterLowFreq: false }, paramsHash: null, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} };
+    s.steps.questions = StepStateSchema.parse({ status: 'not_run', params: { difference: true, filterLowFreq: false } });
   });
   return run;
 }

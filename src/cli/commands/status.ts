@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { cycleHistory, displayStatus, formatCycleTable, holderState, type Run, staleReasons, STEPS, stepState } from '../../pipeline/index.js';
-import { fmtNum, formatDuration } from '../../present/format.js';
+import { fmtNum, formatDuration, formatUsage } from '../../present/format.js';
 import { action, runDirOption, withRun } from '../common.js';
 
 export function statusRows(run: Run) {
@@ -20,6 +20,7 @@ export function statusRows(run: Run) {
       finishedAt: st.finishedAt,
       durationMs: st.durationMs,
       error: st.error,
+      usage: st.usage,
     };
   });
 }
@@ -32,6 +33,8 @@ export function formatStatus(run: Run): string {
     lines.push(`${r.id.padEnd(12)} ${r.status.padEnd(11)}${when.padEnd(10)} ${counts}`);
     const set = Object.entries(run.state.steps[r.id]?.params ?? {});
     if (set.length) lines.push(`${''.padEnd(12)} set: ${set.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} (--unset ${r.id}.NAME restores a default)`);
+    const spend = formatUsage(r.usage);
+    if (spend) lines.push(`${''.padEnd(12)} ${spend}`);
     if (r.stale.length) lines.push(`${''.padEnd(12)} stale: ${r.stale.join(', ')}`);
     if (r.error) lines.push(`${''.padEnd(12)} error: ${r.error}`);
     if (r.status === 'n/a' && r.notApplicable) lines.push(`${''.padEnd(12)} ${r.notApplicable}`);

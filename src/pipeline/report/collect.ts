@@ -1,3 +1,4 @@
+import { formatUsage } from '../util/format.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DATASET_DIR, toolVersion } from '../questions/step.js';
@@ -19,6 +20,8 @@ export interface StepReport {
   finishedAt: string | null;
   summary: string;
   error: string | null;
+  /** LLM tokens and cost, null when the step sent nothing. */
+  spend: string | null;
 }
 
 export interface RunReportData {
@@ -82,6 +85,7 @@ export async function collectRunReport(run: Run): Promise<RunReportData> {
       finishedAt: st.finishedAt,
       summary: st.summary,
       error: st.error,
+      spend: formatUsage(st.usage),
     };
   });
 

@@ -33,7 +33,7 @@ function counts(c: Record<string, number>): string {
 function stepCell(s: StepReport, i: number): string {
   return `<div class="cell" id="step-${esc(s.id)}"><div class="hd"><h3>[${i + 1}] ${esc(s.title)} <span class="muted">(${esc(s.id)})</span></h3>
 <span class="badge ${esc(s.status)}">${esc(s.status)}</span><span class="muted">${esc(fmtMs(s.durationMs))}${s.finishedAt ? ` · finished ${esc(s.finishedAt)}` : ''}</span></div>
-${s.summary ? `<p>${esc(s.summary)}</p>` : ''}${s.error ? `<p class="failed">error: ${esc(s.error)}</p>` : ''}
+${s.summary ? `<p>${esc(s.summary)}</p>` : ''}${s.spend ? `<p class="muted">${esc(s.spend)}</p>` : ''}${s.error ? `<p class="failed">error: ${esc(s.error)}</p>` : ''}
 <details${Object.keys(s.params).length ? ' open' : ''}><summary>params</summary><pre>${esc(JSON.stringify(s.params, null, 2))}</pre></details>
 ${counts(s.counts)}</div>`;
 }

@@ -13,6 +13,7 @@ export function renderMarkdown(d: RunReportData): string {
   d.steps.forEach((s, i) => {
     out.push(`### [${i + 1}] ${mdCell(s.title)} (${mdCell(s.id)}): ${s.status}, ${fmtMs(s.durationMs)}\n`);
     if (s.summary) out.push(`${mdCell(s.summary)}\n`);
+    if (s.spend) out.push(`${mdCell(s.spend)}\n`);
     if (s.error) out.push(`error: ${mdCell(s.error)}\n`);
     if (Object.keys(s.params).length) out.push('```json\n' + JSON.stringify(s.params, null, 2) + '\n```\n');
     if (Object.keys(s.counts).length) out.push(mdTable(['count', 'value'], Object.entries(s.counts).map(([k, v]) => [k, fmtNum(v)])));

@@ -1,5 +1,6 @@
 import type { AnyStep, RunEnv, RunMode, RunnerEvent, StepContext, StepEvent, StepOutcome } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
+import type { StepState } from '../schemas/state.js';
 import { isAbortError, UserError } from '../util/errors.js';
 import { bumpArtifact, missingInputs } from './artifacts.js';
 import { artifactName } from '../store/artifact.js';
@@ -70,6 +71,11 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
   const mode = decided;
   const params = effectiveParams(run, step);
   const tracker = new ProgressTracker(Date.now, 10_000, mode === 'resume');
+  const spent = { tokensIn: 0, tokensOut: 0, costUsd: 0 };
+  // Kept in the step state (not only in log lines), so `status` and the report show what the step cost.
+  const recordSpend = (st: StepState) => {
+    st.usage = { tokensIn: st.usage.tokensIn + spent.tokensIn, tokensOut: st.usage.tokensOut + spent.tokensOut, costUsd: st.usage.costUsd + spent.costUsd };
+  };
   const ctx: StepContext<Record<string, unknown>> = {
     run,
     params,
@@ -77,6 +83,11 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
     signal: opts.signal,
     env: opts.env,
     emit(event: StepEvent) {
+      if (event.type === 'usage') {
+        spent.tokensIn += event.tokensIn;
+        spent.tokensOut += event.tokensOut;
+        spent.costUsd += event.costUsd;
+      }
       emitRunner({ type: 'step-event', stepId: step.id, event, progress: tracker.apply(event) });
     },
   };
@@ -101,6 +112,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       startedAt: startedAt.toISOString(),
       error: null,
       cursor: mode === 'fresh' ? {} : prev.cursor,
+      usage: mode === 'fresh' ? { tokensIn: 0, tokensOut: 0, costUsd: 0 } : prev.usage,
     };
     if (resetOutputs) for (const name of writes) bumpArtifact(s, name, 0);
   });
@@ -117,6 +129,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       st.summary = result.summary;
       st.finishedAt = finishedAt.toISOString();
       st.durationMs = finishedAt.getTime() - startedAt.getTime();
+      recordSpend(st);
       st.inputVersions = Object.fromEntries(reads.map((n) => [n, s.artifacts[n]?.version ?? 0]));
       for (const name of writes) bumpArtifact(s, name, result.counts[name] ?? s.artifacts[name]?.count ?? 0);
     });
@@ -132,6 +145,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       st.status = interrupted ? 'interrupted' : 'failed';
       st.error = interrupted ? null : message;
       st.durationMs = Date.now() - startedAt.getTime();
+      recordSpend(st);
     });
     emitRunner({
       type: 'step-end',

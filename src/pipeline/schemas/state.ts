@@ -22,6 +22,8 @@ export const StepStateSchema = z.object({
   error: z.string().nullable().default(null),
   /** Step-specific resumption data (small: cursors, not records). */
   cursor: z.record(z.string(), z.unknown()).default({}),
+  /** LLM spend for the step's current output, over every invocation that built it (reset by a fresh start). */
+  usage: z.object({ tokensIn: z.number(), tokensOut: z.number(), costUsd: z.number() }).default({ tokensIn: 0, tokensOut: 0, costUsd: 0 }),
 });
 export type StepState = z.infer<typeof StepStateSchema>;
 
