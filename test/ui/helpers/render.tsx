@@ -31,7 +31,7 @@ export function resize(r: Rendered, columns: number, rows: number): void {
 }
 
 /** Poll until `check` passes (or time runs out, then throw with the last frame). */
-export async function waitFor(r: Rendered, check: (frame: string) => boolean, timeoutMs = 5000, what = 'condition'): Promise<string> {
+export async function waitFor(r: Rendered, check: (frame: string) => boolean, timeoutMs = 15_000, what = 'condition'): Promise<string> {
   const start = Date.now();
   for (;;) {
     const frame = r.lastFrame() ?? '';
@@ -43,13 +43,13 @@ export async function waitFor(r: Rendered, check: (frame: string) => boolean, ti
 
 export type Expect = string | RegExp | ((frame: string) => boolean);
 
-export function waitForText(r: Rendered, text: Expect, timeoutMs = 5000): Promise<string> {
+export function waitForText(r: Rendered, text: Expect, timeoutMs = 15_000): Promise<string> {
   const ok = (f: string) => (typeof text === 'string' ? f.includes(text) : typeof text === 'function' ? text(f) : text.test(f));
   return waitFor(r, ok, timeoutMs, String(text));
 }
 
 /** Send keys (one write per key, as a terminal does) and wait for the expected text. */
-export async function pressAndWaitFor(r: Rendered, keys: string | string[], text: Expect, timeoutMs = 5000): Promise<string> {
+export async function pressAndWaitFor(r: Rendered, keys: string | string[], text: Expect, timeoutMs = 15_000): Promise<string> {
   for (const k of Array.isArray(keys) ? keys : [keys]) {
     r.stdin.write(k);
     await new Promise((res) => setImmediate(res));
@@ -95,7 +95,7 @@ export function plain(frame: string): string {
 }
 
 /** Wait until the app has quit cleanly (position and pending writes saved). */
-export async function waitForQuit(app: AppHarness, timeoutMs = 5000): Promise<void> {
+export async function waitForQuit(app: AppHarness, timeoutMs = 15_000): Promise<void> {
   const start = Date.now();
   while (app.quit.count === 0) {
     if (Date.now() - start > timeoutMs) throw new Error('app did not quit');
