@@ -36,15 +36,7 @@ export async function applyLlmFlags(run: Run, flags: LlmSettings): Promise<boole
   // A missing prompt file is reported now, not at the first request.
   if (flags.prompt) loadPrompt(flags.prompt);
   const llm = applyLlmSettings(run.state.config.llm, flags);
-  // Record the prompt text's hash: the recorded config then changes when the prompt does.
-  const target = flags.profile ? (llm.profiles[flags.profile] ?? {}) : (llm as unknown as Record<string, unknown>);
-  const promptId = (target.prompt as string | undefined) ?? llm.prompt;
-  try {
-    target.promptSha = loadPrompt(promptId).sha;
-  } catch {
-    /* reported by preflight when the step runs */
-  }
-  await applyConfig(run, { llm: llm as unknown as Record<string, unknown> });
+  await applyConfig(run, { llm });
   return true;
 }
 

@@ -1,5 +1,6 @@
 import { EndpointSchema, LlmConfigSchema, LlmProfileSchema, parseLlmConfig, type Endpoint, type LlmConfig } from './config.js';
 import { redactUrl } from './credentials.js';
+import { loadPrompt } from './prompts.js';
 import { checkEndpointSettings } from './providers/index.js';
 import { UserError } from '../util/errors.js';
 
@@ -61,7 +62,7 @@ export function applyLlmSettings(current: unknown, s: LlmSettings): LlmConfig {
   // New top-level endpoints replace the stored ones unread, so a stored bad one (a URL with a key) can be fixed this way.
   const replacesEndpoints = !s.profile && Boolean(s.endpoint?.length || s.azure);
   const config = parseLlmConfig(replacesEndpoints ? { ...(current as object | undefined), endpoints: [] } : current);
-  const target: Record<string, unknown> = s.profile ? { ...(config.profiles[s.profile] ?? {}) } : (config as unknown as Record<string, unknown>);
+  const target: Record<string, unknown> = s.profile ? { ...(config.profiles[s.profile] ?? {}) } : config;
   const keyDefaults: Partial<Endpoint> = {
     ...(s.keyEnv ? { keyEnv: s.keyEnv } : {}),
     ...(s.keyFile ? { keyFile: s.keyFile } : {}),
@@ -110,7 +111,19 @@ export function applyLlmSettings(current: unknown, s: LlmSettings): LlmConfig {
     const prof = LlmProfileSchema.safeParse({ ...parsed.data, ...target });
     if (!prof.success) throw new UserError(`Invalid LLM profile ${s.profile}: ${prof.error.issues[0]?.path.join('.')}: ${prof.error.issues[0]?.message}`);
   }
-  return parsed.data;
+  return recordPromptSha(parsed.data, s.profile);
+}
+
+/** Record the prompt text's hash with its id, so the recorded config changes when the prompt file does. */
+function recordPromptSha(config: LlmConfig, profile: string | undefined): LlmConfig {
+  const target: Record<string, unknown> = profile ? (config.profiles[profile] ?? {}) : config;
+  const promptId = typeof target.prompt === 'string' ? target.prompt : config.prompt;
+  try {
+    target.promptSha = loadPrompt(promptId).sha;
+  } catch {
+    /* a missing prompt file is reported by the caller (llm set) or the step's preflight */
+  }
+  return config;
 }
 
 export function hasLlmSettings(s: LlmSettings): boolean {
