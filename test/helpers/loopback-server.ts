@@ -259,6 +259,8 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     for (const p of pieces) {
       if (res.destroyed) return;
       if ('reset' in reply && sent >= (reply.afterChunks ?? 1)) {
+        // What was written reaches the client first: a reset cuts a stream, it does not unsend it.
+        await new Promise<void>((r) => res.write('', () => r()));
         req.socket.destroy();
         return;
       }
