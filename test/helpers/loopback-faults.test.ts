@@ -3,7 +3,7 @@ import { jsonrepair } from 'jsonrepair';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLlm } from '../../src/pipeline/llm/index.js';
 import { KEYINFO_RESPONSE_SCHEMA } from '../../src/pipeline/llm/structured.js';
-import { cutAfterInnerBrace, cutAtRandom, faultMix, seededRng, studyOf, type FaultReport } from './loopback-faults.js';
+import { cutAfterInnerBrace, cutAtRandom, faultMix, seededRng, studyOf, studyOfRequest, type FaultReport } from './loopback-faults.js';
 import { DEFAULT_KEYINFO, startLoopbackServer, startLoopbackServerProcess, type LoopbackOptions, type LoopbackServer, type Reply, type SeenRequest } from './loopback-server.js';
 import { testProfile, userMsg } from './llm.js';
 
@@ -206,6 +206,8 @@ describe('the seeded fault mix', () => {
     expect(studyOf('FINDINGS: STUDY s000042. Effusion.')).toBe('s000042');
     expect(studyOf('no marker')).toBe(studyOf('no marker'));
     expect(studyOf('no marker')).not.toBe(studyOf('other text'));
+    const followup = seen('Is there edema?', { messages: [{ role: 'user', content: 'FINDINGS: STUDY s9. Edema.' }, { role: 'assistant', content: '{}' }, { role: 'user', content: 'Is there edema?' }] });
+    expect(studyOfRequest(followup)).toBe('s9');
   });
 
   it('serves model-output faults again on retry at temperature 0, transient ones not', () => {

@@ -41,6 +41,8 @@ export interface ServedFault {
   study: string;
   /** 1 for the first request for this study, 2 for the next, ... */
   attempt: number;
+  /** First 16 hex of sha256 of the last user message (the report, or a follow-up question). */
+  ask: string;
   fault: FaultKind | 'none';
   /** Sub-kind: `random-cut`, `inner-brace`, `complete-length`, `500`, `before-headers`, ... */
   variant?: string;
@@ -58,7 +60,7 @@ export interface FaultReport {
 
 export type FaultRespond = ((req: SeenRequest) => Reply) & { ledger: FaultLedger };
 
-/** A study id from a `STUDY <id>` marker in the user text, else a hash of the text. */
+/** A study id from a `STUDY <id>` marker in the text (all messages of a request), else a hash of the text. */
 export function studyOf(userText: string): string {
   const m = /\bSTUDY\s+([A-Za-z0-9_.-]+)/.exec(userText);
   if (m) return m[1]!.replace(/[.]+$/, '');
@@ -124,6 +126,14 @@ export function cutAfterInnerBrace(text: string, rng: () => number): string {
   if (ends.length === 0) return cutAtRandom(text, rng);
   return text.slice(0, ends[Math.floor(rng() * ends.length)]!);
 }
+
+/** The study a request is about: the marker may sit in an earlier turn (follow-up questions). */
+export function studyOfRequest(req: SeenRequest): string {
+  const all = req.body.messages.map((m) => m.content).join('\n');
+  return /\bSTUDY\s+[A-Za-z0-9]/.test(all) ? studyOf(all) : studyOf(req.userText);
+}
+
+export const askHash = (userText: string) => sha(userText).slice(0, 16);
 
 export const fenced = (answer: string) => '```json\n' + answer + '\n```';
 export const proseWrapped = (answer: string) => `Here is the key information extracted from the report:\n\n${answer}\n\nLet me know if you need anything else.`;
@@ -216,19 +226,21 @@ export function faultMix(opts: Omit<FaultMixOptions, 'answer'> & { answer?: stri
   const ledger = new FaultLedger();
   let seq = 0;
   const respond = ((req: SeenRequest): Reply => {
-    const study = studyOf(req.userText);
+    const study = studyOfRequest(req);
+    const ask = askHash(req.userText);
     const attempt = ledger.nextAttempt(study);
     const answer = typeof opts.answer === 'function' ? opts.answer(req) : (opts.answer ?? defaultAnswer);
     const temp = typeof req.body.temperature === 'number' ? req.body.temperature : 1;
     const perAttempt = seededRng(opts.seed, study, attempt, 'transient');
-    const perOutput = temp === 0 ? seededRng(opts.seed, study, 'output') : seededRng(opts.seed, study, attempt, 'output');
+    // The model's output depends on the whole prompt: a follow-up question of a study draws apart from its extraction.
+    const perOutput = temp === 0 ? seededRng(opts.seed, study, ask, 'output') : seededRng(opts.seed, study, ask, attempt, 'output');
     let kind = pickKind(TRANSIENT, opts.rates, perAttempt());
     if (kind === 'schema_refused' && !req.body.response_format) kind = null;
     kind ??= pickKind(STICKY, opts.rates, perOutput());
     const { reply, variant } = kind ? replyFor(kind, answer, req.body, kind && STICKY.includes(kind) ? perOutput : perAttempt, opts.hangMs) : { reply: { content: answer } as Reply, variant: undefined };
-    const text = 'content' in reply ? reply.content : 'whitespaceLoop' in reply ? reply.prefix : undefined;
+    const text = 'content' in reply ? reply.content : 'whitespaceLoop' in reply ? (reply.prefix ?? '') + (reply.char ?? ' ').repeat(reply.whitespaceLoop) : undefined;
     const finishReason = 'content' in reply && !('stallAfterChunks' in reply) ? (reply.finishReason ?? 'stop') : 'whitespaceLoop' in reply ? 'length' : undefined;
-    ledger.add({ seq: ++seq, study, attempt, fault: kind ?? 'none', ...(variant ? { variant } : {}), key: bodyKey(req.body), ...(text !== undefined ? { textSha: sha(text) } : {}), ...(finishReason ? { finishReason } : {}) });
+    ledger.add({ seq: ++seq, study, attempt, ask, fault: kind ?? 'none', ...(variant ? { variant } : {}), key: bodyKey(req.body), ...(text !== undefined ? { textSha: sha(text) } : {}), ...(finishReason ? { finishReason } : {}) });
     return reply;
   }) as FaultRespond;
   respond.ledger = ledger;
