@@ -216,6 +216,10 @@ describe('the seeded fault mix', () => {
     const b = trunc(seen('STUDY s1'));
     expect(b).toEqual(a);
     expect('content' in a && a.finishReason).toBe('length');
+    // A bigger budget is another request, drawn again.
+    const bigger = faultMix({ seed: 1, rates: { truncate: 0.5 } }, DEFAULT_KEYINFO);
+    const cutBoth = Array.from({ length: 200 }, (_, i) => [bigger(seen(`STUDY m${i}`, { max_tokens: 100 })), bigger(seen(`STUDY m${i}`, { max_tokens: 4000 }))]);
+    expect(cutBoth.some(([x, y]) => JSON.stringify(x) !== JSON.stringify(y))).toBe(true);
 
     const five = faultMix({ seed: 1, rates: { server: 0.5 } }, DEFAULT_KEYINFO);
     const firstAndSecond = Array.from({ length: 200 }, (_, i) => [kindOf(five(seen(`STUDY s${i}`))), kindOf(five(seen(`STUDY s${i}`)))]);

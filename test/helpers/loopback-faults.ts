@@ -20,8 +20,10 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
  */
 const TRANSIENT: readonly FaultKind[] = ['rate_limit', 'server', 'hang', 'reset', 'schema_refused'];
 /**
- * Faults in what the model writes: at temperature 0 the same prompt gives the
- * same tokens, so a retry gets the same fault. Above 0 they are drawn again.
+ * Faults in what the model writes: at temperature 0 the same request (messages,
+ * decoding params, schema) gives the same tokens, so a retry gets the same
+ * fault; a changed request (more max_tokens, no schema) is drawn again, and so
+ * is every attempt above temperature 0.
  */
 const STICKY: readonly FaultKind[] = ['garbage', 'truncate', 'content_filter', 'fenced', 'prose', 'whitespace'];
 
@@ -217,8 +219,8 @@ export class FaultLedger {
 
 /**
  * A seeded fault mix as a `respond` function. Transient faults are drawn per
- * attempt from (seed, study, attempt); model-output faults per study from
- * (seed, study) at temperature 0, so a truncated study stays truncated on retry
+ * attempt from (seed, study, attempt); model-output faults per request from
+ * (seed, request key) at temperature 0, so a truncated study stays truncated on retry
  * while a 500 does not repeat. Schema refusal applies only to requests that ask
  * for json_schema.
  */
@@ -232,15 +234,16 @@ export function faultMix(opts: Omit<FaultMixOptions, 'answer'> & { answer?: stri
     const answer = typeof opts.answer === 'function' ? opts.answer(req) : (opts.answer ?? defaultAnswer);
     const temp = typeof req.body.temperature === 'number' ? req.body.temperature : 1;
     const perAttempt = seededRng(opts.seed, study, attempt, 'transient');
-    // The model's output depends on the whole prompt: a follow-up question of a study draws apart from its extraction.
-    const perOutput = temp === 0 ? seededRng(opts.seed, study, ask, 'output') : seededRng(opts.seed, study, ask, attempt, 'output');
+    const key = bodyKey(req.body);
+    // The model's output depends on the whole request: a follow-up question draws apart from its study's extraction.
+    const perOutput = temp === 0 ? seededRng(opts.seed, key, 'output') : seededRng(opts.seed, key, attempt, 'output');
     let kind = pickKind(TRANSIENT, opts.rates, perAttempt());
     if (kind === 'schema_refused' && !req.body.response_format) kind = null;
     kind ??= pickKind(STICKY, opts.rates, perOutput());
     const { reply, variant } = kind ? replyFor(kind, answer, req.body, kind && STICKY.includes(kind) ? perOutput : perAttempt, opts.hangMs) : { reply: { content: answer } as Reply, variant: undefined };
     const text = 'content' in reply ? reply.content : 'whitespaceLoop' in reply ? (reply.prefix ?? '') + (reply.char ?? ' ').repeat(reply.whitespaceLoop) : undefined;
     const finishReason = 'content' in reply && !('stallAfterChunks' in reply) ? (reply.finishReason ?? 'stop') : 'whitespaceLoop' in reply ? 'length' : undefined;
-    ledger.add({ seq: ++seq, study, attempt, ask, fault: kind ?? 'none', ...(variant ? { variant } : {}), key: bodyKey(req.body), ...(text !== undefined ? { textSha: sha(text) } : {}), ...(finishReason ? { finishReason } : {}) });
+    ledger.add({ seq: ++seq, study, attempt, ask, fault: kind ?? 'none', ...(variant ? { variant } : {}), key, ...(text !== undefined ? { textSha: sha(text) } : {}), ...(finishReason ? { finishReason } : {}) });
     return reply;
   }) as FaultRespond;
   respond.ledger = ledger;
