@@ -3,7 +3,7 @@
  *
  *   npm run build && npm run bench:llm-faults
  *   npm run bench:llm-faults -- --reports 1000 --concurrency 64 --only clean|faults
- *     [--seed S] [--hang-ms 60000] [--deadline-s 1200] [--median-ms 250] [--no-followup] [--keep]
+ *     [--seed S] [--hang-ms 60000] [--deadline-s 1200] [--median-ms 250] [--no-followup] [--no-stream] [--keep]
  *
  * Synthetic reports (scripts/lib/synth.ts, each ending in a `STUDY <id>` marker
  * so the server knows the study) go through the built CLI's real
@@ -47,6 +47,7 @@ const { values: flags } = parseArgs({
     'deadline-s': { type: 'string', default: '1200' },
     'median-ms': { type: 'string', default: '250' },
     'no-followup': { type: 'boolean', default: false },
+    'no-stream': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -186,6 +187,7 @@ async function runMode(mode: 'clean' | 'faults', base: string, corpus: string): 
   try {
     const prep = await cli(['run', '--run', dir, '--corpus', corpus, '--format', 'jsonl', '--no-credentialed', '--backend', 'llm', '--steps', 'ingest,reference']);
     if (prep.code !== 0) throw new Error(`ingest failed: ${prep.stderr}`);
+    if (flags['no-stream'] && (await cli(['llm', 'set', '--run', dir, '--no-stream'])).code !== 0) throw new Error('llm set --no-stream failed');
     const llm = ['--backend', 'llm', '--endpoint', `${server.url},max=${C}`, '--model', 'extractor', '--concurrency', String(C)];
     const unmarked = jsonl<{ study_id: string; selected: string; text: string }>(path.join(dir, 'artifacts', 'reports.jsonl')).filter((r) => !(r.selected.trim() ? r.selected : r.text).includes(`STUDY ${r.study_id}`)).length;
     if (unmarked) console.log(`  (${unmarked} reports lost their STUDY marker in section selection: the server sees them under a text hash)`);
@@ -278,7 +280,7 @@ function print(r: ModeResult): void {
 
 if (!fs.existsSync(path.join(packageRoot(), 'dist', 'src', 'cli.js'))) throw new Error('build first: npm run build');
 console.log(`LLM fault bench: ${os.cpus().length} CPUs (nproc ${os.availableParallelism()}), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log(`  ${N} synthetic reports, concurrency ${C}, built CLI (extract step, backend llm, default timeouts and retries), loopback server in a child process, lognormal latency median ${MEDIAN} ms sigma ${SIGMA}`);
+console.log(`  ${N} synthetic reports, concurrency ${C}, built CLI (extract step, backend llm, ${flags['no-stream'] ? 'not streamed' : 'streamed'}, default timeouts and retries), loopback server in a child process, lognormal latency median ${MEDIAN} ms sigma ${SIGMA}`);
 console.log(`  fault mix (seed ${flags.seed}): ${fmt(RATES as Record<string, number>)}; hangs dropped after ${flags['hang-ms']} ms; deadline ${flags['deadline-s']} s per CLI run`);
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-faults-'));
 try {
