@@ -187,12 +187,13 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     const id = `chatcmpl-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     const promptTokens = tokens(body.messages.map((m) => m.content).join('\n'));
+    // Leave the request unanswered; the client must time out or abort, or the "gateway" drops it.
+    const stallHere = () => {
+      const after = 'closeAfterMs' in reply ? reply.closeAfterMs : undefined;
+      if (after !== undefined) later(after, () => req.socket.destroy());
+    };
 
-    if ('hang' in reply) {
-      // Never answers; the client must time out or abort (or the "gateway" drops it).
-      if (reply.closeAfterMs !== undefined) later(reply.closeAfterMs, () => req.socket.destroy());
-      return;
-    }
+    if ('hang' in reply) return stallHere();
     if ('status' in reply) {
       if (reply.status === 429) {
         const headers: Record<string, string> = {};
@@ -241,11 +242,8 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     const stall = 'content' in reply ? reply.stallAfterChunks : undefined;
 
     if (!body.stream) {
-      if (stall !== undefined) {
-        // A non-streamed answer that stalls is one that never comes.
-        if ('content' in reply && reply.closeAfterMs !== undefined) later(reply.closeAfterMs, () => req.socket.destroy());
-        return;
-      }
+      // A non-streamed answer that stalls is one that never comes.
+      if (stall !== undefined) return stallHere();
       return sendJson(res, 200, {
         id, object: 'chat.completion', created, model,
         choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finish, logprobs: null }],
@@ -264,21 +262,15 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
         req.socket.destroy();
         return;
       }
-      if (stall !== undefined && sent >= stall) {
-        if ('content' in reply && reply.closeAfterMs !== undefined) later(reply.closeAfterMs, () => req.socket.destroy());
-        return;
-      }
+      if (stall !== undefined && sent >= stall) return stallHere();
       res.write(chunk([{ index: 0, delta: { content: p }, finish_reason: null }]));
       sent++;
       if ('content' in reply && reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
       // Yield so a client abort (whitespace loop) is seen before the whole answer is queued.
       if (pieces.length > 16) await new Promise((r) => setImmediate(r));
     }
-    if (stall !== undefined) {
-      // Fewer pieces than the stall point: stall before the finish chunk, so the stream still never ends.
-      if ('content' in reply && reply.closeAfterMs !== undefined) later(reply.closeAfterMs, () => req.socket.destroy());
-      return;
-    }
+    // Fewer pieces than the stall point: stall before the finish chunk, so the stream still never ends.
+    if (stall !== undefined) return stallHere();
     res.write(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
     if (body.stream_options?.include_usage) res.write(chunk([], { usage }));
     res.end('data: [DONE]\n\n');
