@@ -27,14 +27,14 @@
  * 127.0.0.1 is contacted.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/pipeline/util/paths.js';
 import { synthStudies } from '../scripts/lib/synth.js';
-import type { FaultMixOptions, FaultReport, ServedFault } from '../test/helpers/loopback-faults.js';
+import { truncatedAnswers, truncatedRows, type CachedAnswer, type FollowupLogRow, type RawRow } from '../test/helpers/fault-accounting.js';
+import type { FaultMixOptions, FaultReport } from '../test/helpers/loopback-faults.js';
 import { startLoopbackServerProcess } from '../test/helpers/loopback-server.js';
 
 const { values: flags } = parseArgs({
@@ -59,7 +59,6 @@ const SIGMA = 0.5;
 if (flags.only && !['clean', 'faults'].includes(flags.only)) throw new Error('--only clean|faults');
 
 const RATES: FaultMixOptions['rates'] = { rate_limit: 0.05, server: 0.02, hang: 0.01, reset: 0.01, garbage: 0.01, truncate: 0.025, content_filter: 0.005, fenced: 0.02, prose: 0.02, whitespace: 0.005 };
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** A JSONL corpus whose reports name their study inside the part the model sees. */
 function writeCorpus(file: string): void {
@@ -138,27 +137,6 @@ function countBy<T>(xs: Iterable<T>, f: (x: T) => string): Record<string, number
   return out;
 }
 
-const cutOff = (f: ServedFault | undefined) => f !== undefined && (f.finishReason === 'length' || f.fault === 'truncate');
-
-interface RawRow {
-  study_id: string;
-  status: string;
-  request_key?: string;
-}
-
-/** Which served reply a `raw` row holds: by the cached text under its key, else the last reply served under that key. */
-function servedFor(row: RawRow, byKey: Map<string, ServedFault[]>, cache: Map<string, { text: string; finishReason: string }>): { served: ServedFault | undefined; how: string } {
-  const served = (row.request_key ? byKey.get(row.request_key) : undefined)?.filter((f) => f.textSha) ?? [];
-  const cached = row.request_key ? cache.get(row.request_key) : undefined;
-  if (cached) {
-    const s = sha(cached.text);
-    const same = served.filter((f) => f.textSha === s && (f.finishReason ?? 'stop') === cached.finishReason);
-    if (same.length) return { served: same[same.length - 1], how: 'cache' };
-    if (cached.finishReason === 'length') return { served: { finishReason: 'length' } as ServedFault, how: 'cache' };
-  }
-  return { served: served[served.length - 1], how: served.length ? 'key' : 'none' };
-}
-
 async function faultReport(port: number): Promise<FaultReport> {
   const res = await fetch(`http://127.0.0.1:${port}/__faults`);
   return (await res.json()) as FaultReport;
@@ -196,22 +174,7 @@ async function runMode(mode: 'clean' | 'faults', base: string, corpus: string): 
     const afterExtract = await faultReport(server.port);
     const rows = jsonl<RawRow>(path.join(dir, 'artifacts', 'raw.jsonl'));
     const final = lastPerStudy(rows);
-    const byKey = new Map<string, ServedFault[]>();
-    for (const f of afterExtract.requests) byKey.set(f.key, [...(byKey.get(f.key) ?? []), f]);
-    const cache = new Map<string, { text: string; finishReason: string }>();
-    for (const c of jsonl<{ key: string; text: string; finishReason: string }>(path.join(dir, 'llm-cache', 'responses.jsonl'))) cache.set(c.key, c);
-    const truncatedDataBy: Record<string, number> = {};
-    let truncatedData = 0;
-    let unmatched = 0;
-    for (const row of final.values()) {
-      if (row.status !== 'ok' && row.status !== 'repaired') continue;
-      const { served, how } = servedFor(row, byKey, cache);
-      if (how === 'none') unmatched++;
-      if (!cutOff(served)) continue;
-      truncatedData++;
-      const k = `${row.status} ← ${served?.variant ?? served?.fault ?? 'length'}`;
-      truncatedDataBy[k] = (truncatedDataBy[k] ?? 0) + 1;
-    }
+    const truncated = truncatedRows(rows, afterExtract.requests, jsonl<CachedAnswer>(path.join(dir, 'llm-cache', 'responses.jsonl')));
     const result: ModeResult = {
       mode,
       extract,
@@ -220,9 +183,9 @@ async function runMode(mode: 'clean' | 'faults', base: string, corpus: string): 
       served: afterExtract.counts,
       variants: countBy(afterExtract.requests.filter((f) => f.fault !== 'none'), (f) => `${f.fault}/${f.variant ?? '-'}`),
       requests: afterExtract.requests.length,
-      truncatedData,
-      truncatedDataBy,
-      unmatched,
+      truncatedData: truncated.count,
+      truncatedDataBy: truncated.by,
+      unmatched: truncated.unmatched,
       followup: null,
     };
     if (!flags['no-followup'] && extract.code === 0) result.followup = await followupCycle(dir, llm, server.port, afterExtract.requests.length);
@@ -232,30 +195,15 @@ async function runMode(mode: 'clean' | 'faults', base: string, corpus: string): 
   }
 }
 
-interface LogRow {
-  study_id: string;
-  question: string;
-  status: string;
-}
-
 /** One follow-up cycle after the extraction; its requests are the ones served after `from`. */
 async function followupCycle(dir: string, llm: string[], port: number, from: number): Promise<NonNullable<ModeResult['followup']>> {
   const run = await cli(['run', '--run', dir, ...llm, '--cycles', '1', '--steps', 'standardize,followup']);
   run.stepSeconds = stepSeconds(dir, ['followup']);
   const report = await faultReport(port);
   const served = report.requests.slice(from);
-  const byAsk = new Map<string, ServedFault[]>();
-  for (const f of served) if (f.textSha) byAsk.set(`${f.study} ${f.ask}`, [...(byAsk.get(`${f.study} ${f.ask}`) ?? []), f]);
-  const log = jsonl<LogRow>(path.join(dir, 'artifacts', 'followup-log.jsonl'));
-  let truncatedData = 0;
-  let unmatched = 0;
-  for (const row of log) {
-    if (row.status !== 'applied' && row.status !== 'unchanged') continue;
-    const got = byAsk.get(`${row.study_id} ${sha(row.question).slice(0, 16)}`);
-    if (!got) unmatched++;
-    if (cutOff(got?.[got.length - 1])) truncatedData++;
-  }
-  return { run, requests: served.length, served: countBy(served, (f) => f.fault), statuses: countBy(log, (r) => r.status), truncatedData, unmatched };
+  const log = jsonl<FollowupLogRow>(path.join(dir, 'artifacts', 'followup-log.jsonl'));
+  const truncated = truncatedAnswers(log, served);
+  return { run, requests: served.length, served: countBy(served, (f) => f.fault), statuses: countBy(log, (r) => r.status), truncatedData: truncated.count, unmatched: truncated.unmatched };
 }
 
 const fmt = (o: Record<string, number>) => Object.entries(o).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
