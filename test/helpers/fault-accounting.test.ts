@@ -21,7 +21,7 @@ describe('counting cut-off replies that became data', () => {
       { study_id: 'b', status: 'ok', request_key: 'k2' },
       { study_id: 'c', status: 'parse_error', request_key: 'k3' },
     ];
-    expect(truncatedRows(rows, log, [])).toEqual({ count: 1, by: { 'repaired ← inner-brace': 1 }, unmatched: 0 });
+    expect(truncatedRows(rows, log, [])).toEqual({ count: 1, by: { 'repaired ← truncate/inner-brace': 1 }, unmatched: 0 });
   });
 
   it('the last row of a study decides (a resume that re-asked)', () => {
@@ -45,7 +45,7 @@ describe('counting cut-off replies that became data', () => {
     const log = [served({ key: 'k' }), served({ key: 'k', fault: 'truncate', variant: 'complete-length', finishReason: 'length' })];
     const rows = [{ study_id: 'a', status: 'ok', request_key: 'k' }];
     expect(truncatedRows(rows, log, [{ key: 'k', text: FULL, finishReason: 'stop' }]).count).toBe(0);
-    expect(truncatedRows(rows, log, [{ key: 'k', text: FULL, finishReason: 'length' }]).by).toEqual({ 'ok ← complete-length': 1 });
+    expect(truncatedRows(rows, log, [{ key: 'k', text: FULL, finishReason: 'length' }]).by).toEqual({ 'ok ← truncate/complete-length': 1 });
   });
 
   it('reports accepted rows it cannot match', () => {
@@ -60,6 +60,6 @@ describe('counting cut-off replies that became data', () => {
       { study_id: 's2', question: q, status: 'unchanged' },
       { study_id: 's3', question: q, status: 'failed' },
     ];
-    expect(truncatedAnswers(answers, log)).toEqual({ count: 1, by: { 'applied ← random-cut': 1 }, unmatched: 0 });
+    expect(truncatedAnswers(answers, log)).toEqual({ count: 1, by: { 'applied ← truncate/random-cut': 1 }, unmatched: 0 });
   });
 });

@@ -26,7 +26,7 @@ export interface FollowupLogRow {
 
 export interface TruncationCount {
   count: number;
-  /** `status ← variant`, e.g. `ok ← complete-length`. */
+  /** `status ← fault/variant`, e.g. `ok ← truncate/complete-length`. */
   by: Record<string, number>;
   /** Accepted results with no served reply to match (they are not counted either way). */
   unmatched: number;
@@ -34,6 +34,12 @@ export interface TruncationCount {
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const cutOff = (f: ServedFault | undefined) => f !== undefined && (f.finishReason === 'length' || f.fault === 'truncate');
+function tally(out: TruncationCount, status: string, f: ServedFault): void {
+  out.count++;
+  const k = `${status} ← ${f.fault}${f.variant ? `/${f.variant}` : ''}`;
+  out.by[k] = (out.by[k] ?? 0) + 1;
+}
+
 const ACCEPTED_ROW = new Set(['ok', 'repaired']);
 const ACCEPTED_ANSWER = new Set(['applied', 'unchanged']);
 
@@ -69,9 +75,7 @@ export function truncatedRows(rows: Iterable<RawRow>, served: readonly ServedFau
     const f = servedFor(row, byKey, cached);
     if (!f) out.unmatched++;
     if (!cutOff(f ?? undefined)) continue;
-    out.count++;
-    const k = `${row.status} ← ${f!.variant ?? f!.fault}`;
-    out.by[k] = (out.by[k] ?? 0) + 1;
+    tally(out, row.status, f!);
   }
   return out;
 }
@@ -87,9 +91,7 @@ export function truncatedAnswers(log: Iterable<FollowupLogRow>, served: readonly
     if (!got) out.unmatched++;
     const f = got?.[got.length - 1];
     if (!cutOff(f)) continue;
-    out.count++;
-    const k = `${row.status} ← ${f!.variant ?? f!.fault}`;
-    out.by[k] = (out.by[k] ?? 0) + 1;
+    tally(out, row.status, f!);
   }
   return out;
 }
