@@ -3,7 +3,8 @@
  *
  *   npm run build && npm run bench:llm-faults
  *   npm run bench:llm-faults -- --reports 1000 --concurrency 64 --only clean|faults
- *     [--seed S] [--hang-ms 60000] [--deadline-s 1200] [--median-ms 250] [--no-followup] [--no-stream] [--keep]
+ *     [--seed S] [--hang-ms 60000] [--deadline-s 1200] [--median-ms 250] [--no-followup] [--no-stream]
+ *     [--capacity N  (the faults run also answers 429 past N requests in flight)] [--keep]
  *
  * Synthetic reports (scripts/lib/synth.ts, each ending in a `STUDY <id>` marker
  * so the server knows the study) go through the built CLI's real
@@ -48,6 +49,7 @@ const { values: flags } = parseArgs({
     'median-ms': { type: 'string', default: '250' },
     'no-followup': { type: 'boolean', default: false },
     'no-stream': { type: 'boolean', default: false },
+    capacity: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -161,6 +163,7 @@ async function runMode(mode: 'clean' | 'faults', base: string, corpus: string): 
   const server = await startLoopbackServerProcess({
     latency: { kind: 'lognormal', medianMs: MEDIAN, sigma: SIGMA },
     faults: { seed: flags.seed!, rates: mode === 'faults' ? RATES : {}, hangMs: Number(flags['hang-ms']) },
+    ...(mode === 'faults' && flags.capacity ? { capacity: Number(flags.capacity) } : {}),
   });
   try {
     const prep = await cli(['run', '--run', dir, '--corpus', corpus, '--format', 'jsonl', '--no-credentialed', '--backend', 'llm', '--steps', 'ingest,reference']);
@@ -229,7 +232,7 @@ function print(r: ModeResult): void {
 if (!fs.existsSync(path.join(packageRoot(), 'dist', 'src', 'cli.js'))) throw new Error('build first: npm run build');
 console.log(`LLM fault bench: ${os.cpus().length} CPUs (nproc ${os.availableParallelism()}), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`  ${N} synthetic reports, concurrency ${C}, built CLI (extract step, backend llm, ${flags['no-stream'] ? 'not streamed' : 'streamed'}, default timeouts and retries), loopback server in a child process, lognormal latency median ${MEDIAN} ms sigma ${SIGMA}`);
-console.log(`  fault mix (seed ${flags.seed}): ${fmt(RATES as Record<string, number>)}; hangs dropped after ${flags['hang-ms']} ms; deadline ${flags['deadline-s']} s per CLI run`);
+console.log(`  fault mix (seed ${flags.seed}): ${fmt(RATES as Record<string, number>)}; hangs dropped after ${flags['hang-ms']} ms;${flags.capacity ? ` 429 past ${flags.capacity} in flight;` : ''} deadline ${flags['deadline-s']} s per CLI run`);
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-faults-'));
 try {
   const corpus = path.join(base, 'corpus.jsonl');

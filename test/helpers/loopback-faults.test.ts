@@ -264,6 +264,18 @@ describe('the seeded fault mix', () => {
     expect(s.faults()).toEqual(report);
   });
 
+  it('answers 429 past its capacity, and records it when a mix is on', async () => {
+    const s = await server({ capacity: 2, latency: { kind: 'fixed', ms: 1000 }, faults: { seed: 1, rates: {} } });
+    const sdk = sdkFor(s.url);
+    const got = await Promise.all(Array.from({ length: 4 }, () => ask(sdk, false)));
+    expect(got.filter((r) => r.error === null)).toHaveLength(2);
+    const limited = got.filter((r) => r.error !== null).map((r) => r.error as APIError);
+    expect(limited.map((e) => [e.status, e.headers?.get('retry-after-ms')])).toEqual([[429, '250'], [429, '250']]);
+    expect(s.faults()!.counts).toEqual({ none: 2, rate_limit: 2 });
+    // Capacity frees up when answers are done.
+    expect((await ask(sdk, true)).error).toBeNull();
+  });
+
   it('works in the child process from JSON options', async () => {
     const s = await startLoopbackServerProcess({ faults: { seed: 9, rates: { fenced: 1 } } });
     servers.push(s);

@@ -206,8 +206,14 @@ export class FaultLedger {
     return n;
   }
 
-  add(f: ServedFault): void {
-    this.served.push(f);
+  add(f: Omit<ServedFault, 'seq'>): void {
+    this.served.push({ seq: this.served.length + 1, ...f });
+  }
+
+  /** A fault the server decided itself (over capacity), outside the mix. */
+  record(req: SeenRequest, fault: FaultKind, variant: string): void {
+    const study = studyOfRequest(req);
+    this.add({ study, attempt: this.nextAttempt(study), ask: askHash(req.userText), fault, variant, key: bodyKey(req.body) });
   }
 
   report(): FaultReport {
@@ -226,7 +232,6 @@ export class FaultLedger {
  */
 export function faultMix(opts: Omit<FaultMixOptions, 'answer'> & { answer?: string | ((req: SeenRequest) => string) }, defaultAnswer = '{}'): FaultRespond {
   const ledger = new FaultLedger();
-  let seq = 0;
   const respond = ((req: SeenRequest): Reply => {
     const study = studyOfRequest(req);
     const ask = askHash(req.userText);
@@ -243,7 +248,7 @@ export function faultMix(opts: Omit<FaultMixOptions, 'answer'> & { answer?: stri
     const { reply, variant } = kind ? replyFor(kind, answer, req.body, kind && STICKY.includes(kind) ? perOutput : perAttempt, opts.hangMs) : { reply: { content: answer } as Reply, variant: undefined };
     const text = 'content' in reply ? reply.content : 'whitespaceLoop' in reply ? (reply.prefix ?? '') + (reply.char ?? ' ').repeat(reply.whitespaceLoop) : undefined;
     const finishReason = 'content' in reply && !('stallAfterChunks' in reply) ? (reply.finishReason ?? 'stop') : 'whitespaceLoop' in reply ? 'length' : undefined;
-    ledger.add({ seq: ++seq, study, attempt, ask, fault: kind ?? 'none', ...(variant ? { variant } : {}), key, ...(text !== undefined ? { textSha: sha(text) } : {}), ...(finishReason ? { finishReason } : {}) });
+    ledger.add({ study, attempt, ask, fault: kind ?? 'none', ...(variant ? { variant } : {}), key, ...(text !== undefined ? { textSha: sha(text) } : {}), ...(finishReason ? { finishReason } : {}) });
     return reply;
   }) as FaultRespond;
   respond.ledger = ledger;

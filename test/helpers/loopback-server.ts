@@ -69,6 +69,11 @@ export interface LoopbackOptions {
   /** A seeded fault mix (serializable, so it works in the child process too); used when `respond` is not given. */
   faults?: FaultMixOptions;
   /**
+   * Completions in flight the server takes; one more gets 429 with retry-after-ms at once, like a
+   * provider's concurrency limit (load-dependent, unlike the mix's random 429s).
+   */
+  capacity?: number;
+  /**
    * Extra non-OpenAI routes, answered before the key check (vLLM leaves
    * /health and /tokenize open). Return null to fall through. Used by the
    * stand-in `vllm` executable (test/fixtures/bin/vllm).
@@ -119,6 +124,7 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
   const requests: SeenRequest[] = [];
   let count = 0;
   let seq = 0;
+  let inFlight = 0;
   const mix: FaultRespond | null = !opts.respond && opts.faults ? faultMix(opts.faults, DEFAULT_KEYINFO) : null;
   const respond = opts.respond ?? mix ?? undefined;
   const timers = new Set<NodeJS.Timeout>();
@@ -176,6 +182,12 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     if (!models.includes(model)) {
       return sendJson(res, 404, errorBody(`The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found'));
     }
+    if (opts.capacity !== undefined && inFlight >= opts.capacity) {
+      mix?.ledger.record(seen, 'rate_limit', 'over-capacity');
+      return sendJson(res, 429, errorBody('Too many concurrent requests for this deployment.', 'rate_limit_error', 'rate_limit_exceeded'), { 'retry-after-ms': '250', 'retry-after': '1' });
+    }
+    inFlight++;
+    res.once('close', () => inFlight--);
     if (opts.rejectResponseFormat && body.response_format) {
       return sendJson(res, 400, errorBody('response_format json_schema is not supported by this server', 'invalid_request_error', null));
     }
