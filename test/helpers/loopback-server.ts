@@ -1,11 +1,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { faultMix, type FaultMixOptions, type FaultReport, type FaultRespond } from './loopback-faults.js';
 
 /**
  * A loopback OpenAI-compatible server for tests and benchmarks (test code, not
  * a product feature). Speaks GET /v1/models and POST /v1/chat/completions
  * (streaming SSE or not), the Azure paths (/openai/deployments/D/chat/completions,
- * /openai/v1/...), and injects faults on demand through `respond`.
+ * /openai/v1/...), and injects faults on demand through `respond`, or from a
+ * seeded mix (`faults`, see loopback-faults.ts) whose record is at GET /__faults.
  */
 
 export interface ChatBody {
@@ -27,13 +29,27 @@ export interface SeenRequest {
 }
 
 export type Reply =
-  | { content: string; finishReason?: 'stop' | 'length'; chunks?: number }
+  | {
+      content: string;
+      /** `length` reports completion_tokens = max_tokens, as a server that hit the limit does. */
+      finishReason?: 'stop' | 'length';
+      chunks?: number;
+      /** Streamed: wait this long between content chunks. */
+      chunkDelayMs?: number;
+      /** Streamed: send this many content chunks, then nothing more (headers and role chunk are sent). */
+      stallAfterChunks?: number;
+      /** With stallAfterChunks: drop the connection after this long instead of never. */
+      closeAfterMs?: number;
+    }
   | { status: 429; retryAfter?: number; retryAfterMs?: number }
-  | { status: 400 | 401 | 404 | 500 | 503; message?: string }
-  | { hang: true }
+  /** echoUrl: the message quotes the full request URL with its query (keys in `?api-key=` included), as some gateways do. */
+  | { status: 400 | 401 | 404 | 500 | 503; message?: string; echoUrl?: boolean }
+  /** Never answers (no headers); closeAfterMs drops the connection after that long, like a gateway giving up. */
+  | { hang: true; closeAfterMs?: number }
+  /** Connection reset: before headers when not streamed or afterChunks is 0, else after that many content chunks. */
   | { reset: true; afterChunks?: number }
   | { contentFilter: 'prompt' | 'completion' }
-  | { whitespaceLoop: number; prefix?: string };
+  | { whitespaceLoop: number; prefix?: string; char?: string };
 
 export type Latency = { kind: 'fixed'; ms: number } | { kind: 'lognormal'; medianMs: number; sigma: number };
 
@@ -50,6 +66,13 @@ export interface LoopbackOptions {
   /** Content pieces per streamed answer when the reply does not say (default 8). */
   chunks?: number;
   port?: number;
+  /** A seeded fault mix (serializable, so it works in the child process too); used when `respond` is not given. */
+  faults?: FaultMixOptions;
+  /**
+   * Completions in flight the server takes; one more gets 429 with retry-after-ms at once, like a
+   * provider's concurrency limit (load-dependent, unlike the mix's random 429s).
+   */
+  capacity?: number;
   /**
    * Extra non-OpenAI routes, answered before the key check (vLLM leaves
    * /health and /tokenize open). Return null to fall through. Used by the
@@ -64,6 +87,8 @@ export interface LoopbackServer {
   requests: SeenRequest[];
   /** Requests received (counted even when not recorded). */
   count: number;
+  /** What the fault mix served (null without `faults`); also at GET /__faults. */
+  faults(): FaultReport | null;
   close(): Promise<void>;
 }
 
@@ -99,6 +124,17 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
   const requests: SeenRequest[] = [];
   let count = 0;
   let seq = 0;
+  let inFlight = 0;
+  const mix: FaultRespond | null = !opts.respond && opts.faults ? faultMix(opts.faults, DEFAULT_KEYINFO) : null;
+  const respond = opts.respond ?? mix ?? undefined;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -113,12 +149,16 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const fullUrl = `http://127.0.0.1:${port}${req.url ?? '/'}`;
+    if (mix && req.method === 'GET' && url.pathname === '/__faults') return sendJson(res, 200, mix.ledger.report());
     const extra = opts.routes ? await opts.routes({ method: req.method ?? 'GET', path: url.pathname, body: raw }) : null;
     if (extra) return sendJson(res, extra.status, extra.body);
     if (opts.apiKey) {
-      const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(req.headers['api-key'] ?? '');
+      const inQuery = url.searchParams.get('api-key');
+      const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(req.headers['api-key'] ?? '') || (inQuery ?? '');
       if (given !== opts.apiKey) {
         // Real servers echo (part of) the key; this one echoes all of it so redaction is tested.
+        if (inQuery !== null) return sendJson(res, 401, errorBody(`Access denied due to invalid subscription key. Request: ${req.method} ${fullUrl}`, 'invalid_request_error', '401'));
         return sendJson(res, 401, errorBody(`Incorrect API key provided: ${given}.`, 'invalid_request_error', 'invalid_api_key'));
       }
     }
@@ -142,18 +182,30 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     if (!models.includes(model)) {
       return sendJson(res, 404, errorBody(`The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found'));
     }
+    if (opts.capacity !== undefined && inFlight >= opts.capacity) {
+      mix?.ledger.record(seen, 'rate_limit', 'over-capacity');
+      return sendJson(res, 429, errorBody('Too many concurrent requests for this deployment.', 'rate_limit_error', 'rate_limit_exceeded'), { 'retry-after-ms': '250', 'retry-after': '1' });
+    }
+    inFlight++;
+    res.once('close', () => inFlight--);
     if (opts.rejectResponseFormat && body.response_format) {
       return sendJson(res, 400, errorBody('response_format json_schema is not supported by this server', 'invalid_request_error', null));
     }
-    const reply: Reply = opts.respond ? await opts.respond(seen) : { content: DEFAULT_KEYINFO };
-    const delay = sampleLatency(opts.latency);
+    const reply: Reply = respond ? await respond(seen) : { content: DEFAULT_KEYINFO };
+    // A rate limiter answers before the model runs: no generation latency.
+    const delay = 'status' in reply && reply.status === 429 ? 0 : sampleLatency(opts.latency);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     if (res.destroyed) return;
     const id = `chatcmpl-${++seq}`;
     const created = Math.floor(Date.now() / 1000);
     const promptTokens = tokens(body.messages.map((m) => m.content).join('\n'));
+    // Leave the request unanswered; the client must time out or abort, or the "gateway" drops it.
+    const stallHere = () => {
+      const after = 'closeAfterMs' in reply ? reply.closeAfterMs : undefined;
+      if (after !== undefined) later(after, () => req.socket.destroy());
+    };
 
-    if ('hang' in reply) return; // never answers; the client must time out or abort
+    if ('hang' in reply) return stallHere();
     if ('status' in reply) {
       if (reply.status === 429) {
         const headers: Record<string, string> = {};
@@ -161,14 +213,15 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
         if (reply.retryAfterMs !== undefined) headers['retry-after-ms'] = String(reply.retryAfterMs);
         return sendJson(res, 429, errorBody('Rate limit reached. Please retry.', 'rate_limit_error', 'rate_limit_exceeded'), headers);
       }
-      return sendJson(res, reply.status, errorBody(reply.message ?? `loopback error ${reply.status}`, 'server_error', null));
+      const message = `${reply.message ?? `loopback error ${reply.status}`}${reply.echoUrl ? ` (request: ${req.method} ${fullUrl})` : ''}`;
+      return sendJson(res, reply.status, errorBody(message, reply.status < 500 ? 'invalid_request_error' : 'server_error', null));
     }
     if ('contentFilter' in reply && reply.contentFilter === 'prompt') {
       return sendJson(res, 400, {
         error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", type: null, param: 'prompt', code: 'content_filter', status: 400, innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { hate: { filtered: true, severity: 'high' } } } },
       });
     }
-    if ('reset' in reply && !body.stream) {
+    if ('reset' in reply && (!body.stream || reply.afterChunks === 0)) {
       req.socket.destroy();
       return;
     }
@@ -186,17 +239,23 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
       finish = 'content_filter';
     } else if ('whitespaceLoop' in reply) {
       const prefix = reply.prefix ?? '{"entity": {';
-      content = prefix + ' '.repeat(reply.whitespaceLoop);
+      const ch = reply.char ?? ' ';
+      content = prefix + ch.repeat(reply.whitespaceLoop);
       finish = 'length';
       pieces = [prefix];
-      for (let i = 0; i < reply.whitespaceLoop; i += 16) pieces.push(' '.repeat(Math.min(16, reply.whitespaceLoop - i)));
+      for (let i = 0; i < reply.whitespaceLoop; i += 16) pieces.push(ch.repeat(Math.min(16, reply.whitespaceLoop - i)));
     } else if ('reset' in reply) {
       content = DEFAULT_KEYINFO;
       pieces = [DEFAULT_KEYINFO.slice(0, 20), DEFAULT_KEYINFO.slice(20)];
     }
-    const usage = { prompt_tokens: promptTokens, completion_tokens: tokens(content), total_tokens: promptTokens + tokens(content) };
+    // A reply cut by the token limit used all of max_tokens, whatever its text length.
+    const completionTokens = finish === 'length' && typeof body.max_tokens === 'number' ? body.max_tokens : tokens(content);
+    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const stall = 'content' in reply ? reply.stallAfterChunks : undefined;
 
     if (!body.stream) {
+      // A non-streamed answer that stalls is one that never comes.
+      if (stall !== undefined) return stallHere();
       return sendJson(res, 200, {
         id, object: 'chat.completion', created, model,
         choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finish, logprobs: null }],
@@ -210,14 +269,20 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     for (const p of pieces) {
       if (res.destroyed) return;
       if ('reset' in reply && sent >= (reply.afterChunks ?? 1)) {
+        // What was written reaches the client first: a reset cuts a stream, it does not unsend it.
+        await new Promise<void>((r) => res.write('', () => r()));
         req.socket.destroy();
         return;
       }
+      if (stall !== undefined && sent >= stall) return stallHere();
       res.write(chunk([{ index: 0, delta: { content: p }, finish_reason: null }]));
       sent++;
+      if ('content' in reply && reply.chunkDelayMs) await new Promise((r) => setTimeout(r, reply.chunkDelayMs));
       // Yield so a client abort (whitespace loop) is seen before the whole answer is queued.
       if (pieces.length > 16) await new Promise((r) => setImmediate(r));
     }
+    // Fewer pieces than the stall point: stall before the finish chunk, so the stream still never ends.
+    if (stall !== undefined) return stallHere();
     res.write(chunk([{ index: 0, delta: {}, finish_reason: finish }]));
     if (body.stream_options?.include_usage) res.write(chunk([], { usage }));
     res.end('data: [DONE]\n\n');
@@ -233,7 +298,9 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     get count() {
       return count;
     },
+    faults: () => mix?.ledger.report() ?? null,
     async close() {
+      for (const t of timers) clearTimeout(t);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
