@@ -42,13 +42,15 @@ export function parseEndpointSpec(spec: string, defaults: Partial<Endpoint>): En
     const eq = o.indexOf('=');
     const k = o.slice(0, eq).trim();
     const v = o.slice(eq + 1).trim();
-    if (eq <= 0) throw new UserError(`--endpoint option "${o}" should be key=value (key-env, key-file, max, deployment, api-version)`);
+    if (eq <= 0) throw new UserError(`--endpoint option "${o}" should be key=value (key-env, key-file, max, deployment, api-version, kind)`);
     if (k === 'key-env') ep.keyEnv = v;
     else if (k === 'key-file') ep.keyFile = v;
     else if (k === 'max') ep.maxConcurrency = Number(v);
     else if (k === 'deployment') ep.deployment = v;
     else if (k === 'api-version') ep.apiVersion = v;
-    else throw new UserError(`--endpoint: unknown option "${k}" (key-env, key-file, max, deployment, api-version)`);
+    // Any registered provider is reachable without a flag of its own.
+    else if (k === 'kind') ep.kind = v;
+    else throw new UserError(`--endpoint: unknown option "${k}" (key-env, key-file, max, deployment, api-version, kind)`);
   }
   const parsed = EndpointSchema.safeParse(ep);
   // The spec is echoed with its URL redacted and without options: either may be a pasted key.

@@ -6,8 +6,8 @@ export const QUESTION_TYPES = ['abnormality', 'presence', 'view', 'location', 'l
 export const QuestionTypeSchema = z.enum(QUESTION_TYPES);
 export type QuestionType = z.infer<typeof QuestionTypeSchema>;
 
-/** Per-type counts of the released dataset (PhysioNet medical-cxr-vqa-dataset 1.0.0). */
-export const RELEASE_COUNTS: Readonly<Record<Exclude<QuestionType, 'difference'>, number>> = Object.freeze({
+/** Per-type counts of the released dataset (PhysioNet medical-cxr-vqa-dataset 1.0.0); a type the release lacks has none. */
+export const RELEASE_COUNTS: Readonly<Partial<Record<QuestionType, number>>> = Object.freeze({
   abnormality: 190_525,
   presence: 211_560,
   view: 92_048,

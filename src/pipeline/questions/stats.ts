@@ -108,7 +108,7 @@ export function computeStats(pairs: Iterable<QaPair>): DatasetStats {
   const by_type: TypeStats[] = [];
   for (const type of QUESTION_TYPES) {
     const a = acc.get(type);
-    const release = type === 'difference' ? null : RELEASE_COUNTS[type];
+    const release = RELEASE_COUNTS[type] ?? null;
     if (!a && release === null) continue;
     const closed = a ? a.yes + a.no : 0;
     by_type.push({
