@@ -125,3 +125,26 @@ describe('LLM layer under server failures', () => {
     expect(s.requests.at(-1)!.body.response_format).toBeUndefined();
   });
 });
+
+describe('timeouts and hedging are settings', () => {
+  it('llm set takes the caps in seconds and turns adaptive timeouts and hedging off', async () => {
+    const { applyLlmSettings } = await import('../../src/pipeline/llm/settings.js');
+    const cfg = applyLlmSettings({}, { firstTokenTimeout: '20', timeout: '120', adaptiveTimeouts: false, hedge: false });
+    expect(cfg).toMatchObject({ idleTimeoutMs: 20_000, timeoutMs: 120_000, adaptiveTimeouts: false, hedge: false });
+    expect(applyLlmSettings({}, { adaptiveTimeouts: true, hedge: true })).toMatchObject({ adaptiveTimeouts: true, hedge: true });
+    expect(() => applyLlmSettings({}, { timeout: 'soon' })).toThrow(/--timeout expects a number/);
+  });
+
+  it('with hedging off a stuck request is not copied', async () => {
+    let hangs = 0;
+    const s = await server({ latency: { kind: 'fixed', ms: 5 }, respond: (q): Reply => (q.userText === 'stuck' && hangs++ === 0 ? { hang: true } : { content: '{}' }) });
+    const llm = createLlm(testProfile(s.url, { hedge: false, adaptiveTimeouts: false, idleTimeoutMs: 800, timeoutMs: 800 }), { env: {} });
+    for (let i = 0; i < 25; i++) await llm.client.complete(req(`warm ${i}`));
+    const r = await llm.client.complete(req('stuck'));
+    const st = llm.stats.snapshot();
+    await llm.close();
+    expect(r).toMatchObject({ kind: 'ok', attempts: 2 });
+    expect(st.hedges).toBe(0);
+    expect(st.errors.timeout).toBe(1);
+  });
+});

@@ -14,7 +14,11 @@ export function addLlmRunOptions(cmd: Command): Command {
     .option('--key-env <VAR>', 'read the endpoint key from this environment variable (never stored)')
     .option('--key-file <path>', 'read the endpoint key from the first line of this file (never stored)')
     .option('--prompt <id|path>', 'extraction prompt: simple, full, or a file')
-    .option('--concurrency <n>', 'LLM requests in flight across all endpoints (default 32)');
+    .option('--concurrency <n>', 'LLM requests in flight across all endpoints (default 32)')
+    .option('--first-token-timeout <s>', 'cap in seconds on waiting for the first content of an answer (default 300; after 20 answers the wait is 10x their p95, at least 10 s)')
+    .option('--timeout <s>', 'cap in seconds on one whole answer (default 900; after 20 answers 10x their p95, at least 30 s)')
+    .option('--no-adaptive-timeouts', 'use the caps alone, not times learnt from answers')
+    .option('--no-hedge', 'never send a second copy of a request stuck past the p99 answer time');
 }
 
 export interface LlmSetFlags extends LlmSettings {
@@ -46,7 +50,7 @@ function describe(run: Run, profileName?: string): string {
     `backend: ${run.state.config.backend}${profileName ? `  profile: ${profileName}` : ''}`,
     `model: ${p.model ?? '(not set)'}   prompt: ${p.prompt}   structured: ${p.structured}   stream: ${p.stream}`,
     `decoding: temperature ${p.decoding.temperature}, max_tokens ${p.decoding.max_tokens}${p.decoding.top_p !== null ? `, top_p ${p.decoding.top_p}` : ''}${p.decoding.seed !== null ? `, seed ${p.decoding.seed}` : ''}`,
-    `concurrency: ${p.concurrency}   retries: ${p.retries.max}   timeouts: idle ${p.idleTimeoutMs} ms, total ${p.timeoutMs} ms`,
+    `concurrency: ${p.concurrency}   retries: ${p.retries.max}   timeouts: first token ≤ ${p.idleTimeoutMs / 1000} s, whole answer ≤ ${p.timeoutMs / 1000} s${p.adaptiveTimeouts ? ', learnt from answer times (10x p95)' : ' (fixed)'}   hedge: ${p.hedge ? 'on' : 'off'}`,
     `prices (USD per million tokens, in/out): ${formatPrices(p.prices)}`,
     'endpoints:',
     ...(p.endpoints.length ? p.endpoints.map((e) => `  ${e.kind} ${endpointLabel(e)}  max ${e.maxConcurrency}  key: ${e.keyEnv ? `$${e.keyEnv}` : e.keyFile ? `file ${e.keyFile}` : 'none'}${e.apiVersion ? `  api-version ${e.apiVersion}` : ''}`) : ['  (none)']),

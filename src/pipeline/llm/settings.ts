@@ -24,6 +24,12 @@ export interface LlmSettings {
   stream?: boolean;
   /** `MODEL=IN,OUT` USD per million tokens (repeatable). */
   price?: string[];
+  /** Seconds: caps on the wait for a first token and for a whole answer. */
+  firstTokenTimeout?: string;
+  timeout?: string;
+  /** commander's `--no-…` flags: false when given. */
+  adaptiveTimeouts?: boolean;
+  hedge?: boolean;
   /** Write into a named profile instead of the top level. */
   profile?: string;
 }
@@ -86,6 +92,12 @@ export function applyLlmSettings(current: unknown, s: LlmSettings): LlmConfig {
   if (s.stream !== undefined) target.stream = s.stream;
   const conc = num('concurrency', s.concurrency);
   if (conc !== undefined) target.concurrency = conc;
+  const firstToken = num('first-token-timeout', s.firstTokenTimeout);
+  if (firstToken !== undefined) target.idleTimeoutMs = Math.round(firstToken * 1000);
+  const total = num('timeout', s.timeout);
+  if (total !== undefined) target.timeoutMs = Math.round(total * 1000);
+  if (s.adaptiveTimeouts === false) target.adaptiveTimeouts = false;
+  if (s.hedge === false) target.hedge = false;
   const temp = num('temperature', s.temperature);
   const maxTok = num('max-tokens', s.maxTokens);
   if (temp !== undefined || maxTok !== undefined) {
@@ -129,5 +141,8 @@ function recordPromptSha(config: LlmConfig, profile: string | undefined): LlmCon
 }
 
 export function hasLlmSettings(s: LlmSettings): boolean {
-  return Boolean(s.endpoint?.length || s.azure || s.keyEnv || s.keyFile || s.model || s.prompt || s.temperature || s.maxTokens || s.concurrency || s.endpointConcurrency || s.structured || s.stream === false || s.price?.length);
+  return Boolean(
+    s.endpoint?.length || s.azure || s.keyEnv || s.keyFile || s.model || s.prompt || s.temperature || s.maxTokens || s.concurrency || s.endpointConcurrency || s.structured || s.stream === false || s.price?.length ||
+      s.firstTokenTimeout || s.timeout || s.adaptiveTimeouts === false || s.hedge === false,
+  );
 }
