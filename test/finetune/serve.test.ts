@@ -120,7 +120,8 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     expect(h.run.state.steps.serve!.summary).toMatch(/smoke test 3\/3 ok/);
     const llm = parseLlmConfig(h.run.state.config.llm);
     expect(llm.endpoints.map((e) => e.url)).toEqual([`http://127.0.0.1:${port}/v1`]);
-    expect(llm.model).toBe('cxrvqa-extractor');
+    // The configured name plus this merge's fingerprint (see the retrain test below).
+    expect(llm.model).toMatch(/^cxrvqa-extractor-[0-9a-f]{12}$/);
     expect(llm.prompt).toBe('simple');
     // The strong-model profile the gold step used is kept beside the served endpoint.
     expect(llm.profiles.gold).toMatchObject({ model: 'strong-model' });
@@ -212,7 +213,7 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
         servers.push(child.pid!);
       },
     });
-    expect(shown).toContain(`vllm serve ${path.join(h.dir, 'finetune', 'merged')} --served-model-name cxrvqa-extractor --tensor-parallel-size 1`);
+    expect(shown).toMatch(new RegExp(`vllm serve ${path.join(h.dir, 'finetune', 'merged')} --served-model-name cxrvqa-extractor cxrvqa-extractor-[0-9a-f]{12} --tensor-parallel-size 1 `));
     expect(logs(res.events).join('\n')).toContain('serve: vllm is not on PATH');
     expect(res.outcome, stepErrors(h!)).toBe('done');
     expect(h.run.state.steps.serve!.summary).toMatch(/\(manual\); smoke test 1\/1 ok/);
@@ -289,6 +290,32 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     expect(good.outcome, stepErrors(h!)).toBe('done');
     expect(h.run.state.steps.serve!.summary).toMatch(/smoke test 2\/2 ok \(valid training KeyInfo\)/);
     expect(h.run.state.steps.serve!.counts).toMatchObject({ smokeOk: 2, smokeInvalid: 0, smokeFailed: 0 });
+  }, 120_000);
+
+  it('after a retrain the model is recorded under a name of that merge, so no answer of the old model comes from the LLM cache', async () => {
+    const port = await freePort();
+    const answer = (name: string) => `{"opacity_vs_clear": {}, "entity": {"${name}": {"location": null, "level": null, "type": null}}, "uncertain_entity": [], "no_entity": []}`;
+    h = await trained({ port });
+    const first = await h.step(serveStep as never, { env: { ...h.env, STANDIN_VLLM_REPLY: answer('old model') } });
+    servers.push(readServerRecord(h.dir)!.pid!);
+    expect(first.outcome, stepErrors(h!)).toBe('done');
+    const firstModel = parseLlmConfig(h.run.state.config.llm).model;
+    expect(firstModel).toMatch(/^cxrvqa-extractor-[0-9a-f]{12}$/);
+
+    await h.run.update((s) => void (s.steps.finetune!.params = { ...s.steps.finetune!.params, learningRate: 5e-4 }));
+    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
+    const second = await h.step(serveStep as never, { env: { ...h.env, STANDIN_VLLM_REPLY: answer('new model') } });
+    servers.push(readServerRecord(h.dir)!.pid!);
+    expect(second.outcome, stepErrors(h!)).toBe('done');
+    const smoke = logs(second.events).filter((m) => m.startsWith('smoke '));
+    expect(smoke.join('\n')).toContain('new model');
+    expect(smoke.join('\n')).not.toContain('old model');
+    const model = parseLlmConfig(h.run.state.config.llm).model;
+    expect(model).toMatch(/^cxrvqa-extractor-[0-9a-f]{12}$/);
+    expect(model).not.toBe(firstModel);
+    const vllm = h.calls().filter((c) => c.tool === 'vllm').at(-1)!;
+    const i = vllm.argv.indexOf('--served-model-name');
+    expect(vllm.argv.slice(i + 1, i + 3)).toEqual(['cxrvqa-extractor', model]);
   }, 120_000);
 
   it('the gold / fine-tune / serve steps do not apply to the offline rules backend, with a clear reason', async () => {

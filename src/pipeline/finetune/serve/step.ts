@@ -16,7 +16,7 @@ import { formatSeconds } from '../train/stage.js';
 import { mergedProblems, readMarker } from '../train/outputs.js';
 import { portInUse, portInUseHint, portInUseMessage } from './port.js';
 import { smokeSummary, smokeTest, type SmokeResult } from './smoke.js';
-import { newServerLog, readServerRecord, serveCommand, serverKey, serverRecordFile, waitReady, type ServerRecord } from './vllm.js';
+import { newServerLog, readServerRecord, serveCommand, servedNames, serverKey, serverRecordFile, waitReady, type ServerRecord } from './vllm.js';
 
 /**
  * Serve step: start `vllm serve` on the merged model, wait until /v1/models
@@ -58,9 +58,11 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
     const layout = finetuneLayout(run.dir, ft);
     const key = serverKey(run.dir, params, ctx.env.env);
     const chatTemplate = params.chatTemplate === 'training' ? layout.chatTemplate : null;
-    const cmdBase = serveCommand(layout.exportDir, params, 1, chatTemplate);
+    const names = servedNames(params, readMarker(path.join(layout.root, 'merge.done.json'))?.fingerprint ?? null);
+    const model = names.model;
+    const cmdBase = serveCommand(layout.exportDir, params, 1, chatTemplate, names.all);
     const endpoint: Endpoint = EndpointSchema.parse({ url: `${cmdBase.baseUrl}/v1`, kind: 'openai', keyEnv: key.keyEnv, keyFile: key.keyFile });
-    const profile: LlmProfile = { ...resolveProfile(run.state.config), endpoints: [endpoint], model: params.servedModelName, prompt: ft.prompt };
+    const profile: LlmProfile = { ...resolveProfile(run.state.config), endpoints: [endpoint], model, prompt: ft.prompt };
 
     let started: 'reused' | 'spawned' | 'manual';
     let tp = 1;
@@ -71,7 +73,7 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
       ctx.emit({
         type: 'log',
         level: current ? 'info' : 'warn',
-        message: `${endpoint.url} already serves ${params.servedModelName}; not starting another server${current ? '' : ' (not started by this run: which weights it serves cannot be told; the parity and smoke checks still run)'}`,
+        message: `${endpoint.url} already serves ${model}; not starting another server${current ? '' : ' (not started by this run: which weights it serves cannot be told; the parity and smoke checks still run)'}`,
       });
     } else {
       const vllm = params.execution === 'auto' ? which('vllm', ctx.env.env) : null;
@@ -84,7 +86,7 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
         ctx.emit({ type: 'log', level: 'warn', message: 'nvidia-smi is not on PATH; assuming 1 GPU' });
       }
       tp = tensorParallelSize(Math.max(1, gpus), params.tensorParallel);
-      const cmd = serveCommand(layout.exportDir, params, tp, chatTemplate);
+      const cmd = serveCommand(layout.exportDir, params, tp, chatTemplate, names.all);
       const shown = `${key.keyEnv ? '' : `VLLM_API_KEY=$(cat ${key.keyFile}) `}${commandLine('vllm', cmd.args)}`;
       if (vllm) {
         await startServer(ctx, run, { vllm, args: cmd.args, baseUrl: cmd.baseUrl, key: key.key, shown, modelDir: layout.exportDir }, profile);
@@ -92,11 +94,11 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
       } else {
         ctx.emit({ type: 'log', level: 'warn', message: params.execution === 'manual' ? 'serve: manual mode' : 'serve: vllm is not on PATH' });
         ctx.emit({ type: 'log', level: 'info', message: `serve: start the server by hand (same machine or an ssh tunnel to ${cmd.baseUrl}):\n    ${shown}` });
-        ctx.emit({ type: 'log', level: 'info', message: `serve: waiting for ${endpoint.url}/models to list ${params.servedModelName}` });
+        ctx.emit({ type: 'log', level: 'info', message: `serve: waiting for ${endpoint.url}/models to list ${model}` });
         const t0 = Date.now();
         // One check at a time: each is a full /v1/models round trip through the LLM layer.
         while (!(await servesModel(profile, ctx, 3000))) {
-          if (Date.now() - t0 >= params.readyTimeoutSeconds * 1000) throw new UserError(`Gave up waiting for ${endpoint.url} to serve ${params.servedModelName}.`, `Start it with: ${shown}`);
+          if (Date.now() - t0 >= params.readyTimeoutSeconds * 1000) throw new UserError(`Gave up waiting for ${endpoint.url} to serve ${model}.`, `Start it with: ${shown}`);
           // Rejects with an AbortError when the signal fires.
           await sleep(params.pollSeconds * 1000, undefined, { signal });
         }
@@ -119,12 +121,12 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
     }
     await run.update((s) => {
       const llm = parseLlmConfig(s.config.llm);
-      s.config.llm = { ...(s.config.llm as Record<string, unknown>), endpoints: [endpoint], model: params.servedModelName, prompt: ft.prompt, profiles: llm.profiles };
+      s.config.llm = { ...(s.config.llm as Record<string, unknown>), endpoints: [endpoint], model, prompt: ft.prompt, profiles: llm.profiles };
     });
-    ctx.emit({ type: 'log', level: 'info', message: `recorded ${endpoint.url} (model ${params.servedModelName}, prompt ${ft.prompt}) as the run's LLM endpoint for the extract step` });
+    ctx.emit({ type: 'log', level: 'info', message: `recorded ${endpoint.url} (model ${model}, prompt ${ft.prompt}) as the run's LLM endpoint for the extract step` });
     return {
       counts: { gpus, tensorParallel: tp, smokeOk: smoke.ok, smokeInvalid: smoke.invalid, smokeFailed: smoke.failed },
-      summary: `${params.servedModelName} at ${endpoint.url} (${started}${gpus ? `, ${gpus} GPUs, tp ${tp}` : ''}); ${smokeSummary(smoke)}; ${smoke.parity}`,
+      summary: `${model} at ${endpoint.url} (${started}${gpus ? `, ${gpus} GPUs, tp ${tp}` : ''}); ${smokeSummary(smoke)}; ${smoke.parity}`,
     };
   },
 };
@@ -183,7 +185,7 @@ async function startServer(ctx: Ctx, run: Run, launch: ServerLaunch, profile: Ll
   const proc = startDetached({ command: launch.vllm, args: launch.args, env: { ...ctx.env.env, VLLM_API_KEY: launch.key }, logFile });
   let exitCode: number | null | undefined;
   void proc.exited.then((c) => (exitCode = c));
-  const record: ServerRecord = { pid: proc.pid, baseUrl: launch.baseUrl, model: ctx.params.servedModelName, modelDir: launch.modelDir, startedAt: new Date().toISOString(), command: launch.shown };
+  const record: ServerRecord = { pid: proc.pid, baseUrl: launch.baseUrl, model: profile.model ?? ctx.params.servedModelName, modelDir: launch.modelDir, startedAt: new Date().toISOString(), command: launch.shown };
   fs.writeFileSync(serverRecordFile(run.dir), JSON.stringify(record, null, 2) + '\n');
   const exited = () => exitCode !== undefined || !isAlive(proc.pid);
   let outcome: Awaited<ReturnType<typeof waitReady>>;
@@ -200,5 +202,5 @@ async function startServer(ctx: Ctx, run: Run, launch: ServerLaunch, profile: Ll
     const taken = outcome === 'exited' && (await portInUse(host, port)) ? `\n${portInUseMessage(host, port, null)} ${portInUseHint(null)}.` : '';
     throw new Error(`vllm serve ${outcome === 'exited' ? `exited (${exitCode ?? 'unknown'})` : `was not ready after ${ctx.params.readyTimeoutSeconds}s`} before serving. Last log lines:\n${tail}\nFull log: ${logFile}${taken}`);
   }
-  ctx.emit({ type: 'log', level: 'info', message: `serve: healthy and serving ${ctx.params.servedModelName} after ${formatSeconds((Date.now() - t0) / 1000)} (pid ${proc.pid})` });
+  ctx.emit({ type: 'log', level: 'info', message: `serve: healthy and serving ${profile.model} after ${formatSeconds((Date.now() - t0) / 1000)} (pid ${proc.pid})` });
 }

@@ -16,11 +16,23 @@ export interface ServeCommand {
   baseUrl: string;
 }
 
-export function serveCommand(modelDir: string, p: ServeParams, tensorParallel: number, chatTemplateFile: string | null): ServeCommand {
+/**
+ * The names the server answers to: the configured one, and one of this merge
+ * (`<name>-<merge fingerprint>`), which the run records as its model. The LLM
+ * cache is keyed by model name, so a retrained model never gets the old
+ * model's cached answers, and a server of another merge does not list it.
+ */
+export function servedNames(p: Pick<ServeParams, 'servedModelName'>, mergeFingerprint: string | null): { model: string; all: string[] } {
+  if (!mergeFingerprint) return { model: p.servedModelName, all: [p.servedModelName] };
+  const model = `${p.servedModelName}-${mergeFingerprint.slice(0, 12)}`;
+  return { model, all: [p.servedModelName, model] };
+}
+
+export function serveCommand(modelDir: string, p: ServeParams, tensorParallel: number, chatTemplateFile: string | null, names: readonly string[] = [p.servedModelName]): ServeCommand {
   const args = [
     'serve',
     modelDir,
-    '--served-model-name', p.servedModelName,
+    '--served-model-name', ...names,
     '--tensor-parallel-size', String(tensorParallel),
     '--max-model-len', String(p.maxModelLen),
     '--host', p.host,
