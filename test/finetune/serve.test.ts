@@ -318,6 +318,21 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     expect(vllm.argv.slice(i + 1, i + 3)).toEqual(['cxrvqa-extractor', model]);
   }, 120_000);
 
+  it('a running server recorded under another model name (started before models were named by merge) is replaced', async () => {
+    const port = await freePort();
+    h = await trained({ port });
+    expect((await h.step(serveStep as never)).outcome, stepErrors(h!)).toBe('done');
+    const rec = readServerRecord(h.dir)!;
+    servers.push(rec.pid!);
+    fs.writeFileSync(path.join(h.dir, 'serve', 'server.json'), JSON.stringify({ ...rec, model: 'cxrvqa-extractor' }));
+    const again = await h.step(serveStep as never, { force: true });
+    expect(again.outcome, stepErrors(h!)).toBe('done');
+    servers.push(readServerRecord(h.dir)!.pid!);
+    expect(logs(again.events).join('\n')).toContain('stopping the server of an older model');
+    expect(alive(rec.pid!)).toBe(false);
+    expect(h.calls().filter((c) => c.tool === 'vllm')).toHaveLength(2);
+  }, 120_000);
+
   it('the gold / fine-tune / serve steps do not apply to the offline rules backend, with a clear reason', async () => {
     const tmp = makeTempDir();
     const run = await Run.open(tmp.dir, { create: true });

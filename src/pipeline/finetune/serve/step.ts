@@ -67,7 +67,7 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
     let started: 'reused' | 'spawned' | 'manual';
     let tp = 1;
     let gpus = 0;
-    const current = await stopOutdatedServer(ctx, run, layout.exportDir, path.join(layout.root, 'merge.done.json'));
+    const current = await stopOutdatedServer(ctx, run, layout.exportDir, model, path.join(layout.root, 'merge.done.json'));
     if (await servesModel(profile, ctx, 5000)) {
       started = 'reused';
       ctx.emit({
@@ -136,11 +136,12 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
  * is stopped, so the endpoint never keeps answering with the old weights.
  * Returns whether the recorded server is the one for the current merged model.
  */
-async function stopOutdatedServer(ctx: Ctx, run: Run, modelDir: string, mergeMarker: string): Promise<boolean> {
+async function stopOutdatedServer(ctx: Ctx, run: Run, modelDir: string, model: string, mergeMarker: string): Promise<boolean> {
   const rec = readServerRecord(run.dir);
   if (!rec?.pid || !isAlive(rec.pid)) return false;
   const mergedAt = readMarker(mergeMarker)?.finishedAt ?? null;
-  if (rec.modelDir === modelDir && mergedAt !== null && rec.startedAt >= mergedAt) return true;
+  // The name check also catches a server started before models were named by their merge.
+  if (rec.modelDir === modelDir && rec.model === model && mergedAt !== null && rec.startedAt >= mergedAt) return true;
   ctx.emit({ type: 'log', level: 'info', message: `serve: stopping the server of an older model (pid ${rec.pid}, started ${rec.startedAt})` });
   killGroup(rec.pid, 5000);
   const t0 = Date.now();
