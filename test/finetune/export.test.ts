@@ -107,6 +107,17 @@ describe('fine-tuning export', () => {
     expect(cfg.output_dir).toBe(layout.outputDir); // absolute, so the printed command works from any folder
     expect(YAML.parse(fs.readFileSync(layout.mergeYaml, 'utf8')).adapter_name_or_path).toBe(layout.outputDir);
   });
+
+  it('with deepspeed=none no ZeRO-3 file is written or listed, and one left by an earlier z3 export is removed', () => {
+    const z3 = exportSample();
+    expect(fs.existsSync(z3.layout.deepspeedConfig)).toBe(true);
+    const params = FinetuneParamsSchema.parse({ deepspeed: 'none' });
+    const res = writeFinetuneFiles(z3.layout, [{ study_id: 'a', text: 'FINDINGS: Small left effusion.', keyinfo: ki('pleural effusion') }], SYSTEM, params);
+    expect(res.files).not.toContain(z3.layout.deepspeedConfig);
+    expect(res.files.some((f) => f.endsWith('.json') && f.includes('ds_'))).toBe(false);
+    expect(fs.existsSync(z3.layout.deepspeedConfig)).toBe(false);
+    expect(YAML.parse(fs.readFileSync(z3.layout.trainYaml, 'utf8')).deepspeed).toBeUndefined();
+  });
 });
 
 describe('training targets from gold records', () => {

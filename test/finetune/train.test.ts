@@ -82,6 +82,66 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
     expect(logs(third.events).join('\n')).toMatch(/merge: already done/);
   });
 
+  it('an interrupted retrain after a config change resumes from its own checkpoint, never from the previous configuration\'s', async () => {
+    h = await makeHarness({ params: { finetune: FT } });
+    writeGold(h.run, 8);
+    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
+    const layout = finetuneLayout(h.dir, FinetuneParamsSchema.parse(FT));
+    expect(latestCheckpoint(layout.outputDir)?.step).toBe(10); // 12 steps, a checkpoint every 2 (none at the end)
+
+    // Same steps and epochs, another learning rate: the stand-in, like the real tool, would load the old weights silently.
+    await h.run.update((s) => void (s.steps.finetune!.params = { ...FT, learningRate: 5e-4 }));
+    const ctl = new AbortController();
+    const cut = await h.step(finetuneStep as never, {
+      signal: ctl.signal,
+      env: { ...h.env, STANDIN_STEP_MS: '100' },
+      onEvent: (e) => {
+        if (e.type === 'metric' && e.x >= 3) ctl.abort();
+      },
+    });
+    expect(cut.outcome).toBe('interrupted');
+    const trainPids = () => h!.calls().filter((c) => c.argv[0] === 'train');
+    expect(trainPids()[1]!.argv).toContain('overwrite_output_dir=true');
+    await waitFor(() => !alive(trainPids()[1]!.pid));
+
+    const again = await h.step(finetuneStep as never);
+    expect(again.outcome, stepErrors(h!)).toBe('done');
+    const argv = trainPids()[2]!.argv;
+    const resumed = argv.map((a) => /^resume_from_checkpoint=.*checkpoint-(\d+)$/.exec(a)).find(Boolean);
+    expect(argv.join(' '), 'resumed from the new training\'s checkpoint').toMatch(/resume_from_checkpoint=/);
+    const step = Number(resumed![1]);
+    expect(step).toBeLessThanOrEqual(4);
+    expect(metrics(again.events).map((m) => m.x)).toEqual(Array.from({ length: 12 - step }, (_, i) => step + 1 + i));
+    expect(cut.events.some((e) => e.type === 'log' && /not resuming from checkpoint-10: .*another configuration/.test(e.message))).toBe(true);
+  });
+
+  it('after a LoRA rank change an interruption before the first checkpoint trains from scratch and says why', async () => {
+    h = await makeHarness({ params: { finetune: FT } });
+    writeGold(h.run, 8);
+    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
+    await h.run.update((s) => void (s.steps.finetune!.params = { ...FT, loraRank: 16 }));
+    const ctl = new AbortController();
+    const cut = await h.step(finetuneStep as never, {
+      signal: ctl.signal,
+      env: { ...h.env, STANDIN_STEP_MS: '300' },
+      onEvent: (e) => {
+        if (e.type === 'metric') ctl.abort(); // step 1: before checkpoint-2 is saved
+      },
+    });
+    expect(cut.outcome).toBe('interrupted');
+    const trains = () => h!.calls().filter((c) => c.argv[0] === 'train');
+    await waitFor(() => !alive(trains()[1]!.pid));
+
+    const again = await h.step(finetuneStep as never);
+    expect(again.outcome, stepErrors(h!)).toBe('done');
+    expect(trains()[2]!.argv.some((a) => a.startsWith('resume_from_checkpoint='))).toBe(false);
+    expect(trains()[2]!.argv).toContain('overwrite_output_dir=true');
+    expect(logs(cut.events).join('\n')).toMatch(/not resuming from checkpoint-10: it was made with another configuration or data/);
+    const layout = finetuneLayout(h.dir, FinetuneParamsSchema.parse({ ...FT, loraRank: 16 }));
+    expect(JSON.parse(fs.readFileSync(path.join(layout.outputDir, 'adapter_config.json'), 'utf8')).r).toBe(16);
+    expect(metrics(again.events).map((m) => m.x)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+
   it('a training process that exits non-zero fails the step with its last log lines and leaves it resumable', async () => {
     h = await makeHarness({ params: { finetune: FT }, env: { STANDIN_TRAIN_FAIL_AT: '5' } });
     writeGold(h.run, 8);

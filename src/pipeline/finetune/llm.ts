@@ -1,5 +1,5 @@
 import { cacheableKeyInfo, extractOne } from '../extract/request.js';
-import { runLlmBatch } from '../llm/batch.js';
+import { runLlmBatch, type LlmBatchSpec } from '../llm/batch.js';
 import { loadPrompt, preflightLlm, type LlmProfile } from '../llm/index.js';
 import type { ExtractionResult } from '../schemas/extraction.js';
 import type { StepContext } from '../steps/contract.js';
@@ -16,6 +16,8 @@ export interface ReportsToExtract {
   label: string;
   items: Array<{ id: string; text: string }>;
   concurrency: number;
+  /** Which answers the response cache keeps; default: those that parse as KeyInfo. */
+  accept?: LlmBatchSpec<unknown>['accept'];
   onRow(row: ExtractionResult, progress: { done: number; total: number }): void;
 }
 
@@ -36,7 +38,7 @@ export async function extractReports(ctx: Pick<StepContext<unknown>, 'run' | 'si
     label: spec.label,
     items: spec.items,
     concurrency: spec.concurrency,
-    accept: cacheableKeyInfo,
+    accept: spec.accept ?? cacheableKeyInfo,
     progress: () => ({ done, total }),
     async handle(item, llm) {
       const row = await extractOne(llm, item.id, item.text, { prompt, structured: profile.structured !== 'off' });

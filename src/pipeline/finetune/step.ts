@@ -16,7 +16,8 @@ import { FinetuneParamsSchema, type FinetuneParams } from './params.js';
 import { checkPromptParity } from './templates/check.js';
 import { lossChart } from './train/chart.js';
 import { isTrainProgressLine, LossParser, parseTrainerLog, type LossPoint } from './train/loss.js';
-import { adapterProblems, configFingerprint, latestCheckpoint, mergedProblems, modelChatTemplate, readMarker, writeMarker } from './train/outputs.js';
+import { moveAsideCheckpoints, planTraining, readTrainingStart, writeTrainingStart } from './train/checkpoints.js';
+import { adapterProblems, configFingerprint, mergedProblems, modelChatTemplate, readMarker } from './train/outputs.js';
 import { runStage, type StageEnv } from './train/stage.js';
 
 /**
@@ -66,22 +67,11 @@ export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
     };
 
     const points: LossPoint[] = [];
-    const startedMarker = path.join(layout.root, 'train.started.json');
     const args = ['train', layout.trainYaml];
-    const ckpt = latestCheckpoint(layout.outputDir);
-    const started = readMarker(startedMarker);
     const trainDone = readMarker(path.join(layout.root, 'train.done.json'));
     let resumeStep = 0;
     if (!(trainDone?.fingerprint === trainFp && adapterProblems(layout.outputDir).length === 0)) {
-      if (ckpt && started?.fingerprint === trainFp) {
-        args.push(`resume_from_checkpoint=${ckpt.dir}`);
-        resumeStep = ckpt.step;
-        ctx.emit({ type: 'log', level: 'info', message: `train: resuming from ${path.basename(ckpt.dir)} (step ${ckpt.step})` });
-      } else if (fs.existsSync(layout.outputDir) && fs.readdirSync(layout.outputDir).length > 0) {
-        // Results of another config: train from scratch over them.
-        args.push('overwrite_output_dir=true');
-      }
-      writeMarker(startedMarker, { fingerprint: trainFp, finishedAt: new Date().toISOString(), how: 'spawned' });
+      resumeStep = planTrainingStart(ctx, layout, trainFp, args);
     }
     const parser = new LossParser(params.loggingSteps, resumeStep);
     let lastProgress = 0;
@@ -200,6 +190,31 @@ async function exportData(ctx: Ctx, layout: FinetuneLayout): Promise<{ exported:
   writeAtomic(path.join(layout.root, 'prompt-parity.txt'), [`record ${firstId.study_id}`, ...parity.lines, '', '--- training prompt ---', parity.training, '--- served prompt ---', parity.served, ''].join('\n'));
   ctx.emit({ type: 'log', level: parity.ok ? 'info' : 'warn', message: `record ${firstId.study_id}:\n${parity.lines.join('\n')}` });
   return { exported: res.exported, skipped: res.skipped.length };
+}
+
+/**
+ * Resume an interrupted training only from a checkpoint of the same config and
+ * data; otherwise say why not, move the old checkpoints aside and train from
+ * scratch. Adds the tool arguments; returns the step training resumes after.
+ */
+function planTrainingStart(ctx: Ctx, layout: FinetuneLayout, fingerprint: string, args: string[]): number {
+  const startFile = path.join(layout.root, 'train.started.json');
+  const last = readTrainingStart(startFile);
+  const plan = planTraining(layout.outputDir, fingerprint, last);
+  let resumeStep = 0;
+  if (plan.kind === 'resume') {
+    args.push(`resume_from_checkpoint=${plan.checkpoint.dir}`);
+    resumeStep = plan.checkpoint.step;
+    ctx.emit({ type: 'log', level: 'info', message: `train: resuming from ${path.basename(plan.checkpoint.dir)} (step ${plan.checkpoint.step})` });
+  } else {
+    const moved = moveAsideCheckpoints(layout.outputDir, last?.fingerprint.slice(0, 12) ?? 'unknown');
+    if (plan.refused) ctx.emit({ type: 'log', level: 'warn', message: `train: ${plan.refused}; training from scratch` });
+    if (moved) ctx.emit({ type: 'log', level: 'info', message: `train: checkpoints of the earlier training moved to ${moved}` });
+    // Results of another config: train from scratch over them.
+    if (plan.overwrite) args.push('overwrite_output_dir=true');
+  }
+  writeTrainingStart(startFile, { fingerprint, outputDir: layout.outputDir, startedAt: new Date().toISOString() });
+  return resumeStep;
 }
 
 function fileHash(file: string): string {

@@ -89,13 +89,16 @@ export function writeFinetuneFiles(layout: FinetuneLayout, sources: readonly Exp
   writeAtomic(layout.chatJsonl, chat.map((l) => l + '\n').join(''));
   writeAtomic(layout.trainYaml, yamlWithHeader(train, 'llamafactory-cli train'));
   writeAtomic(layout.mergeYaml, yamlWithHeader(merge, 'llamafactory-cli export'));
-  writeAtomic(layout.deepspeedConfig, JSON.stringify(deepspeedZ3(params.precision), null, 2) + '\n');
+  const withDeepspeed = params.deepspeed === 'z3';
+  // train.yaml names the file only with z3; a copy left by an earlier z3 export would look like it is used.
+  if (withDeepspeed) writeAtomic(layout.deepspeedConfig, JSON.stringify(deepspeedZ3(params.precision), null, 2) + '\n');
+  else fs.rmSync(layout.deepspeedConfig, { force: true });
   writeAtomic(layout.chatTemplate, TRAINING_JINJA[params.family] + '\n');
   writeAtomic(layout.exportReport, JSON.stringify({ exported: alpaca.length, skipped }, null, 2) + '\n');
   return {
     exported: alpaca.length,
     skipped,
-    files: [layout.datasetFile, layout.datasetInfo, layout.trainYaml, layout.deepspeedConfig, layout.mergeYaml, layout.chatJsonl, layout.chatTemplate],
+    files: [layout.datasetFile, layout.datasetInfo, layout.trainYaml, ...(withDeepspeed ? [layout.deepspeedConfig] : []), layout.mergeYaml, layout.chatJsonl, layout.chatTemplate],
     firstRecord: alpaca[0] ?? null,
   };
 }

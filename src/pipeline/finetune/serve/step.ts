@@ -1,25 +1,22 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
-import { EndpointSchema, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile, type Endpoint, type LlmProfile } from '../../llm/index.js';
-import { REPORTS } from '../../ingest/artifacts.js';
+import { EndpointSchema, parseLlmConfig, preflightLlm, resolveProfile, type Endpoint, type LlmProfile } from '../../llm/index.js';
 import type { Step, StepContext, StepResult } from '../../steps/contract.js';
 import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
 import { finetuneLayout } from '../export/write.js';
 import { MODEL_ARTIFACT } from '../step.js';
-import { extractReports } from '../llm.js';
-import { USABLE_STATUSES } from '../../schemas/extraction.js';
 import { fineTunePathApplies } from '../gold/step.js';
 import { GOLD } from '../gold/artifacts.js';
-import { listGold } from '../gold/review.js';
-import { FinetuneParamsSchema, ServeParamsSchema, type FinetuneParams, type ServeParams } from '../params.js';
+import { FinetuneParamsSchema, ServeParamsSchema, type ServeParams } from '../params.js';
 import { commandLine, isAlive, killGroup, startDetached, tailFile } from '../proc/child.js';
 import { queryGpus, tensorParallelSize, which } from '../proc/tools.js';
 import { formatSeconds } from '../train/stage.js';
 import { mergedProblems, readMarker } from '../train/outputs.js';
-import { checkServedParity } from './parity.js';
-import { readServerRecord, serveCommand, serverKey, serverRecordFile, waitHealthy, type ServerRecord } from './vllm.js';
+import { portInUse, portInUseHint, portInUseMessage } from './port.js';
+import { smokeSummary, smokeTest, type SmokeResult } from './smoke.js';
+import { newServerLog, readServerRecord, serveCommand, servedNames, serverKey, serverRecordFile, waitReady, type ServerRecord } from './vllm.js';
 
 /**
  * Serve step: start `vllm serve` on the merged model, wait until /v1/models
@@ -61,20 +58,22 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
     const layout = finetuneLayout(run.dir, ft);
     const key = serverKey(run.dir, params, ctx.env.env);
     const chatTemplate = params.chatTemplate === 'training' ? layout.chatTemplate : null;
-    const cmdBase = serveCommand(layout.exportDir, params, 1, chatTemplate);
+    const names = servedNames(params, readMarker(path.join(layout.root, 'merge.done.json'))?.fingerprint ?? null);
+    const model = names.model;
+    const cmdBase = serveCommand(layout.exportDir, params, 1, chatTemplate, names.all);
     const endpoint: Endpoint = EndpointSchema.parse({ url: `${cmdBase.baseUrl}/v1`, kind: 'openai', keyEnv: key.keyEnv, keyFile: key.keyFile });
-    const profile: LlmProfile = { ...resolveProfile(run.state.config), endpoints: [endpoint], model: params.servedModelName, prompt: ft.prompt };
+    const profile: LlmProfile = { ...resolveProfile(run.state.config), endpoints: [endpoint], model, prompt: ft.prompt };
 
     let started: 'reused' | 'spawned' | 'manual';
     let tp = 1;
     let gpus = 0;
-    const current = await stopOutdatedServer(ctx, run, layout.exportDir, path.join(layout.root, 'merge.done.json'));
+    const current = await stopOutdatedServer(ctx, run, layout.exportDir, model, path.join(layout.root, 'merge.done.json'));
     if (await servesModel(profile, ctx, 5000)) {
       started = 'reused';
       ctx.emit({
         type: 'log',
         level: current ? 'info' : 'warn',
-        message: `${endpoint.url} already serves ${params.servedModelName}; not starting another server${current ? '' : ' (not started by this run: which weights it serves cannot be told; the parity and smoke checks still run)'}`,
+        message: `${endpoint.url} already serves ${model}; not starting another server${current ? '' : ' (not started by this run: which weights it serves cannot be told; the parity and smoke checks still run)'}`,
       });
     } else {
       const vllm = params.execution === 'auto' ? which('vllm', ctx.env.env) : null;
@@ -87,19 +86,19 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
         ctx.emit({ type: 'log', level: 'warn', message: 'nvidia-smi is not on PATH; assuming 1 GPU' });
       }
       tp = tensorParallelSize(Math.max(1, gpus), params.tensorParallel);
-      const cmd = serveCommand(layout.exportDir, params, tp, chatTemplate);
+      const cmd = serveCommand(layout.exportDir, params, tp, chatTemplate, names.all);
       const shown = `${key.keyEnv ? '' : `VLLM_API_KEY=$(cat ${key.keyFile}) `}${commandLine('vllm', cmd.args)}`;
       if (vllm) {
-        await startServer(ctx, run, vllm, cmd.args, cmd.baseUrl, key.key, shown, layout.exportDir);
+        await startServer(ctx, run, { vllm, args: cmd.args, baseUrl: cmd.baseUrl, key: key.key, shown, modelDir: layout.exportDir }, profile);
         started = 'spawned';
       } else {
         ctx.emit({ type: 'log', level: 'warn', message: params.execution === 'manual' ? 'serve: manual mode' : 'serve: vllm is not on PATH' });
         ctx.emit({ type: 'log', level: 'info', message: `serve: start the server by hand (same machine or an ssh tunnel to ${cmd.baseUrl}):\n    ${shown}` });
-        ctx.emit({ type: 'log', level: 'info', message: `serve: waiting for ${endpoint.url}/models to list ${params.servedModelName}` });
+        ctx.emit({ type: 'log', level: 'info', message: `serve: waiting for ${endpoint.url}/models to list ${model}` });
         const t0 = Date.now();
         // One check at a time: each is a full /v1/models round trip through the LLM layer.
         while (!(await servesModel(profile, ctx, 3000))) {
-          if (Date.now() - t0 >= params.readyTimeoutSeconds * 1000) throw new UserError(`Gave up waiting for ${endpoint.url} to serve ${params.servedModelName}.`, `Start it with: ${shown}`);
+          if (Date.now() - t0 >= params.readyTimeoutSeconds * 1000) throw new UserError(`Gave up waiting for ${endpoint.url} to serve ${model}.`, `Start it with: ${shown}`);
           // Rejects with an AbortError when the signal fires.
           await sleep(params.pollSeconds * 1000, undefined, { signal });
         }
@@ -107,7 +106,7 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
       }
     }
 
-    let smoke: Awaited<ReturnType<typeof smokeTest>>;
+    let smoke: SmokeResult;
     try {
       await preflightLlm(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal });
       smoke = await smokeTest(ctx, run, ft, profile);
@@ -122,12 +121,12 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
     }
     await run.update((s) => {
       const llm = parseLlmConfig(s.config.llm);
-      s.config.llm = { ...(s.config.llm as Record<string, unknown>), endpoints: [endpoint], model: params.servedModelName, prompt: ft.prompt, profiles: llm.profiles };
+      s.config.llm = { ...(s.config.llm as Record<string, unknown>), endpoints: [endpoint], model, prompt: ft.prompt, profiles: llm.profiles };
     });
-    ctx.emit({ type: 'log', level: 'info', message: `recorded ${endpoint.url} (model ${params.servedModelName}, prompt ${ft.prompt}) as the run's LLM endpoint for the extract step` });
+    ctx.emit({ type: 'log', level: 'info', message: `recorded ${endpoint.url} (model ${model}, prompt ${ft.prompt}) as the run's LLM endpoint for the extract step` });
     return {
-      counts: { gpus, tensorParallel: tp, smokeOk: smoke.ok, smokeFailed: smoke.failed },
-      summary: `${params.servedModelName} at ${endpoint.url} (${started}${gpus ? `, ${gpus} GPUs, tp ${tp}` : ''}); smoke test ${smoke.ok}/${smoke.ok + smoke.failed} ok; ${smoke.parity}`,
+      counts: { gpus, tensorParallel: tp, smokeOk: smoke.ok, smokeInvalid: smoke.invalid, smokeFailed: smoke.failed },
+      summary: `${model} at ${endpoint.url} (${started}${gpus ? `, ${gpus} GPUs, tp ${tp}` : ''}); ${smokeSummary(smoke)}; ${smoke.parity}`,
     };
   },
 };
@@ -137,11 +136,12 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
  * is stopped, so the endpoint never keeps answering with the old weights.
  * Returns whether the recorded server is the one for the current merged model.
  */
-async function stopOutdatedServer(ctx: Ctx, run: Run, modelDir: string, mergeMarker: string): Promise<boolean> {
+async function stopOutdatedServer(ctx: Ctx, run: Run, modelDir: string, model: string, mergeMarker: string): Promise<boolean> {
   const rec = readServerRecord(run.dir);
   if (!rec?.pid || !isAlive(rec.pid)) return false;
   const mergedAt = readMarker(mergeMarker)?.finishedAt ?? null;
-  if (rec.modelDir === modelDir && mergedAt !== null && rec.startedAt >= mergedAt) return true;
+  // The name check also catches a server started before models were named by their merge.
+  if (rec.modelDir === modelDir && rec.model === model && mergedAt !== null && rec.startedAt >= mergedAt) return true;
   ctx.emit({ type: 'log', level: 'info', message: `serve: stopping the server of an older model (pid ${rec.pid}, started ${rec.startedAt})` });
   killGroup(rec.pid, 5000);
   const t0 = Date.now();
@@ -165,18 +165,33 @@ async function servesModel(profile: LlmProfile, ctx: Ctx, timeoutMs: number): Pr
   }
 }
 
-async function startServer(ctx: Ctx, run: Run, vllm: string, args: string[], baseUrl: string, key: string, shown: string, modelDir: string): Promise<void> {
-  const logFile = path.join(run.outputDir('serve'), 'vllm.log');
-  ctx.emit({ type: 'log', level: 'info', message: `serve: $ ${shown}   (log: ${logFile})` });
+interface ServerLaunch {
+  vllm: string;
+  args: string[];
+  baseUrl: string;
+  key: string;
+  /** The command as shown to the user (key by reference). */
+  shown: string;
+  modelDir: string;
+}
+
+async function startServer(ctx: Ctx, run: Run, launch: ServerLaunch, profile: LlmProfile): Promise<void> {
+  const { host, port } = ctx.params;
+  const recorded = readServerRecord(run.dir)?.pid ?? null;
+  const ours = recorded !== null && isAlive(recorded) ? recorded : null;
+  if (await portInUse(host, port)) throw new UserError(portInUseMessage(host, port, ours), portInUseHint(ours));
+  const logFile = newServerLog(run.outputDir('serve'));
+  ctx.emit({ type: 'log', level: 'info', message: `serve: $ ${launch.shown}   (log: ${logFile})` });
   const t0 = Date.now();
-  const proc = startDetached({ command: vllm, args, env: { ...ctx.env.env, VLLM_API_KEY: key }, logFile });
+  const proc = startDetached({ command: launch.vllm, args: launch.args, env: { ...ctx.env.env, VLLM_API_KEY: launch.key }, logFile });
   let exitCode: number | null | undefined;
   void proc.exited.then((c) => (exitCode = c));
-  const record: ServerRecord = { pid: proc.pid, baseUrl, model: ctx.params.servedModelName, modelDir, startedAt: new Date().toISOString(), command: shown };
+  const record: ServerRecord = { pid: proc.pid, baseUrl: launch.baseUrl, model: profile.model ?? ctx.params.servedModelName, modelDir: launch.modelDir, startedAt: new Date().toISOString(), command: launch.shown };
   fs.writeFileSync(serverRecordFile(run.dir), JSON.stringify(record, null, 2) + '\n');
-  let outcome: Awaited<ReturnType<typeof waitHealthy>>;
+  const exited = () => exitCode !== undefined || !isAlive(proc.pid);
+  let outcome: Awaited<ReturnType<typeof waitReady>>;
   try {
-    outcome = await waitHealthy(baseUrl, { signal: ctx.signal, timeoutMs: ctx.params.readyTimeoutSeconds * 1000, exited: () => exitCode !== undefined || !isAlive(proc.pid) });
+    outcome = await waitReady(launch.baseUrl, { signal: ctx.signal, timeoutMs: ctx.params.readyTimeoutSeconds * 1000, exited, serving: () => servesModel(profile, ctx, 3000) });
   } catch (err) {
     killGroup(proc.pid, 5000); // cancelled while starting: nothing half-up is left behind
     throw err;
@@ -184,46 +199,9 @@ async function startServer(ctx: Ctx, run: Run, vllm: string, args: string[], bas
   if (outcome !== 'ready') {
     if (outcome === 'timeout') killGroup(proc.pid, 5000);
     const tail = tailFile(logFile, 15).map((l) => `  ${l}`).join('\n');
-    throw new Error(`vllm serve ${outcome === 'exited' ? `exited (${exitCode ?? 'unknown'})` : `was not ready after ${ctx.params.readyTimeoutSeconds}s`} before serving. Last log lines:\n${tail}\nFull log: ${logFile}`);
+    // Our process is gone (or never got the port): if something else holds the port, that is the cause to show.
+    const taken = outcome === 'exited' && (await portInUse(host, port)) ? `\n${portInUseMessage(host, port, null)} ${portInUseHint(null)}.` : '';
+    throw new Error(`vllm serve ${outcome === 'exited' ? `exited (${exitCode ?? 'unknown'})` : `was not ready after ${ctx.params.readyTimeoutSeconds}s`} before serving. Last log lines:\n${tail}\nFull log: ${logFile}${taken}`);
   }
-  ctx.emit({ type: 'log', level: 'info', message: `serve: healthy after ${formatSeconds((Date.now() - t0) / 1000)} (pid ${proc.pid})` });
-}
-
-async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmProfile): Promise<{ ok: number; failed: number; parity: string }> {
-  const rows = (await listGold(run)).filter((r) => r.decision.usable);
-  const ids = rows.slice(0, Math.max(1, ctx.params.smoke)).map((r) => r.study_id);
-  const texts = new Map<string, string>();
-  const want = new Set(ids);
-  for await (const r of run.open(REPORTS).lines()) if (want.has(r.study_id)) texts.set(r.study_id, r.selected);
-  const prompt = loadPrompt(ft.prompt);
-  const layout = finetuneLayout(run.dir, ft);
-  let parity: string;
-  {
-    const res = await checkServedParity(profile, ft.family, layout.datasetFile, prompt, ctx.signal);
-    ctx.emit({ type: 'log', level: res.ok === false ? 'warn' : 'info', message: res.lines.join('\n') });
-    if (res.ok === false && !ctx.params.allowPromptMismatch) {
-      throw new UserError(
-        `The served prompt differs from the trained one (see above); the bulk extraction would not see what the model was trained on.`,
-        'Serve with the training template (--set serve.chatTemplate=training), or accept it with --set serve.allowPromptMismatch=true.',
-      );
-    }
-    parity = res.ok === null ? 'prompt parity: /tokenize unavailable' : res.ok ? 'served prompt = trained prompt (/tokenize)' : 'served prompt DIFFERS from trained prompt';
-  }
-  if (ctx.params.smoke === 0) return { ok: 0, failed: 0, parity };
-  let ok = 0;
-  let failed = 0;
-  await extractReports(ctx, profile, ft.prompt, {
-    label: 'Smoke test',
-    items: ids.slice(0, ctx.params.smoke).map((id) => ({ id, text: texts.get(id) ?? '' })),
-    concurrency: 1,
-    onRow(rec) {
-      const good = USABLE_STATUSES.has(rec.status);
-      if (good) ok++;
-      else failed++;
-      ctx.emit({ type: 'item', key: rec.study_id, outcome: good ? 'ok' : 'failed', reason: good ? undefined : `${rec.status}: ${rec.reason ?? ''}` });
-      ctx.emit({ type: 'log', level: good ? 'info' : 'warn', message: `smoke ${rec.study_id}: ${rec.status}${good ? ` ${JSON.stringify(rec.keyinfo).slice(0, 160)}` : ` ${rec.reason ?? ''}`}` });
-    },
-  });
-  if (ok === 0 && failed > 0) throw new Error(`Smoke test failed: none of ${failed} gold reports gave parseable KeyInfo from ${profile.model} (see the log above).`);
-  return { ok, failed, parity };
+  ctx.emit({ type: 'log', level: 'info', message: `serve: healthy and serving ${profile.model} after ${formatSeconds((Date.now() - t0) / 1000)} (pid ${proc.pid})` });
 }

@@ -16,11 +16,23 @@ export interface ServeCommand {
   baseUrl: string;
 }
 
-export function serveCommand(modelDir: string, p: ServeParams, tensorParallel: number, chatTemplateFile: string | null): ServeCommand {
+/**
+ * The names the server answers to: the configured one, and one of this merge
+ * (`<name>-<merge fingerprint>`), which the run records as its model. The LLM
+ * cache is keyed by model name, so a retrained model never gets the old
+ * model's cached answers, and a server of another merge does not list it.
+ */
+export function servedNames(p: Pick<ServeParams, 'servedModelName'>, mergeFingerprint: string | null): { model: string; all: string[] } {
+  if (!mergeFingerprint) return { model: p.servedModelName, all: [p.servedModelName] };
+  const model = `${p.servedModelName}-${mergeFingerprint.slice(0, 12)}`;
+  return { model, all: [p.servedModelName, model] };
+}
+
+export function serveCommand(modelDir: string, p: ServeParams, tensorParallel: number, chatTemplateFile: string | null, names: readonly string[] = [p.servedModelName]): ServeCommand {
   const args = [
     'serve',
     modelDir,
-    '--served-model-name', p.servedModelName,
+    '--served-model-name', ...names,
     '--tensor-parallel-size', String(tensorParallel),
     '--max-model-len', String(p.maxModelLen),
     '--host', p.host,
@@ -59,11 +71,26 @@ export async function health(baseUrl: string, signal: AbortSignal): Promise<bool
   }
 }
 
-export async function waitHealthy(baseUrl: string, opts: { signal: AbortSignal; timeoutMs: number; pollMs?: number; exited?: () => boolean }): Promise<'ready' | 'timeout' | 'exited'> {
+export interface ReadyOptions {
+  signal: AbortSignal;
+  timeoutMs: number;
+  pollMs?: number;
+  /** Our server process has ended. */
+  exited: () => boolean;
+  /** The endpoint lists the expected model with our key. */
+  serving: () => Promise<boolean>;
+}
+
+/**
+ * Ready means healthy *and* ours: any HTTP server on the port answers
+ * /health, so it counts only while our process is alive and the endpoint
+ * serves the expected model with our key.
+ */
+export async function waitReady(baseUrl: string, opts: ReadyOptions): Promise<'ready' | 'timeout' | 'exited'> {
   const start = Date.now();
   for (;;) {
-    if (opts.exited?.()) return 'exited';
-    if (await health(baseUrl, opts.signal)) return 'ready';
+    if (opts.exited()) return 'exited';
+    if ((await health(baseUrl, opts.signal)) && !opts.exited() && (await opts.serving()) && !opts.exited()) return 'ready';
     if (Date.now() - start >= opts.timeoutMs) return 'timeout';
     // Rejects with an AbortError when the signal fires.
     await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal });
@@ -90,6 +117,20 @@ export async function tokenize(baseUrl: string, body: TokenizeBody, signal: Abor
   const json = (await res.json()) as { tokens?: unknown };
   if (!Array.isArray(json.tokens)) throw new Error('/tokenize answered without a tokens list');
   return json.tokens as number[];
+}
+
+/**
+ * A fresh log for each server start, so an error shows only this attempt's
+ * lines; the previous log is kept as `vllm.N.log` (N counts up, oldest first).
+ */
+export function newServerLog(dir: string): string {
+  const file = path.join(dir, 'vllm.log');
+  if (fs.existsSync(file)) {
+    let n = 1;
+    while (fs.existsSync(path.join(dir, `vllm.${n}.log`))) n++;
+    fs.renameSync(file, path.join(dir, `vllm.${n}.log`));
+  }
+  return file;
 }
 
 export interface ServerRecord {
