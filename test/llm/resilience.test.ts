@@ -148,3 +148,13 @@ describe('timeouts and hedging are settings', () => {
     expect(st.errors.timeout).toBe(1);
   });
 });
+
+describe('not streamed', () => {
+  it('a whitespace loop that arrives whole is recognised like a streamed one', async () => {
+    const s = await server({ respond: (): Reply => ({ whitespaceLoop: 3000 }) });
+    const llm = createLlm(testProfile(s.url, { stream: false, whitespaceLimit: 64 }), { env: {} });
+    const r = await llm.client.complete(req('loop'));
+    await llm.close();
+    expect(r).toMatchObject({ kind: 'error', errorKind: 'whitespace_loop', attempts: 2 });
+  });
+});

@@ -200,7 +200,12 @@ export class OpenAiProtocolClient implements ProviderClient {
       const finish = choice?.finish_reason ?? 'stop';
       if (finish === 'content_filter') return { kind: 'filtered', reason: 'completion filtered by the content filter (finish_reason content_filter)' };
       const usage = c.usage ? { prompt_tokens: c.usage.prompt_tokens, completion_tokens: c.usage.completion_tokens } : null;
-      return { kind: 'ok', text: choice?.message?.content ?? '', finishReason: finish, usage, model: c.model ?? req.model, latencyMs: performance.now() - started, firstTokenMs: null };
+      const text = choice?.message?.content ?? '';
+      // Not streamed, a decoding loop arrives whole: the same run of whitespace marks it.
+      if (longestWhitespaceRun(text) > this.timing.whitespaceLimit) {
+        return this.abortResult('whitespace', limits);
+      }
+      return { kind: 'ok', text, finishReason: finish, usage, model: c.model ?? req.model, latencyMs: performance.now() - started, firstTokenMs: null };
     } catch (err) {
       if (why !== null) return this.abortResult(why, limits);
       return this.classify(err);
@@ -248,6 +253,12 @@ export class OpenAiProtocolClient implements ProviderClient {
   async close(): Promise<void> {
     await this.agent.close().catch(() => {});
   }
+}
+
+function longestWhitespaceRun(text: string): number {
+  let longest = 0;
+  for (const m of text.matchAll(/\s+/g)) longest = Math.max(longest, m[0].length);
+  return longest;
 }
 
 function trailingWhitespace(delta: string, run: number): number {
