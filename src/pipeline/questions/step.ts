@@ -19,6 +19,7 @@ import { loadDiseaseLibrary } from './library.js';
 import { buildManifest } from './manifest.js';
 import { QaPairSchema, QuestionParamsSchema, type QaPair, type QuestionParams, type StudyMeta } from './schema.js';
 import { computeStats } from './stats.js';
+import { fmtNum } from '../util/format.js';
 
 export const DATASET_DIR = 'dataset';
 
@@ -122,7 +123,7 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
     const byType = Object.fromEntries(files.stats.by_type.map((t) => [`q_${t.type}`, t.count]));
     return {
       counts: { questions: pairs.length, studies: files.stats.studies, subjects: files.stats.subjects, ...byType, skipped_view: counts.skipped_view, skipped_no_metadata: counts.skipped_no_metadata },
-      summary: `${pairs.length.toLocaleString('en-US')} QA pairs from ${files.stats.studies.toLocaleString('en-US')} studies → ${files.dir}`,
+      summary: `${fmtNum(pairs.length)} QA pairs from ${fmtNum(files.stats.studies)} studies → ${files.dir}`,
     };
   },
   async preview(run: Run) {
