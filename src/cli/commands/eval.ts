@@ -33,6 +33,7 @@ export function registerEval(program: Command): void {
     .option('--text-cols <cols>', 'comma-separated text columns of a corpus CSV (e.g. findings,impression)')
     .option('--libs <dir>', 'rules libraries folder (default: the bundled data/libs)')
     .addOption(new Option('--likely <reading>', 'how the rules extractor reads "likely X"').choices(['positive', 'uncertain']).default('uncertain'))
+    .addOption(new Option('--half <half>', 'score only one fixed half of the studies: A = first byte of sha256(id) even, B = odd').choices(['A', 'B']))
     .option('--restrict <names>', 'comma-separated entity names to score only')
     .option('--json <file>', 'also write the full report as JSON')
     .option('--per-entity <n>', 'rows of the per-entity table to print', '25')

@@ -7,6 +7,7 @@ import { readCorpus, rulesPredictions } from './corpus.js';
 import { loadMapping, readLabelsSet } from './labels.js';
 import { evaluate, type EvalReport } from './metrics.js';
 import type { EvalSet } from './types.js';
+import { halfOf, keepHalf, type Half } from './half.js';
 
 export interface EvalOptions {
   gold: string;
@@ -23,6 +24,8 @@ export interface EvalOptions {
   likely?: ExtractOptions['likely'];
   /** Comma-separated entity names to restrict every scope to. */
   restrict?: string[];
+  /** Score only one fixed half of the studies (see half.ts). */
+  half?: Half;
 }
 
 export interface EvalResult {
@@ -60,6 +63,10 @@ export function runEvaluation(o: EvalOptions): EvalResult {
     pred = readKeyInfoSet(o.pred, { artifact: o.predArtifact, names: libs.officialNames });
   }
 
+  if (o.half) {
+    gold = { ...gold, docs: keepHalf(gold.docs, o.half), excluded: new Set([...gold.excluded].filter((id) => halfOf(id) === o.half)) };
+    pred = { ...pred, docs: keepHalf(pred.docs, o.half) };
+  }
   const user = o.restrict?.length ? new Set(o.restrict.map((n) => n.trim()).filter(Boolean)) : null;
   const scopes: Record<string, EvalReport> = {};
   if (mappingTargets) {
