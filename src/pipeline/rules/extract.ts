@@ -64,6 +64,8 @@ export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOpt
     for (let i = 0; i < mentions.length; i++) {
       const m = mentions[i]!;
       const name = m.disease.official;
+      // A non-finding phrase ("catheter fracture") or a past condition ("history of pneumonia").
+      if (!name || polarity[i] === 'none') continue;
       const start = sentence.start + m.start;
       const evidence: Evidence = {
         sentence: sentence.index,

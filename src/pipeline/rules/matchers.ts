@@ -119,7 +119,12 @@ function pluralForms(v: string): string[] {
   return [v];
 }
 
-export type CueKind = 'negation' | 'pseudo' | 'hedge' | 'hedge_weak' | 'likely' | 'termination';
+/**
+ * `history`: a past condition, not a finding of this study ("history of pneumonia"): the mention is dropped.
+ * `negation_end`: ends a negation (or history) scope only ("no effusion, with mild atelectasis").
+ * `neutral`: a phrase that must not be read as a shorter cue inside it ("consistent with" is not "with").
+ */
+export type CueKind = 'negation' | 'pseudo' | 'hedge' | 'hedge_weak' | 'likely' | 'termination' | 'history' | 'negation_end' | 'neutral';
 
 export interface Cue {
   cue: string;
@@ -138,7 +143,9 @@ export interface CueMatcher {
 
 export function compileCueMatcher(cues: readonly Cue[]): CueMatcher {
   const list = cues.filter((c) => c.cue).sort((a, b) => b.cue.length - a.cue.length);
-  const re = new RegExp(`(?<![a-z0-9])(?:${list.map((c) => `(${phrasePattern(c.cue)})`).join('|')})(?![a-z0-9])`, 'g');
+  // Word boundaries only where the cue has a word character at that end: "?" in "?pneumonia" is a cue.
+  const alt = (c: Cue) => `${/^[a-z0-9]/.test(c.cue) ? '(?<![a-z0-9])' : ''}(${phrasePattern(c.cue)})${/[a-z0-9]$/.test(c.cue) ? '(?![a-z0-9])' : ''}`;
+  const re = new RegExp(list.map(alt).join('|'), 'g');
   return {
     find(text) {
       const out: CueMatch[] = [];
