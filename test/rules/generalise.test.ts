@@ -43,7 +43,25 @@ describe('vocabulary by structure', () => {
   });
 });
 
+describe('more vocabulary', () => {
+  it('reads chest wall shapes, gallstones, cystic fibrosis and a prominent interstitium', () => {
+    expect(pos('Mild pectus excavatum.')).toEqual(['pectus excavatum']);
+    expect(pos('Pectus carinatum.')).toEqual(['pectus carinatum']);
+    expect(pos('Calcified gallstones in the right upper quadrant.')).toEqual(['cholelithiasis']);
+    expect(pos('Changes of cystic fibrosis in both upper lobes.')).toEqual(['cystic fibrosis']);
+    expect(pos('Prominence of the pulmonary interstitium.')).toEqual(['interstitial lung disease']);
+  });
+  it('"low normal" lung volumes are normal', () => {
+    expect(pos('The lung volumes are low normal.')).toEqual([]);
+    expect(pos('The lung volumes are low.')).toEqual(['low lung volume']);
+  });
+});
+
 describe('non-finding contexts', () => {
+  it('"maybe" and "unclear whether" are hedges', () => {
+    expect(unc('Maybe a small left effusion.')).toEqual(['pleural effusion']);
+    expect(unc('It is unclear whether this represents pericardial effusion.')).toEqual(['pericardial effusion']);
+  });
   it('a question is uncertain, a question mark after a word still ends the sentence', () => {
     expect(unc('Left basilar opacity, ? pneumonia.')).toEqual(['pneumonia']);
     expect(unc('?Edema.')).toEqual(['edema']);
