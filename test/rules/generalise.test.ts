@@ -66,6 +66,7 @@ describe('non-finding contexts', () => {
     expect(unc('Left basilar opacity, ? pneumonia.')).toEqual(['pneumonia']);
     expect(unc('?Edema.')).toEqual(['edema']);
     expect(splitSentences('Is there edema? No.').map((s) => s.text.trim())).toEqual(['Is there edema?', 'No.']);
+    expect(splitSentences('Any edema ?\nNo.').map((s) => s.text.trim())).toEqual(['Any edema ?', 'No.']);
   });
   it('a request to check for X is uncertain', () => {
     expect(unc('Correlate clinically for pneumonia.')).toEqual(['pneumonia']);
@@ -100,7 +101,7 @@ describe('hedges and negation scope', () => {
     expect(unc('Indeterminate opacity at the right base.')).toEqual(['opacity']);
   });
   it('"versus" hedges only its neighbours', () => {
-    const r = run('Patchy opacity in the left base, atelectasis versus pneumonia.');
+    const r = run('Patchy left basilar opacity, atelectasis versus pneumonia.');
     expect(Object.keys(r.entity)).toEqual(['opacity']);
     expect(r.uncertain_entity.sort()).toEqual(['atelectasis', 'pneumonia']);
   });
