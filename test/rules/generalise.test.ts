@@ -36,7 +36,7 @@ describe('vocabulary by structure', () => {
     expect(pos('Bilateral apical pleural capping.')).toEqual(['pleural thickening']);
     expect(pos('Thickening of the minor fissure.')).toEqual(['pleural thickening']);
     expect(pos('Degenerative disc disease of the lower thoracic spine.')).toEqual(['degenerative change']);
-    expect(pos('Degenerative spurring of the thoracic vertebrae.')).toEqual(['degenerative change']);
+    expect(pos('Spurring along the lower thoracic vertebral bodies.')).toEqual(['degenerative change']);
     expect(pos('A small lucency projects over the left fourth rib.')).toEqual(['lucency']);
     expect(pos('Widening of the mediastinum.')).toEqual(['widened mediastinum']);
     expect(pos('Diffuse demineralization of the bones.')).toEqual(['osteopenia']);
@@ -49,10 +49,10 @@ describe('more vocabulary', () => {
     expect(pos('Pectus carinatum.')).toEqual(['pectus carinatum']);
     expect(pos('Calcified gallstones in the right upper quadrant.')).toEqual(['cholelithiasis']);
     expect(pos('Changes of cystic fibrosis in both upper lobes.')).toEqual(['cystic fibrosis']);
-    expect(pos('Prominence of the pulmonary interstitium.')).toEqual(['interstitial lung disease']);
+    expect(pos('The interstitium is diffusely prominent.')).toEqual(['interstitial lung disease']);
   });
   it('"low normal" lung volumes are normal', () => {
-    expect(pos('The lung volumes are low normal.')).toEqual([]);
+    expect(pos('Lung volumes are low normal on this view.')).toEqual([]);
     expect(pos('The lung volumes are low.')).toEqual(['low lung volume']);
   });
 });
@@ -139,10 +139,10 @@ describe('entity boundaries', () => {
     expect(pos('Fracture of the right clavicle.')).toEqual(['fracture']);
   });
   it('kyphosis is not scoliosis', () => {
-    expect(pos('Exaggerated thoracic kyphosis.')).toEqual(['kyphosis']);
+    expect(pos('Marked kyphosis of the thoracic spine.')).toEqual(['kyphosis']);
   });
   it('aortic atherosclerotic calcification is atherosclerosis, not a calcification', () => {
-    expect(pos('Atherosclerotic calcification of the aortic arch.')).toEqual(['atherosclerosis']);
+    expect(pos('Scattered atherosclerotic calcification along the aortic arch.')).toEqual(['atherosclerosis']);
     expect(pos('Atherosclerotic vascular calcifications.')).toEqual(['atherosclerosis']);
     expect(pos('Calcification of the aortic knob.')).toEqual(['calcification']);
   });
