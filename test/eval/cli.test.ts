@@ -34,9 +34,13 @@ describe('cxrvqa eval', () => {
         row('d', { edema: none }),
       ].join('\n') + '\n',
     );
+    // 2 of 3 gold studies have a prediction: below the default --min-overlap 0.9 the scores are still printed, the exit status is 1.
     const res = await cli(['eval', '--gold', gold, '--pred', pred, '--json', out]);
-    expect(res.status).toBe(0);
+    expect(res.status).toBe(1);
+    expect(res.stdout).toContain('coverage: gold ids 3, predicted 3, matched 2 (66.7%), missing 1, failed rows 0');
+    expect(res.stderr).toMatch(/only 66\.7% of the gold studies have a prediction/);
     expect(res.stdout).toContain('matched 2 (scored), gold-only 1, pred-only 1');
+    expect((await cli(['eval', '--gold', gold, '--pred', pred, '--min-overlap', '0.6'])).status).toBe(0);
     const json = JSON.parse(fs.readFileSync(out, 'utf8'));
     expect(json.scopes.all.ids).toMatchObject({ matched: 2, goldOnly: 1, predOnly: 1 });
     // b: effusion tp; c: cardiomegaly fn, atelectasis fp. a and d are not scored.

@@ -5,6 +5,7 @@ import { UserError } from '../util/errors.js';
 import { referenceToKeyInfo } from '../rules/toKeyInfo.js';
 import { ReferenceRecordSchema } from '../schemas/reference.js';
 import type { OfficialNameMap } from '../names/normalize.js';
+import { duplicateIds, duplicateWarning } from './csvRows.js';
 import { keyInfoToDoc } from './fromKeyInfo.js';
 import { CATEGORIES, normalizeId, type EvalDoc, type EvalSet } from './types.js';
 
@@ -29,16 +30,17 @@ export function rowToDoc(row: Record<string, unknown>, names?: OfficialNameMap):
   return keyInfoToDoc(row, names);
 }
 
-function parseJsonRows(file: string, text: string): Array<Record<string, unknown>> {
+function parseJsonRows(file: string, text: string): { rows: Array<Record<string, unknown>>; torn: number } {
   const trimmed = text.trim();
   if (trimmed.startsWith('[')) {
     try {
-      return JSON.parse(trimmed) as Array<Record<string, unknown>>;
+      return { rows: JSON.parse(trimmed) as Array<Record<string, unknown>>, torn: 0 };
     } catch (err) {
       throw new UserError(`${file} is not valid JSON: ${(err as Error).message}`);
     }
   }
   const rows: Array<Record<string, unknown>> = [];
+  let torn = 0;
   const lines = text.split('\n');
   lines.forEach((line, i) => {
     if (!line.trim()) return;
@@ -47,9 +49,10 @@ function parseJsonRows(file: string, text: string): Array<Record<string, unknown
     } catch {
       // A torn last line (interrupted write) is dropped; a bad line elsewhere is an error.
       if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim())) throw new UserError(`${file} line ${i + 1} is not valid JSON.`);
+      torn++;
     }
   });
-  return rows;
+  return { rows, torn };
 }
 
 /** A KeyInfo JSON array, a JSONL file, or a run folder (its standardized, raw or reference artifact). */
@@ -63,13 +66,24 @@ export function readKeyInfoSet(p: string, opts: { artifact?: string; names?: Off
     file = found;
   }
   const docs = new Map<string, EvalDoc>();
-  for (const row of parseJsonRows(file, fs.readFileSync(file, 'utf8'))) {
+  const { rows, torn } = parseJsonRows(file, fs.readFileSync(file, 'utf8'));
+  let failed = 0;
+  for (const row of rows) {
     if (!row || typeof row !== 'object' || row.study_id === undefined) continue;
     // A failed extraction is not "no findings": leave the study out (it shows as gold-only).
-    if ((typeof row.status === 'string' && !USABLE_STATUSES.has(row.status as ExtractionStatus)) || ('keyinfo' in row && (row.keyinfo === null || row.keyinfo === undefined))) continue;
-    if ('keyinfo' in row && (row.keyinfo as { entity?: unknown }).entity === 'error') continue;
+    const bad =
+      (typeof row.status === 'string' && !USABLE_STATUSES.has(row.status as ExtractionStatus)) ||
+      ('keyinfo' in row && (row.keyinfo === null || row.keyinfo === undefined)) ||
+      ('keyinfo' in row && (row.keyinfo as { entity?: unknown }).entity === 'error');
+    if (bad) {
+      failed++;
+      continue;
+    }
     // Last row per study wins, as in the run artifacts.
     docs.set(normalizeId(row.study_id), rowToDoc(row, opts.names));
   }
-  return { docs, scored: new Set(CATEGORIES), excluded: new Set(), source: file };
+  const warnings = torn ? [`${file}: the last line is torn (an interrupted write) and was skipped`] : [];
+  // Run artifacts append a row per attempt, so repeated ids are only news in a plain file.
+  if (file === p) warnings.push(...duplicateWarning(file, duplicateIds(rows.filter((r) => r && typeof r === 'object' && r.study_id !== undefined).map((r) => normalizeId(r.study_id)))));
+  return { docs, scored: new Set(CATEGORIES), excluded: new Set(), source: file, failed, warnings };
 }

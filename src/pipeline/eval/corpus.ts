@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { UserError } from '../util/errors.js';
 import { extractReference, type ExtractOptions, DEFAULT_EXTRACT_OPTIONS, type RuleInput } from '../rules/extract.js';
 import type { Libs } from '../rules/libs.js';
 import { referenceToKeyInfo } from '../rules/toKeyInfo.js';
 import type { ReferenceRecord } from '../schemas/reference.js';
+import { duplicateIds, duplicateWarning, readCsvRows } from './csvRows.js';
 import { keyInfoToDoc } from './fromKeyInfo.js';
 import { CATEGORIES, normalizeId, type EvalDoc, type EvalSet } from './types.js';
 
@@ -19,10 +19,10 @@ export interface CorpusOptions {
  * Reports of a corpus for running the rules extractor directly: a CSV with one
  * report per row, or a folder in the MIMIC layout (`files/pXX/pSUBJECT/sSTUDY.txt`).
  */
-export function readCorpus(p: string, opts: CorpusOptions = {}): RuleInput[] {
+export function readCorpus(p: string, opts: CorpusOptions = {}): { reports: RuleInput[]; warnings: string[] } {
   if (!fs.existsSync(p)) throw new UserError(`Corpus ${p} not found.`);
-  if (fs.statSync(p).isDirectory()) return readMimicDir(p);
-  const rows = parse(fs.readFileSync(p, 'utf8'), { columns: true, skip_empty_lines: true, relax_column_count: true, bom: true }) as Array<Record<string, string>>;
+  if (fs.statSync(p).isDirectory()) return { reports: readMimicDir(p), warnings: [] };
+  const { rows, torn } = readCsvRows(p);
   const idCol = opts.idCol ?? 'study_id';
   const textCols = opts.textCols?.length ? opts.textCols : ['text'];
   const first = rows[0];
@@ -31,7 +31,7 @@ export function readCorpus(p: string, opts: CorpusOptions = {}): RuleInput[] {
       if (!(col in first)) throw new UserError(`Corpus ${p} has no column "${col}".`, `Columns: ${Object.keys(first).join(', ')}; choose with --id-col / --text-cols.`);
     }
   }
-  return rows.map((r) => {
+  const reports = rows.map((r): RuleInput => {
     const text = textCols
       .map((c) => (r[c] ?? '').trim())
       .map((t, i) => (t && textCols.length > 1 ? `${textCols[i]!.toUpperCase()}: ${t}` : t))
@@ -42,6 +42,8 @@ export function readCorpus(p: string, opts: CorpusOptions = {}): RuleInput[] {
       ? { study_id: normalizeId(r[idCol]), subject_id: '', text, rule_text: text, rule_offset: 0 }
       : { study_id: normalizeId(r[idCol]), subject_id: '', text };
   });
+  const warnings = [...duplicateWarning(`corpus ${p}`, duplicateIds(reports.map((r) => r.study_id))), ...(torn ? [`corpus ${p}: ${torn} torn rows (field count differs from the header)`] : [])];
+  return { reports, warnings };
 }
 
 function readMimicDir(dir: string): RuleInput[] {

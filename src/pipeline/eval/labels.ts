@@ -3,6 +3,7 @@ import { parse } from 'csv-parse/sync';
 import { UserError } from '../util/errors.js';
 import { normalizeEntityName, type OfficialNameMap } from '../names/normalize.js';
 import { defaultLibs } from '../rules/libs.js';
+import { duplicateIds, duplicateWarning, readCsvRows } from './csvRows.js';
 import { emptyDoc, normalizeId, type EvalDoc, type EvalSet } from './types.js';
 
 /**
@@ -47,24 +48,37 @@ export interface LabelsOptions {
   names?: OfficialNameMap;
 }
 
-export function readLabelsSet(file: string, opts: LabelsOptions): EvalSet & { unmapped: Map<string, number> } {
+/**
+ * `partial`: studies with at least one unmapped gold term; they are scored on their
+ * mapped terms only (the unmapped term is neither a hit nor a miss).
+ * Rows with a blank label cell are left out: a blank is unknown, not "normal".
+ */
+export function readLabelsSet(file: string, opts: LabelsOptions): EvalSet & { unmapped: Map<string, number>; partial: Set<string> } {
   if (!fs.existsSync(file)) throw new UserError(`${file} not found.`);
-  const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, relax_column_count: true, bom: true }) as Array<Record<string, string>>;
+  const { rows, torn } = readCsvRows(file);
   if (rows.length && !(opts.idCol in rows[0]!)) throw new UserError(`${file} has no column "${opts.idCol}".`, `Columns: ${Object.keys(rows[0]!).join(', ')}`);
   if (rows.length && !(opts.labelCol in rows[0]!)) throw new UserError(`${file} has no column "${opts.labelCol}".`, `Columns: ${Object.keys(rows[0]!).join(', ')}`);
   const libs = defaultLibs();
   const docs = new Map<string, EvalDoc>();
   const excluded = new Set<string>();
   const unmapped = new Map<string, number>();
+  const partial = new Set<string>();
+  let blank = 0;
   for (const row of rows) {
     const id = normalizeId(row[opts.idCol]);
     if (!id) continue;
+    if (!(row[opts.labelCol] ?? '').trim()) {
+      blank++;
+      excluded.add(id);
+      continue;
+    }
     const doc = emptyDoc();
     for (const raw of (row[opts.labelCol] ?? '').split(';')) {
       const term = raw.trim();
       if (!term) continue;
       const entity = mapTerm(term, opts.mapping);
       if (entity === null) {
+        partial.add(id);
         unmapped.set(term.split('/')[0]!, (unmapped.get(term.split('/')[0]!) ?? 0) + 1);
         continue;
       }
@@ -77,5 +91,10 @@ export function readLabelsSet(file: string, opts: LabelsOptions): EvalSet & { un
     }
     docs.set(id, doc);
   }
-  return { docs, scored: new Set(['positive']), excluded, source: `${file} (${opts.labelCol})`, unmapped };
+  const warnings = [
+    ...duplicateWarning(`${file}`, duplicateIds(rows.map((r) => normalizeId(r[opts.idCol])).filter(Boolean))),
+    ...(blank ? [`${file}: ${blank} rows have a blank ${opts.labelCol} cell and are left out (unknown, not normal)`] : []),
+    ...(torn ? [`${file}: ${torn} torn rows (field count differs from the header)`] : []),
+  ];
+  return { docs, scored: new Set(['positive']), excluded, source: `${file} (${opts.labelCol})`, unmapped, partial, warnings };
 }

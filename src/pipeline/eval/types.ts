@@ -19,6 +19,10 @@ export interface EvalSet {
   excluded: Set<string>;
   /** Human description for the report. */
   source: string;
+  /** Rows left out because their extraction failed (they count as missing, never as "no findings"). */
+  failed?: number;
+  /** Problems found while reading (duplicate ids, blank labels, torn lines). */
+  warnings?: string[];
 }
 
 export function emptyDoc(): EvalDoc {

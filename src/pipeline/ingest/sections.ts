@@ -77,3 +77,42 @@ export function ruleCut(text: string): SectionCut {
   }
   return { text, offset: 0 };
 }
+
+// A body-part label as a sentence of its own ("Chest." "2. Left hip:") marks one part of a combined exam.
+const BODY_PART =
+  String.raw`(?:(?:left|right|bilateral)\s+)?(chest|ribs?|sternum|clavicles?|thoracic spine|spine|lumbar spine|lumbosacral spine|cervical spine|abdomen|pelvis|hips?|shoulders?|humerus|elbows?|forearms?|wrists?|hands?|femurs?|knees?|tibias?|ankles?|feet|foot|skull|sinuses)`;
+const PART_LABEL = new RegExp(String.raw`(?<=^|[.:;!?]\s*|\n\s*|\b\d{1,2}[.)]\s*)${BODY_PART}\s*[.:](?=\s|$)`, 'gi');
+/** Parts a chest radiograph shows: the rest of the report belongs to another exam. */
+const CHEST_PART = /^(?:chest|ribs?|sternum|clavicles?|thoracic spine|spine)$/;
+const SECTION_HEADER = /\b[A-Z][A-Z ]{3,30}:/g;
+
+/**
+ * A combined exam ("Chest. ... Left hip. ...") keeps only its chest part: the text
+ * from a non-chest body-part label to the next label or section header is blanked
+ * with spaces (newlines kept), so offsets into the report still hold. A report
+ * without a non-chest label comes back unchanged.
+ */
+export function chestPartOnly(text: string): string {
+  const marks: Array<{ at: number; chest: boolean }> = [];
+  let other = false;
+  PART_LABEL.lastIndex = 0;
+  for (let m = PART_LABEL.exec(text); m; m = PART_LABEL.exec(text)) {
+    const chest = CHEST_PART.test(m[1]!.toLowerCase().replace(/\s+/g, ' '));
+    other ||= !chest;
+    marks.push({ at: m.index, chest });
+  }
+  if (!other) return text;
+  SECTION_HEADER.lastIndex = 0;
+  for (let m = SECTION_HEADER.exec(text); m; m = SECTION_HEADER.exec(text)) marks.push({ at: m.index, chest: true });
+  marks.sort((a, b) => a.at - b.at);
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < marks.length; i++) {
+    const mark = marks[i]!;
+    if (mark.chest) continue;
+    const to = marks[i + 1]?.at ?? text.length;
+    out += text.slice(from, mark.at) + text.slice(mark.at, to).replace(/[^\n]/g, ' ');
+    from = to;
+  }
+  return out + text.slice(from);
+}

@@ -11,6 +11,9 @@ export interface MentionAttrs {
 const TRAILING_PREPOSITION = /(?:^|\s)(?:and|in|of|with)\s*$/;
 const INNER_PREPOSITION = /(?:^|\s)(?:in|of|with)\s/g;
 const POST_TRIGGER = /(?<![a-z])(?:in|at|on|within|involving|of|along|over|projecting over) (?:the|both)(?![a-z])|(?<![a-z])seen(?![a-z])/;
+// Several lobes in one phrase ("the right lower and middle lobes"): no library phrase lists every pair.
+const LOBE = String.raw`(?:upper|middle|mid|lower|lingular)(?: lobe)?`;
+const MULTI_LOBE = new RegExp(String.raw`(?<![a-z])the (?:(?:right|left) )?${LOBE}(?:(?:,? and|,? or|,) ${LOBE})+ lobes?(?![a-z])`);
 const WORD = /[a-z0-9]+(?:[-'/][a-z0-9]+)*/g;
 
 /**
@@ -58,7 +61,8 @@ export function classify(tokens: readonly string[], libs: Libs, into: MentionAtt
  */
 export function postLocation(post: string, libs: Libs): string | null {
   if (!POST_TRIGGER.test(post)) return null;
-  const m = libs.postLocationRe.exec(post);
+  const lobes = MULTI_LOBE.exec(post);
+  const m = lobes ?? libs.postLocationRe.exec(post);
   if (!m) return null;
   return rewrite(m[0].replace(/\s+/g, ' '), libs);
 }

@@ -4,6 +4,7 @@ import type { Libs } from './libs.js';
 import { mentionPolarities, type Polarity, type PolarityOptions } from './polarity.js';
 import { ruleCut, safeLower, splitSentences } from './text.js';
 import { addEvidence, mergeFinding } from './merge.js';
+import { chestPartOnly } from '../ingest/sections.js';
 
 /** What the extractor needs of a report (a ReportRecord has all of it). */
 export interface RuleInput {
@@ -45,6 +46,8 @@ export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOpt
     const found = text.indexOf(ruleText);
     offset = found;
   }
+  // Same length, so offsets hold: only the other exam's words are blanked.
+  ruleText = chestPartOnly(ruleText);
 
   const negatives = new Map<string, Evidence[]>();
   const uncertain = new Map<string, Evidence[]>();
@@ -64,6 +67,8 @@ export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOpt
     for (let i = 0; i < mentions.length; i++) {
       const m = mentions[i]!;
       const name = m.disease.official;
+      // A non-finding phrase ("catheter fracture") or a past condition ("history of pneumonia").
+      if (!name || polarity[i] === 'none') continue;
       const start = sentence.start + m.start;
       const evidence: Evidence = {
         sentence: sentence.index,

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { readDiseaseLibrary, type Disease } from '../names/diseases.js';
 import { officialNameMap, type OfficialNameMap } from '../names/normalize.js';
 import { readLibraryCsv as readCsv, type CsvRow as Row } from '../util/csv.js';
@@ -19,6 +21,7 @@ export interface Libs {
   postLocationRe: RegExp;
   /** Word-level rewrites (`left-sided` → `left`, `lobe` → `lung`). */
   positionChange: ReadonlyMap<string, string>;
+  /** Finds disease mentions and non-finding phrases (official name '', see `NON_FINDINGS`). */
   disease: DiseaseMatcher;
   cues: CueMatcher;
   officialNames: OfficialNameMap;
@@ -67,10 +70,22 @@ export function loadLibs(dir = dataPath('libs')): Libs {
     postLocations,
     postLocationRe: new RegExp(`(?<![a-z0-9])(?:${postLocations.map((p) => phrasePattern(p)).join('|')})(?![a-z0-9])`),
     positionChange,
-    disease: compileDiseaseMatcher(diseases),
+    disease: compileDiseaseMatcher([...diseases, readNonFindings(dir)]),
     cues: compileCueMatcher(cueRows.map((r) => ({ cue: (r.cue ?? '').toLowerCase(), kind: (r.kind ?? '') as CueKind, position: (r.position ?? 'pre') as 'pre' | 'post' | 'both' | 'around' }))),
     officialNames: officialNameMap(diseases),
   };
+}
+
+/**
+ * Phrases that contain a finding's words and are not that finding ("catheter fracture"),
+ * matched with the diseases so the longer phrase wins, then dropped by the extractor.
+ * Optional file, so a library folder from before it existed still loads.
+ */
+export const NON_FINDINGS = 'non_findings.csv';
+function readNonFindings(dir: string): Disease {
+  const file = path.join(dir, NON_FINDINGS);
+  const variants = fs.existsSync(file) ? readCsv(dir, NON_FINDINGS, ['phrase']).map((r) => (r.phrase ?? '').trim().toLowerCase()).filter(Boolean) : [];
+  return { id: '', official: '', variants, location: '', origin: 'non-finding' };
 }
 
 export function escapeRe(s: string): string {

@@ -74,7 +74,7 @@ export function compileDiseaseMatcher(diseases: readonly Disease[]): DiseaseMatc
   }
   alts.sort((a, b) => b.len - a.len);
   const gapped = alts.filter((a) => a.gap).map((a) => ({ re: new RegExp(`^(?:${a.src})$`), disease: a.disease }));
-  const re = new RegExp(`(?<![a-z0-9])(?:${alts.map((a) => a.src).join('|')})(?![a-z0-9])`, 'g');
+  const re = new RegexGroup(alts.map((a) => a.src));
   const identify = (text: string): Disease | undefined => literal.get(key(text)) ?? gapped.find((g) => g.re.test(text))?.disease;
   return {
     find(text) {
@@ -107,6 +107,64 @@ export function compileDiseaseMatcher(diseases: readonly Disease[]): DiseaseMatc
   };
 }
 
+/** Pattern source per regex: V8 stops optimizing a regex whose source passes 20 KB, and runs it many times slower. */
+const MAX_SOURCE = 15_000;
+
+/**
+ * Alternatives with word boundaries, split over several global regexes when one
+ * would be too large, with the `exec`/`lastIndex` contract of a single one: the
+ * leftmost match wins, at the same position the longer one (as longest-first
+ * alternation gives).
+ */
+class RegexGroup {
+  lastIndex = 0;
+  private readonly res: RegExp[] = [];
+  private pending: Array<{ from: number; m: RegExpExecArray | null } | null> = [];
+  private text = '';
+
+  constructor(sources: readonly string[]) {
+    let chunk: string[] = [];
+    let size = 0;
+    const flush = () => {
+      if (chunk.length) this.res.push(new RegExp(`(?<![a-z0-9])(?:${chunk.join('|')})(?![a-z0-9])`, 'g'));
+      chunk = [];
+      size = 0;
+    };
+    for (const src of sources) {
+      if (size + src.length > MAX_SOURCE) flush();
+      chunk.push(src);
+      size += src.length + 1;
+    }
+    flush();
+  }
+
+  exec(text: string): RegExpExecArray | null {
+    if (text !== this.text) {
+      this.text = text;
+      this.pending = this.res.map(() => null);
+    }
+    let best: RegExpExecArray | null = null;
+    for (let i = 0; i < this.res.length; i++) {
+      let p = this.pending[i];
+      // A cached match is still the leftmost one if it was searched from here or earlier and starts here or later.
+      if (!p || p.from > this.lastIndex || (p.m && p.m.index < this.lastIndex)) {
+        const re = this.res[i]!;
+        re.lastIndex = this.lastIndex;
+        p = { from: this.lastIndex, m: re.exec(text) };
+        this.pending[i] = p;
+      }
+      const m = p.m;
+      if (m && (!best || m.index < best.index || (m.index === best.index && m[0].length > best[0].length))) best = m;
+    }
+    if (!best) {
+      this.text = '';
+      return null;
+    }
+    this.lastIndex = best.index + best[0].length;
+    return best;
+  }
+}
+
 function key(text: string): string {
   return text.replace(/[\s-]+/g, '');
 }
@@ -119,7 +177,12 @@ function pluralForms(v: string): string[] {
   return [v];
 }
 
-export type CueKind = 'negation' | 'pseudo' | 'hedge' | 'hedge_weak' | 'likely' | 'termination';
+/**
+ * `history`: a past condition, not a finding of this study ("history of pneumonia"): the mention is dropped.
+ * `negation_end`: ends a negation (or history) scope only ("no effusion, with mild atelectasis").
+ * `neutral`: a phrase that must not be read as a shorter cue inside it ("consistent with" is not "with").
+ */
+export type CueKind = 'negation' | 'pseudo' | 'hedge' | 'hedge_weak' | 'likely' | 'termination' | 'history' | 'negation_end' | 'neutral';
 
 export interface Cue {
   cue: string;
@@ -137,8 +200,13 @@ export interface CueMatcher {
 }
 
 export function compileCueMatcher(cues: readonly Cue[]): CueMatcher {
-  const list = cues.filter((c) => c.cue).sort((a, b) => b.cue.length - a.cue.length);
-  const re = new RegExp(`(?<![a-z0-9])(?:${list.map((c) => `(${phrasePattern(c.cue)})`).join('|')})(?![a-z0-9])`, 'g');
+  const sorted = cues.filter((c) => c.cue).sort((a, b) => b.cue.length - a.cue.length);
+  // Word boundaries around word cues only: "?" in "?pneumonia" is a cue. One shared boundary keeps the regex fast.
+  const isWord = (c: Cue) => /^[a-z0-9]/.test(c.cue) && /[a-z0-9]$/.test(c.cue);
+  const words = sorted.filter(isWord);
+  const others = sorted.filter((c) => !isWord(c));
+  const list = words;
+  const re = new RegExp(`(?<![a-z0-9])(?:${words.map((c) => `(${phrasePattern(c.cue)})`).join('|')})(?![a-z0-9])`, 'g');
   return {
     find(text) {
       const out: CueMatch[] = [];
@@ -150,7 +218,10 @@ export function compileCueMatcher(cues: readonly Cue[]): CueMatcher {
         const c = list[k - 1];
         if (c) out.push({ ...c, start: m.index, end: m.index + m[0].length });
       }
-      return out;
+      // Punctuation cues are plain substrings; a regex alternative for them would slow every scan.
+      if (others.length === 0) return out;
+      for (const c of others) for (let at = text.indexOf(c.cue); at >= 0; at = text.indexOf(c.cue, at + c.cue.length)) out.push({ ...c, start: at, end: at + c.cue.length });
+      return out.sort((a, b) => a.start - b.start);
     },
   };
 }

@@ -9,10 +9,12 @@ import type { DiseaseMatch } from './matchers.js';
  * later pre cue. A post cue (`is not seen`, `has resolved`, `cannot be
  * excluded`) governs the mention before it and, through list connectors
  * (`,` `and` `or`), the mentions listed before that one. `versus` hedges both
- * neighbours. Negation words inside a gapped mention ("heart is not enlarged")
- * negate it.
+ * neighbours only. Negation words inside a gapped mention ("heart is not enlarged")
+ * negate it. A negation (or history) scope also ends at `with` and at a comma
+ * that starts a new clause with its own subject ("no effusion, the heart is
+ * enlarged"). `none` = not a finding of this study ("history of pneumonia").
  */
-export type Polarity = 'positive' | 'negative' | 'uncertain';
+export type Polarity = 'positive' | 'negative' | 'uncertain' | 'none';
 
 export interface PolarityOptions {
   /** How "likely X" is read; CheXpert-style labelers count it positive. */
@@ -31,25 +33,44 @@ function kindToPolarity(kind: CueMatch['kind'], current: Polarity | 'pseudo', op
       return 'uncertain';
     case 'hedge_weak':
       // "no opacity to suggest pneumonia": a weak hedge inside a negation scope keeps the negation.
-      return current === 'negative' ? 'negative' : 'uncertain';
+      return current === 'negative' || current === 'none' ? current : 'uncertain';
     case 'likely':
-      return current === 'negative' ? 'negative' : opts.likely;
+      return current === 'negative' || current === 'none' ? current : opts.likely;
     case 'termination':
       return 'positive';
+    case 'history':
+      return 'none';
+    case 'negation_end':
+      return current === 'negative' || current === 'none' ? 'positive' : current;
+    case 'neutral':
+      return current;
   }
 }
 
-export function mentionPolarities(text: string, mentions: readonly DiseaseMatch[], cues: readonly CueMatch[], opts: PolarityOptions): Polarity[] {
+// ", the heart is ...": a comma, a determiner-led subject of at most four words, a verb.
+const NEW_SUBJECT = /,\s*(?:the|this|these|his|her|its|their)\s+(?:[a-z-]+\s+){0,3}?(?:is|are|was|were|has|have|remains?|appears?|demonstrates?|shows?)(?![a-z])/g;
+
+/** Clause starts after a comma, as cues that end a negation scope. */
+function newSubjects(text: string): CueMatch[] {
+  const out: CueMatch[] = [];
+  NEW_SUBJECT.lastIndex = 0;
+  for (let m: RegExpExecArray | null; (m = NEW_SUBJECT.exec(text)) !== null; ) out.push({ cue: ',', kind: 'negation_end', position: 'pre', start: m.index, end: m.index + 1 });
+  return out;
+}
+
+export function mentionPolarities(text: string, mentions: readonly DiseaseMatch[], found: readonly CueMatch[], opts: PolarityOptions): Polarity[] {
+  const cues = text.includes(',') ? [...found, ...newSubjects(text)].sort((a, b) => a.start - b.start) : found;
   // Cues overlapping a mention belong to the mention ("not" in "heart is not enlarged" is handled below).
   const outside = cues.filter((c) => !mentions.some((m) => c.start < m.end && c.end > m.start));
   const result: Polarity[] = [];
-  const fromPost: boolean[] = [];
+  // The post cue that decided each mention, if any.
+  const fromPost: Array<CueMatch | null> = [];
   for (let i = 0; i < mentions.length; i++) {
     const m = mentions[i]!;
     const inner = cues.some((c) => c.kind === 'negation' && c.start >= m.start && c.end <= m.end);
     if (inner) {
       result.push('negative');
-      fromPost.push(false);
+      fromPost.push(null);
       continue;
     }
     // Pre scope: replay the cues before the mention.
@@ -65,6 +86,7 @@ export function mentionPolarities(text: string, mentions: readonly DiseaseMatch[
     const next = mentions.find((n) => n.start >= m.end);
     const limit = next ? next.start : text.length;
     let post: Polarity | 'pseudo' | null = null;
+    let postCue: CueMatch | null = null;
     for (const c of outside) {
       if (c.start < m.end) continue;
       if (c.start >= limit) break;
@@ -72,19 +94,22 @@ export function mentionPolarities(text: string, mentions: readonly DiseaseMatch[
       if (c.position === 'pre') continue;
       if (c.position === 'both' && followedByMention(c, mentions, outside, text)) continue;
       post = kindToPolarity(c.kind, 'positive', opts);
+      postCue = c;
       break;
     }
     const chosen = post ?? state;
     result.push(chosen === 'pseudo' ? 'positive' : chosen);
-    fromPost.push(post !== null);
+    fromPost.push(postCue);
   }
-  // A post cue also covers the mentions listed before its own ("atelectasis or pneumonia cannot be excluded").
+  // A post cue also covers the mentions listed before its own ("atelectasis or pneumonia cannot be excluded");
+  // `versus` does not: "opacity, atelectasis versus infiltrate" hedges only its two neighbours.
   for (let i = mentions.length - 2; i >= 0; i--) {
-    if (!fromPost[i + 1] || fromPost[i]) continue;
+    const cue = fromPost[i + 1];
+    if (!cue || fromPost[i] || cue.position === 'around') continue;
     const between = text.slice(mentions[i]!.end, mentions[i + 1]!.start);
     if (CONNECTOR.test(between) && result[i] === 'positive') {
       result[i] = result[i + 1]!;
-      fromPost[i] = true;
+      fromPost[i] = cue;
     }
   }
   return result;
