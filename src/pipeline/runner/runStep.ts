@@ -74,7 +74,9 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
   const spent = { tokensIn: 0, tokensOut: 0, costUsd: 0 };
   // Kept in the step state (not only in log lines), so `status` and the report show what the step cost.
   const recordSpend = (st: StepState) => {
-    st.usage = { tokensIn: st.usage.tokensIn + spent.tokensIn, tokensOut: st.usage.tokensOut + spent.tokensOut, costUsd: st.usage.costUsd + spent.costUsd };
+    // A state edited in memory (tests, older writers) may lack the field until it is next parsed.
+    const prev = st.usage ?? { tokensIn: 0, tokensOut: 0, costUsd: 0 };
+    st.usage = { tokensIn: prev.tokensIn + spent.tokensIn, tokensOut: prev.tokensOut + spent.tokensOut, costUsd: prev.costUsd + spent.costUsd };
   };
   const ctx: StepContext<Record<string, unknown>> = {
     run,
