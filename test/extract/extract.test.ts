@@ -11,14 +11,14 @@ import { UserError } from '../../src/pipeline/util/errors.js';
 import { applyLlmFlags } from '../../src/cli/commands/llm.js';
 import { DEFAULT_KEYINFO, startLoopbackServer, type LoopbackServer, type Reply } from '../helpers/loopback-server.js';
 import { syntheticReports } from '../helpers/reports.js';
+import { closedAfterEach } from '../helpers/lifecycle.js';
 
 const step = extractStep as unknown as AnyStep;
 let server: LoopbackServer | null = null;
-const runs: Run[] = [];
+const runs = closedAfterEach<Run>();
 afterEach(async () => {
   await server?.close();
   server = null;
-  await Promise.all(runs.splice(0).map((r) => r.close()));
 });
 
 async function makeRun(n: number, llm: Record<string, unknown>, credentialed = true): Promise<Run> {

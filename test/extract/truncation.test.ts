@@ -9,6 +9,7 @@ import type { AnyStep } from '../../src/pipeline/steps/contract.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { startLoopbackServer, type LoopbackServer, type Reply } from '../helpers/loopback-server.js';
 import { syntheticReports } from '../helpers/reports.js';
+import { closedAfterEach } from '../helpers/lifecycle.js';
 
 /**
  * A reply cut off by the token limit must never become data: it is `truncated`,
@@ -17,11 +18,10 @@ import { syntheticReports } from '../helpers/reports.js';
 
 const step = extractStep as unknown as AnyStep;
 let server: LoopbackServer | null = null;
-const runs: Run[] = [];
+const runs = closedAfterEach<Run>();
 afterEach(async () => {
   await server?.close();
   server = null;
-  await Promise.all(runs.splice(0).map((r) => r.close()));
 });
 
 const FULL = '{"opacity_vs_clear": {}, "entity": {"opacity": {"location": "right lower lobe", "level": null, "type": null}, "rib fracture": {"location": "left", "level": null, "type": null}}, "uncertain_entity": [], "no_entity": ["pneumothorax"]}';

@@ -10,15 +10,15 @@ import type { AnyStep, RunnerEvent } from '../../src/pipeline/steps/contract.js'
 import type { Run } from '../../src/pipeline/store/run.js';
 import { startLoopbackServer, type LoopbackServer, type Reply } from '../helpers/loopback-server.js';
 import { addAsked, env, makeRun, readAsk, sleep, unchanged, type FuStudy } from './fixtures.js';
+import { closedAfterEach } from '../helpers/lifecycle.js';
 
 const fu = followupStep as unknown as AnyStep;
 const std = standardizeStep as unknown as AnyStep;
 let server: LoopbackServer | null = null;
-const runs: Run[] = [];
+const runs = closedAfterEach<Run>();
 afterEach(async () => {
   await server?.close();
   server = null;
-  await Promise.all(runs.splice(0).map((r) => r.close()));
 });
 
 async function all<T>(run: Run, name: string): Promise<T[]> {

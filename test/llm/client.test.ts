@@ -1,18 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLlm, type LlmEvent } from '../../src/pipeline/llm/index.js';
 import { KEYINFO_RESPONSE_SCHEMA } from '../../src/pipeline/llm/structured.js';
-import { byUserText, scriptedReplies, startLoopbackServer, type LoopbackServer, type Reply } from '../helpers/loopback-server.js';
+import { byUserText, scriptedReplies, type Reply } from '../helpers/loopback-server.js';
 import { testProfile, userMsg } from '../helpers/llm.js';
+import { loopbackServers } from '../helpers/lifecycle.js';
 
-const servers: LoopbackServer[] = [];
-async function server(opts: Parameters<typeof startLoopbackServer>[0]) {
-  const s = await startLoopbackServer(opts);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const server = loopbackServers();
 
 const req = (text = 'report') => ({ model: 'extractor', messages: userMsg(text), tag: text });
 

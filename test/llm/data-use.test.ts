@@ -9,6 +9,7 @@ import { Run } from '../../src/pipeline/store/run.js';
 import { UserError } from '../../src/pipeline/util/errors.js';
 import { writeReport, REPORT } from '../ingest/fixtures.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { userErrorOf } from '../helpers/lifecycle.js';
 
 const ep = (url: string) => EndpointSchema.parse({ url });
 const cleanups: Array<() => void> = [];
@@ -22,15 +23,7 @@ function mimicCorpus(): { dir: string; corpus: string } {
   return { dir: tmp.dir, corpus };
 }
 
-async function userError(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return `${(e as UserError).message} | ${(e as UserError).hint ?? ''}`;
-  }
-  throw new Error('expected a UserError');
-}
+const userError = userErrorOf;
 
 function storedCorpus(runDir: string): { kind: string; credentialed: boolean } | undefined {
   return JSON.parse(fs.readFileSync(path.join(runDir, 'state.json'), 'utf8')).config.corpus;

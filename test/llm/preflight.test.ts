@@ -2,9 +2,9 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPrompt, preflightLlm } from '../../src/pipeline/llm/index.js';
 import { applyLlmSettings } from '../../src/pipeline/llm/settings.js';
-import { UserError } from '../../src/pipeline/util/errors.js';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import { testProfile } from '../helpers/llm.js';
+import { userErrorOf } from '../helpers/lifecycle.js';
 
 let s: LoopbackServer | null = null;
 afterEach(async () => {
@@ -21,15 +21,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function message(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    return `${(e as UserError).message} | ${(e as UserError).hint ?? ''}`;
-  }
-  throw new Error('expected a UserError');
-}
+const message = userErrorOf;
 
 describe('preflight: one clear message before any work', () => {
   it('passes for a served model and lists it', async () => {

@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLlm, type CompletionResult, type LlmEvent } from '../../src/pipeline/llm/index.js';
 import { KEYINFO_RESPONSE_SCHEMA } from '../../src/pipeline/llm/structured.js';
-import { startLoopbackServer, type LoopbackServer, type Reply } from '../helpers/loopback-server.js';
+import type { Reply } from '../helpers/loopback-server.js';
 import { testProfile, userMsg } from '../helpers/llm.js';
+import { loopbackServers } from '../helpers/lifecycle.js';
 
 /**
  * How the layer behaves under the failures real servers show (issue: a cut-off
@@ -10,15 +11,7 @@ import { testProfile, userMsg } from '../helpers/llm.js';
  * Order of events is asserted, never wall-clock bounds.
  */
 
-const servers: LoopbackServer[] = [];
-async function server(opts: Parameters<typeof startLoopbackServer>[0]) {
-  const s = await startLoopbackServer(opts);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const server = loopbackServers();
 
 const req = (text: string) => ({ model: 'extractor', messages: userMsg(text), tag: text });
 
