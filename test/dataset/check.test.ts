@@ -48,7 +48,7 @@ const paramsArb = fc.record({
   unknownView: fc.constantFrom('skip' as const, 'include' as const),
 });
 
-function build(rows: fc.infer<typeof studyArb>[]) {
+function build(rows: Array<typeof studyArb extends fc.Arbitrary<infer T> ? T : never>) {
   const records: StandardizedRecord[] = [];
   const index = new Map<string, StudyMeta>();
   rows.forEach((r, i) => {

@@ -53,7 +53,11 @@ export class ConsistencyChecker {
   private pairs = 0;
   private readonly opts;
 
-  constructor(private readonly input: CheckInputs) {
+  constructor(
+    private readonly input: CheckInputs,
+    /** Sees every violation, not only the kept examples. */
+    private readonly onViolation?: (rule: CheckRule, v: Violation) => void,
+  ) {
     this.opts = preparation(input.records.size, input.dicts, input.params, input.diseases);
   }
 
@@ -69,8 +73,10 @@ export class ConsistencyChecker {
 
   private flag(rule: CheckRule, p: QaPair, detail: string): void {
     const r = this.byRule[rule];
+    const v = { qa_id: p.qa_id, study_id: p.study_id, question: p.question, answer: p.answer, detail };
     r.count++;
-    if (r.examples.length < EXAMPLES) r.examples.push({ qa_id: p.qa_id, study_id: p.study_id, question: p.question, answer: p.answer, detail });
+    if (r.examples.length < EXAMPLES) r.examples.push(v);
+    this.onViolation?.(rule, v);
   }
 
   add(p: QaPair): void {

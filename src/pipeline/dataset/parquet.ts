@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileWriter, ParquetWriter } from 'hyparquet-writer';
+import type { SchemaElement } from 'hyparquet';
+import { imagePath } from '../questions/export.js';
+import type { MetadataIndex, QaPair } from '../questions/schema.js';
+
+/**
+ * Parquet export per split in the layout `datasets.load_dataset("parquet",
+ * data_dir=...)` and the card's `configs` read: `data/<split>-00000-of-00001.parquet`.
+ */
+
+/** Rows per row group: small enough to stream (a few MB a group), large enough to compress well. */
+export const ROW_GROUP_ROWS = 50_000;
+export const PARQUET_DIR = 'data';
+
+const str = (name: string, required = true): SchemaElement => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: required ? 'REQUIRED' : 'OPTIONAL' });
+const list = (name: string): SchemaElement[] => [
+  { name, repetition_type: 'REQUIRED', converted_type: 'LIST', num_children: 1 },
+  { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+  { name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+];
+
+/** One row: the QA pair flattened, with its image paths relative to a MIMIC-CXR-JPG root. */
+export interface ParquetRow {
+  qa_id: string;
+  study_id: string;
+  subject_id: string;
+  dicom_id: string | null;
+  ref_id: string | null;
+  question_type: string;
+  question: string;
+  answer: string;
+  answer_type: string;
+  split: string;
+  template: string;
+  entities: string[];
+  ref_entities: string[];
+  source_cycle: number;
+  image: string | null;
+  ref_image: string | null;
+}
+
+const LEAVES: ReadonlyArray<[keyof ParquetRow, SchemaElement[]]> = [
+  ['qa_id', [str('qa_id')]],
+  ['study_id', [str('study_id')]],
+  ['subject_id', [str('subject_id')]],
+  ['dicom_id', [str('dicom_id', false)]],
+  ['ref_id', [str('ref_id', false)]],
+  ['question_type', [str('question_type')]],
+  ['question', [str('question')]],
+  ['answer', [str('answer')]],
+  ['answer_type', [str('answer_type')]],
+  ['split', [str('split')]],
+  ['template', [str('template')]],
+  ['entities', list('entities')],
+  ['ref_entities', list('ref_entities')],
+  ['source_cycle', [{ name: 'source_cycle', type: 'INT32', repetition_type: 'REQUIRED' }]],
+  ['image', [str('image', false)]],
+  ['ref_image', [str('ref_image', false)]],
+];
+export const PARQUET_COLUMNS = LEAVES.map(([name]) => name);
+const SCHEMA: SchemaElement[] = [{ name: 'schema', num_children: LEAVES.length }, ...LEAVES.flatMap(([, s]) => s)];
+
+/** The Hugging Face split name: `datasets` knows "validation", not this tool's "validate". */
+export function hfSplit(split: string): string {
+  return split === 'validate' ? 'validation' : split.replace(/[^\w.]/g, '_');
+}
+
+export const parquetFile = (split: string) => `${PARQUET_DIR}/${hfSplit(split)}-00000-of-00001.parquet`;
+
+export interface ParquetSplit {
+  split: string;
+  file: string;
+  rows: number;
+  row_groups: number;
+  bytes: number;
+  sha256: string;
+}
+
+function toColumns(rows: readonly ParquetRow[]) {
+  return LEAVES.map(([name]) => ({ name, data: rows.map((r) => r[name]) }));
+}
+
+export function toRow(p: QaPair, meta: MetadataIndex): ParquetRow {
+  const ref = p.ref_id ? meta.get(p.ref_id) : undefined;
+  return {
+    qa_id: p.qa_id,
+    study_id: p.study_id,
+    subject_id: p.subject_id,
+    dicom_id: p.dicom_id,
+    ref_id: p.ref_id,
+    question_type: p.question_type,
+    question: p.question,
+    answer: p.answer,
+    answer_type: p.answer_type,
+    split: p.split,
+    template: p.provenance.template,
+    entities: p.provenance.entities,
+    ref_entities: p.provenance.ref_entities ?? [],
+    source_cycle: p.provenance.source_cycle,
+    image: imagePath(p.subject_id, p.study_id, p.dicom_id),
+    ref_image: p.ref_id ? imagePath(ref?.subject_id ?? p.subject_id, p.ref_id, ref?.dicom_id ?? null) : null,
+  };
+}
+
+/** Writes one file per split (in first-appearance order), through a temp file and a rename. */
+export function writeParquetSplits(dir: string, pairs: readonly QaPair[], meta: MetadataIndex, rowGroupRows = ROW_GROUP_ROWS): ParquetSplit[] {
+  const bySplit = new Map<string, number[]>();
+  pairs.forEach((p, i) => {
+    const list = bySplit.get(p.split);
+    if (list) list.push(i);
+    else bySplit.set(p.split, [i]);
+  });
+  const out: ParquetSplit[] = [];
+  for (const [split, idx] of bySplit) {
+    const rel = parquetFile(split);
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.tmp-${process.pid}`;
+    const writer = new ParquetWriter({ writer: fileWriter(tmp), schema: SCHEMA, createdBy: 'cxrvqa' });
+    let groups = 0;
+    // One row group per chunk: only one chunk of rows is ever built in memory.
+    for (let i = 0; i < idx.length; i += rowGroupRows) {
+      const rows = idx.slice(i, i + rowGroupRows).map((j) => toRow(pairs[j]!, meta));
+      writer.write({ columnData: toColumns(rows), rowGroupSize: rows.length });
+      groups++;
+    }
+    writer.finish();
+    fs.renameSync(tmp, file);
+    const bytes = fs.readFileSync(file);
+    out.push({ split, file: rel, rows: idx.length, row_groups: groups, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+  }
+  return out;
+}
+
+/** Parquet files of splits no longer in the dataset are removed, so the folder never mixes runs. */
+export function removeStaleParquet(dir: string, keep: readonly ParquetSplit[]): void {
+  const folder = path.join(dir, PARQUET_DIR);
+  if (!fs.existsSync(folder)) return;
+  const wanted = new Set(keep.map((k) => path.basename(k.file)));
+  for (const f of fs.readdirSync(folder)) if (f.endsWith('.parquet') && !wanted.has(f)) fs.rmSync(path.join(folder, f));
+}
