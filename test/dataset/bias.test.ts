@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { biasReport } from '../../src/pipeline/dataset/bias.js';
+import { biasReport, questionTemplate } from '../../src/pipeline/dataset/bias.js';
 import type { QaPair, QuestionType } from '../../src/pipeline/questions/schema.js';
 
 let n = 0;
@@ -41,14 +41,24 @@ describe('bias report', () => {
     expect(view.flagged).toBe(true);
     expect(view.entropy_bits).toBe(0);
     const presence = r.by_type.find((t) => t.type === 'presence')!;
-    // By question text the majority is yes (3 of 5): 1 of 2 right. By template each template has one answer: 2 of 2.
+    // By question text the majority is yes (3 of 5): 1 of 2 right. The template ids name the answer
+    // (positive/negative) but the baseline sees only the question form: also 1 of 2.
     expect(presence.baseline.question_accuracy).toBe(0.5);
-    expect(presence.baseline.template_accuracy).toBe(1);
+    expect(presence.baseline.template_accuracy).toBe(0.5);
     expect(presence.yes_share).toBeCloseTo(4 / 7);
     expect(presence.entropy_bits).toBeCloseTo(-(4 / 7) * Math.log2(4 / 7) - (3 / 7) * Math.log2(3 / 7));
     expect(presence.top_entities).toEqual([['edema', 7]]);
-    expect(r.flagged).toEqual(['presence', 'view']);
+    expect(r.flagged).toEqual(['view']);
     expect(r.overall.scored).toBe(7);
+  });
+
+  it('groups templates by the question form a model sees, not by the branch that fixed the answer', () => {
+    expect(questionTemplate('presence.short.positive')).toBe('presence.short');
+    expect(questionTemplate('presence.evidence.library')).toBe('presence.evidence');
+    expect(questionTemplate('presence.location.flipped')).toBe('presence.location');
+    expect(questionTemplate('difference.none')).toBe('difference.reference');
+    expect(questionTemplate('view.isPA')).toBe('view.isPA');
+    expect(questionTemplate('location.side')).toBe('location.side');
   });
 
   it('backs off to the type majority for a template never seen in train, and scores nothing without a held-out split', () => {

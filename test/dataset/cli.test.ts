@@ -56,6 +56,7 @@ describe('the dataset folder of a sample run', () => {
       expect(r.stdout).toMatch(/^ {2}view: 1, e\.g\. study \d+/m);
     } finally {
       fs.writeFileSync(file, saved);
+      expect((await cli(['check', '--run', runDir])).status).toBe(0);
     }
   });
 
@@ -63,5 +64,18 @@ describe('the dataset folder of a sample run', () => {
     const r = await cli(['run', '--run', runDir, '--steps', 'questions', '--images', path.join(tmp.dir, 'nope')]);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/images folder .*nope does not exist/);
+  });
+});
+
+describe('the run report', () => {
+  it('has a consistency and bias section with the baseline per type', async () => {
+    const r = await cli(['report', '--run', runDir]);
+    expect(r.status, r.stderr).toBe(0);
+    const md = fs.readFileSync(path.join(runDir, 'report', 'report.md'), 'utf8');
+    expect(md).toContain('## Consistency and bias');
+    expect(md).toMatch(/^0 consistency violations in [\d,]+ pairs\.$/m);
+    expect(md).toMatch(/^\| presence \| [\d,]+ \| [\d.]+% \| [\d.]+ \|/m);
+    const html = fs.readFileSync(path.join(runDir, 'report', 'report.html'), 'utf8');
+    expect(html).toContain('id="checks"');
   });
 });

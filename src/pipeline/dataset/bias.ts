@@ -13,7 +13,7 @@ const TOP = 5;
 const TOP_ENTITIES = 10;
 
 export interface Baseline {
-  /** Majority answer per template, fitted on train. Null when nothing was scored. */
+  /** Majority answer per question template (`questionTemplate`), fitted on train. Null when nothing was scored. */
   template_accuracy: number | null;
   /** Majority answer per question text (template, then type, when the text was not in train). */
   question_accuracy: number | null;
@@ -46,6 +46,16 @@ export interface BiasReport {
   by_type: TypeBias[];
   /** Types whose question-only accuracy exceeds the threshold. */
   flagged: QuestionType[];
+}
+
+/**
+ * The question form a model can see. Template ids name the generator branch,
+ * and some branches fix the answer (`presence.short.positive` is always yes,
+ * `difference.none` always "nothing has changed"): those parts are dropped so
+ * the baseline does not read the answer off the id.
+ */
+export function questionTemplate(template: string): string {
+  return template.replace(/\.(positive|negative|library|yes|flipped)$/, '').replace(/^difference\.(changes|none)$/, 'difference.reference');
 }
 
 type Counts = Map<string, number>;
@@ -103,7 +113,7 @@ export function biasReport(pairs: readonly QaPair[], fitSplit = 'train'): BiasRe
     bump(t.answers, p.answer);
     for (const e of p.provenance.entities) bump(t.entities, e);
     if (p.split === fitSplit) {
-      bump(nested(t.byTemplate, p.provenance.template), p.answer);
+      bump(nested(t.byTemplate, questionTemplate(p.provenance.template)), p.answer);
       bump(nested(t.byQuestion, p.question), p.answer);
       bump(t.trainAnswers, p.answer);
     } else bump(held, p.split);
@@ -125,7 +135,7 @@ export function biasReport(pairs: readonly QaPair[], fitSplit = 'train'): BiasRe
       let s = scores.get(p.question_type);
       if (!s) scores.set(p.question_type, (s = { template: 0, question: 0, n: 0 }));
       const byType = () => majority(t.trainAnswers);
-      const byTemplate = guess(p.question_type, t, 't', p.provenance.template, byType);
+      const byTemplate = guess(p.question_type, t, 't', questionTemplate(p.provenance.template), byType);
       const byQuestion = guess(p.question_type, t, 'q', p.question, () => byTemplate);
       s.n++;
       if (byTemplate === p.answer) s.template++;
