@@ -1,7 +1,7 @@
 import { QUESTION_TYPES, type QaPair, type QuestionType } from '../questions/schema.js';
 
 /**
- * The bias report (docs/questions.md, "Bias report"): how far answers can be
+ * The bias report (docs/dataset.md, "Bias report"): how far answers can be
  * guessed without the image. The question-only baseline answers with the
  * majority answer seen in train for the same question text (backing off to the
  * template, then the type) and is scored on the held-out split.

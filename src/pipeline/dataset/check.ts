@@ -7,7 +7,7 @@ import type { MetadataIndex, QaPair, QuestionParams, StudyMeta } from '../questi
 import type { FrequencyDicts } from '../standardize/dictionaries.js';
 
 /**
- * The consistency check (docs/questions.md, "Consistency checks"): every pair is
+ * The consistency check (docs/dataset.md, "Consistency checks"): every pair is
  * re-derived from the final KeyInfo and the metadata, by rules written apart
  * from the generators (no random draws), so a generator bug shows up as a
  * violation instead of being reproduced.

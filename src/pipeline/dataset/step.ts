@@ -35,7 +35,7 @@ export interface DatasetChecks {
 }
 
 /**
- * The dataset's last stage (docs/questions.md, "Checks, bias, card, Parquet"):
+ * The dataset's last stage (docs/dataset.md):
  * checks every pair against its KeyInfo, writes the bias report, the Parquet
  * splits and the dataset card beside the questions step's exports.
  */

@@ -104,7 +104,7 @@ export interface ConversationRecord {
   images: string[];
   /** The main image (LLaVA's `image` field), relative to the MIMIC-CXR-JPG root. */
   image: string;
-  /** Whether the images were found under the root given with `--images` (docs/questions.md). */
+  /** Whether the images were found under the root given with `--images` (docs/questions.md, the `images` param). */
   image_status: 'found' | 'missing' | 'unchecked';
   conversations: Array<{ from: 'human' | 'gpt'; value: string }>;
   qa_ids: string[];
