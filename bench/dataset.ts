@@ -45,7 +45,13 @@ try {
   const byId = new Map(records.map((r) => [r.study_id, r]));
   const check = await phase('consistency check', () => {
     // The step rebuilds the dictionaries from the records it reads, so that is timed too.
-    const c = new ConsistencyChecker({ records: byId, metadata: index, dicts: buildFrequencyDicts(records.map((r) => r.keyinfo)), params, diseases });
+    const c = new ConsistencyChecker({
+      records: byId,
+      metadata: index,
+      dicts: buildFrequencyDicts(records.map((r) => r.keyinfo)),
+      params,
+      diseases,
+    });
     for (const p of pairs) c.add(p);
     return c.report();
   });
@@ -54,14 +60,32 @@ try {
 
   const total = phases.reduce((a, [, ms]) => a + ms, 0);
   const totalCpu = phases.reduce((a, [, , cpu]) => a + cpu, 0);
-  console.log(`studies: ${N.toLocaleString('en-US')} synthetic · QA pairs: ${pairs.length.toLocaleString('en-US')} (difference ${difference ? 'on' : 'off'}; generation ${(setup / 1000).toFixed(1)} s, not timed)`);
+  console.log(
+    `studies: ${N.toLocaleString('en-US')} synthetic · QA pairs: ${pairs.length.toLocaleString('en-US')} (difference ${difference ? 'on' : 'off'}; generation ${(setup / 1000).toFixed(1)} s, not timed)`,
+  );
   console.log(`  ${'phase'.padEnd(22)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}`);
-  for (const [name, ms, cpu] of phases) console.log(`  ${name.padEnd(22)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(cpu / 1000).toFixed(2).padStart(6)} s`);
-  console.log(`  ${'TOTAL'.padEnd(22)} ${(total / 1000).toFixed(2).padStart(6)} s ${(totalCpu / 1000).toFixed(2).padStart(6)} s  (target ≤ 10 s wall)`);
-  console.log(`  load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
-  console.log(`violations: ${check.violations} · flagged types: ${bias.flagged.join(', ') || 'none'} · question-only baseline ${((bias.overall.question_accuracy ?? 0) * 100).toFixed(1)}% on ${bias.score_split}`);
-  console.log(`parquet: ${parquet.map((p) => `${p.file} ${p.rows.toLocaleString('en-US')} rows, ${p.row_groups} row groups, ${(p.bytes / 1e6).toFixed(1)} MB`).join(' · ')}`);
-  console.log(`RSS after generation ${(rssBefore / 2 ** 20).toFixed(0)} MB · peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (target ≤ 1,536 MB)`);
+  for (const [name, ms, cpu] of phases)
+    console.log(
+      `  ${name.padEnd(22)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(cpu / 1000).toFixed(2).padStart(6)} s`,
+    );
+  console.log(
+    `  ${'TOTAL'.padEnd(22)} ${(total / 1000).toFixed(2).padStart(6)} s ${(totalCpu / 1000).toFixed(2).padStart(6)} s  (target ≤ 10 s wall)`,
+  );
+  console.log(
+    `  load average at the end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
+  console.log(
+    `violations: ${check.violations} · flagged types: ${bias.flagged.join(', ') || 'none'} · question-only baseline ${((bias.overall.question_accuracy ?? 0) * 100).toFixed(1)}% on ${bias.score_split}`,
+  );
+  console.log(
+    `parquet: ${parquet.map((p) => `${p.file} ${p.rows.toLocaleString('en-US')} rows, ${p.row_groups} row groups, ${(p.bytes / 1e6).toFixed(1)} MB`).join(' · ')}`,
+  );
+  console.log(
+    `RSS after generation ${(rssBefore / 2 ** 20).toFixed(0)} MB · peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (target ≤ 1,536 MB)`,
+  );
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -14,7 +14,7 @@ import { questionsStep } from '../src/pipeline/questions/step.js';
 import type { AnyStep } from '../src/pipeline/steps/contract.js';
 import { buildMetadataIndex, generateQuestions, type StandardizedRecord } from '../src/pipeline/questions/generate.js';
 import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
-import { QuestionParamsSchema, type StudyMeta } from '../src/pipeline/questions/schema.js';
+import { QuestionParamsSchema } from '../src/pipeline/questions/schema.js';
 import { computeStats, formatStatsTable } from '../src/pipeline/questions/stats.js';
 import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
 import { synthesize } from './synthetic.js';

@@ -4,12 +4,53 @@ import type { StudyMeta } from '../src/pipeline/questions/schema.js';
 import type { Attrs } from '../src/pipeline/schemas/keyinfo.js';
 import { Rng } from '../src/pipeline/util/random.js';
 
-const ENTITIES = ['pleural effusion', 'atelectasis', 'cardiomegaly', 'edema', 'pneumothorax', 'pneumonia', 'consolidation', 'emphysema', 'hernia', 'scoliosis', 'vascular congestion', 'fracture', 'granuloma', 'nodule', 'low lung volume', 'effusions', 'left pleural effusion', 'blunting of the costophrenic angle'];
+const ENTITIES = [
+  'pleural effusion',
+  'atelectasis',
+  'cardiomegaly',
+  'edema',
+  'pneumothorax',
+  'pneumonia',
+  'consolidation',
+  'emphysema',
+  'hernia',
+  'scoliosis',
+  'vascular congestion',
+  'fracture',
+  'granuloma',
+  'nodule',
+  'low lung volume',
+  'effusions',
+  'left pleural effusion',
+  'blunting of the costophrenic angle',
+];
 const RARE = Array.from({ length: 400 }, (_, i) => `rare finding ${i}`);
-const LOCS = ['left', 'right', 'bilateral', 'left lower lobe', 'right lower lobe', 'right upper lobe', 'bibasilar', 'retrocardiac', 'left base', 'right base', 'mid to lower', null, null];
+const LOCS = [
+  'left',
+  'right',
+  'bilateral',
+  'left lower lobe',
+  'right lower lobe',
+  'right upper lobe',
+  'bibasilar',
+  'retrocardiac',
+  'left base',
+  'right base',
+  'mid to lower',
+  null,
+  null,
+];
 const LEVELS = ['small', 'mild', 'moderate', 'severe', 'large', 'minimal', null, null, null];
 const TYPES = ['layering', 'patchy', 'interstitial', 'chronic', null, null, null, null];
-const VIEWS = ['postero-anterior', 'postero-anterior', 'postero-anterior', 'antero-posterior', 'antero-posterior', 'antero-posterior', 'lateral'];
+const VIEWS = [
+  'postero-anterior',
+  'postero-anterior',
+  'postero-anterior',
+  'antero-posterior',
+  'antero-posterior',
+  'antero-posterior',
+  'lateral',
+];
 
 export function synthesize(n: number): { records: StandardizedRecord[]; metas: StudyMeta[] } {
   const rng = new Rng(42);
@@ -33,8 +74,15 @@ export function synthesize(n: number): { records: StandardizedRecord[]; metas: S
       entity[name] = { location: rng.pick(LOCS), level: rng.pick(LEVELS), type: rng.pick(TYPES) };
     }
     const no_entity = rng.chance(0.6) ? [rng.pick(ENTITIES), rng.pick(ENTITIES)] : [];
-    const opacity_vs_clear = rng.chance(0.2) ? { opacity: { location: rng.pick(LOCS), level: null, type: rng.pick(TYPES) } } : {};
-    records.push({ study_id: study, keyinfo: { entity, uncertain_entity: {}, no_entity, opacity_vs_clear }, cycle: 1, source: 'bench' });
+    const opacity_vs_clear = rng.chance(0.2)
+      ? { opacity: { location: rng.pick(LOCS), level: null, type: rng.pick(TYPES) } }
+      : {};
+    records.push({
+      study_id: study,
+      keyinfo: { entity, uncertain_entity: {}, no_entity, opacity_vs_clear },
+      cycle: 1,
+      source: 'bench',
+    });
     metas.push({
       study_id: study,
       subject_id: String(subject),
@@ -47,4 +95,3 @@ export function synthesize(n: number): { records: StandardizedRecord[]; metas: S
   }
   return { records, metas };
 }
-

@@ -3,7 +3,14 @@ import { biasReport, questionTemplate } from '../../src/pipeline/dataset/bias.js
 import type { QaPair, QuestionType } from '../../src/pipeline/questions/schema.js';
 
 let n = 0;
-function pair(type: QuestionType, question: string, answer: string, split: string, template = `${type}.t`, entities: string[] = []): QaPair {
+function pair(
+  type: QuestionType,
+  question: string,
+  answer: string,
+  split: string,
+  template = `${type}.t`,
+  entities: string[] = [],
+): QaPair {
   n++;
   return {
     study_id: `s${n}`,
@@ -62,7 +69,10 @@ describe('bias report', () => {
   });
 
   it('backs off to the type majority for a template never seen in train, and scores nothing without a held-out split', () => {
-    const pairs = [...many(3, () => pair('level', 'what level is the edema?', 'mild', 'train', 'level')), pair('level', 'what level is the effusion?', 'small', 'test', 'level.other')];
+    const pairs = [
+      ...many(3, () => pair('level', 'what level is the edema?', 'mild', 'train', 'level')),
+      pair('level', 'what level is the effusion?', 'small', 'test', 'level.other'),
+    ];
     const level = biasReport(pairs).by_type[0]!;
     expect(level.baseline).toEqual({ template_accuracy: 0, question_accuracy: 0, scored: 1 });
     expect(level.flagged).toBe(false);

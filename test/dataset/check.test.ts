@@ -7,8 +7,39 @@ import type { Attrs, StrictKeyInfo } from '../../src/pipeline/schemas/keyinfo.js
 import { buildFrequencyDicts } from '../../src/pipeline/standardize/dictionaries.js';
 import { corpus, DISEASES, params } from '../questions/fixtures.js';
 
-const NAMES = ['pleural effusion', 'effusion', 'atelectasis', 'cardiomegaly', 'edema', 'pulmonary edema', 'pneumothorax', 'opacity', 'pneumonia', 'Nodule', 'scarring', ' '];
-const LOCATIONS = ['left', 'right', 'bilateral', 'left lower lobe', 'right lower lobe', 'left lung', 'right base', 'left lower lobe, right lower lobe', 'left, right', 'mid to lower', 'upper to mid', 'middle lobe', 'right apical', 'retrocardiac', 'left lung, right base', 'Left Upper Lobe', ''];
+const NAMES = [
+  'pleural effusion',
+  'effusion',
+  'atelectasis',
+  'cardiomegaly',
+  'edema',
+  'pulmonary edema',
+  'pneumothorax',
+  'opacity',
+  'pneumonia',
+  'Nodule',
+  'scarring',
+  ' ',
+];
+const LOCATIONS = [
+  'left',
+  'right',
+  'bilateral',
+  'left lower lobe',
+  'right lower lobe',
+  'left lung',
+  'right base',
+  'left lower lobe, right lower lobe',
+  'left, right',
+  'mid to lower',
+  'upper to mid',
+  'middle lobe',
+  'right apical',
+  'retrocardiac',
+  'left lung, right base',
+  'Left Upper Lobe',
+  '',
+];
 const LEVELS = ['mild', 'moderate', 'small', 'large', 'Severe', ''];
 const TYPES = ['layering', 'interstitial', 'patchy', ''];
 
@@ -68,7 +99,13 @@ function build(rows: Array<typeof studyArb extends fc.Arbitrary<infer T> ? T : n
 }
 
 function inputsFor(records: StandardizedRecord[], index: Map<string, StudyMeta>, p: QuestionParams): CheckInputs {
-  return { records: new Map(records.map((r) => [r.study_id, r])), metadata: index, dicts: buildFrequencyDicts(records.map((r) => r.keyinfo)), params: p, diseases: DISEASES };
+  return {
+    records: new Map(records.map((r) => [r.study_id, r])),
+    metadata: index,
+    dicts: buildFrequencyDicts(records.map((r) => r.keyinfo)),
+    params: p,
+    diseases: DISEASES,
+  };
 }
 
 function generated(over: Partial<QuestionParams> = {}) {
@@ -100,7 +137,9 @@ describe('consistency check', () => {
     for (const type of ['abnormality', 'presence', 'view', 'location', 'level', 'type', 'difference'] as const) {
       const i = pairs.findIndex((p) => p.question_type === type);
       expect(i, type).toBeGreaterThanOrEqual(0);
-      const bad: QaPair[] = pairs.map((p, j) => (j === i ? { ...p, answer: p.answer === 'yes' ? 'no' : p.answer === 'no' ? 'yes' : `${p.answer} x` } : p));
+      const bad: QaPair[] = pairs.map((p, j) =>
+        j === i ? { ...p, answer: p.answer === 'yes' ? 'no' : p.answer === 'no' ? 'yes' : `${p.answer} x` } : p,
+      );
       const report = checkPairs(bad, inputs);
       expect(report.by_rule[type].count, type).toBe(1);
       expect(report.by_rule[type].examples[0]!.qa_id).toBe(pairs[i]!.qa_id);
@@ -110,7 +149,9 @@ describe('consistency check', () => {
   it('flags a presence "yes" whose finding is not in the KeyInfo', () => {
     const { pairs, inputs } = generated();
     const i = pairs.findIndex((p) => p.provenance.template.endsWith('.positive'));
-    const bad = pairs.map((p, j) => (j === i ? { ...p, provenance: { ...p.provenance, entities: ['no such finding'] } } : p));
+    const bad = pairs.map((p, j) =>
+      j === i ? { ...p, provenance: { ...p.provenance, entities: ['no such finding'] } } : p,
+    );
     expect(checkPairs(bad, inputs).by_rule.presence.count).toBe(1);
   });
 

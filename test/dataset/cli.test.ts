@@ -14,21 +14,37 @@ beforeAll(async () => {
   images = path.join(tmp.dir, 'jpg');
   fs.mkdirSync(images);
   const r = await cli(['run', '--sample', '--backend', 'rules', '--run', runDir, '--images', images]);
-  expect(r.status, r.stderr).toBe(0);
+  if (r.status !== 0) throw new Error(`sample run failed: ${r.stderr}`);
 }, 120_000);
 afterAll(() => tmp.cleanup());
 
 describe('the dataset folder of a sample run', () => {
   it('has the card, Parquet splits, conversations with image links and the check and bias results', () => {
     const dir = path.join(runDir, 'dataset');
-    expect(fs.readdirSync(dir).sort()).toEqual(['README.md', 'bias.json', 'check.json', 'conversations.jsonl', 'data', 'manifest.json', 'qa.csv', 'qa.jsonl', 'stats.json']);
-    expect(fs.readdirSync(path.join(dir, 'data')).every((f) => /^(train|validation|test)-00000-of-00001\.parquet$/.test(f))).toBe(true);
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'README.md',
+      'bias.json',
+      'check.json',
+      'conversations.jsonl',
+      'data',
+      'manifest.json',
+      'qa.csv',
+      'qa.jsonl',
+      'stats.json',
+    ]);
+    expect(
+      fs.readdirSync(path.join(dir, 'data')).every((f) => /^(train|validation|test)-00000-of-00001\.parquet$/.test(f)),
+    ).toBe(true);
     const first = JSON.parse(fs.readFileSync(path.join(dir, 'conversations.jsonl'), 'utf8').split('\n')[0]!);
     // The images folder is empty: every image is missing, and counted.
     expect(first.image_status).toBe('missing');
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     expect(manifest.images.root).toBe(images);
-    expect(Object.values(manifest.images.by_split as Record<string, { records: number; missing: number }>).every((s) => s.missing === s.records && s.records > 0)).toBe(true);
+    expect(
+      Object.values(manifest.images.by_split as Record<string, { records: number; missing: number }>).every(
+        (s) => s.missing === s.records && s.records > 0,
+      ),
+    ).toBe(true);
   });
 
   it('cxrvqa check prints 0 violations and the bias table, and exits 0', async () => {
@@ -48,7 +64,10 @@ describe('the dataset folder of a sample run', () => {
       const lines = saved.trim().split('\n');
       const i = lines.findIndex((l) => JSON.parse(l).question_type === 'view');
       const p = JSON.parse(lines[i]!);
-      lines[i] = JSON.stringify({ ...p, answer: p.answer === 'yes' ? 'no' : p.answer === 'no' ? 'yes' : p.answer === 'PA view' ? 'AP view' : 'PA view' });
+      lines[i] = JSON.stringify({
+        ...p,
+        answer: p.answer === 'yes' ? 'no' : p.answer === 'no' ? 'yes' : p.answer === 'PA view' ? 'AP view' : 'PA view',
+      });
       fs.writeFileSync(file, lines.join('\n') + '\n');
       const r = await cli(['check', '--run', runDir]);
       expect(r.status).toBe(1);

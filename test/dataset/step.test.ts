@@ -76,7 +76,12 @@ describe('check step', () => {
       }
 
       const card = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
-      const header = frontMatter(card) as { configs: Array<{ data_files: Array<{ split: string; path: string }> }>; dataset_info: { features: Array<{ name: string }>; splits: Array<{ name: string; num_examples: number }> }; task_categories: string[]; license: string };
+      const header = frontMatter(card) as {
+        configs: Array<{ data_files: Array<{ split: string; path: string }> }>;
+        dataset_info: { features: Array<{ name: string }>; splits: Array<{ name: string; num_examples: number }> };
+        task_categories: string[];
+        license: string;
+      };
       expect(header.configs[0]!.data_files).toEqual([
         { split: 'train', path: 'data/train-*' },
         { split: 'test', path: 'data/test-*' },
@@ -127,17 +132,34 @@ describe('check step', () => {
     const run = await questionsRun({ images: root });
     try {
       const dir = path.join(run.dir, 'dataset');
-      const conv = fs.readFileSync(path.join(dir, 'conversations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { subject_id: string; image: string; images: string[]; image_status: string; split: string });
+      const conv = fs
+        .readFileSync(path.join(dir, 'conversations.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              subject_id: string;
+              image: string;
+              images: string[];
+              image_status: string;
+              split: string;
+            },
+        );
       for (const c of conv) {
         expect(c.image).toBe(c.images[0]);
         expect(c.image_status).toBe(c.subject_id === '10000000' ? 'found' : 'missing');
       }
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-      const count = (split: string, status?: string) => conv.filter((c) => c.split === split && (!status || c.image_status === status)).length;
+      const count = (split: string, status?: string) =>
+        conv.filter((c) => c.split === split && (!status || c.image_status === status)).length;
       expect(manifest.images).toEqual({
         root,
         checked: true,
-        by_split: { test: { records: count('test'), missing: count('test', 'missing') }, train: { records: count('train'), missing: count('train', 'missing') } },
+        by_split: {
+          test: { records: count('test'), missing: count('test', 'missing') },
+          train: { records: count('train'), missing: count('train', 'missing') },
+        },
       });
       expect(manifest.images.by_split.train.missing).toBeGreaterThan(0);
     } finally {
@@ -145,7 +167,11 @@ describe('check step', () => {
     }
     const plain = await questionsRun();
     try {
-      const conv = fs.readFileSync(path.join(plain.dir, 'dataset', 'conversations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const conv = fs
+        .readFileSync(path.join(plain.dir, 'dataset', 'conversations.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(new Set(conv.map((c: { image_status: string }) => c.image_status))).toEqual(new Set(['unchecked']));
       expect(conv[0].image).toMatch(/^files\/p10\/p\d+\/s\d+\/dcm-\d+\.jpg$/);
     } finally {
@@ -159,7 +185,9 @@ describe('check step', () => {
       await run.update((s) => {
         s.steps.questions!.params = { ...s.steps.questions!.params, images: path.join(run.dir, 'no-such-root') };
       });
-      await expect(runStep(run, questionsStep as unknown as AnyStep, opts())).rejects.toThrow(/images folder .* does not exist/);
+      await expect(runStep(run, questionsStep as unknown as AnyStep, opts())).rejects.toThrow(
+        /images folder .* does not exist/,
+      );
       expect(fs.existsSync(path.join(run.dir, 'dataset'))).toBe(false);
     } finally {
       await run.close();

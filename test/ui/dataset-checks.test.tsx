@@ -11,7 +11,11 @@ import { renderApp, tempRun, waitForText } from './helpers/render.js';
 afterEach(() => cleanup());
 
 async function pairsOf(file: string): Promise<QaPair[]> {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as QaPair);
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as QaPair);
 }
 
 describe('dataset view: checks', () => {
@@ -23,8 +27,21 @@ describe('dataset view: checks', () => {
     cleanup();
 
     const pairs = await pairsOf(run.artifactPath('questions'));
-    const by_rule = Object.fromEntries(CHECK_RULES.map((r) => [r, { count: 0, examples: [] }])) as unknown as CheckReport['by_rule'];
-    by_rule.level = { count: 1, examples: [{ qa_id: 'x', study_id: pairs[0]!.study_id, question: 'what level is the edema?', answer: 'huge', detail: 'KeyInfo level is mild' }] };
+    const by_rule = Object.fromEntries(
+      CHECK_RULES.map((r) => [r, { count: 0, examples: [] }]),
+    ) as unknown as CheckReport['by_rule'];
+    by_rule.level = {
+      count: 1,
+      examples: [
+        {
+          qa_id: 'x',
+          study_id: pairs[0]!.study_id,
+          question: 'what level is the edema?',
+          answer: 'huge',
+          detail: 'KeyInfo level is mild',
+        },
+      ],
+    };
     const dir = path.join(run.dir, 'dataset');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'check.json'), JSON.stringify({ pairs: pairs.length, violations: 1, by_rule }));

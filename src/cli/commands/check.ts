@@ -8,7 +8,9 @@ import { action, installInterrupt, makeEnv, runDirOption, withRun } from '../com
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('check every QA pair against its KeyInfo and metadata, report answer bias, write Parquet and the dataset card')
+    .description(
+      'check every QA pair against its KeyInfo and metadata, report answer bias, write Parquet and the dataset card',
+    )
     .addOption(runDirOption())
     .option('--json', 'print the check and bias results as JSON')
     .action(
@@ -17,14 +19,21 @@ export function registerCheck(program: Command): void {
         return withRun(flags.run, {}, async (run) => {
           const interrupt = installInterrupt();
           try {
-            const outcome = await runStep(run, step, { signal: interrupt.signal, env: makeEnv(), force: true, onEvent: createLineReporter((l) => process.stderr.write(l + '\n')) });
+            const outcome = await runStep(run, step, {
+              signal: interrupt.signal,
+              env: makeEnv(),
+              force: true,
+              onEvent: createLineReporter((l) => process.stderr.write(l + '\n')),
+            });
             if (outcome !== 'done') return outcome === 'interrupted' ? 130 : 1;
           } finally {
             interrupt.dispose();
           }
           const checks = readDatasetChecks(run);
           if (!checks) throw new UserError(`No check results in ${run.dir}.`);
-          const text = flags.json ? JSON.stringify(checks, null, 2) : [...checkLines(checks), '', ...alignTable(BIAS_HEADER, biasRows(checks))].join('\n');
+          const text = flags.json
+            ? JSON.stringify(checks, null, 2)
+            : [...checkLines(checks), '', ...alignTable(BIAS_HEADER, biasRows(checks))].join('\n');
           process.stdout.write(text + '\n');
           return checks.check.violations ? 1 : 0;
         });

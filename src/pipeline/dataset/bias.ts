@@ -55,7 +55,9 @@ export interface BiasReport {
  * the baseline does not read the answer off the id.
  */
 export function questionTemplate(template: string): string {
-  return template.replace(/\.(positive|negative|library|yes|flipped)$/, '').replace(/^difference\.(changes|none)$/, 'difference.reference');
+  return template
+    .replace(/\.(positive|negative|library|yes|flipped)$/, '')
+    .replace(/^difference\.(changes|none)$/, 'difference.reference');
 }
 
 type Counts = Map<string, number>;
@@ -79,7 +81,8 @@ function entropy(m: Counts, total: number): number {
   return h === 0 ? 0 : h;
 }
 
-const top = (m: Counts, n: number): Array<[string, number]> => [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+const top = (m: Counts, n: number): Array<[string, number]> =>
+  [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
 
 class TypeTally {
   count = 0;
@@ -124,7 +127,13 @@ export function biasReport(pairs: readonly QaPair[], fitSplit = 'train'): BiasRe
   if (scoreSplit) {
     // Majorities fitted once per key, not once per scored pair.
     const memo = new Map<string, string | undefined>();
-    const guess = (type: QuestionType, t: TypeTally, kind: 'q' | 't', key: string, fallback: () => string | undefined) => {
+    const guess = (
+      type: QuestionType,
+      t: TypeTally,
+      kind: 'q' | 't',
+      key: string,
+      fallback: () => string | undefined,
+    ) => {
       const k = `${kind}\0${type}\0${key}`;
       if (!memo.has(k)) memo.set(k, majority((kind === 'q' ? t.byQuestion : t.byTemplate).get(key)) ?? fallback());
       return memo.get(k);
@@ -150,7 +159,11 @@ export function biasReport(pairs: readonly QaPair[], fitSplit = 'train'): BiasRe
     if (!t) continue;
     const s = scores.get(type) ?? { template: 0, question: 0, n: 0 };
     all = { template: all.template + s.template, question: all.question + s.question, n: all.n + s.n };
-    const baseline = { template_accuracy: accuracy(s.template, s.n), question_accuracy: accuracy(s.question, s.n), scored: s.n };
+    const baseline = {
+      template_accuracy: accuracy(s.template, s.n),
+      question_accuracy: accuracy(s.question, s.n),
+      scored: s.n,
+    };
     const best = Math.max(baseline.template_accuracy ?? 0, baseline.question_accuracy ?? 0);
     by_type.push({
       type,
@@ -170,7 +183,11 @@ export function biasReport(pairs: readonly QaPair[], fitSplit = 'train'): BiasRe
     fit_split: fitSplit,
     score_split: scoreSplit,
     threshold: BASELINE_FLAG,
-    overall: { template_accuracy: accuracy(all.template, all.n), question_accuracy: accuracy(all.question, all.n), scored: all.n },
+    overall: {
+      template_accuracy: accuracy(all.template, all.n),
+      question_accuracy: accuracy(all.question, all.n),
+      scored: all.n,
+    },
     by_type,
     flagged: by_type.filter((t) => t.flagged).map((t) => t.type),
   };

@@ -13,7 +13,21 @@ import type { FrequencyDicts } from '../standardize/dictionaries.js';
  * violation instead of being reproduced.
  */
 
-export const CHECK_RULES = ['study', 'metadata', 'qa_id', 'answer_type', 'split', 'template', 'abnormality', 'presence', 'view', 'location', 'level', 'type', 'difference'] as const;
+export const CHECK_RULES = [
+  'study',
+  'metadata',
+  'qa_id',
+  'answer_type',
+  'split',
+  'template',
+  'abnormality',
+  'presence',
+  'view',
+  'location',
+  'level',
+  'type',
+  'difference',
+] as const;
 export type CheckRule = (typeof CHECK_RULES)[number];
 
 export interface Violation {
@@ -42,14 +56,20 @@ export interface CheckInputs {
 
 const EXAMPLES = 5;
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
-const locationAnswer = (loc: string) => locationParts(loc).slice(0, 2).map((p) => `${p} area`).join(' and ');
+const locationAnswer = (loc: string) =>
+  locationParts(loc)
+    .slice(0, 2)
+    .map((p) => `${p} area`)
+    .join(' and ');
 const LIBRARY_QUESTION = /^is there (?:evidence of )?(.+?)(?: in this image)?\?$/;
 
 /** Checks pairs one at a time; `report()` gives the counts so far. */
 export class ConsistencyChecker {
   private readonly prepared = new Map<string, PreparedKeyInfo | null>();
   private readonly splitOf = new Map<string, string>();
-  private readonly byRule = Object.fromEntries(CHECK_RULES.map((r) => [r, { count: 0, examples: [] as Violation[] }])) as CheckReport['by_rule'];
+  private readonly byRule = Object.fromEntries(
+    CHECK_RULES.map((r) => [r, { count: 0, examples: [] as Violation[] }]),
+  ) as CheckReport['by_rule'];
   private pairs = 0;
   private readonly opts;
 
@@ -93,11 +113,13 @@ export class ConsistencyChecker {
   }
 
   private checkRecordFields(p: QaPair, meta: StudyMeta): void {
-    if (p.subject_id !== meta.subject_id || p.dicom_id !== meta.dicom_id) this.flag('metadata', p, `metadata has subject ${meta.subject_id}, dicom ${meta.dicom_id ?? 'none'}`);
+    if (p.subject_id !== meta.subject_id || p.dicom_id !== meta.dicom_id)
+      this.flag('metadata', p, `metadata has subject ${meta.subject_id}, dicom ${meta.dicom_id ?? 'none'}`);
     const id = qaId(p.study_id, p.question_type, p.question, p.ref_id, this.input.params.seed);
     if (id !== p.qa_id) this.flag('qa_id', p, `expected ${id}`);
     const closed = p.answer === 'yes' || p.answer === 'no';
-    if ((p.answer_type === 'closed') !== closed) this.flag('answer_type', p, `answer_type ${p.answer_type} for answer "${p.answer}"`);
+    if ((p.answer_type === 'closed') !== closed)
+      this.flag('answer_type', p, `answer_type ${p.answer_type} for answer "${p.answer}"`);
     const split = this.splitOf.get(p.subject_id);
     if (split === undefined) this.splitOf.set(p.subject_id, p.split);
     else if (split !== p.split) this.flag('split', p, `subject ${p.subject_id} is also in ${split}`);
@@ -132,12 +154,16 @@ export class ConsistencyChecker {
 
   private abnormality(p: QaPair, ki: PreparedKeyInfo, entity: PreparedEntity | null): [CheckRule, string] | null {
     const t = p.provenance.template;
-    if (t === 'abnormality.any') return p.answer === yesNo(ki.entities.length > 0) ? null : ['abnormality', `${ki.entities.length} findings`];
+    if (t === 'abnormality.any')
+      return p.answer === yesNo(ki.entities.length > 0) ? null : ['abnormality', `${ki.entities.length} findings`];
     if (t === 'abnormality.all') {
       const want = ki.entities.map((e) => e.name).join(', ');
       return p.answer === want ? null : ['abnormality', `findings are "${want}"`];
     }
-    if (t === 'abnormality.location') return entity?.location && entity.name === p.answer ? null : ['abnormality', 'answer is no finding with a location'];
+    if (t === 'abnormality.location')
+      return entity?.location && entity.name === p.answer
+        ? null
+        : ['abnormality', 'answer is no finding with a location'];
     return ['template', `unknown template ${t}`];
   }
 
@@ -148,7 +174,9 @@ export class ConsistencyChecker {
     if (refMeta.subject_id !== meta.subject_id) return ['difference', `reference is of subject ${refMeta.subject_id}`];
     if (!isStrictlyEarlier(refMeta, meta)) return ['difference', `reference ${p.ref_id} is not earlier`];
     const want = differenceDraft(ki.entities, ref.entities);
-    return want.question === p.question && want.answer === p.answer ? null : ['difference', `the studies give "${want.answer}"`];
+    return want.question === p.question && want.answer === p.answer
+      ? null
+      : ['difference', `the studies give "${want.answer}"`];
   }
 
   report(): CheckReport {
@@ -166,7 +194,8 @@ function entityOf(p: QaPair, entities: readonly PreparedEntity[]): PreparedEntit
 
 function presenceProblem(p: QaPair, ki: PreparedKeyInfo, e: PreparedEntity | null): [CheckRule, string] | null {
   const t = p.provenance.template;
-  if (t.endsWith('.positive')) return p.answer === 'yes' && e && p.question.includes(e.name) ? null : ['presence', 'a "yes" without its finding'];
+  if (t.endsWith('.positive'))
+    return p.answer === 'yes' && e && p.question.includes(e.name) ? null : ['presence', 'a "yes" without its finding'];
   if (t.endsWith('.negative')) {
     const raw = p.provenance.entities[0];
     const negated = ki.negatives.some((n) => n.raw === raw && p.question.includes(n.name));
@@ -174,21 +203,33 @@ function presenceProblem(p: QaPair, ki: PreparedKeyInfo, e: PreparedEntity | nul
   }
   if (t.endsWith('.library')) {
     const asked = LIBRARY_QUESTION.exec(p.question)?.[1] ?? '';
-    return p.answer === yesNo(ki.entities.some((x) => x.official === asked)) ? null : ['presence', `findings ${ki.entities.some((x) => x.official === asked) ? 'include' : 'lack'} ${asked}`];
+    return p.answer === yesNo(ki.entities.some((x) => x.official === asked))
+      ? null
+      : ['presence', `findings ${ki.entities.some((x) => x.official === asked) ? 'include' : 'lack'} ${asked}`];
   }
   if (!e?.location) return ['presence', 'no finding with a location'];
   const place = placeOf(e.location);
-  if (t === 'presence.bilateral') return p.answer === 'yes' && place === 'bilateral' ? null : ['presence', `location is ${e.location}`];
-  const own = new Set([place, ...locationParts(e.location)].map((x) => `is there ${e.name} ${inPlace(placePhrase(x))}?`));
-  if (t === 'presence.location.yes') return p.answer === 'yes' && own.has(p.question) ? null : ['presence', `location is ${e.location}`];
-  if (t === 'presence.location.flipped') return p.answer === 'no' && !own.has(p.question) ? null : ['presence', `location is ${e.location}`];
+  if (t === 'presence.bilateral')
+    return p.answer === 'yes' && place === 'bilateral' ? null : ['presence', `location is ${e.location}`];
+  const own = new Set(
+    [place, ...locationParts(e.location)].map((x) => `is there ${e.name} ${inPlace(placePhrase(x))}?`),
+  );
+  if (t === 'presence.location.yes')
+    return p.answer === 'yes' && own.has(p.question) ? null : ['presence', `location is ${e.location}`];
+  if (t === 'presence.location.flipped')
+    return p.answer === 'no' && !own.has(p.question) ? null : ['presence', `location is ${e.location}`];
   return ['template', `unknown template ${t}`];
 }
 
 function viewProblem(p: QaPair, meta: StudyMeta): [CheckRule, string] | null {
   const v = normalizeView(meta.view);
   const t = p.provenance.template;
-  const ok = t === 'view.which' ? p.answer === `${v} view` : t === 'view.isPA' || t === 'view.isAP' ? p.answer === yesNo(t.slice(-2) === v) : false;
+  const ok =
+    t === 'view.which'
+      ? p.answer === `${v} view`
+      : t === 'view.isPA' || t === 'view.isAP'
+        ? p.answer === yesNo(t.slice(-2) === v)
+        : false;
   return ok ? null : ['view', `metadata view is ${meta.view ?? 'unknown'}`];
 }
 
@@ -197,7 +238,9 @@ function locationProblem(p: QaPair, e: PreparedEntity | null): [CheckRule, strin
   const loc = e.location;
   if (p.provenance.template === 'location.side') {
     const sided = hasLeft(loc) !== hasRight(loc);
-    return sided && p.answer === (hasLeft(loc) ? 'left side' : 'right side') ? null : ['location', `location is ${loc}`];
+    return sided && p.answer === (hasLeft(loc) ? 'left side' : 'right side')
+      ? null
+      : ['location', `location is ${loc}`];
   }
   return p.answer === locationAnswer(loc) ? null : ['location', `location is ${loc}`];
 }

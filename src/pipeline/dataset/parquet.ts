@@ -15,7 +15,12 @@ import type { MetadataIndex, QaPair } from '../questions/schema.js';
 export const ROW_GROUP_ROWS = 50_000;
 export const PARQUET_DIR = 'data';
 
-const str = (name: string, required = true): SchemaElement => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: required ? 'REQUIRED' : 'OPTIONAL' });
+const str = (name: string, required = true): SchemaElement => ({
+  name,
+  type: 'BYTE_ARRAY',
+  converted_type: 'UTF8',
+  repetition_type: required ? 'REQUIRED' : 'OPTIONAL',
+});
 const list = (name: string): SchemaElement[] => [
   { name, repetition_type: 'REQUIRED', converted_type: 'LIST', num_children: 1 },
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
@@ -81,7 +86,10 @@ export interface ParquetSplit {
 
 /** Column arrays for a slice of pairs, filled in one pass without a row object per pair (GC was most of the write time). */
 function toColumns(pairs: readonly QaPair[], idx: readonly number[], meta: MetadataIndex) {
-  const cols = Object.fromEntries(PARQUET_COLUMNS.map((c) => [c, new Array<unknown>(idx.length)])) as Record<keyof ParquetRow, unknown[]>;
+  const cols = Object.fromEntries(PARQUET_COLUMNS.map((c) => [c, new Array<unknown>(idx.length)])) as Record<
+    keyof ParquetRow,
+    unknown[]
+  >;
   idx.forEach((j, i) => {
     const p = pairs[j]!;
     cols.qa_id[i] = p.qa_id;
@@ -101,7 +109,11 @@ function toColumns(pairs: readonly QaPair[], idx: readonly number[], meta: Metad
     cols.image[i] = imagePath(p.subject_id, p.study_id, p.dicom_id);
     cols.ref_image[i] = refImage(p, meta);
   });
-  return LEAVES.map(([name]) => ({ name, data: cols[name], ...(BY_STUDY.has(name) ? { encoding: 'RLE_DICTIONARY' as const } : {}) }));
+  return LEAVES.map(([name]) => ({
+    name,
+    data: cols[name],
+    ...(BY_STUDY.has(name) ? { encoding: 'RLE_DICTIONARY' as const } : {}),
+  }));
 }
 /**
  * Columns that repeat for each of a study's pairs: dictionary-encoded on purpose, so each
@@ -140,7 +152,12 @@ export function toRow(p: QaPair, meta: MetadataIndex): ParquetRow {
 }
 
 /** Writes one file per split (in first-appearance order), through a temp file and a rename. */
-export function writeParquetSplits(dir: string, pairs: readonly QaPair[], meta: MetadataIndex, rowGroupRows = ROW_GROUP_ROWS): ParquetSplit[] {
+export function writeParquetSplits(
+  dir: string,
+  pairs: readonly QaPair[],
+  meta: MetadataIndex,
+  rowGroupRows = ROW_GROUP_ROWS,
+): ParquetSplit[] {
   const bySplit = new Map<string, number[]>();
   pairs.forEach((p, i) => {
     const list = bySplit.get(p.split);
@@ -154,7 +171,12 @@ export function writeParquetSplits(dir: string, pairs: readonly QaPair[], meta: 
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.tmp-${process.pid}`;
     // No column statistics: they doubled the write time, and a QA table is read whole, not filtered by min/max.
-    const writer = new ParquetWriter({ writer: fileWriter(tmp), schema: SCHEMA, createdBy: 'cxrvqa', statistics: false });
+    const writer = new ParquetWriter({
+      writer: fileWriter(tmp),
+      schema: SCHEMA,
+      createdBy: 'cxrvqa',
+      statistics: false,
+    });
     let groups = 0;
     // One row group per chunk: only one chunk of rows is ever built in memory.
     for (let i = 0; i < idx.length; i += rowGroupRows) {
@@ -165,7 +187,14 @@ export function writeParquetSplits(dir: string, pairs: readonly QaPair[], meta: 
     writer.finish();
     fs.renameSync(tmp, file);
     const bytes = fs.readFileSync(file);
-    out.push({ split, file: rel, rows: idx.length, row_groups: groups, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    out.push({
+      split,
+      file: rel,
+      rows: idx.length,
+      row_groups: groups,
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    });
   }
   return out;
 }

@@ -42,14 +42,18 @@ export interface DatasetChecks {
 export const checkStep: Step<typeof CheckParamsSchema> = {
   id: 'check',
   title: 'Dataset checks and card',
-  description: 'Re-derive every QA pair from KeyInfo and metadata (0 violations expected), report answer bias and a question-only baseline, write Parquet splits and the dataset card.',
+  description:
+    'Re-derive every QA pair from KeyInfo and metadata (0 violations expected), report answer bias and a question-only baseline, write Parquet splits and the dataset card.',
   params: CheckParamsSchema,
   reads: [QUESTIONS, STANDARDIZED, REPORTS],
   writes: [VIOLATIONS],
   requires: () => [QUESTIONS, STANDARDIZED, REPORTS],
   async preflight(ctx) {
     if (!fs.existsSync(path.join(ctx.run.dir, DATASET_DIR, 'manifest.json'))) {
-      throw new UserError('The questions step has not written a dataset yet.', 'Run it first: cxrvqa run --steps questions');
+      throw new UserError(
+        'The questions step has not written a dataset yet.',
+        'Run it first: cxrvqa run --steps questions',
+      );
     }
   },
   async run(ctx) {
@@ -62,7 +66,13 @@ export const checkStep: Step<typeof CheckParamsSchema> = {
 
     const violations = run.open(VIOLATIONS);
     const checker = new ConsistencyChecker(
-      { records, metadata: index, dicts: buildFrequencyDicts([...records.values()].map((r) => r.keyinfo)), params: questionParams, diseases: loadDiseaseLibrary() },
+      {
+        records,
+        metadata: index,
+        dicts: buildFrequencyDicts([...records.values()].map((r) => r.keyinfo)),
+        params: questionParams,
+        diseases: loadDiseaseLibrary(),
+      },
       (rule, v) => violations.append({ ...v, rule } satisfies ViolationRow),
     );
     pairs.forEach((p, i) => {
@@ -91,11 +101,27 @@ export const checkStep: Step<typeof CheckParamsSchema> = {
     fs.writeFileSync(path.join(dir, CARD_FILE), renderCard(card));
 
     for (const [rule, r] of Object.entries(check.by_rule)) {
-      if (r.count) ctx.emit({ type: 'log', level: 'error', message: `${r.count} pairs break the ${rule} rule, e.g. ${r.examples[0]!.question} → ${r.examples[0]!.answer} (${r.examples[0]!.detail})` });
+      if (r.count)
+        ctx.emit({
+          type: 'log',
+          level: 'error',
+          message: `${r.count} pairs break the ${rule} rule, e.g. ${r.examples[0]!.question} → ${r.examples[0]!.answer} (${r.examples[0]!.detail})`,
+        });
     }
-    if (bias.flagged.length) ctx.emit({ type: 'log', level: 'warn', message: `answerable without the image (question-only baseline above ${bias.threshold * 100}%): ${bias.flagged.join(', ')}` });
+    if (bias.flagged.length)
+      ctx.emit({
+        type: 'log',
+        level: 'warn',
+        message: `answerable without the image (question-only baseline above ${bias.threshold * 100}%): ${bias.flagged.join(', ')}`,
+      });
     return {
-      counts: { pairs: check.pairs, violations: check.violations, flagged_types: bias.flagged.length, parquet_files: parquet.length, 'check-violations': check.violations },
+      counts: {
+        pairs: check.pairs,
+        violations: check.violations,
+        flagged_types: bias.flagged.length,
+        parquet_files: parquet.length,
+        'check-violations': check.violations,
+      },
       summary: `${check.violations} violations in ${check.pairs.toLocaleString('en-US')} pairs · ${bias.flagged.length ? `image-free: ${bias.flagged.join(', ')}` : 'no type answerable from the question alone'} · ${parquet.length} Parquet splits + README.md`,
     };
   },
@@ -108,7 +134,8 @@ export const checkStep: Step<typeof CheckParamsSchema> = {
 /** The saved check and bias results, or null before the check step ran. */
 export function readDatasetChecks(run: Run): DatasetChecks | null {
   const dir = path.join(run.dir, DATASET_DIR);
-  const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) : null);
+  const read = (f: string) =>
+    fs.existsSync(path.join(dir, f)) ? JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) : null;
   const check = read(CHECK_FILE) as CheckReport | null;
   const bias = read(BIAS_FILE) as BiasReport | null;
   return check && bias ? { check, bias } : null;

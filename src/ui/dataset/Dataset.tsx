@@ -1,6 +1,6 @@
 import { Box, Text} from 'ink';
 import { useKeys } from '../components/useKeys.js';
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useMemo, useState } from 'react';
 import type { ScreenProps } from '../App.js';
 import { truncate } from '../components/format.js';
 import { useUiActions } from '../state/context.js';
@@ -30,7 +30,6 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
   const [scroll, setScroll] = useState(0);
   const version = controller.run.state.artifacts.questions?.version ?? 0;
   const checked = controller.run.state.artifacts['check-violations']?.version ?? 0;
-  const [checks, setChecks] = useState<DatasetChecks | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -42,9 +41,8 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
     };
   }, [controller, version]);
 
-  useEffect(() => {
-    setChecks(readDatasetChecks(controller.run));
-  }, [controller, checked]);
+  // Two small JSON files, re-read when the check step writes again.
+  const checks: DatasetChecks | null = useMemo(() => (checked >= 0 ? readDatasetChecks(controller.run) : null), [controller, checked]);
 
   useKeys(
     (input, key) => {
