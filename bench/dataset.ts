@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { biasReport } from '../src/pipeline/dataset/bias.js';
 import { ConsistencyChecker } from '../src/pipeline/dataset/check.js';
-import { writeParquetSplits } from '../src/pipeline/dataset/parquet.js';
+import { ROW_GROUP_ROWS, writeParquetSplits } from '../src/pipeline/dataset/parquet.js';
 import { buildMetadataIndex, generateQuestions } from '../src/pipeline/questions/generate.js';
 import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
 import { QuestionParamsSchema } from '../src/pipeline/questions/schema.js';
@@ -56,7 +56,9 @@ try {
     return c.report();
   });
   const bias = await phase('bias report', () => biasReport(pairs));
-  const parquet = await phase('parquet splits', () => writeParquetSplits(dir, pairs, index));
+  const parquet = await phase('parquet splits', () =>
+    writeParquetSplits(dir, pairs, index, Number(process.env.BENCH_ROW_GROUP ?? ROW_GROUP_ROWS)),
+  );
 
   const total = phases.reduce((a, [, ms]) => a + ms, 0);
   const totalCpu = phases.reduce((a, [, , cpu]) => a + cpu, 0);
