@@ -95,7 +95,8 @@ function dataUse(c: CardInput): string {
       'Report text was not sent to third-party services unless the run recorded a data-use confirmation (see the run settings).',
     ].join('\n\n');
   }
-  return 'The questions and answers are derived from the source corpus below; its terms apply to this dataset. Fill in `license_name` (and `license_link`) in the header with those terms before sharing.';
+  const source = c.corpus ? `the ${c.corpus.kind} corpus this run read` : "this run's corpus";
+  return `The questions and answers are derived from ${source}; its terms apply to this dataset. Fill in \`license_name\` (and \`license_link\`) in the header with those terms before sharing.`;
 }
 
 export function renderCard(c: CardInput): string {
