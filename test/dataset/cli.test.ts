@@ -93,7 +93,7 @@ describe('the run report', () => {
     const md = fs.readFileSync(path.join(runDir, 'report', 'report.md'), 'utf8');
     expect(md).toContain('## Consistency and bias');
     expect(md).toMatch(/^0 consistency violations in [\d,]+ pairs\.$/m);
-    expect(md).toMatch(/^\| presence \| [\d,]+ \| [\d.]+% \| [\d.]+ \|/m);
+    expect(md).toMatch(/^\| presence \| [\d,]+ \| [\d.]+% \| [\d.]+ \| yes \([\d,]+\), no \([\d,]+\) \| [a-z ]+ \([\d,]+\)/m);
     const html = fs.readFileSync(path.join(runDir, 'report', 'report.html'), 'utf8');
     expect(html).toContain('id="checks"');
   });

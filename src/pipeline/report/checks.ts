@@ -11,6 +11,7 @@ const BIAS_HEAD = [
   'yes share',
   'entropy (bits)',
   'top answers',
+  'most asked entities',
   'baseline by template',
   'baseline by question',
   '',
@@ -25,6 +26,10 @@ function biasCells(c: DatasetChecks): string[][] {
     t.top_answers
       .slice(0, 3)
       .map(([a, n]) => `${a} (${fmtNum(n)})`)
+      .join(', '),
+    t.top_entities
+      .slice(0, 3)
+      .map(([e, n]) => `${e} (${fmtNum(n)})`)
       .join(', '),
     pct(t.baseline.template_accuracy),
     pct(t.baseline.question_accuracy),
