@@ -79,6 +79,15 @@ describe('the dataset folder of a sample run', () => {
     }
   });
 
+  it('cxrvqa check on a run without questions names the step to run first', async () => {
+    const bare = path.join(tmp.dir, 'bare');
+    expect((await cli(['run', '--sample', '--backend', 'rules', '--steps', 'ingest', '--run', bare])).status).toBe(0);
+    const r = await cli(['check', '--run', bare]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/needs the questions.* artifacts first/);
+    expect(fs.existsSync(path.join(bare, 'dataset'))).toBe(false);
+  });
+
   it('cxrvqa run --images with a folder that does not exist stops before any step', async () => {
     const r = await cli(['run', '--run', runDir, '--steps', 'questions', '--images', path.join(tmp.dir, 'nope')]);
     expect(r.status).not.toBe(0);
@@ -93,7 +102,9 @@ describe('the run report', () => {
     const md = fs.readFileSync(path.join(runDir, 'report', 'report.md'), 'utf8');
     expect(md).toContain('## Consistency and bias');
     expect(md).toMatch(/^0 consistency violations in [\d,]+ pairs\.$/m);
-    expect(md).toMatch(/^\| presence \| [\d,]+ \| [\d.]+% \| [\d.]+ \| yes \([\d,]+\), no \([\d,]+\) \| [a-z ]+ \([\d,]+\)/m);
+    expect(md).toMatch(
+      /^\| presence \| [\d,]+ \| [\d.]+% \| [\d.]+ \| yes \([\d,]+\), no \([\d,]+\) \| [a-z ]+ \([\d,]+\)/m,
+    );
     const html = fs.readFileSync(path.join(runDir, 'report', 'report.html'), 'utf8');
     expect(html).toContain('id="checks"');
   });
