@@ -10,7 +10,12 @@ import path from 'node:path';
 import { biasReport } from '../src/pipeline/dataset/bias.js';
 import { ConsistencyChecker } from '../src/pipeline/dataset/check.js';
 import { ROW_GROUP_ROWS, writeParquetSplits } from '../src/pipeline/dataset/parquet.js';
-import { buildMetadataIndex, generateQuestions } from '../src/pipeline/questions/generate.js';
+import { checkStep } from '../src/pipeline/dataset/step.js';
+import { buildMetadataIndex, generateQuestions, type StandardizedRecord } from '../src/pipeline/questions/generate.js';
+import { questionsStep } from '../src/pipeline/questions/step.js';
+import { runStep } from '../src/pipeline/runner/runner.js';
+import type { AnyStep } from '../src/pipeline/steps/contract.js';
+import { Run } from '../src/pipeline/store/run.js';
 import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
 import { QuestionParamsSchema } from '../src/pipeline/questions/schema.js';
 import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
@@ -88,6 +93,48 @@ try {
   console.log(
     `RSS after generation ${(rssBefore / 2 ** 20).toFixed(0)} MB · peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (target ≤ 1,536 MB)`,
   );
+
+  if (process.env.BENCH_STEP === '1') {
+    // The whole check step as the pipeline runs it: after the questions step, everything read
+    // back from the run's artifacts on disk (validated), the outputs written into the dataset folder.
+    const run = await Run.open(path.join(dir, 'run'), { create: true });
+    try {
+      const reports = run.artifact<{ study_id: string }>('reports');
+      for (let i = 0; i < metas.length; i += 10_000)
+        reports.appendMany(metas.slice(i, i + 10_000).map((m) => ({ ...m, text: 'FINDINGS: synthetic.', extra: {} })));
+      reports.close();
+      const std = run.artifact<StandardizedRecord>('standardized');
+      for (let i = 0; i < records.length; i += 10_000) std.appendMany(records.slice(i, i + 10_000));
+      std.close();
+      await run.update((st) => {
+        st.steps.questions = {
+          status: 'not_run',
+          params: { lowFreqThreshold: 10, difference },
+          paramsHash: null,
+          inputVersions: {},
+          counts: {},
+          summary: '',
+          startedAt: null,
+          finishedAt: null,
+          durationMs: null,
+          error: null,
+          cursor: {},
+        };
+      });
+      const opts = { signal: new AbortController().signal, env: { confirmations: new Set<string>(), env: {} } };
+      await runStep(run, questionsStep as unknown as AnyStep, opts);
+      const w0 = t();
+      const c0 = process.cpuUsage();
+      const outcome = await runStep(run, checkStep as unknown as AnyStep, opts);
+      const c = process.cpuUsage(c0);
+      console.log(
+        `full check step from disk: ${outcome} in ${((t() - w0) / 1000).toFixed(2)} s wall, ${((c.user + c.system) / 1e6).toFixed(2)} s cpu; ${run.state.steps.check?.summary}`,
+      );
+      console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    } finally {
+      await run.close();
+    }
+  }
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
 }
