@@ -37,6 +37,9 @@ export { accuracyTable, exportReviewCsv, isMethodStage, type MethodAccuracy } fr
 export { seededSample } from './util/random.js';
 export { datasetOverview, loadDatasetStats, type DatasetOverview, type QaSample } from './inspect/datasetStats.js';
 export { formatStatsTable, typeCells, type DatasetStats, type TypeStats } from './questions/stats.js';
+export { readDatasetChecks, type DatasetChecks } from './dataset/step.js';
+export type { BiasReport, TypeBias } from './dataset/bias.js';
+export type { CheckReport } from './dataset/check.js';
 export type { ExtractionResult } from './schemas/extraction.js';
 
 // Presentation primitives shared with the headless log the steps write themselves.

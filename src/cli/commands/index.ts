@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerApp } from './app.js';
+import { registerCheck } from './check.js';
 import { registerEval } from './eval.js';
 import { registerFinetune } from './finetune.js';
 import { registerGold } from './gold.js';
@@ -11,4 +12,4 @@ import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
 
 /** Each command lives in its own file and registers itself here. */
-export const COMMANDS: Array<(program: Command) => void> = [registerApp, registerRun, registerStatus, registerMetadata, registerEval, registerLlm, registerGold, registerFinetune, registerStats, registerReport];
+export const COMMANDS: Array<(program: Command) => void> = [registerApp, registerRun, registerStatus, registerMetadata, registerEval, registerLlm, registerGold, registerFinetune, registerStats, registerCheck, registerReport];

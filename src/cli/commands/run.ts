@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { type AnyStep, applyConfig, applyParams, corpusConfigFrom, type CorpusFlags, DEFAULT_CYCLES, invocationDataUse, type LlmSettings, parseMaxFailed, parseParamOverrides, parseParamUnsets, planFor, runPipeline, STEPS, UserError } from '../../pipeline/index.js';
 import { createLineReporter } from '../lineReporter.js';
@@ -14,6 +15,7 @@ export interface RunFlags extends LlmSettings, CorpusFlags {
   unset?: string[];
   confirm?: string[];
   maxFailed?: string;
+  images?: string;
 }
 
 export function addRunOptions(cmd: Command): Command {
@@ -32,6 +34,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--cycles <n>', `follow-up cycles wanted in total: alternate follow-up and standardize (default ${DEFAULT_CYCLES}; 0 skips follow-up)`)
     .option('--force', 're-run steps that are already done')
     .option('--max-failed <share>', 'an LLM step with more failed items than this (e.g. 5% or 0.05) ends failed, its results kept (default 1%)')
+    .option('--images <dir>', 'a MIMIC-CXR-JPG root: look up each exported image under it and count the missing (sets questions.images)')
     .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
     .option('--unset <step.param>', 'reset a step parameter to its default (repeatable)', collect)
     .option('--confirm <what>', 'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint, not-credentialed (repeatable)', collect),
@@ -58,7 +61,9 @@ export function parseCycles(flag: string | undefined): number | undefined {
 export async function runHeadless(flags: RunFlags, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
   const steps = selectSteps(flags.steps);
   const corpus = corpusConfigFrom(flags);
-  const overrides = parseParamOverrides(flags.set ?? [], STEPS);
+  // Absolute, so the run finds its images from any working directory.
+  const images = flags.images === undefined ? [] : [`questions.images=${path.resolve(flags.images)}`];
+  const overrides = parseParamOverrides([...(flags.set ?? []), ...images], STEPS);
   const removals = parseParamUnsets(flags.unset ?? [], STEPS);
   const cycles = parseCycles(flags.cycles);
   const maxFailed = flags.maxFailed === undefined ? undefined : parseMaxFailed(flags.maxFailed);

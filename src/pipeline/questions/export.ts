@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ImageLinks } from '../dataset/images.js';
 import type { MetadataIndex, QaPair } from './schema.js';
 
 /** CSV columns: the release's five first, then what this tool knows besides. */
@@ -101,6 +102,10 @@ export interface ConversationRecord {
   split: string;
   /** Image path(s) relative to the MIMIC-CXR-JPG root; difference records have [main, reference]. */
   images: string[];
+  /** The main image (LLaVA's `image` field), relative to the MIMIC-CXR-JPG root. */
+  image: string;
+  /** Whether the images were found under the root given with `--images` (docs/questions.md, the `images` param). */
+  image_status: 'found' | 'missing' | 'unchecked';
   conversations: Array<{ from: 'human' | 'gpt'; value: string }>;
   qa_ids: string[];
 }
@@ -111,9 +116,9 @@ export interface ConversationRecord {
  * with both images. Studies without a known image are left out and counted.
  * Streams JSON text: generated pairs come grouped by study, so each record is
  * finished when its group ends (input that is not grouped is grouped first,
- * keeping first-appearance order).
+ * keeping first-appearance order). `links` resolves and counts the images.
  */
-export function* conversationRecords(pairs: readonly QaPair[], meta: MetadataIndex, stats = { withoutImage: 0 }): Generator<string> {
+export function* conversationRecords(pairs: readonly QaPair[], meta: MetadataIndex, stats = { withoutImage: 0 }, links = new ImageLinks(null)): Generator<string> {
   const ordered = groupedByConversation(pairs);
   // Question and answer texts repeat (a few thousand distinct in a million pairs): escape each once.
   const escaped = new Map<string, string>();
@@ -144,7 +149,8 @@ export function* conversationRecords(pairs: readonly QaPair[], meta: MetadataInd
         continue;
       }
       const images = ref ? [main!, ref] : [main!];
-      head = `{"id":${JSON.stringify(id)},"study_id":${JSON.stringify(p.study_id)},"subject_id":${JSON.stringify(p.subject_id)},"split":${JSON.stringify(p.split)},"images":${JSON.stringify(images)}`;
+      const status = links.record(p.split, images);
+      head = `{"id":${JSON.stringify(id)},"study_id":${JSON.stringify(p.study_id)},"subject_id":${JSON.stringify(p.subject_id)},"split":${JSON.stringify(p.split)},"images":${JSON.stringify(images)},"image":${JSON.stringify(main)},"image_status":"${status}"`;
       parts.push(`{"from":"human","value":${JSON.stringify(images.map(() => '<image>\n').join('') + p.question)}}`, `{"from":"gpt","value":${js(p.answer)}}`);
       ids.push(`"${p.qa_id}"`);
       continue;
@@ -182,18 +188,18 @@ function groupedByConversation(pairs: readonly QaPair[]): readonly QaPair[] {
 }
 
 /** All conversation lines in memory (small inputs, tests). */
-export function conversationLines(pairs: readonly QaPair[], meta: MetadataIndex): { lines: string[]; withoutImage: number } {
+export function conversationLines(pairs: readonly QaPair[], meta: MetadataIndex, links?: ImageLinks): { lines: string[]; withoutImage: number } {
   const stats = { withoutImage: 0 };
-  const lines = [...conversationRecords(pairs, meta, stats)];
+  const lines = [...conversationRecords(pairs, meta, stats, links)];
   return { lines, withoutImage: stats.withoutImage };
 }
 
 /** Streams the conversation records into `file`. */
-export function writeConversations(file: string, pairs: readonly QaPair[], meta: MetadataIndex): WrittenFile & { withoutImage: number } {
+export function writeConversations(file: string, pairs: readonly QaPair[], meta: MetadataIndex, links?: ImageLinks): WrittenFile & { withoutImage: number } {
   const w = new ChunkWriter(file);
   const stats = { withoutImage: 0 };
   let buf = '';
-  for (const line of conversationRecords(pairs, meta, stats)) {
+  for (const line of conversationRecords(pairs, meta, stats, links)) {
     buf += line + '\n';
     w.rows++;
     if (buf.length > 1 << 20) {

@@ -222,6 +222,18 @@ function pairCollector(params: QuestionParams, counts: GenerateCounts) {
 }
 
 /**
+ * How KeyInfo is prepared for questions in a run of `records` records: the one
+ * definition shared by generation and the consistency check, so the check
+ * re-derives answers from exactly the entities generation saw.
+ */
+export function preparation(records: number, dicts: FrequencyDicts, params: QuestionParams, diseases: readonly Disease[]): PrepareOptions & { threshold: number | null } {
+  const library = new QuestionLibrary(diseases, dicts);
+  const threshold = params.filterLowFreq ? (params.lowFreqThreshold === 'auto' ? autoLowFreqThreshold(records) : params.lowFreqThreshold) : null;
+  const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
+  return { library, filter, threshold };
+}
+
+/**
  * Question generation as a sync generator that yields progress every few
  * thousand records, so the step can check its abort signal between chunks;
  * `generateQuestions` drains it. Each (study, question type) pair draws from
@@ -236,10 +248,8 @@ export function* generateSteps(
   diseases: readonly Disease[],
   generators: readonly QuestionGenerator[] = QUESTION_GENERATORS,
 ): Generator<GenerateProgress, GenerateResult, void> {
-  const library = new QuestionLibrary(diseases, dicts);
   const sorted = byStudyId(records);
-  const threshold = params.filterLowFreq ? (params.lowFreqThreshold === 'auto' ? autoLowFreqThreshold(sorted.length) : params.lowFreqThreshold) : null;
-  const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
+  const { library, filter, threshold } = preparation(sorted.length, dicts, params, diseases);
   const counts = emptyCounts(sorted.length);
   const studies = eligibleStudies(sorted, metadataIndex, params, { library, filter }, counts);
   const bySubject = groupBySubject(studies);

@@ -81,5 +81,11 @@ export const QuestionParamsSchema = z.object({
   splitRatios: SplitRatiosSchema.default({ train: 0.8, validate: 0.1, test: 0.1 }),
   /** Studies whose view is unknown: `skip` (the release: AP/PA only) or `include` (no view question). */
   unknownView: z.enum(['skip', 'include']).default('skip'),
+  /**
+   * A MIMIC-CXR-JPG root (`--images DIR`): each exported image path is looked up under it and
+   * missing images are counted per split. Without it the paths are written, marked unchecked.
+   * No default, so runs made before it existed keep their params hash.
+   */
+  images: z.string().min(1).optional(),
 });
 export type QuestionParams = z.infer<typeof QuestionParamsSchema>;

@@ -20,6 +20,7 @@ import { buildManifest } from './manifest.js';
 import { QaPairSchema, QuestionParamsSchema, type QaPair, type QuestionParams, type StudyMeta } from './schema.js';
 import { computeStats } from './stats.js';
 import { fmtNum } from '../util/format.js';
+import { ImageLinks } from '../dataset/images.js';
 
 export const DATASET_DIR = 'dataset';
 
@@ -55,7 +56,8 @@ function abortError(): Error {
   return e;
 }
 
-async function readInputs(ctx: StepContext<QuestionParams>) {
+/** The current standardized record per study and the report metadata (shared with the dataset check). */
+export async function readInputs(ctx: Pick<StepContext<unknown>, 'run' | 'emit'>) {
   const issues: ReadIssue[] = [];
   const onIssue = (i: ReadIssue) => issues.push(i);
   const std = ctx.run.artifact<StandardizedRecord>('standardized', StandardizedInputSchema as z.ZodType<StandardizedRecord>);
@@ -90,6 +92,13 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
     }
     loadDiseaseLibrary();
   },
+  async checkConfig(ctx) {
+    // A setting, so a wrong path is reported before the hours of extraction that come before this step.
+    const root = ctx.params.images;
+    if (root !== undefined && !fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UserError(`The images folder ${root} does not exist.`, 'Give the MIMIC-CXR-JPG root (the folder holding files/), or leave --images out to write unchecked paths.');
+    }
+  },
   async run(ctx) {
     const { run, params } = ctx;
     // The step takes seconds even on MIMIC, so it always starts over; a resume resets the partial output.
@@ -120,6 +129,8 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
     for (let i = 0; i < pairs.length; i += 10_000) art.appendMany(pairs.slice(i, i + 10_000));
     art.close();
     const files = await exportDataset(run, pairs, index, params, result, { unreadable });
+    const missing = Object.entries(files.images.by_split).filter(([, s]) => s.missing > 0);
+    if (missing.length) ctx.emit({ type: 'log', level: 'warn', message: `images missing under ${params.images}: ${missing.map(([k, s]) => `${k} ${s.missing} of ${s.records}`).join(', ')}` });
     const byType = Object.fromEntries(files.stats.by_type.map((t) => [`q_${t.type}`, t.count]));
     return {
       counts: { questions: pairs.length, studies: files.stats.studies, subjects: files.stats.subjects, ...byType, skipped_view: counts.skipped_view, skipped_no_metadata: counts.skipped_no_metadata },
@@ -155,7 +166,8 @@ async function exportDataset(run: Run, pairs: QaPair[], index: ReturnType<typeof
     // The questions artifact holds exactly the JSONL export: copy it instead of serializing twice.
     await copyAs(run.artifactPath('questions'), path.join(dir, 'qa.jsonl')),
   ];
-  const conv = writeConversations(path.join(dir, 'conversations.jsonl'), pairs, index);
+  const links = new ImageLinks(params.images ?? null);
+  const conv = writeConversations(path.join(dir, 'conversations.jsonl'), pairs, index, links);
   written.push({ file: conv.file, rows: conv.rows, bytes: conv.bytes, sha256: conv.sha256 });
   fs.writeFileSync(path.join(dir, 'stats.json'), JSON.stringify(stats, null, 2) + '\n');
   const manifest = buildManifest({
@@ -172,7 +184,8 @@ async function exportDataset(run: Run, pairs: QaPair[], index: ReturnType<typeof
     counts: { ...result.counts, unreadable_input_lines: extra.unreadable, conversations_without_image: conv.withoutImage },
     stats,
     files: written,
+    images: links.summary(),
   });
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  return { dir, stats };
+  return { dir, stats, images: links.summary() };
 }

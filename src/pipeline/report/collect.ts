@@ -1,6 +1,7 @@
 import { formatUsage } from '../util/format.js';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readDatasetChecks, type DatasetChecks } from '../dataset/step.js';
 import { DATASET_DIR, toolVersion } from '../questions/step.js';
 import { QUESTION_TYPES, type QaPair, type QuestionType } from '../questions/schema.js';
 import { computeStats, type DatasetStats } from '../questions/stats.js';
@@ -34,6 +35,8 @@ export interface RunReportData {
   steps: StepReport[];
   cycles: CycleRecord[];
   stats: DatasetStats | null;
+  /** Consistency and bias results of the check step. */
+  checks: DatasetChecks | null;
   /** JSON reports the evaluation writes into `<run>/eval/`, by file name. */
   evals: Array<{ name: string; data: unknown }>;
   samples: Partial<Record<QuestionType, QaPair[]>>;
@@ -118,6 +121,7 @@ export async function collectRunReport(run: Run): Promise<RunReportData> {
     steps,
     cycles: s.cycles,
     stats,
+    checks: readDatasetChecks(run),
     evals,
     samples: Object.fromEntries(QUESTION_TYPES.filter((t) => samples.byType.has(t)).map((t) => [t, samples.byType.get(t)!])),
   };

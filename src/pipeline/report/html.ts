@@ -3,6 +3,7 @@ import { barChart } from './chart.js';
 import type { RunReportData, StepReport } from './collect.js';
 import { esc, fmtMs, fmtNum, fmtPct } from './escape.js';
 import { evalHtml } from './evalTables.js';
+import { checksHtml } from './checks.js';
 
 const CSS = `
 body{font:14px/1.45 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
@@ -75,6 +76,7 @@ export function renderHtml(d: RunReportData): string {
   const sections: string[] = [];
   sections.push(`<h2 id="steps">Steps</h2>${d.steps.length ? d.steps.map(stepCell).join('\n') : '<p class="muted">No step has run yet.</p>'}`);
   sections.push(`<h2 id="stats">Dataset statistics</h2>${d.stats ? statsSection(d.stats) : '<p class="muted">No questions yet (run the questions step).</p>'}`);
+  sections.push(`<h2 id="checks">Consistency and bias</h2>${checksHtml(d.checks)}`);
   sections.push(
     `<h2 id="eval">Evaluation</h2>${d.evals.length ? d.evals.map((e) => `<div class="cell"><h3>${esc(e.name)}</h3>${evalHtml(e.data)}</div>`).join('') : '<p class="muted">No evaluation reports in this run.</p>'}`,
   );
@@ -108,7 +110,7 @@ export function renderHtml(d: RunReportData): string {
 <h1>cxrvqa run report</h1>
 <p class="muted">${esc(d.dir)} · cxrvqa ${esc(d.toolVersion)} · created ${esc(d.createdAt)} · updated ${esc(d.updatedAt)}</p>
 <p>corpus: ${esc(d.corpus)} · backend: ${esc(d.backend)}</p>
-<nav><a href="#steps">Steps</a><a href="#stats">Statistics</a><a href="#eval">Evaluation</a><a href="#cycles">Cycles</a><a href="#samples">Samples</a></nav>
+<nav><a href="#steps">Steps</a><a href="#stats">Statistics</a><a href="#checks">Checks</a><a href="#eval">Evaluation</a><a href="#cycles">Cycles</a><a href="#samples">Samples</a></nav>
 ${sections.join('\n')}
 </main></body></html>
 `;

@@ -4,6 +4,7 @@ import { fmtMs, fmtNum, mdCell } from './escape.js';
 import { mdTable } from './generic.js';
 import { evalMd } from './evalTables.js';
 import { typeCells } from '../questions/stats.js';
+import { checksMd } from './checks.js';
 
 export function renderMarkdown(d: RunReportData): string {
   const out: string[] = [];
@@ -41,6 +42,7 @@ export function renderMarkdown(d: RunReportData): string {
     const maxL = Math.max(0, ...st.answer_length.map(([, c]) => c));
     out.push('### Answer lengths\n', mdTable(['words', 'answers', ''], st.answer_length.map(([w, c]) => [w >= 10 ? '10+' : String(w), fmtNum(c), textBar(c, maxL)])));
   }
+  out.push('## Consistency and bias\n', checksMd(d.checks));
   out.push('## Evaluation\n');
   if (!d.evals.length) out.push('No evaluation reports in this run.\n');
   for (const e of d.evals) out.push(`### ${mdCell(e.name)}\n`, evalMd(e.data));

@@ -8,6 +8,7 @@ import { goldStep } from '../finetune/gold/step.js';
 import { serveStep } from '../finetune/serve/step.js';
 import { ingestStep } from '../ingest/step.js';
 import { questionsStep } from '../questions/step.js';
+import { checkStep } from '../dataset/step.js';
 import { referenceStep } from '../rules/step.js';
 import { standardizeStep } from '../standardize/step.js';
 
@@ -38,6 +39,7 @@ export const PLAN: readonly PlanNode[] = [
     noneWanted: 'no follow-up cycles requested (pass --cycles N)',
   }),
   defineStep(questionsStep),
+  defineStep(checkStep),
 ];
 
 /** Every step once, in run order. */

@@ -1,10 +1,11 @@
 import { Box, Text} from 'ink';
 import { useKeys } from '../components/useKeys.js';
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useMemo, useState } from 'react';
 import type { ScreenProps } from '../App.js';
 import { truncate } from '../components/format.js';
 import { useUiActions } from '../state/context.js';
-import { datasetOverview, type DatasetOverview } from '../../pipeline/index.js';
+import { datasetOverview, readDatasetChecks, type DatasetChecks, type DatasetOverview } from '../../pipeline/index.js';
+import { alignTable, BIAS_HEADER, biasRows, checkLines } from '../../present/checks.js';
 import { fmtNum } from '../../present/format.js';
 import { statsRows, type StatsColumn } from '../../present/stats.js';
 
@@ -28,6 +29,7 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
   const [error, setError] = useState<string | null>(null);
   const [scroll, setScroll] = useState(0);
   const version = controller.run.state.artifacts.questions?.version ?? 0;
+  const checked = controller.run.state.artifacts['check-violations']?.version ?? 0;
 
   useEffect(() => {
     let live = true;
@@ -38,6 +40,9 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
       live = false;
     };
   }, [controller, version]);
+
+  // Two small JSON files, re-read when the check step writes again.
+  const checks: DatasetChecks | null = useMemo(() => (checked >= 0 ? readDatasetChecks(controller.run) : null), [controller, checked]);
 
   useKeys(
     (input, key) => {
@@ -55,7 +60,9 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
   const { rows, total } = statsRows(stats);
   const table = [...rows, total].map((r) => COLUMNS.map(([c]) => r[c]));
   const samples = overview.samples.map((q) => `[${q.type}] ${q.question} → ${q.answer}`);
-  const sampleRows = Math.max(1, height - table.length - 4);
+  // The check step's results: the consistency line, the baseline line, then the bias table.
+  const checkText = checks ? [checkLines(checks)[0]!, checkLines(checks).at(-1)!, ...alignTable(BIAS_HEADER, biasRows(checks))] : ['not checked yet: run the check step'];
+  const sampleRows = Math.max(1, height - table.length - checkText.length - 5);
   const start = Math.min(scroll, Math.max(0, samples.length - sampleRows));
   return (
     <Box flexDirection="column">
@@ -68,6 +75,12 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
       {table.map((r) => (
         <Text key={r[0]} bold={r === table.at(-1)}>
           {truncate(r.map(cell).join(''), columns)}
+        </Text>
+      ))}
+      <Text bold>Checks</Text>
+      {checkText.map((l, i) => (
+        <Text key={`c${i}`} wrap="truncate" color={i === 0 && checks?.check.violations ? 'red' : undefined}>
+          {truncate(l, columns)}
         </Text>
       ))}
       <Text bold>Samples</Text>
