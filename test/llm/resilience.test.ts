@@ -29,7 +29,8 @@ describe('LLM layer under server failures', () => {
     const st = llm.stats.snapshot();
     await llm.close();
     expect(r.kind).toBe('ok');
-    expect(st.hedges).toBe(1);
+    // A warm-up request may be hedged too on a loaded machine (a pause past the p99): at least this one was.
+    expect(st.hedges).toBeGreaterThanOrEqual(1);
     expect(s.requests.filter((q) => q.userText === 'stuck')).toHaveLength(2);
   });
 

@@ -17,6 +17,7 @@ import { biasReport, type BiasReport } from './bias.js';
 import { renderCard, type CardInput } from './card.js';
 import { ConsistencyChecker, type CheckReport } from './check.js';
 import { removeStaleParquet, ROW_GROUP_ROWS, writeParquetSplits } from './parquet.js';
+import { fmtNum } from '../util/format.js';
 
 export const CheckParamsSchema = z.object({
   /** Rows per Parquet row group. */
@@ -62,7 +63,8 @@ export const checkStep: Step<typeof CheckParamsSchema> = {
     const { records, index } = await readInputs(ctx);
     const pairs: QaPair[] = [];
     for await (const p of run.open(QUESTIONS).lines()) pairs.push(p);
-    if (ctx.signal.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+    ctx.signal.throwIfAborted();
+    ctx.emit({ type: 'progress', done: 0, total: pairs.length });
 
     const violations = run.open(VIOLATIONS);
     const checker = new ConsistencyChecker(
@@ -77,8 +79,9 @@ export const checkStep: Step<typeof CheckParamsSchema> = {
     );
     pairs.forEach((p, i) => {
       checker.add(p);
-      if ((i + 1) % 100_000 === 0) ctx.emit({ type: 'progress', done: i + 1, total: pairs.length });
+      if ((i + 1) % 10_000 === 0) ctx.emit({ type: 'progress', done: i + 1, total: pairs.length });
     });
+    ctx.emit({ type: 'progress', done: pairs.length, total: pairs.length });
     violations.close();
     const check = checker.report();
     const bias = biasReport(pairs);
@@ -122,7 +125,7 @@ export const checkStep: Step<typeof CheckParamsSchema> = {
         parquet_files: parquet.length,
         'check-violations': check.violations,
       },
-      summary: `${check.violations} violations in ${check.pairs.toLocaleString('en-US')} pairs · ${bias.flagged.length ? `image-free: ${bias.flagged.join(', ')}` : 'no type answerable from the question alone'} · ${parquet.length} Parquet splits + README.md`,
+      summary: `${check.violations} violations in ${fmtNum(check.pairs)} pairs · ${bias.flagged.length ? `image-free: ${bias.flagged.join(', ')}` : 'no type answerable from the question alone'} · ${parquet.length} Parquet splits + README.md`,
     };
   },
   async preview(run: Run) {
