@@ -27,7 +27,12 @@ const arg = (name: string, def: number) => {
 };
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
-for (const [reference, answerRate] of [['gold', 1], ['gold', 0.8], ['gold', 0.5], ['rules', 1]] as const) {
+for (const [reference, answerRate] of [
+  ['gold', 1],
+  ['gold', 0.8],
+  ['gold', 0.5],
+  ['rules', 1],
+] as const) {
   const r = await runGoldScenario({ removeRate: 0.35, answerRate, seed: 'bench', reference });
   console.log(
     `gold set, ${r.studies} studies, reference ${reference}, answer rate ${answerRate}: removed ${r.removed.positive} positives / ${r.removed.negative} negatives; ${r.asked} questions; put back ${r.added.positive} / ${r.added.negative}\n` +
@@ -38,9 +43,16 @@ for (const [reference, answerRate] of [['gold', 1], ['gold', 0.8], ['gold', 0.5]
 
 const studies = arg('studies', 500);
 const concurrency = arg('concurrency', 64);
-const server = await startLoopbackServer({ record: false, latency: { kind: 'fixed', ms: 20 }, respond: (req) => addAsked(readAsk(req)!) });
+const server = await startLoopbackServer({
+  record: false,
+  latency: { kind: 'fixed', ms: 20 },
+  respond: (req) => addAsked(readAsk(req)!),
+});
 const { run } = await makeRun(
-  Array.from({ length: studies }, () => ({ refPositives: ['edema', 'atelectasis', 'nodule'], refNegatives: ['pneumothorax'] })),
+  Array.from({ length: studies }, () => ({
+    refPositives: ['edema', 'atelectasis', 'nodule'],
+    refNegatives: ['pneumothorax'],
+  })),
   server.url,
   { concurrency },
 );
@@ -48,6 +60,8 @@ const t0 = Date.now();
 await runStep(run, followupStep as unknown as AnyStep, { signal: new AbortController().signal, env: env(1) });
 const s = (Date.now() - t0) / 1000;
 const asked = run.state.cycles[0]?.counts.asked ?? 0;
-console.log(`throughput: ${studies} studies × 4 questions, latency 20 ms, concurrency ${concurrency}: ${asked} questions in ${s.toFixed(2)} s = ${(asked / s).toFixed(0)} questions/s (sequential per study: floor ${((4 * 20) / 1000).toFixed(2)} s per study)`);
+console.log(
+  `throughput: ${studies} studies × 4 questions, latency 20 ms, concurrency ${concurrency}: ${asked} questions in ${s.toFixed(2)} s = ${(asked / s).toFixed(0)} questions/s (sequential per study: floor ${((4 * 20) / 1000).toFixed(2)} s per study)`,
+);
 await run.close();
 await server.close();

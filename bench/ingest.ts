@@ -37,7 +37,9 @@ try {
   console.log(`generate: ${made.studies} studies, ${made.subjects} subjects in ${genSeconds.toFixed(1)} s`);
 
   const run = await Run.open(path.join(tmp, 'run'), { create: true });
-  await run.update((s) => void (s.config.corpus = { kind: 'mimic', path: corpus, metadata: null, columns: {}, credentialed: false }));
+  await run.update(
+    (s) => void (s.config.corpus = { kind: 'mimic', path: corpus, metadata: null, columns: {}, credentialed: false }),
+  );
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
@@ -54,10 +56,19 @@ try {
   await run.close();
 
   const ingested = counts.ingested ?? 0;
-  console.log(`ingest:   ${outcome}; ${ingested} ingested, ${counts.skipped ?? 0} skipped, ${counts.warnings ?? 0} warnings in ${ingestSeconds.toFixed(1)} s`);
+  console.log(
+    `ingest:   ${outcome}; ${ingested} ingested, ${counts.skipped ?? 0} skipped, ${counts.warnings ?? 0} warnings in ${ingestSeconds.toFixed(1)} s`,
+  );
   console.log(`rate:     ${(ingested / ingestSeconds).toFixed(0)} studies/s (target: ${studies} in <= 60 s)`);
-  console.log(`memory:   peak RSS of the process ${mb(process.resourceUsage().maxRSS * 1024)} (includes generation); sampled during ingest ${mb(rssPeak)} (from ${mb(rssBefore)} before; target <= 1.5 GB)`);
-  console.log(`output:   reports.jsonl ${mb(reportsBytes)}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `memory:   peak RSS of the process ${mb(process.resourceUsage().maxRSS * 1024)} (includes generation); sampled during ingest ${mb(rssPeak)} (from ${mb(rssBefore)} before; target <= 1.5 GB)`,
+  );
+  console.log(
+    `output:   reports.jsonl ${mb(reportsBytes)}; ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 } finally {
   const t = performance.now();
   fs.rmSync(tmp, { recursive: true, force: true });

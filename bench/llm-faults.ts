@@ -34,7 +34,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/pipeline/util/paths.js';
 import { synthStudies } from '../scripts/lib/synth.js';
-import { truncatedAnswers, truncatedRows, type CachedAnswer, type FollowupLogRow, type RawRow } from '../test/helpers/fault-accounting.js';
+import {
+  truncatedAnswers,
+  truncatedRows,
+  type CachedAnswer,
+  type FollowupLogRow,
+  type RawRow,
+} from '../test/helpers/fault-accounting.js';
 import type { FaultMixOptions, FaultReport } from '../test/helpers/loopback-faults.js';
 import { startLoopbackServerProcess } from '../test/helpers/loopback-server.js';
 
@@ -60,7 +66,18 @@ const MEDIAN = Number(flags['median-ms']);
 const SIGMA = 0.5;
 if (flags.only && !['clean', 'faults'].includes(flags.only)) throw new Error('--only clean|faults');
 
-const RATES: FaultMixOptions['rates'] = { rate_limit: 0.05, server: 0.02, hang: 0.01, reset: 0.01, garbage: 0.01, truncate: 0.025, content_filter: 0.005, fenced: 0.02, prose: 0.02, whitespace: 0.005 };
+const RATES: FaultMixOptions['rates'] = {
+  rate_limit: 0.05,
+  server: 0.02,
+  hang: 0.01,
+  reset: 0.01,
+  garbage: 0.01,
+  truncate: 0.025,
+  content_filter: 0.005,
+  fenced: 0.02,
+  prose: 0.02,
+  whitespace: 0.005,
+};
 
 /** A JSONL corpus whose reports name their study inside the part the model sees. */
 function writeCorpus(file: string): void {
@@ -85,7 +102,10 @@ interface CliRun {
 
 function cli(args: string[]): Promise<CliRun> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [path.join(packageRoot(), 'dist', 'src', 'cli.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [path.join(packageRoot(), 'dist', 'src', 'cli.js'), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-20_000);
@@ -107,7 +127,9 @@ function cli(args: string[]): Promise<CliRun> {
 /** Sum of the steps' recorded durations (state.json), read defensively: the state layout is not this bench's. */
 function stepSeconds(dir: string, steps: string[]): number | undefined {
   try {
-    const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as { steps?: Record<string, { durationMs?: number | null }> };
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
+      steps?: Record<string, { durationMs?: number | null }>;
+    };
     const ms = steps.map((s) => state.steps?.[s]?.durationMs);
     return ms.every((x) => typeof x === 'number') ? (ms as number[]).reduce((a, b) => a + b, 0) / 1000 : undefined;
   } catch {
@@ -117,13 +139,17 @@ function stepSeconds(dir: string, steps: string[]): number | undefined {
 
 function jsonl<T>(file: string): T[] {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
-    try {
-      return [JSON.parse(l) as T];
-    } catch {
-      return []; // a torn last line after a kill
-    }
-  });
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as T];
+      } catch {
+        return []; // a torn last line after a kill
+      }
+    });
 }
 
 /** Last row per study wins, as the pipeline reads `raw`. */
@@ -155,7 +181,14 @@ interface ModeResult {
   truncatedData: number;
   truncatedDataBy: Record<string, number>;
   unmatched: number;
-  followup: null | { run: CliRun; requests: number; served: Record<string, number>; statuses: Record<string, number>; truncatedData: number; unmatched: number };
+  followup: null | {
+    run: CliRun;
+    requests: number;
+    served: Record<string, number>;
+    statuses: Record<string, number>;
+    truncatedData: number;
+    unmatched: number;
+  };
 }
 
 async function runMode(mode: 'clean' | 'faults', base: string, corpus: string): Promise<ModeResult> {
@@ -166,32 +199,68 @@ async function runMode(mode: 'clean' | 'faults', base: string, corpus: string): 
     ...(mode === 'faults' && flags.capacity ? { capacity: Number(flags.capacity) } : {}),
   });
   try {
-    const prep = await cli(['run', '--run', dir, '--corpus', corpus, '--format', 'jsonl', '--no-credentialed', '--backend', 'llm', '--steps', 'ingest,reference']);
+    const prep = await cli([
+      'run',
+      '--run',
+      dir,
+      '--corpus',
+      corpus,
+      '--format',
+      'jsonl',
+      '--no-credentialed',
+      '--backend',
+      'llm',
+      '--steps',
+      'ingest,reference',
+    ]);
     if (prep.code !== 0) throw new Error(`ingest failed: ${prep.stderr}`);
-    if (flags['no-stream'] && (await cli(['llm', 'set', '--run', dir, '--no-stream'])).code !== 0) throw new Error('llm set --no-stream failed');
-    const llm = ['--backend', 'llm', '--endpoint', `${server.url},max=${C}`, '--model', 'extractor', '--concurrency', String(C)];
-    const unmarked = jsonl<{ study_id: string; selected: string; text: string }>(path.join(dir, 'artifacts', 'reports.jsonl')).filter((r) => !(r.selected.trim() ? r.selected : r.text).includes(`STUDY ${r.study_id}`)).length;
-    if (unmarked) console.log(`  (${unmarked} reports lost their STUDY marker in section selection: the server sees them under a text hash)`);
+    if (flags['no-stream'] && (await cli(['llm', 'set', '--run', dir, '--no-stream'])).code !== 0)
+      throw new Error('llm set --no-stream failed');
+    const llm = [
+      '--backend',
+      'llm',
+      '--endpoint',
+      `${server.url},max=${C}`,
+      '--model',
+      'extractor',
+      '--concurrency',
+      String(C),
+    ];
+    const unmarked = jsonl<{ study_id: string; selected: string; text: string }>(
+      path.join(dir, 'artifacts', 'reports.jsonl'),
+    ).filter((r) => !(r.selected.trim() ? r.selected : r.text).includes(`STUDY ${r.study_id}`)).length;
+    if (unmarked)
+      console.log(
+        `  (${unmarked} reports lost their STUDY marker in section selection: the server sees them under a text hash)`,
+      );
     const extract = await cli(['run', '--run', dir, ...llm, '--steps', 'extract']);
     extract.stepSeconds = stepSeconds(dir, ['extract']);
     const afterExtract = await faultReport(server.port);
     const rows = jsonl<RawRow>(path.join(dir, 'artifacts', 'raw.jsonl'));
     const final = lastPerStudy(rows);
-    const truncated = truncatedRows(rows, afterExtract.requests, jsonl<CachedAnswer>(path.join(dir, 'llm-cache', 'responses.jsonl')));
+    const truncated = truncatedRows(
+      rows,
+      afterExtract.requests,
+      jsonl<CachedAnswer>(path.join(dir, 'llm-cache', 'responses.jsonl')),
+    );
     const result: ModeResult = {
       mode,
       extract,
       rows: final.size,
       statuses: countBy(final.values(), (r) => r.status),
       served: afterExtract.counts,
-      variants: countBy(afterExtract.requests.filter((f) => f.fault !== 'none'), (f) => `${f.fault}/${f.variant ?? '-'}`),
+      variants: countBy(
+        afterExtract.requests.filter((f) => f.fault !== 'none'),
+        (f) => `${f.fault}/${f.variant ?? '-'}`,
+      ),
       requests: afterExtract.requests.length,
       truncatedData: truncated.count,
       truncatedDataBy: truncated.by,
       unmatched: truncated.unmatched,
       followup: null,
     };
-    if (!flags['no-followup'] && extract.code === 0) result.followup = await followupCycle(dir, llm, server.port, afterExtract.requests.length);
+    if (!flags['no-followup'] && extract.code === 0)
+      result.followup = await followupCycle(dir, llm, server.port, afterExtract.requests.length);
     return result;
   } finally {
     await server.close();
@@ -199,40 +268,75 @@ async function runMode(mode: 'clean' | 'faults', base: string, corpus: string): 
 }
 
 /** One follow-up cycle after the extraction; its requests are the ones served after `from`. */
-async function followupCycle(dir: string, llm: string[], port: number, from: number): Promise<NonNullable<ModeResult['followup']>> {
+async function followupCycle(
+  dir: string,
+  llm: string[],
+  port: number,
+  from: number,
+): Promise<NonNullable<ModeResult['followup']>> {
   const run = await cli(['run', '--run', dir, ...llm, '--cycles', '1', '--steps', 'standardize,followup']);
   run.stepSeconds = stepSeconds(dir, ['followup']);
   const report = await faultReport(port);
   const served = report.requests.slice(from);
   const log = jsonl<FollowupLogRow>(path.join(dir, 'artifacts', 'followup-log.jsonl'));
   const truncated = truncatedAnswers(log, served);
-  return { run, requests: served.length, served: countBy(served, (f) => f.fault), statuses: countBy(log, (r) => r.status), truncatedData: truncated.count, unmatched: truncated.unmatched };
+  return {
+    run,
+    requests: served.length,
+    served: countBy(served, (f) => f.fault),
+    statuses: countBy(log, (r) => r.status),
+    truncatedData: truncated.count,
+    unmatched: truncated.unmatched,
+  };
 }
 
-const fmt = (o: Record<string, number>) => Object.entries(o).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
-const secs = (r: CliRun) => `${r.seconds.toFixed(1)} s${r.stepSeconds !== undefined ? ` (step ${r.stepSeconds.toFixed(1)} s)` : ''}${r.killed ? ` (killed at the ${flags['deadline-s']} s deadline)` : r.code !== 0 ? ` (exit ${r.code})` : ''}`;
+const fmt = (o: Record<string, number>) =>
+  Object.entries(o)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ') || '-';
+const secs = (r: CliRun) =>
+  `${r.seconds.toFixed(1)} s${r.stepSeconds !== undefined ? ` (step ${r.stepSeconds.toFixed(1)} s)` : ''}${r.killed ? ` (killed at the ${flags['deadline-s']} s deadline)` : r.code !== 0 ? ` (exit ${r.code})` : ''}`;
 
 function print(r: ModeResult): void {
   console.log(`\n[${r.mode}] extract: ${secs(r.extract)}; ${r.requests} requests for ${N} reports`);
   console.log(`  rows by status (last per study, ${r.rows} studies): ${fmt(r.statuses)}`);
   console.log(`  requests by fault served: ${fmt(r.served)}`);
   if (r.mode === 'faults') console.log(`  by variant: ${fmt(r.variants)}`);
-  console.log(`  truncated replies that became data: ${r.truncatedData}${r.truncatedData ? ` (${fmt(r.truncatedDataBy)})` : ''}${r.unmatched ? `; ${r.unmatched} ok/repaired rows matched no served reply` : ''}`);
-  if (r.extract.code !== 0) console.log(`  CLI stderr (tail): ${r.extract.stderr.split('\n').slice(-6).join('\n    ')}`);
+  console.log(
+    `  truncated replies that became data: ${r.truncatedData}${r.truncatedData ? ` (${fmt(r.truncatedDataBy)})` : ''}${r.unmatched ? `; ${r.unmatched} ok/repaired rows matched no served reply` : ''}`,
+  );
+  if (r.extract.code !== 0)
+    console.log(`  CLI stderr (tail): ${r.extract.stderr.split('\n').slice(-6).join('\n    ')}`);
   const f = r.followup;
   if (!f) {
-    console.log(`  follow-up: not measured${flags['no-followup'] ? ' (--no-followup)' : ' (the extraction did not finish)'}`);
+    console.log(
+      `  follow-up: not measured${flags['no-followup'] ? ' (--no-followup)' : ' (the extraction did not finish)'}`,
+    );
     return;
   }
-  console.log(`  follow-up cycle 1 (standardize + followup): ${secs(f.run)}; ${f.requests} requests; served ${fmt(f.served)}`);
-  console.log(`    log rows by status: ${fmt(f.statuses)}; truncated replies that became data: ${f.truncatedData}${f.unmatched ? `; ${f.unmatched} accepted answers matched no served reply` : ''}`);
+  console.log(
+    `  follow-up cycle 1 (standardize + followup): ${secs(f.run)}; ${f.requests} requests; served ${fmt(f.served)}`,
+  );
+  console.log(
+    `    log rows by status: ${fmt(f.statuses)}; truncated replies that became data: ${f.truncatedData}${f.unmatched ? `; ${f.unmatched} accepted answers matched no served reply` : ''}`,
+  );
   if (f.run.code !== 0) console.log(`    CLI stderr (tail): ${f.run.stderr.split('\n').slice(-6).join('\n      ')}`);
 }
 
 if (!fs.existsSync(path.join(packageRoot(), 'dist', 'src', 'cli.js'))) throw new Error('build first: npm run build');
-console.log(`LLM fault bench: ${os.cpus().length} CPUs (nproc ${os.availableParallelism()}), node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-console.log(`  ${N} synthetic reports, concurrency ${C}, built CLI (extract step, backend llm, ${flags['no-stream'] ? 'not streamed' : 'streamed'}, default timeouts and retries), loopback server in a child process, lognormal latency median ${MEDIAN} ms sigma ${SIGMA}`);
-console.log(`  fault mix (seed ${flags.seed}): ${fmt(RATES as Record<string, number>)}; hangs dropped after ${flags['hang-ms']} ms;${flags.capacity ? ` 429 past ${flags.capacity} in flight;` : ''} deadline ${flags['deadline-s']} s per CLI run`);
+console.log(
+  `LLM fault bench: ${os.cpus().length} CPUs (nproc ${os.availableParallelism()}), node ${process.version}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
+console.log(
+  `  ${N} synthetic reports, concurrency ${C}, built CLI (extract step, backend llm, ${flags['no-stream'] ? 'not streamed' : 'streamed'}, default timeouts and retries), loopback server in a child process, lognormal latency median ${MEDIAN} ms sigma ${SIGMA}`,
+);
+console.log(
+  `  fault mix (seed ${flags.seed}): ${fmt(RATES as Record<string, number>)}; hangs dropped after ${flags['hang-ms']} ms;${flags.capacity ? ` 429 past ${flags.capacity} in flight;` : ''} deadline ${flags['deadline-s']} s per CLI run`,
+);
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-faults-'));
 try {
   const corpus = path.join(base, 'corpus.jsonl');
@@ -246,9 +350,13 @@ try {
   }
   const [clean, faults] = [results.find((r) => r.mode === 'clean'), results.find((r) => r.mode === 'faults')];
   if (clean && faults) {
-    const ratio = (a: CliRun, b: CliRun) => `${(a.seconds / b.seconds).toFixed(2)}× CLI process${a.stepSeconds && b.stepSeconds ? `, ${(a.stepSeconds / b.stepSeconds).toFixed(2)}× step` : ''}`;
+    const ratio = (a: CliRun, b: CliRun) =>
+      `${(a.seconds / b.seconds).toFixed(2)}× CLI process${a.stepSeconds && b.stepSeconds ? `, ${(a.stepSeconds / b.stepSeconds).toFixed(2)}× step` : ''}`;
     console.log(`\nwall time with faults / fault-free, extract: ${ratio(faults.extract, clean.extract)} (target ≤ 2×)`);
-    if (clean.followup && faults.followup) console.log(`wall time with faults / fault-free, follow-up step: ${ratio(faults.followup.run, clean.followup.run)}`);
+    if (clean.followup && faults.followup)
+      console.log(
+        `wall time with faults / fault-free, follow-up step: ${ratio(faults.followup.run, clean.followup.run)}`,
+      );
   }
 } finally {
   if (flags.keep) console.log(`run folders kept in ${base}`);

@@ -36,7 +36,10 @@ const MEAN = MEDIAN * Math.exp((SIGMA * SIGMA) / 2);
 
 const msg = (i: number) => [
   { role: 'system' as const, content: 'Return the key information of the chest X-ray report as JSON.' },
-  { role: 'user' as const, content: `FINDINGS: synthetic report number ${i}. Small left pleural effusion. No pneumothorax.` },
+  {
+    role: 'user' as const,
+    content: `FINDINGS: synthetic report number ${i}. Small left pleural effusion. No pneumothorax.`,
+  },
 ];
 
 async function continuous(client: LlmClient, n: number, c: number, offset: number) {
@@ -46,7 +49,11 @@ async function continuous(client: LlmClient, n: number, c: number, offset: numbe
     Array.from({ length: n }, (_, i) => i + offset),
     c,
     async (i) => {
-      const r = await client.complete({ model: 'extractor', messages: msg(i), params: { temperature: 0, max_tokens: 512 } });
+      const r = await client.complete({
+        model: 'extractor',
+        messages: msg(i),
+        params: { temperature: 0, max_tokens: 512 },
+      });
       if (r.kind === 'ok') {
         ok++;
         lat += r.latencyMs;
@@ -59,7 +66,15 @@ async function continuous(client: LlmClient, n: number, c: number, offset: numbe
 async function barrier(client: LlmClient, n: number, size: number, offset: number) {
   let ok = 0;
   for (let b = 0; b < n; b += size) {
-    const rs = await Promise.all(Array.from({ length: Math.min(size, n - b) }, (_, k) => client.complete({ model: 'extractor', messages: msg(offset + b + k), params: { temperature: 0, max_tokens: 512 } })));
+    const rs = await Promise.all(
+      Array.from({ length: Math.min(size, n - b) }, (_, k) =>
+        client.complete({
+          model: 'extractor',
+          messages: msg(offset + b + k),
+          params: { temperature: 0, max_tokens: 512 },
+        }),
+      ),
+    );
     ok += rs.filter((r) => r.kind === 'ok').length;
   }
   return ok;
@@ -68,7 +83,11 @@ async function barrier(client: LlmClient, n: number, size: number, offset: numbe
 async function throughput() {
   process.env.LOOPBACK_REPORT_CPU = '1'; // the server child prints its own CPU time when it stops
   const server = await startLoopbackServerProcess({ latency: { kind: 'lognormal', medianMs: MEDIAN, sigma: SIGMA } });
-  const profile = LlmProfileSchema.parse({ endpoints: [{ url: server.url, maxConcurrency: C }], model: 'extractor', concurrency: C });
+  const profile = LlmProfileSchema.parse({
+    endpoints: [{ url: server.url, maxConcurrency: C }],
+    model: 'extractor',
+    concurrency: C,
+  });
   const llm = createLlm(profile, { env: {} });
   try {
     await continuous(llm.client, 200, C, 10_000_000); // warm-up: connections, JIT
@@ -90,12 +109,25 @@ async function throughput() {
     const rate64 = b64 / ((performance.now() - t2) / 1000);
 
     const f = (x: number, d = 1) => x.toFixed(d);
-    console.log(`LLM layer throughput (loopback server in a child process, lognormal latency median ${MEDIAN} ms sigma ${SIGMA}, mean ${f(MEAN)} ms; streamed in 8 content chunks; openai SDK over HTTP; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`);
+    console.log(
+      `LLM layer throughput (loopback server in a child process, lognormal latency median ${MEDIAN} ms sigma ${SIGMA}, mean ${f(MEAN)} ms; streamed in 8 content chunks; openai SDK over HTTP; load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')})`,
+    );
     console.log(`  continuous, concurrency ${C}: ${cont.ok}/${N} ok in ${f(secs, 2)} s = ${f(rate)} req/s`);
-    console.log(`  ideal concurrency/mean latency = ${f(ideal)} req/s → ${f((100 * rate) / ideal)}% of ideal (with measured mean latency ${f(cont.meanLatency)} ms: ${f((100 * rate) / (C / (cont.meanLatency / 1000)))}%)`);
-    console.log(`  original: batches of 10 with a barrier: ${b10}/${NB} ok, ${f(rate10)} req/s → continuous is ${f(rate / rate10)}x`);
-    console.log(`  batches of ${C} with a barrier (same concurrency): ${b64}/${n64} ok, ${f(rate64)} req/s → continuous is ${f(rate / rate64, 2)}x`);
-    console.log(`  client CPU: ${f((cpu.user + cpu.system) / 1000 / N, 3)} ms/request (user ${f(cpu.user / 1000)} ms + system ${f(cpu.system / 1000)} ms over ${N} requests; server CPU not included)`);
+    console.log(
+      `  ideal concurrency/mean latency = ${f(ideal)} req/s → ${f((100 * rate) / ideal)}% of ideal (with measured mean latency ${f(cont.meanLatency)} ms: ${f((100 * rate) / (C / (cont.meanLatency / 1000)))}%)`,
+    );
+    console.log(
+      `  original: batches of 10 with a barrier: ${b10}/${NB} ok, ${f(rate10)} req/s → continuous is ${f(rate / rate10)}x`,
+    );
+    console.log(
+      `  batches of ${C} with a barrier (same concurrency): ${b64}/${n64} ok, ${f(rate64)} req/s → continuous is ${f(rate / rate64, 2)}x`,
+    );
+    console.log(
+      `  client CPU: ${f((cpu.user + cpu.system) / 1000 / N, 3)} ms/request (user ${f(cpu.user / 1000)} ms + system ${f(cpu.system / 1000)} ms over ${N} requests; server CPU not included)`,
+    );
     console.log(`  errors: ${JSON.stringify(stats.errors)}, retries ${stats.retries}`);
   } finally {
     await llm.close();
@@ -104,10 +136,21 @@ async function throughput() {
 }
 
 async function kill() {
-  const r = await killAndResume({ reports: arg('kill-reports', 5000), killAfter: arg('kill-after', 2000), concurrency: C, latency: { kind: 'lognormal', medianMs: 20, sigma: 0.5 } });
-  console.log(`kill -9 and resume (built CLI, ${r.reports} reports, concurrency ${r.concurrency}, loopback latency median 20 ms):`);
-  console.log(`  killed with ${r.rowsAtKill} rows on disk; after resume exit ${r.exitCode}: ${r.rows} rows, ${r.distinctIds} distinct study ids, ${r.duplicateIds} duplicated, ${r.notOk} not ok`);
-  console.log(`  server requests ${r.requests} for ${r.reports} reports; ${r.askedTwice} reports asked twice (≤ in flight at the kill); total ${r.seconds.toFixed(1)} s`);
+  const r = await killAndResume({
+    reports: arg('kill-reports', 5000),
+    killAfter: arg('kill-after', 2000),
+    concurrency: C,
+    latency: { kind: 'lognormal', medianMs: 20, sigma: 0.5 },
+  });
+  console.log(
+    `kill -9 and resume (built CLI, ${r.reports} reports, concurrency ${r.concurrency}, loopback latency median 20 ms):`,
+  );
+  console.log(
+    `  killed with ${r.rowsAtKill} rows on disk; after resume exit ${r.exitCode}: ${r.rows} rows, ${r.distinctIds} distinct study ids, ${r.duplicateIds} duplicated, ${r.notOk} not ok`,
+  );
+  console.log(
+    `  server requests ${r.requests} for ${r.reports} reports; ${r.askedTwice} reports asked twice (≤ in flight at the kill); total ${r.seconds.toFixed(1)} s`,
+  );
   if (r.exitCode !== 0) console.log(r.stderr);
 }
 

@@ -53,19 +53,37 @@ try {
     art.close();
   });
   await phase('export qa.csv', () => writeCsv(path.join(dir, 'qa.csv'), result.pairs));
-  await phase('export qa.jsonl (copy+hash)', () => copyAs(path.join(dir, 'questions.jsonl'), path.join(dir, 'qa.jsonl')));
-  await phase('export conversations.jsonl', () => writeConversations(path.join(dir, 'conversations.jsonl'), result.pairs, index));
+  await phase('export qa.jsonl (copy+hash)', () =>
+    copyAs(path.join(dir, 'questions.jsonl'), path.join(dir, 'qa.jsonl')),
+  );
+  await phase('export conversations.jsonl', () =>
+    writeConversations(path.join(dir, 'conversations.jsonl'), result.pairs, index),
+  );
   const stats = await phase('statistics', () => computeStats(result.pairs));
 
   const total = phases.reduce((a, [, ms]) => a + ms, 0);
   const totalCpu = phases.reduce((a, [, , cpu]) => a + cpu, 0);
-  console.log(`records: ${N.toLocaleString('en-US')} standardized (synthetic, in memory; setup ${(setupMs / 1000).toFixed(2)} s, not timed)`);
+  console.log(
+    `records: ${N.toLocaleString('en-US')} standardized (synthetic, in memory; setup ${(setupMs / 1000).toFixed(2)} s, not timed)`,
+  );
   console.log(`difference questions: ${difference ? 'on' : 'off'} · low-frequency threshold 10`);
   console.log(`  ${'phase'.padEnd(28)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}`);
-  for (const [name, ms, cpu] of phases) console.log(`  ${name.padEnd(28)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(cpu / 1000).toFixed(2).padStart(6)} s`);
-  console.log(`  ${'TOTAL'.padEnd(28)} ${(total / 1000).toFixed(2).padStart(6)} s ${(totalCpu / 1000).toFixed(2).padStart(6)} s  (target ≤ 10 s wall)`);
-  console.log(`  load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
-  const sizes = ['qa.csv', 'qa.jsonl', 'conversations.jsonl'].map((f) => `${f} ${(fs.statSync(path.join(dir, f)).size / 1e6).toFixed(1)} MB`);
+  for (const [name, ms, cpu] of phases)
+    console.log(
+      `  ${name.padEnd(28)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(cpu / 1000).toFixed(2).padStart(6)} s`,
+    );
+  console.log(
+    `  ${'TOTAL'.padEnd(28)} ${(total / 1000).toFixed(2).padStart(6)} s ${(totalCpu / 1000).toFixed(2).padStart(6)} s  (target ≤ 10 s wall)`,
+  );
+  console.log(
+    `  load average at the end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores`,
+  );
+  const sizes = ['qa.csv', 'qa.jsonl', 'conversations.jsonl'].map(
+    (f) => `${f} ${(fs.statSync(path.join(dir, f)).size / 1e6).toFixed(1)} MB`,
+  );
   console.log(`QA pairs: ${result.pairs.length.toLocaleString('en-US')} · ${sizes.join(' · ')}`);
   console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   console.log('');
@@ -80,7 +98,18 @@ try {
       const text = 'FINDINGS: '.padEnd(600, 'synthetic report text ');
       const reports = run.artifact<{ study_id: string }>('reports');
       for (let i = 0; i < metas.length; i += 10_000) {
-        reports.appendMany(metas.slice(i, i + 10_000).map((m) => ({ ...m, source: `files/p${m.subject_id.slice(0, 2)}/p${m.subject_id}/s${m.study_id}.txt`, text, selected: text, rule_text: text, selected_offset: 0, rule_offset: 0, extra: {} })));
+        reports.appendMany(
+          metas.slice(i, i + 10_000).map((m) => ({
+            ...m,
+            source: `files/p${m.subject_id.slice(0, 2)}/p${m.subject_id}/s${m.study_id}.txt`,
+            text,
+            selected: text,
+            rule_text: text,
+            selected_offset: 0,
+            rule_offset: 0,
+            extra: {},
+          })),
+        );
       }
       reports.close();
       const std = run.artifact<StandardizedRecord>('standardized');
@@ -91,10 +120,15 @@ try {
       });
       const w0 = t();
       const c0 = process.cpuUsage();
-      const outcome = await runStep(run, questionsStep as unknown as AnyStep, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } });
+      const outcome = await runStep(run, questionsStep as unknown as AnyStep, {
+        signal: new AbortController().signal,
+        env: { confirmations: new Set(), env: {} },
+      });
       const c = process.cpuUsage(c0);
       console.log('');
-      console.log(`full questions step from disk (reports ${(fs.statSync(run.artifactPath('reports')).size / 1e6).toFixed(0)} MB, standardized ${(fs.statSync(run.artifactPath('standardized')).size / 1e6).toFixed(0)} MB): ${outcome} in ${((t() - w0) / 1000).toFixed(2)} s wall, ${((c.user + c.system) / 1e6).toFixed(2)} s cpu; ${run.state.steps.questions?.summary}`);
+      console.log(
+        `full questions step from disk (reports ${(fs.statSync(run.artifactPath('reports')).size / 1e6).toFixed(0)} MB, standardized ${(fs.statSync(run.artifactPath('standardized')).size / 1e6).toFixed(0)} MB): ${outcome} in ${((t() - w0) / 1000).toFixed(2)} s wall, ${((c.user + c.system) / 1e6).toFixed(2)} s cpu; ${run.state.steps.questions?.summary}`,
+      );
       console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     } finally {
       await run.close();

@@ -30,12 +30,58 @@ const N = argRecords > 0 ? Number(process.argv[argRecords + 1]) : 227_835;
 const rand = mulberry32(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
-const BASE = ['effusion', 'pleural effusion', 'atelectasis', 'pneumonia', 'edema', 'cardiomegaly', 'pneumothorax', 'consolidation',
-  'opacity', 'nodule', 'fracture', 'emphysema', 'volume loss', 'vascular congestion', 'hilar congestion', 'granuloma', 'infiltrate',
-  'scarring', 'hernia', 'calcification', 'lesion', 'mass', 'thickening'];
-const PREFIX = ['', '', '', 'new ', 'left ', 'right ', 'bilateral ', 'small ', 'large ', 'focal ', 'left-sided ', 'increased ', 'chronic '];
+const BASE = [
+  'effusion',
+  'pleural effusion',
+  'atelectasis',
+  'pneumonia',
+  'edema',
+  'cardiomegaly',
+  'pneumothorax',
+  'consolidation',
+  'opacity',
+  'nodule',
+  'fracture',
+  'emphysema',
+  'volume loss',
+  'vascular congestion',
+  'hilar congestion',
+  'granuloma',
+  'infiltrate',
+  'scarring',
+  'hernia',
+  'calcification',
+  'lesion',
+  'mass',
+  'thickening',
+];
+const PREFIX = [
+  '',
+  '',
+  '',
+  'new ',
+  'left ',
+  'right ',
+  'bilateral ',
+  'small ',
+  'large ',
+  'focal ',
+  'left-sided ',
+  'increased ',
+  'chronic ',
+];
 const SUFFIX = ['', '', '', 's', ' in the right lung', ' on the left', ' at the base'];
-const LOCS = ['left', 'right', 'bilateral', 'left lower lobe', 'right upper lobe', 'bibasilar', 'retrocardiac', 'right lung base', 'left base'];
+const LOCS = [
+  'left',
+  'right',
+  'bilateral',
+  'left lower lobe',
+  'right upper lobe',
+  'bibasilar',
+  'retrocardiac',
+  'right lung base',
+  'left base',
+];
 const LEVELS = ['small', 'mild', 'moderate', 'severe', 'large', 'minimal', 'low', 'trace'];
 const TYPES = ['layering', 'patchy', 'compressive', 'chronic', 'interstitial', 'subcutaneous', 'pericardial', 'focal'];
 
@@ -53,22 +99,39 @@ function vocabulary(size: number): FrequencyDicts {
 
 function attrValue(): unknown {
   switch (Math.floor(rand() * 9)) {
-    case 0: return [pick(LOCS), pick(LOCS)];
-    case 1: return { [pick(LOCS)]: pick(LEVELS), [pick(LOCS)]: pick(TYPES) };
-    case 2: return `${pick(LOCS)}: ${pick(LEVELS)}, ${pick(LOCS)}: ${pick(TYPES)}`;
-    case 3: return Math.floor(rand() * 5);
-    case 4: return rand() < 0.5;
-    case 5: return '';
-    case 6: return null;
-    default: return pick(LOCS);
+    case 0:
+      return [pick(LOCS), pick(LOCS)];
+    case 1:
+      return { [pick(LOCS)]: pick(LEVELS), [pick(LOCS)]: pick(TYPES) };
+    case 2:
+      return `${pick(LOCS)}: ${pick(LEVELS)}, ${pick(LOCS)}: ${pick(TYPES)}`;
+    case 3:
+      return Math.floor(rand() * 5);
+    case 4:
+      return rand() < 0.5;
+    case 5:
+      return '';
+    case 6:
+      return null;
+    default:
+      return pick(LOCS);
   }
 }
 
 function attrs(): unknown {
   const r = rand();
-  if (r < 0.5) return { location: attrValue(), level: rand() < 0.5 ? pick(LEVELS) : attrValue(), type: rand() < 0.5 ? pick(TYPES) : null };
+  if (r < 0.5)
+    return {
+      location: attrValue(),
+      level: rand() < 0.5 ? pick(LEVELS) : attrValue(),
+      type: rand() < 0.5 ? pick(TYPES) : null,
+    };
   if (r < 0.6) return [pick(LOCS), pick(LEVELS)];
-  if (r < 0.7) return [{ location: pick(LOCS), level: pick(LEVELS), type: null }, { location: pick(LOCS), level: null, type: pick(TYPES) }];
+  if (r < 0.7)
+    return [
+      { location: pick(LOCS), level: pick(LEVELS), type: null },
+      { location: pick(LOCS), level: null, type: pick(TYPES) },
+    ];
   if (r < 0.75) return { location: pick(LOCS), [pick(BASE)]: { location: pick(LOCS), level: pick(LEVELS) } }; // nested entity
   if (r < 0.8) return `location: ${pick(LOCS)}, level: ${pick(LEVELS)}`;
   if (r < 0.85) return null;
@@ -85,7 +148,8 @@ function category(): unknown {
   const n = 1 + Math.floor(rand() * 4);
   if (r < 0.55) return Object.fromEntries(Array.from({ length: n }, () => [name(), attrs()]));
   if (r < 0.7) return Array.from({ length: n }, name);
-  if (r < 0.8) return Array.from({ length: n }, () => ({ description: name(), location: attrValue(), level: pick(LEVELS) }));
+  if (r < 0.8)
+    return Array.from({ length: n }, () => ({ description: name(), location: attrValue(), level: pick(LEVELS) }));
   if (r < 0.85) return { description: name(), location: pick(LOCS), level: pick(LEVELS), type: null };
   if (r < 0.9) return name();
   if (r < 0.95) return null;
@@ -98,9 +162,20 @@ function messyRecord(): unknown {
   if (ent !== undefined) rec.entity = ent;
   const unc = rand() < 0.5 ? (rand() < 0.5 ? Array.from({ length: 2 }, name) : category()) : undefined;
   if (unc !== undefined) rec.uncertain_entity = unc;
-  if (rand() < 0.7) rec.opacity_vs_clear = rand() < 0.7 ? { opacity: attrs(), clear: { location: pick(LOCS) } } : { [`${pick(LOCS)} opacity`]: attrs(), 'right lung': 'x' };
+  if (rand() < 0.7)
+    rec.opacity_vs_clear =
+      rand() < 0.7
+        ? { opacity: attrs(), clear: { location: pick(LOCS) } }
+        : { [`${pick(LOCS)} opacity`]: attrs(), 'right lung': 'x' };
   const r = rand();
-  rec.no_entity = r < 0.6 ? ['pneumothorax', 'pleural effusions', 'left', 'focal consolidation'] : r < 0.75 ? 'pneumothorax, effusion' : r < 0.85 ? { pneumothorax: null, location: 'x' } : null;
+  rec.no_entity =
+    r < 0.6
+      ? ['pneumothorax', 'pleural effusions', 'left', 'focal consolidation']
+      : r < 0.75
+        ? 'pneumothorax, effusion'
+        : r < 0.85
+          ? { pneumothorax: null, location: 'x' }
+          : null;
   return rec;
 }
 
@@ -114,7 +189,12 @@ function mb(n: number): string {
   return `${(n / 1024 / 1024).toFixed(0)} MB`;
 }
 
-console.log(`generating ${N.toLocaleString('en-US')} messy records… (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores)`);
+console.log(
+  `generating ${N.toLocaleString('en-US')} messy records… (load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} on ${os.cpus().length} cores)`,
+);
 const records = Array.from({ length: N }, messyRecord);
 let peakRss = process.memoryUsage().rss;
 const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
@@ -129,7 +209,9 @@ const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss))
   const d = counter.result();
   const s = (performance.now() - t0) / 1000;
   sampleRss();
-  console.log(`counting pass (dictionaries):    wall ${s.toFixed(2)} s (${cpuSince(c0)})  ${(N / s).toFixed(0)} records/s  (${d.entity.length} distinct names)`);
+  console.log(
+    `counting pass (dictionaries):    wall ${s.toFixed(2)} s (${cpuSince(c0)})  ${(N / s).toFixed(0)} records/s  (${d.entity.length} distinct names)`,
+  );
 }
 
 // Warm-up so the first timed dictionary size does not pay for JIT compilation.
@@ -152,7 +234,9 @@ for (const size of process.argv.includes('--step-only') ? [] : [1_000, 10_000]) 
   }
   const s = (performance.now() - t0) / 1000;
   sampleRss();
-  console.log(`standardize, ${size.toLocaleString('en-US').padStart(6)}-term dictionary: wall ${s.toFixed(2)} s (${cpuSince(c0)})  ${(N / s).toFixed(0)} records/s  (${changes} changes, ${failed} failed)`);
+  console.log(
+    `standardize, ${size.toLocaleString('en-US').padStart(6)}-term dictionary: wall ${s.toFixed(2)} s (${cpuSince(c0)})  ${(N / s).toFixed(0)} records/s  (${changes} changes, ${failed} failed)`,
+  );
 }
 // Sanity: dictionaries over standardized output, and idempotence with dictionaries built from this corpus.
 {
@@ -164,8 +248,11 @@ for (const size of process.argv.includes('--step-only') ? [] : [1_000, 10_000]) 
   const sample = records.slice(0, 10_000).map((r) => standardizeRecord(r, corpusCtx, { log: false }).keyinfo);
   const dicts = buildFrequencyDicts(sample);
   let notIdempotent = 0;
-  for (const k of sample) if (JSON.stringify(standardizeRecord(k, corpusCtx).keyinfo) !== JSON.stringify(k)) notIdempotent++;
-  console.log(`10,000 records with this corpus's own dictionaries: ${dicts.entity.length} standard entity terms, ${notIdempotent} not idempotent (${((performance.now() - t1) / 1000).toFixed(2)} s)`);
+  for (const k of sample)
+    if (JSON.stringify(standardizeRecord(k, corpusCtx).keyinfo) !== JSON.stringify(k)) notIdempotent++;
+  console.log(
+    `10,000 records with this corpus's own dictionaries: ${dicts.entity.length} standard entity terms, ${notIdempotent} not idempotent (${((performance.now() - t1) / 1000).toFixed(2)} s)`,
+  );
 }
 console.log(`peak RSS ${mb(peakRss)} (includes the ${N.toLocaleString('en-US')} generated records held in memory)`);
 
@@ -176,16 +263,25 @@ if (!process.argv.includes('--no-step')) {
     const run = await Run.open(dir, { create: true });
     const raw = run.artifact<ExtractionResult>('raw');
     for (let i = 0; i < N; i += 10_000) {
-      raw.appendMany(records.slice(i, i + 10_000).map((keyinfo, k) => ({ study_id: `s${i + k}`, status: 'ok' as const, keyinfo, backend: 'llm' as const })));
+      raw.appendMany(
+        records
+          .slice(i, i + 10_000)
+          .map((keyinfo, k) => ({ study_id: `s${i + k}`, status: 'ok' as const, keyinfo, backend: 'llm' as const })),
+      );
     }
     raw.close();
     records.length = 0;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const outcome = await runStep(run, standardizeStep as unknown as AnyStep, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } });
+    const outcome = await runStep(run, standardizeStep as unknown as AnyStep, {
+      signal: new AbortController().signal,
+      env: { confirmations: new Set(), env: {} },
+    });
     const s = (performance.now() - t0) / 1000;
     sampleRss();
-    console.log(`whole step (runner, JSONL in/out): ${outcome}, wall ${s.toFixed(2)} s (${cpuSince(c0)})  ${(N / s).toFixed(0)} records/s — ${run.state.steps.standardize?.summary}`);
+    console.log(
+      `whole step (runner, JSONL in/out): ${outcome}, wall ${s.toFixed(2)} s (${cpuSince(c0)})  ${(N / s).toFixed(0)} records/s — ${run.state.steps.standardize?.summary}`,
+    );
     console.log(`peak RSS ${mb(peakRss)}`);
     await run.close();
   } finally {

@@ -68,7 +68,8 @@ try {
   await t.send('Escape');
   for (let i = 0; i < 6 && !t.capture().includes('filter: changed in cycle 0'); i++) await t.send('f');
   // The sample may have no record that standardization changed: then any report's history.
-  if (!/filter: changed in cycle 0 · [1-9]/.test(t.capture())) for (let i = 0; i < 6 && !t.capture().includes('filter: all'); i++) await t.send('f');
+  if (!/filter: changed in cycle 0 · [1-9]/.test(t.capture()))
+    for (let i = 0; i < 6 && !t.capture().includes('filter: all'); i++) await t.send('f');
   await t.send('Enter', 'Tab', 'Tab', 'Tab');
   save('inspector-history', await t.waitFor(/standardize c\d|No standardization changes/));
   await t.send('Escape');
@@ -89,7 +90,10 @@ try {
   const corpus = path.join(tmp, 'corpus');
   await writeCorpus({ out: corpus, studies: 20_000, seed: '7' });
   const big = await Run.open(path.join(tmp, 'runs', 'big'), { create: true });
-  await applyConfig(big, { corpus: corpusConfigFrom({ corpus: path.join(corpus, 'files'), metadata: path.join(corpus, 'metadata.csv') })!, backend: 'rules' });
+  await applyConfig(big, {
+    corpus: corpusConfigFrom({ corpus: path.join(corpus, 'files'), metadata: path.join(corpus, 'metadata.csv') })!,
+    backend: 'rules',
+  });
   await big.close();
   const b = new TmuxApp('big', env);
   apps.push(b);

@@ -23,4 +23,6 @@ if (!values.out || !Number.isInteger(studies) || studies < 1) {
 const out = path.resolve(values.out);
 const started = Date.now();
 const made = await writeCorpus({ out, studies, seed: values.seed! });
-process.stderr.write(`wrote ${made.studies} studies of ${made.subjects} subjects to ${out} (files/, metadata.csv, truth.jsonl) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+process.stderr.write(
+  `wrote ${made.studies} studies of ${made.subjects} subjects to ${out} (files/, metadata.csv, truth.jsonl) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+);

@@ -35,7 +35,10 @@ export class FileWriterPool {
   private error: string | null = null;
 
   /** `threads` writers, each with at most `maxBatches` batches queued (bounded memory and writes in flight). */
-  constructor(threads = 2, private readonly maxBatches = 4) {
+  constructor(
+    threads = 2,
+    private readonly maxBatches = 4,
+  ) {
     this.workers = Array.from({ length: threads }, () => new Worker(WORKER_SOURCE, { eval: true }));
     this.pending = this.workers.map(() => 0);
     this.workers.forEach((w, i) =>
@@ -54,7 +57,9 @@ export class FileWriterPool {
       if (this.error) throw new Error(`writing files failed: ${this.error}`);
       // Round robin, skipping writers whose queue is full.
       const n = this.workers.length;
-      const i = Array.from({ length: n }, (_, k) => (this.next + k) % n).find((w) => this.pending[w]! < this.maxBatches);
+      const i = Array.from({ length: n }, (_, k) => (this.next + k) % n).find(
+        (w) => this.pending[w]! < this.maxBatches,
+      );
       if (i !== undefined) {
         this.pending[i]!++;
         this.workers[i]!.postMessage(batch);

@@ -28,7 +28,11 @@ const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng() * xs.leng
 const chance = (rng: Rng, p: number) => rng() < p;
 const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const attrs = (location: string | null = null, level: string | null = null, type: string | null = null): Attrs => ({ location, level, type });
+const attrs = (location: string | null = null, level: string | null = null, type: string | null = null): Attrs => ({
+  location,
+  level,
+  type,
+});
 
 function shuffle<T>(rng: Rng, xs: T[]): T[] {
   for (let i = xs.length - 1; i > 0; i--) {
@@ -55,18 +59,31 @@ const POSITIVES: Record<string, PositiveMaker> = {
     const type = pick(rng, [null, null, 'layering', 'loculated']);
     const phrase = [level, location, type, 'pleural effusion'].filter(Boolean).join(' ');
     const verb = location === 'bilateral' ? 's are' : ' is';
-    return { name: 'pleural effusion', phrase, sentence: `${cap(phrase)}${verb} present.`, attrs: attrs(location, level, type) };
+    return {
+      name: 'pleural effusion',
+      phrase,
+      sentence: `${cap(phrase)}${verb} present.`,
+      attrs: attrs(location, level, type),
+    };
   },
   atelectasis: (rng) => {
     const type = pick(rng, ['subsegmental', 'plate-like', 'linear', 'compressive', null]);
     const location = pick(rng, ['left base', 'right base', 'bibasilar', 'left lower lobe', 'right middle lobe']);
     const phrase = [type, 'atelectasis'].filter(Boolean).join(' ');
-    const sentence = location === 'bibasilar' ? `${cap([type, 'bibasilar atelectasis'].filter(Boolean).join(' '))} is seen.` : `${cap(phrase)} is seen at the ${location}.`;
+    const sentence =
+      location === 'bibasilar'
+        ? `${cap([type, 'bibasilar atelectasis'].filter(Boolean).join(' '))} is seen.`
+        : `${cap(phrase)} is seen at the ${location}.`;
     return { name: 'atelectasis', phrase, sentence, attrs: attrs(location, null, type) };
   },
   cardiomegaly: (rng) => {
     const level = pick(rng, ['mild', 'moderate', 'severe']);
-    return { name: 'cardiomegaly', phrase: `${level} cardiomegaly`, sentence: `${cap(level)} cardiomegaly is present.`, attrs: attrs(null, level, null) };
+    return {
+      name: 'cardiomegaly',
+      phrase: `${level} cardiomegaly`,
+      sentence: `${cap(level)} cardiomegaly is present.`,
+      attrs: attrs(null, level, null),
+    };
   },
   edema: (rng) => {
     const level = pick(rng, ['mild', 'moderate', 'severe']);
@@ -82,26 +99,52 @@ const POSITIVES: Record<string, PositiveMaker> = {
   },
   consolidation: (rng) => {
     const type = pick(rng, ['patchy', 'focal', 'dense']);
-    const location = pick(rng, ['right lower lobe', 'left lower lobe', 'right middle lobe', 'left upper lobe', 'lingula']);
+    const location = pick(rng, [
+      'right lower lobe',
+      'left lower lobe',
+      'right middle lobe',
+      'left upper lobe',
+      'lingula',
+    ]);
     const phrase = `${type} consolidation`;
-    return { name: 'consolidation', phrase, sentence: `${cap(phrase)} is noted in the ${location}.`, attrs: attrs(location, null, type) };
+    return {
+      name: 'consolidation',
+      phrase,
+      sentence: `${cap(phrase)} is noted in the ${location}.`,
+      attrs: attrs(location, null, type),
+    };
   },
   pneumonia: (rng) => {
     const location = pick(rng, ['right lower lobe', 'left lower lobe', 'right upper lobe', 'multifocal']);
     const phrase = `${location} pneumonia`;
-    return { name: 'pneumonia', phrase, sentence: `Findings are consistent with ${phrase}.`, attrs: attrs(location, null, null) };
+    return {
+      name: 'pneumonia',
+      phrase,
+      sentence: `Findings are consistent with ${phrase}.`,
+      attrs: attrs(location, null, null),
+    };
   },
   nodule: (rng) => {
     const level = pick(rng, ['small', '5 mm', '8 mm', '1.2 cm']);
     const location = pick(rng, ['right upper lobe', 'left upper lobe', 'right lower lobe', 'left midlung']);
     const phrase = `${level} nodule`;
-    return { name: 'nodule', phrase, sentence: `A ${phrase} is seen in the ${location}.`, attrs: attrs(location, level, null) };
+    return {
+      name: 'nodule',
+      phrase,
+      sentence: `A ${phrase} is seen in the ${location}.`,
+      attrs: attrs(location, level, null),
+    };
   },
   fracture: (rng) => {
     const level = pick(rng, ['healed', 'old', 'acute']);
     const location = pick(rng, ['left sixth rib', 'right fifth rib', 'left seventh rib', 'right clavicle']);
     const phrase = `${level} fracture`;
-    return { name: 'fracture', phrase, sentence: `There is a ${phrase} of the ${location}.`, attrs: attrs(location, level, null) };
+    return {
+      name: 'fracture',
+      phrase,
+      sentence: `There is a ${phrase} of the ${location}.`,
+      attrs: attrs(location, level, null),
+    };
   },
 };
 
@@ -115,7 +158,15 @@ const DEVICES = [
   'Enteric tube courses below the diaphragm with the tip out of view.',
   'Right internal jugular central venous catheter tip is in the mid SVC.',
 ];
-const INDICATIONS = ['shortness of breath', 'chest pain', 'fever', 'cough', 'hypoxia', 'evaluation of interval change', 'preoperative evaluation'];
+const INDICATIONS = [
+  'shortness of breath',
+  'chest pain',
+  'fever',
+  'cough',
+  'hypoxia',
+  'evaluation of interval change',
+  'preoperative evaluation',
+];
 const EXAMS = ['CHEST (PA AND LAT)', 'CHEST (PORTABLE AP)', 'CHEST (PA AND LAT) PA AND LATERAL VIEWS'];
 
 export interface SynthReport {
@@ -154,10 +205,17 @@ export function synthReport(rng: Rng): SynthReport {
   const unchanged = positives.length && chance(rng, 0.2) ? positives[0]! : null;
   for (const p of positives) {
     truth.entity[p.name] = p.attrs;
-    body.push(p === unchanged ? `No change in the ${p.phrase}${p.attrs.location && !p.phrase.includes(p.attrs.location) ? ` in the ${p.attrs.location}` : ''}.` : p.sentence);
+    body.push(
+      p === unchanged
+        ? `No change in the ${p.phrase}${p.attrs.location && !p.phrase.includes(p.attrs.location) ? ` in the ${p.attrs.location}` : ''}.`
+        : p.sentence,
+    );
   }
   if (chance(rng, 0.35)) {
-    const hedge = pick(rng, HEDGEABLE.filter((h) => !used.has(h)));
+    const hedge = pick(
+      rng,
+      HEDGEABLE.filter((h) => !used.has(h)),
+    );
     used.add(hedge);
     if (chance(rng, 0.5) && !used.has('opacity')) {
       const location = pick(rng, ['left base', 'right base', 'retrocardiac', 'left lower lobe']);
@@ -168,21 +226,33 @@ export function synthReport(rng: Rng): SynthReport {
       used.add('opacity');
     } else {
       truth.uncertain_entity[hedge] = attrs();
-      body.push(pick(rng, [`Cannot exclude early ${hedge}.`, `Possible ${hedge}.`, `Findings could reflect ${hedge}.`]));
+      body.push(
+        pick(rng, [`Cannot exclude early ${hedge}.`, `Possible ${hedge}.`, `Findings could reflect ${hedge}.`]),
+      );
     }
   }
-  const negatable = shuffle(rng, NEGATABLE.filter((n) => !used.has(n)));
+  const negatable = shuffle(
+    rng,
+    NEGATABLE.filter((n) => !used.has(n)),
+  );
   const negs = negatable.slice(0, pick(rng, [0, 1, 2, 2, 3]));
   if (negs.length) {
     truth.no_entity.push(...negs);
     body.push(negation(negs));
   }
-  if (!used.has('opacity') && !used.has('consolidation') && !used.has('pneumonia') && !used.has('atelectasis') && chance(rng, 0.3)) {
+  if (
+    !used.has('opacity') &&
+    !used.has('consolidation') &&
+    !used.has('pneumonia') &&
+    !used.has('atelectasis') &&
+    chance(rng, 0.3)
+  ) {
     const location = pick(rng, ['lungs', 'right lung', 'left lung']);
     truth.opacity_vs_clear.clear = attrs(location, null, null);
     body.push(location === 'lungs' ? 'The lungs are clear.' : `The ${location} is clear.`);
   }
-  if (!used.has('cardiomegaly') && chance(rng, 0.4)) body.push('The cardiomediastinal silhouette is within normal limits.');
+  if (!used.has('cardiomegaly') && chance(rng, 0.4))
+    body.push('The cardiomediastinal silhouette is within normal limits.');
   if (!used.has('fracture') && chance(rng, 0.3)) body.push('The osseous structures are unremarkable.');
   const devices = shuffle(rng, [...DEVICES]).slice(0, pick(rng, [0, 0, 0, 1, 1, 2]));
   body.push(...devices);
@@ -260,7 +330,7 @@ export function* synthStudies(opts: SynthOptions): Generator<SynthStudy> {
   const usedStudy = new Set<number>();
   const expectedSubjects = Math.max(1, Math.round(opts.studies * GEOMETRIC_P));
   // Mean step ~4.5M / subjects: ids end near 14.5M, far from the 19,999,999 ceiling of p10..p19.
-  const maxStep = Math.max(1, Math.floor((9_000_000 / expectedSubjects)));
+  const maxStep = Math.max(1, Math.floor(9_000_000 / expectedSubjects));
   let subject = 10_000_000;
   let made = 0;
   while (made < opts.studies) {
@@ -287,7 +357,10 @@ export function* synthStudies(opts: SynthOptions): Generator<SynthStudy> {
       ids.push(id);
     }
     const order = days.map((d) => days.filter((x) => x < d).length + 1);
-    const idx = shuffle(rng, days.map((_, i) => i));
+    const idx = shuffle(
+      rng,
+      days.map((_, i) => i),
+    );
     for (const i of idx) {
       const report = synthReport(rng);
       const v = rng();

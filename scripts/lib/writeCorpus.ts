@@ -17,7 +17,15 @@ export interface WriteCorpusOptions extends SynthOptions {
   writers?: number;
 }
 
-export const METADATA_COLUMNS = ['subject_id', 'study_id', 'dicom_id', 'view', 'study_order', 'split', 'study_date'] as const;
+export const METADATA_COLUMNS = [
+  'subject_id',
+  'study_id',
+  'dicom_id',
+  'view',
+  'study_order',
+  'split',
+  'study_date',
+] as const;
 
 async function writeLine(stream: fs.WriteStream, line: string): Promise<void> {
   if (!stream.write(line)) await once(stream, 'drain');

@@ -85,7 +85,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
   };
 }
 
-export async function withRun<T>(dir: string, opts: { create?: boolean; readOnly?: boolean }, fn: (run: Run) => Promise<T>): Promise<T> {
+export async function withRun<T>(
+  dir: string,
+  opts: { create?: boolean; readOnly?: boolean },
+  fn: (run: Run) => Promise<T>,
+): Promise<T> {
   const run = await Run.open(dir, { ...opts, onWarning: (message) => process.stderr.write(`warning: ${message}\n`) });
   try {
     return await fn(run);

@@ -15,10 +15,27 @@ export { UserError } from './util/errors.js';
 
 // Steps and the runner: the step contract, the registry, running and status.
 export { planFor, STEPS } from './steps/registry.js';
-export type { AnyStep, Applicability, ProgressSnapshot, RunEnv, RunMode, RunnerEvent, StepOutcome } from './steps/contract.js';
+export type {
+  AnyStep,
+  Applicability,
+  ProgressSnapshot,
+  RunEnv,
+  RunMode,
+  RunnerEvent,
+  StepOutcome,
+} from './steps/contract.js';
 export { recoverInterrupted, runPipeline, runStep } from './runner/runner.js';
 export { displayStatus, effectiveParams, staleReasons, stepState } from './runner/status.js';
-export { applyConfig, applyParams, corpusConfigFrom, InvalidParamError, parseParamOverrides, parseParamUnsets, setStepParams, type CorpusFlags } from './runner/configure.js';
+export {
+  applyConfig,
+  applyParams,
+  corpusConfigFrom,
+  InvalidParamError,
+  parseParamOverrides,
+  parseParamUnsets,
+  setStepParams,
+  type CorpusFlags,
+} from './runner/configure.js';
 export { cycleHistory, DEFAULT_CYCLES, formatCycleTable } from './followup/cycles.js';
 
 // LLM settings and endpoints (`cxrvqa llm`, the setup wizard).
@@ -29,10 +46,42 @@ export { parseMaxFailed } from './llm/failures.js';
 export { CONFIRM_NOT_CREDENTIALED, invocationDataUse, recordedDataUse } from './llm/guard.js';
 
 // Inspecting a run: studies across stages, re-running one report, reviews, dataset statistics.
-export { filterLabel, INSPECTED, nextFilter, StudyIndex, summaryNames, type Inspected, type Stage, type StudyDetail, type StudyFilter, type StudySummary } from './inspect/studyIndex.js';
-export { disagree, findingKey, fromKeyInfo, POLARITY_MARK, sortFindings, type Finding, type Polarity } from './inspect/findings.js';
-export { acceptExtraction, INTERACTIVE_RETRIES, rerunAvailability, rerunExtraction, type RerunOptions } from './inspect/rerun.js';
-export { readReviewSession, ReviewStore, saveReviewSession, type JudgmentRecord, type ReviewSession, type Verdict } from './inspect/reviews.js';
+export {
+  filterLabel,
+  INSPECTED,
+  nextFilter,
+  StudyIndex,
+  summaryNames,
+  type Inspected,
+  type Stage,
+  type StudyDetail,
+  type StudyFilter,
+  type StudySummary,
+} from './inspect/studyIndex.js';
+export {
+  disagree,
+  findingKey,
+  fromKeyInfo,
+  POLARITY_MARK,
+  sortFindings,
+  type Finding,
+  type Polarity,
+} from './inspect/findings.js';
+export {
+  acceptExtraction,
+  INTERACTIVE_RETRIES,
+  rerunAvailability,
+  rerunExtraction,
+  type RerunOptions,
+} from './inspect/rerun.js';
+export {
+  readReviewSession,
+  ReviewStore,
+  saveReviewSession,
+  type JudgmentRecord,
+  type ReviewSession,
+  type Verdict,
+} from './inspect/reviews.js';
 export { accuracyTable, exportReviewCsv, isMethodStage, type MethodAccuracy } from './inspect/reviewAccuracy.js';
 export { seededSample } from './util/random.js';
 export { datasetOverview, loadDatasetStats, type DatasetOverview, type QaSample } from './inspect/datasetStats.js';

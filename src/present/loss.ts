@@ -14,7 +14,11 @@ const AXIS_WIDTH = 12;
  * Shrink a series to the width available, averaging buckets the way the
  * headless training log does, so both front ends draw the same curve.
  */
-export function lossSeries(name: string, points: ReadonlyArray<readonly [step: number, value: number]>, width: number): LossSeries | null {
+export function lossSeries(
+  name: string,
+  points: ReadonlyArray<readonly [step: number, value: number]>,
+  width: number,
+): LossSeries | null {
   if (points.length < 2) return null;
   const last = points[points.length - 1]!;
   const values = bucketMeans(

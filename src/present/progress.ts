@@ -47,7 +47,11 @@ export function describeProgress(p: ProgressSnapshot | null, opts: DescribeOptio
     rate: formatRate(p?.rate ?? 0),
     eta: formatDuration(opts.etaKnown === false ? null : (p?.etaSeconds ?? null)),
     elapsed: formatDuration(opts.elapsedSeconds ?? p?.elapsedSeconds ?? 0),
-    counters: p ? Object.entries(p.counters).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${fmtNum(v)}`) : [],
+    counters: p
+      ? Object.entries(p.counters)
+          .filter(([, v]) => v > 0)
+          .map(([k, v]) => `${k}=${fmtNum(v)}`)
+      : [],
     tokens: used ? { in: fmtNum(p.tokensIn), out: fmtNum(p.tokensOut) } : null,
     cost: p ? formatCost(p.costUsd) : null,
   };

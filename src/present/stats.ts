@@ -1,7 +1,19 @@
 import { fmtNum, fmtPct, typeCells, type DatasetStats } from '../pipeline/index.js';
 
 /** Columns of a statistics row, as `typeCells` lays them out. */
-export const STATS_COLUMNS = ['type', 'count', 'share', 'open', 'closed', 'yes', 'no', 'subjects', 'vocab', 'release', 'rel.share'] as const;
+export const STATS_COLUMNS = [
+  'type',
+  'count',
+  'share',
+  'open',
+  'closed',
+  'yes',
+  'no',
+  'subjects',
+  'vocab',
+  'release',
+  'rel.share',
+] as const;
 export type StatsColumn = (typeof STATS_COLUMNS)[number];
 
 export interface StatsTable {
@@ -9,7 +21,8 @@ export interface StatsTable {
   total: Record<StatsColumn, string>;
 }
 
-const named = (cells: string[]): Record<StatsColumn, string> => Object.fromEntries(STATS_COLUMNS.map((c, i) => [c, cells[i] ?? ''])) as Record<StatsColumn, string>;
+const named = (cells: string[]): Record<StatsColumn, string> =>
+  Object.fromEntries(STATS_COLUMNS.map((c, i) => [c, cells[i] ?? ''])) as Record<StatsColumn, string>;
 
 /**
  * Statistics as named cells, one row per question type the run produced

@@ -28,12 +28,17 @@ export interface AppProps {
 export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
   const saved = controller.savedPosition();
   // The progress screen only has something to show after a stopped step; otherwise reopen on the notebook.
-  const stopped = Object.values(controller.run.state.steps).some((s) => s.status === 'interrupted' || s.status === 'running' || s.status === 'failed');
+  const stopped = Object.values(controller.run.state.steps).some(
+    (s) => s.status === 'interrupted' || s.status === 'running' || s.status === 'failed',
+  );
   const restore = saved.screen === 'progress' && !stopped ? 'notebook' : saved.screen;
   const [state, reactDispatch] = useReducer(reducer, undefined, () => {
     const base = initialState({
       screen: restore && SCREENS.includes(restore) ? restore : 'notebook',
-      selected: Math.max(0, controller.steps.findIndex((s) => s.id === saved.selectedStep)),
+      selected: Math.max(
+        0,
+        controller.steps.findIndex((s) => s.id === saved.selectedStep),
+      ),
       inspectorStudy: saved.inspectorStudy ?? null,
     });
     return { ...base, ...initial };
@@ -87,7 +92,11 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
         if (stateRef.current.stopping) onForceExit();
         else {
           controller.stop();
-          dispatch({ type: 'message', level: 'warn', text: 'stopping: in-flight work is recorded… (Ctrl-C again forces exit)' });
+          dispatch({
+            type: 'message',
+            level: 'warn',
+            text: 'stopping: in-flight work is recorded… (Ctrl-C again forces exit)',
+          });
         }
       } else actions.quit();
       return;
@@ -97,7 +106,8 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
     if (input === '?') dispatch({ type: 'help' });
     else if (live.help && key.escape) dispatch({ type: 'help', open: false });
     else if (input === 'q' && !live.help) {
-      if (controller.running) dispatch({ type: 'message', level: 'warn', text: 'a step is running: s stops it (Ctrl-C twice forces exit)' });
+      if (controller.running)
+        dispatch({ type: 'message', level: 'warn', text: 'a step is running: s stops it (Ctrl-C twice forces exit)' });
       else actions.quit();
     }
   };
@@ -112,7 +122,11 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
         <Box flexDirection="column" width={columns}>
           <Header runDir={controller.run.dir} columns={columns} />
           <Box height={bodyHeight} flexDirection="column" overflow="hidden">
-            {state.help ? <HelpOverlay screen={state.screen} columns={columns} /> : <ScreenBody screen={state.screen} {...props} />}
+            {state.help ? (
+              <HelpOverlay screen={state.screen} columns={columns} />
+            ) : (
+              <ScreenBody screen={state.screen} {...props} />
+            )}
           </Box>
           <Footer hints={HINTS[state.screen]} columns={columns} />
         </Box>

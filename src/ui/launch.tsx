@@ -1,6 +1,14 @@
 import { render } from 'ink';
 import React from 'react';
-import { type AnyStep, applyConfig, corpusConfigFrom, Run, type RunEnv, RunLockedError, STEPS } from '../pipeline/index.js';
+import {
+  type AnyStep,
+  applyConfig,
+  corpusConfigFrom,
+  Run,
+  type RunEnv,
+  RunLockedError,
+  STEPS,
+} from '../pipeline/index.js';
 import { App } from './App.js';
 import { readLastRun, writeLastRun } from './lastRun.js';
 import { AppController } from './state/controller.js';
@@ -47,8 +55,14 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
   }
   try {
     if (!run.readOnly) {
-      if (setup) await applyConfig(run, { corpus: setup.corpus, backend: setup.backend, ...(setup.llm ? { llm: { ...run.state.config.llm, ...setup.llm } } : {}) });
-      else if (opts.demo && !run.state.config.corpus) await applyConfig(run, { corpus: corpusConfigFrom({ sample: true })!, backend: 'rules' });
+      if (setup)
+        await applyConfig(run, {
+          corpus: setup.corpus,
+          backend: setup.backend,
+          ...(setup.llm ? { llm: { ...run.state.config.llm, ...setup.llm } } : {}),
+        });
+      else if (opts.demo && !run.state.config.corpus)
+        await applyConfig(run, { corpus: corpusConfigFrom({ sample: true })!, backend: 'rules' });
     }
     writeLastRun(run.dir);
     return await mountApp(run, opts, note, warnings);

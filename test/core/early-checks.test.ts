@@ -18,7 +18,10 @@ afterEach(() => tmp?.cleanup());
 
 const env = { confirmations: new Set<string>(), env: {} };
 
-function step(id: string, opts: { configKeys?: ('llm')[]; changesConfig?: ('llm')[]; calls: string[]; failCheck?: boolean }): AnyStep {
+function step(
+  id: string,
+  opts: { configKeys?: 'llm'[]; changesConfig?: 'llm'[]; calls: string[]; failCheck?: boolean },
+): AnyStep {
   return defineStep({
     id,
     title: id,
@@ -45,7 +48,9 @@ describe('early config checks', () => {
     const run = await Run.open(tmp.dir, { create: true });
     const calls: string[] = [];
     const steps = [step('a', { calls }), step('b', { calls, failCheck: true })];
-    await expect(runPipeline(run, steps, { signal: new AbortController().signal, env })).rejects.toThrow('b is misconfigured');
+    await expect(runPipeline(run, steps, { signal: new AbortController().signal, env })).rejects.toThrow(
+      'b is misconfigured',
+    );
     expect(calls).toEqual(['check a', 'check b']);
     expect(run.state.steps.a).toBeUndefined();
     await run.close();
@@ -89,8 +94,16 @@ describe('early config checks', () => {
         s.config.llm = { model: 'extractor', endpoints: [{ url: server.url }] };
       });
       const events: RunnerEvent[] = [];
-      expect(await runPipeline(run, planFor([extractStep as unknown as AnyStep]), { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) })).toBe('done');
-      const up = events.filter((e) => e.type === 'step-event' && e.event.type === 'log' && /is up and serves/.test(e.event.message));
+      expect(
+        await runPipeline(run, planFor([extractStep as unknown as AnyStep]), {
+          signal: new AbortController().signal,
+          env,
+          onEvent: (e) => events.push(e),
+        }),
+      ).toBe('done');
+      const up = events.filter(
+        (e) => e.type === 'step-event' && e.event.type === 'log' && /is up and serves/.test(e.event.message),
+      );
       expect(up).toHaveLength(1);
       expect(run.state.steps.extract!.counts.raw).toBe(3);
     } finally {

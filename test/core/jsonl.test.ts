@@ -20,7 +20,10 @@ describe('JsonlArtifact', () => {
   it('appends lines and reads them back in order', async () => {
     const a = artifact();
     a.append({ study_id: '1', v: 1 });
-    a.appendMany([{ study_id: '2', v: 2 }, { study_id: '3', v: 3 }]);
+    a.appendMany([
+      { study_id: '2', v: 2 },
+      { study_id: '3', v: 3 },
+    ]);
     a.close();
     const seen: Rec[] = [];
     for await (const r of a.lines()) seen.push(r);
@@ -29,7 +32,11 @@ describe('JsonlArtifact', () => {
 
   it('resolves a key written twice to the last line written', async () => {
     const a = artifact();
-    a.appendMany([{ study_id: '1', v: 1 }, { study_id: '2', v: 2 }, { study_id: '1', v: 9 }]);
+    a.appendMany([
+      { study_id: '1', v: 1 },
+      { study_id: '2', v: 2 },
+      { study_id: '1', v: 9 },
+    ]);
     a.close();
     const map = await a.readMap();
     expect(map.get('1')).toEqual({ study_id: '1', v: 9 });
@@ -38,7 +45,10 @@ describe('JsonlArtifact', () => {
 
   it('drops and reports a torn last line', async () => {
     const a = artifact();
-    a.appendMany([{ study_id: '1', v: 1 }, { study_id: '2', v: 2 }]);
+    a.appendMany([
+      { study_id: '1', v: 1 },
+      { study_id: '2', v: 2 },
+    ]);
     a.close();
     fs.appendFileSync(a.file, '{"study_id":"3","v":');
     const issues: ReadIssue[] = [];

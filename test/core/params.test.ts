@@ -16,7 +16,9 @@ describe('setting step params', () => {
     const run = await Run.open(tmp.dir, { create: true });
     const step = countingStep().step as AnyStep;
     const controller = new AppController(run, [step], { env: { confirmations: new Set(), env: {} } });
-    expect(await controller.setParam('count', 'lable', '"y"')).toMatch(/Unknown param "lable" for count\. Params of count: n, label\./);
+    expect(await controller.setParam('count', 'lable', '"y"')).toMatch(
+      /Unknown param "lable" for count\. Params of count: n, label\./,
+    );
     await expect(applyParams(run, [step], { count: { lable: 'y' } })).rejects.toThrow(/Unknown param "lable"/);
     expect(run.state.steps.count).toBeUndefined();
     expect(await controller.setParam('count', 'label', '"y"')).toBeNull();

@@ -54,9 +54,28 @@ describe('line reporter', () => {
   it('prints plain lines with no escape codes and throttles progress', () => {
     const lines: string[] = [];
     let t = 0;
-    const report = createLineReporter((l) => lines.push(l), 2000, () => t);
-    const snap = { done: 1, total: 10, rate: 1, etaSeconds: 9, elapsedSeconds: 1, counters: {}, tokensIn: 0, tokensOut: 0, costUsd: 0 };
-    const ev = (done: number): RunnerEvent => ({ type: 'step-event', stepId: 's', event: { type: 'progress', done, total: 10 }, progress: { ...snap, done } });
+    const report = createLineReporter(
+      (l) => lines.push(l),
+      2000,
+      () => t,
+    );
+    const snap = {
+      done: 1,
+      total: 10,
+      rate: 1,
+      etaSeconds: 9,
+      elapsedSeconds: 1,
+      counters: {},
+      tokensIn: 0,
+      tokensOut: 0,
+      costUsd: 0,
+    };
+    const ev = (done: number): RunnerEvent => ({
+      type: 'step-event',
+      stepId: 's',
+      event: { type: 'progress', done, total: 10 },
+      progress: { ...snap, done },
+    });
     report({ type: 'step-start', stepId: 's', mode: 'fresh', title: 'S' });
     t = 2500;
     report(ev(1));
@@ -73,16 +92,47 @@ describe('line reporter', () => {
   it('prints the stack and the log file of an internal failure, and neither for a user error', () => {
     const lines: string[] = [];
     const report = createLineReporter((l) => lines.push(l));
-    report({ type: 'step-end', stepId: 's', status: 'failed', summary: 'x is undefined', error: 'x is undefined', stack: 'TypeError: x is undefined\n    at f (a.ts:1:1)', logFile: '/r/logs/s.log', counts: {} });
-    expect(lines).toEqual(['[s] failed: x is undefined', 'TypeError: x is undefined\n    at f (a.ts:1:1)', '[s] details kept in /r/logs/s.log']);
+    report({
+      type: 'step-end',
+      stepId: 's',
+      status: 'failed',
+      summary: 'x is undefined',
+      error: 'x is undefined',
+      stack: 'TypeError: x is undefined\n    at f (a.ts:1:1)',
+      logFile: '/r/logs/s.log',
+      counts: {},
+    });
+    expect(lines).toEqual([
+      '[s] failed: x is undefined',
+      'TypeError: x is undefined\n    at f (a.ts:1:1)',
+      '[s] details kept in /r/logs/s.log',
+    ]);
     lines.length = 0;
-    report({ type: 'step-end', stepId: 's', status: 'failed', summary: 'key revoked', error: 'key revoked', counts: {} });
+    report({
+      type: 'step-end',
+      stepId: 's',
+      status: 'failed',
+      summary: 'key revoked',
+      error: 'key revoked',
+      counts: {},
+    });
     expect(lines).toEqual(['[s] failed: key revoked']);
   });
 });
 
 describe('progress line', () => {
-  const snap = (over: Partial<ProgressSnapshot>): ProgressSnapshot => ({ done: 5, total: 10, rate: 1, etaSeconds: 5, elapsedSeconds: 5, counters: {}, tokensIn: 0, tokensOut: 0, costUsd: 0, ...over });
+  const snap = (over: Partial<ProgressSnapshot>): ProgressSnapshot => ({
+    done: 5,
+    total: 10,
+    rate: 1,
+    etaSeconds: 5,
+    elapsedSeconds: 5,
+    counters: {},
+    tokensIn: 0,
+    tokensOut: 0,
+    costUsd: 0,
+    ...over,
+  });
 
   it('shows tokens without a cost when no price is configured (not a misleading $0.00)', () => {
     const line = formatProgressLine(snap({ tokensIn: 1200, tokensOut: 300 }));
@@ -91,7 +141,9 @@ describe('progress line', () => {
   });
 
   it('shows a small cost with enough digits to be seen', () => {
-    expect(formatProgressLine(snap({ tokensIn: 1200, tokensOut: 300, costUsd: 0.0042 }))).toContain('tokens 1,200/300 $0.0042');
+    expect(formatProgressLine(snap({ tokensIn: 1200, tokensOut: 300, costUsd: 0.0042 }))).toContain(
+      'tokens 1,200/300 $0.0042',
+    );
     expect(formatProgressLine(snap({ tokensIn: 1e6, tokensOut: 1e5, costUsd: 12.345 }))).toContain('$12.35');
   });
 });

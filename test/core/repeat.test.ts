@@ -23,7 +23,13 @@ async function newRun() {
 
 /** A ledger over `state.cycles` that knows nothing about follow-up. */
 const ledger: IterationLedger = {
-  iterations: (state) => state.cycles.map((c) => ({ index: c.cycle, finished: c.finishedAt !== null, completed: c.completed, counts: c.counts })),
+  iterations: (state) =>
+    state.cycles.map((c) => ({
+      index: c.cycle,
+      finished: c.finishedAt !== null,
+      completed: c.completed,
+      counts: c.counts,
+    })),
   start: (state, index) => void state.cycles.push(CycleRecordSchema.parse({ cycle: index, startedAt: 'now' })),
   complete: (state, index, stepId) => void state.cycles.find((c) => c.cycle === index)!.completed.push(stepId),
   finish: (state, index) => void (state.cycles.find((c) => c.cycle === index)!.finishedAt = 'then'),
@@ -71,7 +77,15 @@ function dummyPlan(calls: string[], opts: { stopGrowAt?: { iteration: number; co
   });
   const plan: PlanNode[] = [
     tidy,
-    repeat({ id: 'grow-cycles', label: 'round', body: [grow, tidy], resets: ['grown'], defaultTimes: 2, ledger, noneWanted: 'no rounds wanted' }),
+    repeat({
+      id: 'grow-cycles',
+      label: 'round',
+      body: [grow, tidy],
+      resets: ['grown'],
+      defaultTimes: 2,
+      ledger,
+      noneWanted: 'no rounds wanted',
+    }),
   ];
   return { plan, grow, tidy };
 }
@@ -83,7 +97,10 @@ describe('a repeat node in the plan', () => {
     const { plan } = dummyPlan(calls);
     expect(await runPipeline(run, plan, { signal: new AbortController().signal, env })).toBe('done');
     expect(calls).toEqual(['check grow', 'tidy 0', 'grow 1 fresh', 'tidy 1', 'grow 2 fresh', 'tidy 2']);
-    expect(run.state.cycles.map((c) => [c.cycle, c.finishedAt !== null])).toEqual([[1, true], [2, true]]);
+    expect(run.state.cycles.map((c) => [c.cycle, c.finishedAt !== null])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
     // Both iterations' rows are kept: an accumulating artifact is not reset per iteration.
     expect(fs.readFileSync(run.artifactPath('grown'), 'utf8').trim().split('\n')).toHaveLength(2);
     await run.close();
@@ -96,9 +113,18 @@ describe('a repeat node in the plan', () => {
     await runPipeline(run, plan, { signal: new AbortController().signal, env });
     calls.length = 0;
     const events: RunnerEvent[] = [];
-    expect(await runPipeline(run, plan, { signal: new AbortController().signal, env, cycles: 3, onEvent: (e) => events.push(e) })).toBe('done');
+    expect(
+      await runPipeline(run, plan, {
+        signal: new AbortController().signal,
+        env,
+        cycles: 3,
+        onEvent: (e) => events.push(e),
+      }),
+    ).toBe('done');
     expect(calls).toEqual(['check grow', 'grow 3 fresh', 'tidy 3']);
-    expect(events.filter((e) => e.type === 'step-end' && e.stepId === 'grow').map((e) => e.type === 'step-end' && e.summary)).toEqual(['round 1 already done', 'round 2 already done', 'grew 3']);
+    expect(
+      events.filter((e) => e.type === 'step-end' && e.stepId === 'grow').map((e) => e.type === 'step-end' && e.summary),
+    ).toEqual(['round 1 already done', 'round 2 already done', 'grew 3']);
     await run.close();
   });
 
@@ -106,9 +132,19 @@ describe('a repeat node in the plan', () => {
     const run = await newRun();
     const calls: string[] = [];
     const events: RunnerEvent[] = [];
-    expect(await runPipeline(run, dummyPlan(calls).plan, { signal: new AbortController().signal, env, cycles: 0, onEvent: (e) => events.push(e) })).toBe('done');
+    expect(
+      await runPipeline(run, dummyPlan(calls).plan, {
+        signal: new AbortController().signal,
+        env,
+        cycles: 0,
+        onEvent: (e) => events.push(e),
+      }),
+    ).toBe('done');
     expect(calls).toEqual(['tidy 0']);
-    expect(events.find((e) => e.type === 'step-end' && e.stepId === 'grow')).toMatchObject({ status: 'skipped', summary: 'no rounds wanted' });
+    expect(events.find((e) => e.type === 'step-end' && e.stepId === 'grow')).toMatchObject({
+      status: 'skipped',
+      summary: 'no rounds wanted',
+    });
     expect(run.state.cycles).toEqual([]);
     await run.close();
   });
@@ -130,7 +166,9 @@ describe('a repeat node in the plan', () => {
     const run = await newRun();
     const calls: string[] = [];
     const { plan, tidy } = dummyPlan(calls);
-    expect(await runPipeline(run, restrictPlan(plan, [tidy]), { signal: new AbortController().signal, env })).toBe('done');
+    expect(await runPipeline(run, restrictPlan(plan, [tidy]), { signal: new AbortController().signal, env })).toBe(
+      'done',
+    );
     expect(calls).toEqual(['tidy 0']);
     expect(run.state.cycles).toEqual([]);
     await run.close();
@@ -196,12 +234,18 @@ describe('the runner around one step', () => {
       },
     });
     const events: RunnerEvent[] = [];
-    expect(await runStep(run, broken, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) })).toBe('failed');
+    expect(
+      await runStep(run, broken, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) }),
+    ).toBe('failed');
     const log = fs.readFileSync(stepLogFile(run, 'broken'), 'utf8');
     expect(log).toContain('TypeError: cannot read things of undefined');
     expect(log).toMatch(/\n\s+at .*repeat\.test\.ts/);
     const end = events.find((e) => e.type === 'step-end');
-    expect(end).toMatchObject({ status: 'failed', logFile: stepLogFile(run, 'broken'), stack: expect.stringMatching(/^TypeError: cannot read things of undefined\n\s+at /) });
+    expect(end).toMatchObject({
+      status: 'failed',
+      logFile: stepLogFile(run, 'broken'),
+      stack: expect.stringMatching(/^TypeError: cannot read things of undefined\n\s+at /),
+    });
     expect(run.state.steps.broken!.error).toBe('cannot read things of undefined');
     await run.close();
   });
@@ -220,7 +264,9 @@ describe('the runner around one step', () => {
       },
     });
     const events: RunnerEvent[] = [];
-    await expect(runStep(run, refusing, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) })).rejects.toThrow('the key was revoked');
+    await expect(
+      runStep(run, refusing, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) }),
+    ).rejects.toThrow('the key was revoked');
     const end = events.find((e) => e.type === 'step-end');
     expect(end?.type === 'step-end' && end.status).toBe('failed');
     expect(end?.type === 'step-end' && end.stack).toBeUndefined();

@@ -36,7 +36,10 @@ describe('Run store', () => {
     tmp = makeTempDir();
     fs.writeFileSync(path.join(tmp.dir, 'state.json'), JSON.stringify({ schemaVersion: 99 }));
     await expect(Run.open(tmp.dir, { readOnly: true })).rejects.toThrow(/version 99/);
-    fs.writeFileSync(path.join(tmp.dir, 'state.json'), JSON.stringify({ schemaVersion: 1, createdAt: 'x', updatedAt: 'y', steps: { a: { status: 'weird' } } }));
+    fs.writeFileSync(
+      path.join(tmp.dir, 'state.json'),
+      JSON.stringify({ schemaVersion: 1, createdAt: 'x', updatedAt: 'y', steps: { a: { status: 'weird' } } }),
+    );
     await expect(Run.open(tmp.dir, { readOnly: true })).rejects.toThrow(/steps\.a\.status/);
   });
 
@@ -72,16 +75,20 @@ describe('Run store', () => {
     // sh starts a background sleep, then becomes `sleep 60`, which never reaps it:
     // once killed, the background sleep stays a zombie.
     const parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    const pid = await new Promise<number>((resolve) =>
+      parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
+    );
     try {
       // Kill only once sh has become `sleep 60`: sh itself would reap its child.
       const execDeadline = Date.now() + 5000;
-      while (Date.now() < execDeadline && fs.readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() !== 'sleep') await new Promise((r) => setTimeout(r, 10));
+      while (Date.now() < execDeadline && fs.readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() !== 'sleep')
+        await new Promise((r) => setTimeout(r, 10));
       expect(fs.readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim()).toBe('sleep');
       expect(pidAlive(pid)).toBe(true);
       process.kill(pid, 'SIGKILL');
       const deadline = Date.now() + 5000;
-      while (Date.now() < deadline && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')) await new Promise((r) => setTimeout(r, 20));
+      while (Date.now() < deadline && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'))
+        await new Promise((r) => setTimeout(r, 20));
       expect(fs.readFileSync(`/proc/${pid}/stat`, 'utf8')).toContain(') Z');
       expect(pidAlive(pid)).toBe(false);
     } finally {
@@ -99,7 +106,9 @@ describe('Run store', () => {
       console.log('locked');
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
       child.on('exit', (code) => reject(new Error(`child exited ${code}`)));

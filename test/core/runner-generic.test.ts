@@ -12,7 +12,10 @@ function runnerSources(): Array<{ file: string; src: string; imports: string[] }
     .map((f) => {
       const file = path.join(dir, f);
       const src = fs.readFileSync(file, 'utf8');
-      const imports = [...src.matchAll(/from\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!).filter((s) => s.startsWith('.')).map((s) => path.relative(path.resolve('src/pipeline'), path.resolve(dir, s)));
+      const imports = [...src.matchAll(/from\s+['"]([^'"]+)['"]/g)]
+        .map((m) => m[1]!)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => path.relative(path.resolve('src/pipeline'), path.resolve(dir, s)));
       return { file: path.relative('.', file), src, imports };
     });
 }
@@ -20,13 +23,17 @@ function runnerSources(): Array<{ file: string; src: string; imports: string[] }
 describe('the runner is generic', () => {
   it('imports no step area: only the contract, the plan, the store, schemas and utilities', () => {
     const allowed = /^(runner\/|steps\/(contract|plan)\.js$|store\/|schemas\/|util\/)/;
-    const offenders = runnerSources().flatMap(({ file, imports }) => imports.filter((i) => !allowed.test(i)).map((i) => `${file} imports ${i}`));
+    const offenders = runnerSources().flatMap(({ file, imports }) =>
+      imports.filter((i) => !allowed.test(i)).map((i) => `${file} imports ${i}`),
+    );
     expect(offenders).toEqual([]);
   });
 
   it('mentions no step id in its code', () => {
     const ids = STEPS.map((s) => s.id);
-    const offenders = runnerSources().flatMap(({ file, src }) => ids.filter((id) => new RegExp(`['"\`]${id}['"\`]`).test(src)).map((id) => `${file} names '${id}'`));
+    const offenders = runnerSources().flatMap(({ file, src }) =>
+      ids.filter((id) => new RegExp(`['"\`]${id}['"\`]`).test(src)).map((id) => `${file} names '${id}'`),
+    );
     expect(offenders).toEqual([]);
   });
 });

@@ -9,7 +9,11 @@ describe('state sections owned by their layer', () => {
     const state = newRunState();
     expect(readSection(state, UI_POSITION)).toEqual({ screen: undefined, selectedStep: null, inspectorStudy: null });
     state.ui = { screen: 'no-such-screen', selectedStep: 'extract', inspectorStudy: 42 };
-    expect(readSection(state, UI_POSITION)).toEqual({ screen: undefined, selectedStep: 'extract', inspectorStudy: null });
+    expect(readSection(state, UI_POSITION)).toEqual({
+      screen: undefined,
+      selectedStep: 'extract',
+      inspectorStudy: null,
+    });
     writeSection(state, UI_POSITION, { screen: 'inspector', selectedStep: null, inspectorStudy: 's1' });
     expect(readSection(state, UI_POSITION)).toEqual({ screen: 'inspector', selectedStep: null, inspectorStudy: 's1' });
   });

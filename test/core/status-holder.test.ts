@@ -20,7 +20,10 @@ async function leftRunning(holderPid: number | null): Promise<string> {
   });
   await run.close();
   if (holderPid !== null) {
-    fs.writeFileSync(path.join(tmp.dir, 'run.lock.holder.json'), JSON.stringify({ pid: holderPid, host: os.hostname(), command: 'cxrvqa run', since: '2026-01-01T00:00:00.000Z' }));
+    fs.writeFileSync(
+      path.join(tmp.dir, 'run.lock.holder.json'),
+      JSON.stringify({ pid: holderPid, host: os.hostname(), command: 'cxrvqa run', since: '2026-01-01T00:00:00.000Z' }),
+    );
   }
   return tmp.dir;
 }
@@ -39,7 +42,9 @@ describe('status of a step left running', () => {
     // A pid that certainly existed and has exited.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     const dir = await leftRunning(Number(dead.stdout));
-    expect(await statusText(dir)).toMatch(new RegExp(`note: process ${dead.stdout} that was running extract is gone .*resumes it`));
+    expect(await statusText(dir)).toMatch(
+      new RegExp(`note: process ${dead.stdout} that was running extract is gone .*resumes it`),
+    );
   });
 
   it('names the live process that is running it', async () => {

@@ -16,12 +16,19 @@ beforeAll(() => {
 describe('headless run whose log pipe is closed', () => {
   it('records the step as interrupted, releases the lock and exits 130', async () => {
     const dir = path.join(tmp, 'run');
-    const child = spawn(process.execPath, [CLI, 'run', '--sample', '--run', dir], { stdio: ['ignore', 'ignore', 'pipe'], cwd: tmp });
+    const child = spawn(process.execPath, [CLI, 'run', '--sample', '--run', dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      cwd: tmp,
+    });
     // Close the reading end after the first line, as `| head -1` does.
     child.stderr.once('data', () => child.stderr.destroy());
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('exit', (c, s) => resolve([c, s])),
+    );
     expect({ code, signal }).toEqual({ code: 130, signal: null });
-    const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as { steps: Record<string, { status: string }> };
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as {
+      steps: Record<string, { status: string }>;
+    };
     const statuses = Object.values(state.steps).map((s) => s.status);
     expect(statuses).not.toContain('running');
     expect(statuses).toContain('interrupted');

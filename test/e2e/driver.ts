@@ -8,7 +8,9 @@ export const CLI = path.resolve('dist/src/cli.js');
 export function requireTmux(): void {
   const r = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) {
-    throw new Error('tmux is required for the end-to-end test (CI installs it: apt-get install -y tmux). It was not found on PATH.');
+    throw new Error(
+      'tmux is required for the end-to-end test (CI installs it: apt-get install -y tmux). It was not found on PATH.',
+    );
   }
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` does).`);
 }
@@ -29,7 +31,10 @@ export class TmuxApp {
   }
 
   private tmux(args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
   /** Start `node dist/src/cli.js <args>` in an 80×24 pane (exec, so the pane pid is node's). */
@@ -54,13 +59,23 @@ export class TmuxApp {
     return this.tmux(['capture-pane', '-p', '-t', 'main']);
   }
 
-  async waitFor(check: string | RegExp | ((screen: string) => boolean), timeoutMs = 20_000, what?: string): Promise<string> {
-    const ok = typeof check === 'string' ? (s: string) => s.includes(check) : typeof check === 'function' ? check : (s: string) => check.test(s);
+  async waitFor(
+    check: string | RegExp | ((screen: string) => boolean),
+    timeoutMs = 20_000,
+    what?: string,
+  ): Promise<string> {
+    const ok =
+      typeof check === 'string'
+        ? (s: string) => s.includes(check)
+        : typeof check === 'function'
+          ? check
+          : (s: string) => check.test(s);
     const start = Date.now();
     for (;;) {
       const last = this.capture();
       if (ok(last)) return last;
-      if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what ?? String(check)}; screen:\n${last}`);
+      if (Date.now() - start > timeoutMs)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what ?? String(check)}; screen:\n${last}`);
       await sleep(100);
     }
   }

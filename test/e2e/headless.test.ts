@@ -9,7 +9,8 @@ import { CLI } from './driver.js';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-headless-'));
 const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, 'config'), HOME: tmp };
 delete env.CI;
-const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, cwd: tmp, input: '' });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, cwd: tmp, input: '' });
 
 beforeAll(() => {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (\`npm test\` does).`);

@@ -26,14 +26,42 @@ describe('cxrvqa llm set', () => {
 
   it('cxrvqa run takes --concurrency and keeps it in the run', async () => {
     // --steps ingest: the LLM settings are recorded, no endpoint is contacted.
-    const r = await cli('run', '--run', 'y', '--sample', '--steps', 'ingest', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'extractor', '--concurrency', '48');
+    const r = await cli(
+      'run',
+      '--run',
+      'y',
+      '--sample',
+      '--steps',
+      'ingest',
+      '--endpoint',
+      'http://127.0.0.1:9/v1',
+      '--model',
+      'extractor',
+      '--concurrency',
+      '48',
+    );
     expect(r.status).toBe(0);
     const s = JSON.parse(fs.readFileSync(path.join(tmp, 'y', 'state.json'), 'utf8'));
     expect(s.config.llm.concurrency).toBe(48);
   });
 
   it('llm show lists the prices set with --price, so the cost shown during a run can be checked', async () => {
-    expect((await cli('llm', 'set', '--run', 'p', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'extractor', '--price', 'extractor=0.5,1.5')).status).toBe(0);
+    expect(
+      (
+        await cli(
+          'llm',
+          'set',
+          '--run',
+          'p',
+          '--endpoint',
+          'http://127.0.0.1:9/v1',
+          '--model',
+          'extractor',
+          '--price',
+          'extractor=0.5,1.5',
+        )
+      ).status,
+    ).toBe(0);
     const r = await cli('llm', 'show', '--run', 'p');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/prices \(USD per million tokens, in\/out\): extractor 0\.5\/1\.5/);
@@ -58,7 +86,9 @@ describe('cxrvqa llm set', () => {
   });
 
   it('a state.json that already holds a key in a URL: llm show says how to fix it without printing the key, and llm set fixes it', async () => {
-    expect((await cli('llm', 'set', '--run', 'old', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'extractor')).status).toBe(0);
+    expect(
+      (await cli('llm', 'set', '--run', 'old', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'extractor')).status,
+    ).toBe(0);
     const state = path.join(tmp, 'old', 'state.json');
     const s = JSON.parse(fs.readFileSync(state, 'utf8'));
     s.config.llm.endpoints[0].url = `http://admin:${KEY}@127.0.0.1:9/v1`;
@@ -68,7 +98,16 @@ describe('cxrvqa llm set', () => {
     expect(shown.stderr).toMatch(/credential/);
     expect(shown.stderr).toMatch(/cxrvqa llm set --endpoint/);
     expect(shown.stdout + shown.stderr).not.toContain('e2eS3cret');
-    const fixed = await cli('llm', 'set', '--run', 'old', '--endpoint', 'http://127.0.0.1:9/v1', '--key-env', 'VLLM_API_KEY');
+    const fixed = await cli(
+      'llm',
+      'set',
+      '--run',
+      'old',
+      '--endpoint',
+      'http://127.0.0.1:9/v1',
+      '--key-env',
+      'VLLM_API_KEY',
+    );
     expect(fixed.status).toBe(0);
     expect(fs.readFileSync(state, 'utf8')).not.toContain('e2eS3cret');
     expect(fixed.stdout).toMatch(/key: \$VLLM_API_KEY/);
@@ -83,7 +122,16 @@ describe('cxrvqa llm set', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/--confirm not-credentialed/);
     expect((await cli('llm', 'show', '--run', 'du')).stdout).toMatch(/data use: credentialed corpus/);
-    const ok = await cli('llm', 'set', '--run', 'du', '--data-use', 'not-credentialed', '--confirm', 'not-credentialed');
+    const ok = await cli(
+      'llm',
+      'set',
+      '--run',
+      'du',
+      '--data-use',
+      'not-credentialed',
+      '--confirm',
+      'not-credentialed',
+    );
     expect(ok.status).toBe(0);
     expect(ok.stderr).toMatch(/warning: .*not credentialed/);
     expect(ok.stdout).toMatch(/data use: not credentialed: the data-use guard is off/);

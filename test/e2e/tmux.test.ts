@@ -38,7 +38,10 @@ async function bigRun(name: string): Promise<string> {
   const dir = await corpus;
   const runDir = path.join(tmp, name);
   const run = await Run.open(runDir, { create: true });
-  await applyConfig(run, { corpus: corpusConfigFrom({ corpus: path.join(dir, 'files'), metadata: path.join(dir, 'metadata.csv') })!, backend: 'rules' });
+  await applyConfig(run, {
+    corpus: corpusConfigFrom({ corpus: path.join(dir, 'files'), metadata: path.join(dir, 'metadata.csv') })!,
+    backend: 'rules',
+  });
   await run.close();
   return runDir;
 }
@@ -77,7 +80,8 @@ describe('cxrvqa in tmux at 80×24', () => {
 
     await t.send('Escape');
     s = await t.waitFor(/questions\s+done/);
-    for (const id of ['ingest', 'reference', 'extract', 'standardize', 'questions']) expect(s).toMatch(new RegExp(`${id}\\s+done`));
+    for (const id of ['ingest', 'reference', 'extract', 'standardize', 'questions'])
+      expect(s).toMatch(new RegExp(`${id}\\s+done`));
     expect(s).toMatch(/gold\s+n\/a/);
     fits(s, 80, 24);
 
@@ -151,7 +155,10 @@ describe('cxrvqa in tmux at 80×24', () => {
     process.kill(pid, 'SIGKILL');
     await t.waitFor(() => t.paneDead(), 10_000, 'the pane to die');
     expect(readState(runDir).steps.ingest.status).toBe('running');
-    const before = fs.readFileSync(path.join(runDir, 'artifacts', 'reports.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+    const before = fs
+      .readFileSync(path.join(runDir, 'artifacts', 'reports.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean).length;
     expect(before).toBeLessThan(studies);
 
     // reopen: the app comes back on the progress screen it was killed on,

@@ -21,7 +21,10 @@ describe('honest evaluation (issue 16 item 7)', () => {
     const mappingFile = path.join(dir, 'm.csv');
     fs.writeFileSync(mappingFile, 'term,entity,note\nnormal,,\nCardiomegaly,cardiomegaly,\n');
     const labels = path.join(dir, 'l.csv');
-    fs.writeFileSync(labels, 'uid,MeSH,extra\n1,Cardiomegaly,x\n1,normal,x\n2,,x\n3,Cardiomegaly;Mystery/left,x\n4,normal\n');
+    fs.writeFileSync(
+      labels,
+      'uid,MeSH,extra\n1,Cardiomegaly,x\n1,normal,x\n2,,x\n3,Cardiomegaly;Mystery/left,x\n4,normal\n',
+    );
     const g = readLabelsSet(labels, { idCol: 'uid', labelCol: 'MeSH', mapping: loadMapping(mappingFile) });
     expect(g.excluded.has('2')).toBe(true);
     expect([...g.partial]).toEqual(['3']);
@@ -33,8 +36,12 @@ describe('honest evaluation (issue 16 item 7)', () => {
   it('KeyInfo predictions: counts failed rows and warns about a torn last line and repeated ids in a plain file', () => {
     const dir = tmpDir();
     const jl = path.join(dir, 'p.jsonl');
-    const row = (id: string, extra: object = {}) => JSON.stringify({ study_id: id, entity: {}, no_entity: [], ...extra });
-    fs.writeFileSync(jl, [row('1'), row('1'), row('2', { status: 'failed', keyinfo: null }), '{"study_id": "3", "ent'].join('\n'));
+    const row = (id: string, extra: object = {}) =>
+      JSON.stringify({ study_id: id, entity: {}, no_entity: [], ...extra });
+    fs.writeFileSync(
+      jl,
+      [row('1'), row('1'), row('2', { status: 'failed', keyinfo: null }), '{"study_id": "3", "ent'].join('\n'),
+    );
     const s = readKeyInfoSet(jl);
     expect(s.failed).toBe(1);
     expect(s.warnings!.join('\n')).toMatch(/last line is torn/);
@@ -45,16 +52,29 @@ describe('honest evaluation (issue 16 item 7)', () => {
     const dir = tmpDir();
     const csv = path.join(dir, 'c.csv');
     fs.writeFileSync(csv, 'uid,findings\n1,Clear.\n1,Clear.\n');
-    expect(readCorpus(csv, { idCol: 'uid', textCols: ['findings'] }).warnings.join('\n')).toMatch(/corpus .* 1 ids occur more than once/);
+    expect(readCorpus(csv, { idCol: 'uid', textCols: ['findings'] }).warnings.join('\n')).toMatch(
+      /corpus .* 1 ids occur more than once/,
+    );
   });
 
   it('reports coverage, partly mapped studies and unknown --restrict names', () => {
     const dir = tmpDir();
     const csv = path.join(dir, 'c.csv');
-    fs.writeFileSync(csv, 'uid,MeSH,findings\n1,Cardiomegaly,The heart is enlarged.\n2,Mystery Finding,Lungs are clear.\n3,normal,\n');
+    fs.writeFileSync(
+      csv,
+      'uid,MeSH,findings\n1,Cardiomegaly,The heart is enlarged.\n2,Mystery Finding,Lungs are clear.\n3,normal,\n',
+    );
     const corpus = path.join(dir, 'corpus.csv');
     fs.writeFileSync(corpus, 'uid,findings\n1,The heart is enlarged.\n2,Lungs are clear.\n');
-    const r = runEvaluation({ gold: csv, mapping: 'data/mappings/iu-xray.csv', pred: 'rules', corpus, idCol: 'uid', textCols: ['findings'], restrict: ['cardiomegaly', 'dragon scales'] });
+    const r = runEvaluation({
+      gold: csv,
+      mapping: 'data/mappings/iu-xray.csv',
+      pred: 'rules',
+      corpus,
+      idCol: 'uid',
+      textCols: ['findings'],
+      restrict: ['cardiomegaly', 'dragon scales'],
+    });
     expect(r.coverage).toEqual({ goldIds: 3, predicted: 2, matched: 2, missing: 1, failedRows: 0, overlap: 2 / 3 });
     expect(r.partialStudies).toBe(1);
     expect(r.unmappedTerms).toEqual({ 'Mystery Finding': 1 });
@@ -64,7 +84,19 @@ describe('honest evaluation (issue 16 item 7)', () => {
   it('the IU mapping has a rule for every heading of the public Open-i label vocabulary', () => {
     const mapping = loadMapping('data/mappings/iu-xray.csv');
     // Headings of the Open-i/IU X-ray MeSH vocabulary beyond the ones the dev slice happens to use.
-    for (const term of ['Pericardial Effusion', 'Funnel Chest', 'Osteoporosis', 'Pneumoperitoneum', 'Hernia, Diaphragmatic', 'Bullous Emphysema', 'Hyperostosis, Diffuse Idiopathic Skeletal', 'Breast Implants', 'Tuberculosis', 'Hemothorax', 'Lymph Nodes/enlarged']) {
+    for (const term of [
+      'Pericardial Effusion',
+      'Funnel Chest',
+      'Osteoporosis',
+      'Pneumoperitoneum',
+      'Hernia, Diaphragmatic',
+      'Bullous Emphysema',
+      'Hyperostosis, Diffuse Idiopathic Skeletal',
+      'Breast Implants',
+      'Tuberculosis',
+      'Hemothorax',
+      'Lymph Nodes/enlarged',
+    ]) {
       expect(mapTerm(term, mapping), term).not.toBeNull();
     }
     expect(mapTerm('Osteoporosis', mapping)).toBe('osteopenia');
@@ -74,8 +106,18 @@ describe('honest evaluation (issue 16 item 7)', () => {
     const dir = tmpDir();
     const csv = path.join(dir, 'c.csv');
     const ids = ['1', '2', '3', '4', '5', '6', '7', '8'];
-    fs.writeFileSync(csv, 'uid,MeSH,findings\n' + ids.map((id) => `${id},Cardiomegaly,The heart is enlarged.`).join('\n') + '\n');
-    const opts: EvalOptions = { gold: csv, mapping: 'data/mappings/iu-xray.csv', pred: 'rules', corpus: csv, idCol: 'uid', textCols: ['findings'] };
+    fs.writeFileSync(
+      csv,
+      'uid,MeSH,findings\n' + ids.map((id) => `${id},Cardiomegaly,The heart is enlarged.`).join('\n') + '\n',
+    );
+    const opts: EvalOptions = {
+      gold: csv,
+      mapping: 'data/mappings/iu-xray.csv',
+      pred: 'rules',
+      corpus: csv,
+      idCol: 'uid',
+      textCols: ['findings'],
+    };
     // sha256 first byte: "2" d4, "3" 4e, "8" 2c are even (A); the rest odd (B).
     expect(runEvaluation({ ...opts, half: 'A' }).coverage).toMatchObject({ goldIds: 3, predicted: 3, matched: 3 });
     expect(runEvaluation({ ...opts, half: 'B' }).coverage).toMatchObject({ goldIds: 5, predicted: 5, matched: 5 });

@@ -8,10 +8,19 @@ import { readKeyInfoSet } from '../../src/pipeline/eval/adapters.js';
 import { CATEGORIES, type EvalSet } from '../../src/pipeline/eval/types.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
-const a = (location: string | null = null, level: string | null = null, type: string | null = null) => ({ location, level, type });
+const a = (location: string | null = null, level: string | null = null, type: string | null = null) => ({
+  location,
+  level,
+  type,
+});
 
 function set(rows: Record<string, unknown>): EvalSet {
-  return { docs: new Map(Object.entries(rows).map(([id, ki]) => [id, keyInfoToDoc(ki)])), scored: new Set(CATEGORIES), excluded: new Set(), source: 't' };
+  return {
+    docs: new Map(Object.entries(rows).map(([id, ki]) => [id, keyInfoToDoc(ki)])),
+    scored: new Set(CATEGORIES),
+    excluded: new Set(),
+    source: 't',
+  };
 }
 
 let cleanup: (() => void) | null = null;
@@ -19,12 +28,28 @@ afterEach(() => cleanup?.());
 
 describe('evaluate', () => {
   const gold = set({
-    s1: { entity: { 'pleural effusions': a('left', 'small'), atelectasis: a('bibasilar') }, no_entity: ['pneumothorax'], uncertain_entity: {} },
-    s2: { entity: { cardiomegaly: a(null, 'mild') }, no_entity: ['pneumothorax', 'edema'], uncertain_entity: { pneumonia: a() } },
+    s1: {
+      entity: { 'pleural effusions': a('left', 'small'), atelectasis: a('bibasilar') },
+      no_entity: ['pneumothorax'],
+      uncertain_entity: {},
+    },
+    s2: {
+      entity: { cardiomegaly: a(null, 'mild') },
+      no_entity: ['pneumothorax', 'edema'],
+      uncertain_entity: { pneumonia: a() },
+    },
   });
   const pred = set({
-    s1: { entity: { 'pleural effusion': a('left', 'moderate'), 'lung opacity': a() }, no_entity: ['pneumothorax'], uncertain_entity: ['atelectasis'] },
-    s2: { entity: { 'enlarged cardiac silhouette': a(null, 'mild') }, no_entity: ['pneumothorax'], uncertain_entity: { pneumonia: a() } },
+    s1: {
+      entity: { 'pleural effusion': a('left', 'moderate'), 'lung opacity': a() },
+      no_entity: ['pneumothorax'],
+      uncertain_entity: ['atelectasis'],
+    },
+    s2: {
+      entity: { 'enlarged cardiac silhouette': a(null, 'mild') },
+      no_entity: ['pneumothorax'],
+      uncertain_entity: { pneumonia: a() },
+    },
   });
 
   it('scores each category at the entity level after name normalization', () => {
@@ -50,7 +75,11 @@ describe('evaluate', () => {
     const r = evaluate(gold, pred);
     const row = r.perEntity.find((e) => e.name === 'opacity' && e.category === 'positive')!;
     expect(row).toMatchObject({ tp: 0, fp: 1, fn: 0, support: 0 });
-    expect(r.perEntity.find((e) => e.name === 'edema' && e.category === 'negative')).toMatchObject({ tp: 0, fn: 1, recall: 0 });
+    expect(r.perEntity.find((e) => e.name === 'edema' && e.category === 'negative')).toMatchObject({
+      tp: 0,
+      fn: 1,
+      recall: 0,
+    });
   });
 
   it('scores only ids present on both sides and counts the rest', () => {
@@ -75,13 +104,19 @@ describe('labels gold', () => {
     const tmp = makeTempDir();
     cleanup = tmp.cleanup;
     const mappingFile = path.join(tmp.dir, 'm.csv');
-    fs.writeFileSync(mappingFile, 'term,entity,note\nnormal,,\nNo Indexing,@exclude,\nCardiomegaly,cardiomegaly,\nCardiac Shadow/enlarged,cardiomegaly,\nCardiac Shadow,,\n"Pleural Effusions",pleural effusion,\nStents,,device\n');
+    fs.writeFileSync(
+      mappingFile,
+      'term,entity,note\nnormal,,\nNo Indexing,@exclude,\nCardiomegaly,cardiomegaly,\nCardiac Shadow/enlarged,cardiomegaly,\nCardiac Shadow,,\n"Pleural Effusions",pleural effusion,\nStents,,device\n',
+    );
     const mapping = loadMapping(mappingFile);
     expect(mapTerm('Cardiac Shadow/enlarged/mild', mapping)).toBe('cardiomegaly');
     expect(mapTerm('Cardiac Shadow/obscured', mapping)).toBe('');
     expect(mapTerm('Unknown Thing', mapping)).toBeNull();
     const labels = path.join(tmp.dir, 'l.csv');
-    fs.writeFileSync(labels, 'uid,MeSH\n1,normal\n2,Pleural Effusions/left/small;Stents/coronary vessels\n3,No Indexing\n4,Mystery/left\n');
+    fs.writeFileSync(
+      labels,
+      'uid,MeSH\n1,normal\n2,Pleural Effusions/left/small;Stents/coronary vessels\n3,No Indexing\n4,Mystery/left\n',
+    );
     const g = readLabelsSet(labels, { idCol: 'uid', labelCol: 'MeSH', mapping });
     expect(g.docs.get('1')!.positive.size).toBe(0);
     expect([...g.docs.get('2')!.positive.keys()]).toEqual(['pleural effusion']);
@@ -104,7 +139,26 @@ describe('KeyInfo adapters', () => {
       jl,
       [
         JSON.stringify({ study_id: '1', keyinfo: { entity: {}, no_entity: ['pneumothoraces'] } }),
-        JSON.stringify({ study_id: '2', subject_id: 'p', entity: { edema: { entity_name: 'edema', location: ['bilateral'], type: [], level: [], post_location: null, location2: null, type2: null, level2: null, post_location2: null, evidence: [] } }, no_entity: [], uncertain_entity: [] }),
+        JSON.stringify({
+          study_id: '2',
+          subject_id: 'p',
+          entity: {
+            edema: {
+              entity_name: 'edema',
+              location: ['bilateral'],
+              type: [],
+              level: [],
+              post_location: null,
+              location2: null,
+              type2: null,
+              level2: null,
+              post_location2: null,
+              evidence: [],
+            },
+          },
+          no_entity: [],
+          uncertain_entity: [],
+        }),
         JSON.stringify({ study_id: '4', status: 'parse_error', keyinfo: null, backend: 'llm' }),
         JSON.stringify({ study_id: '5', status: 'failed', keyinfo: { entity: 'error' }, backend: 'llm' }),
         '{"study_id": "3", "entity": {', // torn last line

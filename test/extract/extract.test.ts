@@ -30,13 +30,24 @@ async function makeRun(n: number, llm: Record<string, unknown>, credentialed = t
   await run.update((s) => {
     s.config.corpus = { kind: 'jsonl', path: '/dev/null', metadata: null, columns: {}, credentialed };
     s.config.backend = 'llm';
-    s.config.llm = { model: 'extractor', retries: { max: 3, baseMs: 10, maxMs: 50 }, idleTimeoutMs: 1000, timeoutMs: 3000, concurrency: 8, ...llm };
+    s.config.llm = {
+      model: 'extractor',
+      retries: { max: 3, baseMs: 10, maxMs: 50 },
+      idleTimeoutMs: 1000,
+      timeoutMs: 3000,
+      concurrency: 8,
+      ...llm,
+    };
   });
   return run;
 }
 
 // These tests check statuses row by row: no failed-share limit (that has its own test).
-const env = (confirm: string[] = []) => ({ confirmations: new Set(confirm), env: {} as NodeJS.ProcessEnv, maxFailed: 1 });
+const env = (confirm: string[] = []) => ({
+  confirmations: new Set(confirm),
+  env: {} as NodeJS.ProcessEnv,
+  maxFailed: 1,
+});
 
 async function rows(run: Run): Promise<ExtractionResult[]> {
   const out: ExtractionResult[] = [];
@@ -46,11 +57,22 @@ async function rows(run: Run): Promise<ExtractionResult[]> {
 
 describe('extract step (backend llm)', () => {
   it('extracts every report with an explicit status, keyed by study id', async () => {
-    const replies: Record<number, Reply> = { 1: { content: '```json\n' + DEFAULT_KEYINFO + '\n```' }, 2: { content: 'Sorry, I cannot do that.' }, 3: { contentFilter: 'completion' }, 4: { status: 400, message: 'bad' } };
-    server = await startLoopbackServer({ respond: (q) => replies[Number(/Study (\d+)/.exec(q.userText)![1])] ?? { content: DEFAULT_KEYINFO } });
+    const replies: Record<number, Reply> = {
+      1: { content: '```json\n' + DEFAULT_KEYINFO + '\n```' },
+      2: { content: 'Sorry, I cannot do that.' },
+      3: { contentFilter: 'completion' },
+      4: { status: 400, message: 'bad' },
+    };
+    server = await startLoopbackServer({
+      respond: (q) => replies[Number(/Study (\d+)/.exec(q.userText)![1])] ?? { content: DEFAULT_KEYINFO },
+    });
     const run = await makeRun(30, { endpoints: [{ url: server.url }] });
     const events: RunnerEvent[] = [];
-    const outcome = await runStep(run, step, { signal: new AbortController().signal, env: env(), onEvent: (e) => events.push(e) });
+    const outcome = await runStep(run, step, {
+      signal: new AbortController().signal,
+      env: env(),
+      onEvent: (e) => events.push(e),
+    });
     expect(outcome).toBe('done');
     const rs = await rows(run);
     expect(rs).toHaveLength(30);
@@ -63,7 +85,14 @@ describe('extract step (backend llm)', () => {
     expect(by.s000004!.status).toBe('failed');
     expect(by.s000004!.reason).toMatch(/bad_request/);
     expect(by.s000000!.request_key).toMatch(/^[0-9a-f]{64}$/);
-    expect(run.state.steps.extract!.counts).toMatchObject({ raw: 30, ok: 26, repaired: 1, parse_error: 1, filtered: 1, failed: 1 });
+    expect(run.state.steps.extract!.counts).toMatchObject({
+      raw: 30,
+      ok: 26,
+      repaired: 1,
+      parse_error: 1,
+      filtered: 1,
+      failed: 1,
+    });
     // The first request carries the system prompt, the selected text and the recorded decoding params.
     const body = server.requests[0]!.body;
     expect(body.messages[0]!.role).toBe('system');
@@ -80,7 +109,10 @@ describe('extract step (backend llm)', () => {
     const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
     process.on('warning', onWarning);
     try {
-      server = await startLoopbackServer({ latency: { kind: 'fixed', ms: 30 }, respond: () => ({ content: DEFAULT_KEYINFO }) });
+      server = await startLoopbackServer({
+        latency: { kind: 'fixed', ms: 30 },
+        respond: () => ({ content: DEFAULT_KEYINFO }),
+      });
       const run = await makeRun(40, { endpoints: [{ url: server.url }], concurrency: 32 });
       expect(await runStep(run, step, { signal: new AbortController().signal, env: env() })).toBe('done');
       // The warning is emitted on the next tick.
@@ -93,7 +125,9 @@ describe('extract step (backend llm)', () => {
 
   it('resumes by study id: asks only for what is missing or failed', async () => {
     let fail = true;
-    server = await startLoopbackServer({ respond: (q) => (fail && /Study (3|7)\./.test(q.userText) ? { status: 400 } : { content: DEFAULT_KEYINFO }) });
+    server = await startLoopbackServer({
+      respond: (q) => (fail && /Study (3|7)\./.test(q.userText) ? { status: 400 } : { content: DEFAULT_KEYINFO }),
+    });
     const run = await makeRun(20, { endpoints: [{ url: server.url }] });
     await runStep(run, step, { signal: new AbortController().signal, env: env() });
     expect(server.count).toBe(20);
@@ -120,7 +154,9 @@ describe('extract step (backend llm)', () => {
 
   it('refuses Azure for credentialed data without the confirmation', async () => {
     const run = await makeRun(5, { endpoints: [{ url: 'https://res.openai.azure.com', kind: 'azure', keyEnv: 'AZ' }] });
-    const err = await runStep(run, step, { signal: new AbortController().signal, env: env() }).catch((e: UserError) => e);
+    const err = await runStep(run, step, { signal: new AbortController().signal, env: env() }).catch(
+      (e: UserError) => e,
+    );
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message).toMatch(/Azure OpenAI/);
     expect((err as UserError).hint).toMatch(/--confirm azure-data-use/);
@@ -128,17 +164,28 @@ describe('extract step (backend llm)', () => {
 
   it('stops (not 227k failures) when the key is rejected mid-run', async () => {
     let n = 0;
-    server = await startLoopbackServer({ respond: () => (++n > 3 ? { status: 401, message: 'key revoked' } : { content: DEFAULT_KEYINFO }) });
+    server = await startLoopbackServer({
+      respond: () => (++n > 3 ? { status: 401, message: 'key revoked' } : { content: DEFAULT_KEYINFO }),
+    });
     const run = await makeRun(200, { endpoints: [{ url: server.url }], concurrency: 2 });
-    await expect(runStep(run, step, { signal: new AbortController().signal, env: env() })).rejects.toThrow(/Extraction stopped/);
+    await expect(runStep(run, step, { signal: new AbortController().signal, env: env() })).rejects.toThrow(
+      /Extraction stopped/,
+    );
     expect(server.count).toBeLessThan(10);
     expect((await rows(run)).every((r) => r.status === 'ok')).toBe(true);
   });
 
   it('stops when every request keeps failing, instead of failing every report', async () => {
     server = await startLoopbackServer({ respond: () => ({ status: 503 }) });
-    const run = await makeRun(300, { endpoints: [{ url: server.url }], concurrency: 2, retries: { max: 1, baseMs: 1, maxMs: 2 }, rest: { afterFailures: 100, ms: 1 } });
-    await expect(runStep(run, step, { signal: new AbortController().signal, env: env() })).rejects.toThrow(/in a row failed/);
+    const run = await makeRun(300, {
+      endpoints: [{ url: server.url }],
+      concurrency: 2,
+      retries: { max: 1, baseMs: 1, maxMs: 2 },
+      rest: { afterFailures: 100, ms: 1 },
+    });
+    await expect(runStep(run, step, { signal: new AbortController().signal, env: env() })).rejects.toThrow(
+      /in a row failed/,
+    );
     const rs = await rows(run);
     expect(rs.length).toBeGreaterThanOrEqual(20);
     expect(rs.length).toBeLessThan(30);
@@ -148,7 +195,10 @@ describe('extract step (backend llm)', () => {
   it('on Ctrl-C, in-flight work is left not done and nothing partial is written', async () => {
     const ac = new AbortController();
     // Stop once the 20th request arrives (not after a wall-clock delay: the machine may be busy).
-    server = await startLoopbackServer({ latency: { kind: 'fixed', ms: 50 }, respond: () => (server!.count === 20 && setImmediate(() => ac.abort()), { content: DEFAULT_KEYINFO }) });
+    server = await startLoopbackServer({
+      latency: { kind: 'fixed', ms: 50 },
+      respond: () => (server!.count === 20 && setImmediate(() => ac.abort()), { content: DEFAULT_KEYINFO }),
+    });
     const run = await makeRun(100, { endpoints: [{ url: server.url }], concurrency: 4 });
     const outcome = await runStep(run, step, { signal: ac.signal, env: env() });
     expect(outcome).toBe('interrupted');
@@ -172,8 +222,12 @@ describe('recorded prompt', () => {
     expect(sha).toMatch(/^[0-9a-f]{12}$/);
     fs.writeFileSync(file, 'Return KeyInfo JSON, version 2.');
     const events: RunnerEvent[] = [];
-    expect(await runStep(run, step, { signal: new AbortController().signal, env: env(), onEvent: (e) => events.push(e) })).toBe('done');
-    const warns = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'log' && e.event.level === 'warn' ? [e.event.message] : []));
+    expect(
+      await runStep(run, step, { signal: new AbortController().signal, env: env(), onEvent: (e) => events.push(e) }),
+    ).toBe('done');
+    const warns = events.flatMap((e) =>
+      e.type === 'step-event' && e.event.type === 'log' && e.event.level === 'warn' ? [e.event.message] : [],
+    );
     expect(warns.some((w) => w.includes('changed since it was set'))).toBe(true);
     expect(server.requests[0]!.body.messages[0]!.content).toBe('Return KeyInfo JSON, version 2.');
   });
@@ -190,12 +244,38 @@ describe('extract step (backend rules)', () => {
     const run = await makeRun(3, {});
     await run.update((s) => (s.config.backend = 'rules'));
     run.artifact<{ study_id: string }>('reference').appendMany([
-      { study_id: 's1', subject_id: 'p1', entity: { effusion: { entity_name: 'effusion', location: ['left'], type: [], level: ['small'], post_location: null, location2: null, type2: null, level2: null, post_location2: null, evidence: [] } }, no_entity: ['pneumothorax'], uncertain_entity: [], no_entity_evidence: {}, uncertain_evidence: {} } as { study_id: string },
+      {
+        study_id: 's1',
+        subject_id: 'p1',
+        entity: {
+          effusion: {
+            entity_name: 'effusion',
+            location: ['left'],
+            type: [],
+            level: ['small'],
+            post_location: null,
+            location2: null,
+            type2: null,
+            level2: null,
+            post_location2: null,
+            evidence: [],
+          },
+        },
+        no_entity: ['pneumothorax'],
+        uncertain_entity: [],
+        no_entity_evidence: {},
+        uncertain_evidence: {},
+      } as { study_id: string },
     ]);
     run.artifact('reference').close();
     expect(await runStep(run, step, { signal: new AbortController().signal, env: env() })).toBe('done');
     const rs = await rows(run);
     expect(rs).toHaveLength(1);
-    expect(rs[0]).toMatchObject({ study_id: 's1', status: 'ok', backend: 'rules', keyinfo: { entity: { effusion: { location: 'left', level: 'small', type: null } }, no_entity: ['pneumothorax'] } });
+    expect(rs[0]).toMatchObject({
+      study_id: 's1',
+      status: 'ok',
+      backend: 'rules',
+      keyinfo: { entity: { effusion: { location: 'left', level: 'small', type: null } }, no_entity: ['pneumothorax'] },
+    });
   });
 });

@@ -11,7 +11,12 @@ const built = fs.existsSync(path.join(packageRoot(), 'dist', 'src', 'cli.js'));
 // test's own timeout is generous; the assertions are about what was written, not how fast.
 describe.skipIf(!built)('kill -9 mid-run and resume (built CLI, loopback server)', () => {
   it('keeps every completed response exactly once and re-asks only what was in flight', async () => {
-    const r = await killAndResume({ reports: 300, killAfter: 100, concurrency: 8, latency: { kind: 'lognormal', medianMs: 15, sigma: 0.5 } });
+    const r = await killAndResume({
+      reports: 300,
+      killAfter: 100,
+      concurrency: 8,
+      latency: { kind: 'lognormal', medianMs: 15, sigma: 0.5 },
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.rowsAtKill).toBeGreaterThanOrEqual(100);
     expect(r.rowsAtKill).toBeLessThan(300);
@@ -29,8 +34,27 @@ describe('bad LLM settings through the CLI', () => {
     const os = await import('node:os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-cli-'));
     const corpus = path.join(dir, 'c.jsonl');
-    fs.writeFileSync(corpus, JSON.stringify({ study_id: 's1', subject_id: 'p1', text: 'FINDINGS: Small left effusion.' }) + '\n');
-    const args = ['run', '--run', path.join(dir, 'run'), '--corpus', corpus, '--format', 'jsonl', '--backend', 'llm', '--endpoint', 'http://127.0.0.1:9/v1', '--model', 'm', '--steps', 'ingest,extract'];
+    fs.writeFileSync(
+      corpus,
+      JSON.stringify({ study_id: 's1', subject_id: 'p1', text: 'FINDINGS: Small left effusion.' }) + '\n',
+    );
+    const args = [
+      'run',
+      '--run',
+      path.join(dir, 'run'),
+      '--corpus',
+      corpus,
+      '--format',
+      'jsonl',
+      '--backend',
+      'llm',
+      '--endpoint',
+      'http://127.0.0.1:9/v1',
+      '--model',
+      'm',
+      '--steps',
+      'ingest,extract',
+    ];
     const r = await runCli(args);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/error: The LLM endpoint http:\/\/127\.0\.0\.1:9\/v1 is not reachable/);
@@ -47,7 +71,18 @@ describe('bad LLM settings through the CLI', () => {
   it('a missing prompt file: one message when it is set', async () => {
     const os = await import('node:os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-cli-'));
-    const r = await runCli(['llm', 'set', '--run', path.join(dir, 'run'), '--endpoint', 'http://127.0.0.1:8000/v1', '--model', 'm', '--prompt', path.join(dir, 'missing.txt')]);
+    const r = await runCli([
+      'llm',
+      'set',
+      '--run',
+      path.join(dir, 'run'),
+      '--endpoint',
+      'http://127.0.0.1:8000/v1',
+      '--model',
+      'm',
+      '--prompt',
+      path.join(dir, 'missing.txt'),
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/error: The prompt file .*missing\.txt does not exist/);
     fs.rmSync(dir, { recursive: true, force: true });

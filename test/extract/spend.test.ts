@@ -25,7 +25,12 @@ afterEach(async () => {
 describe('what an LLM step cost, and how its rows ended, outside the log', () => {
   it('status and the run report show the tokens, the cost and every row status, kept across a resume', async () => {
     // Report 3 is cut off twice (at max_tokens and again with the larger retry).
-    server = await startLoopbackServer({ respond: (q): Reply => (/Study 3\./.test(q.userText) ? { content: '{"entity": {', finishReason: 'length' } : { content: DEFAULT_KEYINFO }) });
+    server = await startLoopbackServer({
+      respond: (q): Reply =>
+        /Study 3\./.test(q.userText)
+          ? { content: '{"entity": {', finishReason: 'length' }
+          : { content: DEFAULT_KEYINFO },
+    });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-spend-'));
     run = await Run.open(dir, { create: true });
     run.artifact('reports').appendMany(syntheticReports(8));
@@ -33,7 +38,12 @@ describe('what an LLM step cost, and how its rows ended, outside the log', () =>
     await run.update((s) => {
       s.config.corpus = { kind: 'jsonl', path: '/dev/null', metadata: null, columns: {}, credentialed: false };
       s.config.backend = 'llm';
-      s.config.llm = { endpoints: [{ url: server!.url }], model: 'extractor', prices: { extractor: { input: 2, output: 8 } }, concurrency: 4 };
+      s.config.llm = {
+        endpoints: [{ url: server!.url }],
+        model: 'extractor',
+        prices: { extractor: { input: 2, output: 8 } },
+        concurrency: 4,
+      };
     });
     const env = { confirmations: new Set<string>(), env: {} as NodeJS.ProcessEnv, maxFailed: 1 };
     expect(await runStep(run, step, { signal: new AbortController().signal, env })).toBe('done');

@@ -24,7 +24,8 @@ afterEach(async () => {
   server = null;
 });
 
-const FULL = '{"opacity_vs_clear": {}, "entity": {"opacity": {"location": "right lower lobe", "level": null, "type": null}, "rib fracture": {"location": "left", "level": null, "type": null}}, "uncertain_entity": [], "no_entity": ["pneumothorax"]}';
+const FULL =
+  '{"opacity_vs_clear": {}, "entity": {"opacity": {"location": "right lower lobe", "level": null, "type": null}, "rib fracture": {"location": "left", "level": null, "type": null}}, "uncertain_entity": [], "no_entity": ["pneumothorax"]}';
 /** Cut right after the first inner closing brace: "first { to last }" plus a repair would parse it. */
 const CUT_AFTER_INNER_BRACE = FULL.slice(0, FULL.indexOf('}, "rib fracture"') + 1);
 
@@ -37,7 +38,14 @@ async function makeRun(n: number, llm: Record<string, unknown>): Promise<Run> {
   await run.update((s) => {
     s.config.corpus = { kind: 'jsonl', path: '/dev/null', metadata: null, columns: {}, credentialed: false };
     s.config.backend = 'llm';
-    s.config.llm = { endpoints: [{ url: server!.url }], model: 'extractor', retries: { max: 2, baseMs: 10, maxMs: 50 }, concurrency: 4, decoding: { max_tokens: 100 }, ...llm };
+    s.config.llm = {
+      endpoints: [{ url: server!.url }],
+      model: 'extractor',
+      retries: { max: 2, baseMs: 10, maxMs: 50 },
+      concurrency: 4,
+      decoding: { max_tokens: 100 },
+      ...llm,
+    };
   });
   return run;
 }
@@ -51,13 +59,17 @@ async function rows(run: Run): Promise<Map<string, ExtractionResult>> {
 describe('cut-off replies in extract', () => {
   it('a reply cut at max_tokens is retried once with twice the max_tokens, and the complete answer is kept', async () => {
     server = await startLoopbackServer({
-      respond: (q): Reply => ((q.body.max_tokens ?? 0) > 100 ? { content: FULL } : { content: CUT_AFTER_INNER_BRACE, finishReason: 'length' }),
+      respond: (q): Reply =>
+        (q.body.max_tokens ?? 0) > 100 ? { content: FULL } : { content: CUT_AFTER_INNER_BRACE, finishReason: 'length' },
     });
     const run = await makeRun(6, {});
     expect(await runStep(run, step, { signal: new AbortController().signal, env })).toBe('done');
     const got = await rows(run);
     expect([...got.values()].map((r) => r.status)).toEqual(Array(6).fill('ok'));
-    expect(Object.keys((got.get('s000000')!.keyinfo as { entity: object }).entity)).toEqual(['opacity', 'rib fracture']);
+    expect(Object.keys((got.get('s000000')!.keyinfo as { entity: object }).entity)).toEqual([
+      'opacity',
+      'rib fracture',
+    ]);
     const sizes = server.requests.map((r) => r.body.max_tokens);
     expect(sizes.filter((m) => m === 100)).toHaveLength(6);
     expect(sizes.filter((m) => m === 200)).toHaveLength(6);
@@ -89,7 +101,10 @@ describe('cut-off replies in extract', () => {
 
   it('the retry respects the configured cap, and a refused retry keeps the first verdict with the reason', async () => {
     server = await startLoopbackServer({
-      respond: (q): Reply => ((q.body.max_tokens ?? 0) > 100 ? { status: 400, message: 'max_tokens is too large: 200 + prompt > max_model_len' } : { content: CUT_AFTER_INNER_BRACE, finishReason: 'length' }),
+      respond: (q): Reply =>
+        (q.body.max_tokens ?? 0) > 100
+          ? { status: 400, message: 'max_tokens is too large: 200 + prompt > max_model_len' }
+          : { content: CUT_AFTER_INNER_BRACE, finishReason: 'length' },
     });
     const run = await makeRun(2, {});
     await runStep(run, step, { signal: new AbortController().signal, env });
@@ -98,7 +113,9 @@ describe('cut-off replies in extract', () => {
     expect(r.reason).toMatch(/retry with max_tokens 200 did not answer .*max_model_len/);
 
     await server.close();
-    server = await startLoopbackServer({ respond: (): Reply => ({ content: CUT_AFTER_INNER_BRACE, finishReason: 'length' }) });
+    server = await startLoopbackServer({
+      respond: (): Reply => ({ content: CUT_AFTER_INNER_BRACE, finishReason: 'length' }),
+    });
     const capped = await makeRun(2, { truncationRetryMaxTokens: 100 });
     await runStep(capped, step, { signal: new AbortController().signal, env });
     expect(server.requests.map((q) => q.body.max_tokens)).toEqual([100, 100]);

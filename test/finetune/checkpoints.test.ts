@@ -23,17 +23,24 @@ const at = '2026-12-01T00:00:00.000Z';
 describe('which checkpoint an interrupted training may resume from', () => {
   it('resumes the latest checkpoint only when the last start in that folder had the same fingerprint', () => {
     const out = outputWith([2, 4]);
-    expect(planTraining(out, 'fp-a', { fingerprint: 'fp-a', outputDir: out, startedAt: at })).toEqual({ kind: 'resume', checkpoint: { dir: path.join(out, 'checkpoint-4'), step: 4 } });
+    expect(planTraining(out, 'fp-a', { fingerprint: 'fp-a', outputDir: out, startedAt: at })).toEqual({
+      kind: 'resume',
+      checkpoint: { dir: path.join(out, 'checkpoint-4'), step: 4 },
+    });
     const other = planTraining(out, 'fp-b', { fingerprint: 'fp-a', outputDir: out, startedAt: at });
     expect(other).toMatchObject({ kind: 'fresh', overwrite: true });
-    expect(other.kind === 'fresh' && other.refused).toMatch(/not resuming from checkpoint-4: it was made with another configuration or data \(fingerprint fp-a, now fp-b\)/);
+    expect(other.kind === 'fresh' && other.refused).toMatch(
+      /not resuming from checkpoint-4: it was made with another configuration or data \(fingerprint fp-a, now fp-b\)/,
+    );
   });
 
   it('refuses checkpoints nothing accounts for: no record, or a record of another output folder', () => {
     const out = outputWith([6]);
     for (const last of [null, { fingerprint: 'fp-a', outputDir: path.join(out, '..', 'elsewhere'), startedAt: at }]) {
       const plan = planTraining(out, 'fp-a', last);
-      expect(plan.kind === 'fresh' && plan.refused).toMatch(/not resuming from checkpoint-6: nothing records which configuration made it/);
+      expect(plan.kind === 'fresh' && plan.refused).toMatch(
+        /not resuming from checkpoint-6: nothing records which configuration made it/,
+      );
     }
   });
 

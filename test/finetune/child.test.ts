@@ -31,7 +31,13 @@ describe('child processes and tools', () => {
 
   it('a command that cannot start resolves with 127 and the reason', async () => {
     tmp = makeTempDir();
-    const res = await runChild({ command: path.join(tmp.dir, 'nope'), args: [], env: process.env, logFile: path.join(tmp.dir, 'y.log'), signal: new AbortController().signal });
+    const res = await runChild({
+      command: path.join(tmp.dir, 'nope'),
+      args: [],
+      env: process.env,
+      logFile: path.join(tmp.dir, 'y.log'),
+      signal: new AbortController().signal,
+    });
     expect(res.code).toBe(127);
     expect(res.tail.join('\n')).toContain('failed to start');
   });

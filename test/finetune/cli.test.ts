@@ -22,7 +22,17 @@ async function setup(): Promise<string> {
   const run = await Run.open(tmp.dir, { create: true });
   const gold = run.artifact('gold', ExtractionResultSchema);
   gold.appendMany([
-    { study_id: '101', status: 'ok', backend: 'llm', keyinfo: { opacity_vs_clear: {}, entity: { edema: { location: null, level: 'mild', type: null } }, uncertain_entity: [], no_entity: [] } },
+    {
+      study_id: '101',
+      status: 'ok',
+      backend: 'llm',
+      keyinfo: {
+        opacity_vs_clear: {},
+        entity: { edema: { location: null, level: 'mild', type: null } },
+        uncertain_entity: [],
+        no_entity: [],
+      },
+    },
     { study_id: '102', status: 'filtered', backend: 'llm', keyinfo: null, reason: 'content filter' },
   ]);
   gold.close();
@@ -43,7 +53,10 @@ describe('cxrvqa gold', () => {
     const dir = await setup();
     await cli('gold', 'reject', '101', '--run', dir, '--note', 'laterality wrong');
     const fixed = path.join(dir, 'k.json');
-    fs.writeFileSync(fixed, JSON.stringify({ opacity_vs_clear: {}, entity: {}, uncertain_entity: [], no_entity: ['pneumothorax'] }));
+    fs.writeFileSync(
+      fixed,
+      JSON.stringify({ opacity_vs_clear: {}, entity: {}, uncertain_entity: [], no_entity: ['pneumothorax'] }),
+    );
     const edit = await cli('gold', 'edit', '102', '--file', fixed, '--run', dir);
     expect(edit.out).toContain('102 corrected');
     const { out } = await cli('gold', 'list', '--run', dir);
@@ -55,10 +68,15 @@ describe('cxrvqa gold', () => {
   it('edit with an invalid KeyInfo file prints one clear error, exits non-zero and saves nothing', async () => {
     const dir = await setup();
     const bad = path.join(dir, 'bad.json');
-    fs.writeFileSync(bad, JSON.stringify({ entity: { edema: { location: ['left', 'right'] } }, uncertain_entity: [], no_entity: [] }));
+    fs.writeFileSync(
+      bad,
+      JSON.stringify({ entity: { edema: { location: ['left', 'right'] } }, uncertain_entity: [], no_entity: [] }),
+    );
     const res = await cli('gold', 'edit', '101', '--file', bad, '--run', dir);
     expect(res.code).toBe(2);
-    expect(res.err).toMatch(/^error: The corrected KeyInfo for 101 is refused: not valid KeyInfo at entity\.edema\.location/);
+    expect(res.err).toMatch(
+      /^error: The corrected KeyInfo for 101 is refused: not valid KeyInfo at entity\.edema\.location/,
+    );
     expect(res.err).toContain('nothing was saved');
     expect(fs.existsSync(reviewFile(dir))).toBe(false);
     const missing = await cli('gold', 'edit', '101', '--file', path.join(dir, 'nope.json'), '--run', dir);

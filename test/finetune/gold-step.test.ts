@@ -15,16 +15,33 @@ afterEach(async () => {
   h = null;
 });
 
-const profile = (url: string, over: Record<string, unknown> = {}) => ({ profiles: { gold: { model: 'strong', endpoints: [{ url }], retries: { max: 0, baseMs: 10, maxMs: 20 }, timeoutMs: 30_000, idleTimeoutMs: 20_000, ...over } } });
+const profile = (url: string, over: Record<string, unknown> = {}) => ({
+  profiles: {
+    gold: {
+      model: 'strong',
+      endpoints: [{ url }],
+      retries: { max: 0, baseMs: 10, maxMs: 20 },
+      timeoutMs: 30_000,
+      idleTimeoutMs: 20_000,
+      ...over,
+    },
+  },
+});
 
 describe('gold step', () => {
   it('writes the selection, and a forced re-run asks the server again only for the failed reports (the rest come from the cache)', async () => {
     let down = true;
-    server = await startLoopbackServer({ models: ['strong'], respond: byUserText((t) => (down && t.includes('Study 3.') ? { status: 500 } : { content: DEFAULT_KEYINFO })) });
+    server = await startLoopbackServer({
+      models: ['strong'],
+      respond: byUserText((t) => (down && t.includes('Study 3.') ? { status: 500 } : { content: DEFAULT_KEYINFO })),
+    });
     h = await makeHarness({ reports: 10, llm: profile(server.url), params: { gold: { n: 5, seed: 7 } } });
     const first = await h.step(goldStep as never);
     expect(first.outcome, stepErrors(h)).toBe('done');
-    const sel = JSON.parse(fs.readFileSync(path.join(h.dir, 'gold', 'selection.json'), 'utf8')) as { ids: string[]; seed: number };
+    const sel = JSON.parse(fs.readFileSync(path.join(h.dir, 'gold', 'selection.json'), 'utf8')) as {
+      ids: string[];
+      seed: number;
+    };
     expect(sel.ids).toHaveLength(5);
     expect(sel.seed).toBe(7);
     const gold = await h.run.artifact('gold', ExtractionResultSchema).readMap();
@@ -62,7 +79,10 @@ describe('gold step', () => {
     h = await makeHarness({ reports: 12, llm: profile(server.url), params: { gold: { n: 8, concurrency: 1 } } });
     const ctl = new AbortController();
     let items = 0;
-    const first = await h.step(goldStep as never, { signal: ctl.signal, onEvent: (e) => e.type === 'item' && ++items === 3 && ctl.abort() });
+    const first = await h.step(goldStep as never, {
+      signal: ctl.signal,
+      onEvent: (e) => e.type === 'item' && ++items === 3 && ctl.abort(),
+    });
     expect(first.outcome).toBe('interrupted');
     const done = await h.run.artifact('gold', ExtractionResultSchema).keys();
     expect(done.size).toBeGreaterThanOrEqual(3);
@@ -81,7 +101,9 @@ describe('gold step', () => {
     const list = path.join(h.dir, 'ids.txt');
     fs.writeFileSync(list, 's000000\ns000001\ns000002\n');
     await h.run.update((s) => void (s.steps.gold!.params = { exclude: list }));
-    await expect(h.step(goldStep as never)).rejects.toThrow(/The gold set is empty: all 3 reports are in the exclusion list/);
+    await expect(h.step(goldStep as never)).rejects.toThrow(
+      /The gold set is empty: all 3 reports are in the exclusion list/,
+    );
     expect(server.count).toBe(0);
     await h.run.update((s) => void (s.steps.gold!.params = { exclude: path.join(h!.dir, 'missing.txt') }));
     await expect(h.step(goldStep as never)).rejects.toThrow(/Cannot read the exclusion list/);

@@ -36,7 +36,10 @@ describe('gold selection', () => {
 
   it('reads exclusion lists as text (comments, s-prefix) or CSV with a study_id column', () => {
     expect([...parseExclusionList('# doctors\ns50000001\n50000002\n\n')]).toEqual(['50000001', '50000002']);
-    expect([...parseExclusionList('subject_id,study_id\n10,s50000003\n11,50000004\n', 'ids.csv')]).toEqual(['50000003', '50000004']);
+    expect([...parseExclusionList('subject_id,study_id\n10,s50000003\n11,50000004\n', 'ids.csv')]).toEqual([
+      '50000003',
+      '50000004',
+    ]);
     expect([...parseExclusionList('50000005,extra\n50000006,more\n', 'ids.csv')]).toEqual(['50000005', '50000006']);
   });
 });
@@ -65,15 +68,25 @@ describe('gold review file', () => {
     tmp?.cleanup();
   });
 
-  const ok = (id: string, entity: Record<string, unknown> = { effusion: { location: 'left', level: null, type: null } }): ExtractionResult => ({
-    study_id: id, status: 'ok', backend: 'llm', keyinfo: { opacity_vs_clear: {}, entity, uncertain_entity: [], no_entity: [] },
+  const ok = (
+    id: string,
+    entity: Record<string, unknown> = { effusion: { location: 'left', level: null, type: null } },
+  ): ExtractionResult => ({
+    study_id: id,
+    status: 'ok',
+    backend: 'llm',
+    keyinfo: { opacity_vs_clear: {}, entity, uncertain_entity: [], no_entity: [] },
   });
 
   async function setup() {
     tmp = makeTempDir();
     run = await Run.open(tmp.dir, { create: true });
     const gold = run.artifact('gold', ExtractionResultSchema);
-    gold.appendMany([ok('1'), ok('2'), { study_id: '3', status: 'failed', backend: 'llm', keyinfo: null, reason: 'server: 503' }]);
+    gold.appendMany([
+      ok('1'),
+      ok('2'),
+      { study_id: '3', status: 'failed', backend: 'llm', keyinfo: null, reason: 'server: 503' },
+    ]);
     gold.close();
     return run;
   }
@@ -82,9 +95,16 @@ describe('gold review file', () => {
     const r = await setup();
     await setReview(r, '1', { status: 'accepted' });
     await setReview(r, '2', { status: 'rejected', note: 'wrong side' });
-    await setReview(r, '3', { status: 'corrected', keyinfo: { opacity_vs_clear: {}, entity: {}, uncertain_entity: [], no_entity: ['pneumothorax'] } });
+    await setReview(r, '3', {
+      status: 'corrected',
+      keyinfo: { opacity_vs_clear: {}, entity: {}, uncertain_entity: [], no_entity: ['pneumothorax'] },
+    });
     const rows = await listGold(r);
-    expect(rows.map((x) => [x.study_id, x.review, x.decision.usable])).toEqual([['1', 'accepted', true], ['2', 'rejected', false], ['3', 'corrected', true]]);
+    expect(rows.map((x) => [x.study_id, x.review, x.decision.usable])).toEqual([
+      ['1', 'accepted', true],
+      ['2', 'rejected', false],
+      ['3', 'corrected', true],
+    ]);
     expect(reviewCounts(rows)).toMatchObject({ accepted: 1, rejected: 1, corrected: 1, usable: 2, skipped: 1 });
     expect(fs.existsSync(path.join(tmp!.dir, 'gold', 'review.jsonl'))).toBe(true);
     expect(r.state.artifacts['gold-review']?.version).toBe(3);
@@ -92,8 +112,12 @@ describe('gold review file', () => {
 
   it('an invalid correction is refused with the reason and nothing is written', async () => {
     const r = await setup();
-    await expect(setReview(r, '1', { status: 'corrected', keyinfo: { entity: { effusion: { location: 3 } } } })).rejects.toThrow(UserError);
-    await expect(setReview(r, '1', { status: 'corrected', keyinfo: { entity: { effusion: { location: 3 } } } })).rejects.toThrow(/entity\.effusion\.location/);
+    await expect(
+      setReview(r, '1', { status: 'corrected', keyinfo: { entity: { effusion: { location: 3 } } } }),
+    ).rejects.toThrow(UserError);
+    await expect(
+      setReview(r, '1', { status: 'corrected', keyinfo: { entity: { effusion: { location: 3 } } } }),
+    ).rejects.toThrow(/entity\.effusion\.location/);
     expect(fs.existsSync(reviewFile(tmp!.dir))).toBe(false);
     await expect(setReview(r, '99', { status: 'accepted' })).rejects.toThrow(/not in the gold set/);
   });
@@ -101,7 +125,9 @@ describe('gold review file', () => {
   it('an acceptance no longer applies once the gold step re-extracted the report differently', async () => {
     const r = await setup();
     await setReview(r, '1', { status: 'accepted' });
-    r.artifact('gold', ExtractionResultSchema).append(ok('1', { edema: { location: null, level: 'mild', type: null } }));
+    r.artifact('gold', ExtractionResultSchema).append(
+      ok('1', { edema: { location: null, level: 'mild', type: null } }),
+    );
     const rows = await listGold(r);
     expect(rows.find((x) => x.study_id === '1')?.review).toBe('pending');
     expect((await readReviews(tmp!.dir)).get('1')?.status).toBe('accepted');

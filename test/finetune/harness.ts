@@ -27,11 +27,21 @@ export interface Harness {
   callsFile: string;
   env: NodeJS.ProcessEnv;
   calls(): Call[];
-  step(step: AnyStep, opts?: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; force?: boolean; onEvent?: (e: StepEvent) => void }): Promise<{ outcome: StepOutcome; events: StepEvent[]; end: RunnerEvent | undefined }>;
+  step(
+    step: AnyStep,
+    opts?: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; force?: boolean; onEvent?: (e: StepEvent) => void },
+  ): Promise<{ outcome: StepOutcome; events: StepEvent[]; end: RunnerEvent | undefined }>;
   cleanup(): Promise<void>;
 }
 
-export async function makeHarness(opts: { reports?: number; llm?: Record<string, unknown>; params?: Record<string, Record<string, unknown>>; env?: NodeJS.ProcessEnv } = {}): Promise<Harness> {
+export async function makeHarness(
+  opts: {
+    reports?: number;
+    llm?: Record<string, unknown>;
+    params?: Record<string, Record<string, unknown>>;
+    env?: NodeJS.ProcessEnv;
+  } = {},
+): Promise<Harness> {
   const tmp = makeTempDir('cxrvqa-ft-');
   const run = await Run.open(tmp.dir, { create: true });
   const reports = run.artifact('reports', ReportRecordSchema);
@@ -39,18 +49,35 @@ export async function makeHarness(opts: { reports?: number; llm?: Record<string,
   reports.close();
   await run.update((s) => {
     s.config.backend = 'llm';
-    s.config.llm = opts.llm ?? { profiles: { gold: { model: 'strong', endpoints: [{ url: 'http://127.0.0.1:9/v1' }] } } };
+    s.config.llm = opts.llm ?? {
+      profiles: { gold: { model: 'strong', endpoints: [{ url: 'http://127.0.0.1:9/v1' }] } },
+    };
     s.artifacts.reports = { version: 1, count: opts.reports ?? 8, updatedAt: null };
-    for (const [id, params] of Object.entries(opts.params ?? {})) s.steps[id] = { ...(s.steps[id] ?? blankState()), params };
+    for (const [id, params] of Object.entries(opts.params ?? {}))
+      s.steps[id] = { ...(s.steps[id] ?? blankState()), params };
   });
   const callsFile = path.join(tmp.dir, 'calls.jsonl');
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ''}`, STANDIN_CALLS: callsFile, STANDIN_GPUS: '2', ...opts.env };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ''}`,
+    STANDIN_CALLS: callsFile,
+    STANDIN_GPUS: '2',
+    ...opts.env,
+  };
   return {
     dir: tmp.dir,
     run,
     callsFile,
     env,
-    calls: () => (fs.existsSync(callsFile) ? fs.readFileSync(callsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call) : []),
+    calls: () =>
+      fs.existsSync(callsFile)
+        ? fs
+            .readFileSync(callsFile, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Call)
+        : [],
     async step(step, o = {}) {
       const events: StepEvent[] = [];
       let end: RunnerEvent | undefined;
@@ -87,14 +114,20 @@ export function writeGold(run: Run, n: number, over: (i: number) => Partial<Extr
       study_id: r.study_id,
       status: 'ok' as const,
       backend: 'llm' as const,
-      keyinfo: { opacity_vs_clear: {}, entity: { 'pleural effusion': { location: 'left', level: 'small', type: null } }, uncertain_entity: [], no_entity: ['pneumothorax'] },
+      keyinfo: {
+        opacity_vs_clear: {},
+        entity: { 'pleural effusion': { location: 'left', level: 'small', type: null } },
+        uncertain_entity: [],
+        no_entity: ['pneumothorax'],
+      },
       ...over(i),
     })),
   );
   gold.close();
 }
 
-export const logs = (events: StepEvent[]) => events.filter((e): e is Extract<StepEvent, { type: 'log' }> => e.type === 'log').map((e) => e.message);
+export const logs = (events: StepEvent[]) =>
+  events.filter((e): e is Extract<StepEvent, { type: 'log' }> => e.type === 'log').map((e) => e.message);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@ import { LossParser, parseLossLog, parseTrainerLog } from '../../src/pipeline/fi
 // Shaped like LLaMA-Factory / HF Trainer output: tqdm redraws with \r, log dicts on their own lines.
 const LOG = [
   'Converting format of dataset: 100%|██████████| 100/100 [00:00<00:00, 9512.33 examples/s]',
-  "[INFO|trainer.py:2422] 2026-11-28 10:00:00 >>   Total optimization steps = 30",
+  '[INFO|trainer.py:2422] 2026-11-28 10:00:00 >>   Total optimization steps = 30',
   '  0%|          | 0/30 [00:00<?, ?it/s]\r  3%|▎         | 1/30 [00:02<01:00,  2.01s/it]\r 33%|███▎      | 10/30 [00:20<00:40,  2.00s/it]',
   "{'loss': 1.8731, 'grad_norm': 0.9123, 'learning_rate': 0.0009330127018922195, 'epoch': 0.59}",
   ' 67%|██████▋   | 20/30 [00:40<00:20,  2.00s/it]',
@@ -51,7 +51,10 @@ describe('loss parsing', () => {
       JSON.stringify({ current_steps: 30, total_steps: 30, eval_loss: 0.9 }),
       '{"current_steps": 30, "lo',
     ].join('\n');
-    expect(parseTrainerLog(text).map((p) => [p.step, p.loss])).toEqual([[10, 1.9], [20, 1.1]]);
+    expect(parseTrainerLog(text).map((p) => [p.step, p.loss])).toEqual([
+      [10, 1.9],
+      [20, 1.1],
+    ]);
   });
 
   it('draws a terminal chart with the first and last values', () => {

@@ -45,18 +45,26 @@ function foreignServer(port = 0): Promise<{ port: number; hits: string[] }> {
     else res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"Unauthorized"}');
   });
   foreign.push(srv);
-  return new Promise((resolve) => srv.listen(port, '127.0.0.1', () => resolve({ port: (srv.address() as AddressInfo).port, hits })));
+  return new Promise((resolve) =>
+    srv.listen(port, '127.0.0.1', () => resolve({ port: (srv.address() as AddressInfo).port, hits })),
+  );
 }
 
 async function trained(params: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<Harness> {
-  const harness = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { smoke: 1, readyTimeoutSeconds: 60, ...params } }, env });
+  const harness = await makeHarness({
+    params: { finetune: { loggingSteps: 1 }, serve: { smoke: 1, readyTimeoutSeconds: 60, ...params } },
+    env,
+  });
   writeGold(harness.run, 3);
   expect((await harness.step(finetuneStep as never)).outcome, stepErrors(harness)).toBe('done');
   return harness;
 }
 
 /** One serve run that may fail either way (a recorded step error or a thrown user error); its error text and events. */
-async function serveOnce(harness: Harness, opts: { env?: NodeJS.ProcessEnv; onEvent?: (e: StepEvent) => void } = {}): Promise<{ outcome: string; error: string; events: StepEvent[] }> {
+async function serveOnce(
+  harness: Harness,
+  opts: { env?: NodeJS.ProcessEnv; onEvent?: (e: StepEvent) => void } = {},
+): Promise<{ outcome: string; error: string; events: StepEvent[] }> {
   const events: StepEvent[] = [];
   const onEvent = (e: StepEvent) => {
     events.push(e);
@@ -70,16 +78,40 @@ async function serveOnce(harness: Harness, opts: { env?: NodeJS.ProcessEnv; onEv
   }
 }
 
-const goldProfile = (url: string) => ({ profiles: { gold: { model: 'strong-model', endpoints: [{ url }], retries: { max: 1, baseMs: 10, maxMs: 20 }, timeoutMs: 30_000, idleTimeoutMs: 20_000 } } });
+const goldProfile = (url: string) => ({
+  profiles: {
+    gold: {
+      model: 'strong-model',
+      endpoints: [{ url }],
+      retries: { max: 1, baseMs: 10, maxMs: 20 },
+      timeoutMs: 30_000,
+      idleTimeoutMs: 20_000,
+    },
+  },
+});
 
 describe('gold → finetune → serve with the loopback strong model and stand-in tools', () => {
   it('extracts the gold set, lists failures, trains, serves with vLLM, checks /tokenize parity, smoke-tests and records the endpoint', async () => {
     strong = await startLoopbackServer({
       models: ['strong-model'],
-      respond: byUserText((text) => (text.includes('Study 1.') ? { status: 500 } : text.includes('Study 2.') ? { content: 'Sorry, I cannot read this report.' } : { content: DEFAULT_KEYINFO })),
+      respond: byUserText((text) =>
+        text.includes('Study 1.')
+          ? { status: 500 }
+          : text.includes('Study 2.')
+            ? { content: 'Sorry, I cannot read this report.' }
+            : { content: DEFAULT_KEYINFO },
+      ),
     });
     const port = await freePort();
-    h = await makeHarness({ reports: 8, llm: goldProfile(strong.url), params: { gold: { n: 6, seed: 123 }, finetune: { loggingSteps: 1, saveSteps: 2, family: 'llama3' }, serve: { port, readyTimeoutSeconds: 60 } } });
+    h = await makeHarness({
+      reports: 8,
+      llm: goldProfile(strong.url),
+      params: {
+        gold: { n: 6, seed: 123 },
+        finetune: { loggingSteps: 1, saveSteps: 2, family: 'llama3' },
+        serve: { port, readyTimeoutSeconds: 60 },
+      },
+    });
 
     const gold = await h.step(goldStep as never);
     expect(gold.outcome, stepErrors(h!)).toBe('done');
@@ -88,7 +120,9 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     // Every request went to the strong model with the full prompt as the system message.
     expect(strong.requests[0]!.body.model).toBe('strong-model');
     expect(strong.requests[0]!.body.messages[0]!.content).toBe(loadPrompt('full').text);
-    const failedIds = [...rows.values()].filter((r) => r.status === 'failed' || r.status === 'parse_error').map((r) => r.study_id);
+    const failedIds = [...rows.values()]
+      .filter((r) => r.status === 'failed' || r.status === 'parse_error')
+      .map((r) => r.study_id);
     expect(failedIds.sort()).toEqual(['s000001', 's000002'].filter((id) => rows.has(id)).sort());
     expect(failedIds.length).toBeGreaterThan(0);
     const text = logs(gold.events).join('\n');
@@ -126,7 +160,9 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     // The strong-model profile the gold step used is kept beside the served endpoint.
     expect(llm.profiles.gold).toMatchObject({ model: 'strong-model' });
     expect(llm.endpoints[0]!.keyFile).toBe(path.join(h.dir, 'serve', 'api-key'));
-    expect(JSON.stringify(h.run.state)).not.toContain(fs.readFileSync(path.join(h.dir, 'serve', 'api-key'), 'utf8').trim());
+    expect(JSON.stringify(h.run.state)).not.toContain(
+      fs.readFileSync(path.join(h.dir, 'serve', 'api-key'), 'utf8').trim(),
+    );
 
     // Re-running serve finds the server up and does not start another.
     const again = await h.step(serveStep as never, { force: true });
@@ -137,7 +173,12 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
 
   it("serving with the model's own Llama 3.1 template: /tokenize shows the difference and the step refuses", async () => {
     const port = await freePort();
-    h = await makeHarness({ params: { finetune: { loggingSteps: 1, family: 'llama3' }, serve: { port, chatTemplate: 'model', smoke: 1, readyTimeoutSeconds: 60 } } });
+    h = await makeHarness({
+      params: {
+        finetune: { loggingSteps: 1, family: 'llama3' },
+        serve: { port, chatTemplate: 'model', smoke: 1, readyTimeoutSeconds: 60 },
+      },
+    });
     writeGold(h.run, 4);
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     await expect(h.step(serveStep as never)).rejects.toThrow(/served prompt differs from the trained one/);
@@ -149,7 +190,10 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
 
   it('a server that dies while loading fails the step with its last log lines and is not left running', async () => {
     const port = await freePort();
-    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 60 } }, env: { STANDIN_VLLM_FAIL: '1' } });
+    h = await makeHarness({
+      params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 60 } },
+      env: { STANDIN_VLLM_FAIL: '1' },
+    });
     writeGold(h.run, 3);
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     const res = await h.step(serveStep as never);
@@ -161,13 +205,17 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
 
   it('after a new merge, the server of the old model is stopped and a new one started', async () => {
     const port = await freePort();
-    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, smoke: 1, readyTimeoutSeconds: 60 } } });
+    h = await makeHarness({
+      params: { finetune: { loggingSteps: 1 }, serve: { port, smoke: 1, readyTimeoutSeconds: 60 } },
+    });
     writeGold(h.run, 3);
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     expect((await h.step(serveStep as never)).outcome, stepErrors(h!)).toBe('done');
     const first = readServerRecord(h.dir)!.pid!;
     servers.push(first);
-    await h.run.update((s) => void (s.steps.finetune!.params = { ...s.steps.finetune!.params, merge: { export_size: 2 } }));
+    await h.run.update(
+      (s) => void (s.steps.finetune!.params = { ...s.steps.finetune!.params, merge: { export_size: 2 } }),
+    );
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     const again = await h.step(serveStep as never);
     expect(again.outcome, stepErrors(h!)).toBe('done');
@@ -181,7 +229,10 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
 
   it('cancel while the server is loading stops it and leaves the step interrupted', async () => {
     const port = await freePort();
-    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 60 } }, env: { STANDIN_VLLM_START_MS: '20000' } });
+    h = await makeHarness({
+      params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 60 } },
+      env: { STANDIN_VLLM_START_MS: '20000' },
+    });
     writeGold(h.run, 3);
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     const ctl = new AbortController();
@@ -197,7 +248,9 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
   it('without vllm on PATH it prints the serve command (key from a file, never inline), waits for the server and checks it', async () => {
     const port = await freePort();
     const nodeOnly = path.dirname(process.execPath);
-    h = await makeHarness({ params: { finetune: { loggingSteps: 1 }, serve: { port, smoke: 1, pollSeconds: 0.1, readyTimeoutSeconds: 60 } } });
+    h = await makeHarness({
+      params: { finetune: { loggingSteps: 1 }, serve: { port, smoke: 1, pollSeconds: 0.1, readyTimeoutSeconds: 60 } },
+    });
     writeGold(h.run, 3);
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
     const env = { ...h.env, PATH: nodeOnly };
@@ -209,11 +262,19 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
         if (!m || shown) return;
         shown = m[0];
         const key = fs.readFileSync(m[1]!, 'utf8').trim();
-        const child = spawn(path.join(BIN, 'vllm'), m[2]!.split(' '), { env: { ...env, VLLM_API_KEY: key }, stdio: 'ignore', detached: true });
+        const child = spawn(path.join(BIN, 'vllm'), m[2]!.split(' '), {
+          env: { ...env, VLLM_API_KEY: key },
+          stdio: 'ignore',
+          detached: true,
+        });
         servers.push(child.pid!);
       },
     });
-    expect(shown).toMatch(new RegExp(`vllm serve ${path.join(h.dir, 'finetune', 'merged')} --served-model-name cxrvqa-extractor cxrvqa-extractor-[0-9a-f]{12} --tensor-parallel-size 1 `));
+    expect(shown).toMatch(
+      new RegExp(
+        `vllm serve ${path.join(h.dir, 'finetune', 'merged')} --served-model-name cxrvqa-extractor cxrvqa-extractor-[0-9a-f]{12} --tensor-parallel-size 1 `,
+      ),
+    );
     expect(logs(res.events).join('\n')).toContain('serve: vllm is not on PATH');
     expect(res.outcome, stepErrors(h!)).toBe('done');
     expect(h.run.state.steps.serve!.summary).toMatch(/\(manual\); smoke test 1\/1 ok/);
@@ -274,7 +335,8 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
 
   it('smoke-test replies must pass the training-data KeyInfo validation, and the result says how many did', async () => {
     const port = await freePort();
-    const listAttr = '{"opacity_vs_clear": {}, "entity": {"pleural effusion": {"location": ["left", "right"], "level": "small", "type": null}}, "uncertain_entity": [], "no_entity": []}';
+    const listAttr =
+      '{"opacity_vs_clear": {}, "entity": {"pleural effusion": {"location": ["left", "right"], "level": "small", "type": null}}, "uncertain_entity": [], "no_entity": []}';
     h = await trained({ port, smoke: 2 }, { STANDIN_VLLM_REPLY: listAttr });
     const bad = await serveOnce(h);
     servers.push(readServerRecord(h.dir)!.pid!);
@@ -294,7 +356,8 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
 
   it('after a retrain the model is recorded under a name of that merge, so no answer of the old model comes from the LLM cache', async () => {
     const port = await freePort();
-    const answer = (name: string) => `{"opacity_vs_clear": {}, "entity": {"${name}": {"location": null, "level": null, "type": null}}, "uncertain_entity": [], "no_entity": []}`;
+    const answer = (name: string) =>
+      `{"opacity_vs_clear": {}, "entity": {"${name}": {"location": null, "level": null, "type": null}}, "uncertain_entity": [], "no_entity": []}`;
     h = await trained({ port });
     const first = await h.step(serveStep as never, { env: { ...h.env, STANDIN_VLLM_REPLY: answer('old model') } });
     servers.push(readServerRecord(h.dir)!.pid!);
@@ -313,7 +376,10 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     const model = parseLlmConfig(h.run.state.config.llm).model;
     expect(model).toMatch(/^cxrvqa-extractor-[0-9a-f]{12}$/);
     expect(model).not.toBe(firstModel);
-    const vllm = h.calls().filter((c) => c.tool === 'vllm').at(-1)!;
+    const vllm = h
+      .calls()
+      .filter((c) => c.tool === 'vllm')
+      .at(-1)!;
     const i = vllm.argv.indexOf('--served-model-name');
     expect(vllm.argv.slice(i + 1, i + 3)).toEqual(['cxrvqa-extractor', model]);
   }, 120_000);

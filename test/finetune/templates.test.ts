@@ -4,11 +4,22 @@ import { extractionMessages, loadPrompt } from '../../src/pipeline/llm/index.js'
 import { alpacaRecord, trainedMessages } from '../../src/pipeline/finetune/export/records.js';
 import { checkPromptParity } from '../../src/pipeline/finetune/templates/check.js';
 import { comparePrompts, compareTokens } from '../../src/pipeline/finetune/templates/parity.js';
-import { MODEL_JINJA, renderChatTemplate, toChatMessages, trainingPrompt, TRAINING_JINJA } from '../../src/pipeline/finetune/templates/render.js';
+import {
+  MODEL_JINJA,
+  renderChatTemplate,
+  toChatMessages,
+  trainingPrompt,
+  TRAINING_JINJA,
+} from '../../src/pipeline/finetune/templates/render.js';
 import { ModelFamilySchema } from '../../src/pipeline/finetune/templates/families.js';
 
 const FAMILIES = ModelFamilySchema.options;
-const keyinfo = { opacity_vs_clear: {}, entity: { atelectasis: { location: 'left base', level: 'mild', type: null } }, uncertain_entity: [], no_entity: ['pneumothorax'] };
+const keyinfo = {
+  opacity_vs_clear: {},
+  entity: { atelectasis: { location: 'left base', level: 'mild', type: null } },
+  uncertain_entity: [],
+  no_entity: ['pneumothorax'],
+};
 
 describe('chat templates', () => {
   it('the --chat-template Jinja renders exactly what LLaMA-Factory trains on, for any system and report text', () => {
@@ -24,7 +35,9 @@ describe('chat templates', () => {
   });
 
   it('llama2 training prompt has the system block inside the first [INST]', () => {
-    expect(trainingPrompt('llama2', { system: 'SYS', user: 'Report.' })).toBe('<s>[INST] <<SYS>>\nSYS\n<</SYS>>\n\nReport. [/INST]');
+    expect(trainingPrompt('llama2', { system: 'SYS', user: 'Report.' })).toBe(
+      '<s>[INST] <<SYS>>\nSYS\n<</SYS>>\n\nReport. [/INST]',
+    );
   });
 
   it("Llama 3.1's own template adds a Cutting Knowledge Date header that training never saw", () => {
@@ -40,7 +53,9 @@ describe('chat templates', () => {
   it("Llama 2's own template strips the report; a trailing newline makes the prompts differ", () => {
     const m = { system: 'SYS', user: 'Report.\n' };
     expect(renderChatTemplate(MODEL_JINJA.llama2, 'llama2', toChatMessages(m))).not.toBe(trainingPrompt('llama2', m));
-    expect(renderChatTemplate(MODEL_JINJA.llama2, 'llama2', toChatMessages({ system: 'SYS', user: 'Report.' }))).toBe(trainingPrompt('llama2', { system: 'SYS', user: 'Report.' }));
+    expect(renderChatTemplate(MODEL_JINJA.llama2, 'llama2', toChatMessages({ system: 'SYS', user: 'Report.' }))).toBe(
+      trainingPrompt('llama2', { system: 'SYS', user: 'Report.' }),
+    );
   });
 
   it('Qwen: the model template and the training format agree', () => {
@@ -56,14 +71,25 @@ describe('prompt parity check', () => {
 
   it('the exported record trains on exactly the messages the extract step sends', () => {
     const trained = trainedMessages(rec);
-    expect([{ role: 'system', content: trained.system }, { role: 'user', content: trained.user }]).toEqual(extractionMessages(prompt, report));
+    expect([
+      { role: 'system', content: trained.system },
+      { role: 'user', content: trained.user },
+    ]).toEqual(extractionMessages(prompt, report));
   });
 
   it('served with the training template: identical; with Llama 3.1 own template: the difference is shown', () => {
     const inference = extractionMessages(prompt, report);
-    const withTraining = checkPromptParity('llama3', rec, inference, { serveWith: 'training', modelTemplate: null, modelTemplateSource: 'built-in' });
+    const withTraining = checkPromptParity('llama3', rec, inference, {
+      serveWith: 'training',
+      modelTemplate: null,
+      modelTemplateSource: 'built-in',
+    });
     expect(withTraining.ok).toBe(true);
-    const withModel = checkPromptParity('llama3', rec, inference, { serveWith: 'model', modelTemplate: null, modelTemplateSource: 'built-in' });
+    const withModel = checkPromptParity('llama3', rec, inference, {
+      serveWith: 'model',
+      modelTemplate: null,
+      modelTemplateSource: 'built-in',
+    });
     expect(withModel.ok).toBe(false);
     expect(withModel.lines.join('\n')).toMatch(/differ at character \d+/);
   });
@@ -71,7 +97,11 @@ describe('prompt parity check', () => {
   it("the original's mapping (report only as the prompt, no system) differs from what inference sends", () => {
     const original = { system: '', instruction: report, input: '', output: '{}' };
     const inference = extractionMessages(prompt, report);
-    const res = checkPromptParity('llama2', original, inference, { serveWith: 'training', modelTemplate: null, modelTemplateSource: 'built-in' });
+    const res = checkPromptParity('llama2', original, inference, {
+      serveWith: 'training',
+      modelTemplate: null,
+      modelTemplateSource: 'built-in',
+    });
     expect(res.ok).toBe(false);
     expect(res.lines.join('\n')).toContain('<<SYS>>');
   });

@@ -16,17 +16,29 @@ afterEach(async () => {
   h = null;
 });
 
-const metrics = (events: StepEvent[]) => events.filter((e): e is Extract<StepEvent, { type: 'metric' }> => e.type === 'metric');
+const metrics = (events: StepEvent[]) =>
+  events.filter((e): e is Extract<StepEvent, { type: 'metric' }> => e.type === 'metric');
 
 describe('finetune step with stand-in llamafactory-cli on PATH', () => {
   it('exports, trains and merges as child processes with the exact commands, parsing the loss as metric events', async () => {
     h = await makeHarness({ params: { finetune: FT } });
-    writeGold(h.run, 8, (i) => (i === 1 ? { status: 'failed', keyinfo: null, reason: 'server: 503' } : i === 2 ? { status: 'parse_error', keyinfo: null, reason: 'no JSON object' } : i === 3 ? { keyinfo: { entity: 'error' } } : {}));
+    writeGold(h.run, 8, (i) =>
+      i === 1
+        ? { status: 'failed', keyinfo: null, reason: 'server: 503' }
+        : i === 2
+          ? { status: 'parse_error', keyinfo: null, reason: 'no JSON object' }
+          : i === 3
+            ? { keyinfo: { entity: 'error' } }
+            : {},
+    );
     const { outcome, events, end } = await h.step(finetuneStep as never);
     expect(outcome).toBe('done');
     const layout = finetuneLayout(h.dir, FinetuneParamsSchema.parse(FT));
     const calls = h.calls().filter((c) => c.tool === 'llamafactory-cli');
-    expect(calls.map((c) => c.argv)).toEqual([['train', layout.trainYaml], ['export', layout.mergeYaml]]);
+    expect(calls.map((c) => c.argv)).toEqual([
+      ['train', layout.trainYaml],
+      ['export', layout.mergeYaml],
+    ]);
     // 5 usable records, 2 GPUs, batch 1 → 3 steps per epoch, 9 steps, a loss every step.
     const loss = metrics(events);
     expect(loss.map((m) => m.x)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -42,10 +54,23 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
     expect(fs.readFileSync(layout.trainLog, 'utf8')).toContain("{'loss':");
     // The long token-id dump is cut in the live log, kept whole in train.log.
     expect(logs(events).filter((m) => m.startsWith('train | [') && m.includes('chars)'))).toHaveLength(1);
-    expect(Math.max(...logs(events).filter((m) => m.startsWith('train |')).map((m) => m.length))).toBeLessThan(500);
-    expect(fs.readFileSync(layout.trainLog, 'utf8').split('\n').some((l) => l.startsWith('[') && l.length > 1000)).toBe(true);
+    expect(
+      Math.max(
+        ...logs(events)
+          .filter((m) => m.startsWith('train |'))
+          .map((m) => m.length),
+      ),
+    ).toBeLessThan(500);
+    expect(
+      fs
+        .readFileSync(layout.trainLog, 'utf8')
+        .split('\n')
+        .some((l) => l.startsWith('[') && l.length > 1000),
+    ).toBe(true);
     expect(fs.existsSync(path.join(layout.exportDir, 'config.json'))).toBe(true);
-    expect(end && 'summary' in end ? end.summary : '').toMatch(/5 records exported \(3 skipped\); training spawned, merge spawned; final loss/);
+    expect(end && 'summary' in end ? end.summary : '').toMatch(
+      /5 records exported \(3 skipped\); training spawned, merge spawned; final loss/,
+    );
   });
 
   it('cancel kills the training process; a restart resumes from the checkpoint; a finished adapter is never retrained', async () => {
@@ -73,7 +98,9 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
     expect(trains).toHaveLength(2);
     expect(trains[1]!.argv).toContain(`resume_from_checkpoint=${ckpt!.dir}`);
     // Only the steps after the checkpoint are trained (and logged) again.
-    expect(metrics(second.events).map((m) => m.x)).toEqual(Array.from({ length: 12 - ckpt!.step }, (_, i) => ckpt!.step + 1 + i));
+    expect(metrics(second.events).map((m) => m.x)).toEqual(
+      Array.from({ length: 12 - ckpt!.step }, (_, i) => ckpt!.step + 1 + i),
+    );
 
     const third = await h.step(finetuneStep as never, { force: true });
     expect(third.outcome, stepErrors(h!)).toBe('done');
@@ -82,7 +109,7 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
     expect(logs(third.events).join('\n')).toMatch(/merge: already done/);
   });
 
-  it('an interrupted retrain after a config change resumes from its own checkpoint, never from the previous configuration\'s', async () => {
+  it("an interrupted retrain after a config change resumes from its own checkpoint, never from the previous configuration's", async () => {
     h = await makeHarness({ params: { finetune: FT } });
     writeGold(h.run, 8);
     expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
@@ -108,11 +135,15 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
     expect(again.outcome, stepErrors(h!)).toBe('done');
     const argv = trainPids()[2]!.argv;
     const resumed = argv.map((a) => /^resume_from_checkpoint=.*checkpoint-(\d+)$/.exec(a)).find(Boolean);
-    expect(argv.join(' '), 'resumed from the new training\'s checkpoint').toMatch(/resume_from_checkpoint=/);
+    expect(argv.join(' '), "resumed from the new training's checkpoint").toMatch(/resume_from_checkpoint=/);
     const step = Number(resumed![1]);
     expect(step).toBeLessThanOrEqual(4);
     expect(metrics(again.events).map((m) => m.x)).toEqual(Array.from({ length: 12 - step }, (_, i) => step + 1 + i));
-    expect(cut.events.some((e) => e.type === 'log' && /not resuming from checkpoint-10: .*another configuration/.test(e.message))).toBe(true);
+    expect(
+      cut.events.some(
+        (e) => e.type === 'log' && /not resuming from checkpoint-10: .*another configuration/.test(e.message),
+      ),
+    ).toBe(true);
   });
 
   it('after a LoRA rank change an interruption before the first checkpoint trains from scratch and says why', async () => {
@@ -136,7 +167,9 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
     expect(again.outcome, stepErrors(h!)).toBe('done');
     expect(trains()[2]!.argv.some((a) => a.startsWith('resume_from_checkpoint='))).toBe(false);
     expect(trains()[2]!.argv).toContain('overwrite_output_dir=true');
-    expect(logs(cut.events).join('\n')).toMatch(/not resuming from checkpoint-10: it was made with another configuration or data/);
+    expect(logs(cut.events).join('\n')).toMatch(
+      /not resuming from checkpoint-10: it was made with another configuration or data/,
+    );
     const layout = finetuneLayout(h.dir, FinetuneParamsSchema.parse({ ...FT, loraRank: 16 }));
     expect(JSON.parse(fs.readFileSync(path.join(layout.outputDir, 'adapter_config.json'), 'utf8')).r).toBe(16);
     expect(metrics(again.events).map((m) => m.x)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
@@ -153,7 +186,12 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
     expect(err).toContain('run the step again');
     const again = await h.step(finetuneStep as never, { env: { ...h.env, STANDIN_TRAIN_FAIL_AT: '' } });
     expect(again.outcome, stepErrors(h!)).toBe('done');
-    expect(h.calls().filter((c) => c.argv[0] === 'train')[1]!.argv.some((a) => /resume_from_checkpoint=.*checkpoint-4$/.test(a))).toBe(true);
+    expect(
+      h
+        .calls()
+        .filter((c) => c.argv[0] === 'train')[1]!
+        .argv.some((a) => /resume_from_checkpoint=.*checkpoint-4$/.test(a)),
+    ).toBe(true);
   });
 
   it('without the tools on PATH it prints the exact command and config, waits for the result and verifies it', async () => {
@@ -169,7 +207,10 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
         if (!m) return;
         ran.push(m[1]!);
         // The "user" runs the printed command by hand.
-        spawn(path.join(BIN, 'llamafactory-cli'), [m[1]!, m[2]!], { env: { ...env, PATH: `${nodeOnly}` }, stdio: 'ignore' });
+        spawn(path.join(BIN, 'llamafactory-cli'), [m[1]!, m[2]!], {
+          env: { ...env, PATH: `${nodeOnly}` },
+          stdio: 'ignore',
+        });
       },
     });
     expect(res.outcome, stepErrors(h!)).toBe('done');
@@ -186,7 +227,9 @@ describe('finetune step with stand-in llamafactory-cli on PATH', () => {
     await expect(h.step(finetuneStep as never)).rejects.toThrow(/The gold set is empty/);
     writeGold(h.run, 2, () => ({ status: 'failed', keyinfo: null, reason: 'timeout' }));
     const events: StepEvent[] = [];
-    await expect(h.step(finetuneStep as never, { onEvent: (e) => events.push(e) })).rejects.toThrow(/No usable gold records: all 2 were skipped/);
+    await expect(h.step(finetuneStep as never, { onEvent: (e) => events.push(e) })).rejects.toThrow(
+      /No usable gold records: all 2 were skipped/,
+    );
     expect(logs(events).join('\n')).toContain('s000000: failed: timeout');
   });
 });

@@ -29,11 +29,17 @@ describe('the default number of follow-up cycles', () => {
     const headless = await makeRun(studies, server.url);
     await headless.run.close();
     const lines: string[] = [];
-    const code = await runHeadless({ run: headless.dir, steps: 'standardize,followup' } as RunFlags, (l) => lines.push(l));
+    const code = await runHeadless({ run: headless.dir, steps: 'standardize,followup' } as RunFlags, (l) =>
+      lines.push(l),
+    );
     expect(code, lines.join('\n')).toBe(0);
 
     const app = await makeRun(studies, server.url);
-    const controller = new AppController(app.run, [standardizeStep as unknown as AnyStep, followupStep as unknown as AnyStep], { env: env() });
+    const controller = new AppController(
+      app.run,
+      [standardizeStep as unknown as AnyStep, followupStep as unknown as AnyStep],
+      { env: env() },
+    );
     expect(await controller.start({ kind: 'all' })).toBe('done');
     controller.dispose();
     await app.run.close();

@@ -26,27 +26,64 @@ export function keyInfo(positives: string[] = [], negatives: string[] = []): Str
 }
 
 export function reference(study_id: string, positives: string[] = [], negatives: string[] = []): ReferenceRecord {
-  return ReferenceRecordSchema.parse({ study_id, subject_id: 'p1', entity: Object.fromEntries(positives.map((p) => [p, { entity_name: p }])), no_entity: negatives });
+  return ReferenceRecordSchema.parse({
+    study_id,
+    subject_id: 'p1',
+    entity: Object.fromEntries(positives.map((p) => [p, { entity_name: p }])),
+    no_entity: negatives,
+  });
 }
 
-export const env = (cycle?: number) => ({ confirmations: new Set<string>(), env: {} as NodeJS.ProcessEnv, maxFailed: 1, ...(cycle !== undefined ? { cycle } : {}) });
+export const env = (cycle?: number) => ({
+  confirmations: new Set<string>(),
+  env: {} as NodeJS.ProcessEnv,
+  maxFailed: 1,
+  ...(cycle !== undefined ? { cycle } : {}),
+});
 
 /** A run with reports, reference, raw and standardized (cycle 0) for the given studies, backend llm on `url`. */
-export async function makeRun(studies: FuStudy[], url: string, llm: Record<string, unknown> = {}): Promise<{ run: Run; ids: string[]; dir: string }> {
+export async function makeRun(
+  studies: FuStudy[],
+  url: string,
+  llm: Record<string, unknown> = {},
+): Promise<{ run: Run; ids: string[]; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-fu-'));
   const run = await Run.open(dir, { create: true });
   const reports = syntheticReports(studies.length);
   const ids = reports.map((r) => r.study_id);
   run.artifact('reports').appendMany(reports);
   run.artifact('reference').appendMany(studies.map((s, i) => reference(ids[i]!, s.refPositives, s.refNegatives)));
-  run.artifact('raw').appendMany(studies.map((s, i) => ({ study_id: ids[i]!, status: 'ok', keyinfo: keyInfo(s.positives, s.negatives), backend: 'llm' })));
-  run.artifact<StandardizedRow>('standardized').appendMany(studies.map((s, i) => ({ study_id: ids[i]!, keyinfo: keyInfo(s.positives, s.negatives), cycle: 0, source: 'raw' as const })));
+  run.artifact('raw').appendMany(
+    studies.map((s, i) => ({
+      study_id: ids[i]!,
+      status: 'ok',
+      keyinfo: keyInfo(s.positives, s.negatives),
+      backend: 'llm',
+    })),
+  );
+  run.artifact<StandardizedRow>('standardized').appendMany(
+    studies.map((s, i) => ({
+      study_id: ids[i]!,
+      keyinfo: keyInfo(s.positives, s.negatives),
+      cycle: 0,
+      source: 'raw' as const,
+    })),
+  );
   for (const n of ['reports', 'reference', 'raw', 'standardized']) run.artifact(n).close();
   await run.update((s) => {
     s.config.corpus = { kind: 'jsonl', path: '/dev/null', metadata: null, columns: {}, credentialed: false };
     s.config.backend = 'llm';
-    s.config.llm = { model: 'extractor', endpoints: [{ url }], retries: { max: 2, baseMs: 10, maxMs: 50 }, idleTimeoutMs: 30_000, timeoutMs: 60_000, concurrency: 8, ...llm };
-    for (const n of ['reports', 'reference', 'raw', 'standardized']) s.artifacts[n] = { version: 1, count: studies.length, updatedAt: null };
+    s.config.llm = {
+      model: 'extractor',
+      endpoints: [{ url }],
+      retries: { max: 2, baseMs: 10, maxMs: 50 },
+      idleTimeoutMs: 30_000,
+      timeoutMs: 60_000,
+      concurrency: 8,
+      ...llm,
+    };
+    for (const n of ['reports', 'reference', 'raw', 'standardized'])
+      s.artifacts[n] = { version: 1, count: studies.length, updatedAt: null };
   });
   return { run, ids, dir };
 }
@@ -80,7 +117,8 @@ export function readAsk(req: SeenRequest): FollowupAsk | null {
 /** The model's reply that adds the asked finding to the record it was shown. */
 export function addAsked(a: FollowupAsk, extra: string[] = []): Reply {
   const next = structuredClone(a.current) as { entity: Record<string, unknown>; no_entity: string[] };
-  if (a.polarity === 'positive') for (const e of [a.entity, ...extra]) next.entity[e] = { location: null, level: null, type: null };
+  if (a.polarity === 'positive')
+    for (const e of [a.entity, ...extra]) next.entity[e] = { location: null, level: null, type: null };
   else next.no_entity = [...next.no_entity, a.entity, ...extra];
   return { content: JSON.stringify(next) };
 }

@@ -50,26 +50,49 @@ export interface ScenarioResult {
   seconds: number;
 }
 
-type Gold = { study_id: string; opacity_vs_clear: Record<string, unknown>; entity: Record<string, unknown>; uncertain_entity: Record<string, unknown>; no_entity: string[] };
+type Gold = {
+  study_id: string;
+  opacity_vs_clear: Record<string, unknown>;
+  entity: Record<string, unknown>;
+  uncertain_entity: Record<string, unknown>;
+  no_entity: string[];
+};
 
 /** Deterministic draw in [0, 1) from a seed and a key. */
 const draw = (seed: string, key: string) => parseInt(sha256(`${seed}\u0000${key}`).slice(0, 8), 16) / 2 ** 32;
 
 export function readGold(): Gold[] {
-  return fs.readFileSync(dataPath('sample', 'gold.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Gold);
+  return fs
+    .readFileSync(dataPath('sample', 'gold.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Gold);
 }
 
 function evalSet(records: Map<string, unknown>, source: string): EvalSet {
-  return { docs: new Map([...records].map(([id, k]) => [normalizeId(id), keyInfoToDoc(k)])), scored: new Set(CATEGORIES), excluded: new Set(), source };
+  return {
+    docs: new Map([...records].map(([id, k]) => [normalizeId(id), keyInfoToDoc(k)])),
+    scored: new Set(CATEGORIES),
+    excluded: new Set(),
+    source,
+  };
 }
 
 function scores(gold: EvalSet, pred: EvalSet) {
   const r = evaluate(gold, pred).categories;
-  return { positive: r.positive!.recall ?? 0, negative: r.negative!.recall ?? 0, precisionPositive: r.positive!.precision ?? 0, precisionNegative: r.negative!.precision ?? 0 };
+  return {
+    positive: r.positive!.recall ?? 0,
+    negative: r.negative!.recall ?? 0,
+    precisionPositive: r.positive!.precision ?? 0,
+    precisionNegative: r.negative!.precision ?? 0,
+  };
 }
 
 /** Gold with some findings removed; a removed lung opacity also leaves opacity_vs_clear. */
-export function incomplete(g: Gold, o: ScenarioOptions): { record: Gold; removed: { positive: number; negative: number } } {
+export function incomplete(
+  g: Gold,
+  o: ScenarioOptions,
+): { record: Gold; removed: { positive: number; negative: number } } {
   const record = structuredClone(g);
   const removed = { positive: 0, negative: 0 };
   for (const name of Object.keys(g.entity)) {
@@ -104,7 +127,8 @@ export async function runGoldScenario(o: ScenarioOptions): Promise<ScenarioResul
       const doc = keyInfoToDoc(g);
       const name = normalizeEntityName(a.entity);
       const inGold = a.polarity === 'positive' ? doc.positive.has(name) : doc.negative.has(name);
-      if (!inGold || draw(o.seed, `${g.study_id}:answer:${a.polarity}:${a.entity}`) >= o.answerRate) return unchanged(a);
+      if (!inGold || draw(o.seed, `${g.study_id}:answer:${a.polarity}:${a.entity}`) >= o.answerRate)
+        return unchanged(a);
       // Two names the evaluation reads as one (enlarged heart, cardiomegaly) count once.
       const key = `${g.study_id}:${a.polarity}:${name}`;
       if (!credited.has(key)) added[a.polarity]++;
@@ -123,7 +147,8 @@ export async function runGoldScenario(o: ScenarioOptions): Promise<ScenarioResul
     const env = { confirmations: new Set<string>(), env: {} as NodeJS.ProcessEnv };
     await runStep(run, ingestStep as unknown as AnyStep, { signal: new AbortController().signal, env });
     const useRules = o.reference === 'rules';
-    if (useRules) await runStep(run, referenceStep as unknown as AnyStep, { signal: new AbortController().signal, env });
+    if (useRules)
+      await runStep(run, referenceStep as unknown as AnyStep, { signal: new AbortController().signal, env });
     const reports = await run.artifact<ReportRecord>('reports').readMap();
     const goldIds = new Map(gold.map((g) => [normalizeId(g.study_id), g]));
     const start = new Map<string, unknown>();
@@ -144,7 +169,10 @@ export async function runGoldScenario(o: ScenarioOptions): Promise<ScenarioResul
     }
     std.close();
     ref.close();
-    const outcome = await runStep(run, followupStep as unknown as AnyStep, { signal: new AbortController().signal, env: { ...env, cycle: 1 } });
+    const outcome = await runStep(run, followupStep as unknown as AnyStep, {
+      signal: new AbortController().signal,
+      env: { ...env, cycle: 1 },
+    });
     if (outcome !== 'done') throw new Error(`follow-up ${outcome}: ${run.state.steps.followup?.error}`);
     const after = new Map<string, unknown>(start);
     for await (const r of run.artifact<FollowupRow>('followup').lines()) after.set(r.study_id, r.keyinfo);

@@ -5,19 +5,27 @@ import { CycleCounter, cycleHistory, formatCycleTable } from '../../src/pipeline
 import { normalizeForFollowup, planQuestions, stillNeeded } from '../../src/pipeline/followup/plan.js';
 import { keyInfo, reference } from './fixtures.js';
 
-const plan = (llm: unknown, pos: string[], neg: string[]) => planQuestions(llm, reference('s1', pos, neg)).map((q) => `${q.polarity}:${q.entity}`);
+const plan = (llm: unknown, pos: string[], neg: string[]) =>
+  planQuestions(llm, reference('s1', pos, neg)).map((q) => `${q.polarity}:${q.entity}`);
 
 describe('planQuestions (§8 comparison)', () => {
   it('asks about each reference finding the record lacks, negatives first', () => {
-    expect(plan(keyInfo(['edema'], ['pneumothorax']), ['edema', 'atelectasis'], ['pneumothorax', 'consolidation'])).toEqual(['negative:consolidation', 'positive:atelectasis']);
+    expect(
+      plan(keyInfo(['edema'], ['pneumothorax']), ['edema', 'atelectasis'], ['pneumothorax', 'consolidation']),
+    ).toEqual(['negative:consolidation', 'positive:atelectasis']);
   });
 
   it('applies the §8 name normalization', () => {
     expect(normalizeForFollowup('enlargement of the cardiac silhouette').ask).toBe('cardiomegaly');
     expect(normalizeForFollowup('blunting of the costophrenic angle').ask).toBe('pleural effusion');
     // "pleural effusion" is present when the model wrote just "effusion"; infection when it wrote pneumonia; atelectasis as volume loss.
-    expect(plan(keyInfo(['effusion', 'pneumonia', 'volume loss']), ['pleural effusion', 'infection', 'atelectasis'], [])).toEqual([]);
-    expect(plan(keyInfo([], []), ['enlargement of the cardiac silhouette'], ['pleural effusions'])).toEqual(['negative:pleural effusion', 'positive:cardiomegaly']);
+    expect(
+      plan(keyInfo(['effusion', 'pneumonia', 'volume loss']), ['pleural effusion', 'infection', 'atelectasis'], []),
+    ).toEqual([]);
+    expect(plan(keyInfo([], []), ['enlargement of the cardiac silhouette'], ['pleural effusions'])).toEqual([
+      'negative:pleural effusion',
+      'positive:cardiomegaly',
+    ]);
   });
 
   it('treats names with the same official name (disease library synonyms) as present', () => {
@@ -43,7 +51,11 @@ describe('planQuestions (§8 comparison)', () => {
   });
 
   it('reads the lenient shapes a model reply has', () => {
-    const raw = { entity: ['edema', { description: 'nodule' }], uncertain_entity: 'mass, cyst', no_entity: 'pneumothorax' };
+    const raw = {
+      entity: ['edema', { description: 'nodule' }],
+      uncertain_entity: 'mass, cyst',
+      no_entity: 'pneumothorax',
+    };
     expect(plan(raw, ['edema', 'nodule', 'cyst'], ['pneumothorax'])).toEqual([]);
   });
 
@@ -55,23 +67,45 @@ describe('planQuestions (§8 comparison)', () => {
   });
 
   it('property: no planned question is already present, and adding its name answers it', () => {
-    const word = fc.constantFrom('edema', 'atelectasis', 'pneumothorax', 'nodule', 'pleural effusion', 'cardiomegaly', 'infection', 'fracture', 'hernia', 'lung opacity');
+    const word = fc.constantFrom(
+      'edema',
+      'atelectasis',
+      'pneumothorax',
+      'nodule',
+      'pleural effusion',
+      'cardiomegaly',
+      'infection',
+      'fracture',
+      'hernia',
+      'lung opacity',
+    );
     fc.assert(
-      fc.property(fc.array(word, { maxLength: 5 }), fc.array(word, { maxLength: 5 }), fc.array(word, { maxLength: 5 }), fc.array(word, { maxLength: 5 }), (lp, ln, rp, rn) => {
-        const llm = keyInfo(lp, ln);
-        for (const q of planQuestions(llm, reference('s', rp, rn))) {
-          expect(stillNeeded(q, llm)).toBe(true);
-          const after = q.polarity === 'positive' ? keyInfo([...lp, q.entity], ln) : keyInfo(lp, [...ln, q.entity]);
-          expect(stillNeeded(q, after)).toBe(false);
-        }
-      }),
+      fc.property(
+        fc.array(word, { maxLength: 5 }),
+        fc.array(word, { maxLength: 5 }),
+        fc.array(word, { maxLength: 5 }),
+        fc.array(word, { maxLength: 5 }),
+        (lp, ln, rp, rn) => {
+          const llm = keyInfo(lp, ln);
+          for (const q of planQuestions(llm, reference('s', rp, rn))) {
+            expect(stillNeeded(q, llm)).toBe(true);
+            const after = q.polarity === 'positive' ? keyInfo([...lp, q.entity], ln) : keyInfo(lp, [...ln, q.entity]);
+            expect(stillNeeded(q, after)).toBe(false);
+          }
+        },
+      ),
     );
   });
 });
 
 describe('applyReply', () => {
   it('replaces the four keys; a missing key becomes empty', () => {
-    expect(applyReply({ entity: { edema: {} }, extra: 1 })).toEqual({ opacity_vs_clear: {}, entity: { edema: {} }, uncertain_entity: [], no_entity: [] });
+    expect(applyReply({ entity: { edema: {} }, extra: 1 })).toEqual({
+      opacity_vs_clear: {},
+      entity: { edema: {} },
+      uncertain_entity: [],
+      no_entity: [],
+    });
     expect(sameRecord(keyInfo(['a']), { ...fourKeys(keyInfo(['a'])) })).toBe(true);
     expect(addedNames(keyInfo(['a']), keyInfo(['a', 'b']), 'entity')).toEqual(['b']);
   });
@@ -88,8 +122,27 @@ describe('cycle counts and table', () => {
     c.addLog({ ...base, study_id: 'b', before: keyInfo(), after: keyInfo(), status: 'dropped' });
     c.addStudy();
     c.addStudy();
-    expect(c.result()).toEqual({ studies: 2, asked: 4, answered: 3, changed: 1, added_entity: 1, added_no_entity: 1, parse_failures: 1, truncated: 0, filtered: 0, failed: 0, dropped: 1 });
-    const table = formatCycleTable(cycleHistory({ cycles: [{ cycle: 1, startedAt: 't', finishedAt: 'u', counts: c.result() }, { cycle: 2, startedAt: 't', finishedAt: null, counts: {} }] }));
+    expect(c.result()).toEqual({
+      studies: 2,
+      asked: 4,
+      answered: 3,
+      changed: 1,
+      added_entity: 1,
+      added_no_entity: 1,
+      parse_failures: 1,
+      truncated: 0,
+      filtered: 0,
+      failed: 0,
+      dropped: 1,
+    });
+    const table = formatCycleTable(
+      cycleHistory({
+        cycles: [
+          { cycle: 1, startedAt: 't', finishedAt: 'u', counts: c.result() },
+          { cycle: 2, startedAt: 't', finishedAt: null, counts: {} },
+        ],
+      }),
+    );
     expect(table.split('\n')).toHaveLength(3);
     expect(table).toMatch(/^\s*1\s+4\s+3\s+1\s+1\s+1\s+1\s+0\s+1\s+done$/m);
     expect(table).toMatch(/follow-up running$/m);

@@ -15,7 +15,15 @@ import { addAsked, readAsk, sleep } from './fixtures.js';
 
 const CLI = path.join(packageRoot(), 'dist', 'src', 'cli.js');
 const EMPTY = '{"opacity_vs_clear": {}, "entity": {}, "uncertain_entity": [], "no_entity": []}';
-const SENTENCES = ['There is a small left pleural effusion.', 'Mild pulmonary edema.', 'Right basilar atelectasis.', 'No pneumothorax.', 'The heart is enlarged.', 'No focal consolidation.', 'A nodule in the right upper lobe.'];
+const SENTENCES = [
+  'There is a small left pleural effusion.',
+  'Mild pulmonary edema.',
+  'Right basilar atelectasis.',
+  'No pneumothorax.',
+  'The heart is enlarged.',
+  'No focal consolidation.',
+  'A nodule in the right upper lobe.',
+];
 const ENDPOINT_MAX = 4;
 
 let server: LoopbackServer | null = null;
@@ -28,11 +36,18 @@ afterEach(async () => {
 
 function readJsonl<T>(file: string): T[] {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 }
 
 function cli(args: string[]) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -56,11 +71,34 @@ describe('cxrvqa run --cycles after kill -9', () => {
     const corpus = path.join(dir, 'corpus.jsonl');
     const reports = Array.from({ length: 30 }, (_, i) => {
       const picked = SENTENCES.filter((_, j) => (i + j) % 3 !== 0);
-      return { study_id: `s${String(i).padStart(6, '0')}`, subject_id: `p${i}`, text: `FINDINGS: Study ${i}. ${picked.join(' ')}\n\nIMPRESSION: Study ${i} as above.` };
+      return {
+        study_id: `s${String(i).padStart(6, '0')}`,
+        subject_id: `p${i}`,
+        text: `FINDINGS: Study ${i}. ${picked.join(' ')}\n\nIMPRESSION: Study ${i} as above.`,
+      };
     });
     fs.writeFileSync(corpus, reports.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const runDir = path.join(dir, 'run');
-    const args = ['run', '--run', runDir, '--corpus', corpus, '--format', 'jsonl', '--no-credentialed', '--backend', 'llm', '--endpoint', `${server.url},max=${ENDPOINT_MAX}`, '--model', 'extractor', '--steps', 'ingest,reference,extract,standardize,followup', '--cycles', '2'];
+    const args = [
+      'run',
+      '--run',
+      runDir,
+      '--corpus',
+      corpus,
+      '--format',
+      'jsonl',
+      '--no-credentialed',
+      '--backend',
+      'llm',
+      '--endpoint',
+      `${server.url},max=${ENDPOINT_MAX}`,
+      '--model',
+      'extractor',
+      '--steps',
+      'ingest,reference,extract,standardize,followup',
+      '--cycles',
+      '2',
+    ];
 
     const first = cli(args);
     const killedAt = await new Promise<number>((resolve, reject) => {
@@ -99,17 +137,26 @@ describe('cxrvqa run --cycles after kill -9', () => {
     expect(new Set(keys).size).toBe(keys.length);
     // Every answer of cycle 1 is applied in the study's cycle-1 record.
     const rows = readJsonl<FollowupRow>(art('followup'));
-    const c1 = new Map(rows.filter((r) => r.cycle === 1).map((r) => [r.study_id, r.keyinfo as { entity: object; no_entity: string[] }]));
+    const c1 = new Map(
+      rows.filter((r) => r.cycle === 1).map((r) => [r.study_id, r.keyinfo as { entity: object; no_entity: string[] }]),
+    );
     expect(c1.size).toBe(30);
     for (const l of log.filter((x) => x.cycle === 1 && x.status === 'applied')) {
       const k = c1.get(l.study_id)!;
       if (l.polarity === 'positive') expect(Object.keys(k.entity)).toContain(l.entity);
       else expect(k.no_entity).toContain(l.entity);
     }
-    const state = JSON.parse(fs.readFileSync(path.join(runDir, 'state.json'), 'utf8')) as { cycles: Array<{ cycle: number; finishedAt: string | null; counts: Record<string, number> }> };
-    expect(state.cycles.map((c) => [c.cycle, c.finishedAt !== null])).toEqual([[1, true], [2, true]]);
+    const state = JSON.parse(fs.readFileSync(path.join(runDir, 'state.json'), 'utf8')) as {
+      cycles: Array<{ cycle: number; finishedAt: string | null; counts: Record<string, number> }>;
+    };
+    expect(state.cycles.map((c) => [c.cycle, c.finishedAt !== null])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
     expect(state.cycles[0]!.counts.asked).toBe(log.filter((l) => l.cycle === 1 && l.status !== 'dropped').length);
     expect(state.cycles[0]!.counts.asked).toBeGreaterThan(killedAt);
-    console.log(`kill -9 after ${killedAt} follow-up requests (${loggedAtKill} logged); ${asked.length} follow-up requests in all, ${twice} asked twice; cycle counts ${JSON.stringify(state.cycles.map((c) => c.counts))}`);
+    console.log(
+      `kill -9 after ${killedAt} follow-up requests (${loggedAtKill} logged); ${asked.length} follow-up requests in all, ${twice} asked twice; cycle counts ${JSON.stringify(state.cycles.map((c) => c.counts))}`,
+    );
   }, 60_000);
 });

@@ -52,7 +52,11 @@ describe('follow-up step against the loopback server', () => {
         return addAsked(a);
       },
     });
-    const studies: FuStudy[] = Array.from({ length: 12 }, () => ({ positives: ['edema'], refPositives: ['edema', 'atelectasis', 'nodule'], refNegatives: ['pneumothorax', 'consolidation'] }));
+    const studies: FuStudy[] = Array.from({ length: 12 }, () => ({
+      positives: ['edema'],
+      refPositives: ['edema', 'atelectasis', 'nodule'],
+      refNegatives: ['pneumothorax', 'consolidation'],
+    }));
     const { run } = await makeRun(studies, server.url);
     runs.push(run);
     expect(await runStep(run, fu, { signal: signal(), env: env(1) })).toBe('done');
@@ -72,24 +76,44 @@ describe('follow-up step against the loopback server', () => {
     expect(k.no_entity).toEqual(['pneumothorax', 'consolidation']);
     // The system prompt of the extraction opens every conversation.
     expect(server.requests[0]!.body.messages[0]!.role).toBe('system');
-    expect(run.state.cycles[0]).toMatchObject({ cycle: 1, finishedAt: null, counts: { asked: 48, answered: 48, changed: 12, added_entity: 24, added_no_entity: 24, parse_failures: 0, dropped: 0 } });
+    expect(run.state.cycles[0]).toMatchObject({
+      cycle: 1,
+      finishedAt: null,
+      counts: {
+        asked: 48,
+        answered: 48,
+        changed: 12,
+        added_entity: 24,
+        added_no_entity: 24,
+        parse_failures: 0,
+        dropped: 0,
+      },
+    });
   });
 
   it('reports tokens and cost while the cycle runs, like extraction does', async () => {
     server = await startLoopbackServer({ respond: async (req): Promise<Reply> => addAsked(readAsk(req)!) });
-    const studies: FuStudy[] = Array.from({ length: 6 }, () => ({ positives: ['edema'], refPositives: ['edema', 'atelectasis'], refNegatives: ['pneumothorax'] }));
+    const studies: FuStudy[] = Array.from({ length: 6 }, () => ({
+      positives: ['edema'],
+      refPositives: ['edema', 'atelectasis'],
+      refNegatives: ['pneumothorax'],
+    }));
     const { run } = await makeRun(studies, server.url, { prices: { extractor: { input: 1, output: 2 } } });
     runs.push(run);
     const events: RunnerEvent[] = [];
     expect(await runStep(run, fu, { signal: signal(), env: env(1), onEvent: (e) => events.push(e) })).toBe('done');
-    const progress = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'progress' ? [e.progress] : []));
+    const progress = events.flatMap((e) =>
+      e.type === 'step-event' && e.event.type === 'progress' ? [e.progress] : [],
+    );
     // The last progress line (what the headless log prints at 100%) carries the tokens and cost spent.
     expect(progress.at(-1)!.tokensIn).toBeGreaterThan(0);
     expect(progress.at(-1)!.costUsd).toBeGreaterThan(0);
     const logs = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'log' ? [e.event.message] : []));
     expect(logs.find((l) => l.startsWith('Follow-up LLM:'))).toMatch(/out, \$\d+\.\d{4}/);
     // The cycle says what it will send before its first request.
-    expect(logs.findIndex((l) => /^follow-up estimate: \d+ questions, ~[\d,]+ input \+ ~[\d,]+ output tokens, ~\$/.test(l))).toBeGreaterThanOrEqual(0);
+    expect(
+      logs.findIndex((l) => /^follow-up estimate: \d+ questions, ~[\d,]+ input \+ ~[\d,]+ output tokens, ~\$/.test(l)),
+    ).toBeGreaterThanOrEqual(0);
   });
 
   it('drops a queued question whose finding an earlier answer already added', async () => {
@@ -117,7 +141,10 @@ describe('follow-up step against the loopback server', () => {
   });
 
   it('leaves the record unchanged on a reply that does not parse, and counts it', async () => {
-    server = await startLoopbackServer({ respond: (req) => (readAsk(req)!.entity === 'edema' ? { content: 'I am not sure what you mean.' } : unchanged(readAsk(req)!)) });
+    server = await startLoopbackServer({
+      respond: (req) =>
+        readAsk(req)!.entity === 'edema' ? { content: 'I am not sure what you mean.' } : unchanged(readAsk(req)!),
+    });
     const { run } = await makeRun([{ positives: ['nodule'], refPositives: ['edema', 'mass'] }], server.url);
     runs.push(run);
     await runStep(run, fu, { signal: signal(), env: env(1) });
@@ -132,7 +159,10 @@ describe('follow-up step against the loopback server', () => {
 
   it('keeps the record when a reply is cut off mid-JSON instead of wiping the keys after the cut', async () => {
     // '{"entity": {' repairs to {"entity": {}}: applied, it would drop every finding and negative
-    server = await startLoopbackServer({ respond: (req) => (readAsk(req)!.entity === 'edema' ? { content: 'Here is the JSON: {"entity": {' } : unchanged(readAsk(req)!)) });
+    server = await startLoopbackServer({
+      respond: (req) =>
+        readAsk(req)!.entity === 'edema' ? { content: 'Here is the JSON: {"entity": {' } : unchanged(readAsk(req)!),
+    });
     const { run } = await makeRun([{ positives: ['nodule'], refPositives: ['edema', 'mass'] }], server.url);
     runs.push(run);
     await runStep(run, fu, { signal: signal(), env: env(1) });
@@ -148,17 +178,33 @@ describe('follow-up step against the loopback server', () => {
   it('never applies a reply cut at max_tokens, cut after an inner brace, or leaving out keys the record has', async () => {
     // Each of these, applied, would replace the record with one that lost findings or negatives.
     const cut = (a: NonNullable<ReturnType<typeof readAsk>>): Reply => {
-      const full = JSON.stringify({ ...a.current, entity: { ...(a.current.entity as object), [a.entity]: { location: null, level: null, type: null } } });
+      const full = JSON.stringify({
+        ...a.current,
+        entity: { ...(a.current.entity as object), [a.entity]: { location: null, level: null, type: null } },
+      });
       return { content: full.slice(0, full.indexOf('}') + 1) };
     };
     const replies: Record<string, (a: NonNullable<ReturnType<typeof readAsk>>) => Reply> = {
       edema: (a) => ({ ...addAsked(a), finishReason: 'length' }),
       mass: cut,
-      effusion: (a) => ({ content: JSON.stringify({ entity: { ...(a.current.entity as object), effusion: { location: null, level: null, type: null } } }) }),
+      effusion: (a) => ({
+        content: JSON.stringify({
+          entity: { ...(a.current.entity as object), effusion: { location: null, level: null, type: null } },
+        }),
+      }),
       atelectasis: () => ({ contentFilter: 'completion' }),
     };
     server = await startLoopbackServer({ respond: (req) => replies[readAsk(req)!.entity]!(readAsk(req)!) });
-    const { run } = await makeRun([{ positives: ['nodule'], negatives: ['pneumothorax'], refPositives: ['edema', 'mass', 'effusion', 'atelectasis'] }], server.url);
+    const { run } = await makeRun(
+      [
+        {
+          positives: ['nodule'],
+          negatives: ['pneumothorax'],
+          refPositives: ['edema', 'mass', 'effusion', 'atelectasis'],
+        },
+      ],
+      server.url,
+    );
     runs.push(run);
     await runStep(run, fu, { signal: signal(), env: env(1) });
     const log = await all<FollowupLogRow>(run, 'followup-log');
@@ -182,10 +228,15 @@ describe('follow-up step against the loopback server', () => {
 
   it('stops when every endpoint is down instead of asking every question (the same circuit breaker as extract)', async () => {
     server = await startLoopbackServer({ respond: (): Reply => ({ status: 503, message: 'upstream down' }) });
-    const studies: FuStudy[] = Array.from({ length: 40 }, () => ({ positives: ['nodule'], refPositives: ['edema', 'mass'] }));
+    const studies: FuStudy[] = Array.from({ length: 40 }, () => ({
+      positives: ['nodule'],
+      refPositives: ['edema', 'mass'],
+    }));
     const { run } = await makeRun(studies, server.url, { rest: { afterFailures: 1000, ms: 10 } });
     runs.push(run);
-    await expect(runStep(run, fu, { signal: signal(), env: env(1) })).rejects.toThrow(/Follow-up stopped: .*requests in a row failed after retries/);
+    await expect(runStep(run, fu, { signal: signal(), env: env(1) })).rejects.toThrow(
+      /Follow-up stopped: .*requests in a row failed after retries/,
+    );
     expect(run.state.steps.followup!.status).toBe('failed');
     // 80 questions at 3 attempts each would be 240 requests; the breaker stops long before.
     expect(server.count).toBeLessThan(120);
@@ -201,7 +252,10 @@ describe('follow-up step against the loopback server', () => {
         return addAsked(readAsk(req)!);
       },
     });
-    const studies: FuStudy[] = Array.from({ length: 6 }, () => ({ refPositives: ['edema', 'atelectasis'], refNegatives: ['pneumothorax'] }));
+    const studies: FuStudy[] = Array.from({ length: 6 }, () => ({
+      refPositives: ['edema', 'atelectasis'],
+      refNegatives: ['pneumothorax'],
+    }));
     const { run } = await makeRun(studies, server.url, { concurrency: 2 });
     runs.push(run);
     expect(await runStep(run, fu, { signal: controller.signal, env: env(1) })).toBe('interrupted');
@@ -211,7 +265,10 @@ describe('follow-up step against the loopback server', () => {
     const before = server.count;
     expect(await runStep(run, fu, { signal: signal(), env: env(1), mode: 'resume', keepOutputs: true })).toBe('done');
     // Each question reaches the server once, except those cut off in flight (≤ concurrency).
-    const keys = server.requests.map((r) => { const a = readAsk(r)!; return `${a.study}:${a.entity}`; });
+    const keys = server.requests.map((r) => {
+      const a = readAsk(r)!;
+      return `${a.study}:${a.entity}`;
+    });
     const twice = keys.length - new Set(keys).size;
     expect(twice).toBeLessThanOrEqual(2);
     expect(server.count - before).toBe(18 - logged);
@@ -228,7 +285,9 @@ describe('follow-up step against the loopback server', () => {
     server = await startLoopbackServer({ respond: () => ({ status: 401, message: 'key revoked' }) });
     const { run } = await makeRun([{ refPositives: ['edema'] }, { refPositives: ['nodule'] }], server.url);
     runs.push(run);
-    await expect(runStep(run, fu, { signal: signal(), env: env(1) })).rejects.toThrow(/Follow-up stopped: .*key revoked/);
+    await expect(runStep(run, fu, { signal: signal(), env: env(1) })).rejects.toThrow(
+      /Follow-up stopped: .*key revoked/,
+    );
     expect(run.state.steps.followup!.status).toBe('failed');
     expect(await all(run, 'followup')).toEqual([]);
     expect(await all(run, 'followup-log')).toEqual([]);
@@ -241,7 +300,14 @@ describe('follow-up step against the loopback server', () => {
     runs.push(run);
     await run.update((s) => (s.config.backend = 'rules'));
     const events: RunnerEvent[] = [];
-    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 2, onEvent: (e) => events.push(e) })).toBe('done');
+    expect(
+      await runPipeline(run, planFor([std, fu]), {
+        signal: signal(),
+        env: env(),
+        cycles: 2,
+        onEvent: (e) => events.push(e),
+      }),
+    ).toBe('done');
     const end = events.find((e) => e.type === 'step-end' && e.stepId === 'followup');
     expect(end).toMatchObject({ status: 'skipped', summary: expect.stringMatching(/needs an LLM backend/) });
     expect(server.count).toBe(0);
@@ -252,13 +318,32 @@ describe('follow-up step against the loopback server', () => {
 describe('cycles through runPipeline', () => {
   it('alternates follow-up and standardize, records each cycle, and does not redo finished cycles', async () => {
     // The model adds what it is asked about, except nodules.
-    server = await startLoopbackServer({ respond: (req) => { const a = readAsk(req)!; return a.entity === 'nodule' ? unchanged(a) : addAsked(a); } });
-    const studies: FuStudy[] = Array.from({ length: 5 }, () => ({ positives: ['edema'], refPositives: ['edema', 'atelectasis', 'nodule'], refNegatives: ['pneumothorax'] }));
+    server = await startLoopbackServer({
+      respond: (req) => {
+        const a = readAsk(req)!;
+        return a.entity === 'nodule' ? unchanged(a) : addAsked(a);
+      },
+    });
+    const studies: FuStudy[] = Array.from({ length: 5 }, () => ({
+      positives: ['edema'],
+      refPositives: ['edema', 'atelectasis', 'nodule'],
+      refNegatives: ['pneumothorax'],
+    }));
     const { run } = await makeRun(studies, server.url);
     runs.push(run);
     expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 2 })).toBe('done');
-    expect(run.state.cycles.map((c) => [c.cycle, c.finishedAt !== null])).toEqual([[1, true], [2, true]]);
-    expect(run.state.cycles[0]!.counts).toMatchObject({ studies: 5, asked: 15, answered: 15, changed: 5, added_entity: 5, added_no_entity: 5 });
+    expect(run.state.cycles.map((c) => [c.cycle, c.finishedAt !== null])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+    expect(run.state.cycles[0]!.counts).toMatchObject({
+      studies: 5,
+      asked: 15,
+      answered: 15,
+      changed: 5,
+      added_entity: 5,
+      added_no_entity: 5,
+    });
     // Cycle 2 only asks again about what the model declined (the nodule).
     expect(run.state.cycles[1]!.counts).toMatchObject({ asked: 5, changed: 0 });
     const stdRows = await all<StandardizedRow>(run, 'standardized');
@@ -291,11 +376,20 @@ describe('cycles through runPipeline', () => {
     const studies: FuStudy[] = Array.from({ length: 4 }, () => ({ refPositives: ['edema', 'atelectasis'] }));
     const { run } = await makeRun(studies, server.url, { concurrency: 1 });
     runs.push(run);
-    expect(await runPipeline(run, planFor([std, fu]), { signal: controller.signal, env: env(), cycles: 1 })).toBe('interrupted');
+    expect(await runPipeline(run, planFor([std, fu]), { signal: controller.signal, env: env(), cycles: 1 })).toBe(
+      'interrupted',
+    );
     expect(run.state.cycles).toHaveLength(1);
     expect(run.state.cycles[0]!.finishedAt).toBeNull();
     const events: RunnerEvent[] = [];
-    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 1, onEvent: (e) => events.push(e) })).toBe('done');
+    expect(
+      await runPipeline(run, planFor([std, fu]), {
+        signal: signal(),
+        env: env(),
+        cycles: 1,
+        onEvent: (e) => events.push(e),
+      }),
+    ).toBe('done');
     expect(events.find((e) => e.type === 'step-start' && e.stepId === 'followup')).toMatchObject({ mode: 'resume' });
     const log = await all<FollowupLogRow>(run, 'followup-log');
     expect(log).toHaveLength(8);
@@ -311,8 +405,18 @@ describe('cycles requested and steps chosen separately', () => {
     const { run } = await makeRun([{ refPositives: ['edema'] }], server.url);
     runs.push(run);
     const events: RunnerEvent[] = [];
-    expect(await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 0, onEvent: (e) => events.push(e) })).toBe('done');
-    expect(events.find((e) => e.type === 'step-end' && e.stepId === 'followup')).toMatchObject({ status: 'skipped', summary: expect.stringMatching(/no follow-up cycles requested/) });
+    expect(
+      await runPipeline(run, planFor([std, fu]), {
+        signal: signal(),
+        env: env(),
+        cycles: 0,
+        onEvent: (e) => events.push(e),
+      }),
+    ).toBe('done');
+    expect(events.find((e) => e.type === 'step-end' && e.stepId === 'followup')).toMatchObject({
+      status: 'skipped',
+      summary: expect.stringMatching(/no follow-up cycles requested/),
+    });
     expect(server.count).toBe(0);
   });
 
@@ -338,7 +442,9 @@ describe('cycle series restart', () => {
     await runPipeline(run, planFor([std, fu]), { signal: signal(), env: env(), cycles: 1 });
     expect(run.state.cycles).toHaveLength(1);
     // A re-extraction appends new raw rows and bumps the artifact.
-    run.artifact<{ study_id: string; status: string; keyinfo: unknown; backend: string }>('raw').append({ study_id: 's000000', status: 'ok', keyinfo: { entity: { edema: {} } }, backend: 'llm' });
+    run
+      .artifact<{ study_id: string; status: string; keyinfo: unknown; backend: string }>('raw')
+      .append({ study_id: 's000000', status: 'ok', keyinfo: { entity: { edema: {} } }, backend: 'llm' });
     run.artifact('raw').close();
     await run.update((s) => void (s.artifacts.raw!.version += 1));
     const before = server.count;
@@ -349,8 +455,12 @@ describe('cycle series restart', () => {
     // identical conversation is answered from the LLM cache.
     expect(server.count - before).toBe(0);
     const fs = await import('node:fs');
-    expect(fs.readdirSync(`${dir}/artifacts`).some((f) => f.startsWith('followup-log.jsonl.') && f.endsWith('.bak'))).toBe(true);
-    expect((await all<FollowupLogRow>(run, 'followup-log')).map((l) => [l.study_id, l.entity, l.status])).toEqual([['s000001', 'pneumothorax', 'applied']]);
+    expect(
+      fs.readdirSync(`${dir}/artifacts`).some((f) => f.startsWith('followup-log.jsonl.') && f.endsWith('.bak')),
+    ).toBe(true);
+    expect((await all<FollowupLogRow>(run, 'followup-log')).map((l) => [l.study_id, l.entity, l.status])).toEqual([
+      ['s000001', 'pneumothorax', 'applied'],
+    ]);
     expect(run.state.steps.followup!.counts.cached).toBe(1);
   });
 });

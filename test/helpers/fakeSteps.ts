@@ -3,8 +3,24 @@ import type { Step } from '../../src/pipeline/steps/contract.js';
 import { artifactName } from '../../src/pipeline/store/artifact.js';
 
 /** A counting step over N keys: writes one record per key, resumes by key, honours the signal. */
-export function countingStep(opts: { id?: string; reads?: string[]; writes?: string[]; n?: number; failAt?: number; abortAt?: { at: number; controller: AbortController } } = {}) {
-  const params = z.object({ n: z.number().int().positive().default(opts.n ?? 20), label: z.string().default('x') });
+export function countingStep(
+  opts: {
+    id?: string;
+    reads?: string[];
+    writes?: string[];
+    n?: number;
+    failAt?: number;
+    abortAt?: { at: number; controller: AbortController };
+  } = {},
+) {
+  const params = z.object({
+    n: z
+      .number()
+      .int()
+      .positive()
+      .default(opts.n ?? 20),
+    label: z.string().default('x'),
+  });
   const seen: string[] = [];
   const step: Step<typeof params> = {
     id: opts.id ?? 'count',
@@ -29,7 +45,10 @@ export function countingStep(opts: { id?: string; reads?: string[]; writes?: str
         if (i % 1000 === 0) ctx.emit({ type: 'progress', done: i + 1, total: ctx.params.n });
       }
       out.close();
-      return { counts: { [artifactName(this.writes[0]!)]: done.size + wrote, written: wrote }, summary: `${wrote} written` };
+      return {
+        counts: { [artifactName(this.writes[0]!)]: done.size + wrote, written: wrote },
+        summary: `${wrote} written`,
+      };
     },
   };
   return { step, seen };

@@ -33,7 +33,8 @@ export interface TruncationCount {
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-const cutOff = (f: ServedFault | undefined) => f !== undefined && (f.finishReason === 'length' || f.fault === 'truncate');
+const cutOff = (f: ServedFault | undefined) =>
+  f !== undefined && (f.finishReason === 'length' || f.fault === 'truncate');
 function tally(out: TruncationCount, status: string, f: ServedFault): void {
   out.count++;
   const k = `${status} ← ${f.fault}${f.variant ? `/${f.variant}` : ''}`;
@@ -48,7 +49,11 @@ const ACCEPTED_ANSWER = new Set(['applied', 'unchanged']);
  * request_key, the one with the cached text and finish reason (a hedged or
  * retried request may have had several), else the last one served.
  */
-export function servedFor(row: RawRow, byKey: ReadonlyMap<string, ServedFault[]>, cache: ReadonlyMap<string, CachedAnswer>): ServedFault | null {
+export function servedFor(
+  row: RawRow,
+  byKey: ReadonlyMap<string, ServedFault[]>,
+  cache: ReadonlyMap<string, CachedAnswer>,
+): ServedFault | null {
   const served = (row.request_key ? byKey.get(row.request_key) : undefined)?.filter((f) => f.textSha) ?? [];
   const cached = row.request_key ? cache.get(row.request_key) : undefined;
   if (cached) {
@@ -56,13 +61,27 @@ export function servedFor(row: RawRow, byKey: ReadonlyMap<string, ServedFault[]>
     const same = served.filter((f) => f.textSha === s && (f.finishReason ?? 'stop') === cached.finishReason);
     if (same.length) return same[same.length - 1]!;
     // The cache itself says the answer was cut off, whatever the server record shows.
-    if (cached.finishReason === 'length') return { seq: 0, study: row.study_id, attempt: 0, ask: '', fault: 'truncate', variant: 'cached-length', key: row.request_key!, finishReason: 'length' };
+    if (cached.finishReason === 'length')
+      return {
+        seq: 0,
+        study: row.study_id,
+        attempt: 0,
+        ask: '',
+        fault: 'truncate',
+        variant: 'cached-length',
+        key: row.request_key!,
+        finishReason: 'length',
+      };
   }
   return served[served.length - 1] ?? null;
 }
 
 /** Final rows (last per study) with status ok or repaired whose reply was cut off. */
-export function truncatedRows(rows: Iterable<RawRow>, served: readonly ServedFault[], cache: Iterable<CachedAnswer>): TruncationCount {
+export function truncatedRows(
+  rows: Iterable<RawRow>,
+  served: readonly ServedFault[],
+  cache: Iterable<CachedAnswer>,
+): TruncationCount {
   const byKey = new Map<string, ServedFault[]>();
   for (const f of served) byKey.set(f.key, [...(byKey.get(f.key) ?? []), f]);
   const cached = new Map<string, CachedAnswer>();
@@ -83,7 +102,8 @@ export function truncatedRows(rows: Iterable<RawRow>, served: readonly ServedFau
 /** Follow-up answers that were applied or left the record unchanged although their reply was cut off (matched by study and question). */
 export function truncatedAnswers(log: Iterable<FollowupLogRow>, served: readonly ServedFault[]): TruncationCount {
   const byAsk = new Map<string, ServedFault[]>();
-  for (const f of served) if (f.textSha) byAsk.set(`${f.study} ${f.ask}`, [...(byAsk.get(`${f.study} ${f.ask}`) ?? []), f]);
+  for (const f of served)
+    if (f.textSha) byAsk.set(`${f.study} ${f.ask}`, [...(byAsk.get(`${f.study} ${f.ask}`) ?? []), f]);
   const out: TruncationCount = { count: 0, by: {}, unmatched: 0 };
   for (const row of log) {
     if (!ACCEPTED_ANSWER.has(row.status)) continue;

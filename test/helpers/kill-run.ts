@@ -36,17 +36,47 @@ function lineCount(file: string): number {
 }
 
 function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, [path.join(packageRoot(), 'dist', 'src', 'cli.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  return spawn(process.execPath, [path.join(packageRoot(), 'dist', 'src', 'cli.js'), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
 }
 
-export async function killAndResume(opts: { reports: number; killAfter: number; concurrency: number; latency: Latency }): Promise<KillRunResult> {
+export async function killAndResume(opts: {
+  reports: number;
+  killAfter: number;
+  concurrency: number;
+  latency: Latency;
+}): Promise<KillRunResult> {
   const t0 = Date.now();
   const server = await startLoopbackServer({ latency: opts.latency });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-kill-'));
   const corpus = path.join(dir, 'corpus.jsonl');
-  fs.writeFileSync(corpus, syntheticReports(opts.reports).map((r) => JSON.stringify({ study_id: r.study_id, subject_id: r.subject_id, text: r.text })).join('\n') + '\n');
+  fs.writeFileSync(
+    corpus,
+    syntheticReports(opts.reports)
+      .map((r) => JSON.stringify({ study_id: r.study_id, subject_id: r.subject_id, text: r.text }))
+      .join('\n') + '\n',
+  );
   const runDir = path.join(dir, 'run');
-  const args = ['run', '--run', runDir, '--corpus', corpus, '--format', 'jsonl', '--no-credentialed', '--backend', 'llm', '--endpoint', `${server.url},max=${opts.concurrency}`, '--model', 'extractor', '--steps', 'ingest,extract'];
+  const args = [
+    'run',
+    '--run',
+    runDir,
+    '--corpus',
+    corpus,
+    '--format',
+    'jsonl',
+    '--no-credentialed',
+    '--backend',
+    'llm',
+    '--endpoint',
+    `${server.url},max=${opts.concurrency}`,
+    '--model',
+    'extractor',
+    '--steps',
+    'ingest,extract',
+  ];
   const raw = path.join(runDir, 'artifacts', 'raw.jsonl');
   try {
     // The total concurrency is a run setting (default 32): store it first.

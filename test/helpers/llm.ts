@@ -14,4 +14,7 @@ export function testProfile(urls: string | string[], over: Record<string, unknow
   });
 }
 
-export const userMsg = (text: string) => [{ role: 'system' as const, content: 'Return KeyInfo JSON.' }, { role: 'user' as const, content: text }];
+export const userMsg = (text: string) => [
+  { role: 'system' as const, content: 'Return KeyInfo JSON.' },
+  { role: 'user' as const, content: text },
+];

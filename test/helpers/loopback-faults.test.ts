@@ -3,8 +3,24 @@ import { jsonrepair } from 'jsonrepair';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLlm } from '../../src/pipeline/llm/index.js';
 import { KEYINFO_RESPONSE_SCHEMA } from '../../src/pipeline/llm/structured.js';
-import { cutAfterInnerBrace, cutAtRandom, faultMix, seededRng, studyOf, studyOfRequest, type FaultReport } from './loopback-faults.js';
-import { DEFAULT_KEYINFO, startLoopbackServer, startLoopbackServerProcess, type LoopbackOptions, type LoopbackServer, type Reply, type SeenRequest } from './loopback-server.js';
+import {
+  cutAfterInnerBrace,
+  cutAtRandom,
+  faultMix,
+  seededRng,
+  studyOf,
+  studyOfRequest,
+  type FaultReport,
+} from './loopback-faults.js';
+import {
+  DEFAULT_KEYINFO,
+  startLoopbackServer,
+  startLoopbackServerProcess,
+  type LoopbackOptions,
+  type LoopbackServer,
+  type Reply,
+  type SeenRequest,
+} from './loopback-server.js';
 import { testProfile, userMsg } from './llm.js';
 
 const servers: Array<{ close(): Promise<void> }> = [];
@@ -17,7 +33,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-const sdkFor = (url: string, over: ConstructorParameters<typeof OpenAI>[0] = {}) => new OpenAI({ baseURL: url, apiKey: 'k', maxRetries: 0, timeout: 10_000, ...over });
+const sdkFor = (url: string, over: ConstructorParameters<typeof OpenAI>[0] = {}) =>
+  new OpenAI({ baseURL: url, apiKey: 'k', maxRetries: 0, timeout: 10_000, ...over });
 
 interface Received {
   text: string;
@@ -30,16 +47,26 @@ interface Received {
 /** One request through the real SDK, as a client sees it (an error mid-stream keeps what came before it). */
 async function ask(sdk: OpenAI, stream: boolean, extra: Record<string, unknown> = {}): Promise<Received> {
   const got: Received = { text: '', finish: null, usage: null, chunks: 0, error: null };
-  const body = { model: 'extractor', messages: userMsg('STUDY s1 FINDINGS: small left effusion.'), max_tokens: 300, temperature: 0, ...extra };
+  const body = {
+    model: 'extractor',
+    messages: userMsg('STUDY s1 FINDINGS: small left effusion.'),
+    max_tokens: 300,
+    temperature: 0,
+    ...extra,
+  };
   try {
     if (!stream) {
-      const c = await sdk.chat.completions.create(body as never) as OpenAI.Chat.Completions.ChatCompletion;
+      const c = (await sdk.chat.completions.create(body as never)) as OpenAI.Chat.Completions.ChatCompletion;
       got.text = c.choices[0]?.message.content ?? '';
       got.finish = c.choices[0]?.finish_reason ?? null;
       got.usage = c.usage ?? null;
       return got;
     }
-    const s = await sdk.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } } as never) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+    const s = (await sdk.chat.completions.create({
+      ...body,
+      stream: true,
+      stream_options: { include_usage: true },
+    } as never)) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
     for await (const ch of s) {
       const c = ch.choices[0];
       if (c?.delta?.content) {
@@ -70,7 +97,11 @@ describe('truncation as a server shows it', () => {
   });
 
   for (const stream of [false, true]) {
-    for (const [name, content] of [['random cut', random], ['inner brace', inner], ['complete-looking', DEFAULT_KEYINFO]] as const) {
+    for (const [name, content] of [
+      ['random cut', random],
+      ['inner brace', inner],
+      ['complete-looking', DEFAULT_KEYINFO],
+    ] as const) {
       it(`${name}: the text as cut, finish_reason length, completion_tokens = max_tokens (stream ${stream})`, async () => {
         const s = await server(only({ content, finishReason: 'length' }));
         const r = await ask(sdkFor(s.url), stream);
@@ -96,7 +127,12 @@ describe('slow, stalled and hung responses', () => {
   it('sends a first chunk and then nothing (stalled stream)', async () => {
     const s = await server(only({ content: DEFAULT_KEYINFO, chunks: 4, stallAfterChunks: 1 }));
     const ac = new AbortController();
-    const stream = (await sdkFor(s.url).chat.completions.create({ model: 'extractor', messages: userMsg('x'), stream: true }, { signal: ac.signal }))[Symbol.asyncIterator]();
+    const stream = (
+      await sdkFor(s.url).chat.completions.create(
+        { model: 'extractor', messages: userMsg('x'), stream: true },
+        { signal: ac.signal },
+      )
+    )[Symbol.asyncIterator]();
     let first = '';
     while (!first) first = (await stream.next()).value?.choices[0]?.delta?.content ?? '';
     expect(first).toBe(DEFAULT_KEYINFO.slice(0, first.length));
@@ -198,7 +234,12 @@ describe('errors, resets and filters', () => {
   }
 });
 
-const seen = (userText: string, body: Partial<SeenRequest['body']> = {}): SeenRequest => ({ body: { model: 'extractor', messages: [{ role: 'user', content: userText }], temperature: 0, ...body }, userText, path: '/v1/chat/completions', at: 0 });
+const seen = (userText: string, body: Partial<SeenRequest['body']> = {}): SeenRequest => ({
+  body: { model: 'extractor', messages: [{ role: 'user', content: userText }], temperature: 0, ...body },
+  userText,
+  path: '/v1/chat/completions',
+  at: 0,
+});
 const kindOf = (r: Reply) => ('status' in r ? `status ${r.status}` : 'content' in r ? 'content' : Object.keys(r)[0]!);
 
 describe('the seeded fault mix', () => {
@@ -206,7 +247,13 @@ describe('the seeded fault mix', () => {
     expect(studyOf('FINDINGS: STUDY s000042. Effusion.')).toBe('s000042');
     expect(studyOf('no marker')).toBe(studyOf('no marker'));
     expect(studyOf('no marker')).not.toBe(studyOf('other text'));
-    const followup = seen('Is there edema?', { messages: [{ role: 'user', content: 'FINDINGS: STUDY s9. Edema.' }, { role: 'assistant', content: '{}' }, { role: 'user', content: 'Is there edema?' }] });
+    const followup = seen('Is there edema?', {
+      messages: [
+        { role: 'user', content: 'FINDINGS: STUDY s9. Edema.' },
+        { role: 'assistant', content: '{}' },
+        { role: 'user', content: 'Is there edema?' },
+      ],
+    });
     expect(studyOfRequest(followup)).toBe('s9');
   });
 
@@ -218,22 +265,42 @@ describe('the seeded fault mix', () => {
     expect('content' in a && a.finishReason).toBe('length');
     // A bigger budget is another request, drawn again.
     const bigger = faultMix({ seed: 1, rates: { truncate: 0.5 } }, DEFAULT_KEYINFO);
-    const cutBoth = Array.from({ length: 200 }, (_, i) => [bigger(seen(`STUDY m${i}`, { max_tokens: 100 })), bigger(seen(`STUDY m${i}`, { max_tokens: 4000 }))]);
+    const cutBoth = Array.from({ length: 200 }, (_, i) => [
+      bigger(seen(`STUDY m${i}`, { max_tokens: 100 })),
+      bigger(seen(`STUDY m${i}`, { max_tokens: 4000 })),
+    ]);
     expect(cutBoth.some(([x, y]) => JSON.stringify(x) !== JSON.stringify(y))).toBe(true);
 
     const five = faultMix({ seed: 1, rates: { server: 0.5 } }, DEFAULT_KEYINFO);
-    const firstAndSecond = Array.from({ length: 200 }, (_, i) => [kindOf(five(seen(`STUDY s${i}`))), kindOf(five(seen(`STUDY s${i}`)))]);
+    const firstAndSecond = Array.from({ length: 200 }, (_, i) => [
+      kindOf(five(seen(`STUDY s${i}`))),
+      kindOf(five(seen(`STUDY s${i}`))),
+    ]);
     expect(firstAndSecond.some(([x, y]) => x !== y)).toBe(true);
   });
 
   it('draws model-output faults per attempt above temperature 0', () => {
     const mix = faultMix({ seed: 2, rates: { garbage: 0.5 } }, DEFAULT_KEYINFO);
-    const pairs = Array.from({ length: 200 }, (_, i) => [mix(seen(`STUDY t${i}`, { temperature: 0.7 })), mix(seen(`STUDY t${i}`, { temperature: 0.7 }))]);
+    const pairs = Array.from({ length: 200 }, (_, i) => [
+      mix(seen(`STUDY t${i}`, { temperature: 0.7 })),
+      mix(seen(`STUDY t${i}`, { temperature: 0.7 })),
+    ]);
     expect(pairs.some(([x, y]) => JSON.stringify(x) !== JSON.stringify(y))).toBe(true);
   });
 
   it('is the same for the same seed and serves each kind near its rate', () => {
-    const rates = { rate_limit: 0.05, server: 0.02, hang: 0.01, reset: 0.01, garbage: 0.01, truncate: 0.025, content_filter: 0.005, fenced: 0.02, prose: 0.02, whitespace: 0.005 };
+    const rates = {
+      rate_limit: 0.05,
+      server: 0.02,
+      hang: 0.01,
+      reset: 0.01,
+      garbage: 0.01,
+      truncate: 0.025,
+      content_filter: 0.005,
+      fenced: 0.02,
+      prose: 0.02,
+      whitespace: 0.005,
+    };
     const run = () => {
       const mix = faultMix({ seed: 7, rates }, DEFAULT_KEYINFO);
       for (let i = 0; i < 10_000; i++) mix(seen(`STUDY s${i}`));
@@ -256,11 +323,22 @@ describe('the seeded fault mix', () => {
   it('records what it served under the key the client computed, at GET /__faults', async () => {
     const s = await server({ faults: { seed: 5, rates: { truncate: 1 } } });
     const llm = createLlm(testProfile(s.url), { env: {} });
-    const res = await llm.client.complete({ model: 'extractor', messages: userMsg('FINDINGS: STUDY s77. Effusion.'), params: { temperature: 0, max_tokens: 64 }, responseSchema: KEYINFO_RESPONSE_SCHEMA });
+    const res = await llm.client.complete({
+      model: 'extractor',
+      messages: userMsg('FINDINGS: STUDY s77. Effusion.'),
+      params: { temperature: 0, max_tokens: 64 },
+      responseSchema: KEYINFO_RESPONSE_SCHEMA,
+    });
     await llm.close();
     const report = (await (await fetch(`http://127.0.0.1:${s.port}/__faults`)).json()) as FaultReport;
     expect(report.counts).toEqual({ truncate: 1 });
-    expect(report.requests[0]).toMatchObject({ study: 's77', attempt: 1, fault: 'truncate', key: res.key, finishReason: 'length' });
+    expect(report.requests[0]).toMatchObject({
+      study: 's77',
+      attempt: 1,
+      fault: 'truncate',
+      key: res.key,
+      finishReason: 'length',
+    });
     expect(s.faults()).toEqual(report);
   });
 
@@ -270,7 +348,10 @@ describe('the seeded fault mix', () => {
     const got = await Promise.all(Array.from({ length: 4 }, () => ask(sdk, false)));
     expect(got.filter((r) => r.error === null)).toHaveLength(2);
     const limited = got.filter((r) => r.error !== null).map((r) => r.error as APIError);
-    expect(limited.map((e) => [e.status, e.headers?.get('retry-after-ms')])).toEqual([[429, '250'], [429, '250']]);
+    expect(limited.map((e) => [e.status, e.headers?.get('retry-after-ms')])).toEqual([
+      [429, '250'],
+      [429, '250'],
+    ]);
     expect(s.faults()!.counts).toEqual({ none: 2, rate_limit: 2 });
     // Capacity frees up when answers are done.
     expect((await ask(sdk, true)).error).toBeNull();

@@ -11,7 +11,19 @@ import type { ChatBody, Reply, SeenRequest } from './loopback-server.js';
  * build the same mix in a child process.
  */
 
-export const FAULT_KINDS = ['rate_limit', 'server', 'hang', 'reset', 'schema_refused', 'garbage', 'truncate', 'content_filter', 'fenced', 'prose', 'whitespace'] as const;
+export const FAULT_KINDS = [
+  'rate_limit',
+  'server',
+  'hang',
+  'reset',
+  'schema_refused',
+  'garbage',
+  'truncate',
+  'content_filter',
+  'fenced',
+  'prose',
+  'whitespace',
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
@@ -93,7 +105,12 @@ export function bodyKey(body: ChatBody): string {
   }
   const rf = body.response_format as { json_schema?: { name: string; schema: Record<string, unknown> } } | undefined;
   const schema = rf?.json_schema ? { name: rf.json_schema.name, schema: rf.json_schema.schema } : undefined;
-  return requestKey({ model: body.model, messages: body.messages as never, params, ...(schema ? { responseSchema: schema } : {}) });
+  return requestKey({
+    model: body.model,
+    messages: body.messages as never,
+    params,
+    ...(schema ? { responseSchema: schema } : {}),
+  });
 }
 
 /** Cut at a random character (at least one kept, at least one dropped). */
@@ -138,7 +155,8 @@ export function studyOfRequest(req: SeenRequest): string {
 export const askHash = (userText: string) => sha(userText).slice(0, 16);
 
 export const fenced = (answer: string) => '```json\n' + answer + '\n```';
-export const proseWrapped = (answer: string) => `Here is the key information extracted from the report:\n\n${answer}\n\nLet me know if you need anything else.`;
+export const proseWrapped = (answer: string) =>
+  `Here is the key information extracted from the report:\n\n${answer}\n\nLet me know if you need anything else.`;
 const GARBAGE = [
   'I am sorry, but I cannot provide a structured summary of this report.',
   'The report describes the chest radiograph. Findings are as stated above.',
@@ -146,34 +164,68 @@ const GARBAGE = [
 ];
 
 /** The reply for one fault kind; `rng` picks the variant. */
-function replyFor(kind: FaultKind, answer: string, body: ChatBody, rng: () => number, hangMs: number | undefined): { reply: Reply; variant?: string } {
+function replyFor(
+  kind: FaultKind,
+  answer: string,
+  body: ChatBody,
+  rng: () => number,
+  hangMs: number | undefined,
+): { reply: Reply; variant?: string } {
   switch (kind) {
     case 'rate_limit': {
       const v = Math.floor(rng() * 3);
       // OpenAI sends both headers; Azure only seconds; some gateways nothing.
-      if (v === 0) return { reply: { status: 429, retryAfter: 1, retryAfterMs: 200 + Math.round(rng() * 800) }, variant: 'retry-after-ms' };
+      if (v === 0)
+        return {
+          reply: { status: 429, retryAfter: 1, retryAfterMs: 200 + Math.round(rng() * 800) },
+          variant: 'retry-after-ms',
+        };
       if (v === 1) return { reply: { status: 429, retryAfter: 1 + Math.floor(rng() * 2) }, variant: 'retry-after' };
       return { reply: { status: 429 }, variant: 'no-header' };
     }
     case 'server':
-      return rng() < 0.6 ? { reply: { status: 500, message: 'The server had an error while processing your request.' }, variant: '500' } : { reply: { status: 503, message: 'The engine is currently overloaded, please try again later.' }, variant: '503' };
+      return rng() < 0.6
+        ? { reply: { status: 500, message: 'The server had an error while processing your request.' }, variant: '500' }
+        : {
+            reply: { status: 503, message: 'The engine is currently overloaded, please try again later.' },
+            variant: '503',
+          };
     case 'hang':
-      if (body.stream && rng() < 0.5) return { reply: { content: answer, stallAfterChunks: 1, ...(hangMs !== undefined ? { closeAfterMs: hangMs } : {}) }, variant: 'stall-after-first-chunk' };
-      return { reply: { hang: true, ...(hangMs !== undefined ? { closeAfterMs: hangMs } : {}) }, variant: 'before-headers' };
+      if (body.stream && rng() < 0.5)
+        return {
+          reply: { content: answer, stallAfterChunks: 1, ...(hangMs !== undefined ? { closeAfterMs: hangMs } : {}) },
+          variant: 'stall-after-first-chunk',
+        };
+      return {
+        reply: { hang: true, ...(hangMs !== undefined ? { closeAfterMs: hangMs } : {}) },
+        variant: 'before-headers',
+      };
     case 'reset':
-      return body.stream && rng() < 0.5 ? { reply: { reset: true, afterChunks: 1 }, variant: 'mid-stream' } : { reply: { reset: true, afterChunks: 0 }, variant: 'before-headers' };
+      return body.stream && rng() < 0.5
+        ? { reply: { reset: true, afterChunks: 1 }, variant: 'mid-stream' }
+        : { reply: { reset: true, afterChunks: 0 }, variant: 'before-headers' };
     case 'schema_refused':
-      return { reply: { status: 400, message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model." }, variant: 'json_schema' };
+      return {
+        reply: {
+          status: 400,
+          message: "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+        },
+        variant: 'json_schema',
+      };
     case 'garbage':
       return { reply: { content: GARBAGE[Math.floor(rng() * GARBAGE.length)]! } };
     case 'truncate': {
       const v = Math.floor(rng() * 3);
-      if (v === 0) return { reply: { content: cutAtRandom(answer, rng), finishReason: 'length' }, variant: 'random-cut' };
-      if (v === 1) return { reply: { content: cutAfterInnerBrace(answer, rng), finishReason: 'length' }, variant: 'inner-brace' };
+      if (v === 0)
+        return { reply: { content: cutAtRandom(answer, rng), finishReason: 'length' }, variant: 'random-cut' };
+      if (v === 1)
+        return { reply: { content: cutAfterInnerBrace(answer, rng), finishReason: 'length' }, variant: 'inner-brace' };
       return { reply: { content: answer, finishReason: 'length' }, variant: 'complete-length' };
     }
     case 'content_filter':
-      return rng() < 0.5 ? { reply: { contentFilter: 'prompt' }, variant: 'prompt' } : { reply: { contentFilter: 'completion' }, variant: 'completion' };
+      return rng() < 0.5
+        ? { reply: { contentFilter: 'prompt' }, variant: 'prompt' }
+        : { reply: { contentFilter: 'completion' }, variant: 'completion' };
     case 'fenced':
       return { reply: { content: fenced(answer) } };
     case 'prose':
@@ -181,7 +233,14 @@ function replyFor(kind: FaultKind, answer: string, body: ChatBody, rng: () => nu
     case 'whitespace': {
       // Guided decoding that loses its way pads with newlines and spaces until max_tokens.
       const cut = cutAfterInnerBrace(answer, rng);
-      return { reply: { whitespaceLoop: Math.min(8192, 4 * (body.max_tokens ?? 2048)), prefix: cut, char: rng() < 0.5 ? '\n' : ' ' }, variant: 'after-prefix' };
+      return {
+        reply: {
+          whitespaceLoop: Math.min(8192, 4 * (body.max_tokens ?? 2048)),
+          prefix: cut,
+          char: rng() < 0.5 ? '\n' : ' ',
+        },
+        variant: 'after-prefix',
+      };
     }
   }
 }
@@ -213,7 +272,14 @@ export class FaultLedger {
   /** A fault the server decided itself (over capacity), outside the mix. */
   record(req: SeenRequest, fault: FaultKind, variant: string): void {
     const study = studyOfRequest(req);
-    this.add({ study, attempt: this.nextAttempt(study), ask: askHash(req.userText), fault, variant, key: bodyKey(req.body) });
+    this.add({
+      study,
+      attempt: this.nextAttempt(study),
+      ask: askHash(req.userText),
+      fault,
+      variant,
+      key: bodyKey(req.body),
+    });
   }
 
   report(): FaultReport {
@@ -230,7 +296,10 @@ export class FaultLedger {
  * while a 500 does not repeat. Schema refusal applies only to requests that ask
  * for json_schema.
  */
-export function faultMix(opts: Omit<FaultMixOptions, 'answer'> & { answer?: string | ((req: SeenRequest) => string) }, defaultAnswer = '{}'): FaultRespond {
+export function faultMix(
+  opts: Omit<FaultMixOptions, 'answer'> & { answer?: string | ((req: SeenRequest) => string) },
+  defaultAnswer = '{}',
+): FaultRespond {
   const ledger = new FaultLedger();
   const respond = ((req: SeenRequest): Reply => {
     const study = studyOfRequest(req);
@@ -245,10 +314,31 @@ export function faultMix(opts: Omit<FaultMixOptions, 'answer'> & { answer?: stri
     let kind = pickKind(TRANSIENT, opts.rates, perAttempt());
     if (kind === 'schema_refused' && !req.body.response_format) kind = null;
     kind ??= pickKind(STICKY, opts.rates, perOutput());
-    const { reply, variant } = kind ? replyFor(kind, answer, req.body, kind && STICKY.includes(kind) ? perOutput : perAttempt, opts.hangMs) : { reply: { content: answer } as Reply, variant: undefined };
-    const text = 'content' in reply ? reply.content : 'whitespaceLoop' in reply ? (reply.prefix ?? '') + (reply.char ?? ' ').repeat(reply.whitespaceLoop) : undefined;
-    const finishReason = 'content' in reply && !('stallAfterChunks' in reply) ? (reply.finishReason ?? 'stop') : 'whitespaceLoop' in reply ? 'length' : undefined;
-    ledger.add({ study, attempt, ask, fault: kind ?? 'none', ...(variant ? { variant } : {}), key, ...(text !== undefined ? { textSha: sha(text) } : {}), ...(finishReason ? { finishReason } : {}) });
+    const { reply, variant } = kind
+      ? replyFor(kind, answer, req.body, kind && STICKY.includes(kind) ? perOutput : perAttempt, opts.hangMs)
+      : { reply: { content: answer } as Reply, variant: undefined };
+    const text =
+      'content' in reply
+        ? reply.content
+        : 'whitespaceLoop' in reply
+          ? (reply.prefix ?? '') + (reply.char ?? ' ').repeat(reply.whitespaceLoop)
+          : undefined;
+    const finishReason =
+      'content' in reply && !('stallAfterChunks' in reply)
+        ? (reply.finishReason ?? 'stop')
+        : 'whitespaceLoop' in reply
+          ? 'length'
+          : undefined;
+    ledger.add({
+      study,
+      attempt,
+      ask,
+      fault: kind ?? 'none',
+      ...(variant ? { variant } : {}),
+      key,
+      ...(text !== undefined ? { textSha: sha(text) } : {}),
+      ...(finishReason ? { finishReason } : {}),
+    });
     return reply;
   }) as FaultRespond;
   respond.ledger = ledger;

@@ -78,7 +78,11 @@ export interface LoopbackOptions {
    * /health and /tokenize open). Return null to fall through. Used by the
    * stand-in `vllm` executable (test/fixtures/bin/vllm).
    */
-  routes?: (req: { method: string; path: string; body: string }) => { status: number; body: unknown } | null | Promise<{ status: number; body: unknown } | null>;
+  routes?: (req: {
+    method: string;
+    path: string;
+    body: string;
+  }) => { status: number; body: unknown } | null | Promise<{ status: number; body: unknown } | null>;
 }
 
 export interface LoopbackServer {
@@ -92,7 +96,8 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_KEYINFO = '{"opacity_vs_clear": {}, "entity": {"pleural effusion": {"location": "left", "level": "small", "type": null}}, "uncertain_entity": [], "no_entity": ["pneumothorax"]}';
+export const DEFAULT_KEYINFO =
+  '{"opacity_vs_clear": {}, "entity": {"pleural effusion": {"location": "left", "level": "small", "type": null}}, "uncertain_entity": [], "no_entity": ["pneumothorax"]}';
 
 /** Standard normal via Box-Muller. */
 function gauss(): number {
@@ -151,19 +156,40 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const fullUrl = `http://127.0.0.1:${port}${req.url ?? '/'}`;
     if (mix && req.method === 'GET' && url.pathname === '/__faults') return sendJson(res, 200, mix.ledger.report());
-    const extra = opts.routes ? await opts.routes({ method: req.method ?? 'GET', path: url.pathname, body: raw }) : null;
+    const extra = opts.routes
+      ? await opts.routes({ method: req.method ?? 'GET', path: url.pathname, body: raw })
+      : null;
     if (extra) return sendJson(res, extra.status, extra.body);
     if (opts.apiKey) {
       const inQuery = url.searchParams.get('api-key');
-      const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(req.headers['api-key'] ?? '') || (inQuery ?? '');
+      const given =
+        (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') ||
+        String(req.headers['api-key'] ?? '') ||
+        (inQuery ?? '');
       if (given !== opts.apiKey) {
         // Real servers echo (part of) the key; this one echoes all of it so redaction is tested.
-        if (inQuery !== null) return sendJson(res, 401, errorBody(`Access denied due to invalid subscription key. Request: ${req.method} ${fullUrl}`, 'invalid_request_error', '401'));
-        return sendJson(res, 401, errorBody(`Incorrect API key provided: ${given}.`, 'invalid_request_error', 'invalid_api_key'));
+        if (inQuery !== null)
+          return sendJson(
+            res,
+            401,
+            errorBody(
+              `Access denied due to invalid subscription key. Request: ${req.method} ${fullUrl}`,
+              'invalid_request_error',
+              '401',
+            ),
+          );
+        return sendJson(
+          res,
+          401,
+          errorBody(`Incorrect API key provided: ${given}.`, 'invalid_request_error', 'invalid_api_key'),
+        );
       }
     }
     if (req.method === 'GET' && /\/models$/.test(url.pathname)) {
-      return sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'loopback' })) });
+      return sendJson(res, 200, {
+        object: 'list',
+        data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'loopback' })),
+      });
     }
     const dep = /\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
     if (req.method !== 'POST' || !(dep || /\/chat\/completions$/.test(url.pathname))) {
@@ -177,19 +203,37 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     }
     const model = dep ? decodeURIComponent(dep[1]!) : body.model;
     count++;
-    const seen: SeenRequest = { body, userText: [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '', path: url.pathname, at: Date.now() };
+    const seen: SeenRequest = {
+      body,
+      userText: [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '',
+      path: url.pathname,
+      at: Date.now(),
+    };
     if (record) requests.push(seen);
     if (!models.includes(model)) {
-      return sendJson(res, 404, errorBody(`The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found'));
+      return sendJson(
+        res,
+        404,
+        errorBody(`The model \`${model}\` does not exist.`, 'invalid_request_error', 'model_not_found'),
+      );
     }
     if (opts.capacity !== undefined && inFlight >= opts.capacity) {
       mix?.ledger.record(seen, 'rate_limit', 'over-capacity');
-      return sendJson(res, 429, errorBody('Too many concurrent requests for this deployment.', 'rate_limit_error', 'rate_limit_exceeded'), { 'retry-after-ms': '250', 'retry-after': '1' });
+      return sendJson(
+        res,
+        429,
+        errorBody('Too many concurrent requests for this deployment.', 'rate_limit_error', 'rate_limit_exceeded'),
+        { 'retry-after-ms': '250', 'retry-after': '1' },
+      );
     }
     inFlight++;
     res.once('close', () => inFlight--);
     if (opts.rejectResponseFormat && body.response_format) {
-      return sendJson(res, 400, errorBody('response_format json_schema is not supported by this server', 'invalid_request_error', null));
+      return sendJson(
+        res,
+        400,
+        errorBody('response_format json_schema is not supported by this server', 'invalid_request_error', null),
+      );
     }
     const reply: Reply = respond ? await respond(seen) : { content: DEFAULT_KEYINFO };
     // A rate limiter answers before the model runs: no generation latency.
@@ -211,14 +255,33 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
         const headers: Record<string, string> = {};
         if (reply.retryAfter !== undefined) headers['retry-after'] = String(reply.retryAfter);
         if (reply.retryAfterMs !== undefined) headers['retry-after-ms'] = String(reply.retryAfterMs);
-        return sendJson(res, 429, errorBody('Rate limit reached. Please retry.', 'rate_limit_error', 'rate_limit_exceeded'), headers);
+        return sendJson(
+          res,
+          429,
+          errorBody('Rate limit reached. Please retry.', 'rate_limit_error', 'rate_limit_exceeded'),
+          headers,
+        );
       }
       const message = `${reply.message ?? `loopback error ${reply.status}`}${reply.echoUrl ? ` (request: ${req.method} ${fullUrl})` : ''}`;
-      return sendJson(res, reply.status, errorBody(message, reply.status < 500 ? 'invalid_request_error' : 'server_error', null));
+      return sendJson(
+        res,
+        reply.status,
+        errorBody(message, reply.status < 500 ? 'invalid_request_error' : 'server_error', null),
+      );
     }
     if ('contentFilter' in reply && reply.contentFilter === 'prompt') {
       return sendJson(res, 400, {
-        error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", type: null, param: 'prompt', code: 'content_filter', status: 400, innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { hate: { filtered: true, severity: 'high' } } } },
+        error: {
+          message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+          type: null,
+          param: 'prompt',
+          code: 'content_filter',
+          status: 400,
+          innererror: {
+            code: 'ResponsibleAIPolicyViolation',
+            content_filter_result: { hate: { filtered: true, severity: 'high' } },
+          },
+        },
       });
     }
     if ('reset' in reply && (!body.stream || reply.afterChunks === 0)) {
@@ -249,21 +312,32 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
       pieces = [DEFAULT_KEYINFO.slice(0, 20), DEFAULT_KEYINFO.slice(20)];
     }
     // A reply cut by the token limit used all of max_tokens, whatever its text length.
-    const completionTokens = finish === 'length' && typeof body.max_tokens === 'number' ? body.max_tokens : tokens(content);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const completionTokens =
+      finish === 'length' && typeof body.max_tokens === 'number' ? body.max_tokens : tokens(content);
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
     const stall = 'content' in reply ? reply.stallAfterChunks : undefined;
 
     if (!body.stream) {
       // A non-streamed answer that stalls is one that never comes.
       if (stall !== undefined) return stallHere();
       return sendJson(res, 200, {
-        id, object: 'chat.completion', created, model,
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finish, logprobs: null }],
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [
+          { index: 0, message: { role: 'assistant', content, refusal: null }, finish_reason: finish, logprobs: null },
+        ],
         usage,
       });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
+    const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`;
     res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
     let sent = 0;
     for (const p of pieces) {
@@ -319,11 +393,15 @@ export function byUserText(fn: (text: string) => Reply): (req: SeenRequest) => R
 }
 
 /** Start the server in a child process (serializable options only: no `respond`). */
-export async function startLoopbackServerProcess(opts: Omit<LoopbackOptions, 'respond' | 'record'>): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function startLoopbackServerProcess(
+  opts: Omit<LoopbackOptions, 'respond' | 'record'>,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const entry = fileURLToPath(new URL('./loopback-child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, JSON.stringify(opts)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (d: Buffer) => {

@@ -2,7 +2,13 @@ import type { ReportRecord } from '../../src/pipeline/schemas/report.js';
 
 /** Synthetic reports written for tests (no dataset text). */
 export function syntheticReports(n: number): ReportRecord[] {
-  const findings = ['small left pleural effusion', 'mild pulmonary edema', 'right basilar atelectasis', 'no pneumothorax', 'stable cardiomegaly'];
+  const findings = [
+    'small left pleural effusion',
+    'mild pulmonary edema',
+    'right basilar atelectasis',
+    'no pneumothorax',
+    'stable cardiomegaly',
+  ];
   return Array.from({ length: n }, (_, i) => {
     const text = `FINDINGS: Study ${i}. There is ${findings[i % findings.length]}. IMPRESSION: finding ${i}.`;
     return {

@@ -52,7 +52,9 @@ describe('cxrvqa CLI: ingest inputs', () => {
     const r = await cli(['metadata', '--jpg', path.join(tmp.dir, 'jpg'), '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/wrote 4 studies/);
-    expect(fs.readFileSync(out, 'utf8').split('\n')[1]).toBe('10000001,50000001,d2,postero-anterior,1,test,21800101,1.0,');
+    expect(fs.readFileSync(out, 'utf8').split('\n')[1]).toBe(
+      '10000001,50000001,d2,postero-anterior,1,test,21800101,1.0,',
+    );
     const bad = await cli(['metadata', '--jpg', path.join(tmp.dir, 'nope'), '--out', out]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).not.toMatch(STACK);

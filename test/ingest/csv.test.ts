@@ -23,9 +23,15 @@ describe('CSV corpus', () => {
     const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'csv', path: file });
     expect(r.reports.map((x) => x.study_id)).toEqual(['1', '2']);
     const [a, b] = r.reports;
-    expect(a!.text).toBe('INDICATION: Cough.\n\nCOMPARISON: None.\n\nFINDINGS: The lungs are clear. No effusion.\n\nIMPRESSION: No acute disease.');
+    expect(a!.text).toBe(
+      'INDICATION: Cough.\n\nCOMPARISON: None.\n\nFINDINGS: The lungs are clear. No effusion.\n\nIMPRESSION: No acute disease.',
+    );
     expect(a!.selected).toBe('FINDINGS: The lungs are clear. No effusion.\n\nIMPRESSION: No acute disease.');
-    expect(a).toMatchObject({ subject_id: '1', extra: { MeSH: 'normal', Problems: 'normal', image: 'Xray Chest PA' }, source: 'openi.csv:2' });
+    expect(a).toMatchObject({
+      subject_id: '1',
+      extra: { MeSH: 'normal', Problems: 'normal', image: 'Xray Chest PA' },
+      source: 'openi.csv:2',
+    });
     // No findings: the rule cut starts at the impression.
     expect(b!.rule_text).toBe('IMPRESSION: Left basilar opacity, may represent pneumonia.');
     expect(r.issues).toEqual([expect.objectContaining({ study_id: '3', reason: 'empty_text', skipped: true })]);
@@ -34,10 +40,22 @@ describe('CSV corpus', () => {
 
   it('applies a column mapping and flags malformed lines with their line number', async () => {
     tmp = makeTempDir();
-    const csv = ['rid,patient,body,when', 'a1,p1,FINDINGS: ok one.,2', 'a2,p1,FINDINGS: ok two.,1,EXTRA', 'a3,p2,"unbalanced', ''].join('\n');
+    const csv = [
+      'rid,patient,body,when',
+      'a1,p1,FINDINGS: ok one.,2',
+      'a2,p1,FINDINGS: ok two.,1,EXTRA',
+      'a3,p2,"unbalanced',
+      '',
+    ].join('\n');
     const file = writeFile(path.join(tmp.dir, 'r.csv'), csv);
-    const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'csv', path: file, columns: { study_id: 'rid', subject_id: 'patient', text: 'body', study_order: 'when' } });
-    expect(r.reports).toEqual([expect.objectContaining({ study_id: 'a1', subject_id: 'p1', study_order: 2, text: 'FINDINGS: ok one.' })]);
+    const r = await ingest(path.join(tmp.dir, 'run'), {
+      kind: 'csv',
+      path: file,
+      columns: { study_id: 'rid', subject_id: 'patient', text: 'body', study_order: 'when' },
+    });
+    expect(r.reports).toEqual([
+      expect.objectContaining({ study_id: 'a1', subject_id: 'p1', study_order: 2, text: 'FINDINGS: ok one.' }),
+    ]);
     const reasons = r.issues.map((i) => [i.reason, i.source]);
     expect(reasons).toContainEqual(['malformed_row', 'r.csv:3']);
     expect(reasons.filter(([reason]) => reason === 'malformed_row')).toHaveLength(2);
@@ -46,9 +64,20 @@ describe('CSV corpus', () => {
 
   it('keeps the rows after a field with a stray quote (csv-parse would otherwise swallow them)', async () => {
     tmp = makeTempDir();
-    const csv = ['uid,findings,impression', '1,No effusion.,Normal.', '2,"Clear lungs" x,ok', '3,Small left effusion.,Effusion.', '4,Mild edema.,Edema.', ''].join('\n');
+    const csv = [
+      'uid,findings,impression',
+      '1,No effusion.,Normal.',
+      '2,"Clear lungs" x,ok',
+      '3,Small left effusion.,Effusion.',
+      '4,Mild edema.,Edema.',
+      '',
+    ].join('\n');
     const file = writeFile(path.join(tmp.dir, 'q.csv'), csv);
-    const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'csv', path: file, columns: { study_id: 'uid', text: 'findings,impression' } });
+    const r = await ingest(path.join(tmp.dir, 'run'), {
+      kind: 'csv',
+      path: file,
+      columns: { study_id: 'uid', text: 'findings,impression' },
+    });
     expect(r.reports.map((x) => x.study_id)).toEqual(['1', '2', '3', '4']);
     expect(r.reports[1]!.text).toContain('"Clear lungs" x');
     expect(r.counts).toMatchObject({ input: 4, ingested: 4, skipped: 0 });
@@ -56,7 +85,10 @@ describe('CSV corpus', () => {
 
   it('keeps a row whose text has invalid UTF-8, with a warning', async () => {
     tmp = makeTempDir();
-    const file = writeFile(path.join(tmp.dir, 'r.csv'), Buffer.concat([Buffer.from('study_id,text\nx1,FINDINGS: caf'), Buffer.from([0xe9]), Buffer.from(' ok\n')]));
+    const file = writeFile(
+      path.join(tmp.dir, 'r.csv'),
+      Buffer.concat([Buffer.from('study_id,text\nx1,FINDINGS: caf'), Buffer.from([0xe9]), Buffer.from(' ok\n')]),
+    );
     const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'csv', path: file });
     expect(r.reports).toHaveLength(1);
     expect(r.issues).toEqual([expect.objectContaining({ study_id: 'x1', reason: 'invalid_utf8', skipped: false })]);
@@ -66,8 +98,12 @@ describe('CSV corpus', () => {
     tmp = makeTempDir();
     const file = writeFile(path.join(tmp.dir, 'r.csv'), 'a,b\n1,2\n');
     await expect(ingest(path.join(tmp.dir, 'run1'), { kind: 'csv', path: file })).rejects.toThrow(/study id/);
-    await expect(ingest(path.join(tmp.dir, 'run2'), { kind: 'csv', path: file, columns: { study_id: 'a', text: 'nope' } })).rejects.toThrow(/no column "nope"/);
-    await expect(ingest(path.join(tmp.dir, 'run3'), { kind: 'csv', path: file, columns: { study_id: 'a', txt: 'b' } })).rejects.toBeInstanceOf(UserError);
+    await expect(
+      ingest(path.join(tmp.dir, 'run2'), { kind: 'csv', path: file, columns: { study_id: 'a', text: 'nope' } }),
+    ).rejects.toThrow(/no column "nope"/);
+    await expect(
+      ingest(path.join(tmp.dir, 'run3'), { kind: 'csv', path: file, columns: { study_id: 'a', txt: 'b' } }),
+    ).rejects.toBeInstanceOf(UserError);
     await expect(ingest(path.join(tmp.dir, 'run4'), { kind: 'csv', path: tmp.dir })).rejects.toThrow(/must be a file/);
   });
 

@@ -37,7 +37,11 @@ export interface IngestOutcome {
 const env = { confirmations: new Set<string>(), env: {} };
 
 /** Run the real ingest step through the runner in a run folder. */
-export async function ingest(runDir: string, corpus: Partial<CorpusConfig> & Pick<CorpusConfig, 'kind' | 'path'>, opts: { signal?: AbortSignal; mode?: 'fresh' | 'resume'; params?: Record<string, unknown>; keepOpen?: boolean } = {}): Promise<IngestOutcome> {
+export async function ingest(
+  runDir: string,
+  corpus: Partial<CorpusConfig> & Pick<CorpusConfig, 'kind' | 'path'>,
+  opts: { signal?: AbortSignal; mode?: 'fresh' | 'resume'; params?: Record<string, unknown>; keepOpen?: boolean } = {},
+): Promise<IngestOutcome> {
   const run = await Run.open(runDir, { create: true });
   await run.update((s) => {
     s.config.corpus = { metadata: null, columns: {}, credentialed: false, ...corpus };
@@ -63,31 +67,37 @@ export async function ingest(runDir: string, corpus: Partial<CorpusConfig> & Pic
 
 /** A made-up MIMIC-CXR-JPG folder: metadata gzipped, the other two plain. */
 export function writeJpgFolder(dir: string): void {
-  writeFile(path.join(dir, 'mimic-cxr-2.0.0-chexpert.csv'), [
-    'subject_id,study_id,Atelectasis,Cardiomegaly',
-    '10000001,50000001,1.0,',
-    '10000001,50000002,,-1.0',
-    '10000001,50000003,0.0,1.0',
-    '10000002,50000004,,',
-  ].join('\n') + '\n');
-  const meta = [
-    'dicom_id,subject_id,study_id,ViewPosition,StudyDate,StudyTime,ViewCodeSequence_CodeMeaning',
-    'd1,10000001,50000001,LATERAL,21800101,1000,lateral',
-    'd2,10000001,50000001,PA,21800101,1000,postero-anterior',
-    'd3,10000001,50000001,AP,21800101,1000,antero-posterior',
-    'd4,10000001,50000002,LATERAL,21800505,1000,lateral',
-    'd5,10000001,50000002,LL,21800505,1000,left lateral',
-    'd6,10000001,50000003,AP,21800101,2300,antero-posterior',
-  ].join('\n') + '\n';
+  writeFile(
+    path.join(dir, 'mimic-cxr-2.0.0-chexpert.csv'),
+    [
+      'subject_id,study_id,Atelectasis,Cardiomegaly',
+      '10000001,50000001,1.0,',
+      '10000001,50000002,,-1.0',
+      '10000001,50000003,0.0,1.0',
+      '10000002,50000004,,',
+    ].join('\n') + '\n',
+  );
+  const meta =
+    [
+      'dicom_id,subject_id,study_id,ViewPosition,StudyDate,StudyTime,ViewCodeSequence_CodeMeaning',
+      'd1,10000001,50000001,LATERAL,21800101,1000,lateral',
+      'd2,10000001,50000001,PA,21800101,1000,postero-anterior',
+      'd3,10000001,50000001,AP,21800101,1000,antero-posterior',
+      'd4,10000001,50000002,LATERAL,21800505,1000,lateral',
+      'd5,10000001,50000002,LL,21800505,1000,left lateral',
+      'd6,10000001,50000003,AP,21800101,2300,antero-posterior',
+    ].join('\n') + '\n';
   writeFile(path.join(dir, 'mimic-cxr-2.0.0-metadata.csv.gz'), zlib.gzipSync(meta));
-  writeFile(path.join(dir, 'mimic-cxr-2.0.0-split.csv'), [
-    'dicom_id,study_id,subject_id,split',
-    'd1,50000001,10000001,train',
-    'd2,50000001,10000001,test',
-    'd3,50000001,10000001,train',
-    'd4,50000002,10000001,validate',
-    'd5,50000002,10000001,train',
-    'd6,50000003,10000001,train',
-  ].join('\n') + '\n');
+  writeFile(
+    path.join(dir, 'mimic-cxr-2.0.0-split.csv'),
+    [
+      'dicom_id,study_id,subject_id,split',
+      'd1,50000001,10000001,train',
+      'd2,50000001,10000001,test',
+      'd3,50000001,10000001,train',
+      'd4,50000002,10000001,validate',
+      'd5,50000002,10000001,train',
+      'd6,50000003,10000001,train',
+    ].join('\n') + '\n',
+  );
 }
-

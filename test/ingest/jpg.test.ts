@@ -17,10 +17,46 @@ describe('metadata from the MIMIC-CXR-JPG CSVs', () => {
     const rows = [];
     for await (const r of buildJpgMetadata(tmp.dir, { onNote: (m) => notes.push(m) })) rows.push(r);
     expect(rows).toEqual([
-      { study_id: '50000001', subject_id: '10000001', dicom_id: 'd2', view: 'postero-anterior', study_order: 1, study_date: '21800101', split: 'test', extra: { Atelectasis: '1.0', Cardiomegaly: '' } },
-      { study_id: '50000002', subject_id: '10000001', dicom_id: 'd4', view: 'lateral', study_order: 3, study_date: '21800505', split: 'validate', extra: { Atelectasis: '', Cardiomegaly: '-1.0' } },
-      { study_id: '50000003', subject_id: '10000001', dicom_id: 'd6', view: 'antero-posterior', study_order: 1, study_date: '21800101', split: 'train', extra: { Atelectasis: '0.0', Cardiomegaly: '1.0' } },
-      { study_id: '50000004', subject_id: '10000002', dicom_id: null, view: null, study_order: null, study_date: null, split: null, extra: { Atelectasis: '', Cardiomegaly: '' } },
+      {
+        study_id: '50000001',
+        subject_id: '10000001',
+        dicom_id: 'd2',
+        view: 'postero-anterior',
+        study_order: 1,
+        study_date: '21800101',
+        split: 'test',
+        extra: { Atelectasis: '1.0', Cardiomegaly: '' },
+      },
+      {
+        study_id: '50000002',
+        subject_id: '10000001',
+        dicom_id: 'd4',
+        view: 'lateral',
+        study_order: 3,
+        study_date: '21800505',
+        split: 'validate',
+        extra: { Atelectasis: '', Cardiomegaly: '-1.0' },
+      },
+      {
+        study_id: '50000003',
+        subject_id: '10000001',
+        dicom_id: 'd6',
+        view: 'antero-posterior',
+        study_order: 1,
+        study_date: '21800101',
+        split: 'train',
+        extra: { Atelectasis: '0.0', Cardiomegaly: '1.0' },
+      },
+      {
+        study_id: '50000004',
+        subject_id: '10000002',
+        dicom_id: null,
+        view: null,
+        study_order: null,
+        study_date: null,
+        split: null,
+        extra: { Atelectasis: '', Cardiomegaly: '' },
+      },
     ]);
     expect(notes).toEqual([expect.stringMatching(/^1 studies .* no image/)]);
   });
@@ -30,10 +66,17 @@ describe('metadata from the MIMIC-CXR-JPG CSVs', () => {
     writeJpgFolder(tmp.dir);
     const out = path.join(tmp.dir, 'out', 'mimic_all.csv');
     expect(await writeMetadataCsv(buildJpgMetadata(tmp.dir), out)).toBe(4);
-    expect(fs.readFileSync(out, 'utf8').split('\n')[0]).toBe('subject_id,study_id,dicom_id,view,study_order,split,study_date,Atelectasis,Cardiomegaly');
+    expect(fs.readFileSync(out, 'utf8').split('\n')[0]).toBe(
+      'subject_id,study_id,dicom_id,view,study_order,split,study_date,Atelectasis,Cardiomegaly',
+    );
     const back = [];
     for await (const r of readMetadataCsv(out)) back.push(r.ok ? r.meta : null);
-    expect(back[1]).toMatchObject({ study_id: '50000002', view: 'lateral', study_order: 3, extra: { Cardiomegaly: '-1.0' } });
+    expect(back[1]).toMatchObject({
+      study_id: '50000002',
+      view: 'lateral',
+      study_order: 3,
+      extra: { Cardiomegaly: '-1.0' },
+    });
   });
 
   it('ranks with method "min"', () => {
@@ -48,9 +91,14 @@ describe('metadata from the MIMIC-CXR-JPG CSVs', () => {
     writeReport(corpus, '10000001', '50000001', REPORT(1));
     writeReport(corpus, '10000001', '50000002', REPORT(2));
     const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'mimic-jpg', path: corpus, metadata: jpg });
-    expect(r.reports.map((x) => [x.study_id, x.view, x.study_order])).toEqual([['50000001', 'postero-anterior', 1], ['50000002', 'lateral', 3]]);
+    expect(r.reports.map((x) => [x.study_id, x.view, x.study_order])).toEqual([
+      ['50000001', 'postero-anterior', 1],
+      ['50000002', 'lateral', 3],
+    ]);
     expect(r.issues.map((i) => `${i.reason}:${i.study_id}`)).toEqual(['no_report:50000003', 'no_report:50000004']);
     fs.rmSync(path.join(jpg, 'mimic-cxr-2.0.0-split.csv'));
-    await expect(ingest(path.join(tmp.dir, 'run2'), { kind: 'mimic-jpg', path: corpus, metadata: jpg })).rejects.toThrow(/lacks mimic-cxr-2.0.0-split.csv/);
+    await expect(
+      ingest(path.join(tmp.dir, 'run2'), { kind: 'mimic-jpg', path: corpus, metadata: jpg }),
+    ).rejects.toThrow(/lacks mimic-cxr-2.0.0-split.csv/);
   });
 });

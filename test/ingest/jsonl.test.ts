@@ -10,7 +10,16 @@ describe('JSONL corpus', () => {
   it('reads text or findings/impression objects, metadata and extras; logs bad lines', async () => {
     tmp = makeTempDir();
     const lines = [
-      JSON.stringify({ study_id: 's50000051', subject_id: 'p10000007', text: 'FINDINGS: Mild edema.', view: 'antero-posterior', study_order: 2, study_date: '21800101', site: 'A', score: 3 }),
+      JSON.stringify({
+        study_id: 's50000051',
+        subject_id: 'p10000007',
+        text: 'FINDINGS: Mild edema.',
+        view: 'antero-posterior',
+        study_order: 2,
+        study_date: '21800101',
+        site: 'A',
+        score: 3,
+      }),
       JSON.stringify({ study_id: 52, findings: 'Small effusion.', impression: 'Effusion.' }),
       '{not json',
       '[1,2]',
@@ -23,7 +32,13 @@ describe('JSONL corpus', () => {
     const file = writeFile(path.join(tmp.dir, 'c.jsonl'), lines.join('\n') + '\n');
     const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'jsonl', path: file });
     expect(r.reports.map((x) => x.study_id)).toEqual(['50000051', '52', '54']);
-    expect(r.reports[0]).toMatchObject({ subject_id: '10000007', view: 'antero-posterior', study_order: 2, extra: { site: 'A', score: '3' }, source: 'c.jsonl:1' });
+    expect(r.reports[0]).toMatchObject({
+      subject_id: '10000007',
+      view: 'antero-posterior',
+      study_order: 2,
+      extra: { site: 'A', score: '3' },
+      source: 'c.jsonl:1',
+    });
     expect(r.reports[1]!.text).toBe('FINDINGS: Small effusion.\n\nIMPRESSION: Effusion.');
     expect(r.reports[2]!.rule_text).toBe('IMPRESSION: Only impression.');
     expect(r.issues.map((i) => [i.reason, i.source])).toEqual([
@@ -40,9 +55,20 @@ describe('JSONL corpus', () => {
     tmp = makeTempDir();
     const lines = [JSON.stringify({ rid: 'r1', patient: 'p9', body: 'Mild edema.', conclusion: 'Edema.', where: 'x' })];
     const file = writeFile(path.join(tmp.dir, 'm.jsonl'), lines.join('\n') + '\n');
-    const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'jsonl', path: file, columns: { study_id: 'rid', subject_id: 'patient', text: 'body,conclusion' } });
+    const r = await ingest(path.join(tmp.dir, 'run'), {
+      kind: 'jsonl',
+      path: file,
+      columns: { study_id: 'rid', subject_id: 'patient', text: 'body,conclusion' },
+    });
     expect(r.reports).toHaveLength(1);
-    expect(r.reports[0]).toMatchObject({ study_id: 'r1', subject_id: 'p9', text: 'BODY: Mild edema.\n\nCONCLUSION: Edema.', extra: { where: 'x' } });
-    await expect(ingest(path.join(tmp.dir, 'run2'), { kind: 'jsonl', path: file, columns: { txt: 'body' } })).rejects.toThrow(/Unknown column mapping field "txt"/);
+    expect(r.reports[0]).toMatchObject({
+      study_id: 'r1',
+      subject_id: 'p9',
+      text: 'BODY: Mild edema.\n\nCONCLUSION: Edema.',
+      extra: { where: 'x' },
+    });
+    await expect(
+      ingest(path.join(tmp.dir, 'run2'), { kind: 'jsonl', path: file, columns: { txt: 'body' } }),
+    ).rejects.toThrow(/Unknown column mapping field "txt"/);
   });
 });

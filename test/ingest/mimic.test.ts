@@ -16,12 +16,29 @@ describe('MIMIC-CXR tree + metadata', () => {
     const corpus = path.join(tmp.dir, 'corpus');
     writeReport(corpus, '10000032', '50414267', REPORT(1));
     writeReport(corpus, '10000032', '53189527', 'IMPRESSION: No acute process.\n');
-    writeFile(path.join(corpus, 'meta.csv'), HEADER + '10000032,50414267,d1,postero-anterior,2,train,21800506,1.0\n10000032,s53189527,d2,antero-posterior,1,train,21800101,\n');
-    const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'mimic', path: corpus, metadata: path.join(corpus, 'meta.csv') });
+    writeFile(
+      path.join(corpus, 'meta.csv'),
+      HEADER +
+        '10000032,50414267,d1,postero-anterior,2,train,21800506,1.0\n10000032,s53189527,d2,antero-posterior,1,train,21800101,\n',
+    );
+    const r = await ingest(path.join(tmp.dir, 'run'), {
+      kind: 'mimic',
+      path: corpus,
+      metadata: path.join(corpus, 'meta.csv'),
+    });
     expect(r.outcome).toBe('done');
     expect(r.reports.map((x) => x.study_id)).toEqual(['50414267', '53189527']);
     const [a, b] = r.reports;
-    expect(a).toMatchObject({ subject_id: '10000032', dicom_id: 'd1', view: 'postero-anterior', study_order: 2, study_date: '21800506', split: 'train', extra: { Atelectasis: '1.0' }, source: 'files/p10/p10000032/s50414267.txt' });
+    expect(a).toMatchObject({
+      subject_id: '10000032',
+      dicom_id: 'd1',
+      view: 'postero-anterior',
+      study_order: 2,
+      study_date: '21800506',
+      split: 'train',
+      extra: { Atelectasis: '1.0' },
+      source: 'files/p10/p10000032/s50414267.txt',
+    });
     expect(a!.text.slice(a!.selected_offset, a!.selected_offset + a!.selected.length)).toBe(a!.selected);
     expect(a!.selected.startsWith('FINDINGS:')).toBe(true);
     expect(b).toMatchObject({ study_order: 1, rule_text: 'IMPRESSION: No acute process.' });
@@ -66,7 +83,10 @@ describe('MIMIC-CXR tree + metadata', () => {
     );
     expect(r.reports.map((x) => x.study_id).sort()).toEqual(['50000001', '50000005', '50000007']);
     expect(r.reports.find((x) => x.study_id === '50000005')!.text).toBe('FINDINGS: café au lait');
-    expect(r.reports.find((x) => x.study_id === '50000007')).toMatchObject({ subject_id: '11000000', study_order: null });
+    expect(r.reports.find((x) => x.study_id === '50000007')).toMatchObject({
+      subject_id: '11000000',
+      study_order: null,
+    });
     // The first file for a duplicated id wins (listing is sorted: p10 before p12).
     expect(r.reports.find((x) => x.study_id === '50000001')!.source).toContain('p10000001');
     const c = r.counts;
@@ -92,9 +112,16 @@ describe('MIMIC-CXR tree + metadata', () => {
     writeReport(corpus, '10000001', '50000001', REPORT(1));
     writeReport(corpus, '19999999', '50000002', REPORT(2));
     const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'mimic', path: corpus });
-    expect(r.reports.map((x) => [x.study_id, x.subject_id])).toEqual([['50000001', '10000001'], ['50000002', '19999999']]);
+    expect(r.reports.map((x) => [x.study_id, x.subject_id])).toEqual([
+      ['50000001', '10000001'],
+      ['50000002', '19999999'],
+    ]);
     expect(r.issues).toEqual([]);
-    expect(r.events.some((e) => e.type === 'step-event' && e.event.type === 'log' && /no metadata table/.test(e.event.message))).toBe(true);
+    expect(
+      r.events.some(
+        (e) => e.type === 'step-event' && e.event.type === 'log' && /no metadata table/.test(e.event.message),
+      ),
+    ).toBe(true);
   });
 
   it('fails before any work on a missing path, a file instead of a tree, or a folder without a tree', async () => {
@@ -106,6 +133,12 @@ describe('MIMIC-CXR tree + metadata', () => {
       expect(fs.existsSync(path.join(runDir, 'artifacts', 'reports.jsonl'))).toBe(false);
     }
     writeReport(path.join(tmp.dir, 'c'), '10000001', '50000001', REPORT(1));
-    await expect(ingest(path.join(tmp.dir, 'run-meta'), { kind: 'mimic', path: path.join(tmp.dir, 'c'), metadata: path.join(tmp.dir, 'missing.csv') })).rejects.toThrow(/Metadata CSV does not exist/);
+    await expect(
+      ingest(path.join(tmp.dir, 'run-meta'), {
+        kind: 'mimic',
+        path: path.join(tmp.dir, 'c'),
+        metadata: path.join(tmp.dir, 'missing.csv'),
+      }),
+    ).rejects.toThrow(/Metadata CSV does not exist/);
   });
 });

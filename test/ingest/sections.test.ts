@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { paragraphs, ruleCut, selectSections } from '../../src/pipeline/ingest/sections.js';
 
-const at = (text: string, cut: { text: string; offset: number }) => text.slice(cut.offset, cut.offset + cut.text.length);
+const at = (text: string, cut: { text: string; offset: number }) =>
+  text.slice(cut.offset, cut.offset + cut.text.length);
 
 describe('selectSections (LLM form, docs/method.md §2)', () => {
   it('takes everything from FINDINGS: to the end, impression included', () => {
@@ -14,7 +15,8 @@ describe('selectSections (LLM form, docs/method.md §2)', () => {
   });
 
   it('without FINDINGS takes the longest paragraph free of header words', () => {
-    const text = 'INDICATION: a very long indication paragraph that is longer than anything else here\n \nShort one.\n\nThe heart is mildly enlarged without edema.\n';
+    const text =
+      'INDICATION: a very long indication paragraph that is longer than anything else here\n \nShort one.\n\nThe heart is mildly enlarged without edema.\n';
     const cut = selectSections(text);
     expect(cut.text).toBe('The heart is mildly enlarged without edema.');
     expect(at(text, cut)).toBe(cut.text);
@@ -51,7 +53,10 @@ describe('selectSections (LLM form, docs/method.md §2)', () => {
 
   it('appends the impression on a new line otherwise (offset -1: assembled)', () => {
     const text = 'The lungs are hyperinflated but clear of any focal opacity.\n\nIMPRESSION: Emphysema.';
-    expect(selectSections(text)).toEqual({ text: 'The lungs are hyperinflated but clear of any focal opacity.\nEmphysema.', offset: -1 });
+    expect(selectSections(text)).toEqual({
+      text: 'The lungs are hyperinflated but clear of any focal opacity.\nEmphysema.',
+      offset: -1,
+    });
   });
 
   it('keeps a chosen paragraph that itself holds the impression', () => {
@@ -64,7 +69,18 @@ describe('selectSections (LLM form, docs/method.md §2)', () => {
   });
 
   it('maps every non-assembled cut back into the text (property)', () => {
-    const piece = fc.constantFrom('FINDINGS:', 'IMPRESSION:', 'INDICATION:', 'WET READ', 'Lungs clear.', 'Small effusion', '\n', '\n \n', ' ', 'x');
+    const piece = fc.constantFrom(
+      'FINDINGS:',
+      'IMPRESSION:',
+      'INDICATION:',
+      'WET READ',
+      'Lungs clear.',
+      'Small effusion',
+      '\n',
+      '\n \n',
+      ' ',
+      'x',
+    );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
         const text = parts.join('');

@@ -14,7 +14,8 @@ afterEach(() => tmp?.cleanup());
 
 function corpusOf(n: number): string {
   const corpus = path.join(tmp.dir, 'corpus');
-  for (let i = 0; i < n; i++) writeReport(corpus, String(10_000_000 + Math.floor(i / 3)), String(50_000_000 + i), REPORT(i));
+  for (let i = 0; i < n; i++)
+    writeReport(corpus, String(10_000_000 + Math.floor(i / 3)), String(50_000_000 + i), REPORT(i));
   return corpus;
 }
 
@@ -60,7 +61,9 @@ describe('ingest step', () => {
     const runDir = path.join(tmp.dir, 'run');
     const controller = new AbortController();
     const run = await Run.open(runDir, { create: true });
-    await run.update((s) => void (s.config.corpus = { kind: 'mimic', path: corpus, metadata: null, columns: {}, credentialed: false }));
+    await run.update(
+      (s) => void (s.config.corpus = { kind: 'mimic', path: corpus, metadata: null, columns: {}, credentialed: false }),
+    );
     const { runStep } = await import('../../src/pipeline/runner/runner.js');
     const outcome = await runStep(run, ingestStep as never, {
       signal: controller.signal,
@@ -99,8 +102,14 @@ describe('ingest step', () => {
     const corpus = corpusOf(2);
     const runDir = path.join(tmp.dir, 'run');
     // Nothing usable is a failure with one clear message; the reasons are still in the issues file.
-    await expect(ingest(runDir, { kind: 'mimic', path: corpus }, { params: { maxReportBytes: 50 } })).rejects.toThrow(/None of the 2 records .* too_large 2/);
-    const issues = fs.readFileSync(path.join(runDir, 'artifacts', 'ingest-issues.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    await expect(ingest(runDir, { kind: 'mimic', path: corpus }, { params: { maxReportBytes: 50 } })).rejects.toThrow(
+      /None of the 2 records .* too_large 2/,
+    );
+    const issues = fs
+      .readFileSync(path.join(runDir, 'artifacts', 'ingest-issues.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(issues.map((i) => i.reason)).toEqual(['too_large', 'too_large']);
   });
 
@@ -111,6 +120,8 @@ describe('ingest step', () => {
     expect(r.counts.input).toBeGreaterThan(0);
     expect(r.counts).toMatchObject({ ingested: r.counts.input, skipped: 0 });
     expect(r.reports.every((x) => x.study_order !== null && x.split !== null)).toBe(true);
-    await expect(ingest(path.join(tmp.dir, 'run2'), { kind: 'sample', path: path.join(tmp.dir, 'gone') })).rejects.toThrow(/bundled sample corpus is missing/);
+    await expect(
+      ingest(path.join(tmp.dir, 'run2'), { kind: 'sample', path: path.join(tmp.dir, 'gone') }),
+    ).rejects.toThrow(/bundled sample corpus is missing/);
   });
 });

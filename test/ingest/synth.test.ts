@@ -38,7 +38,9 @@ describe('synthetic corpus generator', () => {
     }
     expect(ties).toBeGreaterThan(0);
     expect(new Set(studies.map((s) => s.view))).toEqual(new Set(['postero-anterior', 'antero-posterior', 'lateral']));
-    expect(studies.every((s) => /^\d{8}$/.test(s.study_id) && s.study_id.startsWith('5') && /^1\d{7}$/.test(s.subject_id))).toBe(true);
+    expect(
+      studies.every((s) => /^\d{8}$/.test(s.study_id) && s.study_id.startsWith('5') && /^1\d{7}$/.test(s.subject_id)),
+    ).toBe(true);
   });
 
   it('writes ground truth that matches the selected text, with every report variant present', () => {
@@ -46,7 +48,8 @@ describe('synthetic corpus generator', () => {
     for (const { record, truth } of synthReportRecords({ studies: 3000, seed: 3 })) {
       expect(StrictKeyInfoSchema.parse(truth)).toEqual(truth);
       const sel = record.selected.replace(/\s+/g, ' ').toLowerCase();
-      for (const name of [...Object.keys(truth.entity), ...Object.keys(truth.uncertain_entity), ...truth.no_entity]) expect(sel).toContain(name);
+      for (const name of [...Object.keys(truth.entity), ...Object.keys(truth.uncertain_entity), ...truth.no_entity])
+        expect(sel).toContain(name);
       for (const [name, a] of Object.entries(truth.entity)) {
         for (const v of [a.location, a.level, a.type]) if (v) expect(sel, `${name}: ${v}`).toContain(v);
       }
@@ -67,7 +70,11 @@ describe('synthetic corpus generator', () => {
     tmp = makeTempDir();
     const out = path.join(tmp.dir, 'corpus');
     expect(await writeCorpus({ out, studies: 300, seed: 5 })).toMatchObject({ studies: 300 });
-    const truthIds = fs.readFileSync(path.join(out, 'truth.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).study_id);
+    const truthIds = fs
+      .readFileSync(path.join(out, 'truth.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).study_id);
     const r = await ingest(path.join(tmp.dir, 'run'), { kind: 'mimic', path: out });
     expect(r.counts).toMatchObject({ input: 300, ingested: 300, skipped: 0, warnings: 0 });
     expect(new Set(r.reports.map((x) => x.study_id))).toEqual(new Set(truthIds));
@@ -77,7 +84,11 @@ describe('synthetic corpus generator', () => {
   it('the writer pool makes folders first and reports a failed write instead of losing it', async () => {
     tmp = makeTempDir();
     const pool = new FileWriterPool(2, 1);
-    const jobs = Array.from({ length: 6 }, (_, i) => [path.join(tmp.dir, `d${i}`), path.join(tmp.dir, `d${i}`, 'f.txt'), `text ${i}`] as [string, string, string]);
+    const jobs = Array.from(
+      { length: 6 },
+      (_, i) =>
+        [path.join(tmp.dir, `d${i}`), path.join(tmp.dir, `d${i}`, 'f.txt'), `text ${i}`] as [string, string, string],
+    );
     for (const job of jobs) await pool.write([job]);
     await pool.close();
     expect(jobs.map(([, f]) => fs.readFileSync(f, 'utf8'))).toEqual(jobs.map(([, , t]) => t));

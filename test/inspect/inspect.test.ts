@@ -1,7 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acceptExtraction, INSPECTED, readReviewSession, ReviewStore, Run, saveReviewSession, StudyIndex, UserError, type ExtractionResult } from '../../src/pipeline/index.js';
+import {
+  acceptExtraction,
+  INSPECTED,
+  readReviewSession,
+  ReviewStore,
+  Run,
+  saveReviewSession,
+  StudyIndex,
+  UserError,
+  type ExtractionResult,
+} from '../../src/pipeline/index.js';
 import type { LooseRow } from '../../src/pipeline/inspect/studyIndex.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { writeInspectorFixtures } from '../ui/helpers/fixtures.js';
@@ -47,7 +57,7 @@ describe('study index over the inspected artifacts', () => {
 });
 
 describe('stage rows', () => {
-  it('are read by the producing schema\'s field names, so a rename fails to compile (npm run typecheck)', () => {
+  it("are read by the producing schema's field names, so a rename fails to compile (npm run typecheck)", () => {
     const row: LooseRow<'raw'> = { status: 'ok', keyinfo: null };
     // @ts-expect-error `statuz` is not a field of ExtractionResult
     expect(row.statuz).toBeUndefined();
@@ -56,7 +66,13 @@ describe('stage rows', () => {
 });
 
 describe('accepting a re-run extraction', () => {
-  const row: ExtractionResult = { study_id: 's200', status: 'ok', keyinfo: { entity: { cardiomegaly: {} } }, backend: 'llm', model: 'm' };
+  const row: ExtractionResult = {
+    study_id: 's200',
+    status: 'ok',
+    keyinfo: { entity: { cardiomegaly: {} } },
+    backend: 'llm',
+    model: 'm',
+  };
 
   it('appends to raw and bumps its version through the store, so later steps go stale', async () => {
     const run = await fixtureRun();
@@ -65,7 +81,9 @@ describe('accepting a re-run extraction', () => {
     expect(run.state.artifacts.raw!.version).toBe(before.version + 1);
     expect(run.state.artifacts.raw!.count).toBe(before.count);
     // persisted, not only in memory
-    const onDisk = JSON.parse(fs.readFileSync(run.stateFile, 'utf8')) as { artifacts: Record<string, { version: number }> };
+    const onDisk = JSON.parse(fs.readFileSync(run.stateFile, 'utf8')) as {
+      artifacts: Record<string, { version: number }>;
+    };
     expect(onDisk.artifacts.raw!.version).toBe(before.version + 1);
     expect((await run.artifact<ExtractionResult>('raw').readMap()).get('s200')?.model).toBe('m');
   });
@@ -97,7 +115,10 @@ describe('review store', () => {
   it('rejects a malformed reviews file with a message that names the file and the problem', async () => {
     const run = await fixtureRun();
     const file = run.artifactPath('reviews');
-    fs.writeFileSync(file, JSON.stringify({ study_id: 's100', judgments: { 'pos:opacity': 'maybe' }, note: '', at: '' }) + '\n');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ study_id: 's100', judgments: { 'pos:opacity': 'maybe' }, note: '', at: '' }) + '\n',
+    );
     const err = await ReviewStore.load(run).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toContain(file);

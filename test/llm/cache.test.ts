@@ -13,7 +13,11 @@ afterEach(async () => {
   s = null;
 });
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-cache-'));
-const req = (text: string, params = { temperature: 0, max_tokens: 100 }) => ({ model: 'extractor', messages: userMsg(text), params });
+const req = (text: string, params = { temperature: 0, max_tokens: 100 }) => ({
+  model: 'extractor',
+  messages: userMsg(text),
+  params,
+});
 
 describe('response cache', () => {
   it('answers a repeated request from disk, across instances, without asking the server', async () => {
@@ -41,7 +45,14 @@ describe('response cache', () => {
   });
 
   it('never caches errors, refusals or output the caller rejects', async () => {
-    s = await startLoopbackServer({ respond: scriptedReplies([{ status: 400 }, { contentFilter: 'completion' }, { content: 'not json' }, { content: '{}' }]) });
+    s = await startLoopbackServer({
+      respond: scriptedReplies([
+        { status: 400 },
+        { contentFilter: 'completion' },
+        { content: 'not json' },
+        { content: '{}' },
+      ]),
+    });
     const dir = tmp();
     const llm = createLlm(testProfile(s.url), { env: {}, cacheDir: dir, accept: (t) => t.startsWith('{') });
     const rs = [];
@@ -66,14 +77,36 @@ describe('response cache', () => {
   it('sets a torn last line aside after a crash and keeps the rest', () => {
     const dir = tmp();
     const c = new ResponseCache(dir);
-    c.put({ kind: 'ok', text: '{"a":1}', finishReason: 'stop', usage: null, model: 'm', key: 'a'.repeat(64), endpoint: 'e', cached: false, attempts: 1, latencyMs: 1 });
+    c.put({
+      kind: 'ok',
+      text: '{"a":1}',
+      finishReason: 'stop',
+      usage: null,
+      model: 'm',
+      key: 'a'.repeat(64),
+      endpoint: 'e',
+      cached: false,
+      attempts: 1,
+      latencyMs: 1,
+    });
     c.close();
     fs.appendFileSync(c.file, '{"key":"' + 'b'.repeat(64) + '","text":"{\\"trunc');
     const d = new ResponseCache(dir);
     expect(d.count).toBe(1);
     expect(d.tornBytes).toBeGreaterThan(0);
     expect(fs.existsSync(c.file + '.torn')).toBe(true);
-    d.put({ kind: 'ok', text: '{}', finishReason: 'stop', usage: null, model: 'm', key: 'c'.repeat(64), endpoint: 'e', cached: false, attempts: 1, latencyMs: 1 });
+    d.put({
+      kind: 'ok',
+      text: '{}',
+      finishReason: 'stop',
+      usage: null,
+      model: 'm',
+      key: 'c'.repeat(64),
+      endpoint: 'e',
+      cached: false,
+      attempts: 1,
+      latencyMs: 1,
+    });
     d.close();
     const e = new ResponseCache(dir);
     expect(e.count).toBe(2);

@@ -22,7 +22,10 @@ describe('LLM client over the real openai SDK and the loopback server', () => {
       expect(r.finishReason).toBe('stop');
       expect(r.usage?.completion_tokens).toBeGreaterThan(0);
       expect(s.requests[0]!.body.stream ?? false).toBe(stream);
-      expect(s.requests[0]!.body.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'keyinfo' } });
+      expect(s.requests[0]!.body.response_format).toMatchObject({
+        type: 'json_schema',
+        json_schema: { name: 'keyinfo' },
+      });
       expect(s.requests[0]!.body).not.toHaveProperty('guided_json');
     });
   }
@@ -43,21 +46,40 @@ describe('LLM client over the real openai SDK and the loopback server', () => {
   });
 
   it('retries 500, 503, connection resets and hangs, then succeeds', async () => {
-    const s = await server({ respond: scriptedReplies([{ status: 500 }, { status: 503 }, { reset: true }, { hang: true }, { content: '{"entity": {}}' }]) });
+    const s = await server({
+      respond: scriptedReplies([
+        { status: 500 },
+        { status: 503 },
+        { reset: true },
+        { hang: true },
+        { content: '{"entity": {}}' },
+      ]),
+    });
     const events: LlmEvent[] = [];
-    const llm = createLlm(testProfile(s.url, { idleTimeoutMs: 300, rest: { afterFailures: 10, ms: 100 } }), { env: {}, onEvent: (e) => events.push(e) });
+    const llm = createLlm(testProfile(s.url, { idleTimeoutMs: 300, rest: { afterFailures: 10, ms: 100 } }), {
+      env: {},
+      onEvent: (e) => events.push(e),
+    });
     const r = await llm.client.complete(req());
     const st = llm.stats.snapshot();
     await llm.close();
     expect(r.kind).toBe('ok');
     expect(r.kind === 'ok' && r.attempts).toBe(5);
     expect(st.errors).toMatchObject({ server: 2, connection: 1, timeout: 1 });
-    expect(events.filter((e) => e.type === 'retry').map((e) => e.type === 'retry' && e.errorKind)).toEqual(['server', 'server', 'connection', 'timeout']);
+    expect(events.filter((e) => e.type === 'retry').map((e) => e.type === 'retry' && e.errorKind)).toEqual([
+      'server',
+      'server',
+      'connection',
+      'timeout',
+    ]);
   });
 
   it('gives up after the retry limit with the last error as a value', async () => {
     const s = await server({ respond: () => ({ status: 503 }) });
-    const llm = createLlm(testProfile(s.url, { retries: { max: 2, baseMs: 5, maxMs: 10 }, rest: { afterFailures: 99, ms: 10 } }), { env: {} });
+    const llm = createLlm(
+      testProfile(s.url, { retries: { max: 2, baseMs: 5, maxMs: 10 }, rest: { afterFailures: 99, ms: 10 } }),
+      { env: {} },
+    );
     const r = await llm.client.complete(req());
     await llm.close();
     expect(r).toMatchObject({ kind: 'error', errorKind: 'server', attempts: 3, status: 503 });
@@ -73,7 +95,9 @@ describe('LLM client over the real openai SDK and the loopback server', () => {
   });
 
   it('records content-filter refusals (prompt and completion) as filtered, without retrying', async () => {
-    const s = await server({ respond: byUserText((t): Reply => ({ contentFilter: t === 'a' ? 'prompt' : 'completion' })) });
+    const s = await server({
+      respond: byUserText((t): Reply => ({ contentFilter: t === 'a' ? 'prompt' : 'completion' })),
+    });
     const llm = createLlm(testProfile(s.url), { env: {} });
     const a = await llm.client.complete(req('a'));
     const b = await llm.client.complete(req('b'));
@@ -122,7 +146,9 @@ describe('LLM client over the real openai SDK and the loopback server', () => {
 
   it('redacts the key from error text', async () => {
     const s = await server({ apiKey: 'sk-right-key-000000' });
-    const llm = createLlm(testProfile(s.url, { endpoints: [{ url: s.url, keyEnv: 'TEST_KEY' }] }), { env: { TEST_KEY: 'sk-wrong-key-123456789' } });
+    const llm = createLlm(testProfile(s.url, { endpoints: [{ url: s.url, keyEnv: 'TEST_KEY' }] }), {
+      env: { TEST_KEY: 'sk-wrong-key-123456789' },
+    });
     const r = await llm.client.complete(req());
     await llm.close();
     expect(r).toMatchObject({ kind: 'error', errorKind: 'auth' });
@@ -147,7 +173,10 @@ describe('LLM client over the real openai SDK and the loopback server', () => {
       });
     const [a, b] = [await mk(), await mk()];
     const profile = testProfile([a.url, b.url], { concurrency: 6 });
-    const llm = createLlm({ ...profile, endpoints: profile.endpoints.map((e) => ({ ...e, maxConcurrency: 4 })) }, { env: {} });
+    const llm = createLlm(
+      { ...profile, endpoints: profile.endpoints.map((e) => ({ ...e, maxConcurrency: 4 })) },
+      { env: {} },
+    );
     await Promise.all(Array.from({ length: 60 }, (_, i) => llm.client.complete(req(`r${i}`))));
     await llm.close();
     expect(peak).toBeLessThanOrEqual(6);
@@ -160,7 +189,10 @@ describe('LLM client over the real openai SDK and the loopback server', () => {
     const bad = await server({ respond: () => ({ status: 500 }) });
     const good = await server({});
     const events: LlmEvent[] = [];
-    const llm = createLlm(testProfile([bad.url, good.url], { rest: { afterFailures: 2, ms: 60_000 } }), { env: {}, onEvent: (e) => events.push(e) });
+    const llm = createLlm(testProfile([bad.url, good.url], { rest: { afterFailures: 2, ms: 60_000 } }), {
+      env: {},
+      onEvent: (e) => events.push(e),
+    });
     const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => llm.client.complete(req(`q${i}`))));
     await llm.close();
     expect(rs.every((r) => r.kind === 'ok')).toBe(true);
@@ -171,8 +203,16 @@ describe('LLM client over the real openai SDK and the loopback server', () => {
   it('speaks Azure OpenAI: deployment path, api-version, api-key header (dated and v1 API)', async () => {
     const s = await server({ models: ['my-gpt4o'], apiKey: 'azure-key-0000000000' });
     const root = s.url.replace(/\/v1$/, '');
-    const dated = createLlm(testProfile(root, { endpoints: [{ url: root, kind: 'azure', deployment: 'my-gpt4o', apiVersion: '2024-10-21', keyEnv: 'AZ' }] }), { env: { AZ: 'azure-key-0000000000' } });
-    const v1 = createLlm(testProfile(root, { endpoints: [{ url: root, kind: 'azure', deployment: 'my-gpt4o', keyEnv: 'AZ' }] }), { env: { AZ: 'azure-key-0000000000' } });
+    const dated = createLlm(
+      testProfile(root, {
+        endpoints: [{ url: root, kind: 'azure', deployment: 'my-gpt4o', apiVersion: '2024-10-21', keyEnv: 'AZ' }],
+      }),
+      { env: { AZ: 'azure-key-0000000000' } },
+    );
+    const v1 = createLlm(
+      testProfile(root, { endpoints: [{ url: root, kind: 'azure', deployment: 'my-gpt4o', keyEnv: 'AZ' }] }),
+      { env: { AZ: 'azure-key-0000000000' } },
+    );
     const a = await dated.client.complete(req('a'));
     const b = await v1.client.complete(req('b'));
     await dated.close();

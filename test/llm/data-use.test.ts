@@ -31,7 +31,13 @@ function storedCorpus(runDir: string): { kind: string; credentialed: boolean } |
 
 describe('data-use guard: LAN hosts are private', () => {
   it('counts .lan, .local, .internal, .home.arpa and single-label host names as private', () => {
-    for (const url of ['http://gpu-box.lan:8000/v1', 'http://gpu.local/v1', 'http://vllm.corp.internal/v1', 'http://nas.home.arpa/v1', 'http://gpubox:8000/v1']) {
+    for (const url of [
+      'http://gpu-box.lan:8000/v1',
+      'http://gpu.local/v1',
+      'http://vllm.corp.internal/v1',
+      'http://nas.home.arpa/v1',
+      'http://gpubox:8000/v1',
+    ]) {
       expect([url, classifyEndpoint(ep(url))]).toEqual([url, 'private']);
     }
     // Look-alikes on public domains stay public.
@@ -46,7 +52,9 @@ describe('--no-credentialed on a MIMIC corpus', () => {
   it('is refused without --confirm not-credentialed, with what to do, and nothing is recorded', async () => {
     const { dir, corpus } = mimicCorpus();
     const runDir = path.join(dir, 'run');
-    const m = await userError(runHeadless({ run: runDir, corpus, format: 'mimic', credentialed: false, steps: 'ingest' }, () => {}));
+    const m = await userError(
+      runHeadless({ run: runDir, corpus, format: 'mimic', credentialed: false, steps: 'ingest' }, () => {}),
+    );
     expect(m).toMatch(/--confirm not-credentialed/);
     expect(m).toMatch(/credentialed/);
     expect(storedCorpus(runDir) ?? null).toBeNull();
@@ -56,7 +64,10 @@ describe('--no-credentialed on a MIMIC corpus', () => {
     const { dir, corpus } = mimicCorpus();
     const runDir = path.join(dir, 'run');
     const lines: string[] = [];
-    await runHeadless({ run: runDir, corpus, format: 'mimic', credentialed: false, confirm: ['not-credentialed'], steps: 'ingest' }, (l) => lines.push(l));
+    await runHeadless(
+      { run: runDir, corpus, format: 'mimic', credentialed: false, confirm: ['not-credentialed'], steps: 'ingest' },
+      (l) => lines.push(l),
+    );
     expect(lines.join('\n')).toMatch(/warning: .*not credentialed for this invocation only/);
     expect(storedCorpus(runDir)).toMatchObject({ kind: 'mimic', credentialed: true });
     // The per-invocation confirmation is what lets data past the guard; the next invocation has none.
@@ -86,14 +97,18 @@ describe('recording the data-use choice explicitly (cxrvqa llm set --data-use)',
   async function mimicRun(): Promise<Run> {
     const { dir, corpus } = mimicCorpus();
     const run = await Run.open(path.join(dir, 'run'), { create: true });
-    await run.update((s) => void (s.config.corpus = { kind: 'mimic', path: corpus, metadata: null, columns: {}, credentialed: true }));
+    await run.update(
+      (s) => void (s.config.corpus = { kind: 'mimic', path: corpus, metadata: null, columns: {}, credentialed: true }),
+    );
     return run;
   }
 
   it('not-credentialed needs the confirmation, then is kept in the run', async () => {
     const run = await mimicRun();
     try {
-      expect(await userError(applyDataUseSetting(run, 'not-credentialed', new Set()))).toMatch(/--confirm not-credentialed/);
+      expect(await userError(applyDataUseSetting(run, 'not-credentialed', new Set()))).toMatch(
+        /--confirm not-credentialed/,
+      );
       expect(run.state.config.corpus?.credentialed).toBe(true);
       expect(await applyDataUseSetting(run, 'not-credentialed', new Set(['not-credentialed']))).toMatch(/warning/);
       expect(run.state.config.corpus?.credentialed).toBe(false);

@@ -29,7 +29,9 @@ describe('data-use guard', () => {
   });
 
   it('lets credentialed data go to local and private endpoints with nothing to confirm', () => {
-    expect(() => checkDataUse([ep('http://127.0.0.1:8000/v1'), ep('http://10.0.0.2:8000/v1')], true, none)).not.toThrow();
+    expect(() =>
+      checkDataUse([ep('http://127.0.0.1:8000/v1'), ep('http://10.0.0.2:8000/v1')], true, none),
+    ).not.toThrow();
   });
 
   it('needs a per-run confirmation for Azure, and says why and what to do', () => {
@@ -41,7 +43,9 @@ describe('data-use guard', () => {
       expect((e as UserError).message).toMatch(/human review/);
       expect((e as UserError).hint).toMatch(/--confirm azure-data-use/);
     }
-    expect(() => checkDataUse([ep('https://myres.openai.azure.com', 'azure')], true, new Set(['azure-data-use']))).not.toThrow();
+    expect(() =>
+      checkDataUse([ep('https://myres.openai.azure.com', 'azure')], true, new Set(['azure-data-use'])),
+    ).not.toThrow();
   });
 
   it('refuses the public OpenAI API for credentialed data unless overridden', () => {

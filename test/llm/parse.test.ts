@@ -18,7 +18,8 @@ describe('model output parsing', () => {
         expect(r.reason).toMatch(/\w/);
       } else {
         expect(r.keyinfo).toBeTypeOf('object');
-        for (const k of ['opacity_vs_clear', 'entity', 'uncertain_entity', 'no_entity']) expect(r.keyinfo).toHaveProperty(k);
+        for (const k of ['opacity_vs_clear', 'entity', 'uncertain_entity', 'no_entity'])
+          expect(r.keyinfo).toHaveProperty(k);
         if (r.status === 'repaired') expect(r.reason).toMatch(/\w/);
       }
       if (c.has && r.keyinfo) expect(Object.keys((r.keyinfo as { entity: object }).entity)).toContain(c.has);
@@ -39,7 +40,8 @@ describe('model output parsing', () => {
   });
 
   it('a reply cut at any byte is never ok or repaired (finish_reason length or not)', () => {
-    const full = '{"opacity_vs_clear": {"opacity": {"location": "right lower lobe"}}, "entity": {"pleural effusion": {"location": "left", "level": "small", "type": null}, "rib fracture": {"location": "right", "level": null, "type": "healed"}}, "uncertain_entity": ["pneumonia"], "no_entity": ["pneumothorax"]}';
+    const full =
+      '{"opacity_vs_clear": {"opacity": {"location": "right lower lobe"}}, "entity": {"pleural effusion": {"location": "left", "level": "small", "type": null}, "rib fracture": {"location": "right", "level": null, "type": "healed"}}, "uncertain_entity": ["pneumonia"], "no_entity": ["pneumothorax"]}';
     for (let cut = 1; cut < full.length; cut++) {
       const text = full.slice(0, cut);
       for (const finishReason of ['length', 'stop']) {

@@ -22,10 +22,23 @@ describe('endpoint checks once per invocation', () => {
     const tmp = makeTempDir('cxr-once-');
     cleanups.push(tmp.cleanup);
     const corpus = path.join(tmp.dir, 'corpus.jsonl');
-    fs.writeFileSync(corpus, syntheticReports(3).map((r) => JSON.stringify({ study_id: r.study_id, subject_id: r.subject_id, text: r.text })).join('\n') + '\n');
+    fs.writeFileSync(
+      corpus,
+      syntheticReports(3)
+        .map((r) => JSON.stringify({ study_id: r.study_id, subject_id: r.subject_id, text: r.text }))
+        .join('\n') + '\n',
+    );
     const lines: string[] = [];
     const code = await runHeadless(
-      { run: path.join(tmp.dir, 'run'), corpus, format: 'jsonl', backend: 'llm', endpoint: [server.url], model: 'extractor', steps: 'ingest,extract' },
+      {
+        run: path.join(tmp.dir, 'run'),
+        corpus,
+        format: 'jsonl',
+        backend: 'llm',
+        endpoint: [server.url],
+        model: 'extractor',
+        steps: 'ingest,extract',
+      },
       (l) => lines.push(l),
     );
     expect(code).toBe(0);

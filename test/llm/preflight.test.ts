@@ -49,7 +49,9 @@ describe('preflight: one clear message before any work', () => {
 
   it('a key variable that is not set', async () => {
     s = await startLoopbackServer({});
-    const m = await message(preflightLlm(testProfile(s.url, { endpoints: [{ url: s.url, keyEnv: 'NOPE_KEY' }] }), base));
+    const m = await message(
+      preflightLlm(testProfile(s.url, { endpoints: [{ url: s.url, keyEnv: 'NOPE_KEY' }] }), base),
+    );
     expect(m).toMatch(/NOPE_KEY is not set/);
   });
 
@@ -68,7 +70,9 @@ describe('preflight: one clear message before any work', () => {
 
   it('no endpoint or no model configured', async () => {
     expect(await message(preflightLlm(testProfile([], {}), base))).toMatch(/No LLM endpoint/);
-    expect(await message(preflightLlm({ ...testProfile('http://127.0.0.1:1/v1'), model: null }, base))).toMatch(/No model/);
+    expect(await message(preflightLlm({ ...testProfile('http://127.0.0.1:1/v1'), model: null }, base))).toMatch(
+      /No model/,
+    );
   });
 
   it('the data-use guard runs before anything is sent', async () => {
@@ -79,7 +83,16 @@ describe('preflight: one clear message before any work', () => {
 
 describe('LLM settings from the command line', () => {
   it('stores endpoints with key references (never key values), model and decoding', () => {
-    const c = applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1,max=16', 'http://127.0.0.1:8001/v1'], keyEnv: 'VLLM_KEY', model: 'm', maxTokens: '512', price: ['m=0.1,0.2'] });
+    const c = applyLlmSettings(
+      {},
+      {
+        endpoint: ['http://127.0.0.1:8000/v1,max=16', 'http://127.0.0.1:8001/v1'],
+        keyEnv: 'VLLM_KEY',
+        model: 'm',
+        maxTokens: '512',
+        price: ['m=0.1,0.2'],
+      },
+    );
     expect(c.endpoints).toHaveLength(2);
     expect(c.endpoints[0]).toMatchObject({ url: 'http://127.0.0.1:8000/v1', keyEnv: 'VLLM_KEY', maxConcurrency: 16 });
     expect(c.decoding.max_tokens).toBe(512);
@@ -87,7 +100,17 @@ describe('LLM settings from the command line', () => {
   });
 
   it('writes a named profile over the default', () => {
-    const c = applyLlmSettings({ model: 'local' }, { azure: 'https://r.openai.azure.com', deployment: 'gpt4o', apiVersion: '2024-10-21', keyEnv: 'AZ', model: 'gpt-4o', profile: 'gold' });
+    const c = applyLlmSettings(
+      { model: 'local' },
+      {
+        azure: 'https://r.openai.azure.com',
+        deployment: 'gpt4o',
+        apiVersion: '2024-10-21',
+        keyEnv: 'AZ',
+        model: 'gpt-4o',
+        profile: 'gold',
+      },
+    );
     expect(c.model).toBe('local');
     expect(c.profiles.gold).toMatchObject({ model: 'gpt-4o' });
   });

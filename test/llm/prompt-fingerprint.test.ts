@@ -38,7 +38,20 @@ async function runWithPromptFile(): Promise<{ run: Run; prompt: string; question
   for (const step of [extractStep, followupStep, goldStep] as unknown as AnyStep[]) {
     const hash = stepFingerprint(run, step);
     await run.update((s) => {
-      s.steps[step.id] = { ...(s.steps[step.id] ?? {}), status: 'done', paramsHash: hash, params: s.steps[step.id]?.params ?? {}, inputVersions: {}, counts: {}, summary: '', startedAt: null, finishedAt: null, durationMs: null, error: null, cursor: {} } as never;
+      s.steps[step.id] = {
+        ...(s.steps[step.id] ?? {}),
+        status: 'done',
+        paramsHash: hash,
+        params: s.steps[step.id]?.params ?? {},
+        inputVersions: {},
+        counts: {},
+        summary: '',
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+        error: null,
+        cursor: {},
+      } as never;
     });
   }
   return { run, prompt, question };
@@ -68,7 +81,17 @@ describe('an edited prompt file is noticed', () => {
     const step = extractStep as unknown as AnyStep;
     const p = resolveProfile(run.state.config);
     // What extract's fingerprint was before the prompt text was read at fingerprint time.
-    const older = hashValue({ params: effectiveParams(run, step), config: { backend: 'llm', model: p.model, prompt: p.prompt, promptSha: p.promptSha, decoding: p.decoding, structured: p.structured } });
+    const older = hashValue({
+      params: effectiveParams(run, step),
+      config: {
+        backend: 'llm',
+        model: p.model,
+        prompt: p.prompt,
+        promptSha: p.promptSha,
+        decoding: p.decoding,
+        structured: p.structured,
+      },
+    });
     expect(stepFingerprint(run, step)).toBe(older);
   });
 });

@@ -37,9 +37,14 @@ describe('LLM layer under server failures', () => {
   it('a hang at start-up, before any answer time is known, is not waited out once answers come in', async () => {
     const s = await server({
       latency: { kind: 'fixed', ms: 5 },
-      respond: (q): Reply => (q.userText === 'first' && s.requests.filter((x) => x.userText === 'first').length === 1 ? { hang: true } : { content: '{}' }),
+      respond: (q): Reply =>
+        q.userText === 'first' && s.requests.filter((x) => x.userText === 'first').length === 1
+          ? { hang: true }
+          : { content: '{}' },
     });
-    const llm = createLlm(testProfile(s.url, { idleTimeoutMs: 600_000, timeoutMs: 600_000, concurrency: 8 }), { env: {} });
+    const llm = createLlm(testProfile(s.url, { idleTimeoutMs: 600_000, timeoutMs: 600_000, concurrency: 8 }), {
+      env: {},
+    });
     const stuck = llm.client.complete(req('first'));
     const others: Array<Promise<CompletionResult>> = [];
     for (let i = 0; i < 30; i++) others.push(llm.client.complete(req(`next ${i}`)));
@@ -54,7 +59,9 @@ describe('LLM layer under server failures', () => {
     const s = await server({
       respond: (q): Reply => {
         order.push(q.userText);
-        return q.userText === 'limited' && order.filter((t) => t === 'limited').length === 1 ? { status: 429, retryAfter: 1 } : { content: '{}' };
+        return q.userText === 'limited' && order.filter((t) => t === 'limited').length === 1
+          ? { status: 429, retryAfter: 1 }
+          : { content: '{}' };
       },
     });
     const events: LlmEvent[] = [];
@@ -80,7 +87,10 @@ describe('LLM layer under server failures', () => {
       },
     });
     // Rested for a minute after 3 failures; retries off so the failures land at once.
-    const llm = createLlm(testProfile(s.url, { rest: { afterFailures: 3, ms: 60_000 }, retries: { max: 0, baseMs: 10, maxMs: 10 } }), { env: {} });
+    const llm = createLlm(
+      testProfile(s.url, { rest: { afterFailures: 3, ms: 60_000 }, retries: { max: 0, baseMs: 10, maxMs: 10 } }),
+      { env: {} },
+    );
     const slow = llm.client.complete(req('slow'));
     await Promise.all([1, 2, 3].map((i) => llm.client.complete(req(`bad ${i}`))));
     const queued = llm.client.complete(req('queued'));
@@ -123,16 +133,28 @@ describe('LLM layer under server failures', () => {
 describe('timeouts and hedging are settings', () => {
   it('llm set takes the caps in seconds and turns adaptive timeouts and hedging off', async () => {
     const { applyLlmSettings } = await import('../../src/pipeline/llm/settings.js');
-    const cfg = applyLlmSettings({}, { firstTokenTimeout: '20', timeout: '120', adaptiveTimeouts: false, hedge: false });
+    const cfg = applyLlmSettings(
+      {},
+      { firstTokenTimeout: '20', timeout: '120', adaptiveTimeouts: false, hedge: false },
+    );
     expect(cfg).toMatchObject({ idleTimeoutMs: 20_000, timeoutMs: 120_000, adaptiveTimeouts: false, hedge: false });
-    expect(applyLlmSettings({}, { adaptiveTimeouts: true, hedge: true })).toMatchObject({ adaptiveTimeouts: true, hedge: true });
+    expect(applyLlmSettings({}, { adaptiveTimeouts: true, hedge: true })).toMatchObject({
+      adaptiveTimeouts: true,
+      hedge: true,
+    });
     expect(() => applyLlmSettings({}, { timeout: 'soon' })).toThrow(/--timeout expects a number/);
   });
 
   it('with hedging off a stuck request is not copied', async () => {
     let hangs = 0;
-    const s = await server({ latency: { kind: 'fixed', ms: 5 }, respond: (q): Reply => (q.userText === 'stuck' && hangs++ === 0 ? { hang: true } : { content: '{}' }) });
-    const llm = createLlm(testProfile(s.url, { hedge: false, adaptiveTimeouts: false, idleTimeoutMs: 800, timeoutMs: 800 }), { env: {} });
+    const s = await server({
+      latency: { kind: 'fixed', ms: 5 },
+      respond: (q): Reply => (q.userText === 'stuck' && hangs++ === 0 ? { hang: true } : { content: '{}' }),
+    });
+    const llm = createLlm(
+      testProfile(s.url, { hedge: false, adaptiveTimeouts: false, idleTimeoutMs: 800, timeoutMs: 800 }),
+      { env: {} },
+    );
     for (let i = 0; i < 25; i++) await llm.client.complete(req(`warm ${i}`));
     const r = await llm.client.complete(req('stuck'));
     const st = llm.stats.snapshot();

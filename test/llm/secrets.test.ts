@@ -26,13 +26,21 @@ describe('secrets never enter the LLM settings', () => {
   });
 
   it('refuses a URL whose query carries a key, token, signature, secret or password', () => {
-    for (const q of [`api-key=${SECRET}`, `access_token=${SECRET}`, `sig=${SECRET}`, `client_secret=${SECRET}`, `password=${SECRET}`]) {
+    for (const q of [
+      `api-key=${SECRET}`,
+      `access_token=${SECRET}`,
+      `sig=${SECRET}`,
+      `client_secret=${SECRET}`,
+      `password=${SECRET}`,
+    ]) {
       const m = refusal(() => applyLlmSettings({}, { endpoint: [`https://llm.example.org/v1?${q}`] }));
       expect(m).toMatch(/credential/i);
       expect(m).not.toContain(SECRET);
     }
     // An Azure resource given with --azure is checked the same way.
-    expect(refusal(() => applyLlmSettings({}, { azure: `https://res.openai.azure.com?api-key=${SECRET}` }))).not.toContain(SECRET);
+    expect(
+      refusal(() => applyLlmSettings({}, { azure: `https://res.openai.azure.com?api-key=${SECRET}` })),
+    ).not.toContain(SECRET);
   });
 
   it('accepts plain URLs and query parameters that are not secrets', () => {
@@ -40,28 +48,48 @@ describe('secrets never enter the LLM settings', () => {
     expect(endpointUrlProblem('https://res.openai.azure.com/openai?api-version=2024-10-21')).toBeNull();
     expect(endpointUrlProblem('http://10.0.0.5/v1?author=me&design=a&monkey=1')).toBeNull();
     expect(endpointUrlProblem(`http://10.0.0.5/v1?apikey=${SECRET}`)).toMatch(/credential/);
-    expect(applyLlmSettings({}, { endpoint: ['http://gpu-box.lan:8000/v1'] }).endpoints[0]!.url).toBe('http://gpu-box.lan:8000/v1');
+    expect(applyLlmSettings({}, { endpoint: ['http://gpu-box.lan:8000/v1'] }).endpoints[0]!.url).toBe(
+      'http://gpu-box.lan:8000/v1',
+    );
   });
 
   it('refuses a --key-env value that is a key rather than a variable name, without printing it', () => {
-    for (const bad of [SECRET, 'my key', '1ABC', 'abc-def', '0123456789abcdef0123456789abcdef', 'c0ffee0123456789abcdef0123456789']) {
+    for (const bad of [
+      SECRET,
+      'my key',
+      '1ABC',
+      'abc-def',
+      '0123456789abcdef0123456789abcdef',
+      'c0ffee0123456789abcdef0123456789',
+    ]) {
       const m = refusal(() => applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyEnv: bad }));
       expect(m).toMatch(/name of an environment variable/);
       expect(m).toMatch(/export /);
       expect(m).not.toContain(bad);
     }
     // Also as an --endpoint option.
-    expect(refusal(() => applyLlmSettings({}, { endpoint: [`http://127.0.0.1:8000/v1,key-env=${SECRET}`] }))).not.toContain(SECRET);
-    expect(applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyEnv: 'OPENAI_API_KEY' }).endpoints[0]!.keyEnv).toBe('OPENAI_API_KEY');
-    expect(applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyEnv: '_my_key2' }).endpoints[0]!.keyEnv).toBe('_my_key2');
+    expect(
+      refusal(() => applyLlmSettings({}, { endpoint: [`http://127.0.0.1:8000/v1,key-env=${SECRET}`] })),
+    ).not.toContain(SECRET);
+    expect(
+      applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyEnv: 'OPENAI_API_KEY' }).endpoints[0]!.keyEnv,
+    ).toBe('OPENAI_API_KEY');
+    expect(
+      applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyEnv: '_my_key2' }).endpoints[0]!.keyEnv,
+    ).toBe('_my_key2');
   });
 
   it('refuses a --key-file value that is a key rather than a path, without printing it', () => {
     const m = refusal(() => applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyFile: SECRET }));
     expect(m).toMatch(/--key-file takes the path/);
     expect(m).not.toContain(SECRET);
-    expect(applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyFile: '/secrets/sk-proj-key.txt' }).endpoints[0]!.keyFile).toBe('/secrets/sk-proj-key.txt');
-    expect(applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyFile: 'vllm.key' }).endpoints[0]!.keyFile).toBe('vllm.key');
+    expect(
+      applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyFile: '/secrets/sk-proj-key.txt' })
+        .endpoints[0]!.keyFile,
+    ).toBe('/secrets/sk-proj-key.txt');
+    expect(
+      applyLlmSettings({}, { endpoint: ['http://127.0.0.1:8000/v1'], keyFile: 'vllm.key' }).endpoints[0]!.keyFile,
+    ).toBe('vllm.key');
   });
 
   it('a state.json that already holds a credential in a URL is refused with the fix, redacted', () => {
@@ -78,7 +106,11 @@ describe('secrets never enter the LLM settings', () => {
   });
 
   it('a stored key in keyEnv (a profile too) is refused and not printed', () => {
-    const stored = { endpoints: [{ url: 'http://127.0.0.1:8000/v1' }], model: 'm', profiles: { gold: { endpoints: [{ url: 'http://127.0.0.1:8001/v1', keyEnv: SECRET }] } } };
+    const stored = {
+      endpoints: [{ url: 'http://127.0.0.1:8000/v1' }],
+      model: 'm',
+      profiles: { gold: { endpoints: [{ url: 'http://127.0.0.1:8001/v1', keyEnv: SECRET }] } },
+    };
     const m = refusal(() => resolveProfile({ llm: stored }, 'gold'));
     expect(m).toMatch(/name of an environment variable/);
     expect(m).not.toContain(SECRET);

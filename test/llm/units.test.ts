@@ -30,10 +30,18 @@ describe('keys', () => {
   it('come from an env variable or the first line of a key file, never from config', () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-key-')), 'key');
     fs.writeFileSync(file, 'sk-from-file-000111\nsecond line\n');
-    expect(resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyFile: file }), {})).toBe('sk-from-file-000111');
-    expect(resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyEnv: 'K' }), { K: 'sk-env' })).toBe('sk-env');
-    expect(() => resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyFile: file + '.missing' }), {})).toThrow(/cannot be read/);
-    expect(() => resolveKey(EndpointSchema.parse({ url: 'https://r.openai.azure.com', kind: 'azure' }), {}, { required: true })).toThrow(/needs a key/);
+    expect(resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyFile: file }), {})).toBe(
+      'sk-from-file-000111',
+    );
+    expect(resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyEnv: 'K' }), { K: 'sk-env' })).toBe(
+      'sk-env',
+    );
+    expect(() =>
+      resolveKey(EndpointSchema.parse({ url: 'http://127.0.0.1/v1', keyFile: file + '.missing' }), {}),
+    ).toThrow(/cannot be read/);
+    expect(() =>
+      resolveKey(EndpointSchema.parse({ url: 'https://r.openai.azure.com', kind: 'azure' }), {}, { required: true }),
+    ).toThrow(/needs a key/);
   });
 
   it('are redacted from any error text, whole or by their tail, and in headers', () => {
@@ -71,7 +79,11 @@ describe('continuous worker pool', () => {
 
 describe('estimate', () => {
   it('counts chars/4 input tokens, configured output tokens and prices', () => {
-    const e = estimateRun([400, 800], { model: 'm', estimateOutputTokens: 100, prices: { m: { input: 1, output: 2 } } });
+    const e = estimateRun([400, 800], {
+      model: 'm',
+      estimateOutputTokens: 100,
+      prices: { m: { input: 1, output: 2 } },
+    });
     expect(e.tokensIn).toBe(100 + 10 + 200 + 10);
     expect(e.tokensOut).toBe(200);
     expect(e.costUsd).toBeCloseTo((320 * 1 + 200 * 2) / 1e6);

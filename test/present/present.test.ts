@@ -1,11 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import type { ProgressSnapshot } from '../../src/pipeline/index.js';
 import { bucketMeans } from '../../src/pipeline/finetune/train/chart.js';
-import { fmtNum, formatAccuracy, formatCost, formatDuration, formatPrices, formatRate, UNKNOWN_COST } from '../../src/present/format.js';
+import {
+  fmtNum,
+  formatAccuracy,
+  formatCost,
+  formatDuration,
+  formatPrices,
+  formatRate,
+  UNKNOWN_COST,
+} from '../../src/present/format.js';
 import { lossPlot, lossSeries } from '../../src/present/loss.js';
 import { describeProgress, progressBar, progressLine } from '../../src/present/progress.js';
 
-const snap = (over: Partial<ProgressSnapshot> = {}): ProgressSnapshot => ({ done: 500, total: 1000, rate: 12.5, etaSeconds: 40, elapsedSeconds: 40, counters: {}, tokensIn: 0, tokensOut: 0, costUsd: 0, ...over });
+const snap = (over: Partial<ProgressSnapshot> = {}): ProgressSnapshot => ({
+  done: 500,
+  total: 1000,
+  rate: 12.5,
+  etaSeconds: 40,
+  elapsedSeconds: 40,
+  counters: {},
+  tokensIn: 0,
+  tokensOut: 0,
+  costUsd: 0,
+  ...over,
+});
 
 describe('number and time formatting', () => {
   it('formats counts, durations, rates and shares one way', () => {
@@ -36,7 +55,10 @@ describe('number and time formatting', () => {
 
 describe('describeProgress', () => {
   it('gives the cells both front ends show', () => {
-    const v = describeProgress(snap({ tokensIn: 1200, tokensOut: 300, costUsd: 0.02, counters: { failed: 2, retried: 0 } }), { barWidth: 10 });
+    const v = describeProgress(
+      snap({ tokensIn: 1200, tokensOut: 300, costUsd: 0.02, counters: { failed: 2, retried: 0 } }),
+      { barWidth: 10 },
+    );
     expect(v).toEqual({
       bar: '█████░░░░░',
       done: '500',
@@ -53,13 +75,25 @@ describe('describeProgress', () => {
 
   it('has no percent, tokens or cost when they are unknown, and no ETA for a step that ended short', () => {
     const v = describeProgress(snap({ total: null }), { etaKnown: false, elapsedSeconds: 61 });
-    expect(v).toMatchObject({ total: '?', percent: '', tokens: null, cost: null, eta: '--', elapsed: '1m01s', bar: '' });
+    expect(v).toMatchObject({
+      total: '?',
+      percent: '',
+      tokens: null,
+      cost: null,
+      eta: '--',
+      elapsed: '1m01s',
+      bar: '',
+    });
     expect(describeProgress(null)).toMatchObject({ done: '0', total: '?', rate: '0.0' });
   });
 
   it('joins into the headless line', () => {
-    expect(progressLine(snap({ tokensIn: 1200, tokensOut: 300, costUsd: 0.0042, counters: { failed: 2 } }))).toBe('500/1,000 50.0% 12.5/s eta 40s tokens 1,200/300 $0.0042 failed=2');
-    expect(progressLine(snap({ tokensIn: 1200, tokensOut: 300 }))).toBe('500/1,000 50.0% 12.5/s eta 40s tokens 1,200/300');
+    expect(progressLine(snap({ tokensIn: 1200, tokensOut: 300, costUsd: 0.0042, counters: { failed: 2 } }))).toBe(
+      '500/1,000 50.0% 12.5/s eta 40s tokens 1,200/300 $0.0042 failed=2',
+    );
+    expect(progressLine(snap({ tokensIn: 1200, tokensOut: 300 }))).toBe(
+      '500/1,000 50.0% 12.5/s eta 40s tokens 1,200/300',
+    );
     expect(progressBar(3, null, 4)).toBe('░░░░');
   });
 });
@@ -69,7 +103,12 @@ describe('lossSeries', () => {
 
   it('averages buckets as the headless training log does, so both draw the same curve', () => {
     const s = lossSeries('loss', points, 62)!;
-    expect(s.values).toEqual(bucketMeans(points.map((p) => p[1]), 50));
+    expect(s.values).toEqual(
+      bucketMeans(
+        points.map((p) => p[1]),
+        50,
+      ),
+    );
     expect(s.last).toEqual({ step: 1990, value: '0.0100' });
     // with its title line the chart fills the height it was given
     expect(lossPlot(s, 8).split('\n')).toHaveLength(7);

@@ -44,8 +44,14 @@ describe('differenceDraft', () => {
   });
 
   it('a level change at a shared location is asked about by place', () => {
-    const d = differenceDraft(ents(ki({ edema: attrs('left lower lobe', 'severe') })), ents(ki({ edema: attrs('left lower lobe', 'mild') })));
-    expect(d).toMatchObject({ question: 'what has changed in the left lower lobe area?', answer: 'the level of edema has changed from mild to severe.' });
+    const d = differenceDraft(
+      ents(ki({ edema: attrs('left lower lobe', 'severe') })),
+      ents(ki({ edema: attrs('left lower lobe', 'mild') })),
+    );
+    expect(d).toMatchObject({
+      question: 'what has changed in the left lower lobe area?',
+      answer: 'the level of edema has changed from mild to severe.',
+    });
   });
 });
 
@@ -70,11 +76,18 @@ describe('difference questions in the dataset', () => {
         const records = rows.map((r, i) => {
           const id = `s${(i * 7919) % 1000}-${i}`;
           // Dates follow the orders the way MIMIC's study_order is derived (rank of the date).
-          const date = r.day === null ? null : `2150-${String(r.order ?? 1).padStart(2, '0')}-${String(r.day).padStart(2, '0')}`;
+          const date =
+            r.day === null ? null : `2150-${String(r.order ?? 1).padStart(2, '0')}-${String(r.day).padStart(2, '0')}`;
           index.set(id, meta(id, `p${r.subject}`, { view: r.view, study_order: r.order, study_date: date }));
           return rec(id, ki(r.finding ? { [r.finding]: attrs(null, r.level) } : {}));
         });
-        const out = generateQuestions(records, index, buildFrequencyDicts(records.map((x) => x.keyinfo)), params({ difference: true, seed }), DISEASES);
+        const out = generateQuestions(
+          records,
+          index,
+          buildFrequencyDicts(records.map((x) => x.keyinfo)),
+          params({ difference: true, seed }),
+          DISEASES,
+        );
         for (const p of out.pairs) {
           if (p.question_type !== 'difference') {
             expect(p.ref_id).toBeNull();
@@ -87,7 +100,9 @@ describe('difference questions in the dataset', () => {
           const byOrder = ref.study_order !== null && main.study_order !== null && ref.study_order < main.study_order;
           const tieThenDate =
             (ref.study_order === null || main.study_order === null || ref.study_order === main.study_order) &&
-            ref.study_date !== null && main.study_date !== null && ref.study_date < main.study_date;
+            ref.study_date !== null &&
+            main.study_date !== null &&
+            ref.study_date < main.study_date;
           expect(byOrder || tieThenDate).toBe(true);
           if (ref.study_date && main.study_date) expect(ref.study_date <= main.study_date).toBe(true);
         }

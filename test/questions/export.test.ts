@@ -41,11 +41,21 @@ describe('export', () => {
 
   it('CSV: the release columns first, quoting commas and quotes; round-trips', () => {
     const file = path.join(tmp(), 'qa.csv');
-    const pairs = [pair({ question: 'what abnormalities are seen in this image?', answer: 'edema, "small" effusion', answer_type: 'open', question_type: 'abnormality' }), pair({ ref_id: '4', question_type: 'difference' })];
+    const pairs = [
+      pair({
+        question: 'what abnormalities are seen in this image?',
+        answer: 'edema, "small" effusion',
+        answer_type: 'open',
+        question_type: 'abnormality',
+      }),
+      pair({ ref_id: '4', question_type: 'difference' }),
+    ];
     const w = writeCsv(file, pairs);
     expect(w.rows).toBe(2);
     const text = fs.readFileSync(file, 'utf8');
-    expect(text.split('\n')[0]).toBe('study_id,subject_id,question_type,question,answer,ref_id,dicom_id,split,qa_id,answer_type');
+    expect(text.split('\n')[0]).toBe(
+      'study_id,subject_id,question_type,question,answer,ref_id,dicom_id,split,qa_id,answer_type',
+    );
     const rows = parse(text, { columns: true }) as Record<string, string>[];
     expect(rows[0]!.answer).toBe('edema, "small" effusion');
     expect(rows[0]!.ref_id).toBe('');
@@ -69,7 +79,13 @@ describe('export', () => {
     const pairs = [
       pair({ qa_id: 'a' }),
       pair({ qa_id: 'b', question: 'what level is the edema?', answer: 'mild', answer_type: 'open' }),
-      pair({ qa_id: 'c', question_type: 'difference', ref_id: '40000000', question: 'what has changed compared to the reference image?', answer: 'nothing has changed.' }),
+      pair({
+        qa_id: 'c',
+        question_type: 'difference',
+        ref_id: '40000000',
+        question: 'what has changed compared to the reference image?',
+        answer: 'nothing has changed.',
+      }),
       pair({ qa_id: 'd', study_id: '2', dicom_id: null }),
     ];
     const { lines, withoutImage } = conversationLines(pairs, index);
@@ -87,12 +103,21 @@ describe('export', () => {
       ],
       qa_ids: ['a', 'b'],
     });
-    expect(records[1]!.images).toEqual(['files/p10/p10000032/s50414267/abc.jpg', 'files/p10/p10000032/s40000000/old.jpg']);
-    expect(records[1]!.conversations[0]!.value).toBe('<image>\n<image>\nwhat has changed compared to the reference image?');
+    expect(records[1]!.images).toEqual([
+      'files/p10/p10000032/s50414267/abc.jpg',
+      'files/p10/p10000032/s40000000/old.jpg',
+    ]);
+    expect(records[1]!.conversations[0]!.value).toBe(
+      '<image>\n<image>\nwhat has changed compared to the reference image?',
+    );
   });
 
   it('conversations: pairs of one study that are not adjacent still make one record', () => {
-    const pairs = [pair({ qa_id: 'a' }), pair({ qa_id: 'b', study_id: '2', subject_id: '10000033' }), pair({ qa_id: 'c', question: 'is there effusion?' })];
+    const pairs = [
+      pair({ qa_id: 'a' }),
+      pair({ qa_id: 'b', study_id: '2', subject_id: '10000033' }),
+      pair({ qa_id: 'c', question: 'is there effusion?' }),
+    ];
     const recs = conversationLines(pairs, new Map()).lines.map((l) => JSON.parse(l));
     expect(recs.map((r) => [r.id, r.qa_ids])).toEqual([
       ['50414267', ['a', 'c']],
@@ -101,7 +126,14 @@ describe('export', () => {
   });
 
   it('manifest takes model and prompt ids, never endpoints or keys', () => {
-    expect(modelAndPromptIds({ model: 'm1', baseURL: 'http://127.0.0.1', apiKey: 'k', extract: { model: 'm2', promptId: 'p3', url: 'x' } })).toEqual({ model: 'm1', 'extract.model': 'm2', 'extract.promptId': 'p3' });
+    expect(
+      modelAndPromptIds({
+        model: 'm1',
+        baseURL: 'http://127.0.0.1',
+        apiKey: 'k',
+        extract: { model: 'm2', promptId: 'p3', url: 'x' },
+      }),
+    ).toEqual({ model: 'm1', 'extract.model': 'm2', 'extract.promptId': 'p3' });
   });
 });
 
@@ -117,7 +149,18 @@ describe('stats', () => {
   it('per type count, share, open/closed, yes/no shares, subjects, vocabulary', () => {
     expect(s.total).toBe(4);
     const presence = s.by_type.find((t) => t.type === 'presence')!;
-    expect(presence).toMatchObject({ count: 3, share: 0.75, open: 0, closed: 3, yes: 1, no: 2, subjects: 2, studies: 2, answer_vocab: 2, release_count: 211_560 });
+    expect(presence).toMatchObject({
+      count: 3,
+      share: 0.75,
+      open: 0,
+      closed: 3,
+      yes: 1,
+      no: 2,
+      subjects: 2,
+      studies: 2,
+      answer_vocab: 2,
+      release_count: 211_560,
+    });
     expect(presence.yes_share).toBeCloseTo(1 / 3);
     const level = s.by_type.find((t) => t.type === 'level')!;
     expect(level).toMatchObject({ count: 1, open: 1, closed: 0, yes_share: 0 });

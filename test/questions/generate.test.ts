@@ -72,8 +72,13 @@ describe('generateQuestions', () => {
 });
 
 describe('low-frequency filter', () => {
-  const common = Array.from({ length: 12 }, (_, i) => rec(`c${String(i).padStart(2, '0')}`, ki({ effusion: attrs('left', 'small', null) })));
-  const rare = rec('r1', ki({ 'pleural effusion': attrs('left', 'gigantic', null), pneumothorax: attrs('right', 'small', null) }));
+  const common = Array.from({ length: 12 }, (_, i) =>
+    rec(`c${String(i).padStart(2, '0')}`, ki({ effusion: attrs('left', 'small', null) })),
+  );
+  const rare = rec(
+    'r1',
+    ki({ 'pleural effusion': attrs('left', 'gigantic', null), pneumothorax: attrs('right', 'small', null) }),
+  );
   const records = [...common, rare];
   const index = new Map(records.map((r, i) => [r.study_id, meta(r.study_id, `p${i}`)]));
 

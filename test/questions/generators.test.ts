@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { abnormality, attribute, location, presence, view, type StudyInput } from '../../src/pipeline/questions/generators.js';
+import {
+  abnormality,
+  attribute,
+  location,
+  presence,
+  view,
+  type StudyInput,
+} from '../../src/pipeline/questions/generators.js';
 import { QuestionLibrary } from '../../src/pipeline/questions/library.js';
 import { prepareKeyInfo } from '../../src/pipeline/questions/prepare.js';
 import { Rng } from '../../src/pipeline/util/random.js';
@@ -7,7 +14,10 @@ import { DISEASES, ScriptedRng, attrs, ki } from './fixtures.js';
 import type { StrictKeyInfo } from '../../src/pipeline/schemas/keyinfo.js';
 
 const library = new QuestionLibrary(DISEASES);
-const study = (k: StrictKeyInfo, v: 'AP' | 'PA' | null = 'PA'): StudyInput => ({ ...prepareKeyInfo(k, { library, filter: null }), view: v });
+const study = (k: StrictKeyInfo, v: 'AP' | 'PA' | null = 'PA'): StudyInput => ({
+  ...prepareKeyInfo(k, { library, filter: null }),
+  view: v,
+});
 const seeds = (n: number) => Array.from({ length: n }, (_, i) => new Rng(i));
 
 describe('abnormality', () => {
@@ -15,7 +25,11 @@ describe('abnormality', () => {
     const s = study(ki({ 'pleural effusion': attrs('left'), atelectasis: attrs() }));
     // int(3) → template 0 ("all")
     const d = abnormality(s, new ScriptedRng([0.1]));
-    expect(d).toMatchObject({ question: 'what abnormalities are seen in this image?', answer: 'pleural effusion, atelectasis', template: 'abnormality.all' });
+    expect(d).toMatchObject({
+      question: 'what abnormalities are seen in this image?',
+      answer: 'pleural effusion, atelectasis',
+      template: 'abnormality.all',
+    });
   });
 
   it('asks by location with a bare side read as the lung', () => {
@@ -71,14 +85,24 @@ describe('presence', () => {
   it('bilateral: "is the X bilateral?" → yes', () => {
     const s = study(ki({ 'pleural effusion': attrs('bilateral') }));
     // template 2 (location), yes branch
-    expect(presence(s, new ScriptedRng([0.9, 0.1]), library)).toMatchObject({ question: 'is the pleural effusion bilateral?', answer: 'yes', template: 'presence.bilateral' });
+    expect(presence(s, new ScriptedRng([0.9, 0.1]), library)).toMatchObject({
+      question: 'is the pleural effusion bilateral?',
+      answer: 'yes',
+      template: 'presence.bilateral',
+    });
   });
 
   it('flipped side: asks about the other side and answers no', () => {
     const s = study(ki({ 'pleural effusion': attrs('left') }));
-    expect(presence(s, new ScriptedRng([0.9, 0.9]), library)).toMatchObject({ question: 'is there pleural effusion in the right lung?', answer: 'no', template: 'presence.location.flipped' });
+    expect(presence(s, new ScriptedRng([0.9, 0.9]), library)).toMatchObject({
+      question: 'is there pleural effusion in the right lung?',
+      answer: 'no',
+      template: 'presence.location.flipped',
+    });
     const s2 = study(ki({ atelectasis: attrs('left lower lobe') }));
-    expect(presence(s2, new ScriptedRng([0.9, 0.9]), library)?.question).toBe('is there atelectasis in the right upper lobe?');
+    expect(presence(s2, new ScriptedRng([0.9, 0.9]), library)?.question).toBe(
+      'is there atelectasis in the right upper lobe?',
+    );
   });
 
   it('a location on both sides is never flipped into a false "no"', () => {
@@ -95,7 +119,8 @@ describe('presence', () => {
     for (const rng of seeds(400)) {
       const d = presence(s, rng, library)!;
       templates.add(d.template);
-      if (d.template.endsWith('.negative')) expect([d.question, d.answer]).toEqual([expect.stringContaining('pneumothorax'), 'no']);
+      if (d.template.endsWith('.negative'))
+        expect([d.question, d.answer]).toEqual([expect.stringContaining('pneumothorax'), 'no']);
       if (d.template.endsWith('.positive')) expect(d.answer).toBe('yes');
       if (d.template.endsWith('.library')) {
         const asked = /is there (?:evidence of )?(.+?)(?: in this image)?\?$/.exec(d.question)![1]!;
@@ -103,12 +128,24 @@ describe('presence', () => {
       }
     }
     expect(templates).toEqual(
-      new Set(['presence.evidence.negative', 'presence.short.negative', 'presence.evidence.library', 'presence.short.library', 'presence.evidence.positive', 'presence.short.positive', 'presence.location.yes', 'presence.location.flipped']),
+      new Set([
+        'presence.evidence.negative',
+        'presence.short.negative',
+        'presence.evidence.library',
+        'presence.short.library',
+        'presence.evidence.positive',
+        'presence.short.positive',
+        'presence.location.yes',
+        'presence.location.flipped',
+      ]),
     );
   });
 
   it('library questions skip catch-all names', () => {
-    const lib = new QuestionLibrary([...DISEASES, { id: 'x', official: 'other finding', variants: ['other finding'], location: '', origin: 'original' }]);
+    const lib = new QuestionLibrary([
+      ...DISEASES,
+      { id: 'x', official: 'other finding', variants: ['other finding'], location: '', origin: 'original' },
+    ]);
     expect(lib.askable).not.toContain('other finding');
   });
 });
@@ -142,27 +179,44 @@ describe('view', () => {
 describe('location, level, type', () => {
   it('side question for a one-sided location', () => {
     const s = study(ki({ 'pleural effusion': attrs('right base') }));
-    expect(location(s, new ScriptedRng([0, 0.9]))).toMatchObject({ question: 'is the pleural effusion located on the left side or right side?', answer: 'right side' });
+    expect(location(s, new ScriptedRng([0, 0.9]))).toMatchObject({
+      question: 'is the pleural effusion located on the left side or right side?',
+      answer: 'right side',
+    });
   });
 
   it('where-questions answer with up to two areas', () => {
     const s = study(ki({ edema: attrs('retrocardiac, left base') }));
-    expect(location(s, new ScriptedRng([0, 0.1]))).toMatchObject({ question: 'where in the image is the edema located?', answer: 'retrocardiac area and left base area' });
+    expect(location(s, new ScriptedRng([0, 0.1]))).toMatchObject({
+      question: 'where in the image is the edema located?',
+      answer: 'retrocardiac area and left base area',
+    });
   });
 
   it('skips entities located both left and right, and entities without location', () => {
-    for (const rng of seeds(30)) expect(location(study(ki({ edema: attrs('left and right'), atelectasis: attrs() })), rng)).toBeNull();
+    for (const rng of seeds(30))
+      expect(location(study(ki({ edema: attrs('left and right'), atelectasis: attrs() })), rng)).toBeNull();
   });
 
   it('level and type come from the entity attributes; none → no question', () => {
     const s = study(ki({ 'pleural effusion': attrs('left', 'small', 'layering') }));
-    expect(attribute('level', s, new Rng(0))).toMatchObject({ question: 'what level is the pleural effusion?', answer: 'small' });
-    expect(attribute('type', s, new Rng(0))).toMatchObject({ question: 'what type is the pleural effusion?', answer: 'layering' });
+    expect(attribute('level', s, new Rng(0))).toMatchObject({
+      question: 'what level is the pleural effusion?',
+      answer: 'small',
+    });
+    expect(attribute('type', s, new Rng(0))).toMatchObject({
+      question: 'what type is the pleural effusion?',
+      answer: 'layering',
+    });
     expect(attribute('level', study(ki({ edema: attrs() })), new Rng(0))).toBeNull();
   });
 
   it('opacity from opacity_vs_clear is asked about like an entity', () => {
     const s = study(ki({}, [], attrs('right upper lobe', null, 'patchy')));
-    expect(attribute('type', s, new Rng(0))).toMatchObject({ question: 'what type is the opacity?', answer: 'patchy', entities: ['opacity'] });
+    expect(attribute('type', s, new Rng(0))).toMatchObject({
+      question: 'what type is the opacity?',
+      answer: 'patchy',
+      entities: ['opacity'],
+    });
   });
 });

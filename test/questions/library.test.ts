@@ -45,7 +45,7 @@ describe('one disease library', () => {
     expect(new QuestionLibrary(q).askable).toEqual(['pleural effusion', 'opacity', 'cardiomegaly']);
   });
 
-  it('a folder without disease.csv is the user\'s to fix', () => {
+  it("a folder without disease.csv is the user's to fix", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-libs-'));
     dirs.push(dir);
     expect(() => loadDiseaseLibrary(dir)).toThrow(/disease\.csv/);

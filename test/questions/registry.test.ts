@@ -1,13 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { generateQuestions, type StandardizedRecord } from '../../src/pipeline/questions/generate.js';
 import { pairRng, QUESTION_GENERATORS, type QuestionGenerator } from '../../src/pipeline/questions/registry.js';
-import { QUESTION_TYPES, type QaPair, type QuestionParams, type QuestionType, type StudyMeta } from '../../src/pipeline/questions/schema.js';
+import {
+  QUESTION_TYPES,
+  type QaPair,
+  type QuestionParams,
+  type QuestionType,
+  type StudyMeta,
+} from '../../src/pipeline/questions/schema.js';
 import { buildFrequencyDicts } from '../../src/pipeline/standardize/dictionaries.js';
 import { sha256 } from '../../src/pipeline/util/hash.js';
 import { corpus, DISEASES, params } from './fixtures.js';
 
-const generate = (records: StandardizedRecord[], index: Map<string, StudyMeta>, p: QuestionParams, generators?: readonly QuestionGenerator[]) =>
-  generateQuestions(records, index, buildFrequencyDicts(records.map((r) => r.keyinfo)), p, DISEASES, generators);
+const generate = (
+  records: StandardizedRecord[],
+  index: Map<string, StudyMeta>,
+  p: QuestionParams,
+  generators?: readonly QuestionGenerator[],
+) => generateQuestions(records, index, buildFrequencyDicts(records.map((r) => r.keyinfo)), p, DISEASES, generators);
 
 /** A type the release does not have, drawing several numbers per study and answering yes or no. */
 const DUMMY = 'dummy' as QuestionType;
@@ -16,7 +26,12 @@ const dummy: QuestionGenerator = {
   generate: (s, rng) => {
     const n = 1 + rng.int(5);
     for (let i = 0; i < n; i++) rng.next();
-    return { question: `is this study ${s.study_id} a dummy?`, answer: rng.chance(0.5) ? 'yes' : 'no', template: 'dummy', entities: [] };
+    return {
+      question: `is this study ${s.study_id} a dummy?`,
+      answer: rng.chance(0.5) ? 'yes' : 'no',
+      template: 'dummy',
+      entities: [],
+    };
   },
 };
 
@@ -24,7 +39,13 @@ const dummy: QuestionGenerator = {
 const lines = (pairs: QaPair[]) => pairs.map((p) => JSON.stringify(p));
 
 // Every option that draws randomly is on in one of these.
-const SETTINGS: Array<Partial<QuestionParams>> = [{}, { difference: true }, { difference: true, lessYesNo: true, seed: 3 }, { difference: true, balanceYesNo: true, seed: 5 }, { apSubsample: 0.5, seed: 9 }];
+const SETTINGS: Array<Partial<QuestionParams>> = [
+  {},
+  { difference: true },
+  { difference: true, lessYesNo: true, seed: 3 },
+  { difference: true, balanceYesNo: true, seed: 5 },
+  { apSubsample: 0.5, seed: 9 },
+];
 
 describe('question type registry', () => {
   it('holds every question type of the schema, in the schema order', () => {
@@ -34,7 +55,9 @@ describe('question type registry', () => {
   it('difference questions only when the params ask for them', () => {
     const { records, index } = corpus();
     expect(generate(records, index, params()).pairs.some((p) => p.question_type === 'difference')).toBe(false);
-    expect(generate(records, index, params({ difference: true })).pairs.some((p) => p.question_type === 'difference')).toBe(true);
+    expect(
+      generate(records, index, params({ difference: true })).pairs.some((p) => p.question_type === 'difference'),
+    ).toBe(true);
   });
 
   it.each(SETTINGS)('adding a type leaves every other pair byte-identical (%o)', (over) => {
@@ -77,7 +100,9 @@ describe('question type registry', () => {
   it('each (seed, study, type) has its own stream', () => {
     const first = (seed: number, study: string, type: string) => pairRng(seed, study, type).next();
     expect(first(0, 's1', 'view')).toBe(first(0, 's1', 'view'));
-    expect(new Set([first(0, 's1', 'view'), first(1, 's1', 'view'), first(0, 's2', 'view'), first(0, 's1', 'level')]).size).toBe(4);
+    expect(
+      new Set([first(0, 's1', 'view'), first(1, 's1', 'view'), first(0, 's2', 'view'), first(0, 's1', 'level')]).size,
+    ).toBe(4);
   });
 
   it('the fixture corpus gives the pairs of generator version 2 (a change here means: bump GENERATOR_VERSION)', () => {

@@ -28,16 +28,22 @@ export async function makeRun(dirs: string[], n = 40): Promise<Run> {
       rule_text: 'synthetic.',
       extra: {},
     } as { study_id: string });
-    const entity: Record<string, ReturnType<typeof attrs>> = i % 2 ? { 'pleural effusion': attrs('left', 'small', 'layering') } : { edema: attrs('bilateral', 'mild', null) };
+    const entity: Record<string, ReturnType<typeof attrs>> = i % 2
+      ? { 'pleural effusion': attrs('left', 'small', 'layering') }
+      : { edema: attrs('bilateral', 'mild', null) };
     std.append(rec(id, ki(entity, ['pneumothorax']), 1) as { study_id: string });
   }
   // A later cycle rewrote one record: the last line per study is the current one.
-  std.append(rec('50000000', ki({ atelectasis: attrs('right lower lobe', 'moderate', null) }), 2) as { study_id: string });
+  std.append(
+    rec('50000000', ki({ atelectasis: attrs('right lower lobe', 'moderate', null) }), 2) as { study_id: string },
+  );
   reports.close();
   std.close();
   await run.update((s) => {
-    s.steps.questions = StepStateSchema.parse({ status: 'not_run', params: { difference: true, filterLowFreq: false } });
+    s.steps.questions = StepStateSchema.parse({
+      status: 'not_run',
+      params: { difference: true, filterLowFreq: false },
+    });
   });
   return run;
 }
-

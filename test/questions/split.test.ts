@@ -9,7 +9,7 @@ import { DISEASES, attrs, ki, meta, params, rec } from './fixtures.js';
 const ratios = { train: 0.8, validate: 0.1, test: 0.1 };
 
 describe('splits', () => {
-  it('metadata split is used; a subject whose studies disagree gets its earliest study\'s split, and is reported', () => {
+  it("metadata split is used; a subject whose studies disagree gets its earliest study's split, and is reported", () => {
     const metas = [
       meta('a', 'p1', { split: 'test', study_order: 2 }),
       meta('b', 'p1', { split: 'train', study_order: 1 }),
@@ -34,14 +34,23 @@ describe('splits', () => {
     expect(counts.train! / 5000).toBeLessThan(0.83);
     expect(counts.test! / 5000).toBeGreaterThan(0.08);
     expect(seededSplit('p1', 0, ratios)).toBe(seededSplit('p1', 0, ratios));
-    const differs = Array.from({ length: 50 }, (_, i) => seededSplit(`p${i}`, 0, ratios) !== seededSplit(`p${i}`, 1, ratios)).some(Boolean);
+    const differs = Array.from(
+      { length: 50 },
+      (_, i) => seededSplit(`p${i}`, 0, ratios) !== seededSplit(`p${i}`, 1, ratios),
+    ).some(Boolean);
     expect(differs).toBe(true);
   });
 
   it('no subject ever appears in two splits of the dataset (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ subject: fc.integer({ min: 1, max: 6 }), split: fc.constantFrom('train', 'validate', 'test', null) }), { minLength: 1, maxLength: 30 }),
+        fc.array(
+          fc.record({
+            subject: fc.integer({ min: 1, max: 6 }),
+            split: fc.constantFrom('train', 'validate', 'test', null),
+          }),
+          { minLength: 1, maxLength: 30 },
+        ),
         fc.constantFrom<'metadata' | 'seeded'>('metadata', 'seeded'),
         (rows, splitMode) => {
           const index = new Map<string, StudyMeta>();
@@ -49,7 +58,13 @@ describe('splits', () => {
             index.set(`s${i}`, meta(`s${i}`, `p${r.subject}`, { split: r.split, study_order: i }));
             return rec(`s${i}`, ki({ edema: attrs('left', 'mild') }));
           });
-          const { pairs } = generateQuestions(records, index, buildFrequencyDicts(records.map((x) => x.keyinfo)), params({ splitMode, difference: true }), DISEASES);
+          const { pairs } = generateQuestions(
+            records,
+            index,
+            buildFrequencyDicts(records.map((x) => x.keyinfo)),
+            params({ splitMode, difference: true }),
+            DISEASES,
+          );
           const seen = new Map<string, string>();
           for (const p of pairs) {
             const prev = seen.get(p.subject_id);

@@ -17,7 +17,7 @@ function deadPid(): number {
 }
 
 describe('questions: temp files of a killed export', () => {
-  it('are removed when the step next runs; a live process\'s temp file is left alone', async () => {
+  it("are removed when the step next runs; a live process's temp file is left alone", async () => {
     const run = await makeRun(dirs, 8);
     try {
       const dataset = path.join(run.dir, 'dataset');
@@ -27,7 +27,10 @@ describe('questions: temp files of a killed export', () => {
       const live = path.join(dataset, `qa.jsonl.tmp-${process.ppid}`);
       const unrelated = path.join(dataset, 'notes.txt');
       for (const f of [dead, own, live, unrelated]) fs.writeFileSync(f, 'partial');
-      const outcome = await runStep(run, questionsStep as unknown as AnyStep, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } });
+      const outcome = await runStep(run, questionsStep as unknown as AnyStep, {
+        signal: new AbortController().signal,
+        env: { confirmations: new Set(), env: {} },
+      });
       expect(outcome).toBe('done');
       const left = fs.readdirSync(dataset);
       expect(left).not.toContain(path.basename(dead));

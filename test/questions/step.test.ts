@@ -25,7 +25,9 @@ describe('questions step', () => {
     const run = await makeRun(dirs);
     try {
       const events: RunnerEvent[] = [];
-      expect(await runStep(run, step, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) })).toBe('done');
+      expect(
+        await runStep(run, step, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) }),
+      ).toBe('done');
       const pairs = await readPairs(run);
       expect(pairs.length).toBeGreaterThan(30);
       expect(run.state.steps.questions!.counts.questions).toBe(pairs.length);
@@ -36,17 +38,38 @@ describe('questions step', () => {
       expect(pairs.some((p) => p.question_type === 'difference' && p.ref_id !== null)).toBe(true);
 
       const dir = path.join(run.dir, 'dataset');
-      expect(fs.readdirSync(dir).sort()).toEqual(['conversations.jsonl', 'manifest.json', 'qa.csv', 'qa.jsonl', 'stats.json']);
+      expect(fs.readdirSync(dir).sort()).toEqual([
+        'conversations.jsonl',
+        'manifest.json',
+        'qa.csv',
+        'qa.jsonl',
+        'stats.json',
+      ]);
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-      expect(manifest).toMatchObject({ seed: 0, tool: { name: 'cxrvqa' }, generator_version: 2, params: { difference: true }, counts: { total: pairs.length } });
+      expect(manifest).toMatchObject({
+        seed: 0,
+        tool: { name: 'cxrvqa' },
+        generator_version: 2,
+        params: { difference: true },
+        counts: { total: pairs.length },
+      });
       expect(manifest.inputs_sha256.standardized).toMatch(/^[0-9a-f]{64}$/);
-      expect(manifest.files.map((f: { file: string }) => f.file)).toEqual(['qa.csv', 'qa.jsonl', 'conversations.jsonl']);
-      const conv = fs.readFileSync(path.join(dir, 'conversations.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(manifest.files.map((f: { file: string }) => f.file)).toEqual([
+        'qa.csv',
+        'qa.jsonl',
+        'conversations.jsonl',
+      ]);
+      const conv = fs
+        .readFileSync(path.join(dir, 'conversations.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(conv[0].images[0]).toBe('files/p10/p10000000/s50000000/dcm-0.jpg');
 
       const snapshot = Object.fromEntries(fs.readdirSync(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
       expect(await runStep(run, step, { signal: new AbortController().signal, env, force: true })).toBe('done');
-      for (const [f, bytes] of Object.entries(snapshot)) expect(fs.readFileSync(path.join(dir, f)).equals(bytes)).toBe(true);
+      for (const [f, bytes] of Object.entries(snapshot))
+        expect(fs.readFileSync(path.join(dir, f)).equals(bytes)).toBe(true);
       expect((await readPairs(run)).length).toBe(pairs.length);
     } finally {
       await run.close();
@@ -75,7 +98,10 @@ describe('questions step', () => {
   it('an unreadable or invalid standardized line is reported and skipped; the rest is used', async () => {
     const run = await makeRun(dirs, 8);
     try {
-      fs.appendFileSync(run.artifactPath('standardized'), '{"study_id":"50000099","keyinfo":{"entity":"error"}}\nnot json\n');
+      fs.appendFileSync(
+        run.artifactPath('standardized'),
+        '{"study_id":"50000099","keyinfo":{"entity":"error"}}\nnot json\n',
+      );
       const logs: string[] = [];
       const outcome = await runStep(run, step, {
         signal: new AbortController().signal,
@@ -99,7 +125,9 @@ describe('questions step', () => {
     dirs.push(dir);
     const run = await Run.open(dir, { create: true });
     try {
-      await expect(runStep(run, step, { signal: new AbortController().signal, env })).rejects.toThrow(/No standardized records/);
+      await expect(runStep(run, step, { signal: new AbortController().signal, env })).rejects.toThrow(
+        /No standardized records/,
+      );
     } finally {
       await run.close();
     }
@@ -111,12 +139,35 @@ describe('questions step', () => {
       // Every study loses its view, as in a corpus without metadata: nothing is generated.
       const reports = run.artifact<{ study_id: string }>('reports');
       reports.reset();
-      for (let i = 0; i < 4; i++) reports.append({ study_id: String(50000000 + i), subject_id: '10000000', dicom_id: null, view: null, study_order: null, study_date: null, split: null, source: 'x', text: 'FINDINGS: synthetic.', selected: 'synthetic.', rule_text: 'synthetic.', extra: {} } as { study_id: string });
+      for (let i = 0; i < 4; i++)
+        reports.append({
+          study_id: String(50000000 + i),
+          subject_id: '10000000',
+          dicom_id: null,
+          view: null,
+          study_order: null,
+          study_date: null,
+          split: null,
+          source: 'x',
+          text: 'FINDINGS: synthetic.',
+          selected: 'synthetic.',
+          rule_text: 'synthetic.',
+          extra: {},
+        } as { study_id: string });
       reports.close();
       const events: RunnerEvent[] = [];
-      expect(await runStep(run, step, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) })).toBe('done');
+      expect(
+        await runStep(run, step, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) }),
+      ).toBe('done');
       expect(run.state.steps.questions!.counts.questions).toBe(0);
-      expect(events.some((e) => e.type === 'step-event' && e.event.type === 'log' && /--set questions.unknownView=include/.test(e.event.message))).toBe(true);
+      expect(
+        events.some(
+          (e) =>
+            e.type === 'step-event' &&
+            e.event.type === 'log' &&
+            /--set questions.unknownView=include/.test(e.event.message),
+        ),
+      ).toBe(true);
       expect(fs.readFileSync(path.join(run.dir, 'dataset', 'qa.jsonl'), 'utf8')).toBe('');
     } finally {
       await run.close();

@@ -25,10 +25,23 @@ async function reportRun() {
   fs.mkdirSync(path.join(run.dir, 'eval'), { recursive: true });
   fs.writeFileSync(
     path.join(run.dir, 'eval', 'labels.json'),
-    JSON.stringify({ model: '<script>alert(1)</script>', summary: { precision: 0.91234, recall: 0.8, n: 100 }, per_entity: [{ entity: 'edema & <b>', tp: 3, fp: 1 }, { entity: 'effusion', tp: 5, fp: 0 }] }),
+    JSON.stringify({
+      model: '<script>alert(1)</script>',
+      summary: { precision: 0.91234, recall: 0.8, n: 100 },
+      per_entity: [
+        { entity: 'edema & <b>', tp: 3, fp: 1 },
+        { entity: 'effusion', tp: 5, fp: 0 },
+      ],
+    }),
   );
   await run.update((s) => {
-    s.cycles.push({ cycle: 1, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z', counts: { changed: 7 }, completed: [] });
+    s.cycles.push({
+      cycle: 1,
+      startedAt: '2026-01-01T00:00:00Z',
+      finishedAt: '2026-01-01T00:01:00Z',
+      counts: { changed: 7 },
+      completed: [],
+    });
     s.steps.questions!.summary = 'done <img src=x onerror=alert(2)>';
   });
   return run;
@@ -52,7 +65,9 @@ describe('run report', () => {
       expect(html).toContain('0.9123'); // eval numbers rendered generically
       expect(html).toContain('changed=7');
       for (const t of Object.keys(data.samples)) expect(html).toContain(`<h3>${t}</h3>`);
-      expect(Object.keys(data.samples)).toEqual(expect.arrayContaining(['abnormality', 'presence', 'view', 'level', 'difference']));
+      expect(Object.keys(data.samples)).toEqual(
+        expect.arrayContaining(['abnormality', 'presence', 'view', 'level', 'difference']),
+      );
     } finally {
       await run.close();
     }
@@ -61,18 +76,32 @@ describe('run report', () => {
   it('an evaluation report from `cxrvqa eval` is shown as its tables (category P/R/F1, attributes, per entity)', async () => {
     const run = await reportRun();
     try {
-      const set = (ki: unknown) => ({ docs: new Map([['a', keyInfoToDoc(ki)]]), scored: new Set(CATEGORIES), excluded: new Set<string>(), source: 't' });
+      const set = (ki: unknown) => ({
+        docs: new Map([['a', keyInfoToDoc(ki)]]),
+        scored: new Set(CATEGORIES),
+        excluded: new Set<string>(),
+        source: 't',
+      });
       const none = { location: null, level: null, type: null };
       const scored = evaluate(
         set({ entity: { edema: { ...none, location: 'left' } }, uncertain_entity: {}, no_entity: ['pneumothorax'] }),
-        set({ entity: { edema: { ...none, location: 'left' }, cardiomegaly: none }, uncertain_entity: {}, no_entity: [] }),
+        set({
+          entity: { edema: { ...none, location: 'left' }, cardiomegaly: none },
+          uncertain_entity: {},
+          no_entity: [],
+        }),
       );
-      fs.writeFileSync(path.join(run.dir, 'eval', 'auto-vs-gold.json'), JSON.stringify({ gold: 'gold.jsonl', pred: 'run', scopes: { all: scored } }));
+      fs.writeFileSync(
+        path.join(run.dir, 'eval', 'auto-vs-gold.json'),
+        JSON.stringify({ gold: 'gold.jsonl', pred: 'run', scopes: { all: scored } }),
+      );
       const data = await collectRunReport(run);
       const html = renderHtml(data);
       expect(html).toContain('<h3>auto-vs-gold</h3>');
       // positive: edema tp, cardiomegaly fp → P 50%, R 100%, F1 66.7%
-      expect(html).toMatch(/<td>positive<\/td><td class="n">50\.0%<\/td><td class="n">100\.0%<\/td><td class="n">66\.7%<\/td>/);
+      expect(html).toMatch(
+        /<td>positive<\/td><td class="n">50\.0%<\/td><td class="n">100\.0%<\/td><td class="n">66\.7%<\/td>/,
+      );
       expect(html).toContain('<td>negative</td><td class="n">-</td><td class="n">0.0%</td>');
       expect(html).toContain('per entity (top');
       const md = renderMarkdown(data);
@@ -86,7 +115,11 @@ describe('run report', () => {
     const run = await reportRun();
     try {
       await run.update((s) => {
-        s.artifacts.standardized = { version: (s.artifacts.standardized?.version ?? 0) + 1, count: 61, updatedAt: null };
+        s.artifacts.standardized = {
+          version: (s.artifacts.standardized?.version ?? 0) + 1,
+          count: 61,
+          updatedAt: null,
+        };
       });
       const data = await collectRunReport(run);
       expect(data.steps.find((s) => s.id === 'questions')!.status).toBe('stale');
@@ -100,7 +133,16 @@ describe('run report', () => {
     const run = await reportRun();
     try {
       const md = renderMarkdown(await collectRunReport(run));
-      for (const h of ['## Steps', '## Dataset statistics', '## Evaluation', '## Cycle history', '## Sample QA pairs', '### Top entities', '### Answer lengths']) expect(md).toContain(h);
+      for (const h of [
+        '## Steps',
+        '## Dataset statistics',
+        '## Evaluation',
+        '## Cycle history',
+        '## Sample QA pairs',
+        '### Top entities',
+        '### Answer lengths',
+      ])
+        expect(md).toContain(h);
       expect(md).toMatch(/\| presence \| \d+ \|/);
       expect(md).toContain('edema & <b>');
     } finally {
@@ -150,7 +192,10 @@ describe('cli stats and report', () => {
     const json = JSON.parse((await runCli(['stats', '--run', dir, '--json'])).stdout);
     expect(json.by_type.find((t: { type: string }) => t.type === 'presence').release_count).toBe(211_560);
     const rep = await runCli(['report', '--run', dir]);
-    expect(rep.stdout.trim().split('\n')).toEqual([path.join(dir, 'report', 'report.html'), path.join(dir, 'report', 'report.md')]);
+    expect(rep.stdout.trim().split('\n')).toEqual([
+      path.join(dir, 'report', 'report.html'),
+      path.join(dir, 'report', 'report.md'),
+    ]);
 
     const empty = await makeRun(dirs, 2);
     const emptyDir = empty.dir;

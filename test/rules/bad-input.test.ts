@@ -12,7 +12,10 @@ function check(text: string) {
   const ref = extractReference({ study_id: 'x', text }, libs);
   expect(ReferenceRecordSchema.safeParse(ref).success).toBe(true);
   expect(StrictKeyInfoSchema.safeParse(referenceToKeyInfo(ref)).success).toBe(true);
-  for (const ev of [...Object.values(ref.entity).flatMap((e) => e.evidence), ...Object.values(ref.no_entity_evidence).flat()]) {
+  for (const ev of [
+    ...Object.values(ref.entity).flatMap((e) => e.evidence),
+    ...Object.values(ref.no_entity_evidence).flat(),
+  ]) {
     expect(text.slice(ev.start, ev.end)).toBe(ev.text);
   }
   return ref;
@@ -39,7 +42,8 @@ describe('bad input never throws and gives a valid record', () => {
     expect(Object.keys(ref.entity).sort()).toEqual(['cardiomegaly', 'pleural effusion']);
   });
   it('unusual Unicode: dotted capitals, emoji, RTL marks, zero-width and combining characters', () => {
-    const text = 'FINDINGS: İİİ ÅNGSTRÖM 🫁🫁 \u200fשלום\u200e Small\u200b left pleural effusion. Cardiomega\u0301ly. No pneumothorax\uFEFF. \uD800 lone surrogate.';
+    const text =
+      'FINDINGS: İİİ ÅNGSTRÖM 🫁🫁 \u200fשלום\u200e Small\u200b left pleural effusion. Cardiomega\u0301ly. No pneumothorax\uFEFF. \uD800 lone surrogate.';
     const ref = check(text);
     expect(ref.entity['pleural effusion']).toMatchObject({ entity_name: 'pleural effusion' });
     expect(ref.entity['pleural effusion']!.location).toContain('left');

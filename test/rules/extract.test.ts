@@ -4,7 +4,8 @@ import { defaultLibs } from '../../src/pipeline/rules/libs.js';
 import { referenceToKeyInfo } from '../../src/pipeline/rules/toKeyInfo.js';
 
 const libs = defaultLibs();
-const run = (text: string, likely: 'positive' | 'uncertain' = 'uncertain') => extractReference({ study_id: '1', subject_id: '9', text }, libs, { likely });
+const run = (text: string, likely: 'positive' | 'uncertain' = 'uncertain') =>
+  extractReference({ study_id: '1', subject_id: '9', text }, libs, { likely });
 const pos = (text: string) => Object.keys(run(text).entity).sort();
 
 describe('negation (§7 steps 1–2, scoped)', () => {
@@ -25,7 +26,10 @@ describe('negation (§7 steps 1–2, scoped)', () => {
   });
   it('reads "no change in" as positive', () => {
     expect(pos('No change in the moderate right pleural effusion.')).toEqual(['pleural effusion']);
-    expect(pos('Stable cardiomegaly. Persistent left basilar atelectasis is unchanged.')).toEqual(['atelectasis', 'cardiomegaly']);
+    expect(pos('Stable cardiomegaly. Persistent left basilar atelectasis is unchanged.')).toEqual([
+      'atelectasis',
+      'cardiomegaly',
+    ]);
   });
   it('reads resolved and no-longer-seen findings as negative', () => {
     expect(run('The left pleural effusion has resolved.').no_entity).toEqual(['pleural effusion']);
@@ -50,17 +54,26 @@ describe('hedging', () => {
     expect(r.entity).toEqual({});
   });
   it('applies a trailing hedge to every finding of the list', () => {
-    expect(run('Atelectasis or pneumonia cannot be excluded.').uncertain_entity.sort()).toEqual(['atelectasis', 'pneumonia']);
+    expect(run('Atelectasis or pneumonia cannot be excluded.').uncertain_entity.sort()).toEqual([
+      'atelectasis',
+      'pneumonia',
+    ]);
   });
   it('hedges both sides of "versus"', () => {
-    expect(run('Atelectasis versus consolidation at the right base.').uncertain_entity.sort()).toEqual(['atelectasis', 'consolidation']);
+    expect(run('Atelectasis versus consolidation at the right base.').uncertain_entity.sort()).toEqual([
+      'atelectasis',
+      'consolidation',
+    ]);
   });
   it('keeps a negation when a weak hedge follows it', () => {
     expect(run('No focal opacity to suggest pneumonia.').no_entity.sort()).toEqual(['opacity', 'pneumonia']);
   });
   it('reads "likely" as configured', () => {
     expect(run('Bibasilar opacities likely atelectasis.', 'uncertain').uncertain_entity).toEqual(['atelectasis']);
-    expect(Object.keys(run('Bibasilar opacities likely atelectasis.', 'positive').entity).sort()).toEqual(['atelectasis', 'opacity']);
+    expect(Object.keys(run('Bibasilar opacities likely atelectasis.', 'positive').entity).sort()).toEqual([
+      'atelectasis',
+      'opacity',
+    ]);
   });
 });
 
@@ -121,16 +134,22 @@ describe('§12 boundary fixes', () => {
     expect(pos('Calcified left upper lobe granuloma.')).toEqual(['granuloma']);
   });
   it('does not read the history section when the report has no FINDINGS/IMPRESSION', () => {
-    const text = 'CLINICAL HISTORY: Chest tube placement for pneumothorax.\n\nCOMPARISON: None.\n\nLeft chest tube in place. Small pleural effusion.';
+    const text =
+      'CLINICAL HISTORY: Chest tube placement for pneumothorax.\n\nCOMPARISON: None.\n\nLeft chest tube in place. Small pleural effusion.';
     expect(pos(text)).toEqual(['pleural effusion']);
   });
 });
 
 describe('evidence spans', () => {
   it('maps every span to the full report text', () => {
-    const text = 'EXAMINATION: Chest.\n\nFINDINGS: Small left pleural effusion. No pneumothorax.\n\nIMPRESSION: Possible pneumonia.';
+    const text =
+      'EXAMINATION: Chest.\n\nFINDINGS: Small left pleural effusion. No pneumothorax.\n\nIMPRESSION: Possible pneumonia.';
     const r = run(text);
-    const all = [...Object.values(r.entity).flatMap((e) => e.evidence), ...Object.values(r.no_entity_evidence).flat(), ...Object.values(r.uncertain_evidence).flat()];
+    const all = [
+      ...Object.values(r.entity).flatMap((e) => e.evidence),
+      ...Object.values(r.no_entity_evidence).flat(),
+      ...Object.values(r.uncertain_evidence).flat(),
+    ];
     expect(all).toHaveLength(3);
     for (const ev of all) {
       expect(ev.start).toBeGreaterThanOrEqual(0);
@@ -151,7 +170,11 @@ describe('evidence spans', () => {
 
 describe('referenceToKeyInfo', () => {
   it('joins attribute words, puts hedged and negated names in their lists', () => {
-    const ki = referenceToKeyInfo(run('Small left pleural effusion. Moderate right pleural effusion. Patchy opacity in the left lower lobe. Possible pneumonia. No pneumothorax.'));
+    const ki = referenceToKeyInfo(
+      run(
+        'Small left pleural effusion. Moderate right pleural effusion. Patchy opacity in the left lower lobe. Possible pneumonia. No pneumothorax.',
+      ),
+    );
     expect(ki.entity['pleural effusion']).toEqual({ location: 'left, right', level: 'small, moderate', type: null });
     expect(ki.entity['opacity']).toEqual({ location: 'left lower lung', level: null, type: 'patchy' });
     expect(ki.opacity_vs_clear.opacity).toEqual(ki.entity['opacity']);

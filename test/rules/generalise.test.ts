@@ -120,7 +120,11 @@ describe('hedges and negation scope', () => {
     const r = run('No pneumothorax, the heart is mildly enlarged.');
     expect(r.no_entity).toEqual(['pneumothorax']);
     expect(Object.keys(r.entity)).toEqual(['cardiomegaly']);
-    expect(neg('No pneumothorax, pleural effusion, or consolidation is seen.')).toEqual(['consolidation', 'pleural effusion', 'pneumothorax']);
+    expect(neg('No pneumothorax, pleural effusion, or consolidation is seen.')).toEqual([
+      'consolidation',
+      'pleural effusion',
+      'pneumothorax',
+    ]);
   });
 });
 
@@ -154,7 +158,11 @@ describe('locations', () => {
     expect(run('Left basilar pleural thickening.').entity['pleural thickening']?.location).toEqual(['left', 'basilar']);
   });
   it('keeps multi-lobe phrases', () => {
-    expect(run('Opacity in the right lower and middle lobes.').entity['opacity']?.post_location).toBe('the right lower and middle lungs');
-    expect(run('Atelectasis in the left upper and lingular lobes.').entity['atelectasis']?.post_location).toBe('the left upper and lingular lungs');
+    expect(run('Opacity in the right lower and middle lobes.').entity['opacity']?.post_location).toBe(
+      'the right lower and middle lungs',
+    );
+    expect(run('Atelectasis in the left upper and lingular lobes.').entity['atelectasis']?.post_location).toBe(
+      'the left upper and lingular lungs',
+    );
   });
 });

@@ -44,12 +44,23 @@ describe('libraries', () => {
 
 describe('KeyInfo JSON schema export', () => {
   it('is generated from the zod schema and describes the strict form', () => {
-    const schema = keyInfoJsonSchema() as { type: string; required: string[]; properties: Record<string, { additionalProperties?: { required?: string[] }; type?: string }> };
+    const schema = keyInfoJsonSchema() as {
+      type: string;
+      required: string[];
+      properties: Record<string, { additionalProperties?: { required?: string[] }; type?: string }>;
+    };
     expect(schema.type).toBe('object');
     expect(schema.required.sort()).toEqual(['entity', 'no_entity', 'opacity_vs_clear', 'uncertain_entity']);
     expect(schema.properties.entity!.additionalProperties!.required!.sort()).toEqual(['level', 'location', 'type']);
     expect(schema.properties.no_entity!.type).toBe('array');
     // The zod schema it came from accepts what the JSON schema describes.
-    expect(StrictKeyInfoSchema.safeParse({ opacity_vs_clear: {}, entity: { a: { location: null, level: 'mild', type: null } }, uncertain_entity: {}, no_entity: ['b'] }).success).toBe(true);
+    expect(
+      StrictKeyInfoSchema.safeParse({
+        opacity_vs_clear: {},
+        entity: { a: { location: null, level: 'mild', type: null } },
+        uncertain_entity: {},
+        no_entity: ['b'],
+      }).success,
+    ).toBe(true);
   });
 });

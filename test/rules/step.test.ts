@@ -9,14 +9,36 @@ import { makeTempDir } from '../helpers/tmp.js';
 
 function report(id: string, text: string): ReportRecord {
   const off = Math.max(0, text.indexOf('FINDINGS:'));
-  return { study_id: id, subject_id: 'p1', dicom_id: null, view: null, study_order: null, study_date: null, split: null, source: `t:${id}`, text, selected: text.slice(off), rule_text: text.slice(off), selected_offset: off, rule_offset: off, extra: {} };
+  return {
+    study_id: id,
+    subject_id: 'p1',
+    dicom_id: null,
+    view: null,
+    study_order: null,
+    study_date: null,
+    split: null,
+    source: `t:${id}`,
+    text,
+    selected: text.slice(off),
+    rule_text: text.slice(off),
+    selected_offset: off,
+    rule_offset: off,
+    extra: {},
+  };
 }
 
 let cleanup: (() => void) | null = null;
 afterEach(() => cleanup?.());
 
 async function runStep(run: Run, mode: 'fresh' | 'resume', events: StepEvent[] = []) {
-  return referenceStep.run({ run, params: ReferenceParamsSchema.parse({}), mode, signal: new AbortController().signal, env: { confirmations: new Set(), env: {} }, emit: (e) => events.push(e) });
+  return referenceStep.run({
+    run,
+    params: ReferenceParamsSchema.parse({}),
+    mode,
+    signal: new AbortController().signal,
+    env: { confirmations: new Set(), env: {} },
+    emit: (e) => events.push(e),
+  });
 }
 
 describe('reference step', () => {

@@ -58,5 +58,8 @@ export function readReports(rows: MetaRow[], dir = sampleDir()): Map<string, str
 }
 
 export function readGoldLines(dir = sampleDir()): string[] {
-  return fs.readFileSync(path.join(dir, 'gold.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return fs
+    .readFileSync(path.join(dir, 'gold.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 }

@@ -58,7 +58,9 @@ describe('sample corpus layout', () => {
     for (const r of rows) {
       expect(['postero-anterior', 'antero-posterior', 'lateral']).toContain(r.view);
       expect(['train', 'validate', 'test']).toContain(r.split);
-      const d = new Date(`${r.study_date.slice(0, 4)}-${r.study_date.slice(4, 6)}-${r.study_date.slice(6, 8)}T00:00:00Z`);
+      const d = new Date(
+        `${r.study_date.slice(0, 4)}-${r.study_date.slice(4, 6)}-${r.study_date.slice(6, 8)}T00:00:00Z`,
+      );
       expect(r.study_date).toMatch(/^\d{8}$/);
       expect(Number.isNaN(d.getTime()), r.study_date).toBe(false);
     }
@@ -123,9 +125,25 @@ const SURFACE: Record<string, RegExp> = {
   'subcutaneous emphysema': /subcutaneous emphysema/,
 };
 /** Surface forms that must have been mapped to a canonical name. */
-const NOT_CANONICAL = ['effusion', 'pleural effusions', 'opacity', 'opacities', 'collapse', 'volume loss', 'hiatal hernia',
-  'chf', 'congestive heart failure', 'enlarged cardiac silhouette', 'pulmonary edema', 'pulmonary vascular congestion',
-  'nodules', 'fractures', 'granulomas', 'calcifications', 'infection'];
+const NOT_CANONICAL = [
+  'effusion',
+  'pleural effusions',
+  'opacity',
+  'opacities',
+  'collapse',
+  'volume loss',
+  'hiatal hernia',
+  'chf',
+  'congestive heart failure',
+  'enlarged cardiac silhouette',
+  'pulmonary edema',
+  'pulmonary vascular congestion',
+  'nodules',
+  'fractures',
+  'granulomas',
+  'calcifications',
+  'infection',
+];
 
 describe('gold KeyInfo', () => {
   it('has at least 70 lines, one per study, each for a study in the corpus', () => {
@@ -135,7 +153,13 @@ describe('gold KeyInfo', () => {
   });
 
   it('rejects a malformed line (the schema check is not vacuous)', () => {
-    const bad = { study_id: '1', opacity_vs_clear: {}, entity: { x: { location: ['left'] } }, uncertain_entity: {}, no_entity: [] };
+    const bad = {
+      study_id: '1',
+      opacity_vs_clear: {},
+      entity: { x: { location: ['left'] } },
+      uncertain_entity: {},
+      no_entity: [],
+    };
     expect(GoldLine.safeParse(bad).success).toBe(false);
   });
 
@@ -158,7 +182,11 @@ describe('gold KeyInfo', () => {
         const re = SURFACE[n] ?? new RegExp(n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
         expect(re.test(text), `${g.study_id}: name "${n}" not found in the report`).toBe(true);
       }
-      const attrs = [...Object.values(g.entity), ...Object.values(g.uncertain_entity), ...Object.values(g.opacity_vs_clear)];
+      const attrs = [
+        ...Object.values(g.entity),
+        ...Object.values(g.uncertain_entity),
+        ...Object.values(g.opacity_vs_clear),
+      ];
       for (const a of attrs) {
         for (const v of [a.location, a.level, a.type]) {
           if (v !== null) expect(text.includes(v), `${g.study_id}: attribute "${v}" not in the report`).toBe(true);
@@ -169,9 +197,26 @@ describe('gold KeyInfo', () => {
 
   it('covers the common findings as positives', () => {
     const positives = new Set(gold.flatMap((g) => Object.keys(g.entity)));
-    for (const n of ['pleural effusion', 'atelectasis', 'cardiomegaly', 'edema', 'pneumothorax', 'vascular congestion',
-      'consolidation', 'pneumonia', 'lung opacity', 'emphysema', 'subcutaneous emphysema', 'hernia', 'fracture',
-      'granuloma', 'calcification', 'nodule', 'pleural thickening', 'pneumomediastinum']) {
+    for (const n of [
+      'pleural effusion',
+      'atelectasis',
+      'cardiomegaly',
+      'edema',
+      'pneumothorax',
+      'vascular congestion',
+      'consolidation',
+      'pneumonia',
+      'lung opacity',
+      'emphysema',
+      'subcutaneous emphysema',
+      'hernia',
+      'fracture',
+      'granuloma',
+      'calcification',
+      'nodule',
+      'pleural thickening',
+      'pneumomediastinum',
+    ]) {
       expect(positives, n).toContain(n);
     }
   });
@@ -199,11 +244,15 @@ describe('phenomena the later steps must handle', () => {
   });
 
   it('has negation, hedging, resolution and "no change in" wording several times', () => {
-    expect(count((t) => /\bno (pneumothorax|pleural effusion|focal consolidation)/i.test(t))).toBeGreaterThanOrEqual(40);
+    expect(count((t) => /\bno (pneumothorax|pleural effusion|focal consolidation)/i.test(t))).toBeGreaterThanOrEqual(
+      40,
+    );
     expect(count((t) => /\bwithout\b/i.test(t))).toBeGreaterThanOrEqual(3);
     expect(count((t) => /clear of focal consolidation/i.test(t))).toBeGreaterThanOrEqual(1);
     expect(count((t) => /without (focal consolidation, )?pleural effusion/i.test(t))).toBeGreaterThanOrEqual(2);
-    expect(count((t) => /may represent|cannot be excluded|could be|could reflect|concerning for/i.test(t))).toBeGreaterThanOrEqual(12);
+    expect(
+      count((t) => /may represent|cannot be excluded|could be|could reflect|concerning for/i.test(t)),
+    ).toBeGreaterThanOrEqual(12);
     expect(count((t) => /could be atelectasis, aspiration or early/i.test(t))).toBeGreaterThanOrEqual(2);
     expect(count((t) => /resolved|no longer seen/i.test(t))).toBeGreaterThanOrEqual(10);
     expect(count((t) => /no change in/i.test(t))).toBeGreaterThanOrEqual(6);
@@ -223,8 +272,24 @@ describe('phenomena the later steps must handle', () => {
 
   it('uses the level and type words the extractors look for', () => {
     const all = norm([...reports.values()].join('\n'));
-    for (const w of ['small', 'moderate', 'large', 'mild', 'severe', 'minimal', 'layering', 'patchy', 'compressive',
-      'interstitial', 'calcified', 'bibasilar', 'bilateral', 'left lower lobe', 'right upper lobe', 'retrocardiac']) {
+    for (const w of [
+      'small',
+      'moderate',
+      'large',
+      'mild',
+      'severe',
+      'minimal',
+      'layering',
+      'patchy',
+      'compressive',
+      'interstitial',
+      'calcified',
+      'bibasilar',
+      'bilateral',
+      'left lower lobe',
+      'right upper lobe',
+      'retrocardiac',
+    ]) {
       expect(all, w).toContain(w);
     }
   });

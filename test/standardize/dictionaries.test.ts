@@ -3,28 +3,60 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StrictKeyInfo } from '../../src/pipeline/schemas/keyinfo.js';
 import { buildContext } from '../../src/pipeline/standardize/context.js';
-import { exportReviewCsvs, parseReviewCsv, readDictionaries, readReviewedTerms, writeDictionaries } from '../../src/pipeline/standardize/dict-io.js';
-import { buildFrequencyDicts, highFrequency, scaledHighThreshold } from '../../src/pipeline/standardize/dictionaries.js';
+import {
+  exportReviewCsvs,
+  parseReviewCsv,
+  readDictionaries,
+  readReviewedTerms,
+  writeDictionaries,
+} from '../../src/pipeline/standardize/dict-io.js';
+import {
+  buildFrequencyDicts,
+  highFrequency,
+  scaledHighThreshold,
+} from '../../src/pipeline/standardize/dictionaries.js';
 import { standardizeRecord } from '../../src/pipeline/standardize/record.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
 let tmp: ReturnType<typeof makeTempDir> | undefined;
 afterEach(() => tmp?.cleanup());
 
-const A = (location: string | null = null, level: string | null = null, type: string | null = null) => ({ location, level, type });
-const rec = (p: Partial<StrictKeyInfo>): StrictKeyInfo => ({ opacity_vs_clear: {}, entity: {}, uncertain_entity: {}, no_entity: [], ...p });
+const A = (location: string | null = null, level: string | null = null, type: string | null = null) => ({
+  location,
+  level,
+  type,
+});
+const rec = (p: Partial<StrictKeyInfo>): StrictKeyInfo => ({
+  opacity_vs_clear: {},
+  entity: {},
+  uncertain_entity: {},
+  no_entity: [],
+  ...p,
+});
 
 describe('frequency dictionaries', () => {
   const records = [
-    rec({ entity: { effusion: A('left', 'small') }, uncertain_entity: { pneumonia: A('left') }, opacity_vs_clear: { opacity: A('right', null, 'patchy') } }),
+    rec({
+      entity: { effusion: A('left', 'small') },
+      uncertain_entity: { pneumonia: A('left') },
+      opacity_vs_clear: { opacity: A('right', null, 'patchy') },
+    }),
     rec({ entity: { effusion: A('right', 'small'), edema: A() }, no_entity: ['pneumothorax'] }),
     rec({ entity: { effusion: A('left') } }),
   ];
 
   it('counts names from entity, uncertain_entity and opacity_vs_clear and attribute values, sorted descending', () => {
     const d = buildFrequencyDicts(records);
-    expect(d.entity).toEqual([['effusion', 3], ['edema', 1], ['opacity', 1], ['pneumonia', 1]]);
-    expect(d.location).toEqual([['left', 3], ['right', 2]]);
+    expect(d.entity).toEqual([
+      ['effusion', 3],
+      ['edema', 1],
+      ['opacity', 1],
+      ['pneumonia', 1],
+    ]);
+    expect(d.location).toEqual([
+      ['left', 3],
+      ['right', 2],
+    ]);
     expect(d.level).toEqual([['small', 2]]);
     expect(d.type).toEqual([['patchy', 1]]);
   });
@@ -62,9 +94,14 @@ describe('reviewed term lists', () => {
 
   it('exported review sheets, filled in by a clinician, are read back and applied', () => {
     tmp = makeTempDir();
-    const d = buildFrequencyDicts([rec({ entity: { effusion: A('left'), 'nodules': A('small') } })]);
+    const d = buildFrequencyDicts([rec({ entity: { effusion: A('left'), nodules: A('small') } })]);
     const files = exportReviewCsvs(tmp.dir, d);
-    expect(files.map((f) => path.basename(f))).toEqual(['entity_review.csv', 'location_review.csv', 'level_review.csv', 'type_review.csv']);
+    expect(files.map((f) => path.basename(f))).toEqual([
+      'entity_review.csv',
+      'location_review.csv',
+      'level_review.csv',
+      'type_review.csv',
+    ]);
     const entityCsv = fs.readFileSync(files[0]!, 'utf8');
     expect(entityCsv).toBe('Term,Comment\neffusion,\nnodules,\n');
     fs.writeFileSync(files[0]!, entityCsv.replace('nodules,', 'nodules,not an abnormality'));

@@ -4,23 +4,78 @@ import { StrictKeyInfoSchema } from '../../src/pipeline/schemas/keyinfo.js';
 import { buildContext, type StandardizeContext } from '../../src/pipeline/standardize/context.js';
 import { standardizeRecord } from '../../src/pipeline/standardize/record.js';
 
-const NAMES = ['effusion', 'pleural effusions', 'left-sided effusion', 'new atelectasis', 'opacity in the left lung', 'small pneumothorax',
-  'focal consolidation concerning for pneumonia', 'focal parenchymal opacity suggesting pneumonia', 'hilar congestion', 'volume loss',
-  'cardiomegaly', 'edema', 'right lung', 'location', 'catheter tip', 'acute focal opacities', 'Bilateral  Lower Lobe  Opacity', '__proto__', ''];
-const WORDS = ['left', 'right lower lobe', 'small', 'mild', 'layering', 'low', 'mucosal', 'subcutaneous', 'pericardial', 'bibasilar', 'a: b, c: d', 'left: small'];
+const NAMES = [
+  'effusion',
+  'pleural effusions',
+  'left-sided effusion',
+  'new atelectasis',
+  'opacity in the left lung',
+  'small pneumothorax',
+  'focal consolidation concerning for pneumonia',
+  'focal parenchymal opacity suggesting pneumonia',
+  'hilar congestion',
+  'volume loss',
+  'cardiomegaly',
+  'edema',
+  'right lung',
+  'location',
+  'catheter tip',
+  'acute focal opacities',
+  'Bilateral  Lower Lobe  Opacity',
+  '__proto__',
+  '',
+];
+const WORDS = [
+  'left',
+  'right lower lobe',
+  'small',
+  'mild',
+  'layering',
+  'low',
+  'mucosal',
+  'subcutaneous',
+  'pericardial',
+  'bibasilar',
+  'a: b, c: d',
+  'left: small',
+];
 
 function ctxWith(rejected = false): StandardizeContext {
   return buildContext(
     {
-      entity: [['effusion', 50], ['pleural effusion', 40], ['atelectasis', 30], ['pneumonia', 20], ['opacity', 20], ['edema', 10], ['pneumothorax', 10]],
-      location: [['left', 30], ['right lower lobe', 10], ['bibasilar', 5]],
-      level: [['small', 30], ['mild', 20], ['low', 5]],
-      type: [['layering', 10], ['small', 2]],
+      entity: [
+        ['effusion', 50],
+        ['pleural effusion', 40],
+        ['atelectasis', 30],
+        ['pneumonia', 20],
+        ['opacity', 20],
+        ['edema', 10],
+        ['pneumothorax', 10],
+      ],
+      location: [
+        ['left', 30],
+        ['right lower lobe', 10],
+        ['bibasilar', 5],
+      ],
+      level: [
+        ['small', 30],
+        ['mild', 20],
+        ['low', 5],
+      ],
+      type: [
+        ['layering', 10],
+        ['small', 2],
+      ],
     },
     {
       highThreshold: 5,
       rejected: rejected
-        ? { entity: new Set(['edema']), location: new Set(['small', 'bibasilar']), level: new Set(['layering', 'mild']), type: new Set(['layering', 'low']) }
+        ? {
+            entity: new Set(['edema']),
+            location: new Set(['small', 'bibasilar']),
+            level: new Set(['layering', 'mild']),
+            type: new Set(['layering', 'low']),
+          }
         : null,
     },
   );
@@ -30,17 +85,26 @@ function ctxWith(rejected = false): StandardizeContext {
 const word = fc.constantFrom(...WORDS);
 const nameArb = fc.constantFrom(...NAMES);
 const scalar = fc.oneof(word, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(''));
-const attrVal = fc.oneof(scalar, fc.array(scalar, { maxLength: 3 }), fc.dictionary(word, fc.oneof(scalar, fc.record({ level: word, type: word })), { maxKeys: 3 }));
+const attrVal = fc.oneof(
+  scalar,
+  fc.array(scalar, { maxLength: 3 }),
+  fc.dictionary(word, fc.oneof(scalar, fc.record({ level: word, type: word })), { maxKeys: 3 }),
+);
 const attrs = fc.oneof(
   fc.record({ location: attrVal, level: attrVal, type: attrVal }, { requiredKeys: [] }),
   fc.array(word, { maxLength: 3 }),
   fc.array(fc.record({ location: attrVal, level: attrVal, type: attrVal }, { requiredKeys: [] }), { maxLength: 3 }),
   scalar,
 );
-const entityValue = fc.oneof(attrs, fc.dictionary(nameArb, attrs, { maxKeys: 2 }).map((nested) => ({ location: 'left', ...nested })));
+const entityValue = fc.oneof(
+  attrs,
+  fc.dictionary(nameArb, attrs, { maxKeys: 2 }).map((nested) => ({ location: 'left', ...nested })),
+);
 const category = fc.oneof(
   fc.dictionary(nameArb, entityValue, { maxKeys: 5 }),
-  fc.array(fc.oneof(nameArb, fc.record({ description: nameArb, location: attrVal }), fc.record({ type: nameArb })), { maxLength: 4 }),
+  fc.array(fc.oneof(nameArb, fc.record({ description: nameArb, location: attrVal }), fc.record({ type: nameArb })), {
+    maxLength: 4,
+  }),
   fc.record({ description: nameArb, location: attrVal, level: attrVal, type: attrVal }),
   nameArb,
   scalar,
@@ -50,7 +114,12 @@ const messy = fc.record(
     entity: category,
     uncertain_entity: category,
     opacity_vs_clear: fc.oneof(category, fc.record({ opacity: attrs, clear: attrs }, { requiredKeys: [] })),
-    no_entity: fc.oneof(fc.array(fc.oneof(nameArb, word, scalar), { maxLength: 4 }), nameArb, fc.dictionary(nameArb, scalar, { maxKeys: 3 }), scalar),
+    no_entity: fc.oneof(
+      fc.array(fc.oneof(nameArb, word, scalar), { maxLength: 4 }),
+      nameArb,
+      fc.dictionary(nameArb, scalar, { maxKeys: 3 }),
+      scalar,
+    ),
   },
   { requiredKeys: [] },
 );
@@ -95,14 +164,23 @@ function check(raw: unknown, ctx: StandardizeContext) {
 describe('standardizeRecord properties', () => {
   it('any JSON value → strict KeyInfo, never a throw, idempotent', () => {
     const ctx = ctxWith();
-    fc.assert(fc.property(fc.jsonValue({ maxDepth: 6 }), (raw) => check(raw, ctx)), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (raw) => check(raw, ctx)),
+      { numRuns: 400 },
+    );
   });
 
   it('objects with the four keys holding any JSON → strict, idempotent', () => {
     const ctx = ctxWith();
     const anyJson = fc.jsonValue({ maxDepth: 5 });
     fc.assert(
-      fc.property(fc.record({ entity: anyJson, uncertain_entity: anyJson, opacity_vs_clear: anyJson, no_entity: anyJson }, { requiredKeys: [] }), (raw) => check(raw, ctx)),
+      fc.property(
+        fc.record(
+          { entity: anyJson, uncertain_entity: anyJson, opacity_vs_clear: anyJson, no_entity: anyJson },
+          { requiredKeys: [] },
+        ),
+        (raw) => check(raw, ctx),
+      ),
       { numRuns: 400 },
     );
   });
@@ -110,7 +188,10 @@ describe('standardizeRecord properties', () => {
   it('the messy shapes of §3 → strict, idempotent (with and without reviewed term lists)', () => {
     for (const rejected of [false, true]) {
       const ctx = ctxWith(rejected);
-      fc.assert(fc.property(messy, (raw) => check(raw, ctx)), { numRuns: 600 });
+      fc.assert(
+        fc.property(messy, (raw) => check(raw, ctx)),
+        { numRuns: 600 },
+      );
     }
   });
 
@@ -119,7 +200,9 @@ describe('standardizeRecord properties', () => {
     let deep: unknown = { location: 'left' };
     for (let i = 0; i < 5000; i++) deep = { effusion: deep, [`n${i}`]: [deep] };
     const hugeName = 'effusion '.repeat(200_000);
-    const manyKeys = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`finding ${i}`, { location: 'left' }]));
+    const manyKeys = Object.fromEntries(
+      Array.from({ length: 20_000 }, (_, i) => [`finding ${i}`, { location: 'left' }]),
+    );
     let deepList: unknown = 'x';
     for (let i = 0; i < 100_000; i++) deepList = [deepList];
     for (const raw of [

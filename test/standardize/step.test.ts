@@ -32,9 +32,18 @@ async function newRun(rawRows: ExtractionResult[], followups: object[] = []): Pr
   return run;
 }
 
-const ok = (id: string, keyinfo: unknown): ExtractionResult => ({ study_id: id, status: 'ok', keyinfo, backend: 'llm' });
+const ok = (id: string, keyinfo: unknown): ExtractionResult => ({
+  study_id: id,
+  status: 'ok',
+  keyinfo,
+  backend: 'llm',
+});
 
-async function read<T extends { study_id: string }>(run: Run, name: string, schema: import('zod').ZodType<T>): Promise<T[]> {
+async function read<T extends { study_id: string }>(
+  run: Run,
+  name: string,
+  schema: import('zod').ZodType<T>,
+): Promise<T[]> {
   const out: T[] = [];
   for await (const r of run.artifact<T>(name, schema).lines()) out.push(r);
   return out;
@@ -45,8 +54,10 @@ describe('standardize step', () => {
     expect(findStep('standardize')).toBe(step);
     const ids = STEPS.map((s) => s.id);
     const at = ids.indexOf('standardize');
-    for (const before of ['ingest', 'reference', 'gold', 'finetune', 'serve', 'extract']) if (ids.includes(before)) expect(ids.indexOf(before)).toBeLessThan(at);
-    for (const after of ['followup', 'questions']) if (ids.includes(after)) expect(ids.indexOf(after)).toBeGreaterThan(at);
+    for (const before of ['ingest', 'reference', 'gold', 'finetune', 'serve', 'extract'])
+      if (ids.includes(before)) expect(ids.indexOf(before)).toBeLessThan(at);
+    for (const after of ['followup', 'questions'])
+      if (ids.includes(after)) expect(ids.indexOf(after)).toBeGreaterThan(at);
   });
 
   it('standardizes usable records, skips unusable ones with counted reasons, prefers follow-up results, writes dictionaries', async () => {
@@ -65,7 +76,11 @@ describe('standardize step', () => {
       ],
     );
     const events: RunnerEvent[] = [];
-    const outcome = await runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {}, cycle: 2 }, onEvent: (e) => events.push(e) });
+    const outcome = await runStep(run, step, {
+      signal: new AbortController().signal,
+      env: { confirmations: new Set(), env: {}, cycle: 2 },
+      onEvent: (e) => events.push(e),
+    });
     expect(outcome).toBe('done');
     const rows = await read<StandardizedRow>(run, 'standardized', StandardizedRowSchema);
     expect(rows.map((r) => r.study_id)).toEqual(['s1', 's2', 's6']);
@@ -73,20 +88,40 @@ describe('standardize step', () => {
       study_id: 's1',
       cycle: 2,
       source: 'raw',
-      keyinfo: { opacity_vs_clear: {}, entity: { 'pleural effusion': { location: 'left', level: 'small', type: null } }, uncertain_entity: {}, no_entity: ['pneumothorax'] },
+      keyinfo: {
+        opacity_vs_clear: {},
+        entity: { 'pleural effusion': { location: 'left', level: 'small', type: null } },
+        uncertain_entity: {},
+        no_entity: ['pneumothorax'],
+      },
     });
-    expect(rows[2]).toMatchObject({ source: 'followup', keyinfo: { entity: { pneumonia: { location: null, level: null, type: null } } } });
+    expect(rows[2]).toMatchObject({
+      source: 'followup',
+      keyinfo: { entity: { pneumonia: { location: null, level: null, type: null } } },
+    });
     const changes = await read<ChangeLogRow>(run, 'std-changes', ChangeLogRowSchema);
     expect(changes.map((c) => c.study_id)).toEqual(['s1', 's2', 's6']);
     expect(changes[0]!.changes.some((c) => c.kind === 'renamed' && c.after === 'pleural effusion')).toBe(true);
 
     const counts = run.state.steps.standardize!.counts;
-    expect(counts).toMatchObject({ standardized: 3, skipped: 3, 'skipped:raw status parse_error': 1, 'skipped:raw status filtered': 1, 'skipped:raw status failed': 1 });
+    expect(counts).toMatchObject({
+      standardized: 3,
+      skipped: 3,
+      'skipped:raw status parse_error': 1,
+      'skipped:raw status filtered': 1,
+      'skipped:raw status failed': 1,
+    });
     expect(run.state.steps.standardize!.summary).toMatch(/skipped 3/);
-    const skippedItems = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'item' && e.event.outcome === 'skipped' ? [e.event.key] : []));
+    const skippedItems = events.flatMap((e) =>
+      e.type === 'step-event' && e.event.type === 'item' && e.event.outcome === 'skipped' ? [e.event.key] : [],
+    );
     expect(skippedItems).toEqual(['s3', 's4', 's5']);
-    const warns = events.flatMap((e) => (e.type === 'step-event' && e.event.type === 'log' && e.event.level === 'warn' ? [e.event.message] : []));
-    expect(warns).toContain('skipped 3 studies without a usable KeyInfo (raw status parse_error: 1, raw status filtered: 1, raw status failed: 1)');
+    const warns = events.flatMap((e) =>
+      e.type === 'step-event' && e.event.type === 'log' && e.event.level === 'warn' ? [e.event.message] : [],
+    );
+    expect(warns).toContain(
+      'skipped 3 studies without a usable KeyInfo (raw status parse_error: 1, raw status filtered: 1, raw status failed: 1)',
+    );
 
     const dictDir = path.join(run.dir, 'dictionaries');
     const entity = JSON.parse(fs.readFileSync(path.join(dictDir, 'entity_dict.json'), 'utf8'));
@@ -98,7 +133,10 @@ describe('standardize step', () => {
   it('without extraction results it stops with a clear message', async () => {
     tmp = makeTempDir();
     const run = await Run.open(tmp.dir, { create: true });
-    const err = await runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } }).catch((e: unknown) => e);
+    const err = await runStep(run, step, {
+      signal: new AbortController().signal,
+      env: { confirmations: new Set(), env: {} },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message).toMatch(/needs the raw artifact first/i);
     expect((err as UserError).hint).toMatch(/--steps extract,standardize/);
@@ -107,15 +145,24 @@ describe('standardize step', () => {
 
   it('input selection: latest follow-up first, then a usable raw result, else a reason', () => {
     const raw = ok('a', { entity: {} });
-    expect(selectInput('a', raw, { study_id: 'a', keyinfo: { x: 1 }, cycle: 1 })).toMatchObject({ kind: 'use', source: 'followup' });
+    expect(selectInput('a', raw, { study_id: 'a', keyinfo: { x: 1 }, cycle: 1 })).toMatchObject({
+      kind: 'use',
+      source: 'followup',
+    });
     expect(selectInput('a', raw, undefined)).toMatchObject({ kind: 'use', source: 'raw' });
-    expect(selectInput('a', { ...raw, status: 'parse_error', keyinfo: null }, undefined)).toEqual({ kind: 'skip', study_id: 'a', reason: 'raw status parse_error' });
+    expect(selectInput('a', { ...raw, status: 'parse_error', keyinfo: null }, undefined)).toEqual({
+      kind: 'skip',
+      study_id: 'a',
+      reason: 'raw status parse_error',
+    });
     expect(selectInput('a', undefined, undefined)).toMatchObject({ kind: 'skip', reason: 'no extraction result' });
   });
 
   it('stops between batches when aborted and resumes by study_id without repeating or losing a study', async () => {
     const n = 2500;
-    const run = await newRun(Array.from({ length: n }, (_, i) => ok(`st${i}`, { entity: { [`finding ${i % 7}`]: ['left'] } })));
+    const run = await newRun(
+      Array.from({ length: n }, (_, i) => ok(`st${i}`, { entity: { [`finding ${i % 7}`]: ['left'] } })),
+    );
     const ac = new AbortController();
     const env = { confirmations: new Set<string>(), env: {} };
     const first = await runStep(run, step, {
@@ -146,7 +193,9 @@ describe('standardize step', () => {
     fs.mkdirSync(reviewed);
     fs.writeFileSync(path.join(reviewed, 'level_dict_checked.csv'), 'Word,Note\nsmall,x\n');
     await applyParams(run, [step], { standardize: { reviewedTermsDir: reviewed } });
-    await expect(runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } })).rejects.toThrow(/level_dict_checked.csv has no "Term" column/);
+    await expect(
+      runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } }),
+    ).rejects.toThrow(/level_dict_checked.csv has no "Term" column/);
     expect(fs.existsSync(run.artifactPath('standardized'))).toBe(false);
     await run.close();
   });
@@ -157,10 +206,14 @@ describe('standardize step', () => {
     fs.mkdirSync(reviewed);
     fs.writeFileSync(path.join(reviewed, 'entity_dict_checked.csv'), 'Term,Comment\nwidget,not a finding\nedema,OK\n');
     await applyParams(run, [step], { standardize: { reviewedTermsDir: reviewed, exportReviewCsv: true } });
-    expect(await runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } })).toBe('done');
+    expect(
+      await runStep(run, step, { signal: new AbortController().signal, env: { confirmations: new Set(), env: {} } }),
+    ).toBe('done');
     const rows = await read<StandardizedRow>(run, 'standardized', StandardizedRowSchema);
     expect(Object.keys(rows[0]!.keyinfo.entity)).toEqual(['edema']);
-    expect(fs.readFileSync(path.join(run.dir, 'dictionaries', 'entity_review.csv'), 'utf8')).toBe('Term,Comment\nedema,\nwidget,\n');
+    expect(fs.readFileSync(path.join(run.dir, 'dictionaries', 'entity_review.csv'), 'utf8')).toBe(
+      'Term,Comment\nedema,\nwidget,\n',
+    );
     await run.close();
   });
 });

@@ -129,4 +129,3 @@ describe('app shell', () => {
     await again.close();
   });
 });
-

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function files(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 const SOURCE = /\.(ts|tsx|js|mjs)$/;
@@ -23,7 +25,8 @@ function target(from: string, spec: string): string | null {
   if (!spec.startsWith('.')) return null;
   const resolved = path.resolve(path.dirname(from), spec);
   const base = resolved.replace(/\.js$/, '');
-  for (const candidate of [`${base}.ts`, `${base}.tsx`, path.join(resolved, 'index.ts')]) if (fs.existsSync(candidate)) return candidate;
+  for (const candidate of [`${base}.ts`, `${base}.tsx`, path.join(resolved, 'index.ts')])
+    if (fs.existsSync(candidate)) return candidate;
   return base;
 }
 
@@ -33,7 +36,8 @@ function frontEndViolation(from: string, to: string): string | null {
   const inPresent = under(from, 'src/present');
   if (under(to, 'src/pipeline') && to !== FACADE) return 'reaches into the pipeline past src/pipeline/index.ts';
   if (inUi && (under(to, 'src/cli') || to === abs('src/cli.ts'))) return 'ui imports cli';
-  if (inPresent && (under(to, 'src/ui') || under(to, 'src/cli') || to === abs('src/cli.ts'))) return 'present imports a front end';
+  if (inPresent && (under(to, 'src/ui') || under(to, 'src/cli') || to === abs('src/cli.ts')))
+    return 'present imports a front end';
   return null;
 }
 
@@ -56,7 +60,9 @@ describe('layering', () => {
     for (const f of files(root).filter((x) => SOURCE.test(x))) {
       for (const s of specifiers(fs.readFileSync(f, 'utf8'))) {
         const resolved = s.startsWith('.') ? path.resolve(path.dirname(f), s) : s;
-        const upward = ['src/ui', 'src/cli', 'src/present'].some((d) => resolved.startsWith(path.resolve(d))) || resolved.replace(/\.js$/, '') === path.resolve('src/cli');
+        const upward =
+          ['src/ui', 'src/cli', 'src/present'].some((d) => resolved.startsWith(path.resolve(d))) ||
+          resolved.replace(/\.js$/, '') === path.resolve('src/cli');
         if (/^(ink|react|ink-[\w-]+)(\/|$)/.test(s) || upward) offenders.push(`${path.relative('.', f)} imports ${s}`);
       }
     }
@@ -64,7 +70,9 @@ describe('layering', () => {
   });
 
   it('src/cli, src/ui, src/present and src/cli.ts use only the pipeline facade; ui never imports cli', () => {
-    const front = ['src/cli', 'src/ui', 'src/present'].flatMap((d) => files(path.resolve(d))).filter((x) => SOURCE.test(x));
+    const front = ['src/cli', 'src/ui', 'src/present']
+      .flatMap((d) => files(path.resolve(d)))
+      .filter((x) => SOURCE.test(x));
     expect(front.length).toBeGreaterThan(20);
     expect(frontEndOffenders([...front, path.resolve('src/cli.ts')])).toEqual([]);
   });
@@ -74,14 +82,16 @@ describe('layering', () => {
     for (const f of files(path.resolve('src/present')).filter((x) => SOURCE.test(x))) {
       for (const spec of specifiers(fs.readFileSync(f, 'utf8'))) {
         const to = target(f, spec);
-        if (to && to !== FACADE && !under(to, 'src/present')) offenders.push(`${path.relative('.', f)} imports ${spec}`);
+        if (to && to !== FACADE && !under(to, 'src/present'))
+          offenders.push(`${path.relative('.', f)} imports ${spec}`);
       }
     }
     expect(offenders).toEqual([]);
   });
 
   it('the check itself catches an offending import', () => {
-    const src = "import { App } from '../../ui/App.js';\nimport { Box } from 'ink';\nimport type { Run } from '../../pipeline/store/run.js';\nexport { x } from './y.js';";
+    const src =
+      "import { App } from '../../ui/App.js';\nimport { Box } from 'ink';\nimport type { Run } from '../../pipeline/store/run.js';\nexport { x } from './y.js';";
     expect(specifiers(src)).toEqual(['../../ui/App.js', 'ink', '../../pipeline/store/run.js', './y.js']);
     const ui = abs('src/ui/progress/Progress.tsx');
     expect(frontEndViolation(ui, target(ui, '../../cli/format.js')!)).toBe('ui imports cli');

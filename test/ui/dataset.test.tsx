@@ -14,7 +14,12 @@ afterEach(() => cleanup());
 
 describe('dataset view', () => {
   it('computes per-type counts, closed/yes/no shares, subjects and answer vocabulary', () => {
-    const pair = (study_id: string, subject_id: string, question_type: QaPair['question_type'], answer: string): QaPair => ({
+    const pair = (
+      study_id: string,
+      subject_id: string,
+      question_type: QaPair['question_type'],
+      answer: string,
+    ): QaPair => ({
       study_id,
       qa_id: `${study_id}-${question_type}-${answer}`,
       subject_id,
@@ -27,13 +32,46 @@ describe('dataset view', () => {
       split: 'train',
       provenance: { entities: [], source_cycle: 0, template: 't' },
     });
-    const stats = computeStats([pair('a', '1', 'presence', 'yes'), pair('a', '1', 'presence', 'no'), pair('b', '2', 'presence', 'yes'), pair('b', '2', 'location', 'left lung')]);
+    const stats = computeStats([
+      pair('a', '1', 'presence', 'yes'),
+      pair('a', '1', 'presence', 'no'),
+      pair('b', '2', 'presence', 'yes'),
+      pair('b', '2', 'location', 'left lung'),
+    ]);
     const { rows, total } = statsRows(stats);
     // only the types this run produced, most frequent first
     expect(rows.map((r) => r.type)).toEqual(['presence', 'location']);
-    expect(rows[0]).toMatchObject({ count: '3', share: '75.0%', open: '0', closed: '3', yes: '66.7%', no: '33.3%', subjects: '2', vocab: '2' });
-    expect(rows[1]).toMatchObject({ count: '1', share: '25.0%', open: '1', closed: '0', yes: '-', no: '-', subjects: '1', vocab: '1' });
-    expect(total).toMatchObject({ type: 'total', count: '4', share: '100%', open: '1', closed: '3', yes: '66.7%', no: '33.3%', subjects: '2', vocab: '3' });
+    expect(rows[0]).toMatchObject({
+      count: '3',
+      share: '75.0%',
+      open: '0',
+      closed: '3',
+      yes: '66.7%',
+      no: '33.3%',
+      subjects: '2',
+      vocab: '2',
+    });
+    expect(rows[1]).toMatchObject({
+      count: '1',
+      share: '25.0%',
+      open: '1',
+      closed: '0',
+      yes: '-',
+      no: '-',
+      subjects: '1',
+      vocab: '1',
+    });
+    expect(total).toMatchObject({
+      type: 'total',
+      count: '4',
+      share: '100%',
+      open: '1',
+      closed: '3',
+      yes: '66.7%',
+      no: '33.3%',
+      subjects: '2',
+      vocab: '3',
+    });
   });
 
   it('shows the statistics table and sample QA pairs per type', async () => {
@@ -86,10 +124,24 @@ describe('dataset view', () => {
     for (const t of produced) {
       const yes = t.closed ? fmtPct(t.yes_share) : '-';
       const no = t.closed ? fmtPct(t.no_share) : '-';
-      const cells = [t.type, fmtNum(t.count), fmtPct(t.share), fmtNum(t.open), fmtNum(t.closed), yes, no, fmtNum(t.subjects), fmtNum(t.answer_vocab)];
-      expect(frame).toMatch(new RegExp(`^${cells.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}\\s*$`, 'm'));
+      const cells = [
+        t.type,
+        fmtNum(t.count),
+        fmtPct(t.share),
+        fmtNum(t.open),
+        fmtNum(t.closed),
+        yes,
+        no,
+        fmtNum(t.subjects),
+        fmtNum(t.answer_vocab),
+      ];
+      expect(frame).toMatch(
+        new RegExp(`^${cells.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')}\\s*$`, 'm'),
+      );
     }
-    expect(frame).toMatch(new RegExp(`^total\\s+${cli.total}\\s+100%\\s+.*\\s${cli.subjects}\\s+${cli.answer_vocab}\\s*$`, 'm'));
+    expect(frame).toMatch(
+      new RegExp(`^total\\s+${cli.total}\\s+100%\\s+.*\\s${cli.subjects}\\s+${cli.answer_vocab}\\s*$`, 'm'),
+    );
     await run.close();
   });
 

@@ -31,8 +31,31 @@ describe('study index', () => {
     await writeInspectorFixtures(run);
     // s200: follow-up cycle 2 changed the record, standardization of cycle 2 did not
     run.artifact<{ study_id: string } & Record<string, unknown>>('followup').appendMany([
-      { study_id: 's200', cycle: 2, keyinfo: { opacity_vs_clear: {}, entity: { cardiomegaly: {} }, uncertain_entity: {}, no_entity: ['pneumothorax'] }, asked: 1, applied: 1, parse_failures: 0, dropped: 0, failed: 0 },
-      { study_id: 's300', cycle: 2, keyinfo: { opacity_vs_clear: {}, entity: {}, uncertain_entity: {}, no_entity: ['pneumothorax'] }, asked: 1, applied: 0, parse_failures: 0, dropped: 0, failed: 0 },
+      {
+        study_id: 's200',
+        cycle: 2,
+        keyinfo: {
+          opacity_vs_clear: {},
+          entity: { cardiomegaly: {} },
+          uncertain_entity: {},
+          no_entity: ['pneumothorax'],
+        },
+        asked: 1,
+        applied: 1,
+        parse_failures: 0,
+        dropped: 0,
+        failed: 0,
+      },
+      {
+        study_id: 's300',
+        cycle: 2,
+        keyinfo: { opacity_vs_clear: {}, entity: {}, uncertain_entity: {}, no_entity: ['pneumothorax'] },
+        asked: 1,
+        applied: 0,
+        parse_failures: 0,
+        dropped: 0,
+        failed: 0,
+      },
     ]);
     run.artifact('followup').close();
     const idx = await StudyIndex.build(run);
@@ -43,20 +66,36 @@ describe('study index', () => {
   });
 
   it('reads findings from the reference and from lenient model output', () => {
-    expect(fromReference({ entity: { opacity: { location: ['left'], level: ['mild'] } }, no_entity: ['effusion'] }).map((f) => f.key)).toEqual(['pos:opacity', 'neg:effusion']);
-    const f = fromKeyInfo({ entity: ['Edema'], opacity_vs_clear: { clear: {} }, uncertain_entity: 'nodule', no_entity: { x: 1 } });
+    expect(
+      fromReference({ entity: { opacity: { location: ['left'], level: ['mild'] } }, no_entity: ['effusion'] }).map(
+        (f) => f.key,
+      ),
+    ).toEqual(['pos:opacity', 'neg:effusion']);
+    const f = fromKeyInfo({
+      entity: ['Edema'],
+      opacity_vs_clear: { clear: {} },
+      uncertain_entity: 'nodule',
+      no_entity: { x: 1 },
+    });
     expect(f.map((x) => x.key)).toEqual(['pos:edema', 'unc:nodule', 'neg:opacity', 'neg:x']);
     expect(fromKeyInfo(null)).toEqual([]);
   });
 
   it('splits text into highlighted runs and wrapped lines', () => {
     const text = 'aaa bbb ccc';
-    expect(segments(text, 0, 11, [{ start: 4, end: 7, kind: 'evidence' }, { start: 0, end: 11, kind: 'selected' }]).map((s) => [s.text, s.evidence, s.selected])).toEqual([
+    expect(
+      segments(text, 0, 11, [
+        { start: 4, end: 7, kind: 'evidence' },
+        { start: 0, end: 11, kind: 'selected' },
+      ]).map((s) => [s.text, s.evidence, s.selected]),
+    ).toEqual([
       ['aaa ', false, true],
       ['bbb', true, true],
       [' ccc', false, true],
     ]);
-    expect(layoutLines('one two three four five six seven eight nine ten eleven\nx', 20).length).toBeGreaterThanOrEqual(4);
+    expect(layoutLines('one two three four five six seven eight nine ten eleven\nx', 20).length).toBeGreaterThanOrEqual(
+      4,
+    );
   });
 });
 
@@ -108,7 +147,9 @@ describe('inspector screen', () => {
     await pressAndWaitFor(app, 'n', 'note: ▌');
     await typeText(app, 'location wording differs');
     await pressAndWaitFor(app, KEY.enter, 'note: location wording differs');
-    expect((await run.artifact<{ study_id: string; note: string }>('reviews').readMap()).get('s100')?.note).toBe('location wording differs');
+    expect((await run.artifact<{ study_id: string; note: string }>('reviews').readMap()).get('s100')?.note).toBe(
+      'location wording differs',
+    );
 
     // QA pane with provenance
     frame = await pressAndWaitFor(app, KEY.tab, 'provenance');

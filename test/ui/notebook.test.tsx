@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { countingStep } from './helpers/fakeSteps.js';
-import { KEY, frameWidth, pressAndWaitFor, renderApp, resize, tempRun, waitFor, waitForText } from './helpers/render.js';
+import {
+  KEY,
+  frameWidth,
+  pressAndWaitFor,
+  renderApp,
+  resize,
+  tempRun,
+  waitFor,
+  waitForText,
+} from './helpers/render.js';
 
 afterEach(() => cleanup());
 

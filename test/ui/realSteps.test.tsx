@@ -15,7 +15,8 @@ describe('the app on the real steps and the bundled sample', () => {
     expect(frame).toContain(`${STEPS.length} steps`);
     await pressAndWaitFor(app, 'a', /\(questions, fresh\) done/, 120_000);
     frame = await pressAndWaitFor(app, KEY.escape, /questions\s+done/);
-    for (const id of ['ingest', 'reference', 'extract', 'standardize']) expect(frame).toMatch(new RegExp(`${id}\\s+done`));
+    for (const id of ['ingest', 'reference', 'extract', 'standardize'])
+      expect(frame).toMatch(new RegExp(`${id}\\s+done`));
     // steps that do not apply to a rules run say why
     expect(frame).toMatch(/followup\s+n\/a/);
 

@@ -3,8 +3,31 @@ import { errorKind, foldRunnerEvent, initialState, reducer } from '../../src/ui/
 import type { ProgressSnapshot } from '../../src/pipeline/steps/contract.js';
 import type { StepRow } from '../../src/ui/state/types.js';
 
-const snap = (done: number): ProgressSnapshot => ({ done, total: 10, rate: 1, etaSeconds: 1, elapsedSeconds: 1, counters: {}, tokensIn: 0, tokensOut: 0, costUsd: 0 });
-const row = (id: string): StepRow => ({ id, title: id, description: '', status: 'not_run', counts: {}, summary: '', finishedAt: null, durationMs: null, error: null, stale: [], applies: { ok: true }, preview: null });
+const snap = (done: number): ProgressSnapshot => ({
+  done,
+  total: 10,
+  rate: 1,
+  etaSeconds: 1,
+  elapsedSeconds: 1,
+  counters: {},
+  tokensIn: 0,
+  tokensOut: 0,
+  costUsd: 0,
+});
+const row = (id: string): StepRow => ({
+  id,
+  title: id,
+  description: '',
+  status: 'not_run',
+  counts: {},
+  summary: '',
+  finishedAt: null,
+  durationMs: null,
+  error: null,
+  stale: [],
+  applies: { ok: true },
+  preview: null,
+});
 
 describe('ui reducer', () => {
   it('moves the selection within the cells', () => {
@@ -21,8 +44,18 @@ describe('ui reducer', () => {
       events: [
         { type: 'step-start', stepId: 'x', mode: 'fresh', title: 'X' },
         { type: 'step-event', stepId: 'x', event: { type: 'log', level: 'warn', message: 'hello' }, progress: snap(0) },
-        { type: 'step-event', stepId: 'x', event: { type: 'item', key: 'a', outcome: 'failed', reason: 'timeout: 30s' }, progress: snap(1) },
-        { type: 'step-event', stepId: 'x', event: { type: 'item', key: 'b', outcome: 'failed', reason: 'timeout: 31s' }, progress: snap(2) },
+        {
+          type: 'step-event',
+          stepId: 'x',
+          event: { type: 'item', key: 'a', outcome: 'failed', reason: 'timeout: 30s' },
+          progress: snap(1),
+        },
+        {
+          type: 'step-event',
+          stepId: 'x',
+          event: { type: 'item', key: 'b', outcome: 'failed', reason: 'timeout: 31s' },
+          progress: snap(2),
+        },
         { type: 'step-event', stepId: 'x', event: { type: 'metric', name: 'loss', x: 1, y: 0.5 }, progress: snap(2) },
         { type: 'step-end', stepId: 'x', status: 'done', summary: 'ok', counts: {} },
       ],
@@ -36,8 +69,20 @@ describe('ui reducer', () => {
 
   it('keeps only the log tail and a bounded metric series', () => {
     let s = foldRunnerEvent(initialState(), { type: 'step-start', stepId: 'x', mode: 'fresh', title: 'X' });
-    for (let i = 0; i < 500; i++) s = foldRunnerEvent(s, { type: 'step-event', stepId: 'x', event: { type: 'log', level: 'info', message: `m${i}` }, progress: snap(0) });
-    for (let i = 0; i < 5000; i++) s = foldRunnerEvent(s, { type: 'step-event', stepId: 'x', event: { type: 'metric', name: 'loss', x: i, y: 1 }, progress: snap(0) });
+    for (let i = 0; i < 500; i++)
+      s = foldRunnerEvent(s, {
+        type: 'step-event',
+        stepId: 'x',
+        event: { type: 'log', level: 'info', message: `m${i}` },
+        progress: snap(0),
+      });
+    for (let i = 0; i < 5000; i++)
+      s = foldRunnerEvent(s, {
+        type: 'step-event',
+        stepId: 'x',
+        event: { type: 'metric', name: 'loss', x: i, y: 1 },
+        progress: snap(0),
+      });
     expect(s.activity!.logs).toHaveLength(200);
     expect(s.activity!.logs.at(-1)!.message).toBe('m499');
     expect(s.activity!.metrics.loss!.length).toBeLessThanOrEqual(2000);
@@ -45,7 +90,12 @@ describe('ui reducer', () => {
   });
 
   it('ignores events of a step that is not the current activity', () => {
-    const s = foldRunnerEvent(initialState(), { type: 'step-event', stepId: 'y', event: { type: 'log', level: 'info', message: 'x' }, progress: snap(0) });
+    const s = foldRunnerEvent(initialState(), {
+      type: 'step-event',
+      stepId: 'y',
+      event: { type: 'log', level: 'info', message: 'x' },
+      progress: snap(0),
+    });
     expect(s.activity).toBeNull();
   });
 

@@ -52,7 +52,9 @@ describe('re-run one report against an endpoint', () => {
     expect(frame).toContain('standardize is now stale');
     expect(await rawLines(run)).toEqual([...before, 's100']);
     expect(run.state.artifacts.raw!.version).toBe(version + 1);
-    const latest = (await run.artifact<{ study_id: string; keyinfo: unknown; model?: string }>('raw').readMap()).get('s100');
+    const latest = (await run.artifact<{ study_id: string; keyinfo: unknown; model?: string }>('raw').readMap()).get(
+      's100',
+    );
     expect(latest?.model).toBe('extractor');
     expect(JSON.stringify(latest?.keyinfo)).toContain('pleural effusion');
     await pressAndWaitFor(app, KEY.escape, /finding\s+rules/);
@@ -80,7 +82,13 @@ describe('re-run one report against an endpoint', () => {
     const down = await startLoopbackServer({ models: ['extractor'], respond: () => ({ status: 503 }) });
     const run = await tempRun();
     await writeInspectorFixtures(run);
-    await run.update((s) => void (s.config.llm = testProfile(down.url, { retries: { max: 1, baseMs: 5, maxMs: 10 } }) as unknown as Record<string, unknown>));
+    await run.update(
+      (s) =>
+        void (s.config.llm = testProfile(down.url, { retries: { max: 1, baseMs: 5, maxMs: 10 } }) as unknown as Record<
+          string,
+          unknown
+        >),
+    );
     const before = await rawLines(run);
     const app = await renderApp(run, [], { initial: { screen: 'inspector', inspectorStudy: 's100' } });
     await waitForText(app, /finding\s+rules/);
@@ -102,7 +110,13 @@ describe('re-run one report against an endpoint', () => {
     const down = await startLoopbackServer({ models: ['extractor'], respond: () => (calls++, { status: 503 }) });
     const run = await tempRun();
     await writeInspectorFixtures(run);
-    await run.update((s) => void (s.config.llm = testProfile(down.url, { retries: { max: 5, baseMs: 5, maxMs: 10 } }) as unknown as Record<string, unknown>));
+    await run.update(
+      (s) =>
+        void (s.config.llm = testProfile(down.url, { retries: { max: 5, baseMs: 5, maxMs: 10 } }) as unknown as Record<
+          string,
+          unknown
+        >),
+    );
     const app = await renderApp(run, [], { initial: { screen: 'inspector', inspectorStudy: 's100' } });
     await waitForText(app, /finding\s+rules/);
     await pressAndWaitFor(app, 'e', 'prompt (profile default)');
@@ -113,4 +127,3 @@ describe('re-run one report against an endpoint', () => {
     await down.close();
   });
 });
-

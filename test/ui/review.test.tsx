@@ -36,7 +36,17 @@ describe('review sample and accuracy', () => {
         { label: 'std c0', findings: null, note: '' },
       ],
     };
-    const j = new Map([['a', { study_id: 'a', judgments: { 'pos:opacity': 'correct' as const, 'pos:edema': 'incorrect' as const }, note: '', at: '' }]]);
+    const j = new Map([
+      [
+        'a',
+        {
+          study_id: 'a',
+          judgments: { 'pos:opacity': 'correct' as const, 'pos:edema': 'incorrect' as const },
+          note: '',
+          at: '',
+        },
+      ],
+    ]);
     expect(accuracyTable([d], j)).toEqual([
       { method: 'rules', judged: 2, correct: 1, accuracy: 0.5 },
       { method: 'llm raw', judged: 1, correct: 1, accuracy: 1 },

@@ -54,10 +54,15 @@ describe('new-run wizard', () => {
     app.stdin.write(KEY.enter);
     const start = Date.now();
     while (!result && Date.now() - start < 3000) await new Promise((r) => setTimeout(r, 10));
-    expect(result).toMatchObject({ backend: 'llm', runDir: path.join(dir, 'run'), corpus: { kind: 'csv', path: csv }, llm: { endpoints: [{ url: 'http://127.0.0.1:8000/v1' }], model: 'extractor' } });
+    expect(result).toMatchObject({
+      backend: 'llm',
+      runDir: path.join(dir, 'run'),
+      corpus: { kind: 'csv', path: csv },
+      llm: { endpoints: [{ url: 'http://127.0.0.1:8000/v1' }], model: 'extractor' },
+    });
   });
 
-  it('refuses an endpoint URL carrying a key with the pipeline\'s message, and goes on once it is removed', async () => {
+  it("refuses an endpoint URL carrying a key with the pipeline's message, and goes on once it is removed", async () => {
     const app = render(<Wizard onDone={() => {}} onCancel={() => {}} />);
     await waitForText(app, '1/3 Corpus');
     await pressAndWaitFor(app, KEY.enter, '2/3 Extraction backend');

@@ -24,27 +24,33 @@ export function registerApp(program: Command): void {
     .allowUnknownOption(true)
     .allowExcessArguments(true)
     .action(
-    action(async (command?: string) => {
-      if (command) {
-        const names = program.commands.map((c) => c.name());
-        const near = closest(command, names);
-        throw new UserError(`Unknown command "${command}".${near ? ` Did you mean "${near}"?` : ''}`, 'See `cxrvqa --help` for the commands.');
-      }
-      if (isInteractive()) return launchApp({ env: makeEnv() });
-      const dir = readLastRun() ?? (fs.existsSync(path.join(DEFAULT_RUN_DIR, 'state.json')) ? DEFAULT_RUN_DIR : null);
-      if (!dir) {
-        process.stdout.write(program.helpInformation());
-        return;
-      }
-      await printStatus(dir);
-    }),
-  );
+      action(async (command?: string) => {
+        if (command) {
+          const names = program.commands.map((c) => c.name());
+          const near = closest(command, names);
+          throw new UserError(
+            `Unknown command "${command}".${near ? ` Did you mean "${near}"?` : ''}`,
+            'See `cxrvqa --help` for the commands.',
+          );
+        }
+        if (isInteractive()) return launchApp({ env: makeEnv() });
+        const dir = readLastRun() ?? (fs.existsSync(path.join(DEFAULT_RUN_DIR, 'state.json')) ? DEFAULT_RUN_DIR : null);
+        if (!dir) {
+          process.stdout.write(program.helpInformation());
+          return;
+        }
+        await printStatus(dir);
+      }),
+    );
 
   program
     .command('open')
     .description('open a run in the terminal app (plain status when not a terminal)')
     .addOption(runDirOption())
-    .option('--confirm <what>', 'give a confirmation for this session (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--confirm <what>', 'give a confirmation for this session (repeatable)', (v: string, p: string[] = []) => [
+      ...p,
+      v,
+    ])
     .action(
       action(async (flags: { run: string; confirm?: string[] }) => {
         if (isInteractive()) return launchApp({ runDir: flags.run, env: makeEnv(flags.confirm) });

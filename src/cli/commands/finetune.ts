@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
-import { adapterProblems, finetuneLayout, FinetuneParamsSchema, isAlive, killGroup, mergedProblems, readServerRecord, serverRecordFile } from '../../pipeline/index.js';
+import {
+  adapterProblems,
+  finetuneLayout,
+  FinetuneParamsSchema,
+  isAlive,
+  killGroup,
+  mergedProblems,
+  readServerRecord,
+  serverRecordFile,
+} from '../../pipeline/index.js';
 import { action, runDirOption, withRun } from '../common.js';
 
 /**
@@ -7,7 +16,11 @@ import { action, runDirOption, withRun } from '../common.js';
  * the `finetune` and `serve` steps (`cxrvqa run --steps gold,finetune,serve`).
  */
 export function registerFinetune(program: Command): void {
-  const ft = program.command('finetune').description('fine-tuning files, commands and the vLLM server of a run (the work itself: cxrvqa run --steps gold,finetune,serve)');
+  const ft = program
+    .command('finetune')
+    .description(
+      'fine-tuning files, commands and the vLLM server of a run (the work itself: cxrvqa run --steps gold,finetune,serve)',
+    );
 
   ft.command('files')
     .description('print the fine-tuning files, the commands to run by hand and what is done')

@@ -26,11 +26,19 @@ export function registerGold(program: Command): void {
             return;
           }
           for (const r of rows) {
-            const why = r.decision.usable ? (r.decision.source === 'correction' ? 'export (corrected)' : 'export') : `skip: ${r.decision.reason}`;
-            process.stdout.write(`${r.study_id.padEnd(12)} ${r.goldStatus.padEnd(11)} ${r.review.padEnd(9)} ${why}${r.note ? `  — ${r.note}` : ''}\n`);
+            const why = r.decision.usable
+              ? r.decision.source === 'correction'
+                ? 'export (corrected)'
+                : 'export'
+              : `skip: ${r.decision.reason}`;
+            process.stdout.write(
+              `${r.study_id.padEnd(12)} ${r.goldStatus.padEnd(11)} ${r.review.padEnd(9)} ${why}${r.note ? `  — ${r.note}` : ''}\n`,
+            );
           }
           const c = reviewCounts(rows);
-          process.stdout.write(`${rows.length} records: ${c.accepted} accepted, ${c.corrected} corrected, ${c.rejected} rejected, ${c.pending} pending; ${c.usable} will be exported\n`);
+          process.stdout.write(
+            `${rows.length} records: ${c.accepted} accepted, ${c.corrected} corrected, ${c.rejected} rejected, ${c.pending} pending; ${c.usable} will be exported\n`,
+          );
         });
       }),
     );
@@ -43,13 +51,29 @@ export function registerGold(program: Command): void {
       action(async (studyId: string, flags: { run: string }) => {
         await withRun(flags.run, { readOnly: true }, async (run) => {
           const item = await goldItem(run, studyId);
-          if (!item) throw new UserError(`Study ${studyId} is not in the gold set.`, 'List it with `cxrvqa gold list`.');
-          process.stdout.write(JSON.stringify({ report: item.text, gold: item.gold, review: item.review, exported: item.decision.usable ? true : item.decision.reason }, null, 2) + '\n');
+          if (!item)
+            throw new UserError(`Study ${studyId} is not in the gold set.`, 'List it with `cxrvqa gold list`.');
+          process.stdout.write(
+            JSON.stringify(
+              {
+                report: item.text,
+                gold: item.gold,
+                review: item.review,
+                exported: item.decision.usable ? true : item.decision.reason,
+              },
+              null,
+              2,
+            ) + '\n',
+          );
         });
       }),
     );
 
-  for (const [name, status] of [['accept', 'accepted'], ['reject', 'rejected'], ['reset', 'pending']] as const) {
+  for (const [name, status] of [
+    ['accept', 'accepted'],
+    ['reject', 'rejected'],
+    ['reset', 'pending'],
+  ] as const) {
     gold
       .command(`${name} <studyIds...>`)
       .description(`mark gold records ${status}`)
@@ -77,7 +101,10 @@ export function registerGold(program: Command): void {
         try {
           value = JSON.parse(fs.readFileSync(flags.file, 'utf8'));
         } catch (err) {
-          throw new UserError(`Cannot read KeyInfo from ${flags.file}: ${(err as Error).message}`, 'Nothing was saved.');
+          throw new UserError(
+            `Cannot read KeyInfo from ${flags.file}: ${(err as Error).message}`,
+            'Nothing was saved.',
+          );
         }
         await withRun(flags.run, {}, async (run) => {
           await setReview(run, studyId, { status: 'corrected', keyinfo: value, note: flags.note });

@@ -12,4 +12,16 @@ import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
 
 /** Each command lives in its own file and registers itself here. */
-export const COMMANDS: Array<(program: Command) => void> = [registerApp, registerRun, registerStatus, registerMetadata, registerEval, registerLlm, registerGold, registerFinetune, registerStats, registerCheck, registerReport];
+export const COMMANDS: Array<(program: Command) => void> = [
+  registerApp,
+  registerRun,
+  registerStatus,
+  registerMetadata,
+  registerEval,
+  registerLlm,
+  registerGold,
+  registerFinetune,
+  registerStats,
+  registerCheck,
+  registerReport,
+];

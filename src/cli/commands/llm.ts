@@ -1,12 +1,28 @@
 import { Option, type Command } from 'commander';
-import { applyConfig, applyLlmSettings, endpointLabel, hasLlmSettings, type LlmSettings, loadPrompt, parseLlmConfig, preflightLlm, recordedDataUse, resolveProfile, type Run } from '../../pipeline/index.js';
+import {
+  applyConfig,
+  applyLlmSettings,
+  endpointLabel,
+  hasLlmSettings,
+  type LlmSettings,
+  loadPrompt,
+  parseLlmConfig,
+  preflightLlm,
+  recordedDataUse,
+  resolveProfile,
+  type Run,
+} from '../../pipeline/index.js';
 import { formatPrices } from '../../present/format.js';
 import { action, collect, makeEnv, runDirOption, withRun } from '../common.js';
 
 /** LLM options shared by `cxrvqa llm set` and `cxrvqa run` (only what a headless run needs). */
 export function addLlmRunOptions(cmd: Command): Command {
   return cmd
-    .option('--endpoint <url[,opts]>', 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (repeatable: several endpoints of one model); opts: key-env=VAR,key-file=P,max=N', collect)
+    .option(
+      '--endpoint <url[,opts]>',
+      'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (repeatable: several endpoints of one model); opts: key-env=VAR,key-file=P,max=N',
+      collect,
+    )
     .option('--azure <url>', 'Azure OpenAI resource endpoint, e.g. https://NAME.openai.azure.com')
     .option('--deployment <name>', 'Azure deployment name (default: the model name)')
     .option('--api-version <v>', 'Azure dated api-version (default: the v1 API)')
@@ -15,8 +31,14 @@ export function addLlmRunOptions(cmd: Command): Command {
     .option('--key-file <path>', 'read the endpoint key from the first line of this file (never stored)')
     .option('--prompt <id|path>', 'extraction prompt: simple, full, or a file')
     .option('--concurrency <n>', 'LLM requests in flight across all endpoints (default 32)')
-    .option('--first-token-timeout <s>', 'cap in seconds on waiting for the first content of an answer (default 300; after 20 answers the wait is 10x their p95, at least 10 s)')
-    .option('--timeout <s>', 'cap in seconds on one whole answer (default 900; after 20 answers 10x their p95, at least 30 s)')
+    .option(
+      '--first-token-timeout <s>',
+      'cap in seconds on waiting for the first content of an answer (default 300; after 20 answers the wait is 10x their p95, at least 10 s)',
+    )
+    .option(
+      '--timeout <s>',
+      'cap in seconds on one whole answer (default 900; after 20 answers 10x their p95, at least 30 s)',
+    )
     .option('--no-adaptive-timeouts', 'use the caps alone, not times learnt from answers')
     .option('--no-hedge', 'never send a second copy of a request stuck past the p99 answer time');
 }
@@ -28,7 +50,11 @@ export interface LlmSetFlags extends LlmSettings {
 }
 
 /** `--data-use`: record whether the run's corpus is credentialed. Returns a warning to print, if any. */
-export async function applyDataUseSetting(run: Run, value: string, confirmations: ReadonlySet<string>): Promise<string | null> {
+export async function applyDataUseSetting(
+  run: Run,
+  value: string,
+  confirmations: ReadonlySet<string>,
+): Promise<string | null> {
   const next = recordedDataUse(run.state.config.corpus ?? null, value, confirmations);
   await applyConfig(run, { corpus: next.corpus });
   return next.warning;
@@ -53,28 +79,49 @@ function describe(run: Run, profileName?: string): string {
     `concurrency: ${p.concurrency}   retries: ${p.retries.max}   timeouts: first token ≤ ${p.idleTimeoutMs / 1000} s, whole answer ≤ ${p.timeoutMs / 1000} s${p.adaptiveTimeouts ? ', learnt from answer times (10x p95)' : ' (fixed)'}   hedge: ${p.hedge ? 'on' : 'off'}`,
     `prices (USD per million tokens, in/out): ${formatPrices(p.prices)}`,
     'endpoints:',
-    ...(p.endpoints.length ? p.endpoints.map((e) => `  ${e.kind} ${endpointLabel(e)}  max ${e.maxConcurrency}  key: ${e.keyEnv ? `$${e.keyEnv}` : e.keyFile ? `file ${e.keyFile}` : 'none'}${e.apiVersion ? `  api-version ${e.apiVersion}` : ''}`) : ['  (none)']),
+    ...(p.endpoints.length
+      ? p.endpoints.map(
+          (e) =>
+            `  ${e.kind} ${endpointLabel(e)}  max ${e.maxConcurrency}  key: ${e.keyEnv ? `$${e.keyEnv}` : e.keyFile ? `file ${e.keyFile}` : 'none'}${e.apiVersion ? `  api-version ${e.apiVersion}` : ''}`,
+        )
+      : ['  (none)']),
   ];
   const corpus = run.state.config.corpus;
-  if (corpus) lines.push(`data use: ${corpus.credentialed ? 'credentialed corpus: only loopback and private-network endpoints without --confirm' : 'not credentialed: the data-use guard is off'}`);
+  if (corpus)
+    lines.push(
+      `data use: ${corpus.credentialed ? 'credentialed corpus: only loopback and private-network endpoints without --confirm' : 'not credentialed: the data-use guard is off'}`,
+    );
   const profiles = Object.keys(parseLlmConfig(run.state.config.llm).profiles);
   if (profiles.length) lines.push(`profiles: ${profiles.join(', ')}`);
   return lines.join('\n');
 }
 
 export function registerLlm(program: Command): void {
-  const llm = program.command('llm').description('configure and check the LLM endpoints of a run (keys are never stored)');
+  const llm = program
+    .command('llm')
+    .description('configure and check the LLM endpoints of a run (keys are never stored)');
 
-  addLlmRunOptions(llm.command('set').description('set LLM endpoints, model, prompt and decoding for a run').addOption(runDirOption()))
+  addLlmRunOptions(
+    llm.command('set').description('set LLM endpoints, model, prompt and decoding for a run').addOption(runDirOption()),
+  )
     .option('--profile <name>', 'write a named profile (e.g. gold) instead of the default')
     .option('--temperature <t>', 'sampling temperature (default 0)')
     .option('--max-tokens <n>', 'max output tokens (default 2048)')
     .option('--endpoint-concurrency <n>', 'requests in flight per endpoint (default 32)')
-    .addOption(new Option('--structured <mode>', 'json_schema output: auto (fall back when refused), json_schema, off').choices(['auto', 'json_schema', 'off']))
+    .addOption(
+      new Option('--structured <mode>', 'json_schema output: auto (fall back when refused), json_schema, off').choices([
+        'auto',
+        'json_schema',
+        'off',
+      ]),
+    )
     .option('--stream', 'stream responses (default)')
     .option('--no-stream', 'do not stream responses')
     .option('--price <model=in,out>', 'USD per million input/output tokens for the cost estimate (repeatable)', collect)
-    .option('--data-use <credentialed|not-credentialed>', 'record whether the corpus is credentialed data (the data-use guard); not-credentialed needs --confirm not-credentialed')
+    .option(
+      '--data-use <credentialed|not-credentialed>',
+      'record whether the corpus is credentialed data (the data-use guard); not-credentialed needs --confirm not-credentialed',
+    )
     .option('--confirm <what>', 'confirmation: not-credentialed (with --data-use not-credentialed)', collect)
     .action(
       action(async (flags: LlmSetFlags) =>
@@ -87,7 +134,9 @@ export function registerLlm(program: Command): void {
           process.stdout.write(describe(run, flags.profile) + '\n');
           // Configuring a model does not switch the backend: say so, or `cxrvqa run` silently uses the rules.
           if (run.state.config.backend !== 'llm' && !flags.profile) {
-            process.stdout.write(`note: this run uses the ${run.state.config.backend} backend; pass --backend llm to cxrvqa run to use this model\n`);
+            process.stdout.write(
+              `note: this run uses the ${run.state.config.backend} backend; pass --backend llm to cxrvqa run to use this model\n`,
+            );
           }
         }),
       ),
@@ -111,14 +160,22 @@ export function registerLlm(program: Command): void {
     .description('check the prompt file, the data-use guard, each endpoint (/v1/models), the key and the model')
     .addOption(runDirOption())
     .option('--profile <name>', 'check a named profile')
-    .option('--confirm <what>', 'confirmation for this invocation: azure-data-use, public-openai, public-endpoint, not-credentialed (repeatable)', collect)
+    .option(
+      '--confirm <what>',
+      'confirmation for this invocation: azure-data-use, public-openai, public-endpoint, not-credentialed (repeatable)',
+      collect,
+    )
     .action(
       action(async (flags: { run: string; profile?: string; confirm?: string[] }) =>
         withRun(flags.run, { readOnly: true }, async (run) => {
           const profile = resolveProfile(run.state.config, flags.profile);
           const prompt = loadPrompt(profile.prompt);
           const env = makeEnv(flags.confirm);
-          const checks = await preflightLlm(profile, { env: env.env, confirmations: env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false });
+          const checks = await preflightLlm(profile, {
+            env: env.env,
+            confirmations: env.confirmations,
+            credentialed: run.state.config.corpus?.credentialed ?? false,
+          });
           process.stdout.write(`prompt ${prompt.file} (${prompt.sha})\n`);
           for (const c of checks) process.stdout.write(`ok ${c.endpoint}: serves ${profile.model}\n`);
         }),

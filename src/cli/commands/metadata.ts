@@ -8,17 +8,22 @@ import { action } from '../common.js';
 export function registerMetadata(program: Command): void {
   program
     .command('metadata')
-    .description('build the per-study metadata table (mimic_all.csv) from the MIMIC-CXR-JPG chexpert/metadata/split CSVs')
+    .description(
+      'build the per-study metadata table (mimic_all.csv) from the MIMIC-CXR-JPG chexpert/metadata/split CSVs',
+    )
     .requiredOption('--jpg <dir>', 'folder with mimic-cxr-2.0.0-{chexpert,metadata,split}.csv[.gz]')
     .requiredOption('--out <file>', 'output CSV, e.g. mimic_all.csv')
     .action(
       action(async (flags: { jpg: string; out: string }) => {
         const dir = path.resolve(flags.jpg);
-        if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`--jpg must be an existing folder: ${dir}`);
+        if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+          throw new UserError(`--jpg must be an existing folder: ${dir}`);
         const started = Date.now();
         const rows = buildJpgMetadata(dir, { onNote: (m) => process.stderr.write(`warn: ${m}\n`) });
         const n = await writeMetadataCsv(rows, flags.out);
-        process.stderr.write(`wrote ${n} studies to ${path.resolve(flags.out)} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+        process.stderr.write(
+          `wrote ${n} studies to ${path.resolve(flags.out)} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+        );
       }),
     );
 }

@@ -5,7 +5,9 @@ import { action, runDirOption, withRun } from '../common.js';
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description('write a self-contained HTML (and Markdown) report of a run: steps, statistics, evaluation, cycles, samples')
+    .description(
+      'write a self-contained HTML (and Markdown) report of a run: steps, statistics, evaluation, cycles, samples',
+    )
     .addOption(runDirOption())
     .option('--out <file>', 'HTML file to write (the Markdown goes beside it); default <run>/report/report.html')
     .action(

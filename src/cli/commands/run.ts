@@ -1,6 +1,22 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { type AnyStep, applyConfig, applyParams, corpusConfigFrom, type CorpusFlags, DEFAULT_CYCLES, invocationDataUse, type LlmSettings, parseMaxFailed, parseParamOverrides, parseParamUnsets, planFor, runPipeline, STEPS, UserError } from '../../pipeline/index.js';
+import {
+  type AnyStep,
+  applyConfig,
+  applyParams,
+  corpusConfigFrom,
+  type CorpusFlags,
+  DEFAULT_CYCLES,
+  invocationDataUse,
+  type LlmSettings,
+  parseMaxFailed,
+  parseParamOverrides,
+  parseParamUnsets,
+  planFor,
+  runPipeline,
+  STEPS,
+  UserError,
+} from '../../pipeline/index.js';
 import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
@@ -21,31 +37,51 @@ export interface RunFlags extends LlmSettings, CorpusFlags {
 export function addRunOptions(cmd: Command): Command {
   return addLlmRunOptions(
     cmd
-    .addOption(runDirOption())
-    .option('--steps <ids>', 'comma-separated step ids to run (default: all that apply)')
-    .option('--sample', 'use the bundled synthetic sample corpus')
-    .option('--corpus <path>', 'corpus: a MIMIC-CXR files/ tree, a CSV or a JSONL file')
-    .option('--format <kind>', 'corpus format: mimic | mimic-jpg | csv | jsonl (guessed when omitted)')
-    .option('--metadata <path>', 'MIMIC metadata CSV, or the MIMIC-CXR-JPG folder with chexpert/metadata/split CSVs')
-    .option('--column <field=col>', 'CSV column mapping, e.g. text=findings,impression (repeatable)', collect)
-    .option('--credentialed', 'mark the corpus as credentialed data (default for MIMIC)')
-    .option('--no-credentialed', 'treat the corpus as not credentialed for this invocation (a MIMIC corpus also needs --confirm not-credentialed; record it with cxrvqa llm set --data-use)')
-    .addOption(new Option('--backend <name>', 'extraction backend').choices(['rules', 'llm']))
-    .option('--cycles <n>', `follow-up cycles wanted in total: alternate follow-up and standardize (default ${DEFAULT_CYCLES}; 0 skips follow-up)`)
-    .option('--force', 're-run steps that are already done')
-    .option('--max-failed <share>', 'an LLM step with more failed items than this (e.g. 5% or 0.05) ends failed, its results kept (default 1%)')
-    .option('--images <dir>', 'a MIMIC-CXR-JPG root: look up each exported image under it and count the missing (sets questions.images)')
-    .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
-    .option('--unset <step.param>', 'reset a step parameter to its default (repeatable)', collect)
-    .option('--confirm <what>', 'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint, not-credentialed (repeatable)', collect),
+      .addOption(runDirOption())
+      .option('--steps <ids>', 'comma-separated step ids to run (default: all that apply)')
+      .option('--sample', 'use the bundled synthetic sample corpus')
+      .option('--corpus <path>', 'corpus: a MIMIC-CXR files/ tree, a CSV or a JSONL file')
+      .option('--format <kind>', 'corpus format: mimic | mimic-jpg | csv | jsonl (guessed when omitted)')
+      .option('--metadata <path>', 'MIMIC metadata CSV, or the MIMIC-CXR-JPG folder with chexpert/metadata/split CSVs')
+      .option('--column <field=col>', 'CSV column mapping, e.g. text=findings,impression (repeatable)', collect)
+      .option('--credentialed', 'mark the corpus as credentialed data (default for MIMIC)')
+      .option(
+        '--no-credentialed',
+        'treat the corpus as not credentialed for this invocation (a MIMIC corpus also needs --confirm not-credentialed; record it with cxrvqa llm set --data-use)',
+      )
+      .addOption(new Option('--backend <name>', 'extraction backend').choices(['rules', 'llm']))
+      .option(
+        '--cycles <n>',
+        `follow-up cycles wanted in total: alternate follow-up and standardize (default ${DEFAULT_CYCLES}; 0 skips follow-up)`,
+      )
+      .option('--force', 're-run steps that are already done')
+      .option(
+        '--max-failed <share>',
+        'an LLM step with more failed items than this (e.g. 5% or 0.05) ends failed, its results kept (default 1%)',
+      )
+      .option(
+        '--images <dir>',
+        'a MIMIC-CXR-JPG root: look up each exported image under it and count the missing (sets questions.images)',
+      )
+      .option('--set <step.param=value>', 'set a step parameter (repeatable; kept in the run)', collect)
+      .option('--unset <step.param>', 'reset a step parameter to its default (repeatable)', collect)
+      .option(
+        '--confirm <what>',
+        'give a confirmation for this invocation: azure-data-use, public-openai, public-endpoint, not-credentialed (repeatable)',
+        collect,
+      ),
   );
 }
 
 export function selectSteps(ids: string | undefined): AnyStep[] {
   if (!ids) return STEPS;
-  const wanted = ids.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = ids
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((id) => !STEPS.some((s) => s.id === id));
-  if (unknown.length) throw new UserError(`Unknown step(s): ${unknown.join(', ')}. Steps: ${STEPS.map((s) => s.id).join(', ')}`);
+  if (unknown.length)
+    throw new UserError(`Unknown step(s): ${unknown.join(', ')}. Steps: ${STEPS.map((s) => s.id).join(', ')}`);
   return STEPS.filter((s) => wanted.includes(s.id));
 }
 
@@ -58,7 +94,10 @@ export function parseCycles(flag: string | undefined): number | undefined {
 }
 
 /** Configure the run from flags and run the chosen steps headless with line logs. */
-export async function runHeadless(flags: RunFlags, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<number> {
+export async function runHeadless(
+  flags: RunFlags,
+  write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Promise<number> {
   const steps = selectSteps(flags.steps);
   const corpus = corpusConfigFrom(flags);
   // Absolute, so the run finds its images from any working directory.
@@ -74,7 +113,8 @@ export async function runHeadless(flags: RunFlags, write: (line: string) => void
     if (dataUse.corpus) await applyConfig(run, { corpus: dataUse.corpus });
     if (flags.backend) await applyConfig(run, { backend: flags.backend });
     await applyLlmFlags(run, flags);
-    if (!run.state.config.corpus) throw new UserError('This run has no corpus yet.', 'Pass --sample, or --corpus PATH [--format ...].');
+    if (!run.state.config.corpus)
+      throw new UserError('This run has no corpus yet.', 'Pass --sample, or --corpus PATH [--format ...].');
     await applyParams(run, STEPS, overrides, removals);
     const interrupt = installInterrupt();
     try {

@@ -11,7 +11,9 @@ export function registerStats(program: Command): void {
     .option('--recompute', 'recompute from the questions artifact instead of the saved stats.json')
     .action(
       action(async (flags: { run: string; json?: boolean; recompute?: boolean }) => {
-        const stats = await withRun(flags.run, { readOnly: true }, (run) => loadDatasetStats(run, { recompute: flags.recompute }));
+        const stats = await withRun(flags.run, { readOnly: true }, (run) =>
+          loadDatasetStats(run, { recompute: flags.recompute }),
+        );
         process.stdout.write(flags.json ? JSON.stringify(stats, null, 2) + '\n' : formatStatsTable(stats) + '\n');
       }),
     );

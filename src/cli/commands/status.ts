@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
-import { cycleHistory, displayStatus, formatCycleTable, holderState, type Run, staleReasons, STEPS, stepState } from '../../pipeline/index.js';
+import {
+  cycleHistory,
+  displayStatus,
+  formatCycleTable,
+  holderState,
+  type Run,
+  staleReasons,
+  STEPS,
+  stepState,
+} from '../../pipeline/index.js';
 import { fmtNum, formatDuration, formatUsage } from '../../present/format.js';
 import { action, runDirOption, withRun } from '../common.js';
 
@@ -26,13 +35,21 @@ export function statusRows(run: Run) {
 }
 
 export function formatStatus(run: Run): string {
-  const lines = [`run ${run.dir}`, `corpus: ${run.state.config.corpus ? `${run.state.config.corpus.kind} ${run.state.config.corpus.path}${run.state.config.corpus.credentialed ? ' (credentialed)' : ''}` : '(none)'}  backend: ${run.state.config.backend}`];
+  const lines = [
+    `run ${run.dir}`,
+    `corpus: ${run.state.config.corpus ? `${run.state.config.corpus.kind} ${run.state.config.corpus.path}${run.state.config.corpus.credentialed ? ' (credentialed)' : ''}` : '(none)'}  backend: ${run.state.config.backend}`,
+  ];
   for (const r of statusRows(run)) {
-    const counts = Object.entries(r.counts).map(([k, v]) => `${k}=${fmtNum(v)}`).join(' ');
+    const counts = Object.entries(r.counts)
+      .map(([k, v]) => `${k}=${fmtNum(v)}`)
+      .join(' ');
     const when = r.durationMs !== null ? ` in ${formatDuration(r.durationMs / 1000)}` : '';
     lines.push(`${r.id.padEnd(12)} ${r.status.padEnd(11)}${when.padEnd(10)} ${counts}`);
     const set = Object.entries(run.state.steps[r.id]?.params ?? {});
-    if (set.length) lines.push(`${''.padEnd(12)} set: ${set.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} (--unset ${r.id}.NAME restores a default)`);
+    if (set.length)
+      lines.push(
+        `${''.padEnd(12)} set: ${set.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} (--unset ${r.id}.NAME restores a default)`,
+      );
     const spend = formatUsage(r.usage);
     if (spend) lines.push(`${''.padEnd(12)} ${spend}`);
     if (r.stale.length) lines.push(`${''.padEnd(12)} stale: ${r.stale.join(', ')}`);
@@ -45,7 +62,9 @@ export function formatStatus(run: Run): string {
     // A step stays `running` in state.json when its process was killed; only the next writer repairs it.
     const { holder, alive } = holderState(run.dir);
     if (alive === false) {
-      lines.push(`note: ${holder ? `process ${holder.pid}` : 'the process'} that was running ${running.join(', ')} is gone (killed or crashed); the next \`cxrvqa run\` on this run resumes it`);
+      lines.push(
+        `note: ${holder ? `process ${holder.pid}` : 'the process'} that was running ${running.join(', ')} is gone (killed or crashed); the next \`cxrvqa run\` on this run resumes it`,
+      );
     } else if (holder) {
       lines.push(`note: running in process ${holder.pid} on ${holder.host} since ${holder.since}`);
     }
@@ -62,7 +81,15 @@ export function registerStatus(program: Command): void {
     .action(
       action(async (flags: { run: string; json?: boolean }) => {
         await withRun(flags.run, { readOnly: true }, async (run) => {
-          process.stdout.write(flags.json ? JSON.stringify({ dir: run.dir, config: run.state.config, steps: statusRows(run), cycles: run.state.cycles }, null, 2) + '\n' : formatStatus(run) + '\n');
+          process.stdout.write(
+            flags.json
+              ? JSON.stringify(
+                  { dir: run.dir, config: run.state.config, steps: statusRows(run), cycles: run.state.cycles },
+                  null,
+                  2,
+                ) + '\n'
+              : formatStatus(run) + '\n',
+          );
         });
       }),
     );

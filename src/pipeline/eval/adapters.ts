@@ -22,7 +22,10 @@ export function rowToDoc(row: Record<string, unknown>, names?: OfficialNameMap):
   if ('keyinfo' in row) return keyInfoToDoc(row.keyinfo, names);
   const entity = row.entity;
   const isReference =
-    entity && typeof entity === 'object' && !Array.isArray(entity) && Object.values(entity).some((v) => v && typeof v === 'object' && 'entity_name' in (v as object));
+    entity &&
+    typeof entity === 'object' &&
+    !Array.isArray(entity) &&
+    Object.values(entity).some((v) => v && typeof v === 'object' && 'entity_name' in (v as object));
   if (isReference || (Array.isArray(row.uncertain_entity) && 'no_entity_evidence' in row)) {
     const parsed = ReferenceRecordSchema.safeParse(row);
     if (parsed.success) return keyInfoToDoc(referenceToKeyInfo(parsed.data), names);
@@ -48,7 +51,8 @@ function parseJsonRows(file: string, text: string): { rows: Array<Record<string,
       rows.push(JSON.parse(line) as Record<string, unknown>);
     } catch {
       // A torn last line (interrupted write) is dropped; a bad line elsewhere is an error.
-      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim())) throw new UserError(`${file} line ${i + 1} is not valid JSON.`);
+      if (i < lines.length - 1 && lines.slice(i + 1).some((l) => l.trim()))
+        throw new UserError(`${file} line ${i + 1} is not valid JSON.`);
       torn++;
     }
   });
@@ -62,7 +66,11 @@ export function readKeyInfoSet(p: string, opts: { artifact?: string; names?: Off
   if (fs.statSync(p).isDirectory()) {
     const candidates = opts.artifact ? [opts.artifact] : [...RUN_ARTIFACTS];
     const found = candidates.map((a) => path.join(p, 'artifacts', `${a}.jsonl`)).find((f) => fs.existsSync(f));
-    if (!found) throw new UserError(`${p} has no ${candidates.join('/')} artifact.`, 'Pass a run folder after extraction, or a JSON/JSONL file.');
+    if (!found)
+      throw new UserError(
+        `${p} has no ${candidates.join('/')} artifact.`,
+        'Pass a run folder after extraction, or a JSON/JSONL file.',
+      );
     file = found;
   }
   const docs = new Map<string, EvalDoc>();
@@ -84,6 +92,16 @@ export function readKeyInfoSet(p: string, opts: { artifact?: string; names?: Off
   }
   const warnings = torn ? [`${file}: the last line is torn (an interrupted write) and was skipped`] : [];
   // Run artifacts append a row per attempt, so repeated ids are only news in a plain file.
-  if (file === p) warnings.push(...duplicateWarning(file, duplicateIds(rows.filter((r) => r && typeof r === 'object' && r.study_id !== undefined).map((r) => normalizeId(r.study_id)))));
+  if (file === p)
+    warnings.push(
+      ...duplicateWarning(
+        file,
+        duplicateIds(
+          rows
+            .filter((r) => r && typeof r === 'object' && r.study_id !== undefined)
+            .map((r) => normalizeId(r.study_id)),
+        ),
+      ),
+    );
   return { docs, scored: new Set(CATEGORIES), excluded: new Set(), source: file, failed, warnings };
 }

@@ -28,7 +28,11 @@ export function readCorpus(p: string, opts: CorpusOptions = {}): { reports: Rule
   const first = rows[0];
   if (first) {
     for (const col of [idCol, ...textCols]) {
-      if (!(col in first)) throw new UserError(`Corpus ${p} has no column "${col}".`, `Columns: ${Object.keys(first).join(', ')}; choose with --id-col / --text-cols.`);
+      if (!(col in first))
+        throw new UserError(
+          `Corpus ${p} has no column "${col}".`,
+          `Columns: ${Object.keys(first).join(', ')}; choose with --id-col / --text-cols.`,
+        );
     }
   }
   const reports = rows.map((r): RuleInput => {
@@ -42,7 +46,10 @@ export function readCorpus(p: string, opts: CorpusOptions = {}): { reports: Rule
       ? { study_id: normalizeId(r[idCol]), subject_id: '', text, rule_text: text, rule_offset: 0 }
       : { study_id: normalizeId(r[idCol]), subject_id: '', text };
   });
-  const warnings = [...duplicateWarning(`corpus ${p}`, duplicateIds(reports.map((r) => r.study_id))), ...(torn ? [`corpus ${p}: ${torn} torn rows (field count differs from the header)`] : [])];
+  const warnings = [
+    ...duplicateWarning(`corpus ${p}`, duplicateIds(reports.map((r) => r.study_id))),
+    ...(torn ? [`corpus ${p}: ${torn} torn rows (field count differs from the header)`] : []),
+  ];
   return { reports, warnings };
 }
 
@@ -54,7 +61,11 @@ function readMimicDir(dir: string): RuleInput[] {
       if (ent.isDirectory()) walk(full);
       else if (/^s\d+\.txt$/.test(ent.name)) {
         const subject = /^p(\d+)$/.exec(path.basename(d))?.[1] ?? '';
-        out.push({ study_id: normalizeId(ent.name.slice(0, -4)), subject_id: subject, text: fs.readFileSync(full, 'utf8') });
+        out.push({
+          study_id: normalizeId(ent.name.slice(0, -4)),
+          subject_id: subject,
+          text: fs.readFileSync(full, 'utf8'),
+        });
       }
     }
   };
@@ -64,7 +75,11 @@ function readMimicDir(dir: string): RuleInput[] {
 }
 
 /** Run the rules extractor over reports and score them as predictions. */
-export function rulesPredictions(reports: readonly RuleInput[], libs: Libs, opts: ExtractOptions = DEFAULT_EXTRACT_OPTIONS): EvalSet & { records: ReferenceRecord[] } {
+export function rulesPredictions(
+  reports: readonly RuleInput[],
+  libs: Libs,
+  opts: ExtractOptions = DEFAULT_EXTRACT_OPTIONS,
+): EvalSet & { records: ReferenceRecord[] } {
   const docs = new Map<string, EvalDoc>();
   const records: ReferenceRecord[] = [];
   for (const r of reports) {

@@ -7,7 +7,11 @@ import { parse } from 'csv-parse/sync';
  * delimiter). Torn rows are still read, as far as their fields go, and reported.
  */
 export function readCsvRows(file: string): { rows: Array<Record<string, string>>; torn: number } {
-  const records = parse(fs.readFileSync(file, 'utf8'), { skip_empty_lines: true, relax_column_count: true, bom: true }) as string[][];
+  const records = parse(fs.readFileSync(file, 'utf8'), {
+    skip_empty_lines: true,
+    relax_column_count: true,
+    bom: true,
+  }) as string[][];
   const [header = [], ...body] = records;
   let torn = 0;
   const rows = body.map((fields) => {
@@ -27,6 +31,9 @@ export function duplicateIds(ids: Iterable<string>): Map<string, number> {
 /** One warning line about duplicate ids, or none. */
 export function duplicateWarning(what: string, dups: ReadonlyMap<string, number>): string[] {
   if (dups.size === 0) return [];
-  const ex = [...dups].slice(0, 5).map(([id, n]) => `${id} (${n}×)`).join(', ');
+  const ex = [...dups]
+    .slice(0, 5)
+    .map(([id, n]) => `${id} (${n}×)`)
+    .join(', ');
   return [`${what}: ${dups.size} ids occur more than once, the last row wins: ${ex}${dups.size > 5 ? ', …' : ''}`];
 }

@@ -11,7 +11,9 @@ export function formatReport(title: string, r: EvalReport, opts: { perEntity?: n
   const lines: string[] = [];
   lines.push(`== ${title}`);
   const i = r.ids;
-  lines.push(`ids: gold ${i.gold}, pred ${i.pred}, matched ${i.matched} (scored), gold-only ${i.goldOnly}, pred-only ${i.predOnly}${i.excluded ? `, excluded by gold ${i.excluded}` : ''}`);
+  lines.push(
+    `ids: gold ${i.gold}, pred ${i.pred}, matched ${i.matched} (scored), gold-only ${i.goldOnly}, pred-only ${i.predOnly}${i.excluded ? `, excluded by gold ${i.excluded}` : ''}`,
+  );
   if (i.goldOnly) lines.push(`  gold-only e.g. ${i.examplesGoldOnly.join(', ')}`);
   if (i.predOnly) lines.push(`  pred-only e.g. ${i.examplesPredOnly.join(', ')}`);
   if (r.restrictedTo) lines.push(`restricted to ${r.restrictedTo.length} entities: ${r.restrictedTo.join(', ')}`);

@@ -20,7 +20,11 @@ function attrsOf(v: unknown): Attrs {
 /** Names of a category given as a dict, a list of strings/dicts, or a comma string (raw model output is lenient). */
 function names(v: unknown): Array<[string, unknown]> {
   if (!v || v === 'error') return [];
-  if (typeof v === 'string') return v.split(',').map((s) => [s.trim(), null] as [string, unknown]).filter(([s]) => s);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => [s.trim(), null] as [string, unknown])
+      .filter(([s]) => s);
   if (Array.isArray(v)) {
     return v.flatMap((item): Array<[string, unknown]> => {
       if (typeof item === 'string') return [[item, null]];

@@ -22,8 +22,11 @@ export interface LabelMapping {
 
 export function loadMapping(file: string, names?: OfficialNameMap): LabelMapping {
   if (!fs.existsSync(file)) throw new UserError(`Mapping file ${file} not found.`);
-  const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Array<Record<string, string>>;
-  if (rows.length && !('term' in rows[0]! && 'entity' in rows[0]!)) throw new UserError(`Mapping file ${file} needs columns term,entity.`);
+  const rows = parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Array<
+    Record<string, string>
+  >;
+  if (rows.length && !('term' in rows[0]! && 'entity' in rows[0]!))
+    throw new UserError(`Mapping file ${file} needs columns term,entity.`);
   const rules = rows.map((r) => {
     const [heading = '', ...qualifiers] = (r.term ?? '').split('/').map((s) => s.trim().toLowerCase());
     const e = (r.entity ?? '').trim();
@@ -53,11 +56,16 @@ export interface LabelsOptions {
  * mapped terms only (the unmapped term is neither a hit nor a miss).
  * Rows with a blank label cell are left out: a blank is unknown, not "normal".
  */
-export function readLabelsSet(file: string, opts: LabelsOptions): EvalSet & { unmapped: Map<string, number>; partial: Set<string> } {
+export function readLabelsSet(
+  file: string,
+  opts: LabelsOptions,
+): EvalSet & { unmapped: Map<string, number>; partial: Set<string> } {
   if (!fs.existsSync(file)) throw new UserError(`${file} not found.`);
   const { rows, torn } = readCsvRows(file);
-  if (rows.length && !(opts.idCol in rows[0]!)) throw new UserError(`${file} has no column "${opts.idCol}".`, `Columns: ${Object.keys(rows[0]!).join(', ')}`);
-  if (rows.length && !(opts.labelCol in rows[0]!)) throw new UserError(`${file} has no column "${opts.labelCol}".`, `Columns: ${Object.keys(rows[0]!).join(', ')}`);
+  if (rows.length && !(opts.idCol in rows[0]!))
+    throw new UserError(`${file} has no column "${opts.idCol}".`, `Columns: ${Object.keys(rows[0]!).join(', ')}`);
+  if (rows.length && !(opts.labelCol in rows[0]!))
+    throw new UserError(`${file} has no column "${opts.labelCol}".`, `Columns: ${Object.keys(rows[0]!).join(', ')}`);
   const libs = defaultLibs();
   const docs = new Map<string, EvalDoc>();
   const excluded = new Set<string>();
@@ -85,16 +93,30 @@ export function readLabelsSet(file: string, opts: LabelsOptions): EvalSet & { un
       if (entity === '@exclude') excluded.add(id);
       if (!entity || entity.startsWith('@')) continue;
       // Qualifiers that are library location/level/type words become attributes.
-      const mods = term.split('/').slice(1).map((s) => s.trim().toLowerCase());
+      const mods = term
+        .split('/')
+        .slice(1)
+        .map((s) => s.trim().toLowerCase());
       const pick = (set: ReadonlySet<string>) => mods.filter((m) => set.has(m)).join(' ') || null;
-      if (!doc.positive.has(entity)) doc.positive.set(entity, { location: pick(libs.locations), level: pick(libs.levels), type: pick(libs.types) });
+      if (!doc.positive.has(entity))
+        doc.positive.set(entity, { location: pick(libs.locations), level: pick(libs.levels), type: pick(libs.types) });
     }
     docs.set(id, doc);
   }
   const warnings = [
     ...duplicateWarning(`${file}`, duplicateIds(rows.map((r) => normalizeId(r[opts.idCol])).filter(Boolean))),
-    ...(blank ? [`${file}: ${blank} rows have a blank ${opts.labelCol} cell and are left out (unknown, not normal)`] : []),
+    ...(blank
+      ? [`${file}: ${blank} rows have a blank ${opts.labelCol} cell and are left out (unknown, not normal)`]
+      : []),
     ...(torn ? [`${file}: ${torn} torn rows (field count differs from the header)`] : []),
   ];
-  return { docs, scored: new Set(['positive']), excluded, source: `${file} (${opts.labelCol})`, unmapped, partial, warnings };
+  return {
+    docs,
+    scored: new Set(['positive']),
+    excluded,
+    source: `${file} (${opts.labelCol})`,
+    unmapped,
+    partial,
+    warnings,
+  };
 }

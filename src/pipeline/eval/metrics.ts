@@ -29,7 +29,16 @@ export interface EntityRow extends Prf {
 }
 
 export interface EvalReport {
-  ids: { gold: number; pred: number; matched: number; goldOnly: number; predOnly: number; excluded: number; examplesGoldOnly: string[]; examplesPredOnly: string[] };
+  ids: {
+    gold: number;
+    pred: number;
+    matched: number;
+    goldOnly: number;
+    predOnly: number;
+    excluded: number;
+    examplesGoldOnly: string[];
+    examplesPredOnly: string[];
+  };
   /** Entity names scores were restricted to (null = all). */
   restrictedTo: string[] | null;
   categories: Partial<Record<Category, Prf>>;
@@ -40,7 +49,12 @@ export interface EvalReport {
 export function prf(tp: number, fp: number, fn: number): Prf {
   const precision = tp + fp ? tp / (tp + fp) : null;
   const recall = tp + fn ? tp / (tp + fn) : null;
-  const f1 = precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : tp + fp + fn ? 0 : null;
+  const f1 =
+    precision !== null && recall !== null && precision + recall > 0
+      ? (2 * precision * recall) / (precision + recall)
+      : tp + fp + fn
+        ? 0
+        : null;
   return { tp, fp, fn, precision, recall, f1 };
 }
 
@@ -112,7 +126,9 @@ export function evaluate(gold: EvalSet, pred: EvalSet, opts: EvaluateOptions = {
   const categories: Partial<Record<Category, Prf>> = {};
   const perEntity: EntityRow[] = [];
   for (const cat of scoredCats) {
-    let tp = 0, fp = 0, fn = 0;
+    let tp = 0,
+      fp = 0,
+      fn = 0;
     for (const [key, c] of counts) {
       const [kc, name] = key.split('\u0000') as [Category, string];
       if (kc !== cat) continue;
@@ -123,7 +139,10 @@ export function evaluate(gold: EvalSet, pred: EvalSet, opts: EvaluateOptions = {
     }
     categories[cat] = prf(tp, fp, fn);
   }
-  perEntity.sort((a, b) => a.category.localeCompare(b.category) || b.support - a.support || b.fp - a.fp || a.name.localeCompare(b.name));
+  perEntity.sort(
+    (a, b) =>
+      a.category.localeCompare(b.category) || b.support - a.support || b.fp - a.fp || a.name.localeCompare(b.name),
+  );
   for (const a of Object.values(attributes)) {
     a.accuracy = a.total ? a.exact / a.total : null;
     a.overlapAccuracy = a.total ? a.overlap / a.total : null;

@@ -63,9 +63,18 @@ export function runEvaluation(o: EvalOptions): EvalResult {
   let unmapped: Map<string, number> | undefined;
   let partial: Set<string> | undefined;
   if (format === 'labels') {
-    if (!o.mapping) throw new UserError('A labels gold file needs --mapping (label term → entity name).', 'For Indiana/Open-i: --mapping data/mappings/iu-xray.csv');
+    if (!o.mapping)
+      throw new UserError(
+        'A labels gold file needs --mapping (label term → entity name).',
+        'For Indiana/Open-i: --mapping data/mappings/iu-xray.csv',
+      );
     const mapping = loadMapping(o.mapping, libs.officialNames);
-    const set = readLabelsSet(o.gold, { idCol: o.idCol ?? 'uid', labelCol: o.labelCol ?? 'MeSH', mapping, names: libs.officialNames });
+    const set = readLabelsSet(o.gold, {
+      idCol: o.idCol ?? 'uid',
+      labelCol: o.labelCol ?? 'MeSH',
+      mapping,
+      names: libs.officialNames,
+    });
     gold = set;
     unmapped = set.unmapped;
     partial = set.partial;
@@ -76,16 +85,28 @@ export function runEvaluation(o: EvalOptions): EvalResult {
 
   let pred: EvalSet;
   if (o.pred === 'rules') {
-    if (!o.corpus) throw new UserError('--pred rules needs --corpus (a CSV with report text, or a MIMIC-layout folder).');
+    if (!o.corpus)
+      throw new UserError('--pred rules needs --corpus (a CSV with report text, or a MIMIC-layout folder).');
     const corpus = readCorpus(o.corpus, { idCol: o.idCol, textCols: o.textCols });
-    pred = { ...rulesPredictions(corpus.reports, libs, { likely: o.likely ?? 'uncertain' }), warnings: corpus.warnings };
+    pred = {
+      ...rulesPredictions(corpus.reports, libs, { likely: o.likely ?? 'uncertain' }),
+      warnings: corpus.warnings,
+    };
   } else {
-    if (!fs.existsSync(o.pred)) throw new UserError(`${o.pred} not found.`, 'Pass a KeyInfo JSON/JSONL file, a run folder, or `rules` with --corpus.');
+    if (!fs.existsSync(o.pred))
+      throw new UserError(
+        `${o.pred} not found.`,
+        'Pass a KeyInfo JSON/JSONL file, a run folder, or `rules` with --corpus.',
+      );
     pred = readKeyInfoSet(o.pred, { artifact: o.predArtifact, names: libs.officialNames });
   }
 
   if (o.half) {
-    gold = { ...gold, docs: keepHalf(gold.docs, o.half), excluded: new Set([...gold.excluded].filter((id) => halfOf(id) === o.half)) };
+    gold = {
+      ...gold,
+      docs: keepHalf(gold.docs, o.half),
+      excluded: new Set([...gold.excluded].filter((id) => halfOf(id) === o.half)),
+    };
     pred = { ...pred, docs: keepHalf(pred.docs, o.half) };
   }
   const warnings = [...(gold.warnings ?? []), ...(pred.warnings ?? [])];
@@ -93,20 +114,40 @@ export function runEvaluation(o: EvalOptions): EvalResult {
   if (user) {
     const known = new Set([...(mappingTargets ?? []), ...libs.officialNames.values()]);
     const unknown = [...user].filter((n) => !known.has(n));
-    if (unknown.length) warnings.push(`--restrict: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not an entity name the gold or the library knows (nothing to score)`);
+    if (unknown.length)
+      warnings.push(
+        `--restrict: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not an entity name the gold or the library knows (nothing to score)`,
+      );
   }
   const scopes: Record<string, EvalReport> = {};
   if (mappingTargets) {
     const original = new Set(libs.diseases.filter((d) => d.origin === 'original').map((d) => d.official));
     const covered = new Set([...mappingTargets].filter((n) => original.has(n) && (!user || user.has(n))));
     scopes['covered'] = evaluate(gold, pred, { restrictTo: covered });
-    scopes['all-mapped'] = evaluate(gold, pred, { restrictTo: user ? new Set([...mappingTargets].filter((n) => user.has(n))) : mappingTargets });
+    scopes['all-mapped'] = evaluate(gold, pred, {
+      restrictTo: user ? new Set([...mappingTargets].filter((n) => user.has(n))) : mappingTargets,
+    });
   } else {
     scopes['all'] = evaluate(gold, pred, { restrictTo: user });
   }
   const goldIds = [...gold.docs.keys()].filter((id) => !gold.excluded.has(id));
   const matched = goldIds.filter((id) => pred.docs.has(id)).length;
-  const coverage: Coverage = { goldIds: goldIds.length, predicted: pred.docs.size, matched, missing: goldIds.length - matched, failedRows: pred.failed ?? 0, overlap: goldIds.length ? matched / goldIds.length : null };
+  const coverage: Coverage = {
+    goldIds: goldIds.length,
+    predicted: pred.docs.size,
+    matched,
+    missing: goldIds.length - matched,
+    failedRows: pred.failed ?? 0,
+    overlap: goldIds.length ? matched / goldIds.length : null,
+  };
   const partialStudies = partial ? goldIds.filter((id) => partial.has(id)).length : undefined;
-  return { gold: gold.source, pred: pred.source, coverage, warnings, partialStudies, scopes, unmappedTerms: unmapped && unmapped.size ? Object.fromEntries(unmapped) : undefined };
+  return {
+    gold: gold.source,
+    pred: pred.source,
+    coverage,
+    warnings,
+    partialStudies,
+    scopes,
+    unmappedTerms: unmapped && unmapped.size ? Object.fromEntries(unmapped) : undefined,
+  };
 }

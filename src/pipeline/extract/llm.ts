@@ -16,10 +16,26 @@ const MAX_ITEM_EVENTS = 200;
 export type LlmCounts = Record<ExtractionStatus | 'resumed' | 'cached' | 'interrupted', number>;
 
 export function emptyCounts(): LlmCounts {
-  return { ok: 0, repaired: 0, parse_error: 0, truncated: 0, runaway: 0, filtered: 0, failed: 0, resumed: 0, cached: 0, interrupted: 0 };
+  return {
+    ok: 0,
+    repaired: 0,
+    parse_error: 0,
+    truncated: 0,
+    runaway: 0,
+    filtered: 0,
+    failed: 0,
+    resumed: 0,
+    cached: 0,
+    interrupted: 0,
+  };
 }
 
-export async function extractWithLlm(ctx: StepContext<unknown>, profile: LlmProfile, prompt: LoadedPrompt, done: ReadonlySet<string>): Promise<LlmCounts> {
+export async function extractWithLlm(
+  ctx: StepContext<unknown>,
+  profile: LlmProfile,
+  prompt: LoadedPrompt,
+  done: ReadonlySet<string>,
+): Promise<LlmCounts> {
   const { run } = ctx;
   const reports = run.open(REPORTS);
   const raw = run.open(RAW);
@@ -61,7 +77,10 @@ export async function extractWithLlm(ctx: StepContext<unknown>, profile: LlmProf
       onRetry: (tag, kind) => itemEvent(tag, 'retried', kind),
       progress: (s) => ({ done: finished, total, counters: { ...progressCounters(counts), cached: s.cached } }),
       async handle(r, llm) {
-        const row = await extractOne(llm, r.study_id, modelText(r), { prompt, structured: profile.structured !== 'off' });
+        const row = await extractOne(llm, r.study_id, modelText(r), {
+          prompt,
+          structured: profile.structured !== 'off',
+        });
         if (!row) {
           counts.interrupted++;
           return;

@@ -49,7 +49,10 @@ const KEY_ALIASES: Record<string, (typeof KEYINFO_KEYS)[number]> = {
 const WRAPPERS = ['keyinfo', 'key_info', 'result', 'output', 'response', 'answer', 'data', 'json'];
 
 function normKey(k: string): string {
-  return k.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return k
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -67,7 +70,12 @@ function emptyFor(k: (typeof KEYINFO_KEYS)[number]): unknown {
 export function parseKeyInfo(text: string, opts: ParseOptions = {}): ParsedKeyInfo {
   const atMaxTokens = opts.finishReason === 'length' || opts.truncated === true;
   const got = extractJsonObject(text, { truncated: atMaxTokens });
-  if (atMaxTokens) return { status: 'truncated', keyinfo: null, reason: got.ok ? CUT_AT_MAX_TOKENS : `${CUT_AT_MAX_TOKENS}; ${got.reason}` };
+  if (atMaxTokens)
+    return {
+      status: 'truncated',
+      keyinfo: null,
+      reason: got.ok ? CUT_AT_MAX_TOKENS : `${CUT_AT_MAX_TOKENS}; ${got.reason}`,
+    };
   if (!got.ok) return { status: 'parse_error', keyinfo: null, reason: got.reason };
   if (got.cutOff) return { status: 'truncated', keyinfo: null, reason: CUT_UNCLOSED };
   const repairs = [...got.repairs];
@@ -75,10 +83,16 @@ export function parseKeyInfo(text: string, opts: ParseOptions = {}): ParsedKeyIn
 
   const hasKnown = (o: Record<string, unknown>) => Object.keys(o).some((k) => normKey(k) in KEY_ALIASES);
   if (!hasKnown(obj)) {
-    const wrapperKey = Object.keys(obj).find((k) => WRAPPERS.includes(normKey(k)) && isObject(obj[k]) && hasKnown(obj[k] as Record<string, unknown>));
+    const wrapperKey = Object.keys(obj).find(
+      (k) => WRAPPERS.includes(normKey(k)) && isObject(obj[k]) && hasKnown(obj[k] as Record<string, unknown>),
+    );
     if (wrapperKey === undefined) {
       const keys = Object.keys(obj).slice(0, 6).join(', ');
-      return { status: 'parse_error', keyinfo: null, reason: `JSON has none of the KeyInfo keys (got: ${keys || 'an empty object'})` };
+      return {
+        status: 'parse_error',
+        keyinfo: null,
+        reason: `JSON has none of the KeyInfo keys (got: ${keys || 'an empty object'})`,
+      };
     }
     obj = obj[wrapperKey] as Record<string, unknown>;
     repairs.push(`unwrapped "${wrapperKey}"`);
@@ -102,7 +116,12 @@ export function parseKeyInfo(text: string, opts: ParseOptions = {}): ParsedKeyIn
   const missing: string[] = [];
   for (const k of KEYINFO_KEYS) {
     const v = out[k];
-    if (v === undefined || v === null || v === '' || (typeof v === 'string' && /^(none|n\/a|null|\[\]|\{\})$/i.test(v.trim()))) {
+    if (
+      v === undefined ||
+      v === null ||
+      v === '' ||
+      (typeof v === 'string' && /^(none|n\/a|null|\[\]|\{\})$/i.test(v.trim()))
+    ) {
       if (v !== undefined) filled.push(`${k} was ${JSON.stringify(v)}`);
       else {
         filled.push(`${k} missing`);
@@ -110,14 +129,22 @@ export function parseKeyInfo(text: string, opts: ParseOptions = {}): ParsedKeyIn
       }
       out[k] = emptyFor(k);
     } else if (k === 'no_entity' && typeof v === 'string') {
-      out[k] = v.split(/[,;]\s*/).map((s) => s.trim()).filter(Boolean);
+      out[k] = v
+        .split(/[,;]\s*/)
+        .map((s) => s.trim())
+        .filter(Boolean);
       repairs.push('split no_entity string into a list');
     }
   }
   if (filled.length) repairs.push(`filled empty: ${filled.join('; ')}`);
 
   const checked = RawKeyInfoSchema.safeParse(out);
-  if (!checked.success) return { status: 'parse_error', keyinfo: null, reason: `not a KeyInfo object: ${checked.error.issues[0]?.message}` };
+  if (!checked.success)
+    return {
+      status: 'parse_error',
+      keyinfo: null,
+      reason: `not a KeyInfo object: ${checked.error.issues[0]?.message}`,
+    };
 
   const found = { keyinfo: checked.data as Record<string, unknown>, ...(missing.length ? { missing } : {}) };
   if (got.direct && repairs.length === 0) return { status: 'ok', ...found };

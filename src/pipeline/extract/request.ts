@@ -36,17 +36,36 @@ export interface ExtractOneOptions {
 }
 
 /** Ask for one report's KeyInfo; null when nothing should be recorded (stopped mid-flight). */
-export async function extractOne(llm: BatchLlm, studyId: string, text: string, opts: ExtractOneOptions): Promise<ExtractionResult | null> {
+export async function extractOne(
+  llm: BatchLlm,
+  studyId: string,
+  text: string,
+  opts: ExtractOneOptions,
+): Promise<ExtractionResult | null> {
   const judged = await llm.completeJudged(
-    { messages: extractionMessages(opts.prompt, text), responseSchema: opts.structured ? KEYINFO_RESPONSE_SCHEMA : undefined, tag: studyId },
+    {
+      messages: extractionMessages(opts.prompt, text),
+      responseSchema: opts.structured ? KEYINFO_RESPONSE_SCHEMA : undefined,
+      tag: studyId,
+    },
     judgeKeyInfo,
   );
   return resultRow(studyId, judged, llm.model);
 }
 
 /** Turn one judged completion into a `raw` row; null when nothing should be recorded (aborted mid-flight). */
-export function resultRow(studyId: string, { res, verdict }: Judged<KeyInfoVerdict>, model: string): ExtractionResult | null {
-  const base = { study_id: studyId, backend: 'llm' as const, model, request_key: res.key, at: new Date().toISOString() };
+export function resultRow(
+  studyId: string,
+  { res, verdict }: Judged<KeyInfoVerdict>,
+  model: string,
+): ExtractionResult | null {
+  const base = {
+    study_id: studyId,
+    backend: 'llm' as const,
+    model,
+    request_key: res.key,
+    at: new Date().toISOString(),
+  };
   switch (res.kind) {
     case 'ok': {
       const v = verdict ?? judgeKeyInfo(res);
@@ -66,10 +85,14 @@ export function resultRow(studyId: string, { res, verdict }: Judged<KeyInfoVerdi
   }
 }
 
-function errorRow(base: Omit<ExtractionResult, 'status' | 'keyinfo'>, res: Extract<CompletionResult, { kind: 'error' }>): ExtractionResult | null {
+function errorRow(
+  base: Omit<ExtractionResult, 'status' | 'keyinfo'>,
+  res: Extract<CompletionResult, { kind: 'error' }>,
+): ExtractionResult | null {
   if (res.errorKind === 'aborted') return null;
   const attempts = `after ${res.attempts} attempt${res.attempts === 1 ? '' : 's'}`;
   // A decoding loop is the model's doing, not the endpoint's: its own status, no "server down" wording.
-  if (res.errorKind === 'whitespace_loop') return { ...base, status: 'runaway', keyinfo: null, reason: `${res.message} (${attempts})` };
+  if (res.errorKind === 'whitespace_loop')
+    return { ...base, status: 'runaway', keyinfo: null, reason: `${res.message} (${attempts})` };
   return { ...base, status: 'failed', keyinfo: null, reason: `${res.errorKind}: ${res.message} (${attempts})` };
 }

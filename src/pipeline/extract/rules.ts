@@ -7,7 +7,10 @@ import type { StepContext } from '../steps/contract.js';
 const FLUSH_EVERY = 1000;
 
 /** Backend `rules`: the reference extractor's records in KeyInfo form (no model involved). */
-export async function extractWithRules(ctx: StepContext<unknown>, done: ReadonlySet<string>): Promise<{ written: number; skipped: number }> {
+export async function extractWithRules(
+  ctx: StepContext<unknown>,
+  done: ReadonlySet<string>,
+): Promise<{ written: number; skipped: number }> {
   const raw = ctx.run.open(RAW);
   const ref = ctx.run.open(REFERENCE);
   const total = ctx.run.state.artifacts['reference']?.count ?? null;

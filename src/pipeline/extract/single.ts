@@ -11,7 +11,14 @@ import { cacheableKeyInfo, extractOne, modelText } from './request.js';
  * inspector's re-run): the same judging, cache and data-use guard. Nothing is
  * written to `raw`; the caller decides whether to keep the row.
  */
-export async function extractSingleReport(run: Run, rec: ReportRecord, profile: LlmProfile, promptId: string, env: RunEnv, signal: AbortSignal): Promise<ExtractionResult> {
+export async function extractSingleReport(
+  run: Run,
+  rec: ReportRecord,
+  profile: LlmProfile,
+  promptId: string,
+  env: RunEnv,
+  signal: AbortSignal,
+): Promise<ExtractionResult> {
   checkDataUse(profile.endpoints, run.state.config.corpus?.credentialed ?? false, env.confirmations);
   const prompt = loadPrompt(promptId);
   let row: ExtractionResult | null = null;

@@ -40,7 +40,10 @@ async function doneIds(ctx: StepContext<ExtractParams>): Promise<Set<string>> {
 }
 
 async function countRows(run: Run): Promise<Record<string, number>> {
-  const counts: Record<string, number> = { raw: 0, ...Object.fromEntries(ExtractionStatusSchema.options.map((s) => [s, 0])) };
+  const counts: Record<string, number> = {
+    raw: 0,
+    ...Object.fromEntries(ExtractionStatusSchema.options.map((s) => [s, 0])),
+  };
   for (const rec of (await statuses(run)).values()) {
     counts.raw!++;
     counts[rec.status] = (counts[rec.status] ?? 0) + 1;
@@ -63,15 +66,21 @@ async function checkLlmConfig(ctx: StepContext<z.infer<typeof ExtractParamsSchem
   // The early checks and the step's preflight both get here: report once per invocation.
   if (!first) return;
   if (profile.promptSha && profile.promptSha !== prompt.sha) {
-    ctx.emit({ type: 'log', level: 'warn', message: `the prompt file ${prompt.file} changed since it was set (${profile.promptSha} → ${prompt.sha}); new requests use the new text. Record it with: cxrvqa llm set --prompt ${profile.prompt}` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `the prompt file ${prompt.file} changed since it was set (${profile.promptSha} → ${prompt.sha}); new requests use the new text. Record it with: cxrvqa llm set --prompt ${profile.prompt}`,
+    });
   }
-  for (const c of checks) ctx.emit({ type: 'log', level: 'info', message: `endpoint ${c.endpoint} is up and serves ${profile.model}` });
+  for (const c of checks)
+    ctx.emit({ type: 'log', level: 'info', message: `endpoint ${c.endpoint} is up and serves ${profile.model}` });
 }
 
 export const extractStep: Step<typeof ExtractParamsSchema> = {
   id: 'extract',
   title: 'Extract KeyInfo',
-  description: 'Every report → KeyInfo: through the configured LLM endpoints (backend llm) or from the rule-based reference (backend rules). Results keyed by study id with an explicit status.',
+  description:
+    'Every report → KeyInfo: through the configured LLM endpoints (backend llm) or from the rule-based reference (backend rules). Results keyed by study id with an explicit status.',
   params: ExtractParamsSchema,
   reads: [REPORTS, REFERENCE],
   writes: [RAW],
@@ -87,7 +96,10 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
     if (backend === 'rules') {
       const r = await extractWithRules(ctx, done);
       const counts = await countRows(run);
-      return { counts, summary: `${counts.raw} records from the rule-based reference${r.skipped ? ` (${r.skipped} kept from before)` : ''}` };
+      return {
+        counts,
+        summary: `${counts.raw} records from the rule-based reference${r.skipped ? ` (${r.skipped} kept from before)` : ''}`,
+      };
     }
     const profile = resolveProfile(run.state.config);
     const prompt = loadPrompt(profile.prompt);

@@ -21,7 +21,12 @@ export interface ReportsToExtract {
   onRow(row: ExtractionResult, progress: { done: number; total: number }): void;
 }
 
-export async function extractReports(ctx: Pick<StepContext<unknown>, 'run' | 'signal' | 'env' | 'emit'>, profile: LlmProfile, promptId: string, spec: ReportsToExtract): Promise<void> {
+export async function extractReports(
+  ctx: Pick<StepContext<unknown>, 'run' | 'signal' | 'env' | 'emit'>,
+  profile: LlmProfile,
+  promptId: string,
+  spec: ReportsToExtract,
+): Promise<void> {
   const prompt = loadPrompt(promptId);
   await preflightLlm(profile, {
     env: ctx.env.env,
@@ -29,7 +34,11 @@ export async function extractReports(ctx: Pick<StepContext<unknown>, 'run' | 'si
     credentialed: ctx.run.state.config.corpus?.credentialed ?? false,
     signal: ctx.signal,
   });
-  ctx.emit({ type: 'log', level: 'info', message: `extracting ${spec.items.length} reports with ${profile.model} and the "${prompt.id}" prompt (${prompt.sha}), ${spec.concurrency} at a time` });
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message: `extracting ${spec.items.length} reports with ${profile.model} and the "${prompt.id}" prompt (${prompt.sha}), ${spec.concurrency} at a time`,
+  });
   let done = 0;
   const total = spec.items.length;
   await runLlmBatch({

@@ -26,7 +26,10 @@ export const FinetuneParamsSchema = z.object({
   baseModel: z.string().nullable().default(null),
   /** Prompt id the fine-tuned model is trained and run with. */
   prompt: z.string().default('simple'),
-  datasetName: z.string().regex(/^[\w.-]+$/).default('cxrvqa_gold'),
+  datasetName: z
+    .string()
+    .regex(/^[\w.-]+$/)
+    .default('cxrvqa_gold'),
   /** Export only reviewed records (accepted or corrected); otherwise pending records count as accepted. */
   requireReview: z.boolean().default(false),
   loraTarget: z.string().default('q_proj,v_proj'),

@@ -38,7 +38,8 @@ export const MODEL_ARTIFACT = 'finetune-model';
 export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
   id: 'finetune',
   title: 'Fine-tune (LoRA SFT + merge)',
-  description: 'Export the reviewed gold set as fine-tuning data and configs, check prompt parity, train a LoRA adapter and merge it with LLaMA-Factory.',
+  description:
+    'Export the reviewed gold set as fine-tuning data and configs, check prompt parity, train a LoRA adapter and merge it with LLaMA-Factory.',
   params: FinetuneParamsSchema,
   reads: [REPORTS, GOLD, GOLD_REVIEW_ARTIFACT],
   writes: [MODEL_ARTIFACT],
@@ -47,7 +48,10 @@ export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
   async preflight(ctx) {
     loadPrompt(ctx.params.prompt);
     if ((await listGold(ctx.run)).length === 0) {
-      throw new UserError('The gold set is empty: there is nothing to fine-tune on.', 'Run the gold step first: cxrvqa run --steps gold');
+      throw new UserError(
+        'The gold set is empty: there is nothing to fine-tune on.',
+        'Run the gold step first: cxrvqa run --steps gold',
+      );
     }
   },
 
@@ -55,7 +59,13 @@ export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
     const { run, params } = ctx;
     const layout = finetuneLayout(run.dir, params);
     const exported = await exportData(ctx, layout);
-    const trainFp = configFingerprint('train', fileHash(layout.trainYaml), fileHash(layout.datasetFile), fileHash(layout.datasetInfo), params.deepspeed === 'z3' ? fileHash(layout.deepspeedConfig) : null);
+    const trainFp = configFingerprint(
+      'train',
+      fileHash(layout.trainYaml),
+      fileHash(layout.datasetFile),
+      fileHash(layout.datasetInfo),
+      params.deepspeed === 'z3' ? fileHash(layout.deepspeedConfig) : null,
+    );
     const stageEnv: StageEnv = {
       env: ctx.env.env,
       cwd: layout.root,
@@ -94,7 +104,11 @@ export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
           if (pt) {
             points.push(pt);
             ctx.emit({ type: 'metric', name: 'loss', x: pt.step, y: pt.loss });
-            ctx.emit({ type: 'log', level: 'info', message: `train | step ${pt.step}${parser.total ? `/${parser.total}` : ''} loss ${pt.loss}${pt.epoch !== null ? ` epoch ${pt.epoch}` : ''}` });
+            ctx.emit({
+              type: 'log',
+              level: 'info',
+              message: `train | step ${pt.step}${parser.total ? `/${parser.total}` : ''} loss ${pt.loss}${pt.epoch !== null ? ` epoch ${pt.epoch}` : ''}`,
+            });
             return true;
           }
           const prog = parser.progress;
@@ -153,7 +167,11 @@ function goldProfile(run: Run): string {
 async function exportData(ctx: Ctx, layout: FinetuneLayout): Promise<{ exported: number; skipped: number }> {
   const { run, params } = ctx;
   const rows = await listGold(run, params.requireReview);
-  if (rows.length === 0) throw new UserError('The gold set is empty: there is nothing to fine-tune on.', 'Run the gold step first: cxrvqa run --steps gold');
+  if (rows.length === 0)
+    throw new UserError(
+      'The gold set is empty: there is nothing to fine-tune on.',
+      'Run the gold step first: cxrvqa run --steps gold',
+    );
   const usableIds = new Set(rows.filter((r) => r.decision.usable).map((r) => r.study_id));
   const texts = new Map<string, string>();
   for await (const r of run.open(REPORTS).lines()) if (usableIds.has(r.study_id)) texts.set(r.study_id, r.selected);
@@ -162,14 +180,19 @@ async function exportData(ctx: Ctx, layout: FinetuneLayout): Promise<{ exported:
   for (const r of rows) {
     const d = r.decision;
     if (!d.usable) skips.push({ study_id: r.study_id, reason: d.reason });
-    else if (!texts.has(r.study_id)) skips.push({ study_id: r.study_id, reason: 'report text not found in the reports artifact' });
+    else if (!texts.has(r.study_id))
+      skips.push({ study_id: r.study_id, reason: 'report text not found in the reports artifact' });
     else sources.push({ study_id: r.study_id, text: texts.get(r.study_id)!, keyinfo: d.keyinfo });
   }
   const prompt = loadPrompt(params.prompt);
   const res = writeFinetuneFiles(layout, sources, prompt.text, params, skips);
   for (const s of res.skipped) ctx.emit({ type: 'item', key: s.study_id, outcome: 'skipped', reason: s.reason });
   if (res.skipped.length) {
-    ctx.emit({ type: 'log', level: 'warn', message: `skipped ${res.skipped.length} gold records:\n${res.skipped.map((s) => `  ${s.study_id}: ${s.reason}`).join('\n')}` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `skipped ${res.skipped.length} gold records:\n${res.skipped.map((s) => `  ${s.study_id}: ${s.reason}`).join('\n')}`,
+    });
   }
   if (res.exported === 0 || !res.firstRecord) {
     throw new UserError(
@@ -177,7 +200,11 @@ async function exportData(ctx: Ctx, layout: FinetuneLayout): Promise<{ exported:
       'Correct records with `cxrvqa gold edit ID --file keyinfo.json`, accept them, or re-run the gold step.',
     );
   }
-  ctx.emit({ type: 'log', level: 'info', message: `exported ${res.exported} records (base model ${baseModelOf(params)}, template ${params.family}):\n${res.files.map((f) => `  ${f}`).join('\n')}` });
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message: `exported ${res.exported} records (base model ${baseModelOf(params)}, template ${params.family}):\n${res.files.map((f) => `  ${f}`).join('\n')}`,
+  });
 
   const firstId = sources.find((s) => !res.skipped.some((k) => k.study_id === s.study_id))!;
   const serveWith = run.state.steps.serve?.params?.chatTemplate === 'model' ? 'model' : 'training';
@@ -187,8 +214,24 @@ async function exportData(ctx: Ctx, layout: FinetuneLayout): Promise<{ exported:
     modelTemplate: baseDir ? modelChatTemplate(baseDir) : null,
     modelTemplateSource: baseDir ? `${baseDir}/tokenizer_config.json` : `built-in ${params.family} reference`,
   });
-  writeAtomic(path.join(layout.root, 'prompt-parity.txt'), [`record ${firstId.study_id}`, ...parity.lines, '', '--- training prompt ---', parity.training, '--- served prompt ---', parity.served, ''].join('\n'));
-  ctx.emit({ type: 'log', level: parity.ok ? 'info' : 'warn', message: `record ${firstId.study_id}:\n${parity.lines.join('\n')}` });
+  writeAtomic(
+    path.join(layout.root, 'prompt-parity.txt'),
+    [
+      `record ${firstId.study_id}`,
+      ...parity.lines,
+      '',
+      '--- training prompt ---',
+      parity.training,
+      '--- served prompt ---',
+      parity.served,
+      '',
+    ].join('\n'),
+  );
+  ctx.emit({
+    type: 'log',
+    level: parity.ok ? 'info' : 'warn',
+    message: `record ${firstId.study_id}:\n${parity.lines.join('\n')}`,
+  });
   return { exported: res.exported, skipped: res.skipped.length };
 }
 
@@ -205,11 +248,17 @@ function planTrainingStart(ctx: Ctx, layout: FinetuneLayout, fingerprint: string
   if (plan.kind === 'resume') {
     args.push(`resume_from_checkpoint=${plan.checkpoint.dir}`);
     resumeStep = plan.checkpoint.step;
-    ctx.emit({ type: 'log', level: 'info', message: `train: resuming from ${path.basename(plan.checkpoint.dir)} (step ${plan.checkpoint.step})` });
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `train: resuming from ${path.basename(plan.checkpoint.dir)} (step ${plan.checkpoint.step})`,
+    });
   } else {
     const moved = moveAsideCheckpoints(layout.outputDir, last?.fingerprint.slice(0, 12) ?? 'unknown');
-    if (plan.refused) ctx.emit({ type: 'log', level: 'warn', message: `train: ${plan.refused}; training from scratch` });
-    if (moved) ctx.emit({ type: 'log', level: 'info', message: `train: checkpoints of the earlier training moved to ${moved}` });
+    if (plan.refused)
+      ctx.emit({ type: 'log', level: 'warn', message: `train: ${plan.refused}; training from scratch` });
+    if (moved)
+      ctx.emit({ type: 'log', level: 'info', message: `train: checkpoints of the earlier training moved to ${moved}` });
     // Results of another config: train from scratch over them.
     if (plan.overwrite) args.push('overwrite_output_dir=true');
   }

@@ -40,7 +40,9 @@ export function resumePoint(work: Pick<StudyWork, 'start' | 'prior'>): Record<st
   return fourKeys(last ? last.after : work.start);
 }
 
-export function tally(rows: readonly FollowupLogRow[]): Pick<FollowupRow, 'asked' | 'applied' | 'parse_failures' | 'truncated' | 'filtered' | 'dropped' | 'failed'> {
+export function tally(
+  rows: readonly FollowupLogRow[],
+): Pick<FollowupRow, 'asked' | 'applied' | 'parse_failures' | 'truncated' | 'filtered' | 'dropped' | 'failed'> {
   const n = (s: FollowupLogRow['status']) => rows.filter((r) => r.status === s).length;
   return {
     asked: rows.length - n('dropped'),
@@ -62,12 +64,20 @@ export function tally(rows: readonly FollowupLogRow[]): Pick<FollowupRow, 'asked
  */
 export type ReplyVerdict = ParsedKeyInfo & Verdict;
 
-export function judgeReply(res: Pick<CompletionOk, 'text' | 'finishReason'>, current: Record<string, unknown>): ReplyVerdict {
+export function judgeReply(
+  res: Pick<CompletionOk, 'text' | 'finishReason'>,
+  current: Record<string, unknown>,
+): ReplyVerdict {
   const parsed = parseKeyInfo(res.text, { finishReason: res.finishReason });
   if (parsed.status === 'truncated') return { ...parsed, reason: `${parsed.reason}; the record is kept`, cutOff: true };
   const lost = (parsed.missing ?? []).filter((k) => hasContent(current[k]));
   if (parsed.keyinfo && lost.length > 0) {
-    return { status: 'truncated', keyinfo: null, reason: `the reply leaves out ${lost.join(', ')}, which the record has; the record is kept`, cutOff: false };
+    return {
+      status: 'truncated',
+      keyinfo: null,
+      reason: `the reply leaves out ${lost.join(', ')}, which the record has; the record is kept`,
+      cutOff: false,
+    };
   }
   return { ...parsed, cutOff: false };
 }
@@ -90,7 +100,15 @@ export async function runChain(work: StudyWork, deps: ChainDeps): Promise<ChainO
     if (answered.has(questionKey(q))) continue;
     if (deps.signal.aborted) return { kind: 'stopped' };
     const text = deps.question(q);
-    const base = { study_id: work.study_id, cycle: work.cycle, seq: q.seq, polarity: q.polarity, entity: q.entity, question: text, before: current };
+    const base = {
+      study_id: work.study_id,
+      cycle: work.cycle,
+      seq: q.seq,
+      polarity: q.polarity,
+      entity: q.entity,
+      question: text,
+      before: current,
+    };
     if (!stillNeeded(q, current)) {
       record({ ...base, after: current, status: 'dropped', reason: 'already present after an earlier answer' });
       continue;
@@ -110,13 +128,24 @@ export async function runChain(work: StudyWork, deps: ChainDeps): Promise<ChainO
     }
     const parsed = verdict ?? judgeReply(res, current);
     if (parsed.status === 'parse_error' || parsed.status === 'truncated' || !parsed.keyinfo) {
-      record({ ...base, after: current, status: parsed.status === 'truncated' ? 'truncated' : 'parse_error', reply_text: res.text, reason: parsed.reason ?? 'no JSON' });
+      record({
+        ...base,
+        after: current,
+        status: parsed.status === 'truncated' ? 'truncated' : 'parse_error',
+        reply_text: res.text,
+        reason: parsed.reason ?? 'no JSON',
+      });
       continue;
     }
     const after = applyReply(parsed.keyinfo);
     const changed = !sameRecord(current, after);
     // `after` is the parsed reply; the text itself is kept only when it did not parse.
-    record({ ...base, after, status: changed ? 'applied' : 'unchanged', ...(parsed.reason ? { reason: parsed.reason } : {}) });
+    record({
+      ...base,
+      after,
+      status: changed ? 'applied' : 'unchanged',
+      ...(parsed.reason ? { reason: parsed.reason } : {}),
+    });
     current = after;
   }
   return { kind: 'done', row: { study_id: work.study_id, cycle: work.cycle, keyinfo: current, ...tally(rows) } };

@@ -10,7 +10,19 @@ import type { FollowupLogRow } from './schema.js';
  * (applied or unchanged); asked also counts parse failures and failed
  * requests; dropped questions were never sent.
  */
-export const CYCLE_COUNT_KEYS = ['studies', 'asked', 'answered', 'changed', 'added_entity', 'added_no_entity', 'parse_failures', 'truncated', 'filtered', 'failed', 'dropped'] as const;
+export const CYCLE_COUNT_KEYS = [
+  'studies',
+  'asked',
+  'answered',
+  'changed',
+  'added_entity',
+  'added_no_entity',
+  'parse_failures',
+  'truncated',
+  'filtered',
+  'failed',
+  'dropped',
+] as const;
 export type CycleCounts = Record<(typeof CYCLE_COUNT_KEYS)[number], number>;
 
 export class CycleCounter {
@@ -86,7 +98,9 @@ export function setCycleCounts(state: RunState, cycle: number, counts: Record<st
  * are recorded (the step records them last; runs before `completed` existed have only those).
  */
 export function followupDone(rec: StoredCycle | undefined): boolean {
-  return rec !== undefined && (rec.completed?.includes(FOLLOWUP_STEP_ID) === true || typeof rec.counts.asked === 'number');
+  return (
+    rec !== undefined && (rec.completed?.includes(FOLLOWUP_STEP_ID) === true || typeof rec.counts.asked === 'number')
+  );
 }
 
 /** A cycle record as stored; `completed` is missing in records written before it existed. */
@@ -100,7 +114,8 @@ export const cycleLedger: IterationLedger = {
     state.cycles.map((c) => ({
       index: c.cycle,
       finished: c.finishedAt !== null,
-      completed: followupDone(c) && !c.completed.includes(FOLLOWUP_STEP_ID) ? [...c.completed, FOLLOWUP_STEP_ID] : c.completed,
+      completed:
+        followupDone(c) && !c.completed.includes(FOLLOWUP_STEP_ID) ? [...c.completed, FOLLOWUP_STEP_ID] : c.completed,
       counts: c.counts,
     })),
   start: (state, index) => openCycle(state, index),
@@ -127,10 +142,17 @@ export interface CycleHistoryRow {
 }
 
 /** The cycle history as rows for a table (the Ink app and `cxrvqa status`). */
-export function cycleHistory(state: { cycles: readonly StoredCycle[] } & Partial<Pick<RunState, 'steps'>>): CycleHistoryRow[] {
+export function cycleHistory(
+  state: { cycles: readonly StoredCycle[] } & Partial<Pick<RunState, 'steps'>>,
+): CycleHistoryRow[] {
   // An open cycle whose step was stopped or failed is not running: say so (it resumes on the next run).
   const stepStatus = state.steps?.followup?.status;
-  const open: CycleHistoryRow['status'] = stepStatus === 'interrupted' ? 'follow-up interrupted' : stepStatus === 'failed' ? 'follow-up failed' : 'follow-up running';
+  const open: CycleHistoryRow['status'] =
+    stepStatus === 'interrupted'
+      ? 'follow-up interrupted'
+      : stepStatus === 'failed'
+        ? 'follow-up failed'
+        : 'follow-up running';
   return state.cycles.map((c) => ({
     cycle: c.cycle,
     status: c.finishedAt ? 'done' : followupDone(c) ? 'awaiting standardize' : open,
@@ -155,8 +177,13 @@ const COLUMNS: Array<[keyof CycleCounts, string]> = [
 export function formatCycleTable(rows: readonly CycleHistoryRow[]): string {
   if (rows.length === 0) return 'no follow-up cycles yet';
   const header = ['cycle', ...COLUMNS.map(([, h]) => h), 'status'];
-  const body = rows.map((r) => [String(r.cycle), ...COLUMNS.map(([k]) => (r.counts[k] === undefined ? '-' : String(r.counts[k]))), r.status]);
+  const body = rows.map((r) => [
+    String(r.cycle),
+    ...COLUMNS.map(([k]) => (r.counts[k] === undefined ? '-' : String(r.counts[k]))),
+    r.status,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padStart(widths[i]!))).join('  ');
   return [line(header), ...body.map(line)].join('\n');
 }

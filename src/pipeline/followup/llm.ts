@@ -76,9 +76,24 @@ export async function askWithLlm(
     // Standardized records without a report (the reports artifact was rebuilt): nothing to ask with.
     noReport = pending.size;
     for (const w of pending.values()) {
-      hooks.onStudy({ study_id: w.study_id, cycle: w.cycle, keyinfo: w.prior.at(-1)?.after ?? w.start, asked: 0, applied: 0, parse_failures: 0, truncated: 0, filtered: 0, dropped: 0, failed: 0 });
+      hooks.onStudy({
+        study_id: w.study_id,
+        cycle: w.cycle,
+        keyinfo: w.prior.at(-1)?.after ?? w.start,
+        asked: 0,
+        applied: 0,
+        parse_failures: 0,
+        truncated: 0,
+        filtered: 0,
+        dropped: 0,
+        failed: 0,
+      });
     }
-    ctx.emit({ type: 'log', level: 'warn', message: `${noReport} studies have no report text; their records are kept unchanged` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `${noReport} studies have no report text; their records are kept unchanged`,
+    });
   }
   return { cached: stats.cached, noReport };
 }
@@ -87,16 +102,29 @@ export async function askWithLlm(
  * Before a cycle's first request: what it will send, like extraction's estimate. Each
  * question resends the report and the current record, so input grows with the plan.
  */
-async function logEstimate(ctx: StepContext<unknown>, profile: LlmProfile, system: string, pending: ReadonlyMap<string, Omit<StudyWork, 'report'>>, templates: Record<Polarity, QuestionTemplate>): Promise<void> {
+async function logEstimate(
+  ctx: StepContext<unknown>,
+  profile: LlmProfile,
+  system: string,
+  pending: ReadonlyMap<string, Omit<StudyWork, 'report'>>,
+  templates: Record<Polarity, QuestionTemplate>,
+): Promise<void> {
   const promptChars: number[] = [];
   for await (const r of ctx.run.open(REPORTS).lines()) {
     const w = pending.get(r.study_id);
     if (!w) continue;
     const record = JSON.stringify(w.start ?? {}).length;
-    for (const q of w.plan) promptChars.push(system.length + modelText(r).length + record + questionText(templates[q.polarity], q.entity).length);
+    for (const q of w.plan)
+      promptChars.push(
+        system.length + modelText(r).length + record + questionText(templates[q.polarity], q.entity).length,
+      );
   }
   if (promptChars.length === 0) return;
   const est = estimateRun(promptChars, profile);
   const cost = est.costUsd !== null ? `, ~$${est.costUsd.toFixed(2)}` : ' (no price configured for this model)';
-  ctx.emit({ type: 'log', level: 'info', message: `follow-up estimate: ${fmtNum(est.requests)} questions, ~${fmtNum(est.tokensIn)} input + ~${fmtNum(est.tokensOut)} output tokens${cost} [${est.method}]` });
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message: `follow-up estimate: ${fmtNum(est.requests)} questions, ~${fmtNum(est.tokensIn)} input + ~${fmtNum(est.tokensOut)} output tokens${cost} [${est.method}]`,
+  });
 }

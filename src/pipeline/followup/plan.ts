@@ -73,7 +73,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /** Names in one KeyInfo category, whatever shape it has (dict, list of strings or dicts, comma string). */
 export function namesIn(v: unknown): string[] {
-  if (typeof v === 'string') return v.split(/[,;]/).map((s) => s.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(/[,;]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (Array.isArray(v)) {
     return v.flatMap((item) => {
       if (typeof item === 'string') return [item];
@@ -99,7 +103,11 @@ export function present(record: unknown, polarity: Polarity, normalize: NameNorm
   const names =
     polarity === 'negative'
       ? [...namesIn(o.no_entity), ...namesIn(o.uncertain_entity)]
-      : [...namesIn(o.entity), ...namesIn(o.uncertain_entity), ...(isObject(o.opacity_vs_clear) && 'opacity' in o.opacity_vs_clear ? ['opacity'] : [])];
+      : [
+          ...namesIn(o.entity),
+          ...namesIn(o.uncertain_entity),
+          ...(isObject(o.opacity_vs_clear) && 'opacity' in o.opacity_vs_clear ? ['opacity'] : []),
+        ];
   return { words: new Set(names.flatMap(wordsOf)), official: new Set(names.map((n) => normalize(n))) };
 }
 
@@ -113,7 +121,11 @@ function missing(q: Pick<Question, 'words' | 'official'>, p: Present): boolean {
  * opacity (the original compared entity names only and asked about opacity
  * the model had already recorded there).
  */
-export function planQuestions(record: unknown, ref: Pick<ReferenceRecord, 'entity' | 'no_entity'>, normalize: NameNormalizer = defaultNormalize): Question[] {
+export function planQuestions(
+  record: unknown,
+  ref: Pick<ReferenceRecord, 'entity' | 'no_entity'>,
+  normalize: NameNormalizer = defaultNormalize,
+): Question[] {
   const out: Question[] = [];
   const seen = new Set<string>();
   const add = (polarity: Polarity, name: string, p: Present) => {
@@ -134,6 +146,10 @@ export function planQuestions(record: unknown, ref: Pick<ReferenceRecord, 'entit
 }
 
 /** Drop-if-already-present: false once an earlier answer has put the finding in the relevant lists. */
-export function stillNeeded(q: Pick<Question, 'polarity' | 'words' | 'official'>, current: unknown, normalize: NameNormalizer = defaultNormalize): boolean {
+export function stillNeeded(
+  q: Pick<Question, 'polarity' | 'words' | 'official'>,
+  current: unknown,
+  normalize: NameNormalizer = defaultNormalize,
+): boolean {
   return missing(q, present(current, q.polarity, normalize));
 }

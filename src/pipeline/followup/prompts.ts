@@ -23,15 +23,23 @@ export interface QuestionTemplate {
 const PLACEHOLDER = '{entity}';
 
 export function loadQuestionTemplate(idOrPath: string): QuestionTemplate {
-  const file = /^followup-(positive|negative)$/.test(idOrPath) ? promptsPath(`${idOrPath}.txt`) : path.resolve(idOrPath);
+  const file = /^followup-(positive|negative)$/.test(idOrPath)
+    ? promptsPath(`${idOrPath}.txt`)
+    : path.resolve(idOrPath);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8').trim();
   } catch (err) {
-    throw new UserError(`The follow-up question file ${file} cannot be read (${(err as NodeJS.ErrnoException).code}).`, `Use followup-positive / followup-negative or a readable file: cxrvqa run --set followup.positiveQuestion=PATH`);
+    throw new UserError(
+      `The follow-up question file ${file} cannot be read (${(err as NodeJS.ErrnoException).code}).`,
+      `Use followup-positive / followup-negative or a readable file: cxrvqa run --set followup.positiveQuestion=PATH`,
+    );
   }
   if (!text.includes(PLACEHOLDER)) {
-    throw new UserError(`The follow-up question file ${file} has no ${PLACEHOLDER} placeholder.`, 'The finding name is put where {entity} stands; add it to the text.');
+    throw new UserError(
+      `The follow-up question file ${file} has no ${PLACEHOLDER} placeholder.`,
+      'The finding name is put where {entity} stands; add it to the text.',
+    );
   }
   return { id: idOrPath, file, text, sha: sha256(text).slice(0, 12) };
 }
@@ -50,7 +58,12 @@ export function questionText(template: QuestionTemplate, entity: string): string
 }
 
 /** §8 conversation: the extraction's system prompt, the report, the model's current JSON, the question. */
-export function followupMessages(system: string, report: string, current: Record<string, unknown>, question: string): ChatMessage[] {
+export function followupMessages(
+  system: string,
+  report: string,
+  current: Record<string, unknown>,
+  question: string,
+): ChatMessage[] {
   return [
     { role: 'system', content: system },
     { role: 'user', content: report },

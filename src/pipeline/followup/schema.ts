@@ -35,7 +35,16 @@ export type Polarity = z.infer<typeof PolaritySchema>;
  * `truncated`: cut off or leaving out keys the record has; `filtered`: the content filter;
  * `runaway`: the model spun on whitespace. In all three the record is kept as it was.
  */
-export const LogStatusSchema = z.enum(['applied', 'unchanged', 'parse_error', 'truncated', 'filtered', 'runaway', 'failed', 'dropped']);
+export const LogStatusSchema = z.enum([
+  'applied',
+  'unchanged',
+  'parse_error',
+  'truncated',
+  'filtered',
+  'runaway',
+  'failed',
+  'dropped',
+]);
 export type LogStatus = z.infer<typeof LogStatusSchema>;
 
 export const FollowupLogRowSchema = z.object({

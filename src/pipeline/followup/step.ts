@@ -67,7 +67,13 @@ async function countCycle(run: Run, cycle: number) {
 }
 
 /** Log statuses of questions whose answer could not be used: the record stayed as it was. */
-const KEPT_UNCHANGED: ReadonlySet<FollowupLogRow['status']> = new Set(['parse_error', 'truncated', 'filtered', 'runaway', 'failed']);
+const KEPT_UNCHANGED: ReadonlySet<FollowupLogRow['status']> = new Set([
+  'parse_error',
+  'truncated',
+  'filtered',
+  'runaway',
+  'failed',
+]);
 
 async function runFollowup(ctx: StepContext<FollowupParams>) {
   const { run, params, signal } = ctx;
@@ -78,8 +84,16 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   const cycle = cycleOf(ctx, std);
   await run.update((s) => openCycle(s, cycle));
   const { done, prior } = await earlierAttempt(run, cycle);
-  const templates = { positive: loadQuestionTemplate(params.positiveQuestion), negative: loadQuestionTemplate(params.negativeQuestion) };
-  if (done.size) ctx.emit({ type: 'log', level: 'info', message: `cycle ${cycle}: resuming; ${done.size} studies already finished are kept, ${[...prior.values()].reduce((a, l) => a + l.length, 0)} logged answers are not asked again` });
+  const templates = {
+    positive: loadQuestionTemplate(params.positiveQuestion),
+    negative: loadQuestionTemplate(params.negativeQuestion),
+  };
+  if (done.size)
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `cycle ${cycle}: resuming; ${done.size} studies already finished are kept, ${[...prior.values()].reduce((a, l) => a + l.length, 0)} logged answers are not asked again`,
+    });
 
   const out = run.open(FOLLOWUP);
   const log = run.open(FOLLOWUP_LOG);
@@ -102,7 +116,11 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
     pending.set(id, { study_id: id, cycle, start: row.keyinfo, plan, prior: before });
   }
   const total = std.size;
-  ctx.emit({ type: 'log', level: 'info', message: `cycle ${cycle}: ${pending.size} studies have ${planned} follow-up questions; ${finished} need none or were finished before` });
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message: `cycle ${cycle}: ${pending.size} studies have ${planned} follow-up questions; ${finished} need none or were finished before`,
+  });
   ctx.emit({ type: 'progress', done: finished, total });
 
   let stats = { cached: 0, noReport: 0 };
@@ -111,7 +129,12 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
     onLog: (row: FollowupLogRow) => {
       log.append(row);
       if (KEPT_UNCHANGED.has(row.status) && itemEvents++ < MAX_ITEM_EVENTS) {
-        ctx.emit({ type: 'item', key: `${row.study_id} ${row.polarity} ${row.entity}`, outcome: 'failed', reason: `${row.status}: ${row.reason ?? ''}` });
+        ctx.emit({
+          type: 'item',
+          key: `${row.study_id} ${row.polarity} ${row.entity}`,
+          outcome: 'failed',
+          reason: `${row.status}: ${row.reason ?? ''}`,
+        });
       }
     },
     onStudy: (row: FollowupRow) => {
@@ -153,21 +176,34 @@ async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParam
   loadQuestionTemplate(params.negativeQuestion);
   const profile = resolveProfile(run.state.config);
   loadPrompt(profile.prompt);
-  await preflightOnce(profile, { env: ctx.env.env, confirmations: ctx.env.confirmations, credentialed: run.state.config.corpus?.credentialed ?? false, signal: ctx.signal });
+  await preflightOnce(profile, {
+    env: ctx.env.env,
+    confirmations: ctx.env.confirmations,
+    credentialed: run.state.config.corpus?.credentialed ?? false,
+    signal: ctx.signal,
+  });
 }
 
 export const followupStep: Step<typeof FollowupParamsSchema> = {
   id: 'followup',
   title: 'Follow-up questions',
-  description: 'Ask the model about each reference finding its standardized record lacks, one question at a time per study, and apply its updated JSON (docs/method.md §8). Alternates with standardize in cycles.',
+  description:
+    'Ask the model about each reference finding its standardized record lacks, one question at a time per study, and apply its updated JSON (docs/method.md §8). Alternates with standardize in cycles.',
   params: FollowupParamsSchema,
   reads: [REPORTS, REFERENCE, STANDARDIZED],
   writes: [FOLLOWUP, FOLLOWUP_LOG],
   configKeys: ['backend', 'llm'],
   // The question files count by their text, like the prompt: an edited copy makes the follow-up stale.
-  configFingerprint: (config, params) => ({ ...(outputFingerprint(config) as object), questions: [currentQuestionSha(params.positiveQuestion), currentQuestionSha(params.negativeQuestion)] }),
+  configFingerprint: (config, params) => ({
+    ...(outputFingerprint(config) as object),
+    questions: [currentQuestionSha(params.positiveQuestion), currentQuestionSha(params.negativeQuestion)],
+  }),
   applies(run) {
-    if (run.state.config.backend !== 'llm') return { ok: false, reason: 'needs an LLM backend: follow-up questions go to the model (this run uses the rules backend)' };
+    if (run.state.config.backend !== 'llm')
+      return {
+        ok: false,
+        reason: 'needs an LLM backend: follow-up questions go to the model (this run uses the rules backend)',
+      };
     return { ok: true };
   },
   requires: () => [REPORTS, REFERENCE, STANDARDIZED],

@@ -38,7 +38,9 @@ function defaults(header: readonly string[]): Partial<Record<Field, string[]>> {
     out.study_id = [uid];
     // Open-i has one report per patient; the uid is the best subject key there is.
     out.subject_id = [uid];
-    out.text = ['indication', 'comparison', 'findings', 'impression'].map((c) => pick(header, c)).filter((c): c is string => c !== undefined);
+    out.text = ['indication', 'comparison', 'findings', 'impression']
+      .map((c) => pick(header, c))
+      .filter((c): c is string => c !== undefined);
     return out;
   }
   const id = pick(header, 'study_id', 'uid', 'id');
@@ -57,24 +59,44 @@ function defaults(header: readonly string[]): Partial<Record<Field, string[]>> {
   return out;
 }
 
-export function planColumns(header: readonly string[], mapping: Readonly<Record<string, string>>, file: string): ColumnPlan {
+export function planColumns(
+  header: readonly string[],
+  mapping: Readonly<Record<string, string>>,
+  file: string,
+): ColumnPlan {
   const fields = defaults(header);
   for (const [field, spec] of Object.entries(mapping)) {
     if (!(FIELDS as readonly string[]).includes(field)) {
       throw new UserError(`Unknown column mapping field "${field}" for ${file}.`, `Fields: ${FIELDS.join(', ')}.`);
     }
-    const cols = spec.split(',').map((c) => c.trim()).filter(Boolean);
+    const cols = spec
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
     const missing = cols.filter((c) => !header.includes(c));
     if (missing.length || cols.length === 0) {
-      throw new UserError(`Column mapping ${field}=${spec}: ${missing.length ? `no column ${missing.map((m) => `"${m}"`).join(', ')}` : 'no column named'} in ${file}.`, `Columns: ${header.join(', ')}.`);
+      throw new UserError(
+        `Column mapping ${field}=${spec}: ${missing.length ? `no column ${missing.map((m) => `"${m}"`).join(', ')}` : 'no column named'} in ${file}.`,
+        `Columns: ${header.join(', ')}.`,
+      );
     }
     fields[field as Field] = cols;
   }
-  if (!fields.study_id) throw new UserError(`Cannot tell which column of ${file} holds the study id.`, `Pass --column study_id=COLUMN. Columns: ${header.join(', ')}.`);
-  if (!fields.text?.length) throw new UserError(`Cannot tell which column(s) of ${file} hold the report text.`, `Pass --column text=COLUMN[,COLUMN]. Columns: ${header.join(', ')}.`);
+  if (!fields.study_id)
+    throw new UserError(
+      `Cannot tell which column of ${file} holds the study id.`,
+      `Pass --column study_id=COLUMN. Columns: ${header.join(', ')}.`,
+    );
+  if (!fields.text?.length)
+    throw new UserError(
+      `Cannot tell which column(s) of ${file} hold the report text.`,
+      `Pass --column text=COLUMN[,COLUMN]. Columns: ${header.join(', ')}.`,
+    );
   const used = new Set(Object.values(fields).flat());
   const extra = header.filter((h) => h !== '' && !used.has(h));
-  const describe = Object.entries(fields).map(([f, cols]) => `${f}=${cols!.join(',')}`).join(' ');
+  const describe = Object.entries(fields)
+    .map(([f, cols]) => `${f}=${cols!.join(',')}`)
+    .join(' ');
   return { fields, extra, describe };
 }
 

@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { assembleText, planColumns, type ColumnPlan } from './columns.js';
 import { readCsv, readCsvHeader } from './csvio.js';
-import { issue, makeRecord, normalizeId, parseOrder, type SourceItem, type SourceOptions, type StudyMeta } from './record.js';
+import {
+  issue,
+  makeRecord,
+  normalizeId,
+  parseOrder,
+  type SourceItem,
+  type SourceOptions,
+  type StudyMeta,
+} from './record.js';
 import { checkReportText } from './text.js';
 
 /** CSV with one report per row; columns mapped by `planColumns` (Open-i layout detected by header). */
@@ -9,8 +17,17 @@ export async function planCsv(file: string, mapping: Readonly<Record<string, str
   return planColumns(await readCsvHeader(file), mapping, path.basename(file));
 }
 
-export function rowToItem(values: Record<string, string>, plan: ColumnPlan, source: string, opts: SourceOptions): SourceItem {
-  const get = (cols: string[] | undefined) => (cols ?? []).map((c) => values[c] ?? '').join(' ').trim();
+export function rowToItem(
+  values: Record<string, string>,
+  plan: ColumnPlan,
+  source: string,
+  opts: SourceOptions,
+): SourceItem {
+  const get = (cols: string[] | undefined) =>
+    (cols ?? [])
+      .map((c) => values[c] ?? '')
+      .join(' ')
+      .trim();
   const id = normalizeId(get(plan.fields.study_id));
   if (!id) return { kind: 'issue', issue: issue(source, source, 'malformed_row', 'no study id in this row') };
   if (opts.isDone(id)) return { kind: 'resumed', study_id: id, source };
@@ -28,7 +45,11 @@ export function rowToItem(values: Record<string, string>, plan: ColumnPlan, sour
     split: opt(plan.fields.split),
     extra: Object.fromEntries(plan.extra.map((c) => [c, values[c] ?? ''])),
   };
-  return { kind: 'record', record: makeRecord(meta, checked.text, source), warnings: checked.warnings.map((w) => issue(id, source, w.reason, w.detail, false)) };
+  return {
+    kind: 'record',
+    record: makeRecord(meta, checked.text, source),
+    warnings: checked.warnings.map((w) => issue(id, source, w.reason, w.detail, false)),
+  };
 }
 
 export async function* csvItems(file: string, plan: ColumnPlan, opts: SourceOptions): AsyncGenerator<SourceItem> {
@@ -38,7 +59,10 @@ export async function* csvItems(file: string, plan: ColumnPlan, opts: SourceOpti
     const source = `${base}:${row.line}`;
     if (row.malformed) {
       const id = normalizeId((plan.fields.study_id ?? []).map((c) => row.values[c] ?? '').join(' '));
-      yield { kind: 'issue', issue: issue(id || source, source, 'malformed_row', `line ${row.line}: ${row.malformed}`) };
+      yield {
+        kind: 'issue',
+        issue: issue(id || source, source, 'malformed_row', `line ${row.line}: ${row.malformed}`),
+      };
       continue;
     }
     yield rowToItem(row.values, plan, source, opts);

@@ -21,7 +21,15 @@ export const JPG_FILES = {
 
 const FRONTAL = new Set(['postero-anterior', 'antero-posterior']);
 /** Column order of the original `mimic_all.csv`; CheXpert label columns follow. */
-export const MIMIC_ALL_COLUMNS = ['subject_id', 'study_id', 'dicom_id', 'view', 'study_order', 'split', 'study_date'] as const;
+export const MIMIC_ALL_COLUMNS = [
+  'subject_id',
+  'study_id',
+  'dicom_id',
+  'view',
+  'study_order',
+  'split',
+  'study_date',
+] as const;
 
 /** The three files in `dir` (each `.csv` or `.csv.gz`); a UserError names the missing ones. */
 export function locateJpgFiles(dir: string): Record<keyof typeof JPG_FILES, string> {
@@ -32,7 +40,11 @@ export function locateJpgFiles(dir: string): Record<keyof typeof JPG_FILES, stri
     if (hit) found[key] = hit;
     else missing.push(`${name}[.gz]`);
   }
-  if (missing.length) throw new UserError(`MIMIC-CXR-JPG folder ${dir} lacks ${missing.join(', ')}.`, 'Point --metadata (or --jpg) at the folder holding the three MIMIC-CXR-JPG CSVs.');
+  if (missing.length)
+    throw new UserError(
+      `MIMIC-CXR-JPG folder ${dir} lacks ${missing.join(', ')}.`,
+      'Point --metadata (or --jpg) at the folder holding the three MIMIC-CXR-JPG CSVs.',
+    );
   return found as Record<keyof typeof JPG_FILES, string>;
 }
 
@@ -119,7 +131,10 @@ export async function* buildJpgMetadata(dir: string, notes: JpgBuildNotes = {}):
       extra,
     };
   }
-  if (noImage) notes.onNote?.(`${noImage} studies in the CheXpert table have no image in the metadata table (dicom_id, view, split left empty)`);
+  if (noImage)
+    notes.onNote?.(
+      `${noImage} studies in the CheXpert table have no image in the metadata table (dicom_id, view, split left empty)`,
+    );
 }
 
 /** Write metadata rows as the `mimic_all.csv` table (known columns, then the label columns). */

@@ -3,7 +3,15 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { UserError } from '../util/errors.js';
 import { assembleText, FIELDS } from './columns.js';
-import { issue, KNOWN_FIELDS, makeRecord, normalizeId, type SourceItem, type SourceOptions, type StudyMeta } from './record.js';
+import {
+  issue,
+  KNOWN_FIELDS,
+  makeRecord,
+  normalizeId,
+  type SourceItem,
+  type SourceOptions,
+  type StudyMeta,
+} from './record.js';
 import { checkReportText } from './text.js';
 
 /**
@@ -21,14 +29,21 @@ function str(v: unknown): string | null {
 }
 
 export function objectToItem(obj: unknown, source: string, opts: SourceOptions): SourceItem {
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) return { kind: 'issue', issue: issue(source, source, 'malformed_row', 'the line is not a JSON object') };
+  if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+    return { kind: 'issue', issue: issue(source, source, 'malformed_row', 'the line is not a JSON object') };
   const o = obj as Record<string, unknown>;
   const id = normalizeId(str(o.study_id) ?? '');
   if (!id) return { kind: 'issue', issue: issue(source, source, 'malformed_row', 'no study_id') };
   if (opts.isDone(id)) return { kind: 'resumed', study_id: id, source };
   let raw: string;
   if (typeof o.text === 'string') raw = o.text;
-  else raw = assembleText(['findings', 'impression'].filter((k) => typeof o[k] === 'string').map((k) => ({ column: k, value: o[k] as string })), true);
+  else
+    raw = assembleText(
+      ['findings', 'impression']
+        .filter((k) => typeof o[k] === 'string')
+        .map((k) => ({ column: k, value: o[k] as string })),
+      true,
+    );
   const checked = checkReportText(raw, opts.maxReportBytes);
   if (!checked.ok) return { kind: 'issue', issue: issue(id, source, checked.problem.reason, checked.problem.detail) };
   const order = typeof o.study_order === 'number' ? o.study_order : Number(str(o.study_order) ?? NaN);
@@ -44,19 +59,32 @@ export function objectToItem(obj: unknown, source: string, opts: SourceOptions):
     split: str(o.split),
     extra,
   };
-  return { kind: 'record', record: makeRecord(meta, checked.text, source), warnings: checked.warnings.map((w) => issue(id, source, w.reason, w.detail, false)) };
+  return {
+    kind: 'record',
+    record: makeRecord(meta, checked.text, source),
+    warnings: checked.warnings.map((w) => issue(id, source, w.reason, w.detail, false)),
+  };
 }
 
 /**
  * Apply a `--column field=key[,key]` mapping to one object: mapped keys are read
  * under the field's name; several text keys are joined with their headers.
  */
-export function mapKeys(o: Record<string, unknown>, mapping: Readonly<Record<string, string>>): Record<string, unknown> {
+export function mapKeys(
+  o: Record<string, unknown>,
+  mapping: Readonly<Record<string, string>>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...o };
   for (const [field, spec] of Object.entries(mapping)) {
-    const keys = spec.split(',').map((k) => k.trim()).filter(Boolean);
+    const keys = spec
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
     if (field === 'text' && keys.length > 1) {
-      out.text = assembleText(keys.filter((k) => typeof o[k] === 'string').map((k) => ({ column: k, value: o[k] as string })), true);
+      out.text = assembleText(
+        keys.filter((k) => typeof o[k] === 'string').map((k) => ({ column: k, value: o[k] as string })),
+        true,
+      );
     } else if (keys[0] !== undefined) {
       out[field] = o[keys[0]];
     }
@@ -68,13 +96,21 @@ export function mapKeys(o: Record<string, unknown>, mapping: Readonly<Record<str
 /** Check a mapping before any work: only known fields. */
 export function checkJsonlMapping(mapping: Readonly<Record<string, string>>, file: string): void {
   for (const field of Object.keys(mapping)) {
-    if (!(FIELDS as readonly string[]).includes(field)) throw new UserError(`Unknown column mapping field "${field}" for ${file}.`, `Fields: ${FIELDS.join(', ')}.`);
+    if (!(FIELDS as readonly string[]).includes(field))
+      throw new UserError(`Unknown column mapping field "${field}" for ${file}.`, `Fields: ${FIELDS.join(', ')}.`);
   }
 }
 
-export async function* jsonlItems(file: string, opts: SourceOptions, mapping: Readonly<Record<string, string>> = {}): AsyncGenerator<SourceItem> {
+export async function* jsonlItems(
+  file: string,
+  opts: SourceOptions,
+  mapping: Readonly<Record<string, string>> = {},
+): AsyncGenerator<SourceItem> {
   const base = path.basename(file);
-  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  const rl = readline.createInterface({
+    input: fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }),
+    crlfDelay: Infinity,
+  });
   let line = 0;
   for await (const text of rl) {
     line++;
@@ -85,10 +121,16 @@ export async function* jsonlItems(file: string, opts: SourceOptions, mapping: Re
     try {
       obj = JSON.parse(text);
     } catch (err) {
-      yield { kind: 'issue', issue: issue(source, source, 'malformed_row', `line ${line}: invalid JSON (${(err as Error).message})`) };
+      yield {
+        kind: 'issue',
+        issue: issue(source, source, 'malformed_row', `line ${line}: invalid JSON (${(err as Error).message})`),
+      };
       continue;
     }
-    const mapped = obj && typeof obj === 'object' && !Array.isArray(obj) && Object.keys(mapping).length ? mapKeys(obj as Record<string, unknown>, mapping) : obj;
+    const mapped =
+      obj && typeof obj === 'object' && !Array.isArray(obj) && Object.keys(mapping).length
+        ? mapKeys(obj as Record<string, unknown>, mapping)
+        : obj;
     yield objectToItem(mapped, source, opts);
   }
   rl.close();

@@ -2,7 +2,8 @@ import { readCsv } from './csvio.js';
 import { KNOWN_FIELDS, normalizeId, parseOrder, type StudyMeta } from './record.js';
 
 /** A metadata row, or a row that could not be used (with its line and why). */
-export type MetaRow = { ok: true; meta: StudyMeta; line: number } | { ok: false; line: number; detail: string; study_id: string };
+export type MetaRow =
+  { ok: true; meta: StudyMeta; line: number } | { ok: false; line: number; detail: string; study_id: string };
 
 const KNOWN = new Set<string>(KNOWN_FIELDS);
 
@@ -35,7 +36,12 @@ export function metaFromValues(values: Record<string, string>): StudyMeta | null
 export async function* readMetadataCsv(file: string): AsyncGenerator<MetaRow> {
   for await (const row of readCsv(file)) {
     if (row.malformed) {
-      yield { ok: false, line: row.line, detail: `metadata line ${row.line}: ${row.malformed}`, study_id: normalizeId(row.values.study_id ?? '') };
+      yield {
+        ok: false,
+        line: row.line,
+        detail: `metadata line ${row.line}: ${row.malformed}`,
+        study_id: normalizeId(row.values.study_id ?? ''),
+      };
       continue;
     }
     const meta = metaFromValues(row.values);

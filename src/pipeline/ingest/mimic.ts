@@ -30,7 +30,8 @@ const REPORT_FILE = /^s(\d+)\.txt$/;
 export function resolveMimicLayout(p: string): MimicLayout {
   const abs = path.resolve(p);
   if (!fs.existsSync(abs)) throw new UserError(`Corpus path does not exist: ${abs}`);
-  if (!fs.statSync(abs).isDirectory()) throw new UserError(`A MIMIC-CXR corpus is a folder (with files/pXX/pSUBJECT/sSTUDY.txt); ${abs} is a file.`);
+  if (!fs.statSync(abs).isDirectory())
+    throw new UserError(`A MIMIC-CXR corpus is a folder (with files/pXX/pSUBJECT/sSTUDY.txt); ${abs} is a file.`);
   const withFiles = path.join(abs, 'files');
   if (fs.existsSync(withFiles) && fs.statSync(withFiles).isDirectory()) return { root: abs, filesDir: withFiles };
   if (fs.readdirSync(abs).some((n) => GROUP_DIR.test(n))) return { root: path.dirname(abs), filesDir: abs };
@@ -56,20 +57,31 @@ export interface TreeListing {
   ignored: number;
 }
 
-export async function listReports(layout: MimicLayout, concurrency: number, signal?: AbortSignal): Promise<TreeListing> {
+export async function listReports(
+  layout: MimicLayout,
+  concurrency: number,
+  signal?: AbortSignal,
+): Promise<TreeListing> {
   const relBase = path.relative(layout.root, layout.filesDir);
   const subjectDirs: string[] = [];
   let ignored = 0;
   for (const group of (await fsp.readdir(layout.filesDir, { withFileTypes: true })).sort(byName)) {
     if (!group.isDirectory() || !GROUP_DIR.test(group.name)) continue;
-    for (const subj of (await fsp.readdir(path.join(layout.filesDir, group.name), { withFileTypes: true })).sort(byName)) {
+    for (const subj of (await fsp.readdir(path.join(layout.filesDir, group.name), { withFileTypes: true })).sort(
+      byName,
+    )) {
       if (subj.isDirectory() && SUBJECT_DIR.test(subj.name)) subjectDirs.push(path.join(group.name, subj.name));
       else ignored++;
     }
   }
   const byStudy = new Map<string, string>();
   const duplicates: TreeListing['duplicates'] = [];
-  const listings = orderedMap(subjectDirs, concurrency, async (dir) => ({ dir, names: (await fsp.readdir(path.join(layout.filesDir, dir))).sort() }), signal);
+  const listings = orderedMap(
+    subjectDirs,
+    concurrency,
+    async (dir) => ({ dir, names: (await fsp.readdir(path.join(layout.filesDir, dir))).sort() }),
+    signal,
+  );
   for await (const { dir, names } of listings) {
     for (const name of names) {
       const m = REPORT_FILE.exec(name);
@@ -102,7 +114,13 @@ function subjectFromRel(rel: string): string {
  * in flight, and most of the step's time in a profile). The step yields to the
  * event loop every few hundred records, so progress and Ctrl-C stay responsive.
  */
-export function readReportFile(root: string, rel: string, meta: StudyMeta, opts: SourceOptions, extraWarnings: IngestIssue[] = []): SourceItem {
+export function readReportFile(
+  root: string,
+  rel: string,
+  meta: StudyMeta,
+  opts: SourceOptions,
+  extraWarnings: IngestIssue[] = [],
+): SourceItem {
   const id = meta.study_id;
   let buf: Buffer;
   try {
@@ -110,7 +128,16 @@ export function readReportFile(root: string, rel: string, meta: StudyMeta, opts:
     try {
       const { size } = fs.fstatSync(fd);
       // Check the size before reading so a huge file is never loaded.
-      if (size > opts.maxReportBytes) return { kind: 'issue', issue: issue(id, rel, 'too_large', `${size} bytes exceeds the ${opts.maxReportBytes}-byte limit (step param maxReportBytes); skipped, not truncated`) };
+      if (size > opts.maxReportBytes)
+        return {
+          kind: 'issue',
+          issue: issue(
+            id,
+            rel,
+            'too_large',
+            `${size} bytes exceeds the ${opts.maxReportBytes}-byte limit (step param maxReportBytes); skipped, not truncated`,
+          ),
+        };
       buf = Buffer.allocUnsafe(size);
       let got = 0;
       while (got < size) {
@@ -124,13 +151,21 @@ export function readReportFile(root: string, rel: string, meta: StudyMeta, opts:
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'issue', issue: issue(id, rel, 'missing_file', 'the report file disappeared after the tree was listed') };
+    if (code === 'ENOENT')
+      return {
+        kind: 'issue',
+        issue: issue(id, rel, 'missing_file', 'the report file disappeared after the tree was listed'),
+      };
     return { kind: 'issue', issue: issue(id, rel, 'unreadable', `cannot read: ${code ?? (err as Error).message}`) };
   }
   const decoded = decodeReportBytes(buf, opts.maxReportBytes);
   if (!decoded.ok) return { kind: 'issue', issue: issue(id, rel, decoded.problem.reason, decoded.problem.detail) };
   const record = makeRecord(meta, decoded.text, rel);
-  return { kind: 'record', record, warnings: [...extraWarnings, ...decoded.warnings.map((w) => issue(id, rel, w.reason, w.detail, false))] };
+  return {
+    kind: 'record',
+    record,
+    warnings: [...extraWarnings, ...decoded.warnings.map((w) => issue(id, rel, w.reason, w.detail, false))],
+  };
 }
 
 export interface MimicSourceConfig {
@@ -146,13 +181,24 @@ export interface MimicHooks {
   onTotal(total: number): void;
 }
 
-export async function* mimicItems(cfg: MimicSourceConfig, opts: SourceOptions, hooks: MimicHooks): AsyncGenerator<SourceItem> {
+export async function* mimicItems(
+  cfg: MimicSourceConfig,
+  opts: SourceOptions,
+  hooks: MimicHooks,
+): AsyncGenerator<SourceItem> {
   const layout = resolveMimicLayout(cfg.path);
   const listing = await listReports(layout, opts.concurrency, opts.signal);
   hooks.onTotal(listing.byStudy.size + listing.duplicates.length);
-  if (listing.ignored) hooks.log('info', `ignored ${listing.ignored} entries in the tree that are not pSUBJECT folders or sSTUDY.txt files`);
+  if (listing.ignored)
+    hooks.log(
+      'info',
+      `ignored ${listing.ignored} entries in the tree that are not pSUBJECT folders or sSTUDY.txt files`,
+    );
   for (const d of listing.duplicates) {
-    yield { kind: 'issue', issue: issue(d.study_id, d.rel, 'duplicate_id', `study ${d.study_id} also at ${d.first}; the first one is kept`) };
+    yield {
+      kind: 'issue',
+      issue: issue(d.study_id, d.rel, 'duplicate_id', `study ${d.study_id} also at ${d.first}; the first one is kept`),
+    };
   }
 
   const metaFile = cfg.jpg ? (cfg.metadata ?? layout.root) : (cfg.metadata ?? defaultMetadataFile(layout));
@@ -169,7 +215,15 @@ export async function* mimicItems(cfg: MimicSourceConfig, opts: SourceOptions, h
       const id = row.meta.study_id;
       const rel = listing.byStudy.get(id);
       if (rel === undefined) {
-        yield { kind: 'issue', issue: issue(id, label, 'no_report', `metadata row for study ${id} (subject ${row.meta.subject_id}) has no report file in the tree`) };
+        yield {
+          kind: 'issue',
+          issue: issue(
+            id,
+            label,
+            'no_report',
+            `metadata row for study ${id} (subject ${row.meta.subject_id}) has no report file in the tree`,
+          ),
+        };
         continue;
       }
       const first = !matched.has(id);
@@ -180,7 +234,10 @@ export async function* mimicItems(cfg: MimicSourceConfig, opts: SourceOptions, h
     }
     if (opts.signal.aborted) return;
   } else {
-    hooks.log('warn', 'no metadata table (mimic_all.csv / metadata.csv) found or given: subject ids come from the folder names; view, study order, date and split are empty');
+    hooks.log(
+      'warn',
+      'no metadata table (mimic_all.csv / metadata.csv) found or given: subject ids come from the folder names; view, study order, date and split are empty',
+    );
   }
 
   const leftovers = [...listing.byStudy].filter(([id]) => !matched.has(id)).sort((a, b) => (a[1] < b[1] ? -1 : 1));
@@ -190,12 +247,23 @@ export async function* mimicItems(cfg: MimicSourceConfig, opts: SourceOptions, h
       yield { kind: 'resumed', study_id: id, source: rel };
       continue;
     }
-    const warn = metaFile ? [issue(id, rel, 'no_metadata', `no row for study ${id} in ${path.basename(metaFile)}; ingested with the subject id from the folder name`, false)] : [];
+    const warn = metaFile
+      ? [
+          issue(
+            id,
+            rel,
+            'no_metadata',
+            `no row for study ${id} in ${path.basename(metaFile)}; ingested with the subject id from the folder name`,
+            false,
+          ),
+        ]
+      : [];
     yield readReportFile(layout.root, rel, emptyMeta(id, subjectFromRel(rel)), opts, warn);
   }
 }
 
 async function* jpgRows(dir: string, hooks: MimicHooks): AsyncGenerator<MetaRow> {
   let n = 0;
-  for await (const meta of buildJpgMetadata(dir, { onNote: (m) => hooks.log('warn', m) })) yield { ok: true, meta, line: ++n + 1 };
+  for await (const meta of buildJpgMetadata(dir, { onNote: (m) => hooks.log('warn', m) }))
+    yield { ok: true, meta, line: ++n + 1 };
 }

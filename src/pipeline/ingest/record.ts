@@ -22,7 +22,15 @@ export interface SourceOptions {
   signal: AbortSignal;
 }
 
-export const KNOWN_FIELDS = ['study_id', 'subject_id', 'dicom_id', 'view', 'study_order', 'study_date', 'split'] as const;
+export const KNOWN_FIELDS = [
+  'study_id',
+  'subject_id',
+  'dicom_id',
+  'view',
+  'study_order',
+  'study_date',
+  'split',
+] as const;
 
 /**
  * Ids are kept as strings without MIMIC's `s`/`p` prefix (only on MIMIC-shaped,
@@ -42,7 +50,16 @@ export function parseOrder(raw: string | undefined | null): number | null {
 }
 
 export function emptyMeta(studyId: string, subjectId = ''): StudyMeta {
-  return { study_id: studyId, subject_id: subjectId, dicom_id: null, view: null, study_order: null, study_date: null, split: null, extra: {} };
+  return {
+    study_id: studyId,
+    subject_id: subjectId,
+    dicom_id: null,
+    view: null,
+    study_order: null,
+    study_date: null,
+    split: null,
+    extra: {},
+  };
 }
 
 /** Build the stored record: the text plus both section cuts with their offsets. */
@@ -60,6 +77,12 @@ export function makeRecord(meta: StudyMeta, text: string, source: string): Repor
   };
 }
 
-export function issue(study_id: string, source: string, reason: IngestIssue['reason'], detail: string, skipped = true): IngestIssue {
+export function issue(
+  study_id: string,
+  source: string,
+  reason: IngestIssue['reason'],
+  detail: string,
+  skipped = true,
+): IngestIssue {
   return { study_id, source, reason, detail, skipped };
 }

@@ -79,8 +79,7 @@ export function ruleCut(text: string): SectionCut {
 }
 
 // A body-part label as a sentence of its own ("Chest." "2. Left hip:") marks one part of a combined exam.
-const BODY_PART =
-  String.raw`(?:(?:left|right|bilateral)\s+)?(chest|ribs?|sternum|clavicles?|thoracic spine|spine|lumbar spine|lumbosacral spine|cervical spine|abdomen|pelvis|hips?|shoulders?|humerus|elbows?|forearms?|wrists?|hands?|femurs?|knees?|tibias?|ankles?|feet|foot|skull|sinuses)`;
+const BODY_PART = String.raw`(?:(?:left|right|bilateral)\s+)?(chest|ribs?|sternum|clavicles?|thoracic spine|spine|lumbar spine|lumbosacral spine|cervical spine|abdomen|pelvis|hips?|shoulders?|humerus|elbows?|forearms?|wrists?|hands?|femurs?|knees?|tibias?|ankles?|feet|foot|skull|sinuses)`;
 const PART_LABEL = new RegExp(String.raw`(?<=^|[.:;!?]\s*|\n\s*|\b\d{1,2}[.)]\s*)${BODY_PART}\s*[.:](?=\s|$)`, 'gi');
 /** Parts a chest radiograph shows: the rest of the report belongs to another exam. */
 const CHEST_PART = /^(?:chest|ribs?|sternum|clavicles?|thoracic spine|spine)$/;

@@ -33,7 +33,11 @@ export async function openCorpus(cfg: CorpusConfig): Promise<CorpusSource> {
   switch (cfg.kind) {
     case 'sample':
     case 'mimic': {
-      if (cfg.kind === 'sample' && !fs.existsSync(corpusPath)) throw new UserError(`The bundled sample corpus is missing (${corpusPath}).`, 'Reinstall cxrvqa, or regenerate it with `npm run generate:corpus`.');
+      if (cfg.kind === 'sample' && !fs.existsSync(corpusPath))
+        throw new UserError(
+          `The bundled sample corpus is missing (${corpusPath}).`,
+          'Reinstall cxrvqa, or regenerate it with `npm run generate:corpus`.',
+        );
       mustRead(corpusPath, 'Corpus folder', 'dir');
       const layout = resolveMimicLayout(corpusPath);
       if (cfg.metadata) mustRead(path.resolve(cfg.metadata), 'Metadata CSV', 'file');
@@ -62,8 +66,13 @@ export async function openCorpus(cfg: CorpusConfig): Promise<CorpusSource> {
     case 'jsonl': {
       mustRead(corpusPath, 'Corpus JSONL', 'file');
       checkJsonlMapping(cfg.columns, corpusPath);
-      const mapped = Object.entries(cfg.columns).map(([f, k]) => `${f}=${k}`).join(' ');
-      return { describe: `JSONL ${corpusPath}${mapped ? ` (${mapped})` : ''}`, items: (opts) => jsonlItems(corpusPath, opts, cfg.columns) };
+      const mapped = Object.entries(cfg.columns)
+        .map(([f, k]) => `${f}=${k}`)
+        .join(' ');
+      return {
+        describe: `JSONL ${corpusPath}${mapped ? ` (${mapped})` : ''}`,
+        items: (opts) => jsonlItems(corpusPath, opts, cfg.columns),
+      };
     }
   }
 }

@@ -8,7 +8,11 @@ import { openCorpus } from './sources.js';
 
 export const IngestParamsSchema = z.object({
   /** Reports above this size are skipped (`too_large`), never truncated: see text.ts. */
-  maxReportBytes: z.number().int().positive().default(1024 * 1024),
+  maxReportBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   /** Concurrent directory listings while scanning a report tree. */
   concurrency: z.number().int().min(1).max(512).default(32),
 });
@@ -20,7 +24,10 @@ const MAX_ITEM_EVENTS = 200;
 const issueKey = (i: IngestIssue) => `${i.reason}\t${i.study_id}\t${i.source}`;
 
 function tally(counts: Map<string, number>): string {
-  return [...counts].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
 }
 
 async function runIngest(ctx: StepContext<IngestParams>) {
@@ -43,7 +50,12 @@ async function runIngest(ctx: StepContext<IngestParams>) {
       // Warnings of records kept from the earlier pass still count; skips are re-detected below.
       if (!i.skipped && done.has(i.study_id)) warnings++;
     }
-    if (done.size) ctx.emit({ type: 'log', level: 'info', message: `resuming: ${done.size} studies already ingested are kept and not read again` });
+    if (done.size)
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        message: `resuming: ${done.size} studies already ingested are kept and not read again`,
+      });
   }
 
   let input = 0;
@@ -62,7 +74,8 @@ async function runIngest(ctx: StepContext<IngestParams>) {
     const reasons = i.skipped ? skipReasons : warnReasons;
     reasons.set(i.reason, (reasons.get(i.reason) ?? 0) + 1);
     if (!i.skipped) warnings++;
-    if (i.skipped && itemEvents++ < MAX_ITEM_EVENTS) ctx.emit({ type: 'item', key: i.study_id, outcome: 'skipped', reason: `${i.reason}: ${i.detail}` });
+    if (i.skipped && itemEvents++ < MAX_ITEM_EVENTS)
+      ctx.emit({ type: 'item', key: i.study_id, outcome: 'skipped', reason: `${i.reason}: ${i.detail}` });
     // Only issues logged by an earlier pass are dropped: two bad input records may well look alike.
     if (knownIssues.has(issueKey(i))) return;
     pendingIssues.push(i);
@@ -76,14 +89,25 @@ async function runIngest(ctx: StepContext<IngestParams>) {
     pendingRecords = [];
   };
   const duplicate = (id: string, src: string) =>
-    addIssue({ study_id: id, source: src, reason: 'duplicate_id', detail: `study ${id} appears more than once; the first one is kept`, skipped: true });
+    addIssue({
+      study_id: id,
+      source: src,
+      reason: 'duplicate_id',
+      detail: `study ${id} appears more than once; the first one is kept`,
+      skipped: true,
+    });
 
   let lastEmit = 0;
   const progress = (force = false) => {
     const now = Date.now();
     if (!force && now - lastEmit < 100) return;
     lastEmit = now;
-    ctx.emit({ type: 'progress', done: input, total: total === null ? null : Math.max(total, input), counters: { ingested, skipped, warnings } });
+    ctx.emit({
+      type: 'progress',
+      done: input,
+      total: total === null ? null : Math.max(total, input),
+      counters: { ingested, skipped, warnings },
+    });
   };
 
   const items = source.items(
@@ -128,20 +152,39 @@ async function runIngest(ctx: StepContext<IngestParams>) {
   progress(true);
   // Studies kept from an earlier pass that this pass no longer found in the corpus stay in `reports`.
   const orphans = done.size - resumed;
-  if (orphans > 0) ctx.emit({ type: 'log', level: 'warn', message: `${orphans} studies kept from the earlier pass are no longer in the corpus; they stay in reports` });
+  if (orphans > 0)
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `${orphans} studies kept from the earlier pass are no longer in the corpus; they stay in reports`,
+    });
 
-  const parts = [`ingested ${ingested} of ${input} records${resumed ? ` (${resumed} kept from the earlier pass)` : ''}`];
+  const parts = [
+    `ingested ${ingested} of ${input} records${resumed ? ` (${resumed} kept from the earlier pass)` : ''}`,
+  ];
   if (skipped) parts.push(`skipped ${skipped} (${tally(skipReasons)})`);
   if (warnings) parts.push(`${warnings} warnings${warnReasons.size ? ` (${tally(warnReasons)})` : ''}`);
   if (skipped || warnings) parts.push('details in artifacts/ingest-issues.jsonl');
   const summary = parts.join('; ');
   if (!signal.aborted) {
     if (input === 0) throw new UserError(`No reports found in ${cfg.path}.`);
-    if (ingested === 0) throw new UserError(`None of the ${input} records in ${cfg.path} could be ingested: ${tally(skipReasons)}.`, 'See artifacts/ingest-issues.jsonl in the run folder.');
+    if (ingested === 0)
+      throw new UserError(
+        `None of the ${input} records in ${cfg.path} could be ingested: ${tally(skipReasons)}.`,
+        'See artifacts/ingest-issues.jsonl in the run folder.',
+      );
   }
   ctx.emit({ type: 'log', level: skipped ? 'warn' : 'info', message: summary });
   return {
-    counts: { input, ingested, skipped, warnings, resumed, reports: ingested + Math.max(0, orphans), 'ingest-issues': issueLines },
+    counts: {
+      input,
+      ingested,
+      skipped,
+      warnings,
+      resumed,
+      reports: ingested + Math.max(0, orphans),
+      'ingest-issues': issueLines,
+    },
     summary,
   };
 }
@@ -149,7 +192,8 @@ async function runIngest(ctx: StepContext<IngestParams>) {
 export const ingestStep: Step<typeof IngestParamsSchema> = {
   id: 'ingest',
   title: 'Ingest reports',
-  description: 'Read the corpus (MIMIC-CXR tree + metadata, CSV or JSONL), select the report sections for the model and the rules, and log every record that cannot be used.',
+  description:
+    'Read the corpus (MIMIC-CXR tree + metadata, CSV or JSONL), select the report sections for the model and the rules, and log every record that cannot be used.',
   params: IngestParamsSchema,
   reads: [],
   writes: [REPORTS, INGEST_ISSUES],

@@ -30,7 +30,11 @@ export function normalizeText(text: string): string {
 
 export function decodeReportBytes(buf: Uint8Array, maxBytes: number): DecodeResult {
   if (buf.length > maxBytes) return { ok: false, problem: tooLarge(buf.length, maxBytes) };
-  if (buf.indexOf(0) >= 0) return { ok: false, problem: { reason: 'binary', detail: `contains NUL bytes at offset ${buf.indexOf(0)}; not a text report` } };
+  if (buf.indexOf(0) >= 0)
+    return {
+      ok: false,
+      problem: { reason: 'binary', detail: `contains NUL bytes at offset ${buf.indexOf(0)}; not a text report` },
+    };
   const warnings: TextProblem[] = [];
   let text: string;
   try {
@@ -46,10 +50,12 @@ export function decodeReportBytes(buf: Uint8Array, maxBytes: number): DecodeResu
 export function checkReportText(raw: string, maxBytes: number): DecodeResult {
   const size = Buffer.byteLength(raw, 'utf8');
   if (size > maxBytes) return { ok: false, problem: tooLarge(size, maxBytes) };
-  if (raw.includes('\0')) return { ok: false, problem: { reason: 'binary', detail: 'contains NUL characters; not a text report' } };
+  if (raw.includes('\0'))
+    return { ok: false, problem: { reason: 'binary', detail: 'contains NUL characters; not a text report' } };
   const warnings: TextProblem[] = [];
   // The stream decoders replace invalid UTF-8 with U+FFFD; that is the only trace left of it.
-  if (raw.includes('\uFFFD')) warnings.push({ reason: 'invalid_utf8', detail: 'invalid UTF-8 in the input; replaced with U+FFFD' });
+  if (raw.includes('\uFFFD'))
+    warnings.push({ reason: 'invalid_utf8', detail: 'invalid UTF-8 in the input; replaced with U+FFFD' });
   return finish(raw, warnings);
 }
 
@@ -60,5 +66,8 @@ function finish(text: string, warnings: TextProblem[]): DecodeResult {
 }
 
 function tooLarge(size: number, max: number): TextProblem {
-  return { reason: 'too_large', detail: `${size} bytes exceeds the ${max}-byte limit (step param maxReportBytes); skipped, not truncated` };
+  return {
+    reason: 'too_large',
+    detail: `${size} bytes exceeds the ${max}-byte limit (step param maxReportBytes); skipped, not truncated`,
+  };
 }

@@ -38,7 +38,8 @@ export async function loadDatasetStats(run: Run, opts: { recompute?: boolean } =
   const file = path.join(run.dir, DATASET_DIR, 'stats.json');
   if (!opts.recompute && fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as DatasetStats;
   const pairs = await readPairs(run);
-  if (!pairs) throw new UserError(`No questions in ${run.dir}.`, 'Run the questions step first: cxrvqa run --steps questions');
+  if (!pairs)
+    throw new UserError(`No questions in ${run.dir}.`, 'Run the questions step first: cxrvqa run --steps questions');
   return computeStats(pairs);
 }
 
@@ -54,7 +55,8 @@ export function samplePairs(pairs: Iterable<QaPair>, perType = SAMPLES_PER_TYPE)
   for (const p of pairs) {
     let list = byType.get(p.question_type);
     if (!list) byType.set(p.question_type, (list = []));
-    if (list.length < perType && !list.some((q) => q.question === p.question)) list.push({ type: p.question_type, study_id: p.study_id, question: p.question, answer: p.answer });
+    if (list.length < perType && !list.some((q) => q.question === p.question))
+      list.push({ type: p.question_type, study_id: p.study_id, question: p.question, answer: p.answer });
   }
   return [...byType.values()].flat();
 }

@@ -28,7 +28,10 @@ function attrText(v: unknown): string {
 function attrsOf(v: unknown): string {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return '';
   const o = v as Record<string, unknown>;
-  return ['location', 'level', 'type'].map((k) => attrText(o[k])).filter(Boolean).join(' · ');
+  return ['location', 'level', 'type']
+    .map((k) => attrText(o[k]))
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function add(out: Map<string, Finding>, polarity: Polarity, name: string, attrs: string) {

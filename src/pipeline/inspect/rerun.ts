@@ -20,7 +20,8 @@ export function rerunAvailability(run: Run): RerunOptions | { disabled: string }
   } catch (err) {
     return { disabled: (err as Error).message };
   }
-  if (!cfg.model || cfg.endpoints.length === 0) return { disabled: 'no LLM endpoint/model configured for this run (cxrvqa llm set --endpoint URL --model NAME)' };
+  if (!cfg.model || cfg.endpoints.length === 0)
+    return { disabled: 'no LLM endpoint/model configured for this run (cxrvqa llm set --endpoint URL --model NAME)' };
   const prompts = [...new Set([cfg.prompt, ...Object.keys(BUILTIN_PROMPTS)])];
   return { profiles: ['', ...Object.keys(cfg.profiles)], prompts, defaultPrompt: cfg.prompt };
 }
@@ -32,7 +33,13 @@ export const INTERACTIVE_RETRIES = 1;
  * Send one report to the chosen profile and prompt and return the `raw` row it
  * would produce. Nothing is written: the caller decides whether to keep it.
  */
-export async function rerunExtraction(run: Run, report: Record<string, unknown>, choice: { profile: string; prompt: string }, env: RunEnv, signal: AbortSignal): Promise<ExtractionResult> {
+export async function rerunExtraction(
+  run: Run,
+  report: Record<string, unknown>,
+  choice: { profile: string; prompt: string },
+  env: RunEnv,
+  signal: AbortSignal,
+): Promise<ExtractionResult> {
   const rec = ReportRecordSchema.parse(report);
   // Someone is waiting at the keyboard: one retry, not the bulk run's patient policy.
   const base = resolveProfile(run.state.config, choice.profile || undefined);
@@ -47,7 +54,8 @@ export async function rerunExtraction(run: Run, report: Record<string, unknown>,
 export async function acceptExtraction(run: Run, row: ExtractionResult): Promise<void> {
   if (run.readOnly) throw new Error('this run is open read-only');
   // A call without usable KeyInfo (failed, cut off, unparseable) must not replace the report's current extraction (last line wins).
-  if (!USABLE_STATUSES.has(row.status)) throw new Error(`the re-run gave no usable KeyInfo (${row.status}): nothing to keep`);
+  if (!USABLE_STATUSES.has(row.status))
+    throw new Error(`the re-run gave no usable KeyInfo (${row.status}): nothing to keep`);
   const raw = run.artifact<ExtractionResult>('raw');
   raw.append(row);
   raw.close();

@@ -21,7 +21,10 @@ export function isMethodStage(label: string): boolean {
  * Accuracy per method = correct judgments / judged findings, over the findings
  * that method produced in the reviewed reports.
  */
-export function accuracyTable(details: readonly StudyDetail[], judgments: ReadonlyMap<string, JudgmentRecord>): MethodAccuracy[] {
+export function accuracyTable(
+  details: readonly StudyDetail[],
+  judgments: ReadonlyMap<string, JudgmentRecord>,
+): MethodAccuracy[] {
   const acc = new Map<string, { judged: number; correct: number }>();
   for (const d of details) {
     const j = judgments.get(d.id)?.judgments ?? {};
@@ -41,7 +44,11 @@ export function accuracyTable(details: readonly StudyDetail[], judgments: Readon
 }
 
 /** Write `<dir>/review.csv` (one row per judged finding) and `<dir>/review-accuracy.csv`. */
-export function exportReviewCsv(dir: string, details: readonly StudyDetail[], judgments: ReadonlyMap<string, JudgmentRecord>): { file: string; rows: number } {
+export function exportReviewCsv(
+  dir: string,
+  details: readonly StudyDetail[],
+  judgments: ReadonlyMap<string, JudgmentRecord>,
+): { file: string; rows: number } {
   const methods = [...new Set(details.flatMap((d) => d.stages.map((s) => s.label).filter(isMethodStage)))];
   const rows: string[][] = [];
   for (const d of details) {
@@ -58,8 +65,19 @@ export function exportReviewCsv(dir: string, details: readonly StudyDetail[], ju
   }
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'review.csv');
-  fs.writeFileSync(file, stringify(rows, { header: true, columns: ['study_id', 'finding', 'polarity', 'verdict', ...methods, 'note'] }));
-  const table = accuracyTable(details, judgments).map((m) => [m.method, String(m.judged), String(m.correct), m.accuracy === null ? '' : m.accuracy.toFixed(4)]);
-  fs.writeFileSync(path.join(dir, 'review-accuracy.csv'), stringify(table, { header: true, columns: ['method', 'judged', 'correct', 'accuracy'] }));
+  fs.writeFileSync(
+    file,
+    stringify(rows, { header: true, columns: ['study_id', 'finding', 'polarity', 'verdict', ...methods, 'note'] }),
+  );
+  const table = accuracyTable(details, judgments).map((m) => [
+    m.method,
+    String(m.judged),
+    String(m.correct),
+    m.accuracy === null ? '' : m.accuracy.toFixed(4),
+  ]);
+  fs.writeFileSync(
+    path.join(dir, 'review-accuracy.csv'),
+    stringify(table, { header: true, columns: ['method', 'judged', 'correct', 'accuracy'] }),
+  );
   return { file, rows: rows.length };
 }

@@ -32,7 +32,11 @@ export const ReviewSessionSchema = z
 export type ReviewSession = z.output<typeof ReviewSessionSchema>;
 
 /** The session's place in run state, read and written only through its schema. */
-export const REVIEW_SESSION = defineStateSection<ReviewSession>({ slot: 'reviews', key: 'session', schema: ReviewSessionSchema as z.ZodType<ReviewSession> });
+export const REVIEW_SESSION = defineStateSection<ReviewSession>({
+  slot: 'reviews',
+  key: 'session',
+  schema: ReviewSessionSchema as z.ZodType<ReviewSession>,
+});
 
 export const REVIEWS_ARTIFACT = 'reviews';
 
@@ -63,7 +67,10 @@ export class ReviewStore {
     const map = await art.readMap({ onIssue: (issue) => void (issue.reason !== 'torn_last_line' && (bad ??= issue)) });
     if (bad) {
       const issue: ReadIssue = bad;
-      throw new UserError(`${art.file} has a line that is not a review record (${issue.detail}).`, 'Fix or remove that line; the other judgments are kept.');
+      throw new UserError(
+        `${art.file} has a line that is not a review record (${issue.detail}).`,
+        'Fix or remove that line; the other judgments are kept.',
+      );
     }
     return new ReviewStore(run, map);
   }

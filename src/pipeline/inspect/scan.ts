@@ -8,7 +8,11 @@ export type LineLoc = [offset: number, length: number];
  * byte location. Lines that do not parse (a torn last line) are skipped: the
  * writer's own reader reports them.
  */
-export async function scanJsonl(file: string, onRecord: (rec: Record<string, unknown>, loc: LineLoc) => void, opts: { idOnly?: boolean } = {}): Promise<void> {
+export async function scanJsonl(
+  file: string,
+  onRecord: (rec: Record<string, unknown>, loc: LineLoc) => void,
+  opts: { idOnly?: boolean } = {},
+): Promise<void> {
   if (!fs.existsSync(file)) return;
   const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   let carry: Buffer = Buffer.alloc(0);
@@ -28,7 +32,14 @@ export async function scanJsonl(file: string, onRecord: (rec: Record<string, unk
 
 const ID_KEY = Buffer.from('"study_id":"');
 
-function emit(buf: Buffer, start: number, end: number, base: number, onRecord: (rec: Record<string, unknown>, loc: LineLoc) => void, idOnly: boolean) {
+function emit(
+  buf: Buffer,
+  start: number,
+  end: number,
+  base: number,
+  onRecord: (rec: Record<string, unknown>, loc: LineLoc) => void,
+  idOnly: boolean,
+) {
   if (end <= start) return;
   if (idOnly) {
     // Big artifacts (report texts, QA pairs) only need their key here: read it

@@ -29,7 +29,16 @@ export type Inspected = keyof InspectedRows;
 export type LooseRow<K extends Inspected> = { readonly [F in keyof InspectedRows[K]]?: unknown };
 
 /** Artifacts the inspector reads, in scan order; any of them may be missing ("not run yet"). */
-export const INSPECTED = ['reports', 'reference', 'raw', 'standardized', 'std-changes', 'followup', 'followup-log', 'questions'] as const satisfies readonly Inspected[];
+export const INSPECTED = [
+  'reports',
+  'reference',
+  'raw',
+  'standardized',
+  'std-changes',
+  'followup',
+  'followup-log',
+  'questions',
+] as const satisfies readonly Inspected[];
 // Every artifact in InspectedRows is scanned: adding one without listing it fails here.
 type Unlisted = Exclude<Inspected, (typeof INSPECTED)[number]>;
 const everyArtifactListed: Unlisted extends never ? true : never = true;
@@ -50,7 +59,8 @@ const addName = (s: StudySummary, name: string) => {
 /** Finding names of a summary, in first-seen order. */
 export const summaryNames = (s: StudySummary): string[] => (s.names ? s.names.split('\n') : []);
 
-export type StudyFilter = { kind: 'all' } | { kind: 'changed'; cycle: number | null } | { kind: 'disagrees' } | { kind: 'parse-failed' };
+export type StudyFilter =
+  { kind: 'all' } | { kind: 'changed'; cycle: number | null } | { kind: 'disagrees' } | { kind: 'parse-failed' };
 
 export interface Stage {
   label: string;
@@ -196,7 +206,14 @@ export class StudyIndex {
       const l = latest.get(id);
       if (l) summaries.get(id)!.disagrees = ref !== l.sig;
     }
-    return new StudyIndex(run, order, summaries, locs, present, [...cycles].sort((a, b) => a - b));
+    return new StudyIndex(
+      run,
+      order,
+      summaries,
+      locs,
+      present,
+      [...cycles].sort((a, b) => a - b),
+    );
   }
 
   /** Study ids matching a query (study id prefix, or a finding name substring) and a filter. */
@@ -227,7 +244,12 @@ export class StudyIndex {
     const report = this.lines('reports', id).at(-1) ?? null;
     const reference = this.lines('reference', id).at(-1) ?? null;
     const stages: Stage[] = [];
-    if (this.present.has('reference')) stages.push({ label: 'rules', findings: reference ? fromReference(reference) : null, note: reference ? '' : 'no record' });
+    if (this.present.has('reference'))
+      stages.push({
+        label: 'rules',
+        findings: reference ? fromReference(reference) : null,
+        note: reference ? '' : 'no record',
+      });
     if (this.present.has('raw')) {
       const raw = this.lines('raw', id).at(-1);
       stages.push({
@@ -240,15 +262,35 @@ export class StudyIndex {
     const timeline: Array<{ cycle: number; order: number; stage: Stage }> = [];
     for (const rec of this.lines('standardized', id)) {
       const cycle = cycleOf(rec);
-      timeline.push({ cycle, order: 1, stage: { label: `std c${cycle}`, findings: fromKeyInfo(rec.keyinfo), note: String(rec.source ?? '') } });
+      timeline.push({
+        cycle,
+        order: 1,
+        stage: { label: `std c${cycle}`, findings: fromKeyInfo(rec.keyinfo), note: String(rec.source ?? '') },
+      });
     }
     for (const rec of this.lines('followup', id)) {
       const cycle = cycleOf(rec);
-      timeline.push({ cycle, order: 0, stage: { label: `fu c${cycle}`, findings: rec.keyinfo ? fromKeyInfo(rec.keyinfo) : null, note: followupNote(rec) } });
+      timeline.push({
+        cycle,
+        order: 0,
+        stage: {
+          label: `fu c${cycle}`,
+          findings: rec.keyinfo ? fromKeyInfo(rec.keyinfo) : null,
+          note: followupNote(rec),
+        },
+      });
     }
     timeline.sort((a, b) => a.cycle - b.cycle || a.order - b.order);
     stages.push(...timeline.map((t) => t.stage));
-    return { id, report, reference, stages, questions: this.lines('questions', id), changes: this.lines('std-changes', id), followupLog: this.lines('followup-log', id) };
+    return {
+      id,
+      report,
+      reference,
+      stages,
+      questions: this.lines('questions', id),
+      changes: this.lines('std-changes', id),
+      followupLog: this.lines('followup-log', id),
+    };
   }
 }
 
@@ -294,7 +336,14 @@ export function filterLabel(f: StudyFilter): string {
 
 /** The filter after `f`: all → changed in each known cycle → disagrees → parse failed → all. */
 export function nextFilter(f: StudyFilter, cycles: number[]): StudyFilter {
-  const seq: StudyFilter[] = [{ kind: 'all' }, ...(cycles.length ? cycles.map((c) => ({ kind: 'changed', cycle: c }) as StudyFilter) : [{ kind: 'changed', cycle: null } as StudyFilter]), { kind: 'disagrees' }, { kind: 'parse-failed' }];
+  const seq: StudyFilter[] = [
+    { kind: 'all' },
+    ...(cycles.length
+      ? cycles.map((c) => ({ kind: 'changed', cycle: c }) as StudyFilter)
+      : [{ kind: 'changed', cycle: null } as StudyFilter]),
+    { kind: 'disagrees' },
+    { kind: 'parse-failed' },
+  ];
   const i = seq.findIndex((x) => filterLabel(x) === filterLabel(f));
   return seq[(i + 1) % seq.length]!;
 }

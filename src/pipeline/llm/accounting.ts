@@ -20,7 +20,18 @@ export interface LlmStatsSnapshot {
 /** Tokens, cost, error counts by kind and request rate for one stack. */
 export class LlmStats {
   private readonly started = Date.now();
-  private s: Omit<LlmStatsSnapshot, 'elapsedSeconds' | 'requestsPerSecond'> = { requests: 0, ok: 0, filtered: 0, cached: 0, retries: 0, hedges: 0, errors: {}, tokensIn: 0, tokensOut: 0, costUsd: 0 };
+  private s: Omit<LlmStatsSnapshot, 'elapsedSeconds' | 'requestsPerSecond'> = {
+    requests: 0,
+    ok: 0,
+    filtered: 0,
+    cached: 0,
+    retries: 0,
+    hedges: 0,
+    errors: {},
+    tokensIn: 0,
+    tokensOut: 0,
+    costUsd: 0,
+  };
 
   constructor(private readonly prices: LlmProfile['prices'] = {}) {}
 
@@ -52,7 +63,12 @@ export class LlmStats {
 
   snapshot(): LlmStatsSnapshot {
     const elapsedSeconds = (Date.now() - this.started) / 1000;
-    return { ...this.s, errors: { ...this.s.errors }, elapsedSeconds, requestsPerSecond: elapsedSeconds > 0 ? this.s.requests / elapsedSeconds : 0 };
+    return {
+      ...this.s,
+      errors: { ...this.s.errors },
+      elapsedSeconds,
+      requestsPerSecond: elapsedSeconds > 0 ? this.s.requests / elapsedSeconds : 0,
+    };
   }
 }
 
@@ -76,7 +92,10 @@ export interface Estimate {
  * BPE tokenizers; the real count depends on the model's tokenizer and on
  * hidden schema/template tokens), output is the configured per-report guess.
  */
-export function estimateRun(promptChars: readonly number[], profile: Pick<LlmProfile, 'prices' | 'estimateOutputTokens' | 'model'>): Estimate {
+export function estimateRun(
+  promptChars: readonly number[],
+  profile: Pick<LlmProfile, 'prices' | 'estimateOutputTokens' | 'model'>,
+): Estimate {
   let tokensIn = 0;
   // 4 tokens of chat overhead per message pair plus reply priming.
   for (const c of promptChars) tokensIn += Math.ceil(c / 4) + 10;

@@ -46,7 +46,10 @@ export interface BatchLlm {
    * A request whose answer the step judges; a cut-off answer is asked once more with a
    * larger max_tokens, and the verdict says what happened to that retry.
    */
-  completeJudged<V extends Verdict>(req: Omit<ChatRequest, 'model' | 'params'>, judge: (res: CompletionOk) => V): Promise<Judged<V>>;
+  completeJudged<V extends Verdict>(
+    req: Omit<ChatRequest, 'model' | 'params'>,
+    judge: (res: CompletionOk) => V,
+  ): Promise<Judged<V>>;
 }
 
 export interface LlmBatchSpec<T> {
@@ -70,7 +73,10 @@ export interface LlmBatchResult {
 }
 
 /** The larger max_tokens for the one retry of a cut-off answer, or null when there is no room. */
-export function retryMaxTokens(profile: Pick<LlmProfile, 'decoding' | 'truncationRetryMaxTokens'>, current: number | undefined): number | null {
+export function retryMaxTokens(
+  profile: Pick<LlmProfile, 'decoding' | 'truncationRetryMaxTokens'>,
+  current: number | undefined,
+): number | null {
   const base = current ?? profile.decoding.max_tokens;
   const cap = profile.truncationRetryMaxTokens ?? base * 2;
   const next = Math.min(cap, base * 2);
@@ -112,7 +118,12 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
     const s = llm.stats.snapshot();
     // Usage as deltas before each progress line, so the spend shows while a long step runs.
     if (s.tokensIn > sent.tokensIn || s.tokensOut > sent.tokensOut || s.costUsd > sent.costUsd) {
-      ctx.emit({ type: 'usage', tokensIn: s.tokensIn - sent.tokensIn, tokensOut: s.tokensOut - sent.tokensOut, costUsd: s.costUsd - sent.costUsd });
+      ctx.emit({
+        type: 'usage',
+        tokensIn: s.tokensIn - sent.tokensIn,
+        tokensOut: s.tokensOut - sent.tokensOut,
+        costUsd: s.costUsd - sent.costUsd,
+      });
       Object.assign(sent, { tokensIn: s.tokensIn, tokensOut: s.tokensOut, costUsd: s.costUsd });
     }
     const p = spec.progress(s);
@@ -145,15 +156,29 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
       const verdict = judge(first);
       if (!verdict.cutOff) return { res: first, verdict };
       const larger = retryMaxTokens(profile, llm.decoding.max_tokens);
-      if (larger === null) return { res: first, verdict: { ...verdict, reason: `${verdict.reason ?? 'cut off'}; no retry: max_tokens is at its cap` } };
+      if (larger === null)
+        return {
+          res: first,
+          verdict: { ...verdict, reason: `${verdict.reason ?? 'cut off'}; no retry: max_tokens is at its cap` },
+        };
       const second = await complete({ ...req, params: { ...llm.decoding, max_tokens: larger } });
       if (second.kind === 'error' && second.errorKind === 'aborted') return { res: second, verdict: null };
       if (second.kind !== 'ok') {
         const why = second.kind === 'error' ? `${second.errorKind}: ${second.message}` : second.reason;
-        return { res: first, verdict: { ...verdict, reason: `${verdict.reason ?? 'cut off'}; the retry with max_tokens ${larger} did not answer (${why})` } };
+        return {
+          res: first,
+          verdict: {
+            ...verdict,
+            reason: `${verdict.reason ?? 'cut off'}; the retry with max_tokens ${larger} did not answer (${why})`,
+          },
+        };
       }
       const again = judge(second);
-      if (again.cutOff) return { res: second, verdict: { ...again, reason: `${again.reason ?? 'cut off'} (also with max_tokens ${larger})` } };
+      if (again.cutOff)
+        return {
+          res: second,
+          verdict: { ...again, reason: `${again.reason ?? 'cut off'} (also with max_tokens ${larger})` },
+        };
       return { res: second, verdict: again };
     },
   };
@@ -175,7 +200,11 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
     await llm.close();
     await notes.saved();
   }
-  if (stopReason) throw new UserError(`${spec.label} stopped: ${stopReason}`, 'Fix the endpoint settings (cxrvqa llm check) and run again; finished work is kept.');
+  if (stopReason)
+    throw new UserError(
+      `${spec.label} stopped: ${stopReason}`,
+      'Fix the endpoint settings (cxrvqa llm check) and run again; finished work is kept.',
+    );
   return { stats: llm.stats.snapshot() };
 }
 
@@ -189,8 +218,16 @@ export function summaryLine(label: string, s: LlmStatsSnapshot): string {
 }
 
 /** The run's memory of endpoints that refuse json_schema: read once, written when one is found. */
-function rememberEndpoints(run: Run): { refused: Set<string>; refuse(label: string, reason: string): void; saved(): Promise<void> } {
-  const refused = new Set(Object.entries(run.state.endpoints ?? {}).filter(([, n]) => n.structuredRefused).map(([label]) => label));
+function rememberEndpoints(run: Run): {
+  refused: Set<string>;
+  refuse(label: string, reason: string): void;
+  saved(): Promise<void>;
+} {
+  const refused = new Set(
+    Object.entries(run.state.endpoints ?? {})
+      .filter(([, n]) => n.structuredRefused)
+      .map(([label]) => label),
+  );
   let pending: Promise<void> = Promise.resolve();
   return {
     refused,
@@ -199,7 +236,9 @@ function rememberEndpoints(run: Run): { refused: Set<string>; refuse(label: stri
       refused.add(label);
       const at = new Date().toISOString();
       // Best effort: if it cannot be saved, the next process spends one refused request to learn it again.
-      pending = pending.then(() => run.update((s) => void (s.endpoints[label] = { structuredRefused: true, reason, at }))).catch(() => {});
+      pending = pending
+        .then(() => run.update((s) => void (s.endpoints[label] = { structuredRefused: true, reason, at })))
+        .catch(() => {});
     },
     saved: () => pending,
   };

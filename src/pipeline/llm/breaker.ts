@@ -34,7 +34,8 @@ export class CircuitBreaker {
   failed(message: string): string | null {
     this.failures++;
     const quiet = this.now() - this.lastAnswer;
-    const tripped = this.failures >= this.opts.inRow || (this.failures >= (this.opts.minInRow ?? 3) && quiet >= this.opts.quietMs);
+    const tripped =
+      this.failures >= this.opts.inRow || (this.failures >= (this.opts.minInRow ?? 3) && quiet >= this.opts.quietMs);
     if (!tripped) return null;
     return `${this.failures} requests in a row failed after retries and nothing was answered for ${Math.round(quiet / 1000)} s (last: ${message}); the endpoints seem to be down.`;
   }

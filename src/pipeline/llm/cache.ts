@@ -71,7 +71,15 @@ export class ResponseCache {
 
   put(res: CompletionOk): void {
     if (this.index.has(res.key)) return;
-    const stored: Stored = { key: res.key, text: res.text, finishReason: res.finishReason, usage: res.usage, model: res.model, endpoint: res.endpoint, at: new Date().toISOString() };
+    const stored: Stored = {
+      key: res.key,
+      text: res.text,
+      finishReason: res.finishReason,
+      usage: res.usage,
+      model: res.model,
+      endpoint: res.endpoint,
+      at: new Date().toISOString(),
+    };
     const line = Buffer.from(JSON.stringify(stored) + '\n', 'utf8');
     if (this.fd === null) this.fd = fs.openSync(this.file, 'a+');
     // One write of one whole line: a crash can only tear the last line.
@@ -130,7 +138,18 @@ export class CachedClient implements LlmClient {
     const key = requestKey(req);
     const hit = this.cache.get(key);
     if (hit) {
-      const res: CompletionOk = { kind: 'ok', text: hit.text, finishReason: hit.finishReason, usage: hit.usage, model: hit.model, key, endpoint: hit.endpoint, cached: true, attempts: 0, latencyMs: 0 };
+      const res: CompletionOk = {
+        kind: 'ok',
+        text: hit.text,
+        finishReason: hit.finishReason,
+        usage: hit.usage,
+        model: hit.model,
+        key,
+        endpoint: hit.endpoint,
+        cached: true,
+        attempts: 0,
+        latencyMs: 0,
+      };
       this.opts.onHit?.(res);
       return Promise.resolve(res);
     }

@@ -122,7 +122,8 @@ export const LlmConfigSchema = LlmProfileSchema.extend({
 export type LlmConfig = z.infer<typeof LlmConfigSchema>;
 
 /** A secret found in stored settings: how to replace it (the value itself is never shown). */
-const STORED_SECRET_HINT = 'Replace the endpoint: cxrvqa llm set --endpoint URL-WITHOUT-CREDENTIALS --key-env VAR (add --profile NAME for a profile), then rotate the key: it was written to state.json.';
+const STORED_SECRET_HINT =
+  'Replace the endpoint: cxrvqa llm set --endpoint URL-WITHOUT-CREDENTIALS --key-env VAR (add --profile NAME for a profile), then rotate the key: it was written to state.json.';
 
 function isSecretIssue(issue: z.core.$ZodIssue | undefined): boolean {
   return issue?.code === 'custom' && (issue.params as { secret?: boolean } | undefined)?.secret === true;
@@ -133,7 +134,10 @@ export function parseLlmConfig(raw: unknown): LlmConfig {
   const parsed = LlmConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UserError(`Invalid LLM config at llm.${issue?.path.join('.')}: ${issue?.message}`, isSecretIssue(issue) ? STORED_SECRET_HINT : 'Fix it with `cxrvqa llm set ...`.');
+    throw new UserError(
+      `Invalid LLM config at llm.${issue?.path.join('.')}: ${issue?.message}`,
+      isSecretIssue(issue) ? STORED_SECRET_HINT : 'Fix it with `cxrvqa llm set ...`.',
+    );
   }
   return parsed.data;
 }
@@ -148,7 +152,10 @@ export function resolveProfile(config: RunConfig | { llm: unknown }, name?: stri
   const parsed = LlmProfileSchema.safeParse({ ...base, ...over });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UserError(`Invalid LLM profile "${name}" at ${issue?.path.join('.')}: ${issue?.message}`, isSecretIssue(issue) ? STORED_SECRET_HINT : undefined);
+    throw new UserError(
+      `Invalid LLM profile "${name}" at ${issue?.path.join('.')}: ${issue?.message}`,
+      isSecretIssue(issue) ? STORED_SECRET_HINT : undefined,
+    );
   }
   return parsed.data;
 }
@@ -164,7 +171,14 @@ export function resolveProfile(config: RunConfig | { llm: unknown }, name?: stri
 export function outputFingerprint(config: RunConfig): unknown {
   if (config.backend !== 'llm') return { backend: config.backend };
   const p = resolveProfile(config);
-  return { backend: 'llm', model: p.model, prompt: p.prompt, promptSha: currentPromptSha(p.prompt) ?? p.promptSha, decoding: p.decoding, structured: p.structured };
+  return {
+    backend: 'llm',
+    model: p.model,
+    prompt: p.prompt,
+    promptSha: currentPromptSha(p.prompt) ?? p.promptSha,
+    decoding: p.decoding,
+    structured: p.structured,
+  };
 }
 
 /** Label for an endpoint in logs (URL without credentials or query). */

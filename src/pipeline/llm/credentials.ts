@@ -7,7 +7,8 @@
  */
 
 /** Query parameters that carry credentials: api-key, access_token, sig (Azure SAS), client_secret, password... */
-const SECRET_PARAM = /(?:^|[-_.])(?:api-?key|key|token|access-?token|sig|signature|secret|pass|passwd|password|pwd|auth|authorization|credentials?)(?:$|[-_.])/i;
+const SECRET_PARAM =
+  /(?:^|[-_.])(?:api-?key|key|token|access-?token|sig|signature|secret|pass|passwd|password|pwd|auth|authorization|credentials?)(?:$|[-_.])/i;
 
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -67,7 +68,9 @@ export function keyFileProblem(file: string): string | null {
 export function keyEnvProblem(name: string): string | null {
   const looksLikeKey = KEY_SHAPES.some((re) => re.test(name));
   if (VARIABLE_NAME.test(name) && !looksLikeKey) return null;
-  const what = looksLikeKey ? 'looks like a key itself' : 'is not a variable name (letters, digits and _, not starting with a digit)';
+  const what = looksLikeKey
+    ? 'looks like a key itself'
+    : 'is not a variable name (letters, digits and _, not starting with a digit)';
   return (
     `--key-env takes the name of an environment variable that holds the key, and the value given ${what}; it was not stored. ` +
     'Put the key in a variable and pass its name: export VLLM_API_KEY=...; --key-env VLLM_API_KEY (or use --key-file PATH). ' +

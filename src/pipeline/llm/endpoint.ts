@@ -79,7 +79,10 @@ export class OpenAiProtocolClient implements ProviderClient {
       const kind = r.kind === 'error' ? r.errorKind : 'server';
       const message = r.kind === 'error' ? r.message : String(err);
       if (err instanceof APIConnectionError || kind === 'connection' || kind === 'timeout') {
-        throw new UserError(`The LLM endpoint ${this.label} is not reachable: ${redactSecrets(message.replace(`${this.label}: `, ''))}`, 'Is the server running and listening there? Check with: curl URL/models');
+        throw new UserError(
+          `The LLM endpoint ${this.label} is not reachable: ${redactSecrets(message.replace(`${this.label}: `, ''))}`,
+          'Is the server running and listening there? Check with: curl URL/models',
+        );
       }
       throw probeError(this.label, this.modelFor(''), this.endpoint.keyEnv, kind, message);
     }
@@ -87,7 +90,11 @@ export class OpenAiProtocolClient implements ProviderClient {
 
   /** The configured timeouts, for attempts made before any answer times are known. */
   get caps(): AttemptLimits {
-    return { firstTokenMs: this.timing.idleTimeoutMs, idleMs: this.timing.idleTimeoutMs, totalMs: this.timing.timeoutMs };
+    return {
+      firstTokenMs: this.timing.idleTimeoutMs,
+      idleMs: this.timing.idleTimeoutMs,
+      totalMs: this.timing.timeoutMs,
+    };
   }
 
   /** Whether this endpoint is known to refuse json_schema output (learnt now or in an earlier process). */
@@ -104,10 +111,20 @@ export class OpenAiProtocolClient implements ProviderClient {
    * `refusedAttempts` counts the attempts the server refused for their json_schema
    * (sent again as free text), so the request count includes them.
    */
-  async attempt(req: ChatRequest, signal?: AbortSignal, limits: AttemptLimits = this.caps): Promise<AttemptResult & { refusedAttempts?: number }> {
+  async attempt(
+    req: ChatRequest,
+    signal?: AbortSignal,
+    limits: AttemptLimits = this.caps,
+  ): Promise<AttemptResult & { refusedAttempts?: number }> {
     const useSchema = Boolean(req.responseSchema) && this.timing.structured !== 'off' && !this.schemaOff;
     const res = await this.once(req, signal, useSchema, limits);
-    if (res.kind === 'error' && useSchema && this.timing.structured === 'auto' && res.errorKind === 'bad_request' && /response_format|json_schema|structured|guided/i.test(res.message)) {
+    if (
+      res.kind === 'error' &&
+      useSchema &&
+      this.timing.structured === 'auto' &&
+      res.errorKind === 'bad_request' &&
+      /response_format|json_schema|structured|guided/i.test(res.message)
+    ) {
       if (!this.schemaOff) {
         this.schemaOff = true;
         this.opts.onEvent?.({ type: 'structured-output-off', endpoint: this.label, reason: res.message });
@@ -117,7 +134,12 @@ export class OpenAiProtocolClient implements ProviderClient {
     return res;
   }
 
-  private async once(req: ChatRequest, signal: AbortSignal | undefined, useSchema: boolean, limits: AttemptLimits): Promise<AttemptResult> {
+  private async once(
+    req: ChatRequest,
+    signal: AbortSignal | undefined,
+    useSchema: boolean,
+    limits: AttemptLimits,
+  ): Promise<AttemptResult> {
     const started = performance.now();
     const ac = new AbortController();
     let why: 'timeout' | 'first' | 'idle' | 'whitespace' | 'user' | null = null;
@@ -150,7 +172,10 @@ export class OpenAiProtocolClient implements ProviderClient {
     const body: Record<string, unknown> = { model: this.modelFor(req.model), messages: req.messages };
     for (const [k, v] of Object.entries(p)) if (v !== null && v !== undefined) body[k] = v;
     if (useSchema && req.responseSchema) {
-      body.response_format = { type: 'json_schema', json_schema: { name: req.responseSchema.name, schema: req.responseSchema.schema, strict: false } };
+      body.response_format = {
+        type: 'json_schema',
+        json_schema: { name: req.responseSchema.name, schema: req.responseSchema.schema, strict: false },
+      };
     }
     try {
       // Idle timer only for streams: a non-streamed answer legitimately sends nothing until it is complete.
@@ -159,7 +184,13 @@ export class OpenAiProtocolClient implements ProviderClient {
         body.stream = true;
         body.stream_options = { include_usage: true };
         const response = await this.sdk.chat.completions.create(body as never, { signal: ac.signal }).asResponse();
-        if (!response.body) return { kind: 'error', errorKind: 'server', message: `${this.label}: empty streamed response`, retryable: true };
+        if (!response.body)
+          return {
+            kind: 'error',
+            errorKind: 'server',
+            message: `${this.label}: empty streamed response`,
+            retryable: true,
+          };
         const stream = readSse(response.body as unknown as AsyncIterable<Uint8Array>);
         let text = '';
         let finish = '';
@@ -169,11 +200,18 @@ export class OpenAiProtocolClient implements ProviderClient {
         for await (const chunk of stream) {
           touch(Boolean(chunk.choices?.[0]?.delta?.content));
           if (chunk.error) {
-            const m = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? JSON.stringify(chunk.error));
-            return { kind: 'error', errorKind: 'server', message: redactSecrets(`${this.label}: error in stream: ${m}`), retryable: true };
+            const m =
+              typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? JSON.stringify(chunk.error));
+            return {
+              kind: 'error',
+              errorKind: 'server',
+              message: redactSecrets(`${this.label}: error in stream: ${m}`),
+              retryable: true,
+            };
           }
           if (chunk.model) model = chunk.model;
-          if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
+          if (chunk.usage)
+            usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
           const choice = chunk.choices?.[0];
           if (!choice) continue;
           const delta = choice.delta?.content;
@@ -189,23 +227,54 @@ export class OpenAiProtocolClient implements ProviderClient {
         }
         if (why === 'whitespace') return this.abortResult('whitespace', limits);
         if (why !== null) return this.abortResult(why, limits);
-        if (finish === 'content_filter') return { kind: 'filtered', reason: 'completion filtered by the content filter (finish_reason content_filter)' };
+        if (finish === 'content_filter')
+          return {
+            kind: 'filtered',
+            reason: 'completion filtered by the content filter (finish_reason content_filter)',
+          };
         // A stream that ends without saying why it finished was cut (proxy, dropped connection):
         // the text is a prefix of the answer, so it is a failed attempt, never a reply.
-        if (!finish) return { kind: 'error', errorKind: 'connection', message: `${this.label}: the stream ended before the reply finished (no finish_reason)`, retryable: true };
-        return { kind: 'ok', text, finishReason: finish, usage, model, latencyMs: performance.now() - started, firstTokenMs };
+        if (!finish)
+          return {
+            kind: 'error',
+            errorKind: 'connection',
+            message: `${this.label}: the stream ended before the reply finished (no finish_reason)`,
+            retryable: true,
+          };
+        return {
+          kind: 'ok',
+          text,
+          finishReason: finish,
+          usage,
+          model,
+          latencyMs: performance.now() - started,
+          firstTokenMs,
+        };
       }
-      const c = (await this.sdk.chat.completions.create(body as never, { signal: ac.signal })) as unknown as OpenAI.Chat.Completions.ChatCompletion;
+      const c = (await this.sdk.chat.completions.create(body as never, {
+        signal: ac.signal,
+      })) as unknown as OpenAI.Chat.Completions.ChatCompletion;
       const choice = c.choices?.[0];
       const finish = choice?.finish_reason ?? 'stop';
-      if (finish === 'content_filter') return { kind: 'filtered', reason: 'completion filtered by the content filter (finish_reason content_filter)' };
-      const usage = c.usage ? { prompt_tokens: c.usage.prompt_tokens, completion_tokens: c.usage.completion_tokens } : null;
+      if (finish === 'content_filter')
+        return { kind: 'filtered', reason: 'completion filtered by the content filter (finish_reason content_filter)' };
+      const usage = c.usage
+        ? { prompt_tokens: c.usage.prompt_tokens, completion_tokens: c.usage.completion_tokens }
+        : null;
       const text = choice?.message?.content ?? '';
       // Not streamed, a decoding loop arrives whole: the same run of whitespace marks it.
       if (longestWhitespaceRun(text) > this.timing.whitespaceLimit) {
         return this.abortResult('whitespace', limits);
       }
-      return { kind: 'ok', text, finishReason: finish, usage, model: c.model ?? req.model, latencyMs: performance.now() - started, firstTokenMs: null };
+      return {
+        kind: 'ok',
+        text,
+        finishReason: finish,
+        usage,
+        model: c.model ?? req.model,
+        latencyMs: performance.now() - started,
+        firstTokenMs: null,
+      };
     } catch (err) {
       if (why !== null) return this.abortResult(why, limits);
       return this.classify(err);
@@ -219,30 +288,66 @@ export class OpenAiProtocolClient implements ProviderClient {
   private abortResult(why: 'timeout' | 'first' | 'idle' | 'whitespace' | 'user', limits: AttemptLimits): AttemptResult {
     if (why === 'user') return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false };
     if (why === 'whitespace') {
-      return { kind: 'error', errorKind: 'whitespace_loop', message: `the model wrote more than ${this.timing.whitespaceLimit} whitespace characters in a row (a decoding loop) and was stopped`, retryable: true };
+      return {
+        kind: 'error',
+        errorKind: 'whitespace_loop',
+        message: `the model wrote more than ${this.timing.whitespaceLimit} whitespace characters in a row (a decoding loop) and was stopped`,
+        retryable: true,
+      };
     }
-    const what = why === 'first' ? `no answer within ${ms(limits.firstTokenMs)}` : why === 'idle' ? `the answer stalled for ${ms(limits.idleMs)}` : `no complete answer within ${ms(limits.totalMs)}`;
+    const what =
+      why === 'first'
+        ? `no answer within ${ms(limits.firstTokenMs)}`
+        : why === 'idle'
+          ? `the answer stalled for ${ms(limits.idleMs)}`
+          : `no complete answer within ${ms(limits.totalMs)}`;
     return { kind: 'error', errorKind: 'timeout', message: `${this.label}: ${what}`, retryable: true };
   }
 
   /** Map SDK and network errors to a kind; messages are redacted. */
   classify(err: unknown): AttemptResult {
     const msg = (m: string) => redactSecrets(`${this.label}: ${m}`);
-    if (err instanceof APIUserAbortError) return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false };
-    if (err instanceof APIConnectionTimeoutError) return { kind: 'error', errorKind: 'timeout', message: msg('request timed out'), retryable: true };
+    if (err instanceof APIUserAbortError)
+      return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false };
+    if (err instanceof APIConnectionTimeoutError)
+      return { kind: 'error', errorKind: 'timeout', message: msg('request timed out'), retryable: true };
     if (err instanceof APIConnectionError) {
       const cause = causeText(err);
-      return { kind: 'error', errorKind: 'connection', message: msg(`connection failed${cause ? ` (${cause})` : ''}`), retryable: true };
+      return {
+        kind: 'error',
+        errorKind: 'connection',
+        message: msg(`connection failed${cause ? ` (${cause})` : ''}`),
+        retryable: true,
+      };
     }
     if (err instanceof APIError && typeof err.status === 'number') {
       const status = err.status;
       const body = err.error as { code?: unknown; message?: unknown } | undefined;
       const code = err.code ?? (typeof body?.code === 'string' ? body.code : undefined);
-      if (status === 400 && code === 'content_filter') return { kind: 'filtered', reason: 'prompt filtered by the content filter (HTTP 400 content_filter)' };
+      if (status === 400 && code === 'content_filter')
+        return { kind: 'filtered', reason: 'prompt filtered by the content filter (HTTP 400 content_filter)' };
       const text = msg(`HTTP ${status}: ${err.message}`);
-      const kind: ErrorKind = status === 401 || status === 403 ? 'auth' : status === 404 ? 'not_found' : status === 429 ? 'rate_limit' : status === 408 || status >= 500 ? (status === 408 ? 'timeout' : 'server') : 'bad_request';
+      const kind: ErrorKind =
+        status === 401 || status === 403
+          ? 'auth'
+          : status === 404
+            ? 'not_found'
+            : status === 429
+              ? 'rate_limit'
+              : status === 408 || status >= 500
+                ? status === 408
+                  ? 'timeout'
+                  : 'server'
+                : 'bad_request';
       const retryAfterMs = retryAfter(err.headers);
-      return { kind: 'error', errorKind: kind, message: text, retryable: RETRYABLE.has(kind) || status === 409, status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      return {
+        kind: 'error',
+        errorKind: kind,
+        message: text,
+        retryable: RETRYABLE.has(kind) || status === 409,
+        status,
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      };
     }
     const e = err as Error;
     const text = `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}${causeText(e) ? ` (${causeText(e)})` : ''}`;

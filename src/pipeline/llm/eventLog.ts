@@ -31,20 +31,43 @@ export function llmEventLogger(
   return (e) => {
     switch (e.type) {
       case 'retry':
-        if (retryLogs++ < maxRetryLogs) emit({ type: 'log', level: 'warn', message: `retry ${e.attempt} for ${e.tag ?? '?'} in ${Math.round(e.delayMs)} ms: ${e.errorKind} ${e.message}` });
+        if (retryLogs++ < maxRetryLogs)
+          emit({
+            type: 'log',
+            level: 'warn',
+            message: `retry ${e.attempt} for ${e.tag ?? '?'} in ${Math.round(e.delayMs)} ms: ${e.errorKind} ${e.message}`,
+          });
         opts.onRetry?.(e);
         break;
       case 'rate-limited':
-        grouped(`429 ${e.endpoint}`, 'warn', (more) => `endpoint ${e.endpoint} is rate limiting (429): ${e.limit} of ${e.max} requests at once there now${andMore(more)}`);
+        grouped(
+          `429 ${e.endpoint}`,
+          'warn',
+          (more) =>
+            `endpoint ${e.endpoint} is rate limiting (429): ${e.limit} of ${e.max} requests at once there now${andMore(more)}`,
+        );
         break;
       case 'endpoint-rested':
-        grouped(`rest ${e.endpoint}`, 'warn', (more) => `endpoint ${e.endpoint} rested for ${Math.max(0, Math.round((e.untilMs - Date.now()) / 1000))} s: ${e.reason}${andMore(more)}`);
+        grouped(
+          `rest ${e.endpoint}`,
+          'warn',
+          (more) =>
+            `endpoint ${e.endpoint} rested for ${Math.max(0, Math.round((e.untilMs - Date.now()) / 1000))} s: ${e.reason}${andMore(more)}`,
+        );
         break;
       case 'endpoint-restored':
-        grouped(`restored ${e.endpoint}`, 'info', (more) => `endpoint ${e.endpoint} is answering again${andMore(more)}`);
+        grouped(
+          `restored ${e.endpoint}`,
+          'info',
+          (more) => `endpoint ${e.endpoint} is answering again${andMore(more)}`,
+        );
         break;
       case 'structured-output-off':
-        emit({ type: 'log', level: 'warn', message: `endpoint ${e.endpoint} does not accept json_schema output; using free text there (${e.reason})` });
+        emit({
+          type: 'log',
+          level: 'warn',
+          message: `endpoint ${e.endpoint} does not accept json_schema output; using free text there (${e.reason})`,
+        });
     }
   };
 }

@@ -27,7 +27,10 @@ export const CONFIRM_NOT_CREDENTIALED = 'not-credentialed';
 const LAN_SUFFIX = /\.(lan|local|internal|home\.arpa)$/;
 
 export function classifyEndpoint(ep: Pick<Endpoint, 'url' | 'kind'>): EndpointClass {
-  const host = new URL(ep.url).hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  const host = new URL(ep.url).hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback';
   const ipKind = net.isIP(host);
   // A single-label name (gpu-box) or a LAN suffix cannot be a public host: it resolves inside the local network.
@@ -53,7 +56,11 @@ export function classifyEndpoint(ep: Pick<Endpoint, 'url' | 'kind'>): EndpointCl
 }
 
 /** Throws one UserError explaining why and what to do, or returns when the data may go there. */
-export function checkDataUse(endpoints: readonly Endpoint[], credentialed: boolean, confirmations: ReadonlySet<string>): void {
+export function checkDataUse(
+  endpoints: readonly Endpoint[],
+  credentialed: boolean,
+  confirmations: ReadonlySet<string>,
+): void {
   if (!credentialed || confirmations.has(CONFIRM_NOT_CREDENTIALED)) return;
   for (const ep of endpoints) {
     const cls = classifyEndpoint(ep);
@@ -115,7 +122,12 @@ export interface InvocationDataUse {
  * the confirmation; either way the choice lasts for the invocation only (the
  * confirmation reaches the guard through the run env) and is never stored.
  */
-export function invocationDataUse(given: CorpusConfig | null, stored: CorpusConfig | null, credentialedFlag: boolean | undefined, confirmations: ReadonlySet<string>): InvocationDataUse {
+export function invocationDataUse(
+  given: CorpusConfig | null,
+  stored: CorpusConfig | null,
+  credentialedFlag: boolean | undefined,
+  confirmations: ReadonlySet<string>,
+): InvocationDataUse {
   const target = given ?? stored;
   const confirmed = confirmations.has(CONFIRM_NOT_CREDENTIALED);
   if (credentialedFlag === false && target && isMimicLayout(target)) {
@@ -129,7 +141,10 @@ export function invocationDataUse(given: CorpusConfig | null, stored: CorpusConf
     }
     // The flag lasts for this invocation: the stored corpus keeps its recorded choice (credentialed by default).
     const keep = stored && given && stored.path === given.path ? stored.credentialed : true;
-    return { corpus: given ? { ...given, credentialed: keep } : null, warning: alreadyOff ? null : NOT_CREDENTIALED_WARNING };
+    return {
+      corpus: given ? { ...given, credentialed: keep } : null,
+      warning: alreadyOff ? null : NOT_CREDENTIALED_WARNING,
+    };
   }
   const credentialed = given ? given.credentialed : (stored?.credentialed ?? false);
   return { corpus: given, warning: confirmed && credentialed ? NOT_CREDENTIALED_WARNING : null };
@@ -140,11 +155,19 @@ export function invocationDataUse(given: CorpusConfig | null, stored: CorpusConf
  * a credentialed corpus as not credentialed turns the guard off for every later
  * invocation, so it needs the confirmation too.
  */
-export function recordedDataUse(corpus: CorpusConfig | null, value: string, confirmations: ReadonlySet<string>): { corpus: CorpusConfig; warning: string | null } {
+export function recordedDataUse(
+  corpus: CorpusConfig | null,
+  value: string,
+  confirmations: ReadonlySet<string>,
+): { corpus: CorpusConfig; warning: string | null } {
   if (value !== 'credentialed' && value !== 'not-credentialed') {
     throw new UserError(`--data-use expects credentialed or not-credentialed, got "${value}".`);
   }
-  if (!corpus) throw new UserError('This run has no corpus yet, so there is nothing to mark.', 'Give it one first: cxrvqa run --corpus PATH --steps ingest');
+  if (!corpus)
+    throw new UserError(
+      'This run has no corpus yet, so there is nothing to mark.',
+      'Give it one first: cxrvqa run --corpus PATH --steps ingest',
+    );
   if (value === 'credentialed') return { corpus: { ...corpus, credentialed: true }, warning: null };
   if (corpus.credentialed && !confirmations.has(CONFIRM_NOT_CREDENTIALED)) {
     throw new UserError(
@@ -152,5 +175,10 @@ export function recordedDataUse(corpus: CorpusConfig | null, value: string, conf
       `If it really is not credentialed data, add --confirm ${CONFIRM_NOT_CREDENTIALED}. To undo later: cxrvqa llm set --data-use credentialed`,
     );
   }
-  return { corpus: { ...corpus, credentialed: false }, warning: corpus.credentialed ? 'warning: the corpus is now recorded as not credentialed: the data-use guard is off for this run until cxrvqa llm set --data-use credentialed' : null };
+  return {
+    corpus: { ...corpus, credentialed: false },
+    warning: corpus.credentialed
+      ? 'warning: the corpus is now recorded as not credentialed: the data-use guard is off for this run until cxrvqa llm set --data-use credentialed'
+      : null,
+  };
 }

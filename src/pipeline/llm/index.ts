@@ -10,7 +10,14 @@ import type { DecodingParams, LlmClient, LlmEvent } from './types.js';
 import { UserError } from '../util/errors.js';
 
 export * from './types.js';
-export { LlmConfigSchema, LlmProfileSchema, EndpointSchema, parseLlmConfig, resolveProfile, endpointLabel } from './config.js';
+export {
+  LlmConfigSchema,
+  LlmProfileSchema,
+  EndpointSchema,
+  parseLlmConfig,
+  resolveProfile,
+  endpointLabel,
+} from './config.js';
 export type { LlmConfig, LlmProfile, Endpoint } from './config.js';
 export { runPool } from './pool.js';
 export { requestKey } from './key.js';
@@ -53,7 +60,11 @@ export function decodingParams(profile: LlmProfile): DecodingParams {
 }
 
 export function createLlm(profile: LlmProfile, opts: CreateLlmOptions): Llm {
-  if (!profile.model) throw new UserError('No model is configured for the LLM backend.', 'Set one: cxrvqa llm set --model NAME (the name the server serves).');
+  if (!profile.model)
+    throw new UserError(
+      'No model is configured for the LLM backend.',
+      'Set one: cxrvqa llm set --model NAME (the name the server serves).',
+    );
   const stats = new LlmStats(profile.prices);
   const clients = profile.endpoints.map((ep) => {
     checkEndpointSettings(ep);
@@ -62,7 +73,9 @@ export function createLlm(profile: LlmProfile, opts: CreateLlmOptions): Llm {
   for (const c of clients) if (opts.structuredRefused?.has(c.label)) c.markStructuredRefused();
   const scheduler = new Scheduler(clients, profile, { stats, onEvent: opts.onEvent });
   const cache = opts.cacheDir ? new ResponseCache(opts.cacheDir) : null;
-  const client: LlmClient = cache ? new CachedClient(scheduler, cache, { accept: opts.accept, onHit: (r) => (stats.cacheHit(), opts.onHit?.(r)) }) : scheduler;
+  const client: LlmClient = cache
+    ? new CachedClient(scheduler, cache, { accept: opts.accept, onHit: (r) => (stats.cacheHit(), opts.onHit?.(r)) })
+    : scheduler;
   return {
     client,
     stats,
@@ -96,26 +109,48 @@ export interface EndpointCheck {
  * endpoint up, key accepted, model served. Throws one UserError.
  */
 export async function preflightLlm(profile: LlmProfile, opts: PreflightOptions): Promise<EndpointCheck[]> {
-  if (!profile.model) throw new UserError('No model is configured for the LLM backend.', 'Set one: cxrvqa llm set --model NAME (or pass --model to cxrvqa run).');
-  if (profile.endpoints.length === 0) throw new UserError('No LLM endpoint is configured.', 'Add one: cxrvqa llm set --endpoint http://127.0.0.1:8000/v1 (or pass --endpoint to cxrvqa run).');
+  if (!profile.model)
+    throw new UserError(
+      'No model is configured for the LLM backend.',
+      'Set one: cxrvqa llm set --model NAME (or pass --model to cxrvqa run).',
+    );
+  if (profile.endpoints.length === 0)
+    throw new UserError(
+      'No LLM endpoint is configured.',
+      'Add one: cxrvqa llm set --endpoint http://127.0.0.1:8000/v1 (or pass --endpoint to cxrvqa run).',
+    );
   checkDataUse(profile.endpoints, opts.credentialed, opts.confirmations);
   const timeout = opts.timeoutMs ?? 15_000;
   const results: EndpointCheck[] = [];
   for (const ep of profile.endpoints) {
     const label = endpointLabel(ep);
-    const client = providerFor(ep.kind).create(ep, { ...profile, timeoutMs: timeout, idleTimeoutMs: timeout, stream: false }, { env: opts.env });
+    const client = providerFor(ep.kind).create(
+      ep,
+      { ...profile, timeoutMs: timeout, idleTimeoutMs: timeout, stream: false },
+      { env: opts.env },
+    );
     try {
       const served = await client.listModels(timeout, opts.signal);
       const wanted = client.modelFor(profile.model);
       if (served !== null) {
         if (!served.includes(wanted)) {
-          throw new UserError(`The model "${wanted}" is not served by ${label}.`, `Served there: ${served.join(', ') || '(none)'}. Set the right name with cxrvqa llm set --model NAME.`);
+          throw new UserError(
+            `The model "${wanted}" is not served by ${label}.`,
+            `Served there: ${served.join(', ') || '(none)'}. Set the right name with cxrvqa llm set --model NAME.`,
+          );
         }
         results.push({ endpoint: label, models: served });
         continue;
       }
       // No usable /models (Azure deployments, some servers): a one-token request shows key and model.
-      const probe = await client.attempt({ model: profile.model, messages: [{ role: 'user', content: 'ping' }], params: { max_tokens: 1, temperature: 0 } }, opts.signal);
+      const probe = await client.attempt(
+        {
+          model: profile.model,
+          messages: [{ role: 'user', content: 'ping' }],
+          params: { max_tokens: 1, temperature: 0 },
+        },
+        opts.signal,
+      );
       if (probe.kind === 'error') throw probeError(label, wanted, ep.keyEnv, probe.errorKind, probe.message);
       results.push({ endpoint: label, models: [wanted] });
     } finally {

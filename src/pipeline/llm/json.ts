@@ -92,8 +92,16 @@ export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {
   try {
     const v = JSON.parse(raw);
     const u = unwrapString(v, []);
-    if (isObject(u)) return { ok: true, value: u, direct: u === v, repairs: u === v ? [] : ['decoded a JSON string holding JSON'], cutOff: false };
-    if (Array.isArray(u) && u.length === 1 && isObject(u[0])) return { ok: true, value: u[0], direct: false, repairs: ['unwrapped a one-element array'], cutOff: false };
+    if (isObject(u))
+      return {
+        ok: true,
+        value: u,
+        direct: u === v,
+        repairs: u === v ? [] : ['decoded a JSON string holding JSON'],
+        cutOff: false,
+      };
+    if (Array.isArray(u) && u.length === 1 && isObject(u[0]))
+      return { ok: true, value: u[0], direct: false, repairs: ['unwrapped a one-element array'], cutOff: false };
   } catch {
     /* fall through to cleanup */
   }
@@ -126,7 +134,7 @@ export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {
   // Prose may contain braces of its own: try each opening brace (a few) as the start.
   // Only top-level braces: a brace inside an earlier candidate is part of it.
   const starts: number[] = [];
-  for (let i = first; i >= 0 && starts.length < 20; ) {
+  for (let i = first; i >= 0 && starts.length < 20;) {
     starts.push(i);
     const e = balancedEnd(text, i);
     if (e < 0) break;
@@ -150,9 +158,15 @@ export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {
   for (const s of starts) {
     const end = balancedEnd(text, s);
     const candidates: Array<[string, string]> = [];
-    if (end > 0) candidates.push([text.slice(s, end + 1), end + 1 < text.length && text.slice(end + 1).trim() ? 'dropped text after the JSON' : '']);
-    if (last > s && last !== end) candidates.push([text.slice(s, last + 1), text.slice(last + 1).trim() ? 'dropped text after the JSON' : '']);
-    if (end < 0) candidates.push([stripTrailingFence(text.slice(s)), opts.truncated ? CLOSED_CUT_OFF : CLOSED_UNBALANCED]);
+    if (end > 0)
+      candidates.push([
+        text.slice(s, end + 1),
+        end + 1 < text.length && text.slice(end + 1).trim() ? 'dropped text after the JSON' : '',
+      ]);
+    if (last > s && last !== end)
+      candidates.push([text.slice(s, last + 1), text.slice(last + 1).trim() ? 'dropped text after the JSON' : '']);
+    if (end < 0)
+      candidates.push([stripTrailingFence(text.slice(s)), opts.truncated ? CLOSED_CUT_OFF : CLOSED_UNBALANCED]);
     for (const [segment, note] of candidates) {
       try {
         const fixed = jsonrepair(segment);
@@ -173,7 +187,10 @@ export function extractJsonObject(raw: string, opts: { truncated?: boolean } = {
       }
     }
   }
-  return { ok: false, reason: `JSON could not be repaired: ${lastError || 'no candidate'}${opts.truncated ? ' (output cut off at max_tokens)' : ''}` };
+  return {
+    ok: false,
+    reason: `JSON could not be repaired: ${lastError || 'no candidate'}${opts.truncated ? ' (output cut off at max_tokens)' : ''}`,
+  };
 }
 
 function stripTrailingFence(s: string): string {

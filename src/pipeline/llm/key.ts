@@ -8,5 +8,13 @@ const CACHE_KEY_VERSION = 1;
 export function requestKey(req: ChatRequest): string {
   const params: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(req.params ?? {})) if (v !== null && v !== undefined) params[k] = v;
-  return sha256(canonicalJson({ v: CACHE_KEY_VERSION, model: req.model, messages: req.messages, params, schema: req.responseSchema ?? null }));
+  return sha256(
+    canonicalJson({
+      v: CACHE_KEY_VERSION,
+      model: req.model,
+      messages: req.messages,
+      params,
+      schema: req.responseSchema ?? null,
+    }),
+  );
 }

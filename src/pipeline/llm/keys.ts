@@ -16,7 +16,10 @@ export function resolveKey(ep: Endpoint, env: NodeJS.ProcessEnv, opts: { require
   if (ep.keyEnv) {
     const v = env[ep.keyEnv];
     if (!v || !v.trim()) {
-      throw new UserError(`The key for ${endpointLabel(ep)} is missing: environment variable ${ep.keyEnv} is not set.`, `export ${ep.keyEnv}=... before running, or use --key-file PATH.`);
+      throw new UserError(
+        `The key for ${endpointLabel(ep)} is missing: environment variable ${ep.keyEnv} is not set.`,
+        `export ${ep.keyEnv}=... before running, or use --key-file PATH.`,
+      );
     }
     return v.trim();
   }
@@ -25,14 +28,21 @@ export function resolveKey(ep: Endpoint, env: NodeJS.ProcessEnv, opts: { require
     try {
       text = fs.readFileSync(ep.keyFile, 'utf8');
     } catch (err) {
-      throw new UserError(`The key file for ${endpointLabel(ep)} cannot be read: ${ep.keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+      throw new UserError(
+        `The key file for ${endpointLabel(ep)} cannot be read: ${ep.keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+      );
     }
     const key = text.split(/\r?\n/)[0]?.trim() ?? '';
     if (!key) throw new UserError(`The key file ${ep.keyFile} is empty.`);
     return key;
   }
   if (opts.required) {
-    throw new UserError(`The ${ep.kind} endpoint ${endpointLabel(ep)} needs a key.`, ep.kind === 'azure' ? 'Pass --key-env AZURE_OPENAI_API_KEY or --key-file PATH.' : 'Pass --key-env VAR or --key-file PATH.');
+    throw new UserError(
+      `The ${ep.kind} endpoint ${endpointLabel(ep)} needs a key.`,
+      ep.kind === 'azure'
+        ? 'Pass --key-env AZURE_OPENAI_API_KEY or --key-file PATH.'
+        : 'Pass --key-env VAR or --key-file PATH.',
+    );
   }
   return NO_KEY;
 }
@@ -53,5 +63,7 @@ export function redactSecrets(text: string, extra: readonly string[] = []): stri
     if (s.length >= 12) out = out.split(s.slice(-8)).join('[REDACTED]');
   }
   // Bearer tokens and api-key headers echoed back by a proxy.
-  return out.replace(/(Bearer\s+)[A-Za-z0-9._-]{8,}/g, '$1[REDACTED]').replace(/(api-key["']?\s*[:=]\s*["']?)[A-Za-z0-9._-]{8,}/gi, '$1[REDACTED]');
+  return out
+    .replace(/(Bearer\s+)[A-Za-z0-9._-]{8,}/g, '$1[REDACTED]')
+    .replace(/(api-key["']?\s*[:=]\s*["']?)[A-Za-z0-9._-]{8,}/gi, '$1[REDACTED]');
 }

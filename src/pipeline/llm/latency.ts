@@ -68,8 +68,14 @@ export class LatencyTracker {
     const p = this.policy;
     const caps = { firstTokenMs: p.firstTokenCapMs, idleMs: p.firstTokenCapMs, totalMs: p.totalCapMs };
     if (!p.adaptive) return caps;
-    const first = this.firstToken.size >= p.minSamples ? clamp(p.factor * this.firstToken.quantile(0.95), p.firstTokenFloorMs, p.firstTokenCapMs) : caps.firstTokenMs;
-    const total = this.total.size >= p.minSamples ? clamp(p.factor * this.total.quantile(0.95), p.totalFloorMs, p.totalCapMs) : caps.totalMs;
+    const first =
+      this.firstToken.size >= p.minSamples
+        ? clamp(p.factor * this.firstToken.quantile(0.95), p.firstTokenFloorMs, p.firstTokenCapMs)
+        : caps.firstTokenMs;
+    const total =
+      this.total.size >= p.minSamples
+        ? clamp(p.factor * this.total.quantile(0.95), p.totalFloorMs, p.totalCapMs)
+        : caps.totalMs;
     return { firstTokenMs: first, idleMs: first, totalMs: total };
   }
 

@@ -26,11 +26,20 @@ export interface PreflightOnce {
   first: boolean;
 }
 
-export async function preflightOnce(profile: LlmProfile, opts: PreflightOptions & { signal: AbortSignal }): Promise<PreflightOnce> {
+export async function preflightOnce(
+  profile: LlmProfile,
+  opts: PreflightOptions & { signal: AbortSignal },
+): Promise<PreflightOnce> {
   let passed = byInvocation.get(opts.signal);
   if (!passed) byInvocation.set(opts.signal, (passed = new Map()));
   // Everything the outcome depends on; the keys themselves come from opts.env, which one invocation does not change.
-  const key = canonicalJson({ endpoints: profile.endpoints, model: profile.model, credentialed: opts.credentialed, confirmations: [...opts.confirmations].sort(), timeoutMs: opts.timeoutMs ?? null });
+  const key = canonicalJson({
+    endpoints: profile.endpoints,
+    model: profile.model,
+    credentialed: opts.credentialed,
+    confirmations: [...opts.confirmations].sort(),
+    timeoutMs: opts.timeoutMs ?? null,
+  });
   const now = Date.now();
   const earlier = passed.get(key);
   if (earlier && now - earlier.at < REUSE_MS) return { checks: await earlier.checks, first: false };

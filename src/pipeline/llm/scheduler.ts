@@ -40,7 +40,8 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
-export type SchedulerConfig = Pick<LlmProfile, 'concurrency' | 'retries' | 'rest'> & Partial<Pick<LlmProfile, 'timeoutMs' | 'idleTimeoutMs' | 'adaptiveTimeouts' | 'firstTokenFloorMs' | 'hedge'>>;
+export type SchedulerConfig = Pick<LlmProfile, 'concurrency' | 'retries' | 'rest'> &
+  Partial<Pick<LlmProfile, 'timeoutMs' | 'idleTimeoutMs' | 'adaptiveTimeouts' | 'firstTokenFloorMs' | 'hedge'>>;
 
 /**
  * Spreads requests over the endpoints of one model by free capacity and owns
@@ -80,12 +81,30 @@ export class Scheduler implements LlmClient {
   async complete(req: ChatRequest, options: CompleteOptions = {}): Promise<CompletionResult> {
     const { signal } = options;
     const key = requestKey(req);
-    if (this.slots.length === 0) return { kind: 'error', errorKind: 'no_endpoint', message: 'no LLM endpoint configured', retryable: false, key, endpoint: '', attempts: 0 };
+    if (this.slots.length === 0)
+      return {
+        kind: 'error',
+        errorKind: 'no_endpoint',
+        message: 'no LLM endpoint configured',
+        retryable: false,
+        key,
+        endpoint: '',
+        attempts: 0,
+      };
     let attempts = 0;
     let loops = 0;
     for (;;) {
       const first = await this.acquire(signal);
-      if (!first) return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false, key, endpoint: '', attempts };
+      if (!first)
+        return {
+          kind: 'error',
+          errorKind: 'aborted',
+          message: 'aborted',
+          retryable: false,
+          key,
+          endpoint: '',
+          attempts,
+        };
       const { slot, r, count } = await this.attemptHedged(req, first, signal);
       attempts += count;
       const endpoint = slot.client.label;
@@ -97,16 +116,27 @@ export class Scheduler implements LlmClient {
         this.succeeded(slot);
         return { kind: 'filtered', reason: r.reason, key, endpoint, attempts };
       }
-      if (r.errorKind === 'aborted' || signal?.aborted) return { ...r, errorKind: 'aborted', retryable: false, key, endpoint, attempts };
+      if (r.errorKind === 'aborted' || signal?.aborted)
+        return { ...r, errorKind: 'aborted', retryable: false, key, endpoint, attempts };
       // A whitespace loop is the model's decoding, not the endpoint's health: no rest, and one retry at most.
       if (r.errorKind === 'whitespace_loop') loops++;
       else if (r.retryable) this.failed(slot, r);
-      if (!r.retryable || attempts > this.cfg.retries.max || loops > MAX_LOOP_RETRIES) return { ...r, key, endpoint, attempts };
+      if (!r.retryable || attempts > this.cfg.retries.max || loops > MAX_LOOP_RETRIES)
+        return { ...r, key, endpoint, attempts };
       // The server's Retry-After holds for this request only; the others go on.
       const delay = Math.max(this.backoff(attempts), r.retryAfterMs ?? 0);
       this.opts.stats?.retry();
-      this.opts.onEvent?.({ type: 'retry', tag: req.tag, endpoint, attempt: attempts, delayMs: delay, errorKind: r.errorKind, message: r.message });
-      if (!(await sleep(delay, signal))) return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false, key, endpoint, attempts };
+      this.opts.onEvent?.({
+        type: 'retry',
+        tag: req.tag,
+        endpoint,
+        attempt: attempts,
+        delayMs: delay,
+        errorKind: r.errorKind,
+        message: r.message,
+      });
+      if (!(await sleep(delay, signal)))
+        return { kind: 'error', errorKind: 'aborted', message: 'aborted', retryable: false, key, endpoint, attempts };
     }
   }
 
@@ -122,7 +152,11 @@ export class Scheduler implements LlmClient {
    * An attempt started before answer times were known is held to them once they are
    * (its own timers were set from the caps), so a hang at start-up is not waited out.
    */
-  private async attemptHedged(req: ChatRequest, slot: Slot, signal?: AbortSignal): Promise<{ slot: Slot; r: Attempted; count: number }> {
+  private async attemptHedged(
+    req: ChatRequest,
+    slot: Slot,
+    signal?: AbortSignal,
+  ): Promise<{ slot: Slot; r: Attempted; count: number }> {
     const first = this.start(req, slot, signal);
     const started = this.now();
     let settled: Attempted | null = null;
@@ -133,7 +167,16 @@ export class Scheduler implements LlmClient {
       if (elapsed >= slot.latency.limits().totalMs) {
         first.abort();
         await first.result;
-        return { slot, r: { kind: 'error', errorKind: 'timeout', message: `${slot.client.label}: no complete answer within ${Math.round(elapsed / 1000)} s (10× the usual answer time)`, retryable: true }, count: 1 };
+        return {
+          slot,
+          r: {
+            kind: 'error',
+            errorKind: 'timeout',
+            message: `${slot.client.label}: no complete answer within ${Math.round(elapsed / 1000)} s (10× the usual answer time)`,
+            retryable: true,
+          },
+          count: 1,
+        };
       }
       if (hedgeAt !== null && elapsed >= hedgeAt && !signal?.aborted) {
         const spare = this.waiters.length === 0 ? this.pick() : null;
@@ -145,7 +188,12 @@ export class Scheduler implements LlmClient {
     return { slot, r: settled, count: 1 };
   }
 
-  private async race(req: ChatRequest, first: Running, spare: Slot, signal?: AbortSignal): Promise<{ slot: Slot; r: Attempted; count: number }> {
+  private async race(
+    req: ChatRequest,
+    first: Running,
+    spare: Slot,
+    signal?: AbortSignal,
+  ): Promise<{ slot: Slot; r: Attempted; count: number }> {
     this.take(spare);
     this.opts.stats?.hedge();
     const second = this.start(req, spare, signal);
@@ -186,7 +234,11 @@ export class Scheduler implements LlmClient {
     const stats = this.opts.stats;
     if (!stats) return;
     for (let i = 0; i < (r.refusedAttempts ?? 0); i++) stats.attempt('bad_request', null, req.model);
-    stats.attempt(r.kind === 'error' ? r.errorKind : r.kind, r.kind === 'ok' ? r.usage : null, req.model || (r.kind === 'ok' ? r.model : ''));
+    stats.attempt(
+      r.kind === 'error' ? r.errorKind : r.kind,
+      r.kind === 'ok' ? r.usage : null,
+      req.model || (r.kind === 'ok' ? r.model : ''),
+    );
   }
 
   private succeeded(slot: Slot): void {
@@ -208,7 +260,8 @@ export class Scheduler implements LlmClient {
     if (r.errorKind === 'rate_limit') {
       // Slower, not closed: fewer requests at once on this endpoint; this request waits its Retry-After.
       const cut = slot.limit.rateLimited();
-      if (cut !== null) this.opts.onEvent?.({ type: 'rate-limited', endpoint: slot.client.label, limit: cut, max: slot.limit.max });
+      if (cut !== null)
+        this.opts.onEvent?.({ type: 'rate-limited', endpoint: slot.client.label, limit: cut, max: slot.limit.max });
       return;
     }
     const now = this.now();
@@ -216,7 +269,12 @@ export class Scheduler implements LlmClient {
     if (slot.failures >= this.cfg.rest.afterFailures && slot.restUntil <= now) {
       slot.restUntil = now + slot.restMs;
       slot.rested = true;
-      this.opts.onEvent?.({ type: 'endpoint-rested', endpoint: slot.client.label, untilMs: slot.restUntil, reason: `${slot.failures} failures in a row (${r.errorKind})` });
+      this.opts.onEvent?.({
+        type: 'endpoint-rested',
+        endpoint: slot.client.label,
+        untilMs: slot.restUntil,
+        reason: `${slot.failures} failures in a row (${r.errorKind})`,
+      });
       slot.restMs = Math.min(MAX_REST_MS, slot.restMs * 2);
       slot.failures = 0;
     }
@@ -290,7 +348,12 @@ export class Scheduler implements LlmClient {
   /** Current load per endpoint, for status lines. */
   load(): Array<{ endpoint: string; inFlight: number; limit: number; resting: boolean }> {
     const now = this.now();
-    return this.slots.map((s) => ({ endpoint: s.client.label, inFlight: s.inFlight, limit: s.limit.current, resting: s.restUntil > now }));
+    return this.slots.map((s) => ({
+      endpoint: s.client.label,
+      inFlight: s.inFlight,
+      limit: s.limit.current,
+      resting: s.restUntil > now,
+    }));
   }
 }
 

@@ -1,4 +1,11 @@
-import { EndpointSchema, LlmConfigSchema, LlmProfileSchema, parseLlmConfig, type Endpoint, type LlmConfig } from './config.js';
+import {
+  EndpointSchema,
+  LlmConfigSchema,
+  LlmProfileSchema,
+  parseLlmConfig,
+  type Endpoint,
+  type LlmConfig,
+} from './config.js';
 import { redactUrl } from './credentials.js';
 import { loadPrompt } from './prompts.js';
 import { checkEndpointSettings } from './providers/index.js';
@@ -48,7 +55,10 @@ export function parseEndpointSpec(spec: string, defaults: Partial<Endpoint>): En
     const eq = o.indexOf('=');
     const k = o.slice(0, eq).trim();
     const v = o.slice(eq + 1).trim();
-    if (eq <= 0) throw new UserError(`--endpoint option "${o}" should be key=value (key-env, key-file, max, deployment, api-version, kind)`);
+    if (eq <= 0)
+      throw new UserError(
+        `--endpoint option "${o}" should be key=value (key-env, key-file, max, deployment, api-version, kind)`,
+      );
     if (k === 'key-env') ep.keyEnv = v;
     else if (k === 'key-file') ep.keyFile = v;
     else if (k === 'max') ep.maxConcurrency = Number(v);
@@ -56,11 +66,16 @@ export function parseEndpointSpec(spec: string, defaults: Partial<Endpoint>): En
     else if (k === 'api-version') ep.apiVersion = v;
     // Any registered provider is reachable without a flag of its own.
     else if (k === 'kind') ep.kind = v;
-    else throw new UserError(`--endpoint: unknown option "${k}" (key-env, key-file, max, deployment, api-version, kind)`);
+    else
+      throw new UserError(`--endpoint: unknown option "${k}" (key-env, key-file, max, deployment, api-version, kind)`);
   }
   const parsed = EndpointSchema.safeParse(ep);
   // The spec is echoed with its URL redacted and without options: either may be a pasted key.
-  if (!parsed.success) throw new UserError(`--endpoint ${redactUrl(url?.trim() ?? '')}: ${parsed.error.issues[0]?.path.join('.') || 'url'}: ${parsed.error.issues[0]?.message}`, 'Example: --endpoint http://127.0.0.1:8000/v1');
+  if (!parsed.success)
+    throw new UserError(
+      `--endpoint ${redactUrl(url?.trim() ?? '')}: ${parsed.error.issues[0]?.path.join('.') || 'url'}: ${parsed.error.issues[0]?.message}`,
+      'Example: --endpoint http://127.0.0.1:8000/v1',
+    );
   checkEndpointSettings(parsed.data);
   return parsed.data;
 }
@@ -77,9 +92,17 @@ export function applyLlmSettings(current: unknown, s: LlmSettings): LlmConfig {
     ...(s.endpointConcurrency ? { maxConcurrency: num('endpoint-concurrency', s.endpointConcurrency) } : {}),
   };
   if (s.endpoint?.length && s.azure) throw new UserError('Give either --endpoint or --azure, not both.');
-  if (s.endpoint?.length) target.endpoints = s.endpoint.map((e) => parseEndpointSpec(e, { kind: 'openai', ...keyDefaults }));
+  if (s.endpoint?.length)
+    target.endpoints = s.endpoint.map((e) => parseEndpointSpec(e, { kind: 'openai', ...keyDefaults }));
   else if (s.azure) {
-    target.endpoints = [parseEndpointSpec(s.azure, { kind: 'azure', deployment: s.deployment ?? null, apiVersion: s.apiVersion ?? null, ...keyDefaults })];
+    target.endpoints = [
+      parseEndpointSpec(s.azure, {
+        kind: 'azure',
+        deployment: s.deployment ?? null,
+        apiVersion: s.apiVersion ?? null,
+        ...keyDefaults,
+      }),
+    ];
   } else if (Object.keys(keyDefaults).length) {
     // Key or limit given alone: apply to the endpoints already configured.
     const eps = (target.endpoints as Endpoint[] | undefined) ?? config.endpoints;
@@ -101,7 +124,10 @@ export function applyLlmSettings(current: unknown, s: LlmSettings): LlmConfig {
   const temp = num('temperature', s.temperature);
   const maxTok = num('max-tokens', s.maxTokens);
   if (temp !== undefined || maxTok !== undefined) {
-    const d = { ...((target.decoding as object | undefined) ?? (s.profile ? {} : config.decoding)) } as Record<string, unknown>;
+    const d = { ...((target.decoding as object | undefined) ?? (s.profile ? {} : config.decoding)) } as Record<
+      string,
+      unknown
+    >;
     if (temp !== undefined) d.temperature = temp;
     if (maxTok !== undefined) d.max_tokens = maxTok;
     target.decoding = d;
@@ -123,7 +149,10 @@ export function applyLlmSettings(current: unknown, s: LlmSettings): LlmConfig {
   }
   if (s.profile) {
     const prof = LlmProfileSchema.safeParse({ ...parsed.data, ...target });
-    if (!prof.success) throw new UserError(`Invalid LLM profile ${s.profile}: ${prof.error.issues[0]?.path.join('.')}: ${prof.error.issues[0]?.message}`);
+    if (!prof.success)
+      throw new UserError(
+        `Invalid LLM profile ${s.profile}: ${prof.error.issues[0]?.path.join('.')}: ${prof.error.issues[0]?.message}`,
+      );
   }
   return recordPromptSha(parsed.data, s.profile);
 }
@@ -142,7 +171,22 @@ function recordPromptSha(config: LlmConfig, profile: string | undefined): LlmCon
 
 export function hasLlmSettings(s: LlmSettings): boolean {
   return Boolean(
-    s.endpoint?.length || s.azure || s.keyEnv || s.keyFile || s.model || s.prompt || s.temperature || s.maxTokens || s.concurrency || s.endpointConcurrency || s.structured || s.stream === false || s.price?.length ||
-      s.firstTokenTimeout || s.timeout || s.adaptiveTimeouts === false || s.hedge === false,
+    s.endpoint?.length ||
+    s.azure ||
+    s.keyEnv ||
+    s.keyFile ||
+    s.model ||
+    s.prompt ||
+    s.temperature ||
+    s.maxTokens ||
+    s.concurrency ||
+    s.endpointConcurrency ||
+    s.structured ||
+    s.stream === false ||
+    s.price?.length ||
+    s.firstTokenTimeout ||
+    s.timeout ||
+    s.adaptiveTimeouts === false ||
+    s.hedge === false,
   );
 }

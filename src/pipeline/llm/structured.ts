@@ -10,10 +10,26 @@ import type { ResponseSchema } from './types.js';
 export function jsonSchemaFromZod(name: string, schema: z.ZodType): ResponseSchema {
   const json = z.toJSONSchema(schema, { target: 'draft-7', io: 'output' }) as Record<string, unknown>;
   delete json.$schema;
-  return { name: name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64), schema: stripUnsupported(json) as Record<string, unknown> };
+  return {
+    name: name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64),
+    schema: stripUnsupported(json) as Record<string, unknown>,
+  };
 }
 
-const UNSUPPORTED = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern', 'format', 'minItems', 'maxItems', 'uniqueItems', 'propertyNames']);
+const UNSUPPORTED = new Set([
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'propertyNames',
+]);
 
 function stripUnsupported(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripUnsupported);

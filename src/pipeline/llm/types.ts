@@ -102,7 +102,15 @@ export interface LlmClient {
 
 /** Things the layer reports while it works (retries, resting endpoints), for logs and the UI. */
 export type LlmEvent =
-  | { type: 'retry'; tag?: string; endpoint: string; attempt: number; delayMs: number; errorKind: ErrorKind; message: string }
+  | {
+      type: 'retry';
+      tag?: string;
+      endpoint: string;
+      attempt: number;
+      delayMs: number;
+      errorKind: ErrorKind;
+      message: string;
+    }
   | { type: 'endpoint-rested'; endpoint: string; untilMs: number; reason: string }
   | { type: 'endpoint-restored'; endpoint: string }
   /** A 429 lowered the endpoint's concurrency to `limit` (of `max`); answers raise it again. */

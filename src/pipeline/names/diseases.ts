@@ -26,7 +26,11 @@ export function readDiseaseLibrary(dir = dataPath('libs')): Disease[] {
   return readLibraryCsv(dir, DISEASE_FILE, ['id', 'report_name', 'official_name']).map((r) => ({
     id: r.id ?? '',
     official: (r.official_name ?? '').toLowerCase(),
-    variants: (r.report_name ?? '').toLowerCase().split(';').map((v) => v.trim()).filter(Boolean),
+    variants: (r.report_name ?? '')
+      .toLowerCase()
+      .split(';')
+      .map((v) => v.trim())
+      .filter(Boolean),
     location: r.location ?? '',
     origin: r.origin ?? 'original',
   }));

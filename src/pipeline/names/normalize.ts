@@ -35,7 +35,10 @@ export function officialNameMap(diseases: ReadonlyArray<Pick<Disease, 'official'
     }
   }
   // The original library's official names that this project renamed (docs/rules.md).
-  for (const [from, to] of [['lung opacity', 'opacity'], ['enlargement of the cardiac silhouette', 'cardiomegaly']] as const) {
+  for (const [from, to] of [
+    ['lung opacity', 'opacity'],
+    ['enlargement of the cardiac silhouette', 'cardiomegaly'],
+  ] as const) {
     if (!map.has(from) || map.get(from) === from) map.set(from, map.get(to) ?? to);
   }
   return map;

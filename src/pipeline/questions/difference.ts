@@ -48,13 +48,17 @@ export function pickReference<T extends Timed>(main: T, history: readonly T[], r
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
 /** The difference question between a main and a reference study (Medical-Diff-VQA, §10). */
-export function differenceDraft(main: readonly PreparedEntity[], ref: readonly PreparedEntity[]): Draft & { refEntities: string[] } {
+export function differenceDraft(
+  main: readonly PreparedEntity[],
+  ref: readonly PreparedEntity[],
+): Draft & { refEntities: string[] } {
   const refByName = new Map(ref.map((e) => [e.name, e]));
   const mainNames = new Set(main.map((e) => e.name));
   const changes: Array<{ e: PreparedEntity; r: PreparedEntity; text: string }> = [];
   for (const e of main) {
     const r = refByName.get(e.name);
-    if (r && e.level && r.level && e.level !== r.level) changes.push({ e, r, text: `the level of ${e.name} has changed from ${r.level} to ${e.level}.` });
+    if (r && e.level && r.level && e.level !== r.level)
+      changes.push({ e, r, text: `the level of ${e.name} has changed from ${r.level} to ${e.level}.` });
   }
   const added = main.filter((e) => !refByName.has(e.name));
   const missing = ref.filter((e) => !mainNames.has(e.name));
@@ -74,10 +78,14 @@ export function differenceDraft(main: readonly PreparedEntity[], ref: readonly P
   }
   const parts = changes.map((c) => c.text);
   if (added.length) {
-    parts.push(`the main image has ${plural(added.length, 'an additional finding', 'additional findings')} of ${joinNames(added.map((e) => e.name))} than the reference image.`);
+    parts.push(
+      `the main image has ${plural(added.length, 'an additional finding', 'additional findings')} of ${joinNames(added.map((e) => e.name))} than the reference image.`,
+    );
   }
   if (missing.length) {
-    parts.push(`the main image is missing the ${plural(missing.length, 'finding', 'findings')} of ${joinNames(missing.map((e) => e.name))} than the reference image.`);
+    parts.push(
+      `the main image is missing the ${plural(missing.length, 'finding', 'findings')} of ${joinNames(missing.map((e) => e.name))} than the reference image.`,
+    );
   }
   return {
     question: 'what has changed compared to the reference image?',

@@ -5,7 +5,18 @@ import { ImageLinks } from '../dataset/images.js';
 import type { MetadataIndex, QaPair } from './schema.js';
 
 /** CSV columns: the release's five first, then what this tool knows besides. */
-export const CSV_COLUMNS = ['study_id', 'subject_id', 'question_type', 'question', 'answer', 'ref_id', 'dicom_id', 'split', 'qa_id', 'answer_type'] as const;
+export const CSV_COLUMNS = [
+  'study_id',
+  'subject_id',
+  'question_type',
+  'question',
+  'answer',
+  'ref_id',
+  'dicom_id',
+  'split',
+  'qa_id',
+  'answer_type',
+] as const;
 
 export interface WrittenFile {
   file: string;
@@ -118,7 +129,12 @@ export interface ConversationRecord {
  * finished when its group ends (input that is not grouped is grouped first,
  * keeping first-appearance order). `links` resolves and counts the images.
  */
-export function* conversationRecords(pairs: readonly QaPair[], meta: MetadataIndex, stats = { withoutImage: 0 }, links = new ImageLinks(null)): Generator<string> {
+export function* conversationRecords(
+  pairs: readonly QaPair[],
+  meta: MetadataIndex,
+  stats = { withoutImage: 0 },
+  links = new ImageLinks(null),
+): Generator<string> {
   const ordered = groupedByConversation(pairs);
   // Question and answer texts repeat (a few thousand distinct in a million pairs): escape each once.
   const escaped = new Map<string, string>();
@@ -151,7 +167,10 @@ export function* conversationRecords(pairs: readonly QaPair[], meta: MetadataInd
       const images = ref ? [main!, ref] : [main!];
       const status = links.record(p.split, images);
       head = `{"id":${JSON.stringify(id)},"study_id":${JSON.stringify(p.study_id)},"subject_id":${JSON.stringify(p.subject_id)},"split":${JSON.stringify(p.split)},"images":${JSON.stringify(images)},"image":${JSON.stringify(main)},"image_status":"${status}"`;
-      parts.push(`{"from":"human","value":${JSON.stringify(images.map(() => '<image>\n').join('') + p.question)}}`, `{"from":"gpt","value":${js(p.answer)}}`);
+      parts.push(
+        `{"from":"human","value":${JSON.stringify(images.map(() => '<image>\n').join('') + p.question)}}`,
+        `{"from":"gpt","value":${js(p.answer)}}`,
+      );
       ids.push(`"${p.qa_id}"`);
       continue;
     }
@@ -184,18 +203,30 @@ function groupedByConversation(pairs: readonly QaPair[]): readonly QaPair[] {
     const id = conversationId(p);
     if (!first.has(id)) first.set(id, i);
   });
-  return pairs.map((p, i) => ({ p, i, g: first.get(conversationId(p))! })).sort((a, b) => a.g - b.g || a.i - b.i).map((x) => x.p);
+  return pairs
+    .map((p, i) => ({ p, i, g: first.get(conversationId(p))! }))
+    .sort((a, b) => a.g - b.g || a.i - b.i)
+    .map((x) => x.p);
 }
 
 /** All conversation lines in memory (small inputs, tests). */
-export function conversationLines(pairs: readonly QaPair[], meta: MetadataIndex, links?: ImageLinks): { lines: string[]; withoutImage: number } {
+export function conversationLines(
+  pairs: readonly QaPair[],
+  meta: MetadataIndex,
+  links?: ImageLinks,
+): { lines: string[]; withoutImage: number } {
   const stats = { withoutImage: 0 };
   const lines = [...conversationRecords(pairs, meta, stats, links)];
   return { lines, withoutImage: stats.withoutImage };
 }
 
 /** Streams the conversation records into `file`. */
-export function writeConversations(file: string, pairs: readonly QaPair[], meta: MetadataIndex, links?: ImageLinks): WrittenFile & { withoutImage: number } {
+export function writeConversations(
+  file: string,
+  pairs: readonly QaPair[],
+  meta: MetadataIndex,
+  links?: ImageLinks,
+): WrittenFile & { withoutImage: number } {
   const w = new ChunkWriter(file);
   const stats = { withoutImage: 0 };
   let buf = '';

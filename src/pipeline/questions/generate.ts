@@ -58,7 +58,13 @@ export function normalizeView(v: string | null): 'AP' | 'PA' | 'other' | null {
  * cryptographic: it only has to be stable and practically collision-free
  * (~1e-8 at a million pairs), and it is several times cheaper than sha256.
  */
-export function qaId(study_id: string, type: QuestionType, question: string, ref_id: string | null, seed: number): string {
+export function qaId(
+  study_id: string,
+  type: QuestionType,
+  question: string,
+  ref_id: string | null,
+  seed: number,
+): string {
   const st = { h1: 0x811c9dc5, h2: 0x5bd1e995 ^ 0x01000193 };
   mix(st, study_id);
   mix(st, type);
@@ -153,7 +159,13 @@ function eligibleStudies(
       study_date: meta.study_date,
       split: meta.split,
       cycle: rec.cycle,
-      input: { entities: prepared.entities, negatives: prepared.negatives, droppedEntities: prepared.droppedEntities, droppedValues: prepared.droppedValues, view: v },
+      input: {
+        entities: prepared.entities,
+        negatives: prepared.negatives,
+        droppedEntities: prepared.droppedEntities,
+        droppedValues: prepared.droppedValues,
+        view: v,
+      },
     });
   }
   return studies;
@@ -226,9 +238,18 @@ function pairCollector(params: QuestionParams, counts: GenerateCounts) {
  * definition shared by generation and the consistency check, so the check
  * re-derives answers from exactly the entities generation saw.
  */
-export function preparation(records: number, dicts: FrequencyDicts, params: QuestionParams, diseases: readonly Disease[]): PrepareOptions & { threshold: number | null } {
+export function preparation(
+  records: number,
+  dicts: FrequencyDicts,
+  params: QuestionParams,
+  diseases: readonly Disease[],
+): PrepareOptions & { threshold: number | null } {
   const library = new QuestionLibrary(diseases, dicts);
-  const threshold = params.filterLowFreq ? (params.lowFreqThreshold === 'auto' ? autoLowFreqThreshold(records) : params.lowFreqThreshold) : null;
+  const threshold = params.filterLowFreq
+    ? params.lowFreqThreshold === 'auto'
+      ? autoLowFreqThreshold(records)
+      : params.lowFreqThreshold
+    : null;
   const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
   return { library, filter, threshold };
 }
@@ -312,7 +333,10 @@ function balanceYesNo(pairs: QaPair[], seed: number): QaPair[] {
   });
   for (const [type, g] of byType) {
     const [more, less] = g.yes.length >= g.no.length ? [g.yes, g.no] : [g.no, g.yes];
-    for (const i of balanceRng(seed, type).shuffle(more).slice(0, more.length - less.length)) drop.add(i);
+    for (const i of balanceRng(seed, type)
+      .shuffle(more)
+      .slice(0, more.length - less.length))
+      drop.add(i);
   }
   return pairs.filter((_, i) => !drop.has(i));
 }

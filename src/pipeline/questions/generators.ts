@@ -32,34 +32,60 @@ export function abnormality(s: StudyInput, rng: Rng): Draft | null {
         if (rng.chance(0.5)) return null;
         continue;
       }
-      return { question: 'what abnormalities are seen in this image?', answer: s.entities.map((e) => e.name).join(', '), template: 'abnormality.all', entities: rawOf(...s.entities) };
+      return {
+        question: 'what abnormalities are seen in this image?',
+        answer: s.entities.map((e) => e.name).join(', '),
+        template: 'abnormality.all',
+        entities: rawOf(...s.entities),
+      };
     }
     if (t === 1) {
       const e = rng.shuffle(s.entities).find((x) => x.location !== null);
       if (!e) continue;
       const place = placeOf(e.location!);
       const where = place === 'bilateral' ? 'both lungs' : placePhrase(place);
-      return { question: `what abnormalities are seen ${inPlace(where)}?`, answer: e.name, template: 'abnormality.location', entities: e.raw };
+      return {
+        question: `what abnormalities are seen ${inPlace(where)}?`,
+        answer: e.name,
+        template: 'abnormality.location',
+        entities: e.raw,
+      };
     }
-    return { question: 'is there evidence of any abnormalities in this image?', answer: yesNo(s.entities.length > 0), template: 'abnormality.any', entities: rawOf(...s.entities) };
+    return {
+      question: 'is there evidence of any abnormalities in this image?',
+      answer: yesNo(s.entities.length > 0),
+      template: 'abnormality.any',
+      entities: rawOf(...s.entities),
+    };
   }
   return null;
 }
 
-const presenceText = (t: number, x: string) => (t === 0 ? `is there evidence of ${x} in this image?` : `is there ${x}?`);
+const presenceText = (t: number, x: string) =>
+  t === 0 ? `is there evidence of ${x} in this image?` : `is there ${x}?`;
 
 /** A random library disease, answered from the record's findings. */
 function libraryBranch(s: StudyInput, t: number, rng: Rng, lib: Library): Draft | null {
   if (lib.askable.length === 0) return null;
   const d = rng.pick(lib.askable);
   const hits = s.entities.filter((e) => e.official === d);
-  return { question: presenceText(t, d), answer: yesNo(hits.length > 0), template: `presence.${t === 0 ? 'evidence' : 'short'}.library`, entities: rawOf(...hits) };
+  return {
+    question: presenceText(t, d),
+    answer: yesNo(hits.length > 0),
+    template: `presence.${t === 0 ? 'evidence' : 'short'}.library`,
+    entities: rawOf(...hits),
+  };
 }
 
 /** A finding the report negates. */
 function negativeBranch(s: StudyInput, t: number, rng: Rng): Draft {
   const n = rng.pick(s.negatives);
-  return { question: presenceText(t, n.name), answer: 'no', template: `presence.${t === 0 ? 'evidence' : 'short'}.negative`, entities: [n.raw] };
+  return {
+    question: presenceText(t, n.name),
+    answer: 'no',
+    template: `presence.${t === 0 ? 'evidence' : 'short'}.negative`,
+    entities: [n.raw],
+  };
 }
 
 export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
@@ -73,26 +99,48 @@ export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
           const d = s.negatives.length ? negativeBranch(s, t, rng) : libraryBranch(s, t, rng, lib);
           if (d) return d;
         } else {
-          const d = s.entities.length || !s.negatives.length ? libraryBranch(s, t, rng, lib) : negativeBranch(s, t, rng);
+          const d =
+            s.entities.length || !s.negatives.length ? libraryBranch(s, t, rng, lib) : negativeBranch(s, t, rng);
           if (d) return d;
         }
         continue;
       }
       if (s.entities.length === 0) continue;
       const e = rng.pick(s.entities);
-      return { question: presenceText(t, e.name), answer: 'yes', template: `presence.${t === 0 ? 'evidence' : 'short'}.positive`, entities: e.raw };
+      return {
+        question: presenceText(t, e.name),
+        answer: 'yes',
+        template: `presence.${t === 0 ? 'evidence' : 'short'}.positive`,
+        entities: e.raw,
+      };
     }
     const e = s.entities.find((x) => x.location !== null);
     if (!e) continue;
     const loc = placeOf(e.location!);
     if (rng.chance(0.5)) {
-      if (loc === 'bilateral') return { question: `is the ${e.name} bilateral?`, answer: 'yes', template: 'presence.bilateral', entities: e.raw };
-      return { question: `is there ${e.name} ${inPlace(placePhrase(loc))}?`, answer: 'yes', template: 'presence.location.yes', entities: e.raw };
+      if (loc === 'bilateral')
+        return {
+          question: `is the ${e.name} bilateral?`,
+          answer: 'yes',
+          template: 'presence.bilateral',
+          entities: e.raw,
+        };
+      return {
+        question: `is there ${e.name} ${inPlace(placePhrase(loc))}?`,
+        answer: 'yes',
+        template: 'presence.location.yes',
+        entities: e.raw,
+      };
     }
     const flipped = flipLocation(loc, rng);
     // The flipped place must really be absent: a finding at "left lower lobe, right lower lobe" is not flipped.
     if (flipped === null || locationParts(e.location!).includes(flipped)) continue;
-    return { question: `is there ${e.name} ${inPlace(placePhrase(flipped))}?`, answer: 'no', template: 'presence.location.flipped', entities: e.raw };
+    return {
+      question: `is there ${e.name} ${inPlace(placePhrase(flipped))}?`,
+      answer: 'no',
+      template: 'presence.location.flipped',
+      entities: e.raw,
+    };
   }
   return null;
 }
@@ -100,7 +148,13 @@ export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
 export function view(s: StudyInput, rng: Rng, apSubsample: number): Draft | null {
   if (s.view === null) return null;
   if (s.view === 'AP' && !rng.chance(apSubsample)) return null;
-  if (rng.chance(0.5)) return { question: 'which view is this image taken?', answer: `${s.view} view`, template: 'view.which', entities: [] };
+  if (rng.chance(0.5))
+    return {
+      question: 'which view is this image taken?',
+      answer: `${s.view} view`,
+      template: 'view.which',
+      entities: [],
+    };
   const ask = rng.chance(0.5) ? 'PA' : 'AP';
   return { question: `is this ${ask} view?`, answer: yesNo(ask === s.view), template: `view.is${ask}`, entities: [] };
 }
@@ -112,8 +166,17 @@ export function location(s: StudyInput, rng: Rng): Draft | null {
   const loc = e.location!;
   const sided = hasLeft(loc) !== hasRight(loc);
   const t = rng.int(sided ? 3 : 2);
-  if (t === 2) return { question: `is the ${e.name} located on the left side or right side?`, answer: hasLeft(loc) ? 'left side' : 'right side', template: 'location.side', entities: e.raw };
-  const answer = locationParts(loc).slice(0, 2).map((p) => `${p} area`).join(' and ');
+  if (t === 2)
+    return {
+      question: `is the ${e.name} located on the left side or right side?`,
+      answer: hasLeft(loc) ? 'left side' : 'right side',
+      template: 'location.side',
+      entities: e.raw,
+    };
+  const answer = locationParts(loc)
+    .slice(0, 2)
+    .map((p) => `${p} area`)
+    .join(' and ');
   const question = t === 0 ? `where in the image is the ${e.name} located?` : `where is the ${e.name}?`;
   return { question, answer, template: t === 0 ? 'location.where_image' : 'location.where', entities: e.raw };
 }

@@ -57,7 +57,13 @@ export class QuestionLibrary {
       for (const [name] of dicts.entity) {
         const n = canonicalText(name);
         if (!n || this.officialName(n) !== null) continue;
-        this.diseases.push({ id: '', official: n, variants: [n], location: LUNG_NAMES.has(n) ? 'lung' : '', origin: 'corpus' });
+        this.diseases.push({
+          id: '',
+          official: n,
+          variants: [n],
+          location: LUNG_NAMES.has(n) ? 'lung' : '',
+          origin: 'corpus',
+        });
         this.exact.set(n, n);
         this.cache.set(n, n);
       }
@@ -69,7 +75,12 @@ export class QuestionLibrary {
     this.diseases.forEach((d, order) => {
       for (const v of d.variants) {
         if (!this.exact.has(v)) this.exact.set(v, d.official);
-        this.matchers.push({ variant: v, official: d.official, order, re: EXACT_ONLY_VARIANTS.has(v) ? null : new RegExp(`(?:^|[^a-z])${escapeRe(v)}(?:$|[^a-z])`) });
+        this.matchers.push({
+          variant: v,
+          official: d.official,
+          order,
+          re: EXACT_ONLY_VARIANTS.has(v) ? null : new RegExp(`(?:^|[^a-z])${escapeRe(v)}(?:$|[^a-z])`),
+        });
       }
     });
     this.matchers.sort((a, b) => b.variant.length - a.variant.length || a.order - b.order);

@@ -59,11 +59,16 @@ export function buildManifest(m: ManifestInput) {
     files: m.files,
     ...(m.images ? { images: m.images } : {}),
     notes: {
-      generator_version: 'question generators: 1 drew from one random stream shared by all studies and types; 2 draws each (seed, study, question type) pair from its own stream',
-      qa_id: 'sha256 of [study_id, question_type, question, ref_id, seed], first 16 hex digits: stable for the same input and seed',
-      ref_id: 'set only for difference questions: the strictly earlier study (by study_order, then study date) of the same subject the question compares against; empty otherwise',
-      images: 'conversation records per split and how many have an image missing under the --images root (checked false: paths written, not looked up)',
-      split: 'one split per subject: the metadata split column, or a seeded hash of the subject where it is missing (splitMode=seeded: always)',
+      generator_version:
+        'question generators: 1 drew from one random stream shared by all studies and types; 2 draws each (seed, study, question type) pair from its own stream',
+      qa_id:
+        'sha256 of [study_id, question_type, question, ref_id, seed], first 16 hex digits: stable for the same input and seed',
+      ref_id:
+        'set only for difference questions: the strictly earlier study (by study_order, then study date) of the same subject the question compares against; empty otherwise',
+      images:
+        'conversation records per split and how many have an image missing under the --images root (checked false: paths written, not looked up)',
+      split:
+        'one split per subject: the metadata split column, or a seeded hash of the subject where it is missing (splitMode=seeded: always)',
     },
   };
 }

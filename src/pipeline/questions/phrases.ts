@@ -11,7 +11,39 @@ export function hasWord(text: string, word: string): boolean {
 export const hasLeft = (loc: string) => hasWord(loc, 'left');
 export const hasRight = (loc: string) => hasWord(loc, 'right');
 
-const PLACE_NOUNS = new Set(['lung', 'lungs', 'lobe', 'lobes', 'base', 'bases', 'zone', 'zones', 'area', 'areas', 'region', 'regions', 'apex', 'apices', 'hemithorax', 'wall', 'spine', 'rib', 'ribs', 'hilum', 'hila', 'field', 'fields', 'angle', 'angles', 'mediastinum', 'heart', 'diaphragm', 'hemidiaphragm', 'clavicle', 'shoulder']);
+const PLACE_NOUNS = new Set([
+  'lung',
+  'lungs',
+  'lobe',
+  'lobes',
+  'base',
+  'bases',
+  'zone',
+  'zones',
+  'area',
+  'areas',
+  'region',
+  'regions',
+  'apex',
+  'apices',
+  'hemithorax',
+  'wall',
+  'spine',
+  'rib',
+  'ribs',
+  'hilum',
+  'hila',
+  'field',
+  'fields',
+  'angle',
+  'angles',
+  'mediastinum',
+  'heart',
+  'diaphragm',
+  'hemidiaphragm',
+  'clavicle',
+  'shoulder',
+]);
 
 /**
  * A place a question can name: a bare side reads as the lung, a place ending in a
@@ -30,7 +62,10 @@ export function inPlace(place: string): string {
 
 /** Location parts for location answers: "left lower lobe, right base" → two parts. */
 export function locationParts(loc: string): string[] {
-  return loc.split(/\s*,\s*|\s+and\s+/).map((p) => p.trim()).filter(Boolean);
+  return loc
+    .split(/\s*,\s*|\s+and\s+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /**

@@ -61,7 +61,12 @@ const clean = (v: string | null): string | null => {
 };
 
 /** A value, or null when the filter is on and the value is rarer than the threshold. */
-function keep(value: string | null, threshold: number | undefined, counts: Map<string, number> | undefined, dropped: { values: number }): string | null {
+function keep(
+  value: string | null,
+  threshold: number | undefined,
+  counts: Map<string, number> | undefined,
+  dropped: { values: number },
+): string | null {
   const v = clean(value);
   if (v === null || threshold === undefined || !counts) return v;
   if ((counts.get(value!) ?? counts.get(v) ?? 0) >= threshold) return v;

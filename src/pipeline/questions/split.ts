@@ -20,11 +20,16 @@ export function seededSplit(subject: string, seed: number, ratios: QuestionParam
 }
 
 const metaOrder = (a: StudyMeta, b: StudyMeta) =>
-  (a.study_order ?? Infinity) - (b.study_order ?? Infinity) || cmp(a.study_date ?? '', b.study_date ?? '') || cmp(a.study_id, b.study_id);
+  (a.study_order ?? Infinity) - (b.study_order ?? Infinity) ||
+  cmp(a.study_date ?? '', b.study_date ?? '') ||
+  cmp(a.study_id, b.study_id);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** One split per subject, so no subject is ever in two splits. */
-export function assignSplits(metas: Iterable<StudyMeta>, params: Pick<QuestionParams, 'splitMode' | 'seed' | 'splitRatios'>): SplitAssignment {
+export function assignSplits(
+  metas: Iterable<StudyMeta>,
+  params: Pick<QuestionParams, 'splitMode' | 'seed' | 'splitRatios'>,
+): SplitAssignment {
   const bySubjectMetas = new Map<string, StudyMeta[]>();
   for (const m of metas) {
     const list = bySubjectMetas.get(m.subject_id);

@@ -82,7 +82,20 @@ export function computeStats(pairs: Iterable<QaPair>): DatasetStats {
   for (const p of pairs) {
     total++;
     let a = acc.get(p.question_type);
-    if (!a) acc.set(p.question_type, (a = { lastStudy: '', count: 0, open: 0, yes: 0, no: 0, subjects: new Set(), studies: new Set(), answers: new Map() }));
+    if (!a)
+      acc.set(
+        p.question_type,
+        (a = {
+          lastStudy: '',
+          count: 0,
+          open: 0,
+          yes: 0,
+          no: 0,
+          subjects: new Set(),
+          studies: new Set(),
+          answers: new Map(),
+        }),
+      );
     a.count++;
     if (p.answer === 'yes') a.yes++;
     else if (p.answer === 'no') a.no++;
@@ -167,13 +180,34 @@ export function typeCells(t: DatasetStats['by_type'][number]): string[] {
 export function formatStatsTable(s: DatasetStats): string {
   const header = ['type', 'count', 'share', 'open', 'closed', 'yes', 'no', 'subjects', 'vocab', 'release', 'rel.share'];
   const rows = s.by_type.map(typeCells);
-  rows.push(['total', num(s.total), '100.0%', '', '', '', '', num(s.subjects), num(s.answer_vocab), num(s.release.total), '100.0%']);
+  rows.push([
+    'total',
+    num(s.total),
+    '100.0%',
+    '',
+    '',
+    '',
+    '',
+    num(s.subjects),
+    num(s.answer_vocab),
+    num(s.release.total),
+    '100.0%',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   out.push('', `studies ${num(s.studies)} · subjects ${num(s.subjects)} · answer vocabulary ${num(s.answer_vocab)}`);
-  out.push(`splits: ${Object.entries(s.by_split).map(([k, v]) => `${k} ${num(v)}`).join(' · ') || '-'}`);
+  out.push(
+    `splits: ${
+      Object.entries(s.by_split)
+        .map(([k, v]) => `${k} ${num(v)}`)
+        .join(' · ') || '-'
+    }`,
+  );
   out.push(`top answers: ${s.top_answers.map(([a, c]) => `${a} (${num(c)})`).join(', ') || '-'}`);
-  out.push('yes/no shares are among each type\'s closed questions; "release" is PhysioNet medical-cxr-vqa-dataset 1.0.0.');
+  out.push(
+    'yes/no shares are among each type\'s closed questions; "release" is PhysioNet medical-cxr-vqa-dataset 1.0.0.',
+  );
   return out.join('\n');
 }

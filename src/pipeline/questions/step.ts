@@ -31,7 +31,8 @@ const StandardizedInputSchema = z.object({
   source: z.unknown().optional(),
 });
 
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
+const str = (v: unknown): string | null =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null;
 
 /** Only the metadata fields of a report line (the text is not kept: 227k texts would fill memory). */
 function toMeta(r: Record<string, unknown>): StudyMeta | null {
@@ -60,17 +61,25 @@ function abortError(): Error {
 export async function readInputs(ctx: Pick<StepContext<unknown>, 'run' | 'emit'>) {
   const issues: ReadIssue[] = [];
   const onIssue = (i: ReadIssue) => issues.push(i);
-  const std = ctx.run.artifact<StandardizedRecord>('standardized', StandardizedInputSchema as z.ZodType<StandardizedRecord>);
+  const std = ctx.run.artifact<StandardizedRecord>(
+    'standardized',
+    StandardizedInputSchema as z.ZodType<StandardizedRecord>,
+  );
   // Standardize appends a new line when a cycle changes a record: the last line per study is current.
   const records = await std.readMap({ onIssue });
-  if (records.size === 0) throw new UserError('No standardized records in this run.', 'Run the standardize step first: cxrvqa run --steps standardize');
+  if (records.size === 0)
+    throw new UserError(
+      'No standardized records in this run.',
+      'Run the standardize step first: cxrvqa run --steps standardize',
+    );
   const metas: StudyMeta[] = [];
   for await (const r of ctx.run.artifact<{ study_id: string }>('reports').lines({ onIssue })) {
     const m = toMeta(r as Record<string, unknown>);
     if (m) metas.push(m);
   }
   for (const i of issues.slice(0, 5)) ctx.emit({ type: 'log', level: 'warn', message: `input: ${i.detail}` });
-  if (issues.length > 5) ctx.emit({ type: 'log', level: 'warn', message: `input: ${issues.length - 5} more unreadable lines skipped` });
+  if (issues.length > 5)
+    ctx.emit({ type: 'log', level: 'warn', message: `input: ${issues.length - 5} more unreadable lines skipped` });
   return { records, index: buildMetadataIndex(metas), unreadable: issues.length };
 }
 
@@ -81,14 +90,18 @@ export function toolVersion(): string {
 export const questionsStep: Step<typeof QuestionParamsSchema> = {
   id: 'questions',
   title: 'Question generation',
-  description: 'Generate VQA pairs from standardized KeyInfo (docs/method.md §10), export CSV/JSONL/conversations with a manifest and statistics.',
+  description:
+    'Generate VQA pairs from standardized KeyInfo (docs/method.md §10), export CSV/JSONL/conversations with a manifest and statistics.',
   params: QuestionParamsSchema,
   reads: [STANDARDIZED, REPORTS],
   writes: [QUESTIONS],
   async preflight(ctx) {
     const std = ctx.run.artifact('standardized');
     if (!std.exists() || fs.statSync(std.file).size === 0) {
-      throw new UserError('No standardized records in this run.', 'Run the standardize step first: cxrvqa run --steps standardize');
+      throw new UserError(
+        'No standardized records in this run.',
+        'Run the standardize step first: cxrvqa run --steps standardize',
+      );
     }
     loadDiseaseLibrary();
   },
@@ -96,7 +109,10 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
     // A setting, so a wrong path is reported before the hours of extraction that come before this step.
     const root = ctx.params.images;
     if (root !== undefined && !fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-      throw new UserError(`The images folder ${root} does not exist.`, 'Give the MIMIC-CXR-JPG root (the folder holding files/), or leave --images out to write unchecked paths.');
+      throw new UserError(
+        `The images folder ${root} does not exist.`,
+        'Give the MIMIC-CXR-JPG root (the folder holding files/), or leave --images out to write unchecked paths.',
+      );
     }
   },
   async run(ctx) {
@@ -130,33 +146,71 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
     art.close();
     const files = await exportDataset(run, pairs, index, params, result, { unreadable });
     const missing = Object.entries(files.images.by_split).filter(([, s]) => s.missing > 0);
-    if (missing.length) ctx.emit({ type: 'log', level: 'warn', message: `images missing under ${params.images}: ${missing.map(([k, s]) => `${k} ${s.missing} of ${s.records}`).join(', ')}` });
+    if (missing.length)
+      ctx.emit({
+        type: 'log',
+        level: 'warn',
+        message: `images missing under ${params.images}: ${missing.map(([k, s]) => `${k} ${s.missing} of ${s.records}`).join(', ')}`,
+      });
     const byType = Object.fromEntries(files.stats.by_type.map((t) => [`q_${t.type}`, t.count]));
     return {
-      counts: { questions: pairs.length, studies: files.stats.studies, subjects: files.stats.subjects, ...byType, skipped_view: counts.skipped_view, skipped_no_metadata: counts.skipped_no_metadata },
+      counts: {
+        questions: pairs.length,
+        studies: files.stats.studies,
+        subjects: files.stats.subjects,
+        ...byType,
+        skipped_view: counts.skipped_view,
+        skipped_no_metadata: counts.skipped_no_metadata,
+      },
       summary: `${fmtNum(pairs.length)} QA pairs from ${fmtNum(files.stats.studies)} studies → ${files.dir}`,
     };
   },
   async preview(run: Run) {
     const file = path.join(run.dir, DATASET_DIR, 'stats.json');
     if (!fs.existsSync(file)) return 'no dataset yet';
-    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as { total: number; by_type: Array<{ type: string; count: number }> };
-    return `${s.total} QA pairs: ${s.by_type.filter((t) => t.count).map((t) => `${t.type} ${t.count}`).join(', ')}`;
+    const s = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      total: number;
+      by_type: Array<{ type: string; count: number }>;
+    };
+    return `${s.total} QA pairs: ${s.by_type
+      .filter((t) => t.count)
+      .map((t) => `${t.type} ${t.count}`)
+      .join(', ')}`;
   },
 };
 
 function warnAbout(ctx: StepContext<QuestionParams>, r: GenerateResult, metas: number): void {
   const c = r.counts;
   if (c.skipped_view > 0 && c.studies_used === 0) {
-    ctx.emit({ type: 'log', level: 'warn', message: `none of ${c.records} studies has an AP/PA view in the metadata, so no questions were generated; for corpora without views (e.g. an IU X-ray CSV) set the param unknownView=include (cxrvqa run --set questions.unknownView=include)` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `none of ${c.records} studies has an AP/PA view in the metadata, so no questions were generated; for corpora without views (e.g. an IU X-ray CSV) set the param unknownView=include (cxrvqa run --set questions.unknownView=include)`,
+    });
   }
-  if (c.skipped_no_metadata > 0) ctx.emit({ type: 'log', level: 'warn', message: `${c.skipped_no_metadata} standardized studies have no report metadata (of ${metas}); skipped` });
+  if (c.skipped_no_metadata > 0)
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `${c.skipped_no_metadata} standardized studies have no report metadata (of ${metas}); skipped`,
+    });
   if (r.splitConflicts.length) {
-    ctx.emit({ type: 'log', level: 'warn', message: `${r.splitConflicts.length} subjects have studies in different metadata splits (e.g. ${r.splitConflicts.slice(0, 3).join(', ')}); each uses its earliest study's split` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `${r.splitConflicts.length} subjects have studies in different metadata splits (e.g. ${r.splitConflicts.slice(0, 3).join(', ')}); each uses its earliest study's split`,
+    });
   }
 }
 
-async function exportDataset(run: Run, pairs: QaPair[], index: ReturnType<typeof buildMetadataIndex>, params: QuestionParams, result: GenerateResult, extra: { unreadable: number }) {
+async function exportDataset(
+  run: Run,
+  pairs: QaPair[],
+  index: ReturnType<typeof buildMetadataIndex>,
+  params: QuestionParams,
+  result: GenerateResult,
+  extra: { unreadable: number },
+) {
   const dir = run.outputDir(DATASET_DIR);
   // A killed export leaves its temp files behind (the rename never came).
   sweepStaleTmpFiles(dir);
@@ -181,7 +235,11 @@ async function exportDataset(run: Run, pairs: QaPair[], index: ReturnType<typeof
       reports: await hashFile(run.artifactPath('reports')),
       disease_lib: await hashFile(defaultDiseaseFile()),
     },
-    counts: { ...result.counts, unreadable_input_lines: extra.unreadable, conversations_without_image: conv.withoutImage },
+    counts: {
+      ...result.counts,
+      unreadable_input_lines: extra.unreadable,
+      conversations_without_image: conv.withoutImage,
+    },
     stats,
     files: written,
     images: links.summary(),

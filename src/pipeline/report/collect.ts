@@ -108,7 +108,11 @@ export async function collectRunReport(run: Run): Promise<RunReportData> {
 
   const evalDir = path.join(run.dir, 'eval');
   const evals = fs.existsSync(evalDir)
-    ? fs.readdirSync(evalDir).filter((f) => f.endsWith('.json')).sort().map((f) => ({ name: f.replace(/\.json$/, ''), data: readJson(path.join(evalDir, f)) }))
+    ? fs
+        .readdirSync(evalDir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => ({ name: f.replace(/\.json$/, ''), data: readJson(path.join(evalDir, f)) }))
     : [];
   const c = s.config.corpus;
   return {
@@ -123,6 +127,8 @@ export async function collectRunReport(run: Run): Promise<RunReportData> {
     stats,
     checks: readDatasetChecks(run),
     evals,
-    samples: Object.fromEntries(QUESTION_TYPES.filter((t) => samples.byType.has(t)).map((t) => [t, samples.byType.get(t)!])),
+    samples: Object.fromEntries(
+      QUESTION_TYPES.filter((t) => samples.byType.has(t)).map((t) => [t, samples.byType.get(t)!]),
+    ),
   };
 }

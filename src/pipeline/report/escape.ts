@@ -10,7 +10,9 @@ export function esc(value: unknown): string {
 
 /** Markdown table cell: pipes and newlines would break the table. */
 export function mdCell(value: unknown): string {
-  return String(value ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return String(value ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ');
 }
 
 export { fmtNum, fmtPct } from '../util/format.js';

@@ -13,7 +13,11 @@ const PER_ENTITY_ROWS = 25;
 export function isEvalResult(v: unknown): v is EvalResult {
   if (!v || typeof v !== 'object') return false;
   const scopes = (v as { scopes?: unknown }).scopes;
-  return !!scopes && typeof scopes === 'object' && Object.values(scopes).every((s) => !!s && typeof s === 'object' && 'categories' in s && 'ids' in s);
+  return (
+    !!scopes &&
+    typeof scopes === 'object' &&
+    Object.values(scopes).every((s) => !!s && typeof s === 'object' && 'categories' in s && 'ids' in s)
+  );
 }
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
@@ -26,11 +30,28 @@ function categoryRows(r: EvalReport): string[][] {
 }
 
 function attributeRows(r: EvalReport): string[][] {
-  return Object.entries(r.attributes).map(([attr, a]) => [attr, pct(a.accuracy), pct(a.overlapAccuracy), String(a.total)]);
+  return Object.entries(r.attributes).map(([attr, a]) => [
+    attr,
+    pct(a.accuracy),
+    pct(a.overlapAccuracy),
+    String(a.total),
+  ]);
 }
 
 function entityRows(r: EvalReport): string[][] {
-  return r.perEntity.slice(0, PER_ENTITY_ROWS).map((e) => [e.name, e.category, String(e.support), String(e.tp), String(e.fp), String(e.fn), pct(e.precision), pct(e.recall), pct(e.f1)]);
+  return r.perEntity
+    .slice(0, PER_ENTITY_ROWS)
+    .map((e) => [
+      e.name,
+      e.category,
+      String(e.support),
+      String(e.tp),
+      String(e.fp),
+      String(e.fn),
+      pct(e.precision),
+      pct(e.recall),
+      pct(e.f1),
+    ]);
 }
 
 function idsLine(r: EvalReport): string {
@@ -44,7 +65,10 @@ const ENT_HEAD = ['entity', 'category', 'support', 'tp', 'fp', 'fn', 'P', 'R', '
 
 function htmlTable(head: string[], rows: string[][]): string {
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, i) => `<td${i > 0 && /^[\d.%-]+$/.test(c) ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((c, i) => `<td${i > 0 && /^[\d.%-]+$/.test(c) ? ' class="n"' : ''}>${esc(c)}</td>`).join('')}</tr>`,
+    )
     .join('')}</tbody></table>`;
 }
 
@@ -67,7 +91,13 @@ export function evalMd(data: unknown): string {
   if (!isEvalResult(data)) return genericMd(data);
   const parts = [`gold: ${data.gold} · pred: ${data.pred}\n`];
   for (const [scope, r] of Object.entries(data.scopes)) {
-    parts.push(`#### ${scope}\n`, `${idsLine(r)}\n`, mdTable(CAT_HEAD, categoryRows(r)), mdTable(ATTR_HEAD, attributeRows(r)), mdTable(ENT_HEAD, entityRows(r)));
+    parts.push(
+      `#### ${scope}\n`,
+      `${idsLine(r)}\n`,
+      mdTable(CAT_HEAD, categoryRows(r)),
+      mdTable(ATTR_HEAD, attributeRows(r)),
+      mdTable(ENT_HEAD, entityRows(r)),
+    );
   }
   return parts.join('\n');
 }

@@ -42,13 +42,22 @@ ${counts(s.counts)}</div>`;
 function statsSection(st: DatasetStats): string {
   const rows = st.by_type
     .map(
-      (t) => `<tr><td>${esc(t.type)}</td><td class="n">${fmtNum(t.count)}</td><td class="n">${fmtPct(t.share)}</td><td class="n">${fmtNum(t.open)}</td><td class="n">${fmtNum(t.closed)}</td>
+      (
+        t,
+      ) => `<tr><td>${esc(t.type)}</td><td class="n">${fmtNum(t.count)}</td><td class="n">${fmtPct(t.share)}</td><td class="n">${fmtNum(t.open)}</td><td class="n">${fmtNum(t.closed)}</td>
 <td class="n">${t.closed ? fmtPct(t.yes_share) : '-'}</td><td class="n">${t.closed ? fmtPct(t.no_share) : '-'}</td><td class="n">${fmtNum(t.subjects)}</td><td class="n">${fmtNum(t.answer_vocab)}</td>
 <td class="n">${fmtNum(t.release_count)}</td><td class="n">${fmtPct(t.release_share)}</td></tr>`,
     )
     .join('');
   const typeChart = barChart(
-    st.by_type.map((t) => ({ label: t.type, values: [t.share, t.release_share ?? 0], texts: [`${fmtNum(t.count)} (${fmtPct(t.share)})`, t.release_count === null ? '-' : `${fmtNum(t.release_count)} (${fmtPct(t.release_share)})`] })),
+    st.by_type.map((t) => ({
+      label: t.type,
+      values: [t.share, t.release_share ?? 0],
+      texts: [
+        `${fmtNum(t.count)} (${fmtPct(t.share)})`,
+        t.release_count === null ? '-' : `${fmtNum(t.release_count)} (${fmtPct(t.release_share)})`,
+      ],
+    })),
     [
       { name: 'this run', color: RUN_COLOR },
       { name: 'released dataset', color: RELEASE_COLOR },
@@ -56,16 +65,27 @@ function statsSection(st: DatasetStats): string {
     { title: 'QA pairs per type: this run beside the release (share of all pairs)' },
   );
   const entityChart = st.top_entities.length
-    ? barChart(st.top_entities.map(([e, c]) => ({ label: e, values: [c] })), [{ name: 'pairs', color: RUN_COLOR }], { title: 'Top entities behind QA pairs' })
+    ? barChart(
+        st.top_entities.map(([e, c]) => ({ label: e, values: [c] })),
+        [{ name: 'pairs', color: RUN_COLOR }],
+        { title: 'Top entities behind QA pairs' },
+      )
     : '<p class="muted">(no entity-based pairs)</p>';
   const lenChart = barChart(
-    st.answer_length.map(([w, c]) => ({ label: w >= 10 ? '10+ words' : `${w} word${w === 1 ? '' : 's'}`, values: [c] })),
+    st.answer_length.map(([w, c]) => ({
+      label: w >= 10 ? '10+ words' : `${w} word${w === 1 ? '' : 's'}`,
+      values: [c],
+    })),
     [{ name: 'answers', color: RUN_COLOR }],
     { title: 'Answer length distribution' },
   );
   return `<table><thead><tr><th>type</th><th>count</th><th>share</th><th>open</th><th>closed</th><th>yes</th><th>no</th><th>subjects</th><th>answer vocab</th><th>release</th><th>release share</th></tr></thead>
 <tbody>${rows}<tr><th>total</th><td class="n">${fmtNum(st.total)}</td><td></td><td></td><td></td><td></td><td></td><td class="n">${fmtNum(st.subjects)}</td><td class="n">${fmtNum(st.answer_vocab)}</td><td class="n">${fmtNum(st.release.total)}</td><td></td></tr></tbody></table>
-<p class="muted">Studies ${fmtNum(st.studies)} · splits: ${esc(Object.entries(st.by_split).map(([k, v]) => `${k} ${fmtNum(v)}`).join(' · ') || '-')} · yes/no shares are among each type's closed questions · release: PhysioNet medical-cxr-vqa-dataset 1.0.0.</p>
+<p class="muted">Studies ${fmtNum(st.studies)} · splits: ${esc(
+    Object.entries(st.by_split)
+      .map(([k, v]) => `${k} ${fmtNum(v)}`)
+      .join(' · ') || '-',
+  )} · yes/no shares are among each type's closed questions · release: PhysioNet medical-cxr-vqa-dataset 1.0.0.</p>
 <h3>Per type, beside the release</h3>${typeChart}
 <h3>Top entities</h3>${entityChart}
 <h3>Answer lengths</h3>${lenChart}
@@ -74,8 +94,12 @@ function statsSection(st: DatasetStats): string {
 
 export function renderHtml(d: RunReportData): string {
   const sections: string[] = [];
-  sections.push(`<h2 id="steps">Steps</h2>${d.steps.length ? d.steps.map(stepCell).join('\n') : '<p class="muted">No step has run yet.</p>'}`);
-  sections.push(`<h2 id="stats">Dataset statistics</h2>${d.stats ? statsSection(d.stats) : '<p class="muted">No questions yet (run the questions step).</p>'}`);
+  sections.push(
+    `<h2 id="steps">Steps</h2>${d.steps.length ? d.steps.map(stepCell).join('\n') : '<p class="muted">No step has run yet.</p>'}`,
+  );
+  sections.push(
+    `<h2 id="stats">Dataset statistics</h2>${d.stats ? statsSection(d.stats) : '<p class="muted">No questions yet (run the questions step).</p>'}`,
+  );
   sections.push(`<h2 id="checks">Consistency and bias</h2>${checksHtml(d.checks)}`);
   sections.push(
     `<h2 id="eval">Evaluation</h2>${d.evals.length ? d.evals.map((e) => `<div class="cell"><h3>${esc(e.name)}</h3>${evalHtml(e.data)}</div>`).join('') : '<p class="muted">No evaluation reports in this run.</p>'}`,
@@ -84,7 +108,14 @@ export function renderHtml(d: RunReportData): string {
     `<h2 id="cycles">Cycle history</h2>${
       d.cycles.length
         ? `<table><thead><tr><th>cycle</th><th>started</th><th>finished</th><th>counts</th></tr></thead><tbody>${d.cycles
-            .map((c) => `<tr><td class="n">${c.cycle}</td><td>${esc(c.startedAt)}</td><td>${esc(c.finishedAt ?? '(running)')}</td><td>${esc(Object.entries(c.counts).map(([k, v]) => `${k}=${fmtNum(v)}`).join(' '))}</td></tr>`)
+            .map(
+              (c) =>
+                `<tr><td class="n">${c.cycle}</td><td>${esc(c.startedAt)}</td><td>${esc(c.finishedAt ?? '(running)')}</td><td>${esc(
+                  Object.entries(c.counts)
+                    .map(([k, v]) => `${k}=${fmtNum(v)}`)
+                    .join(' '),
+                )}</td></tr>`,
+            )
             .join('')}</tbody></table>`
         : '<p class="muted">No follow-up cycles.</p>'
     }`,
@@ -95,9 +126,13 @@ export function renderHtml(d: RunReportData): string {
       types.length
         ? types
             .map(
-              ([t, ps]) => `<h3>${esc(t)}</h3><table><thead><tr><th>study</th><th>question</th><th>answer</th><th>from</th></tr></thead><tbody>${ps!
-                .map((p) => `<tr><td>${esc(p.study_id)}${p.ref_id ? ` <span class="muted">vs ${esc(p.ref_id)}</span>` : ''}</td><td>${esc(p.question)}</td><td>${esc(p.answer)}</td><td class="muted">${esc(p.provenance.entities.join(', ') || '-')} · ${esc(p.provenance.template)} · cycle ${p.provenance.source_cycle}</td></tr>`)
-                .join('')}</tbody></table>`,
+              ([t, ps]) =>
+                `<h3>${esc(t)}</h3><table><thead><tr><th>study</th><th>question</th><th>answer</th><th>from</th></tr></thead><tbody>${ps!
+                  .map(
+                    (p) =>
+                      `<tr><td>${esc(p.study_id)}${p.ref_id ? ` <span class="muted">vs ${esc(p.ref_id)}</span>` : ''}</td><td>${esc(p.question)}</td><td>${esc(p.answer)}</td><td class="muted">${esc(p.provenance.entities.join(', ') || '-')} · ${esc(p.provenance.template)} · cycle ${p.provenance.source_cycle}</td></tr>`,
+                  )
+                  .join('')}</tbody></table>`,
             )
             .join('')
         : '<p class="muted">No QA pairs yet.</p>'

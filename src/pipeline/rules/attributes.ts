@@ -10,10 +10,13 @@ export interface MentionAttrs {
 
 const TRAILING_PREPOSITION = /(?:^|\s)(?:and|in|of|with)\s*$/;
 const INNER_PREPOSITION = /(?:^|\s)(?:in|of|with)\s/g;
-const POST_TRIGGER = /(?<![a-z])(?:in|at|on|within|involving|of|along|over|projecting over) (?:the|both)(?![a-z])|(?<![a-z])seen(?![a-z])/;
+const POST_TRIGGER =
+  /(?<![a-z])(?:in|at|on|within|involving|of|along|over|projecting over) (?:the|both)(?![a-z])|(?<![a-z])seen(?![a-z])/;
 // Several lobes in one phrase ("the right lower and middle lobes"): no library phrase lists every pair.
 const LOBE = String.raw`(?:upper|middle|mid|lower|lingular)(?: lobe)?`;
-const MULTI_LOBE = new RegExp(String.raw`(?<![a-z])the (?:(?:right|left) )?${LOBE}(?:(?:,? and|,? or|,) ${LOBE})+ lobes?(?![a-z])`);
+const MULTI_LOBE = new RegExp(
+  String.raw`(?<![a-z])the (?:(?:right|left) )?${LOBE}(?:(?:,? and|,? or|,) ${LOBE})+ lobes?(?![a-z])`,
+);
 const WORD = /[a-z0-9]+(?:[-'/][a-z0-9]+)*/g;
 
 /**
@@ -37,7 +40,11 @@ export function preAttributes(pre: string, libs: Libs, into: MentionAttrs): void
   const phrase = libs.multiWord.exec(text);
   if (phrase) {
     // The phrase and the other words, in text order ("right upper lobe", not "upper lobe right").
-    const tokens = [...words(text.slice(0, phrase.index)), phrase[0].replace(/\s+/g, ' '), ...words(text.slice(phrase.index + phrase[0].length))];
+    const tokens = [
+      ...words(text.slice(0, phrase.index)),
+      phrase[0].replace(/\s+/g, ' '),
+      ...words(text.slice(phrase.index + phrase[0].length)),
+    ];
     classify(tokens, libs, into);
   } else {
     classify(words(text).slice(-5), libs, into);
@@ -48,7 +55,8 @@ export function preAttributes(pre: string, libs: Libs, into: MentionAttrs): void
 export function classify(tokens: readonly string[], libs: Libs, into: MentionAttrs): void {
   for (const raw of tokens) {
     const t = raw.replace(/[\s]+/g, ' ');
-    if (libs.locations.has(t)) pushUnique(into.location, t.includes(' ') ? rewrite(t, libs) : (libs.positionChange.get(t) ?? t));
+    if (libs.locations.has(t))
+      pushUnique(into.location, t.includes(' ') ? rewrite(t, libs) : (libs.positionChange.get(t) ?? t));
     else if (libs.types.has(t)) pushUnique(into.type, t);
     else if (libs.levels.has(t)) pushUnique(into.level, t);
   }

@@ -28,7 +28,11 @@ const SKIPPED_SECTIONS = /HISTORY|INDICATION|REASON|COMPARISON|TECHNIQUE|EXAMINA
  * The rule-based reference KeyInfo of one report (docs/method.md §7 with the §12
  * fixes, see docs/rules.md). Pure: never throws on text content.
  */
-export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOptions = DEFAULT_EXTRACT_OPTIONS): ReferenceRecord {
+export function extractReference(
+  report: RuleInput,
+  libs: Libs,
+  opts: ExtractOptions = DEFAULT_EXTRACT_OPTIONS,
+): ReferenceRecord {
   const record: ReferenceRecord = {
     study_id: report.study_id,
     subject_id: report.subject_id ?? '',
@@ -102,7 +106,11 @@ export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOpt
       const span = lower.slice(m.start, m.end);
       if (/\s/.test(span)) {
         const own = new Set(name.split(' '));
-        classify(span.split(/[\s,/]+/).filter((w) => !own.has(w)), libs, attrs);
+        classify(
+          span.split(/[\s,/]+/).filter((w) => !own.has(w)),
+          libs,
+          attrs,
+        );
       }
       attrs.post_location = postLocation(lower.slice(m.end, nextStart), libs);
       const finding: RefEntity = {
@@ -136,7 +144,10 @@ export function extractReference(report: RuleInput, libs: Libs, opts: ExtractOpt
 
 /** Pre-attribute text stops at the last cue word ("no large" → "large" is fine, "possible" is not a level). */
 function stripCues(pre: string): string {
-  return pre.replace(/^.*(?<![a-z])(?:no|not|without|possible|possibly|probable|likely|may|could|might|suspected|new)(?![a-z])/, '');
+  return pre.replace(
+    /^.*(?<![a-z])(?:no|not|without|possible|possibly|probable|likely|may|could|might|suspected|new)(?![a-z])/,
+    '',
+  );
 }
 
 function addTo(map: Map<string, Evidence[]>, name: string, ev: Evidence): void {

@@ -4,7 +4,14 @@ import { readDiseaseLibrary, type Disease } from '../names/diseases.js';
 import { officialNameMap, type OfficialNameMap } from '../names/normalize.js';
 import { readLibraryCsv as readCsv, type CsvRow as Row } from '../util/csv.js';
 import { dataPath } from '../util/paths.js';
-import { compileDiseaseMatcher, compileCueMatcher, phrasePattern, type DiseaseMatcher, type CueMatcher, type CueKind } from './matchers.js';
+import {
+  compileDiseaseMatcher,
+  compileCueMatcher,
+  phrasePattern,
+  type DiseaseMatcher,
+  type CueMatcher,
+  type CueKind,
+} from './matchers.js';
 
 export type { Disease };
 
@@ -71,7 +78,13 @@ export function loadLibs(dir = dataPath('libs')): Libs {
     postLocationRe: new RegExp(`(?<![a-z0-9])(?:${postLocations.map((p) => phrasePattern(p)).join('|')})(?![a-z0-9])`),
     positionChange,
     disease: compileDiseaseMatcher([...diseases, readNonFindings(dir)]),
-    cues: compileCueMatcher(cueRows.map((r) => ({ cue: (r.cue ?? '').toLowerCase(), kind: (r.kind ?? '') as CueKind, position: (r.position ?? 'pre') as 'pre' | 'post' | 'both' | 'around' }))),
+    cues: compileCueMatcher(
+      cueRows.map((r) => ({
+        cue: (r.cue ?? '').toLowerCase(),
+        kind: (r.kind ?? '') as CueKind,
+        position: (r.position ?? 'pre') as 'pre' | 'post' | 'both' | 'around',
+      })),
+    ),
     officialNames: officialNameMap(diseases),
   };
 }
@@ -84,7 +97,11 @@ export function loadLibs(dir = dataPath('libs')): Libs {
 export const NON_FINDINGS = 'non_findings.csv';
 function readNonFindings(dir: string): Disease {
   const file = path.join(dir, NON_FINDINGS);
-  const variants = fs.existsSync(file) ? readCsv(dir, NON_FINDINGS, ['phrase']).map((r) => (r.phrase ?? '').trim().toLowerCase()).filter(Boolean) : [];
+  const variants = fs.existsSync(file)
+    ? readCsv(dir, NON_FINDINGS, ['phrase'])
+        .map((r) => (r.phrase ?? '').trim().toLowerCase())
+        .filter(Boolean)
+    : [];
   return { id: '', official: '', variants, location: '', origin: 'non-finding' };
 }
 

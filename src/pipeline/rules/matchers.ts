@@ -75,7 +75,8 @@ export function compileDiseaseMatcher(diseases: readonly Disease[]): DiseaseMatc
   alts.sort((a, b) => b.len - a.len);
   const gapped = alts.filter((a) => a.gap).map((a) => ({ re: new RegExp(`^(?:${a.src})$`), disease: a.disease }));
   const re = new RegexGroup(alts.map((a) => a.src));
-  const identify = (text: string): Disease | undefined => literal.get(key(text)) ?? gapped.find((g) => g.re.test(text))?.disease;
+  const identify = (text: string): Disease | undefined =>
+    literal.get(key(text)) ?? gapped.find((g) => g.re.test(text))?.disease;
   return {
     find(text) {
       const out: DiseaseMatch[] = [];
@@ -182,7 +183,8 @@ function pluralForms(v: string): string[] {
  * `negation_end`: ends a negation (or history) scope only ("no effusion, with mild atelectasis").
  * `neutral`: a phrase that must not be read as a shorter cue inside it ("consistent with" is not "with").
  */
-export type CueKind = 'negation' | 'pseudo' | 'hedge' | 'hedge_weak' | 'likely' | 'termination' | 'history' | 'negation_end' | 'neutral';
+export type CueKind =
+  'negation' | 'pseudo' | 'hedge' | 'hedge_weak' | 'likely' | 'termination' | 'history' | 'negation_end' | 'neutral';
 
 export interface Cue {
   cue: string;
@@ -220,7 +222,9 @@ export function compileCueMatcher(cues: readonly Cue[]): CueMatcher {
       }
       // Punctuation cues are plain substrings; a regex alternative for them would slow every scan.
       if (others.length === 0) return out;
-      for (const c of others) for (let at = text.indexOf(c.cue); at >= 0; at = text.indexOf(c.cue, at + c.cue.length)) out.push({ ...c, start: at, end: at + c.cue.length });
+      for (const c of others)
+        for (let at = text.indexOf(c.cue); at >= 0; at = text.indexOf(c.cue, at + c.cue.length))
+          out.push({ ...c, start: at, end: at + c.cue.length });
       return out.sort((a, b) => a.start - b.start);
     },
   };

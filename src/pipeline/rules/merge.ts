@@ -28,11 +28,26 @@ export function mergeFinding(into: Record<string, RefEntity>, f: RefEntity): voi
   const s1 = sideOf(cur.location, cur.post_location);
   const s2 = sideOf(f.location, f.post_location);
   if (s1 && s2 && s1 !== s2 && cur.location2 === null) {
-    into[f.entity_name] = { ...cur, location2: f.location, type2: f.type, level2: f.level, post_location2: f.post_location, evidence };
+    into[f.entity_name] = {
+      ...cur,
+      location2: f.location,
+      type2: f.type,
+      level2: f.level,
+      post_location2: f.post_location,
+      evidence,
+    };
     return;
   }
   if (s1 && s2 && s1 !== s2) return;
-  if (filled(f) > filled(cur)) into[f.entity_name] = { ...cur, location: f.location, type: f.type, level: f.level, post_location: f.post_location, evidence };
+  if (filled(f) > filled(cur))
+    into[f.entity_name] = {
+      ...cur,
+      location: f.location,
+      type: f.type,
+      level: f.level,
+      post_location: f.post_location,
+      evidence,
+    };
 }
 
 /** Evidence kept per finding; a report repeating a finding thousands of times keeps the first ones. */

@@ -21,9 +21,14 @@ export interface PolarityOptions {
   likely: 'positive' | 'uncertain';
 }
 
-const CONNECTOR = /^[\s,]*(?:(?:and\/or|and|or|nor|as well as|with|or of)[\s,]+)?(?:(?:the|a|an|any|of|other|signs of|evidence of|focal|large|small|acute|new|definite|significant|overt|frank|pulmonary|lung|left|right|bilateral)[\s,]+)*$/;
+const CONNECTOR =
+  /^[\s,]*(?:(?:and\/or|and|or|nor|as well as|with|or of)[\s,]+)?(?:(?:the|a|an|any|of|other|signs of|evidence of|focal|large|small|acute|new|definite|significant|overt|frank|pulmonary|lung|left|right|bilateral)[\s,]+)*$/;
 
-function kindToPolarity(kind: CueMatch['kind'], current: Polarity | 'pseudo', opts: PolarityOptions): Polarity | 'pseudo' {
+function kindToPolarity(
+  kind: CueMatch['kind'],
+  current: Polarity | 'pseudo',
+  opts: PolarityOptions,
+): Polarity | 'pseudo' {
   switch (kind) {
     case 'negation':
       return 'negative';
@@ -48,17 +53,24 @@ function kindToPolarity(kind: CueMatch['kind'], current: Polarity | 'pseudo', op
 }
 
 // ", the heart is ...": a comma, a determiner-led subject of at most four words, a verb.
-const NEW_SUBJECT = /,\s*(?:the|this|these|his|her|its|their)\s+(?:[a-z-]+\s+){0,3}?(?:is|are|was|were|has|have|remains?|appears?|demonstrates?|shows?)(?![a-z])/g;
+const NEW_SUBJECT =
+  /,\s*(?:the|this|these|his|her|its|their)\s+(?:[a-z-]+\s+){0,3}?(?:is|are|was|were|has|have|remains?|appears?|demonstrates?|shows?)(?![a-z])/g;
 
 /** Clause starts after a comma, as cues that end a negation scope. */
 function newSubjects(text: string): CueMatch[] {
   const out: CueMatch[] = [];
   NEW_SUBJECT.lastIndex = 0;
-  for (let m: RegExpExecArray | null; (m = NEW_SUBJECT.exec(text)) !== null; ) out.push({ cue: ',', kind: 'negation_end', position: 'pre', start: m.index, end: m.index + 1 });
+  for (let m: RegExpExecArray | null; (m = NEW_SUBJECT.exec(text)) !== null;)
+    out.push({ cue: ',', kind: 'negation_end', position: 'pre', start: m.index, end: m.index + 1 });
   return out;
 }
 
-export function mentionPolarities(text: string, mentions: readonly DiseaseMatch[], found: readonly CueMatch[], opts: PolarityOptions): Polarity[] {
+export function mentionPolarities(
+  text: string,
+  mentions: readonly DiseaseMatch[],
+  found: readonly CueMatch[],
+  opts: PolarityOptions,
+): Polarity[] {
   const cues = text.includes(',') ? [...found, ...newSubjects(text)].sort((a, b) => a.start - b.start) : found;
   // Cues overlapping a mention belong to the mention ("not" in "heart is not enlarged" is handled below).
   const outside = cues.filter((c) => !mentions.some((m) => c.start < m.end && c.end > m.start));
@@ -116,7 +128,12 @@ export function mentionPolarities(text: string, mentions: readonly DiseaseMatch[
 }
 
 /** Whether a `both` cue introduces a later mention in its scope (then it is a pre cue, not a post cue). */
-function followedByMention(c: CueMatch, mentions: readonly DiseaseMatch[], cues: readonly CueMatch[], text: string): boolean {
+function followedByMention(
+  c: CueMatch,
+  mentions: readonly DiseaseMatch[],
+  cues: readonly CueMatch[],
+  text: string,
+): boolean {
   const term = cues.find((t) => t.kind === 'termination' && t.start >= c.end);
   const limit = term ? term.start : text.length;
   return mentions.some((m) => m.start >= c.end && m.start < limit);

@@ -23,7 +23,8 @@ async function runReference(ctx: StepContext<ReferenceParams>) {
   const reports = run.open(REPORTS);
   const out = run.open(REFERENCE);
   const done = ctx.mode === 'resume' ? await out.keys() : new Set<string>();
-  if (done.size) ctx.emit({ type: 'log', level: 'info', message: `resuming: ${done.size} studies already have a reference record` });
+  if (done.size)
+    ctx.emit({ type: 'log', level: 'info', message: `resuming: ${done.size} studies already have a reference record` });
   const total = run.state.artifacts['reports']?.count ?? null;
   const counts = { studies: 0, with_findings: 0, entities: 0, negatives: 0, uncertain: 0, resumed: 0 };
   let pending: ReferenceRecord[] = [];
@@ -33,7 +34,12 @@ async function runReference(ctx: StepContext<ReferenceParams>) {
     const now = Date.now();
     if (!force && now - last < 100) return;
     last = now;
-    ctx.emit({ type: 'progress', done: seen, total, counters: { with_findings: counts.with_findings, entities: counts.entities, negatives: counts.negatives } });
+    ctx.emit({
+      type: 'progress',
+      done: seen,
+      total,
+      counters: { with_findings: counts.with_findings, entities: counts.entities, negatives: counts.negatives },
+    });
   };
   try {
     for await (const report of reports.lines()) {
@@ -73,7 +79,8 @@ async function runReference(ctx: StepContext<ReferenceParams>) {
 export const referenceStep: Step<typeof ReferenceParamsSchema> = {
   id: 'reference',
   title: 'Rule-based reference KeyInfo',
-  description: 'Extract findings, negatives and hedged findings from every report with the term libraries in data/libs (docs/method.md §7 with the fixes in docs/rules.md); each finding keeps its evidence span.',
+  description:
+    'Extract findings, negatives and hedged findings from every report with the term libraries in data/libs (docs/method.md §7 with the fixes in docs/rules.md); each finding keeps its evidence span.',
   params: ReferenceParamsSchema,
   reads: [REPORTS],
   writes: [REFERENCE],

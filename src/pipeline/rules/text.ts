@@ -40,7 +40,8 @@ export interface Sentence {
  * lines, before an upper-case section header (`IMPRESSION:`) and before a
  * numbered or bulleted line. Lines wrapped mid-sentence stay together.
  */
-const BOUNDARY = /(?:[.!;]|\?(?![ \t]?[A-Za-z])|(?<!^|[\s(:,])\?)+(?!\d)|\n[ \t]*\n|\n(?=[ \t]*(?:\d{1,2}[.)]\s|[-*•]\s))|(?=\b[A-Z][A-Z /&-]{2,40}:)/g;
+const BOUNDARY =
+  /(?:[.!;]|\?(?![ \t]?[A-Za-z])|(?<!^|[\s(:,])\?)+(?!\d)|\n[ \t]*\n|\n(?=[ \t]*(?:\d{1,2}[.)]\s|[-*•]\s))|(?=\b[A-Z][A-Z /&-]{2,40}:)/g;
 
 /** Longest sentence read as one unit. */
 export const MAX_SENTENCE = 2000;

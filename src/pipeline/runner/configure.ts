@@ -19,7 +19,12 @@ export interface CorpusFlags {
 export function corpusConfigFrom(flags: CorpusFlags): CorpusConfig | null {
   if (flags.sample) {
     const dir = SAMPLE_CORPUS_DIR();
-    return CorpusConfigSchema.parse({ kind: 'sample', path: dir, metadata: path.join(dir, 'metadata.csv'), credentialed: false });
+    return CorpusConfigSchema.parse({
+      kind: 'sample',
+      path: dir,
+      metadata: path.join(dir, 'metadata.csv'),
+      credentialed: false,
+    });
   }
   if (!flags.corpus) return null;
   const p = path.resolve(flags.corpus);
@@ -58,13 +63,17 @@ function guessFormat(p: string): string {
 }
 
 /** Parse `step.key=value` overrides (value as JSON when it parses, else a string) and validate them. */
-export function parseParamOverrides(sets: string[], steps: readonly AnyStep[]): Record<string, Record<string, unknown>> {
+export function parseParamOverrides(
+  sets: string[],
+  steps: readonly AnyStep[],
+): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
   for (const s of sets) {
     const m = /^([\w-]+)\.([\w-]+)=(.*)$/s.exec(s);
     if (!m) throw new UserError(`--set expects step.param=value, got "${s}"`);
     const [, stepId, key, raw] = m as unknown as [string, string, string, string];
-    if (!steps.some((st) => st.id === stepId)) throw new UserError(`--set: unknown step "${stepId}" (steps: ${steps.map((st) => st.id).join(', ')})`);
+    if (!steps.some((st) => st.id === stepId))
+      throw new UserError(`--set: unknown step "${stepId}" (steps: ${steps.map((st) => st.id).join(', ')})`);
     let value: unknown = raw;
     try {
       value = JSON.parse(raw);
@@ -83,7 +92,8 @@ export function parseParamUnsets(unsets: string[], steps: readonly AnyStep[]): R
     const m = /^([\w-]+)\.([\w-]+)$/.exec(u);
     if (!m) throw new UserError(`--unset expects step.param, got "${u}"`);
     const [, stepId, key] = m as unknown as [string, string, string];
-    if (!steps.some((st) => st.id === stepId)) throw new UserError(`--unset: unknown step "${stepId}" (steps: ${steps.map((st) => st.id).join(', ')})`);
+    if (!steps.some((st) => st.id === stepId))
+      throw new UserError(`--unset: unknown step "${stepId}" (steps: ${steps.map((st) => st.id).join(', ')})`);
     (out[stepId] ??= []).push(key);
   }
   return out;
@@ -93,7 +103,12 @@ export function parseParamUnsets(unsets: string[], steps: readonly AnyStep[]): R
  * Merge param overrides into the run, validating each step's params with its
  * schema; `removals` go back to the schema default.
  */
-export async function applyParams(run: Run, steps: readonly AnyStep[], overrides: Record<string, Record<string, unknown>>, removals: Record<string, string[]> = {}): Promise<void> {
+export async function applyParams(
+  run: Run,
+  steps: readonly AnyStep[],
+  overrides: Record<string, Record<string, unknown>>,
+  removals: Record<string, string[]> = {},
+): Promise<void> {
   const next: Record<string, Record<string, unknown>> = {};
   for (const stepId of new Set([...Object.keys(overrides), ...Object.keys(removals)])) {
     const step = steps.find((s) => s.id === stepId)!;
@@ -101,7 +116,8 @@ export async function applyParams(run: Run, steps: readonly AnyStep[], overrides
   }
   if (Object.keys(next).length === 0) return;
   await run.update((s) => {
-    for (const [stepId, params] of Object.entries(next)) s.steps[stepId] = { ...(s.steps[stepId] ?? StepStateSchema.parse({})), params };
+    for (const [stepId, params] of Object.entries(next))
+      s.steps[stepId] = { ...(s.steps[stepId] ?? StepStateSchema.parse({})), params };
   });
 }
 
@@ -121,27 +137,44 @@ export class InvalidParamError extends UserError {
  * Set (and reset) one step's params: the one path for both front ends (`--set`
  * and the app's param editor). Throws a UserError naming the bad or unknown key.
  */
-export async function setStepParams(run: Run, step: AnyStep, patch: Record<string, unknown>, removals: readonly string[] = []): Promise<void> {
+export async function setStepParams(
+  run: Run,
+  step: AnyStep,
+  patch: Record<string, unknown>,
+  removals: readonly string[] = [],
+): Promise<void> {
   const params = mergedParams(run, step, patch, removals);
   await run.update((s) => {
     s.steps[step.id] = { ...(s.steps[step.id] ?? StepStateSchema.parse({})), params };
   });
 }
 
-function mergedParams(run: Run, step: AnyStep, values: Record<string, unknown>, removals: readonly string[]): Record<string, unknown> {
+function mergedParams(
+  run: Run,
+  step: AnyStep,
+  values: Record<string, unknown>,
+  removals: readonly string[],
+): Record<string, unknown> {
   const kept = { ...(run.state.steps[step.id]?.params ?? {}) };
   for (const k of removals) delete kept[k];
   const merged = { ...kept, ...values };
   const parsed = step.params.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidParamError(step.id, issue?.path.join('.') || Object.keys(values)[0] || '', issue?.message ?? 'invalid');
+    throw new InvalidParamError(
+      step.id,
+      issue?.path.join('.') || Object.keys(values)[0] || '',
+      issue?.message ?? 'invalid',
+    );
   }
   // zod drops unknown keys silently: a typo would be stored, ignored, and still make the step stale.
   const known = paramNames(step, parsed.data);
   const unknown = Object.keys(values).filter((k) => !known.includes(k));
   if (unknown.length) {
-    throw new UserError(`Unknown param "${unknown[0]}" for ${step.id}.`, known.length ? `Params of ${step.id}: ${known.join(', ')}.` : `The ${step.id} step has no params.`);
+    throw new UserError(
+      `Unknown param "${unknown[0]}" for ${step.id}.`,
+      known.length ? `Params of ${step.id}: ${known.join(', ')}.` : `The ${step.id} step has no params.`,
+    );
   }
   return merged;
 }

@@ -21,7 +21,17 @@ export class ProgressTracker {
     private readonly resumed = false,
   ) {
     this.startedAt = now();
-    this.snap = { done: 0, total: null, rate: 0, etaSeconds: null, elapsedSeconds: 0, counters: {}, tokensIn: 0, tokensOut: 0, costUsd: 0 };
+    this.snap = {
+      done: 0,
+      total: null,
+      rate: 0,
+      etaSeconds: null,
+      elapsedSeconds: 0,
+      counters: {},
+      tokensIn: 0,
+      tokensOut: 0,
+      costUsd: 0,
+    };
   }
 
   apply(event: StepEvent): ProgressSnapshot {

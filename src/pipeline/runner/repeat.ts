@@ -27,7 +27,13 @@ function finishedIterations(run: Run, node: RepeatNode): number {
 }
 
 /** Whether a body step will do work in this invocation (for the early settings checks). */
-export function willRunInSeries(run: Run, node: RepeatNode, step: AnyStep, requested: number | undefined, force: boolean): boolean {
+export function willRunInSeries(
+  run: Run,
+  node: RepeatNode,
+  step: AnyStep,
+  requested: number | undefined,
+  force: boolean,
+): boolean {
   const more = wantedIterations(run, node, requested) > finishedIterations(run, node);
   if (perIterationSteps(node).includes(step)) return more;
   return more || chooseMode(run, step, force) !== 'skip';
@@ -44,7 +50,9 @@ function baseChanged(run: Run, step: AnyStep, node: RepeatNode, force: boolean):
   const st = stepState(run, step.id);
   if (st.paramsHash !== null && st.paramsHash !== stepFingerprint(run, step)) return true;
   const own = node.resets.map(artifactName);
-  return step.reads.map(artifactName).some((name) => !own.includes(name) && (run.state.artifacts[name]?.version ?? 0) !== (st.inputVersions[name] ?? 0));
+  return step.reads
+    .map(artifactName)
+    .some((name) => !own.includes(name) && (run.state.artifacts[name]?.version ?? 0) !== (st.inputVersions[name] ?? 0));
 }
 
 /** Start the series over: accumulated outputs move aside (kept as .bak), the ledger is cleared. */
@@ -61,7 +69,12 @@ async function restartSeries(run: Run, node: RepeatNode): Promise<void> {
  * A body step at its own place in the plan: the series' base pass (iteration
  * 0), the pending rest of an open iteration, or a restart when the base changed.
  */
-export async function runSeriesMember(run: Run, step: AnyStep, node: RepeatNode, opts: RunStepOptions): Promise<StepOutcome> {
+export async function runSeriesMember(
+  run: Run,
+  step: AnyStep,
+  node: RepeatNode,
+  opts: RunStepOptions,
+): Promise<StepOutcome> {
   const iterations = node.ledger.iterations(run.state);
   if (iterations.length > 0 && baseChanged(run, step, node, Boolean(opts.force))) {
     await restartSeries(run, node);
@@ -75,7 +88,13 @@ export async function runSeriesMember(run: Run, step: AnyStep, node: RepeatNode,
 }
 
 /** Run a body step that follows the per-iteration ones; the iteration finishes when the whole body has. */
-async function finishIteration(run: Run, node: RepeatNode, step: AnyStep, index: number, opts: RunStepOptions): Promise<StepOutcome> {
+async function finishIteration(
+  run: Run,
+  node: RepeatNode,
+  step: AnyStep,
+  index: number,
+  opts: RunStepOptions,
+): Promise<StepOutcome> {
   // No force: the step is stale after the per-iteration work (fresh), interrupted (resume) or already done for it (skip).
   const outcome = await runStep(run, step, { ...opts, force: false, env: { ...opts.env, cycle: index } });
   if (outcome === 'done' || outcome === 'skipped') {
@@ -89,7 +108,12 @@ async function finishIteration(run: Run, node: RepeatNode, step: AnyStep, index:
 }
 
 /** The repeat node at its place: iterations 1..N, each running the body in order. */
-export async function runRepeat(run: Run, node: RepeatNode, opts: RunStepOptions, requested: number | undefined): Promise<StepOutcome> {
+export async function runRepeat(
+  run: Run,
+  node: RepeatNode,
+  opts: RunStepOptions,
+  requested: number | undefined,
+): Promise<StepOutcome> {
   const emit = opts.onEvent ?? (() => {});
   const drivers = perIterationSteps(node).filter((step) => chosen(node, step));
   if (drivers.length === 0) return 'done'; // only base steps chosen: they ran at their own place
@@ -100,13 +124,21 @@ export async function runRepeat(run: Run, node: RepeatNode, opts: RunStepOptions
   }
   const wanted = wantedIterations(run, node, requested);
   if (wanted === 0) {
-    for (const step of drivers) emit({ type: 'step-end', stepId: step.id, status: 'skipped', summary: node.noneWanted, counts: {} });
+    for (const step of drivers)
+      emit({ type: 'step-end', stepId: step.id, status: 'skipped', summary: node.noneWanted, counts: {} });
     return 'skipped';
   }
   for (let k = 1; k <= wanted; k++) {
     const it = node.ledger.iterations(run.state).find((i) => i.index === k);
     if (it?.finished) {
-      for (const step of drivers) emit({ type: 'step-end', stepId: step.id, status: 'skipped', summary: `${node.label} ${k} already done`, counts: it.counts });
+      for (const step of drivers)
+        emit({
+          type: 'step-end',
+          stepId: step.id,
+          status: 'skipped',
+          summary: `${node.label} ${k} already done`,
+          counts: it.counts,
+        });
       continue;
     }
     if (!it) await run.update((s) => node.ledger.start(s, k));
@@ -120,7 +152,13 @@ export async function runRepeat(run: Run, node: RepeatNode, opts: RunStepOptions
         continue;
       }
       // Outputs accumulate over iterations (rows carry it), so a new iteration is fresh without a reset.
-      const outcome = await runStep(run, step, { ...opts, force: false, env: { ...opts.env, cycle: k }, mode: it ? 'resume' : 'fresh', keepOutputs: true });
+      const outcome = await runStep(run, step, {
+        ...opts,
+        force: false,
+        env: { ...opts.env, cycle: k },
+        mode: it ? 'resume' : 'fresh',
+        keepOutputs: true,
+      });
       if (outcome !== 'done') return outcome;
       await run.update((s) => node.ledger.complete(s, k, step.id));
     }

@@ -59,13 +59,25 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
   const emitRunner = opts.onEvent ?? (() => {});
   const applicable = step.applies?.(run) ?? { ok: true };
   if (!applicable.ok) {
-    emitRunner({ type: 'step-end', stepId: step.id, status: 'skipped', summary: applicable.reason ?? 'not applicable', counts: {} });
+    emitRunner({
+      type: 'step-end',
+      stepId: step.id,
+      status: 'skipped',
+      summary: applicable.reason ?? 'not applicable',
+      counts: {},
+    });
     return 'skipped';
   }
   const decided = opts.mode ?? chooseMode(run, step, Boolean(opts.force));
   if (decided === 'skip') {
     const st = stepState(run, step.id);
-    emitRunner({ type: 'step-end', stepId: step.id, status: 'skipped', summary: `already done: ${st.summary}`, counts: st.counts });
+    emitRunner({
+      type: 'step-end',
+      stepId: step.id,
+      status: 'skipped',
+      summary: `already done: ${st.summary}`,
+      counts: st.counts,
+    });
     return 'skipped';
   }
   const mode = decided;
@@ -76,7 +88,11 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
   const recordSpend = (st: StepState) => {
     // A state edited in memory (tests, older writers) may lack the field until it is next parsed.
     const prev = st.usage ?? { tokensIn: 0, tokensOut: 0, costUsd: 0 };
-    st.usage = { tokensIn: prev.tokensIn + spent.tokensIn, tokensOut: prev.tokensOut + spent.tokensOut, costUsd: prev.costUsd + spent.costUsd };
+    st.usage = {
+      tokensIn: prev.tokensIn + spent.tokensIn,
+      tokensOut: prev.tokensOut + spent.tokensOut,
+      costUsd: prev.costUsd + spent.costUsd,
+    };
   };
   const ctx: StepContext<Record<string, unknown>> = {
     run,
@@ -141,7 +157,8 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
     const interrupted = opts.signal.aborted || isAbortError(err);
     const message = err instanceof Error ? err.message : String(err);
     const logFile = interrupted ? null : recordStepError(run, step.id, err);
-    const internal = !interrupted && !(err instanceof UserError) ? (err instanceof Error ? err : new Error(String(err))) : null;
+    const internal =
+      !interrupted && !(err instanceof UserError) ? (err instanceof Error ? err : new Error(String(err))) : null;
     await run.update((s) => {
       const st = s.steps[step.id]!;
       st.status = interrupted ? 'interrupted' : 'failed';

@@ -31,7 +31,9 @@ export async function runPipeline(run: Run, plan: readonly PlanNode[], opts: Pip
     checks,
     willRun: (step) => {
       const series = seriesOf(plan, step);
-      return series ? willRunInSeries(run, series, step, opts.cycles, Boolean(opts.force)) : chooseMode(run, step, Boolean(opts.force)) !== 'skip';
+      return series
+        ? willRunInSeries(run, series, step, opts.cycles, Boolean(opts.force))
+        : chooseMode(run, step, Boolean(opts.force)) !== 'skip';
     },
   });
   const stepOpts: RunStepOptions = { ...opts, checks };

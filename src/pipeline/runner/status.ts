@@ -38,7 +38,8 @@ export function staleReasons(run: Run, step: AnyStep): StalenessReason[] {
   } catch {
     reasons.push({ kind: 'params', detail: 'params no longer valid' });
   }
-  if (hash !== null && st.paramsHash !== null && hash !== st.paramsHash) reasons.push({ kind: 'params', detail: 'params or config changed' });
+  if (hash !== null && st.paramsHash !== null && hash !== st.paramsHash)
+    reasons.push({ kind: 'params', detail: 'params or config changed' });
   for (const name of step.reads.map(artifactName)) {
     const now = run.state.artifacts[name]?.version ?? 0;
     const then = st.inputVersions[name] ?? 0;

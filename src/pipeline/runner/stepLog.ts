@@ -15,7 +15,12 @@ export function stepLogFile(run: Run, stepId: string): string {
  */
 export function recordStepError(run: Run, stepId: string, err: unknown): string | null {
   const file = stepLogFile(run, stepId);
-  const detail = err instanceof UserError ? `${err.message}${err.hint ? `\n${err.hint}` : ''}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
+  const detail =
+    err instanceof UserError
+      ? `${err.message}${err.hint ? `\n${err.hint}` : ''}`
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.appendFileSync(file, `[${new Date().toISOString()}] ${stepId} failed\n${detail}\n\n`);

@@ -6,7 +6,15 @@ import { z } from 'zod';
  * text is kept and nothing of it is data. `runaway`: the model spun on whitespace and was stopped.
  * Only `ok` and `repaired` rows carry KeyInfo.
  */
-export const ExtractionStatusSchema = z.enum(['ok', 'repaired', 'parse_error', 'truncated', 'runaway', 'filtered', 'failed']);
+export const ExtractionStatusSchema = z.enum([
+  'ok',
+  'repaired',
+  'parse_error',
+  'truncated',
+  'runaway',
+  'filtered',
+  'failed',
+]);
 export type ExtractionStatus = z.infer<typeof ExtractionStatusSchema>;
 /** The statuses whose KeyInfo is data. */
 export const USABLE_STATUSES: ReadonlySet<ExtractionStatus> = new Set(['ok', 'repaired']);

@@ -29,18 +29,22 @@ export function emptyKeyInfo(): StrictKeyInfo {
 }
 
 /** The shape the prompt asks for; models drift from it (lists, strings, nesting), so it is lenient. */
-const LooseAttrs = z.object({
-  location: z.unknown().optional(),
-  level: z.unknown().optional(),
-  type: z.unknown().optional(),
-}).catchall(z.unknown());
+const LooseAttrs = z
+  .object({
+    location: z.unknown().optional(),
+    level: z.unknown().optional(),
+    type: z.unknown().optional(),
+  })
+  .catchall(z.unknown());
 
-export const RawKeyInfoSchema = z.object({
-  opacity_vs_clear: z.unknown().optional(),
-  entity: z.union([z.record(z.string(), z.union([LooseAttrs, z.unknown()])), z.unknown()]).optional(),
-  uncertain_entity: z.unknown().optional(),
-  no_entity: z.unknown().optional(),
-}).catchall(z.unknown());
+export const RawKeyInfoSchema = z
+  .object({
+    opacity_vs_clear: z.unknown().optional(),
+    entity: z.union([z.record(z.string(), z.union([LooseAttrs, z.unknown()])), z.unknown()]).optional(),
+    uncertain_entity: z.unknown().optional(),
+    no_entity: z.unknown().optional(),
+  })
+  .catchall(z.unknown());
 export type RawKeyInfo = z.infer<typeof RawKeyInfoSchema>;
 
 export const KEYINFO_KEYS = ['opacity_vs_clear', 'entity', 'uncertain_entity', 'no_entity'] as const;

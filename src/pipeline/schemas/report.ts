@@ -25,7 +25,10 @@ export const ReportRecordSchema = z.object({
 export type ReportRecord = z.infer<typeof ReportRecordSchema>;
 
 /** A study's metadata: what pairing, views and splits need, without the text. */
-export type StudyMeta = Pick<ReportRecord, 'study_id' | 'subject_id' | 'dicom_id' | 'view' | 'study_order' | 'study_date' | 'split'>;
+export type StudyMeta = Pick<
+  ReportRecord,
+  'study_id' | 'subject_id' | 'dicom_id' | 'view' | 'study_order' | 'study_date' | 'split'
+>;
 
 /** Why an input record was not ingested; counts reconcile: ingested + skipped = input. */
 export const IngestIssueSchema = z.object({

@@ -23,7 +23,9 @@ export const StepStateSchema = z.object({
   /** Step-specific resumption data (small: cursors, not records). */
   cursor: z.record(z.string(), z.unknown()).default({}),
   /** LLM spend for the step's current output, over every invocation that built it (reset by a fresh start). */
-  usage: z.object({ tokensIn: z.number(), tokensOut: z.number(), costUsd: z.number() }).default({ tokensIn: 0, tokensOut: 0, costUsd: 0 }),
+  usage: z
+    .object({ tokensIn: z.number(), tokensOut: z.number(), costUsd: z.number() })
+    .default({ tokensIn: 0, tokensOut: 0, costUsd: 0 }),
 });
 export type StepState = z.infer<typeof StepStateSchema>;
 

@@ -47,8 +47,37 @@ function cleanAttr(s: string): string | null {
 }
 
 /** Severity and kind words named in docs/method.md §3, known even before any dictionary exists. */
-const SEED_LEVELS = new Set(['small', 'mild', 'moderate', 'severe', 'large', 'acute', 'healed', 'minimal', 'low', 'trace', 'tiny', 'mildly', 'moderately', 'severely', 'larger', 'smaller']);
-const SEED_TYPES = new Set(['layering', 'patchy', 'compressive', 'chronic', 'interstitial', 'subcutaneous', 'pericardial', 'mucosal', 'hilar', 'linear', 'loculated']);
+const SEED_LEVELS = new Set([
+  'small',
+  'mild',
+  'moderate',
+  'severe',
+  'large',
+  'acute',
+  'healed',
+  'minimal',
+  'low',
+  'trace',
+  'tiny',
+  'mildly',
+  'moderately',
+  'severely',
+  'larger',
+  'smaller',
+]);
+const SEED_TYPES = new Set([
+  'layering',
+  'patchy',
+  'compressive',
+  'chronic',
+  'interstitial',
+  'subcutaneous',
+  'pericardial',
+  'mucosal',
+  'hilar',
+  'linear',
+  'loculated',
+]);
 
 export type AttrName = 'location' | 'level' | 'type';
 
@@ -56,8 +85,15 @@ export type AttrName = 'location' | 'level' | 'type';
 export function classifyWord(word: string, ctx: StandardizeContext): AttrName | null {
   const w = tokens(word);
   if (ctx.locations.has(word) || LOCATION_INDEX.find(w)) return 'location';
-  if (ctx.levels.has(word) || SEED_LEVELS.has(word) || w.some((t) => ctx.levels.has(t) || SEED_LEVELS.has(t))) return 'level';
-  if (ctx.types.has(word) || SEED_TYPES.has(word) || TYPE_INDEX.find(w) || w.some((t) => ctx.types.has(t) || SEED_TYPES.has(t))) return 'type';
+  if (ctx.levels.has(word) || SEED_LEVELS.has(word) || w.some((t) => ctx.levels.has(t) || SEED_LEVELS.has(t)))
+    return 'level';
+  if (
+    ctx.types.has(word) ||
+    SEED_TYPES.has(word) ||
+    TYPE_INDEX.find(w) ||
+    w.some((t) => ctx.types.has(t) || SEED_TYPES.has(t))
+  )
+    return 'type';
   if (w.some((t) => ctx.locations.has(t))) return 'location';
   return null;
 }
@@ -76,7 +112,10 @@ export function parseColonString(s: string): Obj | string {
     if (at < 0) return s.replace(/:/g, ' ');
     const k = part.slice(0, at).trim();
     if (k === '') return s.replace(/:/g, ' ');
-    out[k] = part.slice(at + 1).replace(/:/g, ' ').trim();
+    out[k] = part
+      .slice(at + 1)
+      .replace(/:/g, ' ')
+      .trim();
   }
   return out;
 }

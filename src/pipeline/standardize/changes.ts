@@ -2,7 +2,13 @@ import { z } from 'zod';
 
 /** What standardization did to one record, so the app can show a before/after diff. */
 export const ChangeKindSchema = z.enum([
-  'shape_repair', 'renamed', 'merged', 'moved_attribute', 'split', 'dropped_term', 'special',
+  'shape_repair',
+  'renamed',
+  'merged',
+  'moved_attribute',
+  'split',
+  'dropped_term',
+  'special',
 ]);
 export type ChangeKind = z.infer<typeof ChangeKindSchema>;
 
@@ -54,7 +60,12 @@ function write(v: unknown, out: { s: string; full: boolean }, max: number, depth
     return;
   }
   if (v === null || typeof v !== 'object') {
-    out.s += typeof v === 'string' ? JSON.stringify(v.length > max ? v.slice(0, max) : v) : v === undefined ? 'null' : String(v);
+    out.s +=
+      typeof v === 'string'
+        ? JSON.stringify(v.length > max ? v.slice(0, max) : v)
+        : v === undefined
+          ? 'null'
+          : String(v);
     if (typeof v === 'string' && v.length > max) out.full = false;
     return;
   }

@@ -93,9 +93,7 @@ export function buildContext(dicts: FrequencyDicts, opts: ContextOptions): Stand
     const s = singularize(term);
     if (!entityCount.has(s)) entityCount.set(s, count);
   }
-  const rejected = opts.rejected
-    ? { ...opts.rejected, entity: withSingulars(opts.rejected.entity) }
-    : null;
+  const rejected = opts.rejected ? { ...opts.rejected, entity: withSingulars(opts.rejected.entity) } : null;
   return {
     entities: new Set(entityCount.keys()),
     locations: new Set(dicts.location.map(([t]) => t)),

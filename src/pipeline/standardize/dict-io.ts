@@ -16,7 +16,13 @@ export function writeDictionaries(dir: string, dicts: FrequencyDicts): string[] 
     const json = path.join(dir, `${name}_dict.json`);
     fs.writeFileSync(json, JSON.stringify(Object.fromEntries(d), null, 0) + '\n');
     const csv = path.join(dir, `${name}_dict.csv`);
-    fs.writeFileSync(csv, stringify(d.map(([t, c]) => [t, c]), { header: true, columns: ['Term', 'Count'] }));
+    fs.writeFileSync(
+      csv,
+      stringify(
+        d.map(([t, c]) => [t, c]),
+        { header: true, columns: ['Term', 'Count'] },
+      ),
+    );
     files.push(json, csv);
   }
   return files;
@@ -32,7 +38,8 @@ export function readDictionaries(dir: string): FrequencyDicts {
     } catch (err) {
       throw new UserError(`Cannot read dictionary ${file}: ${(err as Error).message}`);
     }
-    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new UserError(`${file} is not a {term: count} object.`);
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj))
+      throw new UserError(`${file} is not a {term: count} object.`);
     out[name] = Object.entries(obj as Record<string, unknown>)
       .filter((e): e is [string, number] => typeof e[1] === 'number')
       .sort((a, b) => b[1] - a[1]);
@@ -45,7 +52,13 @@ export function exportReviewCsvs(dir: string, dicts: FrequencyDicts): string[] {
   fs.mkdirSync(dir, { recursive: true });
   return DICT_NAMES.map((name) => {
     const file = path.join(dir, `${name}_review.csv`);
-    fs.writeFileSync(file, stringify(dicts[name].map(([t]) => [t, '']), { header: true, columns: ['Term', 'Comment'] }));
+    fs.writeFileSync(
+      file,
+      stringify(
+        dicts[name].map(([t]) => [t, '']),
+        { header: true, columns: ['Term', 'Comment'] },
+      ),
+    );
     return file;
   });
 }
@@ -59,13 +72,22 @@ export function reviewedFileCandidates(name: DictName): string[] {
 export function parseReviewCsv(text: string, source: string): Set<string> {
   let rows: Record<string, string>[];
   try {
-    rows = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, relax_column_count: true, bom: true, trim: true });
+    rows = parse(text, {
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      relax_column_count: true,
+      bom: true,
+      trim: true,
+    });
   } catch (err) {
     throw new UserError(`${source} is not a readable CSV: ${(err as Error).message}`);
   }
   const first = rows[0];
   if (first !== undefined && !('term' in first)) {
-    throw new UserError(`${source} has no "Term" column (columns: ${Object.keys(first).join(', ')}).`, 'A reviewed term list has the header `Term,Comment`.');
+    throw new UserError(
+      `${source} has no "Term" column (columns: ${Object.keys(first).join(', ')}).`,
+      'A reviewed term list has the header `Term,Comment`.',
+    );
   }
   const rejected = new Set<string>();
   for (const row of rows) {
@@ -79,7 +101,10 @@ export function parseReviewCsv(text: string, source: string): Set<string> {
 /** Read the reviewed lists present in `dir`; a dictionary without a file rejects nothing. */
 export function readReviewedTerms(dir: string): { rejected: RejectedTerms; files: string[] } {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new UserError(`Reviewed terms folder ${dir} does not exist.`, 'Set standardize.reviewedTermsDir to a folder with <name>_dict_checked.csv files.');
+    throw new UserError(
+      `Reviewed terms folder ${dir} does not exist.`,
+      'Set standardize.reviewedTermsDir to a folder with <name>_dict_checked.csv files.',
+    );
   }
   const files: string[] = [];
   const sets = {} as Record<DictName, Set<string>>;

@@ -27,7 +27,8 @@ export function filterTerms(w: Work, ctx: StandardizeContext, log: ChangeLog): v
       const before: Attrs = { ...a };
       redistribute(a, ctx);
       for (const att of ['location', 'level', 'type'] as const) {
-        if (a[att] !== before[att]) log.add('moved_attribute', `${path}.${att}`, before[att], a[att], '§9.5 rejected attribute word');
+        if (a[att] !== before[att])
+          log.add('moved_attribute', `${path}.${att}`, before[att], a[att], '§9.5 rejected attribute word');
       }
     }
   }

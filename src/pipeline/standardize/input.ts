@@ -31,13 +31,18 @@ export type InputChoice =
  * there is one (follow-up rewrites the record), else its extraction result if
  * extraction produced one, else the study is skipped with the reason.
  */
-export function selectInput(study_id: string, raw: ExtractionResult | undefined, followup: FollowupInput | undefined): InputChoice {
+export function selectInput(
+  study_id: string,
+  raw: ExtractionResult | undefined,
+  followup: FollowupInput | undefined,
+): InputChoice {
   if (followup && followup.keyinfo !== null && followup.keyinfo !== undefined) {
     return { kind: 'use', study_id, keyinfo: followup.keyinfo, source: 'followup' };
   }
   if (!raw) return { kind: 'skip', study_id, reason: 'no extraction result' };
   if (!USABLE_STATUSES.has(raw.status)) return { kind: 'skip', study_id, reason: `raw status ${raw.status}` };
-  if (raw.keyinfo === null || raw.keyinfo === undefined) return { kind: 'skip', study_id, reason: 'raw keyinfo missing' };
+  if (raw.keyinfo === null || raw.keyinfo === undefined)
+    return { kind: 'skip', study_id, reason: 'raw keyinfo missing' };
   return { kind: 'use', study_id, keyinfo: raw.keyinfo, source: 'raw' };
 }
 

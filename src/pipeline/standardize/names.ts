@@ -3,7 +3,18 @@ import { attrsFromWords, mergeAttrs } from './attrs.js';
 import type { ChangeLog } from './changes.js';
 import { singularize, type StandardizeContext } from './context.js';
 import { CATEGORIES, put, type Cat, type Work } from './shape.js';
-import { combine, LEVEL_EXTRA_INDEX, LEVEL_INDEX, LOCATION_INDEX, MODIFIER_INDEX, tokens, TYPE_EXTRA_INDEX, TYPE_INDEX, without, type PhraseIndex } from './words.js';
+import {
+  combine,
+  LEVEL_EXTRA_INDEX,
+  LEVEL_INDEX,
+  LOCATION_INDEX,
+  MODIFIER_INDEX,
+  tokens,
+  TYPE_EXTRA_INDEX,
+  TYPE_INDEX,
+  without,
+  type PhraseIndex,
+} from './words.js';
 
 export interface Mapped {
   name: string;
@@ -24,16 +35,20 @@ export function mapNames(w: Work, ctx: StandardizeContext, log: ChangeLog): void
       const target = catName === 'opacity_vs_clear' ? opacityKey(m.name) : m.name;
       if (catName === 'opacity_vs_clear' && target !== null && target !== m.name) {
         // Words left around "opacity" (e.g. "basilar", "patchy") are kept as attributes, not lost.
-        const rest = tokens(m.name).filter((t) => t !== target).join(' ');
+        const rest = tokens(m.name)
+          .filter((t) => t !== target)
+          .join(' ');
         if (rest) mergeAttrs(m.attrs, attrsFromWords([rest], ctx));
       }
       if (target === null) {
         log.add('dropped_term', `${catName}.${name}`, name, null, '§9.1 only opacity and clear in opacity_vs_clear');
         continue;
       }
-      if (target !== name) log.add('renamed', `${catName}.${name}`, name, target, m.rules.join(', ') || 'opacity_vs_clear key');
+      if (target !== name)
+        log.add('renamed', `${catName}.${name}`, name, target, m.rules.join(', ') || 'opacity_vs_clear key');
       for (const att of ['location', 'level', 'type'] as const) {
-        if (m.attrs[att] !== attrs[att]) log.add('moved_attribute', `${catName}.${target}.${att}`, attrs[att], m.attrs[att], m.rules.join(', '));
+        if (m.attrs[att] !== attrs[att])
+          log.add('moved_attribute', `${catName}.${target}.${att}`, attrs[att], m.attrs[att], m.rules.join(', '));
       }
       if (out.has(target)) log.add('merged', `${catName}.${target}`, name, target, 'same name after mapping');
       put(out, target, m.attrs);
@@ -96,13 +111,17 @@ function planName(name: string, ctx: StandardizeContext): NamePlan {
 
   // Modifiers: removed only when what remains is a known entity.
   for (let guard = 0; guard < 8; guard++) {
-    const m = MODIFIER_INDEX.find(words, (x) => x.end - x.start < words.length && ctx.entities.has(without(words, x).join(' ')));
+    const m = MODIFIER_INDEX.find(
+      words,
+      (x) => x.end - x.start < words.length && ctx.entities.has(without(words, x).join(' ')),
+    );
     if (!m) break;
     words = without(words, m);
     rules.push(`modifier "${m.phrase}"`);
   }
 
-  if (ctx.protectedNames.has(words.join(' '))) return { name: words.join(' '), locations, level: null, type: null, rules };
+  if (ctx.protectedNames.has(words.join(' ')))
+    return { name: words.join(' '), locations, level: null, type: null, rules };
 
   // "X-sided Y" → Y, location X-sided.
   const sided = words.findIndex((t, i) => t.endsWith('-sided') && i < words.length - 1);
@@ -113,7 +132,9 @@ function planName(name: string, ctx: StandardizeContext): NamePlan {
   }
 
   // "Y in the Z" / "Y on the Z" → Y, location Z (dropping "focus").
-  const prep = words.findIndex((t, i) => (t === 'in' || t === 'on') && words[i + 1] === 'the' && i > 0 && i + 2 < words.length);
+  const prep = words.findIndex(
+    (t, i) => (t === 'in' || t === 'on') && words[i + 1] === 'the' && i > 0 && i + 2 < words.length,
+  );
   if (prep >= 0) {
     const head = words.slice(0, prep).filter((t) => t !== 'focus');
     if (head.length > 0) {
@@ -153,7 +174,11 @@ function planName(name: string, ctx: StandardizeContext): NamePlan {
 }
 
 /** Remove every phrase of the list from the words, as long as something remains (and `accept` allows what remains). */
-function takeAll(words: string[], index: PhraseIndex, accept: (rest: readonly string[]) => boolean = () => true): { taken: string[]; rest: string[] } {
+function takeAll(
+  words: string[],
+  index: PhraseIndex,
+  accept: (rest: readonly string[]) => boolean = () => true,
+): { taken: string[]; rest: string[] } {
   const taken: string[] = [];
   let rest = words;
   for (let guard = 0; guard < 8; guard++) {

@@ -26,7 +26,11 @@ const MAX_ROUNDS = 6;
  * KeyInfo out. The steps are repeated until the record is a fixed point, so
  * standardizing an already standardized record changes nothing.
  */
-export function standardizeRecord(raw: unknown, ctx: StandardizeContext, opts: StandardizeOptions = {}): StandardizeResult {
+export function standardizeRecord(
+  raw: unknown,
+  ctx: StandardizeContext,
+  opts: StandardizeOptions = {},
+): StandardizeResult {
   const log = new ChangeLog(opts.log ?? true);
   try {
     let current = once(raw, ctx, log, true);
@@ -60,7 +64,8 @@ function catObject(cat: Cat): Record<string, Attrs> {
   for (const [k, a] of cat) {
     const v = { location: a.location, level: a.level, type: a.type };
     // defineProperty keeps a name like "__proto__" an own data property instead of setting the prototype.
-    if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+    if (k === '__proto__')
+      Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
     else o[k] = v;
   }
   return o;
@@ -79,10 +84,16 @@ function logShapeRepairs(raw: unknown, w: Work, log: ChangeLog): void {
   const r = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
   for (const cat of CATEGORIES) {
     if ((r[cat] === undefined || r[cat] === null) && w[cat].size === 0) continue;
-    if (!sameCat(r[cat], w[cat])) log.add('shape_repair', cat, preview(r[cat] ?? null), catObject(w[cat]), '§9.1 shape repair');
+    if (!sameCat(r[cat], w[cat]))
+      log.add('shape_repair', cat, preview(r[cat] ?? null), catObject(w[cat]), '§9.1 shape repair');
   }
   if ((r.no_entity === undefined || r.no_entity === null) && w.no_entity.length === 0) return;
-  if (!(Array.isArray(r.no_entity) && r.no_entity.length === w.no_entity.length && r.no_entity.every((v, i) => v === w.no_entity[i]))) log.add('shape_repair', 'no_entity', preview(r.no_entity ?? null), [...w.no_entity], '§9.1 shape repair');
+  if (!(
+    Array.isArray(r.no_entity) &&
+    r.no_entity.length === w.no_entity.length &&
+    r.no_entity.every((v, i) => v === w.no_entity[i])
+  ))
+    log.add('shape_repair', 'no_entity', preview(r.no_entity ?? null), [...w.no_entity], '§9.1 shape repair');
 }
 
 /** Whether a raw category already was exactly the repaired one (same names, order and attributes). */
@@ -124,7 +135,8 @@ export function recheck(k: StrictKeyInfo): string | null {
   for (const cat of CATEGORIES) {
     const c = k[cat] as Record<string, unknown>;
     for (const name of Object.keys(c)) {
-      if (cat === 'opacity_vs_clear' && name !== 'opacity' && name !== 'clear') return `${cat}.${name} is not opacity/clear`;
+      if (cat === 'opacity_vs_clear' && name !== 'opacity' && name !== 'clear')
+        return `${cat}.${name} is not opacity/clear`;
       const a = c[name] as Record<string, unknown> | null;
       if (typeof a !== 'object' || a === null) return `${cat}.${name} is not a dict`;
       for (const att of ['location', 'level', 'type']) {
@@ -133,6 +145,7 @@ export function recheck(k: StrictKeyInfo): string | null {
       }
     }
   }
-  if (!Array.isArray(k.no_entity) || k.no_entity.some((x) => typeof x !== 'string')) return 'no_entity is not a list of strings';
+  if (!Array.isArray(k.no_entity) || k.no_entity.some((x) => typeof x !== 'string'))
+    return 'no_entity is not a list of strings';
   return null;
 }

@@ -1,7 +1,17 @@
 import type { Attrs } from '../schemas/keyinfo.js';
 import { preview, type ChangeLog } from './changes.js';
 import type { StandardizeContext } from './context.js';
-import { attrsFromWords, attrsOf, cleanTerm, emptyAttrs, isObj, LIMITS, mergeAttrs, parseColonString, type Obj } from './attrs.js';
+import {
+  attrsFromWords,
+  attrsOf,
+  cleanTerm,
+  emptyAttrs,
+  isObj,
+  LIMITS,
+  mergeAttrs,
+  parseColonString,
+  type Obj,
+} from './attrs.js';
 import { ATTR_KEYS } from './words.js';
 
 /** One category as the working form: name → attrs, in insertion order. */
@@ -56,9 +66,11 @@ export function repairCategory(catName: CatName, v: unknown, ctx: StandardizeCon
     }
     if (catName === 'opacity_vs_clear' && (e.value === null || e.value === false)) continue;
     const { attrs, nested } = entityValue(e.value, e.depth, ctx);
-    if (e.from !== undefined) log.add('split', `${catName}.${e.from}.${name}`, e.from, name, '§9.1 nested entity moved up');
+    if (e.from !== undefined)
+      log.add('split', `${catName}.${e.from}.${name}`, e.from, name, '§9.1 nested entity moved up');
     put(cat, name, attrs);
-    if (e.depth < LIMITS.depth) for (const [k, val] of nested) queue.push({ name: k, value: val, depth: e.depth + 1, from: name });
+    if (e.depth < LIMITS.depth)
+      for (const [k, val] of nested) queue.push({ name: k, value: val, depth: e.depth + 1, from: name });
   }
   return cat;
 }
@@ -97,7 +109,11 @@ function enqueueItemDict(item: Obj, depth: number, queue: Entry[]): void {
 }
 
 /** An entity's value of any shape → its attributes plus the entities nested inside it. */
-function entityValue(v: unknown, depth: number, ctx: StandardizeContext): { attrs: Attrs; nested: [string, unknown][] } {
+function entityValue(
+  v: unknown,
+  depth: number,
+  ctx: StandardizeContext,
+): { attrs: Attrs; nested: [string, unknown][] } {
   const nested: [string, unknown][] = [];
   if (depth > LIMITS.depth) return { attrs: emptyAttrs(), nested };
   if (isObj(v)) {
@@ -185,14 +201,19 @@ export function fromStrict(raw: unknown): Work | null {
       if (!isObj(a) || Object.keys(a).length !== 3) return null;
       const { location, level, type } = a;
       if (!cleanAttrValue(location) || !cleanAttrValue(level) || !cleanAttrValue(type)) return null;
-      w[catName].set(name, { location: location as string | null, level: level as string | null, type: type as string | null });
+      w[catName].set(name, {
+        location: location as string | null,
+        level: level as string | null,
+        type: type as string | null,
+      });
     }
   }
   const ne = raw.no_entity;
   if (!Array.isArray(ne) || ne.length > LIMITS.items) return null;
   const seen = new Set<string>();
   for (const item of ne) {
-    if (typeof item !== 'string' || item === '' || item.includes(',') || cleanTerm(item) !== item || seen.has(item)) return null;
+    if (typeof item !== 'string' || item === '' || item.includes(',') || cleanTerm(item) !== item || seen.has(item))
+      return null;
     seen.add(item);
     w.no_entity.push(item);
   }

@@ -8,9 +8,14 @@ import { tokens } from './words.js';
  * "focal" (a type word), so its "focal consolidation concerning for pneumonia"
  * rules never fired; both forms are matched here.
  */
-const CONSOLIDATION_PNEUMONIA = new Set(['focal consolidation concerning for pneumonia', 'consolidation concerning for pneumonia']);
+const CONSOLIDATION_PNEUMONIA = new Set([
+  'focal consolidation concerning for pneumonia',
+  'consolidation concerning for pneumonia',
+]);
 const OPACITY_PNEUMONIA = new Set([
-  'focal parenchymal opacity suggesting pneumonia', 'parenchymal opacity suggesting pneumonia', 'opacity suggesting pneumonia',
+  'focal parenchymal opacity suggesting pneumonia',
+  'parenchymal opacity suggesting pneumonia',
+  'opacity suggesting pneumonia',
 ]);
 const DROPPED = new Set(['pulmonary arteries', 'pulmonary artery', 'pacemaker']);
 const DEVICE_WORDS = ['equipment', 'shunt', 'hardware', 'catheter'];
@@ -35,13 +40,16 @@ export function fixSpecialFindings(w: Work, log: ChangeLog): void {
       const path = `${catName}.${name}`;
       const rename = (to: string, rule: string) => renameIn(cat, name, to, attrs, log, path, rule);
       if ((words.includes('volume') && words.includes('loss')) || name === 'atelectasis') {
-        if (hasWord(attrs.level, 'low') || hasWord(attrs.type, 'low')) rename('low lung volume', '§9.4 low lung volume');
+        if (hasWord(attrs.level, 'low') || hasWord(attrs.type, 'low'))
+          rename('low lung volume', '§9.4 low lung volume');
       } else if (name === 'edema') {
-        if (hasWord(attrs.level, 'mucosal', 'mucous') || hasWord(attrs.type, 'mucosal', 'mucous')) rename('mucosal edema', '§9.4 mucosal edema');
+        if (hasWord(attrs.level, 'mucosal', 'mucous') || hasWord(attrs.type, 'mucosal', 'mucous'))
+          rename('mucosal edema', '§9.4 mucosal edema');
       } else if (name === 'emphysema') {
         if (hasWord(attrs.type, 'subcutaneous')) rename('subcutaneous emphysema', '§9.4 subcutaneous emphysema');
       } else if (words.includes('effusion')) {
-        if (name !== 'pericardial effusion' && hasWord(attrs.type, 'pericardial')) rename('pericardial effusion', '§9.4 pericardial effusion');
+        if (name !== 'pericardial effusion' && hasWord(attrs.type, 'pericardial'))
+          rename('pericardial effusion', '§9.4 pericardial effusion');
       } else if (CONSOLIDATION_PNEUMONIA.has(name)) {
         cat.delete(name);
         addIfAbsent(cat, 'consolidation', attrs);
@@ -76,7 +84,9 @@ function renameIn(cat: Cat, name: string, to: string, attrs: Attrs, log: ChangeL
 const NO_WORDS: string[] = [];
 /** Only names containing one of the trigger words need splitting; most do not. */
 function wordsOf(name: string): string[] {
-  return name.includes('volume') || name.includes('effusion') || DEVICE_WORDS.some((d) => name.includes(d)) ? tokens(name) : NO_WORDS;
+  return name.includes('volume') || name.includes('effusion') || DEVICE_WORDS.some((d) => name.includes(d))
+    ? tokens(name)
+    : NO_WORDS;
 }
 
 function addIfAbsent(cat: Cat, name: string, attrs: Attrs): void {

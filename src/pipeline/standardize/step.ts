@@ -10,7 +10,14 @@ import { STANDARDIZED, STD_CHANGES } from './artifacts.js';
 import { bootstrapContext, buildContext, type RejectedTerms } from './context.js';
 import { exportReviewCsvs, readReviewedTerms, writeDictionaries } from './dict-io.js';
 import { FrequencyCounter, scaledHighThreshold } from './dictionaries.js';
-import { FollowupInputSchema, latestFollowup, selectInput, type FollowupInput, type InputChoice, type StandardizedRow } from './input.js';
+import {
+  FollowupInputSchema,
+  latestFollowup,
+  selectInput,
+  type FollowupInput,
+  type InputChoice,
+  type StandardizedRow,
+} from './input.js';
 import { standardizeRecord, toStrict } from './record.js';
 import { repairRecord } from './shape.js';
 import { defaultLibs } from '../rules/libs.js';
@@ -29,7 +36,10 @@ const BATCH = 1000;
 const MAX_ITEM_EVENTS = 200;
 
 /** Every input of the step in a stable order: raw studies in file order, then follow-up-only studies. */
-function* inputs(rawRows: Map<string, ExtractionResult>, followups: Map<string, FollowupInput>): Generator<InputChoice> {
+function* inputs(
+  rawRows: Map<string, ExtractionResult>,
+  followups: Map<string, FollowupInput>,
+): Generator<InputChoice> {
   for (const [id, row] of rawRows) yield selectInput(id, row, followups.get(id));
   for (const [id, f] of followups) if (!rawRows.has(id)) yield selectInput(id, undefined, f);
 }
@@ -45,7 +55,11 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   const followRows: FollowupInput[] = [];
   for await (const r of followupArt.lines({ onIssue: onBadLine })) followRows.push(r);
   const followups = latestFollowup(followRows);
-  ctx.emit({ type: 'log', level: 'info', message: `reading extraction results${followups.size ? ` and ${followups.size} follow-up results` : ''}` });
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message: `reading extraction results${followups.size ? ` and ${followups.size} follow-up results` : ''}`,
+  });
   // Last line per study wins (extraction retries append). Read once and kept: parsing JSONL is the costliest part of a pass.
   const rawRows = await raw.readMap({ onIssue: onBadLine });
 
@@ -53,7 +67,11 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   if (params.reviewedTermsDir) {
     const r = readReviewedTerms(params.reviewedTermsDir);
     rejected = r.rejected;
-    ctx.emit({ type: 'log', level: 'info', message: `reviewed term lists: ${r.files.length ? r.files.join(', ') : 'none found'}` });
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `reviewed term lists: ${r.files.length ? r.files.join(', ') : 'none found'}`,
+    });
   }
 
   // Pass 1: frequency dictionaries over every usable input (shape-repaired, before any mapping, as the original counted).
@@ -80,7 +98,11 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   const dictDir = run.outputDir('dictionaries');
   writeDictionaries(dictDir, dicts);
   if (params.exportReviewCsv) exportReviewCsvs(dictDir, dicts);
-  ctx.emit({ type: 'log', level: 'info', message: `dictionaries: ${dicts.entity.length} entities, ${dicts.location.length} locations, ${dicts.level.length} levels, ${dicts.type.length} types; high threshold ${threshold} → ${dictDir}` });
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message: `dictionaries: ${dicts.entity.length} entities, ${dicts.location.length} locations, ${dicts.level.length} levels, ${dicts.type.length} types; high threshold ${threshold} → ${dictDir}`,
+  });
   const protectedNames = defaultLibs().diseases.map((d) => d.official);
   const sctx = buildContext(dicts, { highThreshold: threshold, rejected, protectedNames });
 
@@ -88,7 +110,8 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   const out = run.open(STANDARDIZED);
   const changesArt = run.open(STD_CHANGES);
   const done = ctx.mode === 'resume' ? await out.keys() : new Set<string>();
-  if (done.size) ctx.emit({ type: 'log', level: 'info', message: `resuming: ${done.size} studies already standardized are kept` });
+  if (done.size)
+    ctx.emit({ type: 'log', level: 'info', message: `resuming: ${done.size} studies already standardized are kept` });
   let processed = 0;
   let written = 0;
   let changed = 0;
@@ -106,7 +129,8 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   try {
     for (const choice of inputs(rawRows, followups)) {
       if (choice.kind === 'skip') {
-        if (itemEvents++ < MAX_ITEM_EVENTS) ctx.emit({ type: 'item', key: choice.study_id, outcome: 'skipped', reason: choice.reason });
+        if (itemEvents++ < MAX_ITEM_EVENTS)
+          ctx.emit({ type: 'item', key: choice.study_id, outcome: 'skipped', reason: choice.reason });
         continue;
       }
       processed++;
@@ -115,7 +139,8 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
       logRows.push({ study_id: choice.study_id, cycle, changes: res.changes });
       if (res.error) {
         failed++;
-        if (itemEvents++ < MAX_ITEM_EVENTS) ctx.emit({ type: 'item', key: choice.study_id, outcome: 'failed', reason: res.error });
+        if (itemEvents++ < MAX_ITEM_EVENTS)
+          ctx.emit({ type: 'item', key: choice.study_id, outcome: 'failed', reason: res.error });
       } else {
         rows.push({ study_id: choice.study_id, keyinfo: res.keyinfo, cycle, source: choice.source });
         written++;
@@ -124,7 +149,12 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
       }
       if (rows.length + logRows.length >= 2 * BATCH || processed % BATCH === 0) {
         flush();
-        ctx.emit({ type: 'progress', done: processed, total: usable, counters: { standardized: written, changed, failed } });
+        ctx.emit({
+          type: 'progress',
+          done: processed,
+          total: usable,
+          counters: { standardized: written, changed, failed },
+        });
         // Checked between batches only, so a stop never leaves half a batch unwritten.
         signal.throwIfAborted();
         await new Promise<void>((r) => setImmediate(r));
@@ -138,11 +168,24 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
   ctx.emit({ type: 'progress', done: processed, total: usable, counters: { standardized: written, changed, failed } });
   const skipped = [...skipReasons.values()].reduce((a, b) => a + b, 0);
   const skipText = skipped ? `; skipped ${skipped} (${[...skipReasons].map(([r, n]) => `${r}: ${n}`).join(', ')})` : '';
-  if (skipped) ctx.emit({ type: 'log', level: 'warn', message: `skipped ${skipped} studies without a usable KeyInfo ${skipText.slice(skipText.indexOf('('))}` });
+  if (skipped)
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message: `skipped ${skipped} studies without a usable KeyInfo ${skipText.slice(skipText.indexOf('('))}`,
+    });
   if (badLines) ctx.emit({ type: 'log', level: 'warn', message: `${badLines} unreadable input lines were ignored` });
   const total = written + done.size;
   const summary = `${total} standardized (cycle ${cycle}; ${changed} changed, ${fromFollowup} from follow-up${done.size ? `, ${done.size} kept from before` : ''})${failed ? `; ${failed} failed` : ''}${skipText}`;
-  const counts: Record<string, number> = { standardized: total, 'std-changes': total + failed, changed, failed, skipped, fromFollowup, highThreshold: threshold };
+  const counts: Record<string, number> = {
+    standardized: total,
+    'std-changes': total + failed,
+    changed,
+    failed,
+    skipped,
+    fromFollowup,
+    highThreshold: threshold,
+  };
   for (const [reason, n] of skipReasons) counts[`skipped:${reason}`] = n;
   return { counts, summary };
 }
@@ -155,7 +198,8 @@ async function preview(run: Run): Promise<string> {
 export const standardizeStep: Step<typeof StandardizeParamsSchema> = {
   id: 'standardize',
   title: 'Standardize',
-  description: 'Repair the shape of extracted KeyInfo, map names and attributes to standard terms, apply reviewed term lists (docs/method.md §9).',
+  description:
+    'Repair the shape of extracted KeyInfo, map names and attributes to standard terms, apply reviewed term lists (docs/method.md §9).',
   params: StandardizeParamsSchema,
   reads: [RAW, FOLLOWUP],
   writes: [STANDARDIZED, STD_CHANGES],

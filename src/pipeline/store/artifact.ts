@@ -45,4 +45,6 @@ export function defineArtifact<T extends KeyedRecord, Multi extends boolean = fa
 export type RowsArtifact<T extends KeyedRecord> = Omit<JsonlArtifact<T>, 'readMap' | 'keys'>;
 
 /** What `run.open` returns for a definition: keyed access only when rows are one per key. */
-export type OpenedArtifact<T extends KeyedRecord, Multi extends boolean> = Multi extends true ? RowsArtifact<T> : JsonlArtifact<T>;
+export type OpenedArtifact<T extends KeyedRecord, Multi extends boolean> = Multi extends true
+  ? RowsArtifact<T>
+  : JsonlArtifact<T>;

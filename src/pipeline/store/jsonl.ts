@@ -126,7 +126,11 @@ export class JsonlArtifact<T extends KeyedRecord> {
     if (!this.schema) return value as T;
     const parsed = this.schema.safeParse(value);
     if (!parsed.success) {
-      opts.onIssue?.({ line: lineNo, reason: 'schema', detail: `line ${lineNo}: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
+      opts.onIssue?.({
+        line: lineNo,
+        reason: 'schema',
+        detail: `line ${lineNo}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      });
       return null;
     }
     return parsed.data;

@@ -22,8 +22,13 @@ export class RunLockedError extends UserError {
     readonly runDir: string,
     readonly holder: LockHolder | null,
   ) {
-    const who = holder ? `process ${holder.pid} on ${holder.host} (${holder.command || 'cxrvqa'}), since ${holder.since}` : 'another process';
-    super(`The run ${runDir} is in use by ${who}.`, 'Wait for it to finish, or stop it (Ctrl-C) first. Read-only commands such as `cxrvqa status` still work.');
+    const who = holder
+      ? `process ${holder.pid} on ${holder.host} (${holder.command || 'cxrvqa'}), since ${holder.since}`
+      : 'another process';
+    super(
+      `The run ${runDir} is in use by ${who}.`,
+      'Wait for it to finish, or stop it (Ctrl-C) first. Read-only commands such as `cxrvqa status` still work.',
+    );
     this.name = 'RunLockedError';
   }
 }
@@ -36,7 +41,11 @@ const HOLDER_NAME = 'run.lock.holder.json';
  * and lets it go stale when we die; a holder on this host whose pid is gone is
  * treated as stale at once, so a resume after kill -9 need not wait.
  */
-export async function acquireRunLock(runDir: string, onWarning: (message: string) => void, command = process.argv.slice(1).join(' ')): Promise<RunLock> {
+export async function acquireRunLock(
+  runDir: string,
+  onWarning: (message: string) => void,
+  command = process.argv.slice(1).join(' '),
+): Promise<RunLock> {
   const lockPath = path.join(runDir, LOCK_NAME);
   const holderPath = path.join(runDir, HOLDER_NAME);
   const tryLock = () =>

@@ -41,7 +41,10 @@ export class Run {
     const stateFile = path.join(abs, 'state.json');
     if (!fs.existsSync(stateFile)) {
       if (!opts.create || opts.readOnly) {
-        throw new UserError(`No run at ${abs} (state.json not found).`, 'Start one with `cxrvqa run --corpus ...` or `cxrvqa demo`.');
+        throw new UserError(
+          `No run at ${abs} (state.json not found).`,
+          'Start one with `cxrvqa run --corpus ...` or `cxrvqa demo`.',
+        );
       }
       fs.mkdirSync(path.join(abs, 'artifacts'), { recursive: true });
     }
@@ -54,7 +57,10 @@ export class Run {
         try {
           await db.read();
         } catch (err) {
-          throw new UserError(`state.json in ${abs} is not valid JSON: ${(err as Error).message}`, 'Fix the file by hand, or start a new run in another folder (--run DIR).');
+          throw new UserError(
+            `state.json in ${abs} is not valid JSON: ${(err as Error).message}`,
+            'Fix the file by hand, or start a new run in another folder (--run DIR).',
+          );
         }
         db.data = validateState(db.data, stateFile);
       } else {
@@ -98,7 +104,10 @@ export class Run {
    * rows through a looser schema of the reader's own (rows of older runs).
    */
   open<T extends KeyedRecord, Multi extends boolean>(def: ArtifactDef<T, Multi>): OpenedArtifact<T, Multi>;
-  open<T extends KeyedRecord, Multi extends boolean, V extends KeyedRecord>(def: ArtifactDef<T, Multi>, view: z.ZodType<V>): OpenedArtifact<V, Multi>;
+  open<T extends KeyedRecord, Multi extends boolean, V extends KeyedRecord>(
+    def: ArtifactDef<T, Multi>,
+    view: z.ZodType<V>,
+  ): OpenedArtifact<V, Multi>;
   open(def: ArtifactDef<KeyedRecord, boolean>, view?: z.ZodType<KeyedRecord>): JsonlArtifact<KeyedRecord> {
     return new JsonlArtifact(this.artifactPath(def.name), view ?? def.schema);
   }
@@ -115,7 +124,11 @@ export class Run {
   async recordArtifactWrite(name: string, opts: { count?: number } = {}): Promise<void> {
     await this.update((s) => {
       const prev = s.artifacts[name] ?? { version: 0, count: 0, updatedAt: null };
-      s.artifacts[name] = { version: prev.version + 1, count: opts.count ?? prev.count, updatedAt: new Date().toISOString() };
+      s.artifacts[name] = {
+        version: prev.version + 1,
+        count: opts.count ?? prev.count,
+        updatedAt: new Date().toISOString(),
+      };
     });
   }
 

@@ -1,4 +1,4 @@
-import { Box, Text} from 'ink';
+import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import { LineInput } from '../components/LineInput.js';
 import React, { useState } from 'react';
@@ -75,24 +75,36 @@ export function CellView({ height, columns, active }: ScreenProps) {
     else {
       setError(null);
       stopEditing();
-      dispatch({ type: 'message', text: `${step.id}.${editing} saved${row.status === 'done' ? ' (the step is now stale: r re-runs it)' : ''}` });
+      dispatch({
+        type: 'message',
+        text: `${step.id}.${editing} saved${row.status === 'done' ? ' (the step is now stale: r re-runs it)' : ''}`,
+      });
     }
   };
 
   const artifacts = controller.run.state.artifacts;
-  const outputs = step.writes.map(artifactName).map((w) => `${w}=${artifacts[w]?.count ?? 0}`).join(' ') || '(none)';
+  const outputs =
+    step.writes
+      .map(artifactName)
+      .map((w) => `${w}=${artifacts[w]?.count ?? 0}`)
+      .join(' ') || '(none)';
   const paramRows = Math.max(1, height - 10);
   const start = windowStart(cursor, keys.length, paramRows);
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold>{step.title}</Text> <Text dimColor>({step.id})</Text> <Text color={STATUS_COLOR[row.status]}>{STATUS_LABEL[row.status]}</Text>
+        <Text bold>{step.title}</Text> <Text dimColor>({step.id})</Text>{' '}
+        <Text color={STATUS_COLOR[row.status]}>{STATUS_LABEL[row.status]}</Text>
         <Text dimColor> {row.finishedAt ? ago(row.finishedAt) : ''}</Text>
       </Text>
-      <Text dimColor wrap="truncate">{truncate(step.description, columns)}</Text>
-      <Text wrap="truncate">reads: {step.reads.map(artifactName).join(', ') || '—'} · writes: {outputs}</Text>
+      <Text dimColor wrap="truncate">
+        {truncate(step.description, columns)}
+      </Text>
+      <Text wrap="truncate">
+        reads: {step.reads.map(artifactName).join(', ') || '—'} · writes: {outputs}
+      </Text>
       <Text bold>Params{paramsError ? <Text color="red"> (stored params invalid: {paramsError})</Text> : null}</Text>
-      {keys.length === 0 ? <Text dimColor>  (no params)</Text> : null}
+      {keys.length === 0 ? <Text dimColor> (no params)</Text> : null}
       {keys.slice(start, start + paramRows).map((k, i) => {
         const idx = start + i;
         const sel = idx === cursor;
@@ -107,14 +119,27 @@ export function CellView({ height, columns, active }: ScreenProps) {
           </Box>
         );
       })}
-      {editing !== null ? <Text color="cyan">editing {editing}: Enter saves (empty = default) · Esc cancels</Text> : null}
+      {editing !== null ? (
+        <Text color="cyan">editing {editing}: Enter saves (empty = default) · Esc cancels</Text>
+      ) : null}
       {error ? <Text color="red">invalid: {error}</Text> : null}
       <Text bold>Output</Text>
       <Text wrap="truncate">{truncate(`${countsLine(row.counts, 6) || 'no counts yet'}`, columns)}</Text>
       <Text wrap="truncate" color={row.error ? 'red' : undefined}>
-        {truncate(row.error ? `error: ${row.error}` : row.stale.length ? `stale: ${row.stale.join(', ')}` : row.summary || 'not run yet', columns)}
+        {truncate(
+          row.error
+            ? `error: ${row.error}`
+            : row.stale.length
+              ? `stale: ${row.stale.join(', ')}`
+              : row.summary || 'not run yet',
+          columns,
+        )}
       </Text>
-      {row.preview ? <Text dimColor wrap="truncate">{truncate(row.preview, columns)}</Text> : null}
+      {row.preview ? (
+        <Text dimColor wrap="truncate">
+          {truncate(row.preview, columns)}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -17,7 +17,9 @@ export function Header({ runDir, columns }: { runDir: string; columns: number })
   const right = truncate(displayPath(runDir), Math.max(10, columns - left.length - activity.length - 4));
   return (
     <Box width={columns}>
-      <Text bold color="cyan">{left}</Text>
+      <Text bold color="cyan">
+        {left}
+      </Text>
       <Text color="yellow">{activity}</Text>
       <Box flexGrow={1} />
       <Text dimColor>{right}</Text>

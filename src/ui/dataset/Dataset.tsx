@@ -1,4 +1,4 @@
-import { Box, Text} from 'ink';
+import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React, { useEffect, useMemo, useState } from 'react';
 import type { ScreenProps } from '../App.js';
@@ -42,7 +42,10 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
   }, [controller, version]);
 
   // Two small JSON files, re-read when the check step writes again.
-  const checks: DatasetChecks | null = useMemo(() => (checked >= 0 ? readDatasetChecks(controller.run) : null), [controller, checked]);
+  const checks: DatasetChecks | null = useMemo(
+    () => (checked >= 0 ? readDatasetChecks(controller.run) : null),
+    [controller, checked],
+  );
 
   useKeys(
     (input, key) => {
@@ -56,12 +59,15 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
   if (error) return <Text color="red">Cannot read questions: {error}</Text>;
   if (!overview) return <Text dimColor>Reading questions…</Text>;
   const { stats } = overview;
-  if (stats.total === 0) return <Text color="yellow">No QA pairs yet: run the questions step (Esc, then a runs all steps).</Text>;
+  if (stats.total === 0)
+    return <Text color="yellow">No QA pairs yet: run the questions step (Esc, then a runs all steps).</Text>;
   const { rows, total } = statsRows(stats);
   const table = [...rows, total].map((r) => COLUMNS.map(([c]) => r[c]));
   const samples = overview.samples.map((q) => `[${q.type}] ${q.question} → ${q.answer}`);
   // The check step's results: the consistency line, the baseline line, then the bias table.
-  const checkText = checks ? [checkLines(checks)[0]!, checkLines(checks).at(-1)!, ...alignTable(BIAS_HEADER, biasRows(checks))] : ['not checked yet: run the check step'];
+  const checkText = checks
+    ? [checkLines(checks)[0]!, checkLines(checks).at(-1)!, ...alignTable(BIAS_HEADER, biasRows(checks))]
+    : ['not checked yet: run the check step'];
   const sampleRows = Math.max(1, height - table.length - checkText.length - 5);
   const start = Math.min(scroll, Math.max(0, samples.length - sampleRows));
   return (

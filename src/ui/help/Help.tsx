@@ -26,7 +26,10 @@ export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
     ['f', 'run fresh (discard outputs)'],
     ['s', 'stop'],
   ],
-  progress: [['s', 'stop the running step'], ['r', 'resume what was stopped (else the selected step)']],
+  progress: [
+    ['s', 'stop the running step'],
+    ['r', 'resume what was stopped (else the selected step)'],
+  ],
   inspector: [
     ['/', 'find by study id or finding'],
     ['f', 'filter: all · changed in k · disagrees · parse failed'],

@@ -1,4 +1,4 @@
-import { Box, Text} from 'ink';
+import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import { LineInput } from '../components/LineInput.js';
 import React, { useMemo, useState } from 'react';
@@ -59,7 +59,8 @@ export function InspectorView({ height, columns, active }: ScreenProps) {
 
   if (error) return <Text color="red">Cannot read the artifacts: {error}</Text>;
   if (!index) return <Text dimColor>Indexing artifacts…</Text>;
-  if (index.order.length === 0) return <Text color="yellow">No reports yet: run the ingest step first (Esc, then r on ingest).</Text>;
+  if (index.order.length === 0)
+    return <Text color="yellow">No reports yet: run the ingest step first (Esc, then r on ingest).</Text>;
   if (open && detail) {
     return (
       <StudyView
@@ -100,16 +101,26 @@ export function InspectorView({ height, columns, active }: ScreenProps) {
         )}
       </Box>
       <Text>
-        filter: <Text color="cyan">{filterLabel(filter)}</Text> · {fmtNum(results.length)} of {fmtNum(index.order.length)} reports
+        filter: <Text color="cyan">{filterLabel(filter)}</Text> · {fmtNum(results.length)} of{' '}
+        {fmtNum(index.order.length)} reports
       </Text>
       {results.length === 0 ? <Text dimColor>no report matches</Text> : null}
       {results.slice(start, start + listH).map((id, i) => {
         const sm = index.summaries.get(id)!;
-        const flags = [sm.parseFailed ? 'parse-failed' : '', sm.disagrees ? 'disagrees' : '', sm.changedCycles.length ? `changed c${sm.changedCycles.join(',')}` : ''].filter(Boolean).join(' ');
+        const flags = [
+          sm.parseFailed ? 'parse-failed' : '',
+          sm.disagrees ? 'disagrees' : '',
+          sm.changedCycles.length ? `changed c${sm.changedCycles.join(',')}` : '',
+        ]
+          .filter(Boolean)
+          .join(' ');
         const names = summaryNames(sm).slice(0, 6).join(', ');
         return (
           <Text key={id} inverse={start + i === cursor} wrap="truncate">
-            {truncate(`${start + i === cursor ? '▸' : ' '} ${id.padEnd(12)} ${flags ? `[${flags}] ` : ''}${names}`, columns)}
+            {truncate(
+              `${start + i === cursor ? '▸' : ' '} ${id.padEnd(12)} ${flags ? `[${flags}] ` : ''}${names}`,
+              columns,
+            )}
           </Text>
         );
       })}

@@ -1,10 +1,18 @@
-import { Box, Text} from 'ink';
+import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import { LineInput } from '../components/LineInput.js';
 import React from 'react';
 import { useLiveState } from '../components/useLiveState.js';
 import { pad, truncate, windowStart } from '../components/format.js';
-import { type Finding, type JudgmentRecord, POLARITY_MARK, type RerunOptions, sortFindings, type StudyDetail, type Verdict } from '../../pipeline/index.js';
+import {
+  type Finding,
+  type JudgmentRecord,
+  POLARITY_MARK,
+  type RerunOptions,
+  sortFindings,
+  type StudyDetail,
+  type Verdict,
+} from '../../pipeline/index.js';
 import { useUiActions } from '../state/context.js';
 import { layoutLines, reportSpans, segments } from './highlight.js';
 import { RerunPanel } from './RerunPanel.js';
@@ -36,14 +44,27 @@ export function findingRows(detail: StudyDetail): Finding[] {
 
 /** Whether the stages that produced findings disagree on this one (presence or attributes). */
 export function rowDiffers(detail: StudyDetail, key: string): boolean {
-  const vals = detail.stages.filter((s) => s.findings !== null).map((s) => {
-    const f = s.findings!.find((x) => x.key === key);
-    return f ? `+${f.attrs}` : '';
-  });
+  const vals = detail.stages
+    .filter((s) => s.findings !== null)
+    .map((s) => {
+      const f = s.findings!.find((x) => x.key === key);
+      return f ? `+${f.attrs}` : '';
+    });
   return new Set(vals).size > 1;
 }
 
-export function StudyView({ detail, judgment, onJudge, onNote, rerun, onChanged, height, columns, active, initialPane }: StudyViewProps) {
+export function StudyView({
+  detail,
+  judgment,
+  onJudge,
+  onNote,
+  rerun,
+  onChanged,
+  height,
+  columns,
+  active,
+  initialPane,
+}: StudyViewProps) {
   const { dispatch } = useUiActions();
   const [pane, setPane, livePane] = useLiveState<Pane>(initialPane ?? 'keyinfo');
   const [cursor, setCursor, liveCursor] = useLiveState(0);
@@ -74,8 +95,10 @@ export function StudyView({ detail, judgment, onJudge, onNote, rerun, onChanged,
         setNoting(judgment?.note ?? '');
         dispatch({ type: 'typing', on: true });
       } else if (input === 'e') {
-        if ('disabled' in rerun) dispatch({ type: 'message', level: 'warn', text: `re-run unavailable: ${rerun.disabled}` });
-        else if (!detail.report) dispatch({ type: 'message', level: 'warn', text: 're-run needs the report record (run ingest)' });
+        if ('disabled' in rerun)
+          dispatch({ type: 'message', level: 'warn', text: `re-run unavailable: ${rerun.disabled}` });
+        else if (!detail.report)
+          dispatch({ type: 'message', level: 'warn', text: 're-run needs the report record (run ingest)' });
         else {
           setRerunning(true);
           dispatch({ type: 'typing', on: true });
@@ -112,7 +135,9 @@ export function StudyView({ detail, judgment, onJudge, onNote, rerun, onChanged,
     );
   }
   const r = detail.report;
-  const meta = r ? `${detail.id} · subject ${String(r.subject_id ?? '?')} · ${String(r.view ?? 'view ?')}${r.split ? ' · ' + String(r.split) : ''}` : `${detail.id} · no report record`;
+  const meta = r
+    ? `${detail.id} · subject ${String(r.subject_id ?? '?')} · ${String(r.view ?? 'view ?')}${r.split ? ' · ' + String(r.split) : ''}`
+    : `${detail.id} · no report record`;
   const bodyH = Math.max(2, height - 3 - (noting !== null || judgment?.note ? 1 : 0));
   return (
     <Box flexDirection="column">
@@ -123,7 +148,9 @@ export function StudyView({ detail, judgment, onJudge, onNote, rerun, onChanged,
         ))}
       </Text>
       {pane === 'text' ? <TextPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
-      {pane === 'keyinfo' ? <KeyInfoPane detail={detail} rows={rows} cursor={cursor} judgment={judgment} height={bodyH} columns={columns} /> : null}
+      {pane === 'keyinfo' ? (
+        <KeyInfoPane detail={detail} rows={rows} cursor={cursor} judgment={judgment} height={bodyH} columns={columns} />
+      ) : null}
       {pane === 'qa' ? <QaPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
       {pane === 'history' ? <HistoryPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
       {noting !== null ? (
@@ -140,13 +167,25 @@ export function StudyView({ detail, judgment, onJudge, onNote, rerun, onChanged,
           />
         </Box>
       ) : judgment?.note ? (
-        <Text color="magenta" wrap="truncate">note: {judgment.note}</Text>
+        <Text color="magenta" wrap="truncate">
+          note: {judgment.note}
+        </Text>
       ) : null}
     </Box>
   );
 }
 
-function TextPane({ detail, height, columns, scroll }: { detail: StudyDetail; height: number; columns: number; scroll: number }) {
+function TextPane({
+  detail,
+  height,
+  columns,
+  scroll,
+}: {
+  detail: StudyDetail;
+  height: number;
+  columns: number;
+  scroll: number;
+}) {
   const text = typeof detail.report?.text === 'string' ? detail.report.text : '';
   if (!text) return <Text color="yellow">No report text (ingest not run yet?).</Text>;
   const spans = reportSpans(detail.report, detail.reference);
@@ -155,12 +194,24 @@ function TextPane({ detail, height, columns, scroll }: { detail: StudyDetail; he
   return (
     <Box flexDirection="column">
       <Text dimColor>
-        <Text underline color="cyan">selected section</Text> · <Text inverse color="yellow">evidence</Text> · line {start + 1}/{lines.length}
+        <Text underline color="cyan">
+          selected section
+        </Text>{' '}
+        ·{' '}
+        <Text inverse color="yellow">
+          evidence
+        </Text>{' '}
+        · line {start + 1}/{lines.length}
       </Text>
       {lines.slice(start, start + height - 1).map(([a, b], i) => (
         <Text key={`${a}-${i}`} wrap="truncate">
           {segments(text, a, b, spans).map((seg, j) => (
-            <Text key={j} inverse={seg.evidence} color={seg.evidence ? 'yellow' : seg.selected ? 'cyan' : undefined} underline={seg.selected}>
+            <Text
+              key={j}
+              inverse={seg.evidence}
+              color={seg.evidence ? 'yellow' : seg.selected ? 'cyan' : undefined}
+              underline={seg.selected}
+            >
               {seg.text || ' '}
             </Text>
           ))}
@@ -170,13 +221,31 @@ function TextPane({ detail, height, columns, scroll }: { detail: StudyDetail; he
   );
 }
 
-function KeyInfoPane({ detail, rows, cursor, judgment, height, columns }: { detail: StudyDetail; rows: Finding[]; cursor: number; judgment: JudgmentRecord | undefined; height: number; columns: number }) {
-  if (detail.stages.length === 0) return <Text color="yellow">No KeyInfo yet: the reference / extract / standardize steps have not run.</Text>;
+function KeyInfoPane({
+  detail,
+  rows,
+  cursor,
+  judgment,
+  height,
+  columns,
+}: {
+  detail: StudyDetail;
+  rows: Finding[];
+  cursor: number;
+  judgment: JudgmentRecord | undefined;
+  height: number;
+  columns: number;
+}) {
+  if (detail.stages.length === 0)
+    return <Text color="yellow">No KeyInfo yet: the reference / extract / standardize steps have not run.</Text>;
   const colW = 8;
   const fit = Math.max(1, Math.floor((columns - 30) / colW));
   // When not every stage fits, the reference stays (it is what ≠ and the filters compare with) beside the latest ones.
   const first = detail.stages[0];
-  const stages = fit >= 2 && detail.stages.length > fit && first?.label === 'rules' ? [first, ...detail.stages.slice(-(fit - 1))] : detail.stages.slice(-fit);
+  const stages =
+    fit >= 2 && detail.stages.length > fit && first?.label === 'rules'
+      ? [first, ...detail.stages.slice(-(fit - 1))]
+      : detail.stages.slice(-fit);
   const nameW = Math.max(12, columns - 6 - stages.length * colW);
   const tableH = Math.max(1, height - 3);
   const start = windowStart(cursor, rows.length, tableH);
@@ -188,7 +257,7 @@ function KeyInfoPane({ detail, rows, cursor, judgment, height, columns }: { deta
         {pad('finding', nameW)}
         {stages.map((s) => pad(s.label, colW)).join('')}ok
       </Text>
-      {rows.length === 0 ? <Text dimColor>   no findings in any stage</Text> : null}
+      {rows.length === 0 ? <Text dimColor> no findings in any stage</Text> : null}
       {rows.slice(start, start + tableH).map((f, i) => {
         const idx = start + i;
         const v = judgment?.judgments[f.key];
@@ -199,7 +268,9 @@ function KeyInfoPane({ detail, rows, cursor, judgment, height, columns }: { deta
             {idx === cursor ? '▸ ' : '  '}
             {pad(`${POLARITY_MARK[f.polarity]} ${f.name}`, nameW - 1)}
             {stages.map((s) => pad(' ' + stageMark(s.findings, f.key), colW)).join('')}
-            <Text color={v === 'correct' ? 'green' : 'red'}>{v === 'correct' ? '✓' : v === 'incorrect' ? '✗' : ' '}</Text>
+            <Text color={v === 'correct' ? 'green' : 'red'}>
+              {v === 'correct' ? '✓' : v === 'incorrect' ? '✗' : ' '}
+            </Text>
           </Text>
         );
       })}
@@ -207,13 +278,24 @@ function KeyInfoPane({ detail, rows, cursor, judgment, height, columns }: { deta
         {sel
           ? truncate(
               stages
-                .map((s) => `${s.label}: ${s.findings?.find((x) => x.key === sel.key)?.attrs || (s.findings?.some((x) => x.key === sel.key) ? '—' : s.findings ? 'absent' : s.note || 'n/a')}`)
+                .map(
+                  (s) =>
+                    `${s.label}: ${s.findings?.find((x) => x.key === sel.key)?.attrs || (s.findings?.some((x) => x.key === sel.key) ? '—' : s.findings ? 'absent' : s.note || 'n/a')}`,
+                )
                 .join(' | '),
               columns,
             )
           : ''}
       </Text>
-      <Text dimColor wrap="truncate">{truncate(detail.stages.filter((s) => s.note).map((s) => `${s.label}: ${s.note}`).join(' | ') || '+ present  ? uncertain  - absent  · not stated  ≠ stages differ', columns)}</Text>
+      <Text dimColor wrap="truncate">
+        {truncate(
+          detail.stages
+            .filter((s) => s.note)
+            .map((s) => `${s.label}: ${s.note}`)
+            .join(' | ') || '+ present  ? uncertain  - absent  · not stated  ≠ stages differ',
+          columns,
+        )}
+      </Text>
     </Box>
   );
 }
@@ -224,8 +306,19 @@ function stageMark(findings: Finding[] | null, key: string): string {
   return f ? POLARITY_MARK[f.polarity] : '·';
 }
 
-function QaPane({ detail, height, columns, scroll }: { detail: StudyDetail; height: number; columns: number; scroll: number }) {
-  if (detail.questions.length === 0) return <Text dimColor>No QA pairs for this study (questions not run yet, or no AP/PA view).</Text>;
+function QaPane({
+  detail,
+  height,
+  columns,
+  scroll,
+}: {
+  detail: StudyDetail;
+  height: number;
+  columns: number;
+  scroll: number;
+}) {
+  if (detail.questions.length === 0)
+    return <Text dimColor>No QA pairs for this study (questions not run yet, or no AP/PA view).</Text>;
   const lines = detail.questions.flatMap((q) => [
     `[${String(q.question_type ?? '?')}] ${String(q.question ?? '')} → ${String(q.answer ?? '')}`,
     `    provenance: ${q.provenance === undefined ? '—' : typeof q.provenance === 'string' ? q.provenance : JSON.stringify(q.provenance)}`,
@@ -234,7 +327,17 @@ function QaPane({ detail, height, columns, scroll }: { detail: StudyDetail; heig
 }
 
 /** A window of `height` lines from `scroll`; indented detail lines are dimmed. */
-function ScrolledLines({ lines, height, columns, scroll }: { lines: string[]; height: number; columns: number; scroll: number }) {
+function ScrolledLines({
+  lines,
+  height,
+  columns,
+  scroll,
+}: {
+  lines: string[];
+  height: number;
+  columns: number;
+  scroll: number;
+}) {
   const start = Math.min(scroll, Math.max(0, lines.length - height));
   return (
     <Box flexDirection="column">
@@ -260,7 +363,9 @@ export function historyLines(detail: StudyDetail): string[] {
       if (typeof c === 'string' || !c || typeof c !== 'object') lines.push(`    ${show(c)}`);
       else {
         const ch = c as Record<string, unknown>;
-        lines.push(`    ${show(ch.kind)} ${show(ch.path)}: ${show(ch.before)} → ${show(ch.after)}${ch.rule ? ` (${show(ch.rule)})` : ''}`);
+        lines.push(
+          `    ${show(ch.kind)} ${show(ch.path)}: ${show(ch.before)} → ${show(ch.after)}${ch.rule ? ` (${show(ch.rule)})` : ''}`,
+        );
       }
     }
   }
@@ -271,8 +376,19 @@ export function historyLines(detail: StudyDetail): string[] {
   return lines;
 }
 
-function HistoryPane({ detail, height, columns, scroll }: { detail: StudyDetail; height: number; columns: number; scroll: number }) {
+function HistoryPane({
+  detail,
+  height,
+  columns,
+  scroll,
+}: {
+  detail: StudyDetail;
+  height: number;
+  columns: number;
+  scroll: number;
+}) {
   const lines = historyLines(detail);
-  if (lines.length === 0) return <Text dimColor>No standardization changes and no follow-up questions for this study.</Text>;
+  if (lines.length === 0)
+    return <Text dimColor>No standardization changes and no follow-up questions for this study.</Text>;
   return <ScrolledLines lines={lines} height={height} columns={columns} scroll={scroll} />;
 }

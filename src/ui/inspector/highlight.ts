@@ -57,14 +57,24 @@ export function segments(text: string, start: number, end: number, spans: readon
 /** Highlight spans of a report: its selected section and every evidence span of the reference. */
 export function reportSpans(report: Record<string, unknown> | null, reference: Record<string, unknown> | null): Span[] {
   const spans: Span[] = [];
-  if (report && typeof report.selected === 'string' && typeof report.selected_offset === 'number' && report.selected_offset >= 0) {
-    spans.push({ start: report.selected_offset, end: report.selected_offset + report.selected.length, kind: 'selected' });
+  if (
+    report &&
+    typeof report.selected === 'string' &&
+    typeof report.selected_offset === 'number' &&
+    report.selected_offset >= 0
+  ) {
+    spans.push({
+      start: report.selected_offset,
+      end: report.selected_offset + report.selected.length,
+      kind: 'selected',
+    });
   }
   const visit = (ev: unknown) => {
     if (!Array.isArray(ev)) return;
     for (const e of ev) {
       const o = e as { start?: unknown; end?: unknown };
-      if (typeof o.start === 'number' && typeof o.end === 'number' && o.start >= 0 && o.end > o.start) spans.push({ start: o.start, end: o.end, kind: 'evidence' });
+      if (typeof o.start === 'number' && typeof o.end === 'number' && o.start >= 0 && o.end > o.start)
+        spans.push({ start: o.start, end: o.end, kind: 'evidence' });
     }
   };
   if (reference) {

@@ -3,7 +3,12 @@ import type { JudgmentRecord, ReviewStore, StudyIndex, Verdict } from '../../pip
 import { useUiActions } from '../state/context.js';
 
 /** The study index and judgment store, loaded once per screen mount. */
-export function useStudyData(): { index: StudyIndex | null; store: ReviewStore | null; error: string | null; reload: () => void } {
+export function useStudyData(): {
+  index: StudyIndex | null;
+  store: ReviewStore | null;
+  error: string | null;
+  reload: () => void;
+} {
   const { controller } = useUiActions();
   const [index, setIndex] = useState<StudyIndex | null>(null);
   const [store, setStore] = useState<ReviewStore | null>(null);
@@ -40,7 +45,8 @@ export function useJudging(store: ReviewStore | null, studyId: string | null) {
   };
   return {
     record,
-    onJudge: (key: string, verdict: Verdict | null) => guard(() => store && studyId && store.judge(studyId, key, verdict)),
+    onJudge: (key: string, verdict: Verdict | null) =>
+      guard(() => store && studyId && store.judge(studyId, key, verdict)),
     onNote: (note: string) => guard(() => store && studyId && store.note(studyId, note)),
   };
 }

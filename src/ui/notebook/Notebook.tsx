@@ -1,13 +1,27 @@
-import { Box, Text} from 'ink';
+import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React from 'react';
 import type { ScreenProps } from '../App.js';
-import { ago, countsLine, pad, STATUS_COLOR, STATUS_ICON, STATUS_LABEL, truncate, windowStart } from '../components/format.js';
+import {
+  ago,
+  countsLine,
+  pad,
+  STATUS_COLOR,
+  STATUS_ICON,
+  STATUS_LABEL,
+  truncate,
+  windowStart,
+} from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import type { StepRow } from '../state/types.js';
 
 /** Screen keys shared with the other top-level screens. */
-export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'dataset'> = { p: 'progress', i: 'inspector', v: 'review', d: 'dataset' };
+export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'dataset'> = {
+  p: 'progress',
+  i: 'inspector',
+  v: 'review',
+  d: 'dataset',
+};
 
 export function Notebook({ height, columns, active }: ScreenProps) {
   const s = useUiState();
@@ -30,7 +44,12 @@ export function Notebook({ height, columns, active }: ScreenProps) {
       } else if (input === 'c') {
         const fu = cur.rows.find((r) => r.id === 'followup');
         if (!fu) dispatch({ type: 'message', level: 'warn', text: 'no follow-up step in this build' });
-        else if (!fu.applies.ok) dispatch({ type: 'message', level: 'warn', text: `no follow-up cycle: ${fu.applies.reason ?? 'not applicable'}` });
+        else if (!fu.applies.ok)
+          dispatch({
+            type: 'message',
+            level: 'warn',
+            text: `no follow-up cycle: ${fu.applies.reason ?? 'not applicable'}`,
+          });
         else {
           void controller.start({ kind: 'cycle' });
           dispatch({ type: 'navigate', screen: 'progress' });
@@ -42,7 +61,9 @@ export function Notebook({ height, columns, active }: ScreenProps) {
     { isActive: active },
   );
 
-  const corpus = cfg.corpus ? `${cfg.corpus.kind}${cfg.corpus.kind === 'sample' ? '' : ' ' + cfg.corpus.path}` : '(none)';
+  const corpus = cfg.corpus
+    ? `${cfg.corpus.kind}${cfg.corpus.kind === 'sample' ? '' : ' ' + cfg.corpus.path}`
+    : '(none)';
   const cycles = controller.run.state.cycles.filter((c) => c.finishedAt).length;
   // A first-time user sees the steps but not how to start them.
   const fresh = s.loaded && s.rows.length > 0 && s.rows.every((r) => !r.applies.ok || r.status === 'not_run');
@@ -52,8 +73,17 @@ export function Notebook({ height, columns, active }: ScreenProps) {
   const shown = s.rows.slice(start, start + visible);
   return (
     <Box flexDirection="column">
-      <Text dimColor>{truncate(`corpus: ${corpus} · backend: ${cfg.backend} · cycles: ${cycles} · ${s.rows.length} steps${fresh ? ' · a runs all steps' : ''}`, columns)}</Text>
-      {!s.loaded ? <Text dimColor>Reading the run…</Text> : s.rows.length === 0 ? <Text color="yellow">No steps are registered in this build.</Text> : null}
+      <Text dimColor>
+        {truncate(
+          `corpus: ${corpus} · backend: ${cfg.backend} · cycles: ${cycles} · ${s.rows.length} steps${fresh ? ' · a runs all steps' : ''}`,
+          columns,
+        )}
+      </Text>
+      {!s.loaded ? (
+        <Text dimColor>Reading the run…</Text>
+      ) : s.rows.length === 0 ? (
+        <Text color="yellow">No steps are registered in this build.</Text>
+      ) : null}
       {shown.map((row, i) => (
         <Cell key={row.id} row={row} index={start + i} selected={start + i === s.selected} columns={columns} />
       ))}
@@ -62,7 +92,9 @@ export function Notebook({ height, columns, active }: ScreenProps) {
 }
 
 function Cell({ row, index, selected, columns }: { row: StepRow; index: number; selected: boolean; columns: number }) {
-  const when = row.finishedAt ? `${ago(row.finishedAt)}${row.durationMs !== null ? ` · ${(row.durationMs / 1000).toFixed(1)}s` : ''}` : '';
+  const when = row.finishedAt
+    ? `${ago(row.finishedAt)}${row.durationMs !== null ? ` · ${(row.durationMs / 1000).toFixed(1)}s` : ''}`
+    : '';
   const status = row.applies.ok ? STATUS_LABEL[row.status] : 'n/a';
   const head = `${selected ? '▸' : ' '}${String(index + 1).padStart(2)} `;
   const countW = Math.max(0, columns - head.length - 2 - 14 - 12 - when.length - 2);

@@ -1,4 +1,4 @@
-import { Box, Text} from 'ink';
+import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React, { useEffect, useRef, useState } from 'react';
 import type { ProgressSnapshot } from '../../pipeline/index.js';
@@ -30,8 +30,13 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
   // Elapsed comes with each event; between events (a slow LLM item) the clock
   // would stand still, so it is advanced here from when the last snapshot arrived.
   const ticking = Boolean(a && !a.ended);
-  const seen = useRef<{ p: ProgressSnapshot | null; ticking: boolean; at: number }>({ p: null, ticking, at: Date.now() });
-  if (seen.current.p !== (a?.progress ?? null) || seen.current.ticking !== ticking) seen.current = { p: a?.progress ?? null, ticking, at: Date.now() };
+  const seen = useRef<{ p: ProgressSnapshot | null; ticking: boolean; at: number }>({
+    p: null,
+    ticking,
+    at: Date.now(),
+  });
+  if (seen.current.p !== (a?.progress ?? null) || seen.current.ticking !== ticking)
+    seen.current = { p: a?.progress ?? null, ticking, at: Date.now() };
   const [, setTick] = useState(0);
   useEffect(() => {
     if (!ticking) return;
@@ -43,7 +48,11 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
     return (
       <Box flexDirection="column">
         <Text>Nothing has run in this session.</Text>
-        {row ? <Text dimColor>Selected: {row.id} ({row.status}) — r runs or resumes it.</Text> : null}
+        {row ? (
+          <Text dimColor>
+            Selected: {row.id} ({row.status}) — r runs or resumes it.
+          </Text>
+        ) : null}
       </Box>
     );
   }
@@ -55,17 +64,25 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
   });
   const errors = Object.entries(a.errors);
   const loss = a.metrics.loss ?? Object.values(a.metrics)[0];
-  const lossName = a.metrics.loss ? 'loss' : Object.keys(a.metrics)[0] ?? '';
+  const lossName = a.metrics.loss ? 'loss' : (Object.keys(a.metrics)[0] ?? '');
   const chartHeight = loss && loss.length > 1 ? Math.min(10, Math.max(4, Math.floor(height / 2.5))) : 0;
   const earlier = s.history.filter((h) => h.stepId !== a.stepId || h.status !== a.ended?.status).slice(-4);
-  const fixed = 5 + (errors.length ? 1 : 0) + (view.tokens ? 1 : 0) + chartHeight + (earlier.length ? earlier.length + 1 : 0);
+  const fixed =
+    5 + (errors.length ? 1 : 0) + (view.tokens ? 1 : 0) + chartHeight + (earlier.length ? earlier.length + 1 : 0);
   const logRows = Math.max(1, height - fixed);
   const endColor = a.ended?.status === 'done' ? 'green' : a.ended?.status === 'failed' ? 'red' : 'yellow';
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold>{a.title}</Text> <Text dimColor>({a.stepId}, {a.mode})</Text>{' '}
-        {a.ended ? <Text color={endColor}>{a.ended.status}</Text> : <Text color="cyan">{s.stopping ? 'stopping…' : 'running'}</Text>}
+        <Text bold>{a.title}</Text>{' '}
+        <Text dimColor>
+          ({a.stepId}, {a.mode})
+        </Text>{' '}
+        {a.ended ? (
+          <Text color={endColor}>{a.ended.status}</Text>
+        ) : (
+          <Text color="cyan">{s.stopping ? 'stopping…' : 'running'}</Text>
+        )}
       </Text>
       <Text>
         <Text color="cyan">{view.bar}</Text>
@@ -96,7 +113,12 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
         {a.ended ? truncate(a.ended.summary, columns) : ' '}
       </Text>
       {a.logs.slice(-logRows).map((l) => (
-        <Text key={l.id} color={l.level === 'error' ? 'red' : l.level === 'warn' ? 'yellow' : undefined} dimColor={l.level === 'info'} wrap="truncate">
+        <Text
+          key={l.id}
+          color={l.level === 'error' ? 'red' : l.level === 'warn' ? 'yellow' : undefined}
+          dimColor={l.level === 'info'}
+          wrap="truncate"
+        >
           {truncate(l.message, columns)}
         </Text>
       ))}

@@ -1,4 +1,4 @@
-import { Box, Text} from 'ink';
+import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React, { useMemo, useState } from 'react';
 import { useLiveState } from '../components/useLiveState.js';
@@ -6,7 +6,15 @@ import type { ScreenProps } from '../App.js';
 import { StudyView } from '../inspector/StudyView.js';
 import { useJudging, useStudyData } from '../inspector/useStudyData.js';
 import { useUiActions, useUiState } from '../state/context.js';
-import { accuracyTable, exportReviewCsv, readReviewSession, rerunAvailability, saveReviewSession, seededSample, type ReviewSession } from '../../pipeline/index.js';
+import {
+  accuracyTable,
+  exportReviewCsv,
+  readReviewSession,
+  rerunAvailability,
+  saveReviewSession,
+  seededSample,
+  type ReviewSession,
+} from '../../pipeline/index.js';
 import { formatAccuracy } from '../../present/format.js';
 
 export const DEFAULT_REVIEW_N = 100;
@@ -45,7 +53,8 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
           save({ seed: DEFAULT_REVIEW_SEED, n: ids.length, ids, cursor: 0, startedAt: new Date().toISOString() });
         }
       } else if (session) {
-        if (key.rightArrow || input === ']') save({ ...session, cursor: Math.min(session.ids.length, session.cursor + 1) });
+        if (key.rightArrow || input === ']')
+          save({ ...session, cursor: Math.min(session.ids.length, session.cursor + 1) });
         else if (key.leftArrow || input === '[') save({ ...session, cursor: Math.max(0, session.cursor - 1) });
         else if (input === 't') setShowTable((t) => !t);
         else if (input === 'w' && store) {
@@ -69,7 +78,8 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
       <Box flexDirection="column">
         <Text bold>Review a seeded sample of reports</Text>
         <Text>
-          Walk {Math.min(n, index.order.length)} of {index.order.length} reports (seed {DEFAULT_REVIEW_SEED}), judging each finding correct (c) or incorrect (x).
+          Walk {Math.min(n, index.order.length)} of {index.order.length} reports (seed {DEFAULT_REVIEW_SEED}), judging
+          each finding correct (c) or incorrect (x).
         </Text>
         <Text>At the end: accuracy per method (rules, LLM, after each cycle) and a CSV export.</Text>
         <Text dimColor>+/- changes the sample size · Enter starts · progress survives restarts</Text>
@@ -82,9 +92,15 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
     return (
       <Box flexDirection="column">
         <Text bold>
-          Accuracy per method · {judgedReports}/{session.ids.length} reports judged{finished ? ' · review complete' : ''}
+          Accuracy per method · {judgedReports}/{session.ids.length} reports judged
+          {finished ? ' · review complete' : ''}
         </Text>
-        <Text>{'method'.padEnd(14)}{'judged'.padStart(8)}{'correct'.padStart(9)}{'accuracy'.padStart(10)}</Text>
+        <Text>
+          {'method'.padEnd(14)}
+          {'judged'.padStart(8)}
+          {'correct'.padStart(9)}
+          {'accuracy'.padStart(10)}
+        </Text>
         {table.length === 0 ? <Text dimColor>no method output in the sampled reports yet</Text> : null}
         {table.map((m) => (
           <Text key={m.method}>
@@ -94,7 +110,9 @@ export function ReviewView({ height, columns, active }: ScreenProps) {
             {formatAccuracy(m.accuracy).padStart(10)}
           </Text>
         ))}
-        <Text dimColor>w writes review/review.csv · ← goes back{finished ? ' · R restarts the walk' : ' · t returns to the report'}</Text>
+        <Text dimColor>
+          w writes review/review.csv · ← goes back{finished ? ' · R restarts the walk' : ' · t returns to the report'}
+        </Text>
       </Box>
     );
   }

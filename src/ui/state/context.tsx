@@ -13,7 +13,15 @@ export interface UiActions {
 const StateCtx = createContext<UiState | null>(null);
 const ActionsCtx = createContext<UiActions | null>(null);
 
-export function UiProviders({ state, actions, children }: { state: UiState; actions: UiActions; children: React.ReactNode }) {
+export function UiProviders({
+  state,
+  actions,
+  children,
+}: {
+  state: UiState;
+  actions: UiActions;
+  children: React.ReactNode;
+}) {
   return (
     <ActionsCtx.Provider value={actions}>
       <StateCtx.Provider value={state}>{children}</StateCtx.Provider>

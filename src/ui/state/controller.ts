@@ -1,4 +1,23 @@
-import { acceptExtraction, InvalidParamError, planFor, readSection, recoverInterrupted, ReviewStore, runPipeline, runStep, setStepParams, StudyIndex, UserError, writeSection, type AnyStep, type ExtractionResult, type Run, type RunEnv, type RunnerEvent, type StepOutcome } from '../../pipeline/index.js';
+import {
+  acceptExtraction,
+  InvalidParamError,
+  planFor,
+  readSection,
+  recoverInterrupted,
+  ReviewStore,
+  runPipeline,
+  runStep,
+  setStepParams,
+  StudyIndex,
+  UserError,
+  writeSection,
+  type AnyStep,
+  type ExtractionResult,
+  type Run,
+  type RunEnv,
+  type RunnerEvent,
+  type StepOutcome,
+} from '../../pipeline/index.js';
 import { parseParamInput } from '../cell/params.js';
 import { buildRows, loadPreviews } from './rows.js';
 import { UI_POSITION } from './position.js';
@@ -82,7 +101,8 @@ export class AppController {
       }, 2000);
     } else {
       const ids = await recoverInterrupted(this.run);
-      if (ids.length) this.dispatch({ type: 'message', level: 'warn', text: `interrupted earlier: ${ids.join(', ')} (r resumes)` });
+      if (ids.length)
+        this.dispatch({ type: 'message', level: 'warn', text: `interrupted earlier: ${ids.join(', ')} (r resumes)` });
     }
     await this.refresh();
   }
@@ -134,7 +154,8 @@ export class AppController {
         this.current = null;
         this.abort = null;
         this.dispatch({ type: 'running', running: false });
-        if (outcome === 'interrupted') this.dispatch({ type: 'message', level: 'warn', text: 'stopped; finished work is kept (r resumes)' });
+        if (outcome === 'interrupted')
+          this.dispatch({ type: 'message', level: 'warn', text: 'stopped; finished work is kept (r resumes)' });
         await this.refresh();
         return outcome;
       });
@@ -148,7 +169,8 @@ export class AppController {
    */
   resumeTarget(fallback: StartTarget | null): StartTarget | null {
     const l = this.last;
-    if (l && (l.outcome === 'interrupted' || l.outcome === 'failed' || l.outcome === 'error')) return l.target.kind === 'step' ? { kind: 'step', stepId: l.target.stepId } : l.target;
+    if (l && (l.outcome === 'interrupted' || l.outcome === 'failed' || l.outcome === 'error'))
+      return l.target.kind === 'step' ? { kind: 'step', stepId: l.target.stepId } : l.target;
     return fallback;
   }
 
@@ -241,7 +263,12 @@ export class AppController {
     if (this.uiTimer) clearTimeout(this.uiTimer);
     this.uiTimer = null;
     const prev = readSection(this.run.state, UI_POSITION);
-    if (prev?.screen === pos.screen && prev.selectedStep === pos.selectedStep && prev.inspectorStudy === pos.inspectorStudy) return this.drain();
+    if (
+      prev?.screen === pos.screen &&
+      prev.selectedStep === pos.selectedStep &&
+      prev.inspectorStudy === pos.inspectorStudy
+    )
+      return this.drain();
     await this.persist((s) => writeSection(s, UI_POSITION, pos));
     await this.drain();
   }

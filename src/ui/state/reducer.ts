@@ -1,7 +1,9 @@
 import type { RunnerEvent } from '../../pipeline/index.js';
 import { HISTORY, LOG_TAIL, METRIC_POINTS, type Action, type Activity, type Screen, type UiState } from './types.js';
 
-export function initialState(init: { screen?: Screen; selected?: number; inspectorStudy?: string | null } = {}): UiState {
+export function initialState(
+  init: { screen?: Screen; selected?: number; inspectorStudy?: string | null } = {},
+): UiState {
   return {
     screen: init.screen ?? 'notebook',
     help: false,
@@ -64,7 +66,16 @@ function clamp(i: number, n: number): number {
 export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
   switch (e.type) {
     case 'step-start': {
-      const activity: Activity = { stepId: e.stepId, title: e.title, mode: e.mode, progress: null, logs: [], errors: {}, metrics: {}, ended: null };
+      const activity: Activity = {
+        stepId: e.stepId,
+        title: e.title,
+        mode: e.mode,
+        progress: null,
+        logs: [],
+        errors: {},
+        metrics: {},
+        ended: null,
+      };
       return { ...state, activity };
     }
     case 'step-event': {
@@ -102,7 +113,16 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
       const base: Activity =
         state.activity && state.activity.stepId === e.stepId
           ? state.activity
-          : { stepId: e.stepId, title: e.stepId, mode: 'fresh', progress: null, logs: [], errors: {}, metrics: {}, ended: null };
+          : {
+              stepId: e.stepId,
+              title: e.stepId,
+              mode: 'fresh',
+              progress: null,
+              logs: [],
+              errors: {},
+              metrics: {},
+              ended: null,
+            };
       const history = [...state.history, { stepId: e.stepId, status: e.status, summary: e.summary }].slice(-HISTORY);
       return { ...state, history, activity: { ...base, ended: { status: e.status, summary: e.summary } } };
     }

@@ -2,7 +2,11 @@ import { type AnyStep, displayStatus, type Run, staleReasons, stepState } from '
 import type { StepRow } from './types.js';
 
 /** The notebook cells as the run's state says now (previews are filled in separately: they read artifacts). */
-export function buildRows(run: Run, steps: readonly AnyStep[], previews: Record<string, string | null> = {}): StepRow[] {
+export function buildRows(
+  run: Run,
+  steps: readonly AnyStep[],
+  previews: Record<string, string | null> = {},
+): StepRow[] {
   return steps.map((step) => {
     const st = stepState(run, step.id);
     let applies = { ok: true } as StepRow['applies'];

@@ -1,4 +1,11 @@
-import type { Applicability, ProgressSnapshot, RunMode, RunnerEvent, StepDisplayStatus, StepOutcome } from '../../pipeline/index.js';
+import type {
+  Applicability,
+  ProgressSnapshot,
+  RunMode,
+  RunnerEvent,
+  StepDisplayStatus,
+  StepOutcome,
+} from '../../pipeline/index.js';
 
 export type Screen = 'notebook' | 'cell' | 'progress' | 'inspector' | 'review' | 'dataset';
 export const SCREENS: readonly Screen[] = ['notebook', 'cell', 'progress', 'inspector', 'review', 'dataset'];

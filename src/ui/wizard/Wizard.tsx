@@ -64,7 +64,9 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
   };
   const resolveCorpus = (k: Kind, p: string, meta: string): CorpusConfig | null => {
     try {
-      const c = corpusConfigFrom(k === 'sample' ? { sample: true } : { corpus: p, format: k, metadata: meta || undefined });
+      const c = corpusConfigFrom(
+        k === 'sample' ? { sample: true } : { corpus: p, format: k, metadata: meta || undefined },
+      );
       if (!c) throw new Error('enter a path');
       return c;
     } catch (err) {
@@ -113,13 +115,23 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
   const field = (label: string, initial: string, onChange: (v: string) => void, onSubmit: (v: string) => void) => (
     <Box>
       <Text>{label} </Text>
-      <LineInput initial={initial} onChange={onChange} onSubmit={(v) => onSubmit(v.trim())} focus={isRawModeSupported} />
+      <LineInput
+        initial={initial}
+        onChange={onChange}
+        onSubmit={(v) => onSubmit(v.trim())}
+        focus={isRawModeSupported}
+      />
     </Box>
   );
   const finish = (dir: string) => {
     if (!dir) return setError('enter a folder');
     if (!corpus) return;
-    onDone({ corpus, backend, runDir: dir, ...(backend === 'llm' && endpoint ? { llm: { endpoints: [{ url: endpoint }], model } } : {}) });
+    onDone({
+      corpus,
+      backend,
+      runDir: dir,
+      ...(backend === 'llm' && endpoint ? { llm: { endpoints: [{ url: endpoint }], model } } : {}),
+    });
   };
 
   return (
@@ -127,17 +139,26 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
       <Text bold>New cxrvqa run</Text>
       <Text dimColor>Esc goes back · q cancels</Text>
       <Text> </Text>
-      {stage === 'corpus' ? <Choice title="1/3 Corpus" options={CORPORA} choice={choice} /> : <Text>corpus: {corpus ? `${corpus.kind}${corpus.kind === 'sample' ? '' : ' ' + corpus.path}` : kind}</Text>}
+      {stage === 'corpus' ? (
+        <Choice title="1/3 Corpus" options={CORPORA} choice={choice} />
+      ) : (
+        <Text>corpus: {corpus ? `${corpus.kind}${corpus.kind === 'sample' ? '' : ' ' + corpus.path}` : kind}</Text>
+      )}
       {stage === 'path'
-        ? field(`path to the ${kind === 'mimic' ? 'files/ tree' : `${kind.toUpperCase()} file`}:`, corpusPath, setCorpusPath, (v) => {
-            if (!v) return setError('enter a path');
-            if (kind === 'mimic') return go('metadata');
-            const c = resolveCorpus(kind, v, '');
-            if (c) {
-              setCorpus(c);
-              go('backend');
-            }
-          })
+        ? field(
+            `path to the ${kind === 'mimic' ? 'files/ tree' : `${kind.toUpperCase()} file`}:`,
+            corpusPath,
+            setCorpusPath,
+            (v) => {
+              if (!v) return setError('enter a path');
+              if (kind === 'mimic') return go('metadata');
+              const c = resolveCorpus(kind, v, '');
+              if (c) {
+                setCorpus(c);
+                go('backend');
+              }
+            },
+          )
         : null}
       {stage === 'metadata'
         ? field('metadata CSV (mimic_all.csv) or MIMIC-CXR-JPG folder, empty for none:', metadata, setMetadata, (v) => {
@@ -149,7 +170,9 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
           })
         : null}
       {stage === 'backend' ? <Choice title="2/3 Extraction backend" options={BACKENDS} choice={choice} /> : null}
-      {stage !== 'corpus' && stage !== 'path' && stage !== 'metadata' && stage !== 'backend' ? <Text>backend: {backend}</Text> : null}
+      {stage !== 'corpus' && stage !== 'path' && stage !== 'metadata' && stage !== 'backend' ? (
+        <Text>backend: {backend}</Text>
+      ) : null}
       {stage === 'endpoint'
         ? field('endpoint URL (…/v1), empty to set it later with `cxrvqa llm set`:', endpoint, setEndpoint, (v) => {
             if (!v) return go('run');
@@ -172,7 +195,15 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
   );
 }
 
-function Choice({ title, options, choice }: { title: string; options: ReadonlyArray<{ id: string; label: string }>; choice: number }) {
+function Choice({
+  title,
+  options,
+  choice,
+}: {
+  title: string;
+  options: ReadonlyArray<{ id: string; label: string }>;
+  choice: number;
+}) {
   return (
     <Box flexDirection="column">
       <Text bold>{title}</Text>

@@ -44,7 +44,8 @@ export function countingStep(id = 'count', reads: string[] = [], extra: Partial<
         if (ctx.signal.aborted) break;
         art.append({ study_id: key, i });
         done++;
-        if (i % 7 === 3) ctx.emit({ type: 'item', key, outcome: 'failed', reason: i % 2 ? 'timeout: slow' : 'parse_error: bad json' });
+        if (i % 7 === 3)
+          ctx.emit({ type: 'item', key, outcome: 'failed', reason: i % 2 ? 'timeout: slow' : 'parse_error: bad json' });
         ctx.emit({ type: 'usage', tokensIn: 10, tokensOut: 5, costUsd: p.costPerItem });
         ctx.emit({ type: 'progress', done, total: p.total });
       }

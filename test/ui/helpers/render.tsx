@@ -31,7 +31,12 @@ export function resize(r: Rendered, columns: number, rows: number): void {
 }
 
 /** Poll until `check` passes (or time runs out, then throw with the last frame). */
-export async function waitFor(r: Rendered, check: (frame: string) => boolean, timeoutMs = 15_000, what = 'condition'): Promise<string> {
+export async function waitFor(
+  r: Rendered,
+  check: (frame: string) => boolean,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<string> {
   const start = Date.now();
   for (;;) {
     const frame = r.lastFrame() ?? '';
@@ -44,12 +49,18 @@ export async function waitFor(r: Rendered, check: (frame: string) => boolean, ti
 export type Expect = string | RegExp | ((frame: string) => boolean);
 
 export function waitForText(r: Rendered, text: Expect, timeoutMs = 15_000): Promise<string> {
-  const ok = (f: string) => (typeof text === 'string' ? f.includes(text) : typeof text === 'function' ? text(f) : text.test(f));
+  const ok = (f: string) =>
+    typeof text === 'string' ? f.includes(text) : typeof text === 'function' ? text(f) : text.test(f);
   return waitFor(r, ok, timeoutMs, String(text));
 }
 
 /** Send keys (one write per key, as a terminal does) and wait for the expected text. */
-export async function pressAndWaitFor(r: Rendered, keys: string | string[], text: Expect, timeoutMs = 15_000): Promise<string> {
+export async function pressAndWaitFor(
+  r: Rendered,
+  keys: string | string[],
+  text: Expect,
+  timeoutMs = 15_000,
+): Promise<string> {
   for (const k of Array.isArray(keys) ? keys : [keys]) {
     r.stdin.write(k);
     await new Promise((res) => setImmediate(res));
@@ -78,11 +89,25 @@ export interface AppHarness extends Rendered {
 }
 
 /** Mount the whole app (providers included) on a run, at 80×24 by default. */
-export async function renderApp(run: Run, steps: readonly AnyStep[], opts: { initial?: Partial<UiState>; columns?: number; rows?: number; flushMs?: number } = {}): Promise<AppHarness> {
-  const controller = new AppController(run, steps, { env: { confirmations: new Set(), env: {} }, flushMs: opts.flushMs });
+export async function renderApp(
+  run: Run,
+  steps: readonly AnyStep[],
+  opts: { initial?: Partial<UiState>; columns?: number; rows?: number; flushMs?: number } = {},
+): Promise<AppHarness> {
+  const controller = new AppController(run, steps, {
+    env: { confirmations: new Set(), env: {} },
+    flushMs: opts.flushMs,
+  });
   const forced = { count: 0 };
   const quit = { count: 0 };
-  const r = render(<App controller={controller} onForceExit={() => forced.count++} onQuit={() => quit.count++} initial={opts.initial} />);
+  const r = render(
+    <App
+      controller={controller}
+      onForceExit={() => forced.count++}
+      onQuit={() => quit.count++}
+      initial={opts.initial}
+    />,
+  );
   resize(r, opts.columns ?? 80, opts.rows ?? 24);
   await waitFor(r, (f) => f.includes('cxrvqa'), 5000, 'first frame');
   return Object.assign(r, { controller, run, forced, quit });

@@ -96,8 +96,24 @@ export function deepspeedZ3(precision: FinetuneParams['precision']): Record<stri
 }
 
 /** Keys `llamafactory-cli train` needs for a LoRA SFT run; checked before the file is written. */
-export const REQUIRED_TRAIN_KEYS = ['model_name_or_path', 'stage', 'do_train', 'finetuning_type', 'lora_target', 'dataset_dir', 'dataset', 'template', 'output_dir'] as const;
-export const REQUIRED_MERGE_KEYS = ['model_name_or_path', 'adapter_name_or_path', 'template', 'finetuning_type', 'export_dir'] as const;
+export const REQUIRED_TRAIN_KEYS = [
+  'model_name_or_path',
+  'stage',
+  'do_train',
+  'finetuning_type',
+  'lora_target',
+  'dataset_dir',
+  'dataset',
+  'template',
+  'output_dir',
+] as const;
+export const REQUIRED_MERGE_KEYS = [
+  'model_name_or_path',
+  'adapter_name_or_path',
+  'template',
+  'finetuning_type',
+  'export_dir',
+] as const;
 
 export function missingKeys(cfg: Record<string, unknown>, keys: readonly string[]): string[] {
   return keys.filter((k) => cfg[k] === undefined || cfg[k] === null || cfg[k] === '');

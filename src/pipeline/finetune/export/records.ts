@@ -60,7 +60,11 @@ export function chatRecord(src: ExportSource, systemPrompt: string): ChatJsonlRe
 }
 
 export function datasetInfoEntry(fileName: string): DatasetInfoEntry {
-  return { file_name: fileName, formatting: 'alpaca', columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system' } };
+  return {
+    file_name: fileName,
+    formatting: 'alpaca',
+    columns: { prompt: 'instruction', query: 'input', response: 'output', system: 'system' },
+  };
 }
 
 /** The turns LLaMA-Factory's alpaca converter builds from a record (data/converter.py). */
@@ -81,7 +85,8 @@ export function checkAlpaca(rec: AlpacaRecord): RecordCheck {
 
 export function checkChat(rec: ChatJsonlRecord): RecordCheck {
   const roles = rec.messages.map((m) => m.role).join(',');
-  if (roles !== 'system,user,assistant') return { ok: false, reason: `messages must be system,user,assistant (got ${roles})` };
+  if (roles !== 'system,user,assistant')
+    return { ok: false, reason: `messages must be system,user,assistant (got ${roles})` };
   if (!rec.messages[1]!.content) return { ok: false, reason: 'empty report text' };
   const err = validateOutputString(rec.messages[2]!.content);
   return err ? { ok: false, reason: err } : { ok: true };

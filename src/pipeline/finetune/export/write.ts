@@ -3,8 +3,24 @@ import path from 'node:path';
 import YAML from 'yaml';
 import type { FinetuneParams } from '../params.js';
 import { TRAINING_JINJA } from '../templates/render.js';
-import { deepspeedZ3, mergeConfig, missingKeys, REQUIRED_MERGE_KEYS, REQUIRED_TRAIN_KEYS, trainConfig, type FinetunePaths } from './configs.js';
-import { alpacaRecord, chatRecord, checkAlpaca, checkChat, datasetInfoEntry, type AlpacaRecord, type ExportSource } from './records.js';
+import {
+  deepspeedZ3,
+  mergeConfig,
+  missingKeys,
+  REQUIRED_MERGE_KEYS,
+  REQUIRED_TRAIN_KEYS,
+  trainConfig,
+  type FinetunePaths,
+} from './configs.js';
+import {
+  alpacaRecord,
+  chatRecord,
+  checkAlpaca,
+  checkChat,
+  datasetInfoEntry,
+  type AlpacaRecord,
+  type ExportSource,
+} from './records.js';
 
 /** Where the fine-tune files of a run live (`<run>/finetune/...`). */
 export interface FinetuneLayout extends FinetunePaths {
@@ -20,7 +36,10 @@ export interface FinetuneLayout extends FinetunePaths {
   mergeLog: string;
 }
 
-export function finetuneLayout(runDir: string, p: Pick<FinetuneParams, 'datasetName' | 'train' | 'merge'>): FinetuneLayout {
+export function finetuneLayout(
+  runDir: string,
+  p: Pick<FinetuneParams, 'datasetName' | 'train' | 'merge'>,
+): FinetuneLayout {
   const root = path.join(runDir, 'finetune');
   const datasetDir = path.join(root, 'data');
   const str = (v: unknown) => (typeof v === 'string' && v ? path.resolve(root, v) : null);
@@ -59,7 +78,13 @@ export interface ExportResult {
  * Write every fine-tuning file. Each record is validated as it will be read
  * back (strict KeyInfo output); a failing one is reported in `skipped`, not written.
  */
-export function writeFinetuneFiles(layout: FinetuneLayout, sources: readonly ExportSource[], systemPrompt: string, params: FinetuneParams, priorSkips: readonly ExportSkip[] = []): ExportResult {
+export function writeFinetuneFiles(
+  layout: FinetuneLayout,
+  sources: readonly ExportSource[],
+  systemPrompt: string,
+  params: FinetuneParams,
+  priorSkips: readonly ExportSkip[] = [],
+): ExportResult {
   fs.mkdirSync(layout.datasetDir, { recursive: true });
   const skipped: ExportSkip[] = [...priorSkips];
   const alpaca: AlpacaRecord[] = [];
@@ -70,7 +95,7 @@ export function writeFinetuneFiles(layout: FinetuneLayout, sources: readonly Exp
     const ca = checkAlpaca(a);
     const cc = checkChat(c);
     if (!ca.ok || !cc.ok) {
-      skipped.push({ study_id: src.study_id, reason: (!ca.ok ? ca.reason : !cc.ok ? cc.reason : '') });
+      skipped.push({ study_id: src.study_id, reason: !ca.ok ? ca.reason : !cc.ok ? cc.reason : '' });
       continue;
     }
     alpaca.push(a);
@@ -81,7 +106,9 @@ export function writeFinetuneFiles(layout: FinetuneLayout, sources: readonly Exp
   const missTrain = missingKeys(train, REQUIRED_TRAIN_KEYS);
   const missMerge = missingKeys(merge, REQUIRED_MERGE_KEYS);
   if (missTrain.length || missMerge.length) {
-    throw new Error(`fine-tune config is missing ${[...missTrain.map((k) => `train.${k}`), ...missMerge.map((k) => `merge.${k}`)].join(', ')}`);
+    throw new Error(
+      `fine-tune config is missing ${[...missTrain.map((k) => `train.${k}`), ...missMerge.map((k) => `merge.${k}`)].join(', ')}`,
+    );
   }
   const info = { [params.datasetName]: datasetInfoEntry(path.basename(layout.datasetFile)) };
   writeAtomic(layout.datasetFile, JSON.stringify(alpaca, null, 2) + '\n');
@@ -98,7 +125,15 @@ export function writeFinetuneFiles(layout: FinetuneLayout, sources: readonly Exp
   return {
     exported: alpaca.length,
     skipped,
-    files: [layout.datasetFile, layout.datasetInfo, layout.trainYaml, ...(withDeepspeed ? [layout.deepspeedConfig] : []), layout.mergeYaml, layout.chatJsonl, layout.chatTemplate],
+    files: [
+      layout.datasetFile,
+      layout.datasetInfo,
+      layout.trainYaml,
+      ...(withDeepspeed ? [layout.deepspeedConfig] : []),
+      layout.mergeYaml,
+      layout.chatJsonl,
+      layout.chatTemplate,
+    ],
     firstRecord: alpaca[0] ?? null,
   };
 }

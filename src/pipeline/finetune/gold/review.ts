@@ -7,7 +7,15 @@ import type { Run } from '../../store/run.js';
 import { UserError } from '../../util/errors.js';
 import { hashValue } from '../../util/hash.js';
 import { GOLD } from './artifacts.js';
-import { decideGold, toTrainingKeyInfo, TargetKeyInfoSchema, type TargetKeyInfo, type ReviewDecision, type ReviewStatus, type UsableGold } from './usable.js';
+import {
+  decideGold,
+  toTrainingKeyInfo,
+  TargetKeyInfoSchema,
+  type TargetKeyInfo,
+  type ReviewDecision,
+  type ReviewStatus,
+  type UsableGold,
+} from './usable.js';
 
 /**
  * Gold review: one JSONL file, `<run>/gold/review.jsonl`, read and written by
@@ -106,7 +114,10 @@ export async function setReview(run: Run, studyId: string, change: ReviewChange)
   const gold = await readGold(run);
   const rec = gold.get(studyId);
   if (!rec) {
-    throw new UserError(`Study ${studyId} is not in the gold set (${gold.size} records).`, 'List the gold set with `cxrvqa gold list`.');
+    throw new UserError(
+      `Study ${studyId} is not in the gold set (${gold.size} records).`,
+      'List the gold set with `cxrvqa gold list`.',
+    );
   }
   let keyinfo: TargetKeyInfo | null = null;
   if (change.status === 'corrected') {
@@ -133,7 +144,11 @@ export async function setReview(run: Run, studyId: string, change: ReviewChange)
   // Reviews change the fine-tuning data: bump a version the finetune step reads, so it turns stale.
   await run.update((s) => {
     const prev = s.artifacts[GOLD_REVIEW_ARTIFACT];
-    s.artifacts[GOLD_REVIEW_ARTIFACT] = { version: (prev?.version ?? 0) + 1, count: (prev?.count ?? 0) + 1, updatedAt: entry.at };
+    s.artifacts[GOLD_REVIEW_ARTIFACT] = {
+      version: (prev?.version ?? 0) + 1,
+      count: (prev?.count ?? 0) + 1,
+      updatedAt: entry.at,
+    };
   });
   return entry;
 }

@@ -11,7 +11,12 @@ import { seededShuffle } from '../../util/random.js';
  * reproduced from JS, so the same seed picks different reports than the original.
  */
 
-export function selectGold(ids: Iterable<string>, n: number, seed: number, exclude: ReadonlySet<string> = new Set()): string[] {
+export function selectGold(
+  ids: Iterable<string>,
+  n: number,
+  seed: number,
+  exclude: ReadonlySet<string> = new Set(),
+): string[] {
   const sorted = [...new Set(ids)].sort();
   return seededShuffle(sorted, seed)
     .filter((id) => !exclude.has(id))
@@ -49,7 +54,10 @@ export function readExclusionFile(file: string): Set<string> {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`Cannot read the exclusion list ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'Pass a text file (one study id per line) or a CSV with a study_id column.');
+    throw new UserError(
+      `Cannot read the exclusion list ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      'Pass a text file (one study id per line) or a CSV with a study_id column.',
+    );
   }
   return parseExclusionList(text, file);
 }

@@ -23,7 +23,11 @@ import { readExclusionFile, selectGold } from './select.js';
 
 export function fineTunePathApplies(run: Run, profileName: string): Applicability {
   if (run.state.config.backend !== 'llm') {
-    return { ok: false, reason: 'not configured: the gold / fine-tune path needs --backend llm and a strong-model profile (cxrvqa llm set --profile gold ...)' };
+    return {
+      ok: false,
+      reason:
+        'not configured: the gold / fine-tune path needs --backend llm and a strong-model profile (cxrvqa llm set --profile gold ...)',
+    };
   }
   let profiles: Record<string, unknown>;
   try {
@@ -32,7 +36,10 @@ export function fineTunePathApplies(run: Run, profileName: string): Applicabilit
     return { ok: false, reason: 'the LLM config is invalid (see cxrvqa llm show)' };
   }
   if (!profiles[profileName]) {
-    return { ok: false, reason: `not configured: no "${profileName}" LLM profile for the strong model (cxrvqa llm set --profile ${profileName} --model ... --endpoint ...)` };
+    return {
+      ok: false,
+      reason: `not configured: no "${profileName}" LLM profile for the strong model (cxrvqa llm set --profile ${profileName} --model ... --endpoint ...)`,
+    };
   }
   return { ok: true };
 }
@@ -59,7 +66,8 @@ const ASK_AGAIN: ReadonlySet<string> = new Set(['failed', 'truncated', 'runaway'
 export const goldStep: Step<typeof GoldParamsSchema> = {
   id: 'gold',
   title: 'Gold set (strong model)',
-  description: 'Pick N reports with a seeded shuffle (minus an exclusion list) and extract them with the strong model and the full prompt; review them before fine-tuning.',
+  description:
+    'Pick N reports with a seeded shuffle (minus an exclusion list) and extract them with the strong model and the full prompt; review them before fine-tuning.',
   params: GoldParamsSchema,
   reads: [REPORTS],
   writes: [GOLD],
@@ -83,29 +91,56 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
     const { run, params, signal } = ctx;
     const reportsFile = run.open(REPORTS);
     const allIds = await reportsFile.keys();
-    if (allIds.size === 0) throw new UserError('There are no reports to pick a gold set from.', 'Run the ingest step first.');
+    if (allIds.size === 0)
+      throw new UserError('There are no reports to pick a gold set from.', 'Run the ingest step first.');
     const exclude = params.exclude ? readExclusionFile(path.resolve(params.exclude)) : new Set<string>();
     const excludedPresent = [...exclude].filter((id) => allIds.has(id)).length;
-    if (params.exclude) ctx.emit({ type: 'log', level: 'info', message: `excluding ${exclude.size} ids from ${params.exclude} (${excludedPresent} of them are in this corpus)` });
+    if (params.exclude)
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        message: `excluding ${exclude.size} ids from ${params.exclude} (${excludedPresent} of them are in this corpus)`,
+      });
     const selected = selectGold(allIds, params.n, params.seed, exclude);
     if (selected.length === 0) {
-      throw new UserError(`The gold set is empty: all ${allIds.size} reports are in the exclusion list.`, 'Use a shorter exclusion list or a larger corpus.');
+      throw new UserError(
+        `The gold set is empty: all ${allIds.size} reports are in the exclusion list.`,
+        'Use a shorter exclusion list or a larger corpus.',
+      );
     }
-    if (selected.length < params.n) ctx.emit({ type: 'log', level: 'warn', message: `only ${selected.length} reports available for a gold set of ${params.n}` });
+    if (selected.length < params.n)
+      ctx.emit({
+        type: 'log',
+        level: 'warn',
+        message: `only ${selected.length} reports available for a gold set of ${params.n}`,
+      });
     writeSelection(run, params, selected, exclude.size);
 
     const gold = run.open(GOLD);
     const existing = ctx.mode === 'resume' ? await gold.readMap() : new Map<string, ExtractionResult>();
     // Failed, cut-off and runaway calls are asked again on resume; everything else that is recorded is kept.
     const todo = selected.filter((id) => !existing.has(id) || ASK_AGAIN.has(existing.get(id)!.status));
-    if (existing.size) ctx.emit({ type: 'log', level: 'info', message: `resuming: ${selected.length - todo.length} of ${selected.length} gold reports already done` });
+    if (existing.size)
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        message: `resuming: ${selected.length - todo.length} of ${selected.length} gold reports already done`,
+      });
 
     const wanted = new Set(todo);
     const texts = new Map<string, string>();
     for await (const r of reportsFile.lines()) if (wanted.has(r.study_id)) texts.set(r.study_id, r.selected);
 
     const profile = resolveProfile(run.state.config, params.profile);
-    const counts: Record<string, number> = { ok: 0, repaired: 0, parse_error: 0, truncated: 0, runaway: 0, filtered: 0, failed: 0 };
+    const counts: Record<string, number> = {
+      ok: 0,
+      repaired: 0,
+      parse_error: 0,
+      truncated: 0,
+      runaway: 0,
+      filtered: 0,
+      failed: 0,
+    };
     let done = selected.length - todo.length;
     const total = selected.length;
     ctx.emit({ type: 'progress', done, total });
@@ -120,7 +155,12 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
             counts[rec.status] = (counts[rec.status] ?? 0) + 1;
             done++;
             const bad = !USABLE_STATUSES.has(rec.status);
-            ctx.emit({ type: 'item', key: rec.study_id, outcome: bad ? 'failed' : 'ok', ...(rec.reason ? { reason: `${rec.status}: ${rec.reason}` } : {}) });
+            ctx.emit({
+              type: 'item',
+              key: rec.study_id,
+              outcome: bad ? 'failed' : 'ok',
+              ...(rec.reason ? { reason: `${rec.status}: ${rec.reason}` } : {}),
+            });
             ctx.emit({ type: 'progress', done, total, counters: counts });
           },
         });
@@ -132,7 +172,12 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
 
     const rows = await listGold(run);
     const failed = rows.filter((r) => !USABLE_STATUSES.has(r.goldStatus));
-    for (const r of failed) ctx.emit({ type: 'log', level: 'warn', message: `gold ${r.study_id}: ${r.goldStatus} — will be skipped unless corrected in review` });
+    for (const r of failed)
+      ctx.emit({
+        type: 'log',
+        level: 'warn',
+        message: `gold ${r.study_id}: ${r.goldStatus} — will be skipped unless corrected in review`,
+      });
     const rc = reviewCounts(rows);
     return {
       counts: { gold: rows.length, usable: rc.usable, failed: failed.length },
@@ -148,7 +193,15 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
   },
 };
 
-function writeSelection(run: Run, params: { n: number; seed: number; exclude: string | null }, ids: string[], excluded: number): void {
+function writeSelection(
+  run: Run,
+  params: { n: number; seed: number; exclude: string | null },
+  ids: string[],
+  excluded: number,
+): void {
   const dir = run.outputDir('gold');
-  fs.writeFileSync(path.join(dir, 'selection.json'), JSON.stringify({ n: params.n, seed: params.seed, exclude: params.exclude, excluded, ids }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'selection.json'),
+    JSON.stringify({ n: params.n, seed: params.seed, exclude: params.exclude, excluded, ids }, null, 2) + '\n',
+  );
 }

@@ -36,7 +36,8 @@ function fillRecord(v: unknown): unknown {
  * names); anything else is reported so a reviewer can correct it.
  */
 export function toTrainingKeyInfo(raw: unknown): CheckedKeyInfo {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: 'KeyInfo is not a JSON object' };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return { ok: false, reason: 'KeyInfo is not a JSON object' };
   const rec = raw as Record<string, unknown>;
   if (rec.entity === 'error') return { ok: false, reason: 'entity is "error" (the call failed)' };
   const unc = rec.uncertain_entity;
@@ -49,14 +50,22 @@ export function toTrainingKeyInfo(raw: unknown): CheckedKeyInfo {
   const parsed = TargetKeyInfoSchema.safeParse(candidate);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, reason: `not valid KeyInfo at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}` };
+    return {
+      ok: false,
+      reason: `not valid KeyInfo at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+    };
   }
   return { ok: true, keyinfo: parsed.data };
 }
 
 /** The exported string, with the keys in the prompt's order. */
 export function keyInfoJson(k: TargetKeyInfo): string {
-  return JSON.stringify({ opacity_vs_clear: k.opacity_vs_clear, entity: k.entity, uncertain_entity: k.uncertain_entity, no_entity: k.no_entity });
+  return JSON.stringify({
+    opacity_vs_clear: k.opacity_vs_clear,
+    entity: k.entity,
+    uncertain_entity: k.uncertain_entity,
+    no_entity: k.no_entity,
+  });
 }
 
 /** Check an exported output string the way a consumer would: parse it, validate it strictly. */
@@ -87,14 +96,25 @@ export type UsableGold =
  * failed call: the reviewer supplied the answer); a rejection drops the record;
  * pending counts as accepted unless review is required.
  */
-export function decideGold(rec: ExtractionResult, review: ReviewDecision | undefined, requireReview: boolean): UsableGold {
+export function decideGold(
+  rec: ExtractionResult,
+  review: ReviewDecision | undefined,
+  requireReview: boolean,
+): UsableGold {
   const status = review?.status ?? 'pending';
   const id = rec.study_id;
   if (status === 'rejected') return { study_id: id, usable: false, reason: 'rejected in review', review: status };
-  if (status === 'corrected' && review?.keyinfo) return { study_id: id, usable: true, keyinfo: review.keyinfo, source: 'correction', review: status };
-  if (status === 'pending' && requireReview) return { study_id: id, usable: false, reason: 'not reviewed (review is required)', review: status };
+  if (status === 'corrected' && review?.keyinfo)
+    return { study_id: id, usable: true, keyinfo: review.keyinfo, source: 'correction', review: status };
+  if (status === 'pending' && requireReview)
+    return { study_id: id, usable: false, reason: 'not reviewed (review is required)', review: status };
   if (!USABLE_STATUSES.has(rec.status)) {
-    return { study_id: id, usable: false, reason: `${rec.status}${rec.reason ? `: ${rec.reason}` : ''}`, review: status };
+    return {
+      study_id: id,
+      usable: false,
+      reason: `${rec.status}${rec.reason ? `: ${rec.reason}` : ''}`,
+      review: status,
+    };
   }
   const checked = toTrainingKeyInfo(rec.keyinfo);
   if (!checked.ok) return { study_id: id, usable: false, reason: checked.reason, review: status };

@@ -85,7 +85,12 @@ export function runChild(spec: ChildSpec): Promise<ChildResult> {
     }
     let child: ChildProcess;
     try {
-      child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(spec.command, spec.args, {
+        cwd: spec.cwd,
+        env: spec.env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch (err) {
       log.end(() => resolve({ code: 127, signal: null, aborted: false, tail: [String((err as Error).message)] }));
       return;
@@ -145,7 +150,12 @@ export function startDetached(spec: Omit<ChildSpec, 'signal' | 'onLine' | 'tailL
   fs.appendFileSync(spec.logFile, `\n# ${new Date().toISOString()} $ ${commandLine(spec.command, spec.args)}\n`);
   const fd = fs.openSync(spec.logFile, 'a');
   try {
-    const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
     const exited = new Promise<number | null>((resolve) => {
       child.on('error', () => resolve(127));
       child.on('exit', (code) => resolve(code));
@@ -167,7 +177,11 @@ export function tailFile(file: string, lines = 20): string[] {
       const len = Math.min(size, 64 * 1024);
       const buf = Buffer.alloc(len);
       fs.readSync(fd, buf, 0, len, size - len);
-      return buf.toString('utf8').split(/\r\n|\n|\r/).filter((l) => l.trim() !== '' && !l.startsWith('# ')).slice(-lines);
+      return buf
+        .toString('utf8')
+        .split(/\r\n|\n|\r/)
+        .filter((l) => l.trim() !== '' && !l.startsWith('# '))
+        .slice(-lines);
     } finally {
       fs.closeSync(fd);
     }

@@ -35,7 +35,12 @@ export function parseGpuList(text: string): Gpu[] {
     });
 }
 
-export async function queryGpus(nvidiaSmi: string, env: NodeJS.ProcessEnv, logFile: string, signal: AbortSignal): Promise<Gpu[]> {
+export async function queryGpus(
+  nvidiaSmi: string,
+  env: NodeJS.ProcessEnv,
+  logFile: string,
+  signal: AbortSignal,
+): Promise<Gpu[]> {
   const lines: string[] = [];
   const res = await runChild({
     command: nvidiaSmi,
@@ -45,7 +50,8 @@ export async function queryGpus(nvidiaSmi: string, env: NodeJS.ProcessEnv, logFi
     signal,
     onLine: (l) => lines.push(l),
   });
-  if (res.code !== 0) throw new Error(`nvidia-smi exited with ${res.code ?? res.signal}: ${res.tail.slice(-3).join(' | ')}`);
+  if (res.code !== 0)
+    throw new Error(`nvidia-smi exited with ${res.code ?? res.signal}: ${res.tail.slice(-3).join(' | ')}`);
   return parseGpuList(lines.join('\n'));
 }
 

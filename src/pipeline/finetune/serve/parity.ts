@@ -14,7 +14,13 @@ import { tokenize } from './vllm.js';
  * report (tokenized by the server with its chat template). Same ids = the
  * model sees at inference exactly what it was trained on.
  */
-export async function checkServedParity(profile: LlmProfile, family: ModelFamily, datasetFile: string, prompt: LoadedPrompt, signal: AbortSignal): Promise<{ ok: boolean | null; lines: string[] }> {
+export async function checkServedParity(
+  profile: LlmProfile,
+  family: ModelFamily,
+  datasetFile: string,
+  prompt: LoadedPrompt,
+  signal: AbortSignal,
+): Promise<{ ok: boolean | null; lines: string[] }> {
   let record: AlpacaRecord | undefined;
   try {
     record = (JSON.parse(fs.readFileSync(datasetFile, 'utf8')) as AlpacaRecord[])[0];
@@ -28,9 +34,11 @@ export async function checkServedParity(profile: LlmProfile, family: ModelFamily
   const messages = extractionMessages(prompt, record.input);
   const a = await tokenize(root, { model, prompt: trained, add_special_tokens: false }, signal);
   const b = await tokenize(root, { model, messages, add_generation_prompt: true }, signal);
-  if (a === null || b === null) return { ok: null, lines: ['prompt parity: the server has no /tokenize endpoint; not checked on the server'] };
+  if (a === null || b === null)
+    return { ok: null, lines: ['prompt parity: the server has no /tokenize endpoint; not checked on the server'] };
   const cmp = compareTokens(a, b);
-  if (cmp.same) return { ok: true, lines: [`prompt parity (/tokenize): served chat = trained prompt (${a.length} tokens)`] };
+  if (cmp.same)
+    return { ok: true, lines: [`prompt parity (/tokenize): served chat = trained prompt (${a.length} tokens)`] };
   const at = cmp.firstDiff ?? 0;
   return {
     ok: false,

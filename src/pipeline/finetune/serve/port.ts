@@ -16,7 +16,9 @@ export function portInUse(host: string, port: number): Promise<boolean> {
 
 /** What the user reads when the port is taken; `ours` names this run's own (not serving) server when it is the holder. */
 export function portInUseMessage(host: string, port: number, ours: number | null): string {
-  const holder = ours ? `this run's earlier server (pid ${ours}), which does not serve the model with this run's key (still loading, or started otherwise)` : 'another program';
+  const holder = ours
+    ? `this run's earlier server (pid ${ours}), which does not serve the model with this run's key (still loading, or started otherwise)`
+    : 'another program';
   return `Port ${port} on ${host} is in use by ${holder}: vLLM cannot listen there, and whatever answers on it is not the fine-tuned model.`;
 }
 

@@ -60,18 +60,34 @@ export async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile:
       else if (parsed) res.invalid++;
       else res.failed++;
       if (reason !== null) reasons.push(`${rec.study_id}: ${reason}`);
-      ctx.emit({ type: 'item', key: rec.study_id, outcome: reason === null ? 'ok' : 'failed', reason: reason ?? undefined });
-      ctx.emit({ type: 'log', level: reason === null ? 'info' : 'warn', message: `smoke ${rec.study_id}: ${reason === null ? `${rec.status} ${JSON.stringify(rec.keyinfo).slice(0, 160)}` : reason}` });
+      ctx.emit({
+        type: 'item',
+        key: rec.study_id,
+        outcome: reason === null ? 'ok' : 'failed',
+        reason: reason ?? undefined,
+      });
+      ctx.emit({
+        type: 'log',
+        level: reason === null ? 'info' : 'warn',
+        message: `smoke ${rec.study_id}: ${reason === null ? `${rec.status} ${JSON.stringify(rec.keyinfo).slice(0, 160)}` : reason}`,
+      });
     },
   });
   const tried = res.ok + res.invalid + res.failed;
   if (res.ok === 0 && tried > 0) {
-    throw new Error(`Smoke test failed: none of ${tried} gold reports gave valid KeyInfo from ${profile.model}${res.invalid ? ` (${res.invalid} parsed but failed the training-data KeyInfo validation)` : ''}:\n${reasons.map((r) => `  ${r}`).join('\n')}`);
+    throw new Error(
+      `Smoke test failed: none of ${tried} gold reports gave valid KeyInfo from ${profile.model}${res.invalid ? ` (${res.invalid} parsed but failed the training-data KeyInfo validation)` : ''}:\n${reasons.map((r) => `  ${r}`).join('\n')}`,
+    );
   }
   return res;
 }
 
-async function checkParity(ctx: Ctx, ft: FinetuneParams, profile: LlmProfile, prompt: ReturnType<typeof loadPrompt>): Promise<string> {
+async function checkParity(
+  ctx: Ctx,
+  ft: FinetuneParams,
+  profile: LlmProfile,
+  prompt: ReturnType<typeof loadPrompt>,
+): Promise<string> {
   const layout = finetuneLayout(ctx.run.dir, ft);
   const res = await checkServedParity(profile, ft.family, layout.datasetFile, prompt, ctx.signal);
   ctx.emit({ type: 'log', level: res.ok === false ? 'warn' : 'info', message: res.lines.join('\n') });
@@ -81,7 +97,11 @@ async function checkParity(ctx: Ctx, ft: FinetuneParams, profile: LlmProfile, pr
       'Serve with the training template (--set serve.chatTemplate=training), or accept it with --set serve.allowPromptMismatch=true.',
     );
   }
-  return res.ok === null ? 'prompt parity: /tokenize unavailable' : res.ok ? 'served prompt = trained prompt (/tokenize)' : 'served prompt DIFFERS from trained prompt';
+  return res.ok === null
+    ? 'prompt parity: /tokenize unavailable'
+    : res.ok
+      ? 'served prompt = trained prompt (/tokenize)'
+      : 'served prompt DIFFERS from trained prompt';
 }
 
 /** The summary's words for the smoke test, e.g. "smoke test 2/3 ok (valid training KeyInfo); 1 rejected by the KeyInfo validation". */

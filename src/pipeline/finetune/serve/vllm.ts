@@ -22,24 +22,40 @@ export interface ServeCommand {
  * cache is keyed by model name, so a retrained model never gets the old
  * model's cached answers, and a server of another merge does not list it.
  */
-export function servedNames(p: Pick<ServeParams, 'servedModelName'>, mergeFingerprint: string | null): { model: string; all: string[] } {
+export function servedNames(
+  p: Pick<ServeParams, 'servedModelName'>,
+  mergeFingerprint: string | null,
+): { model: string; all: string[] } {
   if (!mergeFingerprint) return { model: p.servedModelName, all: [p.servedModelName] };
   const model = `${p.servedModelName}-${mergeFingerprint.slice(0, 12)}`;
   return { model, all: [p.servedModelName, model] };
 }
 
-export function serveCommand(modelDir: string, p: ServeParams, tensorParallel: number, chatTemplateFile: string | null, names: readonly string[] = [p.servedModelName]): ServeCommand {
+export function serveCommand(
+  modelDir: string,
+  p: ServeParams,
+  tensorParallel: number,
+  chatTemplateFile: string | null,
+  names: readonly string[] = [p.servedModelName],
+): ServeCommand {
   const args = [
     'serve',
     modelDir,
-    '--served-model-name', ...names,
-    '--tensor-parallel-size', String(tensorParallel),
-    '--max-model-len', String(p.maxModelLen),
-    '--host', p.host,
-    '--port', String(p.port),
-    '--gpu-memory-utilization', String(p.gpuMemoryUtilization),
+    '--served-model-name',
+    ...names,
+    '--tensor-parallel-size',
+    String(tensorParallel),
+    '--max-model-len',
+    String(p.maxModelLen),
+    '--host',
+    p.host,
+    '--port',
+    String(p.port),
+    '--gpu-memory-utilization',
+    String(p.gpuMemoryUtilization),
     // Keep generation_config.json from overriding our sampling defaults.
-    '--generation-config', 'vllm',
+    '--generation-config',
+    'vllm',
     ...(chatTemplateFile ? ['--chat-template', chatTemplateFile] : []),
     ...p.extraArgs,
   ];
@@ -50,7 +66,11 @@ export function serveCommand(modelDir: string, p: ServeParams, tensorParallel: n
  * The server's key: from the environment variable when set, else a key file
  * generated once in the run (mode 0600) that the LLM layer reads by path.
  */
-export function serverKey(runDir: string, p: ServeParams, env: NodeJS.ProcessEnv): { key: string; keyEnv: string | null; keyFile: string | null } {
+export function serverKey(
+  runDir: string,
+  p: ServeParams,
+  env: NodeJS.ProcessEnv,
+): { key: string; keyEnv: string | null; keyFile: string | null } {
   const fromEnv = env[p.apiKeyEnv];
   if (fromEnv) return { key: fromEnv, keyEnv: p.apiKeyEnv, keyFile: null };
   const file = path.join(runDir, 'serve', 'api-key');
@@ -90,7 +110,8 @@ export async function waitReady(baseUrl: string, opts: ReadyOptions): Promise<'r
   const start = Date.now();
   for (;;) {
     if (opts.exited()) return 'exited';
-    if ((await health(baseUrl, opts.signal)) && !opts.exited() && (await opts.serving()) && !opts.exited()) return 'ready';
+    if ((await health(baseUrl, opts.signal)) && !opts.exited() && (await opts.serving()) && !opts.exited())
+      return 'ready';
     if (Date.now() - start >= opts.timeoutMs) return 'timeout';
     // Rejects with an AbortError when the signal fires.
     await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal });

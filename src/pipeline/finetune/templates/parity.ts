@@ -12,8 +12,17 @@ export interface PromptComparison {
 
 const CONTEXT = 24;
 
-export function comparePrompts(training: string, inference: string, labels = { a: 'training', b: 'inference' }): PromptComparison {
-  if (training === inference) return { same: true, firstDiff: null, lines: [`${labels.a} and ${labels.b} prompts are identical (${training.length} chars)`] };
+export function comparePrompts(
+  training: string,
+  inference: string,
+  labels = { a: 'training', b: 'inference' },
+): PromptComparison {
+  if (training === inference)
+    return {
+      same: true,
+      firstDiff: null,
+      lines: [`${labels.a} and ${labels.b} prompts are identical (${training.length} chars)`],
+    };
   let start = 0;
   while (start < training.length && start < inference.length && training[start] === inference[start]) start++;
   // Common suffix, not overlapping the common prefix, isolates the differing middle.

@@ -48,33 +48,33 @@ export function trainingPrompt(family: ModelFamily, m: PromptMessages): string {
 /** The LLaMA-Factory formats as Jinja chat templates (single and multi-turn), for `vllm serve --chat-template`. */
 export const TRAINING_JINJA: Record<ModelFamily, string> = {
   llama2:
-    "{#- cxrvqa: LLaMA-Factory llama2 format -#}" +
+    '{#- cxrvqa: LLaMA-Factory llama2 format -#}' +
     "{%- if messages[0]['role'] == 'system' -%}{%- set system = messages[0]['content'] -%}{%- set loop_messages = messages[1:] -%}" +
     "{%- else -%}{%- set system = '' -%}{%- set loop_messages = messages -%}{%- endif -%}" +
-    "{%- for message in loop_messages -%}" +
+    '{%- for message in loop_messages -%}' +
     "{%- if message['role'] == 'user' -%}" +
     "{%- if loop.first and system -%}{{ bos_token + '[INST] <<SYS>>\\n' + system + '\\n<</SYS>>\\n\\n' + message['content'] + ' [/INST]' }}" +
     "{%- else -%}{{ bos_token + '[INST] ' + message['content'] + ' [/INST]' }}{%- endif -%}" +
     "{%- elif message['role'] == 'assistant' -%}{{ message['content'] + eos_token }}{%- endif -%}" +
-    "{%- endfor -%}",
+    '{%- endfor -%}',
   llama3:
-    "{#- cxrvqa: LLaMA-Factory llama3 format -#}" +
-    "{{- bos_token -}}" +
+    '{#- cxrvqa: LLaMA-Factory llama3 format -#}' +
+    '{{- bos_token -}}' +
     "{%- if messages[0]['role'] == 'system' -%}{{- '<|start_header_id|>system<|end_header_id|>\\n\\n' + messages[0]['content'] + '<|eot_id|>' -}}" +
-    "{%- set loop_messages = messages[1:] -%}{%- else -%}{%- set loop_messages = messages -%}{%- endif -%}" +
-    "{%- for message in loop_messages -%}" +
+    '{%- set loop_messages = messages[1:] -%}{%- else -%}{%- set loop_messages = messages -%}{%- endif -%}' +
+    '{%- for message in loop_messages -%}' +
     "{%- if message['role'] == 'user' -%}{{- '<|start_header_id|>user<|end_header_id|>\\n\\n' + message['content'] + '<|eot_id|><|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}" +
     "{%- elif message['role'] == 'assistant' -%}{{- message['content'] + '<|eot_id|>' -}}{%- endif -%}" +
-    "{%- endfor -%}",
+    '{%- endfor -%}',
   qwen:
-    "{#- cxrvqa: LLaMA-Factory qwen format -#}" +
+    '{#- cxrvqa: LLaMA-Factory qwen format -#}' +
     "{%- if messages[0]['role'] == 'system' -%}{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' -}}" +
-    "{%- set loop_messages = messages[1:] -%}" +
+    '{%- set loop_messages = messages[1:] -%}' +
     "{%- else -%}{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\\n' -}}{%- set loop_messages = messages -%}{%- endif -%}" +
-    "{%- for message in loop_messages -%}" +
+    '{%- for message in loop_messages -%}' +
     "{%- if message['role'] == 'user' -%}{{- '<|im_start|>user\\n' + message['content'] + '<|im_end|>\\n<|im_start|>assistant\\n' -}}" +
     "{%- elif message['role'] == 'assistant' -%}{{- message['content'] + '<|im_end|>\\n' -}}{%- endif -%}" +
-    "{%- endfor -%}",
+    '{%- endfor -%}',
 };
 
 /**
@@ -85,15 +85,15 @@ export const TRAINING_JINJA: Record<ModelFamily, string> = {
 export const MODEL_JINJA: Record<ModelFamily, string> = {
   llama2:
     "{%- if messages[0]['role'] == 'system' -%}{%- set loop_messages = messages[1:] -%}{%- set system_message = messages[0]['content'] -%}" +
-    "{%- else -%}{%- set loop_messages = messages -%}{%- set system_message = false -%}{%- endif -%}" +
-    "{%- for message in loop_messages -%}" +
+    '{%- else -%}{%- set loop_messages = messages -%}{%- set system_message = false -%}{%- endif -%}' +
+    '{%- for message in loop_messages -%}' +
     "{%- if loop.index0 == 0 and system_message != false -%}{%- set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] -%}" +
     "{%- else -%}{%- set content = message['content'] -%}{%- endif -%}" +
     "{%- if message['role'] == 'user' -%}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}" +
     "{%- elif message['role'] == 'assistant' -%}{{ ' ' + content.strip() + ' ' + eos_token }}{%- endif -%}" +
-    "{%- endfor -%}",
+    '{%- endfor -%}',
   llama3:
-    "{{- bos_token -}}" +
+    '{{- bos_token -}}' +
     "{%- if not date_string is defined -%}{%- set date_string = '26 Jul 2024' -%}{%- endif -%}" +
     "{%- if messages[0]['role'] == 'system' -%}{%- set system_message = messages[0]['content'] | trim -%}{%- set messages = messages[1:] -%}" +
     "{%- else -%}{%- set system_message = '' -%}{%- endif -%}" +
@@ -111,7 +111,12 @@ export const MODEL_JINJA: Record<ModelFamily, string> = {
 };
 
 /** Render a chat template the way vLLM / transformers do for a chat request (generation prompt on). */
-export function renderChatTemplate(source: string, family: ModelFamily, messages: ChatMsg[], extra: Record<string, unknown> = {}): string {
+export function renderChatTemplate(
+  source: string,
+  family: ModelFamily,
+  messages: ChatMsg[],
+  extra: Record<string, unknown> = {},
+): string {
   const info = FAMILIES[family];
   return new Template(source).render({
     messages,
@@ -123,5 +128,10 @@ export function renderChatTemplate(source: string, family: ModelFamily, messages
 }
 
 export function toChatMessages(m: PromptMessages): ChatMsg[] {
-  return m.system ? [{ role: 'system', content: m.system }, { role: 'user', content: m.user }] : [{ role: 'user', content: m.user }];
+  return m.system
+    ? [
+        { role: 'system', content: m.system },
+        { role: 'user', content: m.user },
+      ]
+    : [{ role: 'user', content: m.user }];
 }

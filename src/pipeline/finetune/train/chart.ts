@@ -8,7 +8,10 @@ import type { LossPoint } from './loss.js';
 export function lossChart(points: readonly LossPoint[], opts: { width?: number; height?: number } = {}): string {
   if (points.length === 0) return '(no loss values logged)';
   const width = opts.width ?? 60;
-  const values = bucketMeans(points.map((p) => p.loss), width);
+  const values = bucketMeans(
+    points.map((p) => p.loss),
+    width,
+  );
   const chart = values.length === 1 ? `loss ${values[0]!.toFixed(4)}` : plotSeries(values, opts.height ?? 10);
   const first = points[0]!;
   const last = points[points.length - 1]!;

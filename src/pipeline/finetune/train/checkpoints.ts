@@ -32,7 +32,9 @@ export type TrainingPlan =
 export function readTrainingStart(file: string): TrainingStart | null {
   try {
     const m = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<TrainingStart>;
-    return typeof m.fingerprint === 'string' && typeof m.outputDir === 'string' && typeof m.startedAt === 'string' ? (m as TrainingStart) : null;
+    return typeof m.fingerprint === 'string' && typeof m.outputDir === 'string' && typeof m.startedAt === 'string'
+      ? (m as TrainingStart)
+      : null;
   } catch {
     return null;
   }

@@ -97,7 +97,12 @@ export function parseTrainerLog(text: string): LossPoint[] {
     const loss = Number(rec.loss);
     if (!Number.isFinite(step) || rec.loss === undefined || rec.loss === null || !Number.isFinite(loss)) continue;
     // A resumed run logs the steps after the checkpoint again; the later line wins.
-    byStep.set(step, { step, loss, epoch: typeof rec.epoch === 'number' ? rec.epoch : null, learningRate: typeof rec.lr === 'number' ? rec.lr : null });
+    byStep.set(step, {
+      step,
+      loss,
+      epoch: typeof rec.epoch === 'number' ? rec.epoch : null,
+      learningRate: typeof rec.lr === 'number' ? rec.lr : null,
+    });
   }
   return [...byStep.values()].sort((a, b) => a.step - b.step);
 }

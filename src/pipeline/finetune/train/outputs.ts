@@ -40,9 +40,11 @@ export function adapterProblems(outputDir: string): string[] {
   const problems: string[] = [];
   if (!fs.existsSync(outputDir)) return [`${outputDir} does not exist`];
   if (!exists(outputDir, 'adapter_config.json')) problems.push('adapter_config.json missing');
-  if (!exists(outputDir, 'adapter_model.safetensors') && !exists(outputDir, 'adapter_model.bin')) problems.push('adapter_model.safetensors missing');
+  if (!exists(outputDir, 'adapter_model.safetensors') && !exists(outputDir, 'adapter_model.bin'))
+    problems.push('adapter_model.safetensors missing');
   // Written by the trainer only at the end of train(), so a killed run never has it.
-  if (!exists(outputDir, 'train_results.json') && !exists(outputDir, 'all_results.json')) problems.push('train_results.json missing (training did not finish)');
+  if (!exists(outputDir, 'train_results.json') && !exists(outputDir, 'all_results.json'))
+    problems.push('train_results.json missing (training did not finish)');
   return problems;
 }
 
@@ -81,7 +83,9 @@ export function modelChatTemplate(modelDir: string): string | null {
   try {
     const jinja = path.join(modelDir, 'chat_template.jinja');
     if (fs.existsSync(jinja)) return fs.readFileSync(jinja, 'utf8');
-    const cfg = JSON.parse(fs.readFileSync(path.join(modelDir, 'tokenizer_config.json'), 'utf8')) as { chat_template?: unknown };
+    const cfg = JSON.parse(fs.readFileSync(path.join(modelDir, 'tokenizer_config.json'), 'utf8')) as {
+      chat_template?: unknown;
+    };
     if (typeof cfg.chat_template === 'string') return cfg.chat_template;
     if (Array.isArray(cfg.chat_template)) {
       const def = (cfg.chat_template as Array<{ name?: string; template?: string }>).find((t) => t.name === 'default');

@@ -77,7 +77,10 @@ export async function runStage(spec: StageSpec, env: StageEnv): Promise<StageOut
       );
     }
     const problems = spec.check();
-    if (problems.length) throw new Error(`${spec.name} exited 0 but its result is incomplete: ${problems.join('; ')} (log: ${spec.logFile})`);
+    if (problems.length)
+      throw new Error(
+        `${spec.name} exited 0 but its result is incomplete: ${problems.join('; ')} (log: ${spec.logFile})`,
+      );
     writeMarker(spec.marker, { fingerprint: spec.fingerprint, finishedAt: new Date().toISOString(), how: 'spawned' });
     log(`${spec.name}: finished in ${formatSeconds((Date.now() - started) / 1000)}`);
     return 'spawned';
@@ -86,7 +89,9 @@ export async function runStage(spec: StageSpec, env: StageEnv): Promise<StageOut
   log(env.execution === 'manual' ? `${spec.name}: manual mode` : `${spec.name}: ${spec.tool} is not on PATH`, 'warn');
   log(`${spec.name}: run this by hand (on the machine with the GPUs, same paths):`);
   log(`    ${cmd}`);
-  log(`${spec.name}: config ${spec.configFile}; waiting for ${spec.expects}${env.waitMs > 0 ? ` (up to ${formatSeconds(env.waitMs / 1000)})` : ' (Ctrl-C stops waiting; the step resumes later)'}`);
+  log(
+    `${spec.name}: config ${spec.configFile}; waiting for ${spec.expects}${env.waitMs > 0 ? ` (up to ${formatSeconds(env.waitMs / 1000)})` : ' (Ctrl-C stops waiting; the step resumes later)'}`,
+  );
   let lastNote = 0;
   const res = await waitForResult(spec.check, {
     signal: env.signal,
@@ -100,7 +105,10 @@ export async function runStage(spec: StageSpec, env: StageEnv): Promise<StageOut
     },
   });
   if (!res.ok) {
-    throw new UserError(`${spec.name}: gave up waiting for ${spec.expects}: ${res.problems.join('; ')}.`, `Run: ${cmd} — then run the step again.`);
+    throw new UserError(
+      `${spec.name}: gave up waiting for ${spec.expects}: ${res.problems.join('; ')}.`,
+      `Run: ${cmd} — then run the step again.`,
+    );
   }
   writeMarker(spec.marker, { fingerprint: spec.fingerprint, finishedAt: new Date().toISOString(), how: 'manual' });
   log(`${spec.name}: result found and verified`);

@@ -13,7 +13,10 @@ export interface WaitOptions {
   onPoll?: (elapsedMs: number, problems: string[]) => void;
 }
 
-export async function waitForResult(check: () => string[], opts: WaitOptions): Promise<{ ok: true } | { ok: false; problems: string[] }> {
+export async function waitForResult(
+  check: () => string[],
+  opts: WaitOptions,
+): Promise<{ ok: true } | { ok: false; problems: string[] }> {
   const start = Date.now();
   for (;;) {
     const problems = check();

@@ -15,15 +15,30 @@ export const azureProvider: ProviderDefinition = {
     url: z.string().regex(/^https?:\/\//, 'the resource endpoint, e.g. https://NAME.openai.azure.com'),
     deployment: z.string().min(1).nullable(),
     /** A dated version (2024-10-21, 2025-04-01-preview), or null for the v1 API. */
-    apiVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'a dated api-version like 2024-10-21 (or leave it out for the v1 API)').nullable(),
+    apiVersion: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'a dated api-version like 2024-10-21 (or leave it out for the v1 API)')
+      .nullable(),
   }),
   dataUse: () => 'azure',
   create: (endpoint, timing, opts) =>
     new OpenAiProtocolClient(endpoint, timing, opts, {
       connect: (common, key) => {
         const base = endpoint.url.replace(/\/$/, '');
-        if (endpoint.apiVersion) return new AzureOpenAI({ ...common, endpoint: base, apiVersion: endpoint.apiVersion, deployment: endpoint.deployment ?? undefined, apiKey: key });
-        return new OpenAI({ ...common, baseURL: `${base}/openai/v1/`, apiKey: key, defaultHeaders: { 'api-key': key } });
+        if (endpoint.apiVersion)
+          return new AzureOpenAI({
+            ...common,
+            endpoint: base,
+            apiVersion: endpoint.apiVersion,
+            deployment: endpoint.deployment ?? undefined,
+            apiKey: key,
+          });
+        return new OpenAI({
+          ...common,
+          baseURL: `${base}/openai/v1/`,
+          apiKey: key,
+          defaultHeaders: { 'api-key': key },
+        });
       },
       listsModels: false,
       requiresKey: true,

@@ -9,7 +9,9 @@ export const AZURE_HOST = /\.(openai\.azure\.com|cognitiveservices\.azure\.com|s
 export const openaiProvider: ProviderDefinition = {
   kind: 'openai',
   requiresKey: false,
-  settings: z.object({ url: z.string().regex(/^https?:\/\//, 'an http(s) URL ending in the API base, e.g. http://127.0.0.1:8000/v1') }),
+  settings: z.object({
+    url: z.string().regex(/^https?:\/\//, 'an http(s) URL ending in the API base, e.g. http://127.0.0.1:8000/v1'),
+  }),
   dataUse: (host) => {
     // An Azure resource reached through its OpenAI-compatible v1 path is still Azure.
     if (AZURE_HOST.test(host)) return 'azure';

@@ -12,9 +12,24 @@ import type { ChatRequest, ErrorKind, LlmEvent, Usage } from '../types.js';
 
 /** One attempt against one endpoint: no retries here (the scheduler owns them). */
 export type AttemptResult =
-  | { kind: 'ok'; text: string; finishReason: string; usage: Usage | null; model: string; latencyMs: number; firstTokenMs: number | null }
+  | {
+      kind: 'ok';
+      text: string;
+      finishReason: string;
+      usage: Usage | null;
+      model: string;
+      latencyMs: number;
+      firstTokenMs: number | null;
+    }
   | { kind: 'filtered'; reason: string }
-  | { kind: 'error'; errorKind: ErrorKind; message: string; retryable: boolean; status?: number; retryAfterMs?: number };
+  | {
+      kind: 'error';
+      errorKind: ErrorKind;
+      message: string;
+      retryable: boolean;
+      status?: number;
+      retryAfterMs?: number;
+    };
 
 export interface ProviderClient {
   readonly endpoint: Endpoint;
@@ -24,7 +39,11 @@ export interface ProviderClient {
   /** The configured timeouts, used until answer times are known. */
   readonly caps: AttemptLimits;
   /** `refusedAttempts`: attempts refused for their json_schema and sent again as free text. */
-  attempt(req: ChatRequest, signal?: AbortSignal, limits?: AttemptLimits): Promise<AttemptResult & { refusedAttempts?: number }>;
+  attempt(
+    req: ChatRequest,
+    signal?: AbortSignal,
+    limits?: AttemptLimits,
+  ): Promise<AttemptResult & { refusedAttempts?: number }>;
   /**
    * The model names served, for the preflight; null when the endpoint cannot list them
    * (a one-token request then checks key and model). Throws UserError when unreachable.
@@ -36,7 +55,10 @@ export interface ProviderClient {
   close(): Promise<void>;
 }
 
-export type ProviderTiming = Pick<LlmProfile, 'timeoutMs' | 'idleTimeoutMs' | 'whitespaceLimit' | 'stream' | 'structured'>;
+export type ProviderTiming = Pick<
+  LlmProfile,
+  'timeoutMs' | 'idleTimeoutMs' | 'whitespaceLimit' | 'stream' | 'structured'
+>;
 
 export interface ProviderOptions {
   env: NodeJS.ProcessEnv;
