@@ -116,15 +116,30 @@ function toColumns(pairs: readonly QaPair[], idx: readonly number[], meta: Metad
   return LEAVES.map(([name]) => ({
     name,
     data: cols[name],
-    ...(BY_STUDY.has(name) ? { encoding: 'RLE_DICTIONARY' as const } : {}),
+    ...(DICTIONARY_COLUMNS.has(name) ? { encoding: 'RLE_DICTIONARY' as const } : {}),
   }));
 }
 /**
- * Columns that repeat for each of a study's pairs: dictionary-encoded on purpose, so each
+ * Columns with few distinct values per row group (a study's ids repeat for each of its pairs;
+ * questions, answers and types repeat across studies): dictionary-encoded on purpose, so each
  * value is UTF-8 encoded once per row group rather than once per row (the writer's sampling
  * would pick plain encoding for them, and per-value encoding was most of the write time).
  */
-const BY_STUDY = new Set<keyof ParquetRow>(['study_id', 'subject_id', 'dicom_id', 'ref_id', 'image', 'ref_image']);
+const DICTIONARY_COLUMNS = new Set<keyof ParquetRow>([
+  'study_id',
+  'subject_id',
+  'dicom_id',
+  'ref_id',
+  'image',
+  'ref_image',
+  // Few distinct values in a row group: questions, answers, types, splits and templates repeat across studies.
+  'question_type',
+  'question',
+  'answer',
+  'answer_type',
+  'split',
+  'template',
+]);
 const NONE: string[] = [];
 
 function refImage(p: QaPair, meta: MetadataIndex): string | null {
