@@ -3,7 +3,7 @@ import { runLlmBatch } from '../llm/batch.js';
 import type { LoadedPrompt } from '../llm/prompts.js';
 import { REPORTS } from '../ingest/artifacts.js';
 import type { ReportRecord } from '../schemas/report.js';
-import { USABLE_STATUSES, type ExtractionStatus } from '../schemas/extraction.js';
+import { USABLE_STATUSES, zeroStatusCounts, type ExtractionStatus } from '../schemas/extraction.js';
 import type { StepContext } from '../steps/contract.js';
 import { fmtNum } from '../util/format.js';
 import { RAW } from './artifacts.js';
@@ -16,18 +16,7 @@ const MAX_ITEM_EVENTS = 200;
 export type LlmCounts = Record<ExtractionStatus | 'resumed' | 'cached' | 'interrupted', number>;
 
 export function emptyCounts(): LlmCounts {
-  return {
-    ok: 0,
-    repaired: 0,
-    parse_error: 0,
-    truncated: 0,
-    runaway: 0,
-    filtered: 0,
-    failed: 0,
-    resumed: 0,
-    cached: 0,
-    interrupted: 0,
-  };
+  return { ...zeroStatusCounts(), resumed: 0, cached: 0, interrupted: 0 };
 }
 
 export async function extractWithLlm(

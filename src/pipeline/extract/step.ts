@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { loadPrompt, resolveProfile } from '../llm/index.js';
 import { preflightOnce } from '../llm/preflightOnce.js';
 import { outputFingerprint } from '../llm/config.js';
-import { ExtractionStatusSchema, USABLE_STATUSES } from '../schemas/extraction.js';
+import { USABLE_STATUSES, zeroStatusCounts } from '../schemas/extraction.js';
 import { REPORTS } from '../ingest/artifacts.js';
 import { REFERENCE } from '../rules/artifacts.js';
 import { RAW } from './artifacts.js';
@@ -42,7 +42,7 @@ async function doneIds(ctx: StepContext<ExtractParams>): Promise<Set<string>> {
 async function countRows(run: Run): Promise<Record<string, number>> {
   const counts: Record<string, number> = {
     raw: 0,
-    ...Object.fromEntries(ExtractionStatusSchema.options.map((s) => [s, 0])),
+    ...zeroStatusCounts(),
   };
   for (const rec of (await statuses(run)).values()) {
     counts.raw!++;

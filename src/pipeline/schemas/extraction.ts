@@ -16,6 +16,11 @@ export const ExtractionStatusSchema = z.enum([
   'failed',
 ]);
 export type ExtractionStatus = z.infer<typeof ExtractionStatusSchema>;
+/** A zero count for every status, so views list the ones that did not occur too. */
+export function zeroStatusCounts(): Record<ExtractionStatus, number> {
+  return Object.fromEntries(ExtractionStatusSchema.options.map((s) => [s, 0])) as Record<ExtractionStatus, number>;
+}
+
 /** The statuses whose KeyInfo is data. */
 export const USABLE_STATUSES: ReadonlySet<ExtractionStatus> = new Set(['ok', 'repaired']);
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadPrompt, parseLlmConfig, preflightLlm, resolveProfile } from '../../llm/index.js';
 import { currentPromptSha } from '../../llm/prompts.js';
 import type { RunConfig } from '../../schemas/state.js';
-import { USABLE_STATUSES, type ExtractionResult } from '../../schemas/extraction.js';
+import { USABLE_STATUSES, zeroStatusCounts, type ExtractionResult } from '../../schemas/extraction.js';
 import { REPORTS } from '../../ingest/artifacts.js';
 import type { Applicability, Step, StepResult } from '../../steps/contract.js';
 import type { Run } from '../../store/run.js';
@@ -132,15 +132,7 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
     for await (const r of reportsFile.lines()) if (wanted.has(r.study_id)) texts.set(r.study_id, r.selected);
 
     const profile = resolveProfile(run.state.config, params.profile);
-    const counts: Record<string, number> = {
-      ok: 0,
-      repaired: 0,
-      parse_error: 0,
-      truncated: 0,
-      runaway: 0,
-      filtered: 0,
-      failed: 0,
-    };
+    const counts: Record<string, number> = zeroStatusCounts();
     let done = selected.length - todo.length;
     const total = selected.length;
     ctx.emit({ type: 'progress', done, total });
