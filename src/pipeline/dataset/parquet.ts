@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { fileWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
@@ -195,6 +196,10 @@ export function writeParquetSplits(
       schema: SCHEMA,
       createdBy: 'cxrvqa',
       statistics: false,
+      // Node's native gzip (level 1) instead of the writer's JavaScript Snappy: a third less CPU and
+      // smaller files; pyarrow (Hugging Face datasets), polars and DuckDB read GZIP pages.
+      codec: 'GZIP',
+      compressors: { GZIP: (bytes: Uint8Array) => zlib.gzipSync(bytes, { level: 1 }) },
     });
     let groups = 0;
     // One row group per chunk: only one chunk of rows is ever built in memory.
