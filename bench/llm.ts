@@ -4,6 +4,7 @@
  *   npm run bench:llm                         # all sections
  *   npm run bench:llm -- --requests 2000      # smaller continuous run
  *   npm run bench:llm -- --only throughput|kill
+ *   BENCH_PROFILE='{"hedge":false}' npm run bench:llm   # profile fields over the defaults
  *
  * Throughput: the loopback server runs in a child process with lognormal
  * latency (median 250 ms, sigma 0.5 → mean 283 ms); the client is the real
@@ -87,6 +88,7 @@ async function throughput() {
     endpoints: [{ url: server.url, maxConcurrency: C }],
     model: 'extractor',
     concurrency: C,
+    ...(process.env.BENCH_PROFILE ? JSON.parse(process.env.BENCH_PROFILE) : {}),
   });
   const llm = createLlm(profile, { env: {} });
   try {

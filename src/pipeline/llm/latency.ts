@@ -55,36 +55,48 @@ class Window {
 export class LatencyTracker {
   private readonly firstToken = new Window();
   private readonly total = new Window();
+  /** Limits and hedge delay, recomputed every REFRESH answers: sorting a window per request cost more than the request. */
+  private cached: { limits: AttemptLimits; hedgeAfterMs: number | null } | null = null;
+  private sinceRefresh = 0;
 
   constructor(private readonly policy: TimeoutPolicy) {}
 
   record(totalMs: number, firstTokenMs: number | null): void {
     this.total.add(totalMs);
     if (firstTokenMs !== null) this.firstToken.add(firstTokenMs);
+    // Early answers refresh at once (the first limits matter most); later ones in batches.
+    if (++this.sinceRefresh >= REFRESH || this.total.size <= this.policy.minSamples) this.cached = null;
   }
 
   /** The limits for the next attempt. */
   limits(): AttemptLimits {
-    const p = this.policy;
-    const caps = { firstTokenMs: p.firstTokenCapMs, idleMs: p.firstTokenCapMs, totalMs: p.totalCapMs };
-    if (!p.adaptive) return caps;
-    const first =
-      this.firstToken.size >= p.minSamples
-        ? clamp(p.factor * this.firstToken.quantile(0.95), p.firstTokenFloorMs, p.firstTokenCapMs)
-        : caps.firstTokenMs;
-    const total =
-      this.total.size >= p.minSamples
-        ? clamp(p.factor * this.total.quantile(0.95), p.totalFloorMs, p.totalCapMs)
-        : caps.totalMs;
-    return { firstTokenMs: first, idleMs: first, totalMs: total };
+    return this.current().limits;
   }
 
   /** When a request has run longer than most, a second copy may be sent (null: too few answers yet). */
   hedgeAfterMs(): number | null {
-    if (this.total.size < this.policy.minSamples) return null;
-    return this.total.quantile(0.99);
+    return this.current().hedgeAfterMs;
+  }
+
+  private current(): { limits: AttemptLimits; hedgeAfterMs: number | null } {
+    if (this.cached) return this.cached;
+    this.sinceRefresh = 0;
+    const p = this.policy;
+    const caps = { firstTokenMs: p.firstTokenCapMs, idleMs: p.firstTokenCapMs, totalMs: p.totalCapMs };
+    const known = this.total.size >= p.minSamples;
+    const hedgeAfterMs = known ? this.total.quantile(0.99) : null;
+    if (!p.adaptive) return (this.cached = { limits: caps, hedgeAfterMs });
+    const first =
+      this.firstToken.size >= p.minSamples
+        ? clamp(p.factor * this.firstToken.quantile(0.95), p.firstTokenFloorMs, p.firstTokenCapMs)
+        : caps.firstTokenMs;
+    const total = known ? clamp(p.factor * this.total.quantile(0.95), p.totalFloorMs, p.totalCapMs) : caps.totalMs;
+    return (this.cached = { limits: { firstTokenMs: first, idleMs: first, totalMs: total }, hedgeAfterMs });
   }
 }
+
+/** Answers between recomputations of the limits. */
+const REFRESH = 32;
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, v));

@@ -183,7 +183,10 @@ export class Scheduler implements LlmClient {
         if (spare) return this.race(req, first, spare, signal);
       }
       const wake = hedgeAt !== null && elapsed < hedgeAt ? hedgeAt - elapsed : HEDGE_POLL_MS;
-      await Promise.race([first.result, delay(Math.min(wake, HEDGE_POLL_MS))]);
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(wake, HEDGE_POLL_MS))));
+      await Promise.race([first.result, tick]);
+      clearTimeout(timer);
     }
     return { slot, r: settled, count: 1 };
   }
@@ -369,8 +372,6 @@ function timeoutPolicy(cfg: SchedulerConfig, client: ProviderClient): TimeoutPol
     adaptive: cfg.adaptiveTimeouts ?? true,
   };
 }
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
