@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
+import { MIMIC_ALL_COLUMNS } from '../../src/pipeline/ingest/jpgMetadata.js';
 import { FileWriterPool, type FileJob } from './fileWriters.js';
 import { reportPath, synthStudies, type SynthOptions } from './synth.js';
 
@@ -17,15 +18,8 @@ export interface WriteCorpusOptions extends SynthOptions {
   writers?: number;
 }
 
-export const METADATA_COLUMNS = [
-  'subject_id',
-  'study_id',
-  'dicom_id',
-  'view',
-  'study_order',
-  'split',
-  'study_date',
-] as const;
+/** The generated metadata CSV has the columns of `mimic_all.csv`, in its order. */
+export const METADATA_COLUMNS = MIMIC_ALL_COLUMNS;
 
 async function writeLine(stream: fs.WriteStream, line: string): Promise<void> {
   if (!stream.write(line)) await once(stream, 'drain');

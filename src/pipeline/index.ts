@@ -85,7 +85,13 @@ export {
 export { accuracyTable, exportReviewCsv, isMethodStage, type MethodAccuracy } from './inspect/reviewAccuracy.js';
 export { seededSample } from './util/random.js';
 export { datasetOverview, loadDatasetStats, type DatasetOverview, type QaSample } from './inspect/datasetStats.js';
-export { formatStatsTable, typeCells, type DatasetStats, type TypeStats } from './questions/stats.js';
+export {
+  formatStatsTable,
+  TYPE_CELL_HEADERS,
+  typeCells,
+  type DatasetStats,
+  type TypeStats,
+} from './questions/stats.js';
 export { readDatasetChecks, type DatasetChecks } from './dataset/step.js';
 export type { BiasReport, TypeBias } from './dataset/bias.js';
 export type { CheckReport } from './dataset/check.js';

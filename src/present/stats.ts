@@ -1,19 +1,7 @@
-import { fmtNum, fmtPct, typeCells, type DatasetStats } from '../pipeline/index.js';
+import { fmtNum, fmtPct, TYPE_CELL_HEADERS, typeCells, type DatasetStats } from '../pipeline/index.js';
 
 /** Columns of a statistics row, as `typeCells` lays them out. */
-export const STATS_COLUMNS = [
-  'type',
-  'count',
-  'share',
-  'open',
-  'closed',
-  'yes',
-  'no',
-  'subjects',
-  'vocab',
-  'release',
-  'rel.share',
-] as const;
+export const STATS_COLUMNS = TYPE_CELL_HEADERS;
 export type StatsColumn = (typeof STATS_COLUMNS)[number];
 
 export interface StatsTable {

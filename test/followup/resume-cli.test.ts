@@ -7,6 +7,7 @@ import type { FollowupLogRow, FollowupRow } from '../../src/pipeline/followup/sc
 import { packageRoot } from '../../src/pipeline/util/paths.js';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import { addAsked, readAsk, sleep } from './fixtures.js';
+import { jsonlLlmRunArgs } from '../helpers/kill-run.js';
 
 /**
  * Smoke test of the built CLI: `cxrvqa run --cycles 2` killed with SIGKILL in
@@ -80,22 +81,13 @@ describe('cxrvqa run --cycles after kill -9', () => {
     fs.writeFileSync(corpus, reports.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const runDir = path.join(dir, 'run');
     const args = [
-      'run',
-      '--run',
-      runDir,
-      '--corpus',
-      corpus,
-      '--format',
-      'jsonl',
-      '--no-credentialed',
-      '--backend',
-      'llm',
-      '--endpoint',
-      `${server.url},max=${ENDPOINT_MAX}`,
-      '--model',
-      'extractor',
-      '--steps',
-      'ingest,reference,extract,standardize,followup',
+      ...jsonlLlmRunArgs({
+        runDir,
+        corpus,
+        url: server.url,
+        endpointMax: ENDPOINT_MAX,
+        steps: 'ingest,reference,extract,standardize,followup',
+      }),
       '--cycles',
       '2',
     ];

@@ -42,6 +42,34 @@ function cli(args: string[]): ChildProcess {
   });
 }
 
+/** `cxrvqa run` of a JSONL corpus on the LLM backend against one endpoint (the kill tests and benches). */
+export function jsonlLlmRunArgs(o: {
+  runDir: string;
+  corpus: string;
+  url: string;
+  endpointMax: number;
+  steps: string;
+}): string[] {
+  return [
+    'run',
+    '--run',
+    o.runDir,
+    '--corpus',
+    o.corpus,
+    '--format',
+    'jsonl',
+    '--no-credentialed',
+    '--backend',
+    'llm',
+    '--endpoint',
+    `${o.url},max=${o.endpointMax}`,
+    '--model',
+    'extractor',
+    '--steps',
+    o.steps,
+  ];
+}
+
 export async function killAndResume(opts: {
   reports: number;
   killAfter: number;
@@ -59,24 +87,13 @@ export async function killAndResume(opts: {
       .join('\n') + '\n',
   );
   const runDir = path.join(dir, 'run');
-  const args = [
-    'run',
-    '--run',
+  const args = jsonlLlmRunArgs({
     runDir,
-    '--corpus',
     corpus,
-    '--format',
-    'jsonl',
-    '--no-credentialed',
-    '--backend',
-    'llm',
-    '--endpoint',
-    `${server.url},max=${opts.concurrency}`,
-    '--model',
-    'extractor',
-    '--steps',
-    'ingest,extract',
-  ];
+    url: server.url,
+    endpointMax: opts.concurrency,
+    steps: 'ingest,extract',
+  });
   const raw = path.join(runDir, 'artifacts', 'raw.jsonl');
   try {
     // The total concurrency is a run setting (default 32): store it first.

@@ -159,6 +159,21 @@ export function computeStats(pairs: Iterable<QaPair>): DatasetStats {
 const pct = fmtPct;
 const num = fmtNum;
 
+/** Column titles of `typeCells`, as the terminal tables print them. */
+export const TYPE_CELL_HEADERS = [
+  'type',
+  'count',
+  'share',
+  'open',
+  'closed',
+  'yes',
+  'no',
+  'subjects',
+  'vocab',
+  'release',
+  'rel.share',
+] as const;
+
 /** One type's figures as table cells (terminal table and the run report's Markdown). */
 export function typeCells(t: DatasetStats['by_type'][number]): string[] {
   return [
@@ -178,7 +193,7 @@ export function typeCells(t: DatasetStats['by_type'][number]): string[] {
 
 /** The terminal table: this dataset beside the release, per type. */
 export function formatStatsTable(s: DatasetStats): string {
-  const header = ['type', 'count', 'share', 'open', 'closed', 'yes', 'no', 'subjects', 'vocab', 'release', 'rel.share'];
+  const header: string[] = [...TYPE_CELL_HEADERS];
   const rows = s.by_type.map(typeCells);
   rows.push([
     'total',

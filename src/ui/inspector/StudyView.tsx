@@ -175,17 +175,15 @@ export function StudyView({
   );
 }
 
-function TextPane({
-  detail,
-  height,
-  columns,
-  scroll,
-}: {
+/** What every scrolled pane of the study view gets. */
+interface PaneProps {
   detail: StudyDetail;
   height: number;
   columns: number;
   scroll: number;
-}) {
+}
+
+function TextPane({ detail, height, columns, scroll }: PaneProps) {
   const text = typeof detail.report?.text === 'string' ? detail.report.text : '';
   if (!text) return <Text color="yellow">No report text (ingest not run yet?).</Text>;
   const spans = reportSpans(detail.report, detail.reference);
@@ -306,17 +304,7 @@ function stageMark(findings: Finding[] | null, key: string): string {
   return f ? POLARITY_MARK[f.polarity] : '·';
 }
 
-function QaPane({
-  detail,
-  height,
-  columns,
-  scroll,
-}: {
-  detail: StudyDetail;
-  height: number;
-  columns: number;
-  scroll: number;
-}) {
+function QaPane({ detail, height, columns, scroll }: PaneProps) {
   if (detail.questions.length === 0)
     return <Text dimColor>No QA pairs for this study (questions not run yet, or no AP/PA view).</Text>;
   const lines = detail.questions.flatMap((q) => [
@@ -376,17 +364,7 @@ export function historyLines(detail: StudyDetail): string[] {
   return lines;
 }
 
-function HistoryPane({
-  detail,
-  height,
-  columns,
-  scroll,
-}: {
-  detail: StudyDetail;
-  height: number;
-  columns: number;
-  scroll: number;
-}) {
+function HistoryPane({ detail, height, columns, scroll }: PaneProps) {
   const lines = historyLines(detail);
   if (lines.length === 0)
     return <Text dimColor>No standardization changes and no follow-up questions for this study.</Text>;

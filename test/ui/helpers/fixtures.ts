@@ -1,4 +1,5 @@
 import type { Run } from '../../../src/pipeline/store/run.js';
+import { INSPECTED } from '../../../src/pipeline/inspect/studyIndex.js';
 
 /**
  * Small synthetic studies (invented text, not from any real corpus) with every
@@ -200,17 +201,7 @@ export async function writeInspectorFixtures(run: Run): Promise<void> {
       template: 'view.which',
     }),
   ]);
-  for (const name of [
-    'reports',
-    'reference',
-    'raw',
-    'standardized',
-    'std-changes',
-    'followup',
-    'followup-log',
-    'questions',
-  ])
-    run.artifact(name).close();
+  for (const name of INSPECTED) run.artifact(name).close();
   await run.update((s) => {
     s.config.backend = 'llm';
     for (const [name, count] of Object.entries({
