@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { extractStep } from '../../src/pipeline/extract/step.js';
@@ -10,8 +9,8 @@ import { Run } from '../../src/pipeline/store/run.js';
 import { UserError } from '../../src/pipeline/util/errors.js';
 import { applyLlmFlags } from '../../src/cli/commands/llm.js';
 import { DEFAULT_KEYINFO, startLoopbackServer, type LoopbackServer, type Reply } from '../helpers/loopback-server.js';
-import { syntheticReports } from '../helpers/reports.js';
 import { closedAfterEach } from '../helpers/lifecycle.js';
+import { llmRunWithReports } from './fixtures.js';
 
 const step = extractStep as unknown as AnyStep;
 let server: LoopbackServer | null = null;
@@ -22,23 +21,19 @@ afterEach(async () => {
 });
 
 async function makeRun(n: number, llm: Record<string, unknown>, credentialed = true): Promise<Run> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-extract-'));
-  const run = await Run.open(dir, { create: true });
-  runs.push(run);
-  run.artifact<{ study_id: string }>('reports').appendMany(syntheticReports(n));
-  run.artifact('reports').close();
-  await run.update((s) => {
-    s.config.corpus = { kind: 'jsonl', path: '/dev/null', metadata: null, columns: {}, credentialed };
-    s.config.backend = 'llm';
-    s.config.llm = {
+  const run = await llmRunWithReports(
+    n,
+    {
       model: 'extractor',
       retries: { max: 3, baseMs: 10, maxMs: 50 },
       idleTimeoutMs: 1000,
       timeoutMs: 3000,
       concurrency: 8,
       ...llm,
-    };
-  });
+    },
+    credentialed,
+  );
+  runs.push(run);
   return run;
 }
 

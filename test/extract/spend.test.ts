@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatStatus } from '../../src/cli/commands/status.js';
 import { extractStep } from '../../src/pipeline/extract/step.js';
@@ -10,7 +7,7 @@ import { runStep } from '../../src/pipeline/runner/runner.js';
 import type { AnyStep } from '../../src/pipeline/steps/contract.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { DEFAULT_KEYINFO, startLoopbackServer, type LoopbackServer, type Reply } from '../helpers/loopback-server.js';
-import { syntheticReports } from '../helpers/reports.js';
+import { llmRunWithReports } from './fixtures.js';
 
 const step = extractStep as unknown as AnyStep;
 let server: LoopbackServer | null = null;
@@ -31,19 +28,11 @@ describe('what an LLM step cost, and how its rows ended, outside the log', () =>
           ? { content: '{"entity": {', finishReason: 'length' }
           : { content: DEFAULT_KEYINFO },
     });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-spend-'));
-    run = await Run.open(dir, { create: true });
-    run.artifact('reports').appendMany(syntheticReports(8));
-    run.artifact('reports').close();
-    await run.update((s) => {
-      s.config.corpus = { kind: 'jsonl', path: '/dev/null', metadata: null, columns: {}, credentialed: false };
-      s.config.backend = 'llm';
-      s.config.llm = {
-        endpoints: [{ url: server!.url }],
-        model: 'extractor',
-        prices: { extractor: { input: 2, output: 8 } },
-        concurrency: 4,
-      };
+    run = await llmRunWithReports(8, {
+      endpoints: [{ url: server.url }],
+      model: 'extractor',
+      prices: { extractor: { input: 2, output: 8 } },
+      concurrency: 4,
     });
     const env = { confirmations: new Set<string>(), env: {} as NodeJS.ProcessEnv, maxFailed: 1 };
     expect(await runStep(run, step, { signal: new AbortController().signal, env })).toBe('done');

@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { extractStep } from '../../src/pipeline/extract/step.js';
@@ -8,8 +7,8 @@ import type { ExtractionResult } from '../../src/pipeline/schemas/extraction.js'
 import type { AnyStep } from '../../src/pipeline/steps/contract.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { startLoopbackServer, type LoopbackServer, type Reply } from '../helpers/loopback-server.js';
-import { syntheticReports } from '../helpers/reports.js';
 import { closedAfterEach } from '../helpers/lifecycle.js';
+import { llmRunWithReports } from './fixtures.js';
 
 /**
  * A reply cut off by the token limit must never become data: it is `truncated`,
@@ -30,23 +29,15 @@ const FULL =
 const CUT_AFTER_INNER_BRACE = FULL.slice(0, FULL.indexOf('}, "rib fracture"') + 1);
 
 async function makeRun(n: number, llm: Record<string, unknown>): Promise<Run> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cxr-trunc-'));
-  const run = await Run.open(dir, { create: true });
-  runs.push(run);
-  run.artifact<{ study_id: string }>('reports').appendMany(syntheticReports(n));
-  run.artifact('reports').close();
-  await run.update((s) => {
-    s.config.corpus = { kind: 'jsonl', path: '/dev/null', metadata: null, columns: {}, credentialed: false };
-    s.config.backend = 'llm';
-    s.config.llm = {
-      endpoints: [{ url: server!.url }],
-      model: 'extractor',
-      retries: { max: 2, baseMs: 10, maxMs: 50 },
-      concurrency: 4,
-      decoding: { max_tokens: 100 },
-      ...llm,
-    };
+  const run = await llmRunWithReports(n, {
+    endpoints: [{ url: server!.url }],
+    model: 'extractor',
+    retries: { max: 2, baseMs: 10, maxMs: 50 },
+    concurrency: 4,
+    decoding: { max_tokens: 100 },
+    ...llm,
   });
+  runs.push(run);
   return run;
 }
 
