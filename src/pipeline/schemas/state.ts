@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StyleSchema } from './style.js';
 
 /** Run state (state.json). Small by design: bulk data lives in JSONL artifacts. */
 export const STATE_VERSION = 1;
@@ -20,6 +21,11 @@ export const StepStateSchema = z.object({
   finishedAt: z.string().nullable().default(null),
   durationMs: z.number().nullable().default(null),
   error: z.string().nullable().default(null),
+  /**
+   * Set when a step finished but its result is not usable as it stands (e.g. >0 inputs gave 0
+   * outputs): the reason and the fix. Shown as a warning state, never as a green done.
+   */
+  warning: z.string().nullable().default(null),
   /** Step-specific resumption data (small: cursors, not records). */
   cursor: z.record(z.string(), z.unknown()).default({}),
   /** LLM spend for the step's current output, over every invocation that built it (reset by a fresh start). */
@@ -63,6 +69,8 @@ export const RunConfigSchema = z.object({
   backend: z.enum(['rules', 'llm']).default('rules'),
   /** LLM settings without secrets (endpoints, model, prompt ids, decoding); owned by the LLM layer. */
   llm: z.record(z.string(), z.unknown()).default({}),
+  /** Release-faithful or improved behaviour of the dataset-shaping steps. */
+  style: StyleSchema.default('improved'),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
