@@ -34,7 +34,7 @@ export async function extractWithLlm(
   const promptChars: number[] = [];
   for await (const r of reports.lines()) {
     if (done.has(r.study_id)) counts.resumed++;
-    else promptChars.push(prompt.text.length + modelText(r).length);
+    else promptChars.push(prompt.text.length + modelText(r, run.state.config.style).length);
   }
   const total = promptChars.length + counts.resumed;
   const est = estimateRun(promptChars, profile);
@@ -66,7 +66,7 @@ export async function extractWithLlm(
       onRetry: (tag, kind) => itemEvent(tag, 'retried', kind),
       progress: (s) => ({ done: finished, total, counters: { ...progressCounters(counts), cached: s.cached } }),
       async handle(r, llm) {
-        const row = await extractOne(llm, r.study_id, modelText(r), {
+        const row = await extractOne(llm, r.study_id, modelText(r, run.state.config.style), {
           prompt,
           structured: profile.structured !== 'off',
         });

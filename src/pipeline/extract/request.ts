@@ -6,6 +6,8 @@ import type { CompletionOk, CompletionResult } from '../llm/types.js';
 import { USABLE_STATUSES, type ExtractionResult } from '../schemas/extraction.js';
 import type { ReportRecord } from '../schemas/report.js';
 import { parseKeyInfo, type ParsedKeyInfo } from './parse.js';
+import { selectSections } from '../ingest/sections.js';
+import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 
 /**
  * One report → one `raw` row through the LLM layer. Shared by extract, the gold
@@ -13,9 +15,13 @@ import { parseKeyInfo, type ParsedKeyInfo } from './parse.js';
  * treated the same everywhere: status `truncated`, text kept, never data.
  */
 
-/** The text the model sees: the LLM section selection (docs/method.md §2), else the whole report. */
-export function modelText(r: Pick<ReportRecord, 'selected' | 'text'>): string {
-  return r.selected.trim() ? r.selected : r.text;
+/**
+ * The text the model sees: the LLM section selection (docs/method.md §2), else the whole report.
+ * `release` style selects again with the published input's impression header kept.
+ */
+export function modelText(r: Pick<ReportRecord, 'selected' | 'text'>, style: Style = DEFAULT_STYLE): string {
+  const selected = style === 'release' ? selectSections(r.text, style).text : r.selected;
+  return selected.trim() ? selected : r.text;
 }
 
 export type KeyInfoVerdict = ParsedKeyInfo & Verdict;

@@ -10,6 +10,7 @@ import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { checkFailedShare } from '../llm/failures.js';
 import { extractWithLlm } from './llm.js';
+import { styleFingerprint } from '../steps/style.js';
 import { extractWithRules } from './rules.js';
 
 export const ExtractParamsSchema = z.object({
@@ -85,7 +86,8 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
   reads: [REPORTS, REFERENCE],
   writes: [RAW],
   configKeys: ['backend', 'llm'],
-  configFingerprint: outputFingerprint,
+  // The style shapes both backends' output: list separators (rules) and the model's input text (llm).
+  configFingerprint: (config) => ({ ...(outputFingerprint(config) as object), ...styleFingerprint(config) }),
   // The rules backend converts the reference; the LLM backend reads the reports.
   requires: (config) => (config.backend === 'rules' ? [REFERENCE] : [REPORTS]),
   checkConfig: checkLlmConfig,

@@ -41,7 +41,7 @@ export async function askWithLlm(
       const w = pending.get(r.study_id);
       if (!w) continue;
       pending.delete(r.study_id);
-      yield { ...w, report: modelText(r) };
+      yield { ...w, report: modelText(r, run.state.config.style) };
     }
   }
 
@@ -116,7 +116,7 @@ async function logEstimate(
     const record = JSON.stringify(w.start ?? {}).length;
     for (const q of w.plan)
       promptChars.push(
-        system.length + modelText(r).length + record + questionText(templates[q.polarity], q.entity).length,
+        system.length + modelText(r, ctx.run.state.config.style).length + record + questionText(templates[q.polarity], q.entity).length,
       );
   }
   if (promptChars.length === 0) return;

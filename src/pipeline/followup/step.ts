@@ -15,6 +15,7 @@ import { askWithLlm } from './llm.js';
 import { planQuestions } from './plan.js';
 import { currentQuestionSha, loadQuestionTemplate } from './prompts.js';
 import { FOLLOWUP, FOLLOWUP_LOG } from './artifacts.js';
+import { styleFingerprint } from '../steps/style.js';
 import type { FollowupLogRow, FollowupRow } from './schema.js';
 
 export const FollowupParamsSchema = z.object({
@@ -196,6 +197,7 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
   // The question files count by their text, like the prompt: an edited copy makes the follow-up stale.
   configFingerprint: (config, params) => ({
     ...(outputFingerprint(config) as object),
+    ...styleFingerprint(config),
     questions: [currentQuestionSha(params.positiveQuestion), currentQuestionSha(params.negativeQuestion)],
   }),
   applies(run) {

@@ -6,6 +6,7 @@
  * case, and the CSV/JSONL readers write upper-case headers when they assemble
  * a text from columns.
  */
+import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 
 export interface SectionCut {
   text: string;
@@ -40,18 +41,23 @@ export function paragraphs(text: string): Paragraph[] {
   return out;
 }
 
-/** The impression body: what follows the first `IMPRESSION` header (colon optional), trimmed. */
-function impressionOf(text: string): Paragraph | null {
+/**
+ * The impression: what follows the first `IMPRESSION` header (colon optional), trimmed.
+ * `release` keeps an `IMPRESSION:` header in the text, as the published model input did;
+ * `improved` drops it (the model reads a heading-free body either way).
+ */
+function impressionOf(text: string, style: Style): Paragraph | null {
   const m = /IMPRESSION:?/.exec(text);
   if (!m) return null;
-  const after = m.index + m[0].length;
+  const keepHeader = style === 'release' && m[0].endsWith(':');
+  const after = keepHeader ? m.index : m.index + m[0].length;
   const raw = text.slice(after);
   const lead = raw.length - raw.trimStart().length;
   return { text: raw.trim(), offset: after + lead };
 }
 
 /** LLM form of §2: FINDINGS to the end, else the longest plain paragraph (with the impression rules), else all. */
-export function selectSections(text: string): SectionCut {
+export function selectSections(text: string, style: Style = DEFAULT_STYLE): SectionCut {
   const findings = text.indexOf('FINDINGS:');
   if (findings >= 0) return { text: text.slice(findings).trimEnd(), offset: findings };
 
@@ -62,7 +68,7 @@ export function selectSections(text: string): SectionCut {
   const best = candidates[0];
   if (!best) return { text, offset: 0 };
 
-  const impression = text.includes('IMPRESSION') ? impressionOf(text) : null;
+  const impression = text.includes('IMPRESSION') ? impressionOf(text, style) : null;
   if (!impression || best.text.includes('IMPRESSION') || impression.text === '') return best;
   if (impression.text.includes(best.text)) return impression;
   if (best.text.includes(impression.text)) return best;

@@ -5,6 +5,7 @@ import { mentionPolarities, type Polarity, type PolarityOptions } from './polari
 import { ruleCut, safeLower, splitSentences } from './text.js';
 import { addEvidence, mergeFinding } from './merge.js';
 import { chestPartOnly } from '../ingest/sections.js';
+import type { Style } from '../schemas/style.js';
 
 /** What the extractor needs of a report (a ReportRecord has all of it). */
 export interface RuleInput {
@@ -17,7 +18,10 @@ export interface RuleInput {
   rule_offset?: number;
 }
 
-export type ExtractOptions = PolarityOptions;
+export interface ExtractOptions extends PolarityOptions {
+  /** Tie-breaking between two mentions of a finding (merge.ts); the libraries' variants come from `libsFor(style)`. */
+  style?: Style;
+}
 export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = { likely: 'uncertain' };
 
 const HEADER = /^\s*([A-Z][A-Z /&-]{2,40}):/;
@@ -125,7 +129,7 @@ export function extractReference(
         post_location2: null,
         evidence: [evidence],
       };
-      mergeFinding(record.entity, finding);
+      mergeFinding(record.entity, finding, opts.style);
     }
   }
   // Conflicts across sentences: a positive statement beats a hedge, a hedge beats a negation (docs/rules.md).

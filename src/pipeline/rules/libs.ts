@@ -4,6 +4,7 @@ import { readDiseaseLibrary, type Disease } from '../names/diseases.js';
 import { officialNameMap, type OfficialNameMap } from '../names/normalize.js';
 import { readLibraryCsv as readCsv, type CsvRow as Row } from '../util/csv.js';
 import { dataPath } from '../util/paths.js';
+import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 import {
   compileDiseaseMatcher,
   compileCueMatcher,
@@ -38,8 +39,24 @@ function termSet(rows: Row[]): Set<string> {
   return new Set(rows.map((r) => (r.term ?? '').toLowerCase()).filter(Boolean));
 }
 
-export function loadLibs(dir = dataPath('libs')): Libs {
-  const diseases = readDiseaseLibrary(dir);
+/**
+ * Variants cxrvqa added that change which finding a phrase is, left out in `release` style:
+ * "bullous" alone names a cyst/bulla, so "bullous emphysema" also gives a cyst finding; the
+ * published extractor read it as emphysema only (docs/differences-rules.md).
+ */
+export const RELEASE_DROPPED_VARIANTS: ReadonlySet<string> = new Set(['bullous']);
+
+function releaseDiseases(diseases: Disease[]): Disease[] {
+  return diseases.map((d) =>
+    d.variants.some((v) => RELEASE_DROPPED_VARIANTS.has(v))
+      ? { ...d, variants: d.variants.filter((v) => !RELEASE_DROPPED_VARIANTS.has(v)) }
+      : d,
+  );
+}
+
+export function loadLibs(dir = dataPath('libs'), style: Style = DEFAULT_STYLE): Libs {
+  const read = readDiseaseLibrary(dir);
+  const diseases = style === 'release' ? releaseDiseases(read) : read;
   const levels = termSet(readCsv(dir, 'level.csv', ['term']));
   const locations = termSet(readCsv(dir, 'location.csv', ['term']));
   const types = termSet(readCsv(dir, 'type.csv', ['term']));
@@ -118,9 +135,15 @@ export function rewritePositions(text: string, changes: ReadonlyMap<string, stri
   return out.trim();
 }
 
-let cachedDefault: Libs | null = null;
-/** The bundled libraries, compiled once per process. */
+const cached = new Map<Style, Libs>();
+/** The bundled libraries for a style, compiled once per process. */
+export function libsFor(style: Style): Libs {
+  let libs = cached.get(style);
+  if (!libs) cached.set(style, (libs = loadLibs(dataPath('libs'), style)));
+  return libs;
+}
+
+/** The bundled libraries (improved style). */
 export function defaultLibs(): Libs {
-  cachedDefault ??= loadLibs();
-  return cachedDefault;
+  return libsFor(DEFAULT_STYLE);
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 import type { RefEntity } from '../schemas/reference.js';
 
 const SIDES = ['bilateral', 'bibasilar', 'left', 'right'] as const;
@@ -16,9 +17,11 @@ function filled(f: Pick<RefEntity, 'location' | 'type' | 'level' | 'post_locatio
 /**
  * §7 step 8: a new name is added; a repeat on a different side becomes the
  * second instance; otherwise the instance with more attributes is kept.
- * Evidence of every mention is kept either way.
+ * On a tie `improved` keeps the first mention (a report usually describes a
+ * finding fully where it first names it); `release` keeps the later one, as the
+ * published extractor did. Evidence of every mention is kept either way.
  */
-export function mergeFinding(into: Record<string, RefEntity>, f: RefEntity): void {
+export function mergeFinding(into: Record<string, RefEntity>, f: RefEntity, style: Style = DEFAULT_STYLE): void {
   const cur = into[f.entity_name];
   if (!cur) {
     into[f.entity_name] = f;
@@ -39,7 +42,8 @@ export function mergeFinding(into: Record<string, RefEntity>, f: RefEntity): voi
     return;
   }
   if (s1 && s2 && s1 !== s2) return;
-  if (filled(f) > filled(cur))
+  const later = filled(f) - filled(cur);
+  if (later > 0 || (later === 0 && style === 'release'))
     into[f.entity_name] = {
       ...cur,
       location: f.location,

@@ -5,7 +5,8 @@ import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { REFERENCE } from './artifacts.js';
 import { extractReference } from './extract.js';
-import { defaultLibs, loadLibs } from './libs.js';
+import { styleFingerprint } from '../steps/style.js';
+import { libsFor, loadLibs } from './libs.js';
 
 export const ReferenceParamsSchema = z.object({
   /** How "likely X" / "probable X" is read: KeyInfo puts hedged findings in uncertain_entity. */
@@ -19,7 +20,8 @@ const FLUSH_EVERY = 500;
 
 async function runReference(ctx: StepContext<ReferenceParams>) {
   const { run, params, signal } = ctx;
-  const libs = params.libs ? loadLibs(params.libs) : defaultLibs();
+  const style = run.state.config.style;
+  const libs = params.libs ? loadLibs(params.libs, style) : libsFor(style);
   const reports = run.open(REPORTS);
   const out = run.open(REFERENCE);
   const done = ctx.mode === 'resume' ? await out.keys() : new Set<string>();
@@ -50,7 +52,7 @@ async function runReference(ctx: StepContext<ReferenceParams>) {
         continue;
       }
       // Several lines for one study: the last one wins; the resume set keeps a study from being written twice.
-      const ref = extractReference(report, libs, { likely: params.likely });
+      const ref = extractReference(report, libs, { likely: params.likely, style });
       done.add(report.study_id);
       pending.push(ref);
       counts.studies++;
@@ -85,6 +87,7 @@ export const referenceStep: Step<typeof ReferenceParamsSchema> = {
   reads: [REPORTS],
   writes: [REFERENCE],
   requires: () => [REPORTS],
+  configFingerprint: (config) => styleFingerprint(config),
   run: runReference,
   async preview(run: Run) {
     const st = run.state.steps['reference'];

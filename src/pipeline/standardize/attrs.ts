@@ -139,7 +139,7 @@ export function attrValue(att: AttrName, v: Json, depth: number, ctx: Standardiz
   if (Array.isArray(v)) {
     let out: string | null = null;
     const n = Math.min(v.length, LIMITS.items);
-    for (let i = 0; i < n; i++) out = combine(out, attrValue(att, v[i], depth + 1, ctx, spill));
+    for (let i = 0; i < n; i++) out = combine(out, attrValue(att, v[i], depth + 1, ctx, spill), ctx.listSep);
     return capAttr(out);
   }
   if (isObj(v)) return att === 'location' ? locationDict(v, depth, ctx, spill) : wordDict(att, v, depth, ctx, spill);
@@ -162,22 +162,22 @@ function locationDict(d: Obj, depth: number, ctx: StandardizeContext, spill: Spi
     const val = d[key];
     if (isObj(val) && ('level' in val || 'type' in val || 'location' in val)) {
       // The original's "case 1": per-place attributes move up a level.
-      loc = combine(loc, k);
+      loc = combine(loc, k, ctx.listSep);
       const inner = attrsOf(val, depth + 1, ctx);
-      loc = combine(loc, inner.location);
+      loc = combine(loc, inner.location, ctx.listSep);
       if (inner.level) spill.level.push(inner.level);
       if (inner.type) spill.type.push(inner.type);
       continue;
     }
     const s = attrValue('location', val, depth + 1, ctx, spill);
     if (s !== null && isHigh(s, ctx.highLevels, LEVEL_INDEX)) {
-      loc = combine(loc, k);
+      loc = combine(loc, k, ctx.listSep);
       spill.level.push(s);
     } else if (s !== null && isHigh(s, ctx.highTypes, TYPE_INDEX)) {
-      loc = combine(loc, k);
+      loc = combine(loc, k, ctx.listSep);
       spill.type.push(s);
     } else {
-      loc = combine(loc, k === null ? s : s === null ? k : `${k} ${s}`);
+      loc = combine(loc, k === null ? s : s === null ? k : `${k} ${s}`, ctx.listSep);
     }
   }
   return capAttr(loc);
@@ -203,8 +203,8 @@ export function attrsOf(d: Obj, depth: number, ctx: StandardizeContext): Attrs {
   const location = 'location' in d ? attrValue('location', d.location, depth + 1, ctx, spill) : null;
   let level = 'level' in d ? attrValue('level', d.level, depth + 1, ctx, spill) : null;
   let type = 'type' in d ? attrValue('type', d.type, depth + 1, ctx, spill) : null;
-  for (const s of spill.level) level = combine(level, s);
-  for (const s of spill.type) type = combine(type, s);
+  for (const s of spill.level) level = combine(level, s, ctx.listSep);
+  for (const s of spill.type) type = combine(type, s, ctx.listSep);
   return { location, level: capAttr(level), type: capAttr(type) };
 }
 

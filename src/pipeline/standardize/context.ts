@@ -1,3 +1,5 @@
+import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
+import { listSeparator } from '../rules/toKeyInfo.js';
 import { countMap, highFrequency, type FrequencyDicts } from './dictionaries.js';
 import { PLURALS, tokens } from './words.js';
 
@@ -32,6 +34,8 @@ export interface StandardizeContext {
    * respiratory distress syndrome" does not lose "acute" to the type words.
    */
   protectedNames: ReadonlySet<string>;
+  /** Joins the parts of an attribute the model gave as a list or a dict (`listSeparator(style)`). */
+  listSep: string;
   /** Results per distinct string; names repeat across a corpus, so most look-ups hit. */
   memo: Memo;
 }
@@ -84,6 +88,8 @@ export interface ContextOptions {
   highThreshold: number;
   rejected?: RejectedTerms | null;
   protectedNames?: Iterable<string>;
+  /** Style of the run: `release` joins the parts of a list-valued attribute with a bare ",". */
+  style?: Style;
 }
 
 export function buildContext(dicts: FrequencyDicts, opts: ContextOptions): StandardizeContext {
@@ -107,6 +113,7 @@ export function buildContext(dicts: FrequencyDicts, opts: ContextOptions): Stand
     typeCount: countMap(dicts.type),
     rejected,
     protectedNames: new Set(opts.protectedNames ?? []),
+    listSep: listSeparator(opts.style ?? DEFAULT_STYLE),
     memo: new Memo(),
   };
 }

@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { UserError } from '../util/errors.js';
 import { cleanTerm } from './attrs.js';
 import type { RejectedTerms } from './context.js';
+import { commentVerdict } from './review-comment.js';
 import { DICT_NAMES, type DictName, type FrequencyDict, type FrequencyDicts } from './dictionaries.js';
 
 /** Files of one dictionary: `<name>_dict.json` ({term: count}, sorted) and `<name>_dict.csv` (Term,Count). */
@@ -47,7 +48,7 @@ export function readDictionaries(dir: string): FrequencyDicts {
   return out;
 }
 
-/** Blank review sheets (`Term,Comment`) for clinicians: an empty comment or "OK" keeps a term. */
+/** Blank review sheets (`Term,Comment`) for clinicians: an empty comment or "OK" keeps a term (review-comment.ts). */
 export function exportReviewCsvs(dir: string, dicts: FrequencyDicts): string[] {
   fs.mkdirSync(dir, { recursive: true });
   return DICT_NAMES.map((name) => {
@@ -68,8 +69,19 @@ export function reviewedFileCandidates(name: DictName): string[] {
   return [`${name}_dict_checked.csv`, `${name}_review.csv`];
 }
 
-/** Terms a reviewed sheet rejects: a non-empty comment other than "OK". */
+/** A comment the rule could not read as a verdict (the term is rejected; the warning lists it). */
+export interface UnclearComment {
+  file: string;
+  term: string;
+  comment: string;
+}
+
+/** Terms a reviewed sheet rejects (review-comment.ts), and the comments read as rejections by default. */
 export function parseReviewCsv(text: string, source: string): Set<string> {
+  return readReviewCsv(text, source).rejected;
+}
+
+export function readReviewCsv(text: string, source: string): { rejected: Set<string>; unclear: UnclearComment[] } {
   let rows: Record<string, string>[];
   try {
     rows = parse(text, {
@@ -90,16 +102,25 @@ export function parseReviewCsv(text: string, source: string): Set<string> {
     );
   }
   const rejected = new Set<string>();
+  const unclear: UnclearComment[] = [];
   for (const row of rows) {
     const term = cleanTerm(row.term ?? '');
-    const comment = (row.comment ?? '').trim();
-    if (term !== '' && comment !== '' && comment.toUpperCase() !== 'OK') rejected.add(term);
+    if (term === '') continue;
+    const comment = row.comment ?? '';
+    const verdict = commentVerdict(comment);
+    if (verdict === 'keep') continue;
+    rejected.add(term);
+    if (verdict === 'unclear') unclear.push({ file: source, term, comment: comment.trim() });
   }
-  return rejected;
+  return { rejected, unclear };
 }
 
 /** Read the reviewed lists present in `dir`; a dictionary without a file rejects nothing. */
-export function readReviewedTerms(dir: string): { rejected: RejectedTerms; files: string[] } {
+export function readReviewedTerms(dir: string): {
+  rejected: RejectedTerms;
+  files: string[];
+  unclear: UnclearComment[];
+} {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new UserError(
       `Reviewed terms folder ${dir} does not exist.`,
@@ -107,16 +128,30 @@ export function readReviewedTerms(dir: string): { rejected: RejectedTerms; files
     );
   }
   const files: string[] = [];
+  const unclear: UnclearComment[] = [];
   const sets = {} as Record<DictName, Set<string>>;
   for (const name of DICT_NAMES) {
     sets[name] = new Set();
     for (const candidate of reviewedFileCandidates(name)) {
       const file = path.join(dir, candidate);
       if (!fs.existsSync(file)) continue;
-      sets[name] = parseReviewCsv(fs.readFileSync(file, 'utf8'), file);
+      const read = readReviewCsv(fs.readFileSync(file, 'utf8'), file);
+      sets[name] = read.rejected;
+      unclear.push(...read.unclear);
       files.push(file);
       break;
     }
   }
-  return { rejected: sets, files };
+  return { rejected: sets, files, unclear };
+}
+
+/** The warning for comments read as rejections by default: each one named, so the sheet can be fixed. */
+export function unclearCommentsWarning(unclear: readonly UnclearComment[], shown = 20): string | null {
+  if (unclear.length === 0) return null;
+  const list = unclear
+    .slice(0, shown)
+    .map((u) => `${path.basename(u.file)}: ${JSON.stringify(u.term)} (${JSON.stringify(u.comment)})`)
+    .join('; ');
+  const more = unclear.length > shown ? `; and ${unclear.length - shown} more` : '';
+  return `reviewed term lists: ${unclear.length} comment(s) are neither blank, an approval ("OK", "OK - note") nor a rejection ("not OK", "no", "remove"); their terms are rejected: ${list}${more}. Write "OK" to keep a term (docs/standardize.md).`;
 }

@@ -8,7 +8,7 @@ import { ChangeLog } from './changes.js';
 import type { ChangeLogRow } from './changes.js';
 import { STANDARDIZED, STD_CHANGES } from './artifacts.js';
 import { bootstrapContext, buildContext, type RejectedTerms } from './context.js';
-import { exportReviewCsvs, readReviewedTerms, writeDictionaries } from './dict-io.js';
+import { exportReviewCsvs, readReviewedTerms, unclearCommentsWarning, writeDictionaries } from './dict-io.js';
 import { FrequencyCounter, scaledHighThreshold } from './dictionaries.js';
 import {
   FollowupInputSchema,
@@ -21,6 +21,7 @@ import {
 import { standardizeRecord, toStrict } from './record.js';
 import { repairRecord } from './shape.js';
 import { defaultLibs } from '../rules/libs.js';
+import { styleFingerprint } from '../steps/style.js';
 
 export const StandardizeParamsSchema = z.object({
   /** Count from which a level/type/location word is "high frequency"; `auto` scales with the corpus (docs/standardize.md). */
@@ -72,6 +73,8 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
       level: 'info',
       message: `reviewed term lists: ${r.files.length ? r.files.join(', ') : 'none found'}`,
     });
+    const unclear = unclearCommentsWarning(r.unclear);
+    if (unclear) ctx.emit({ type: 'log', level: 'warn', message: unclear });
   }
 
   // Pass 1: frequency dictionaries over every usable input (shape-repaired, before any mapping, as the original counted).
@@ -104,7 +107,7 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
     message: `dictionaries: ${dicts.entity.length} entities, ${dicts.location.length} locations, ${dicts.level.length} levels, ${dicts.type.length} types; high threshold ${threshold} → ${dictDir}`,
   });
   const protectedNames = defaultLibs().diseases.map((d) => d.official);
-  const sctx = buildContext(dicts, { highThreshold: threshold, rejected, protectedNames });
+  const sctx = buildContext(dicts, { highThreshold: threshold, rejected, protectedNames, style: run.state.config.style });
 
   // Pass 2: standardize.
   const out = run.open(STANDARDIZED);
@@ -205,6 +208,7 @@ export const standardizeStep: Step<typeof StandardizeParamsSchema> = {
   writes: [STANDARDIZED, STD_CHANGES],
   // Follow-up rows only ever refine extracted studies, so the extraction is what must exist.
   requires: () => [RAW],
+  configFingerprint: (config) => styleFingerprint(config),
   // A bad reviewed-terms folder or sheet is reported before any work starts.
   async preflight(ctx) {
     if (ctx.params.reviewedTermsDir) readReviewedTerms(ctx.params.reviewedTermsDir);
