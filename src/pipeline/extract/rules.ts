@@ -25,7 +25,13 @@ export async function extractWithRules(
       skipped++;
       continue;
     }
-    pending.push({ study_id: r.study_id, status: 'ok', keyinfo: referenceToKeyInfo(r, ctx.run.state.config.style), backend: 'rules', at });
+    pending.push({
+      study_id: r.study_id,
+      status: 'ok',
+      keyinfo: referenceToKeyInfo(r, ctx.run.state.config.style),
+      backend: 'rules',
+      at,
+    });
     if (pending.length >= FLUSH_EVERY) {
       raw.appendMany(pending);
       written += pending.length;

@@ -31,7 +31,10 @@ export async function extractSingleReport(
     accept: cacheableKeyInfo,
     progress: () => ({ done: row ? 1 : 0, total: 1 }),
     async handle(r, llm) {
-      row = await extractOne(llm, r.study_id, modelText(r, run.state.config.style), { prompt, structured: profile.structured !== 'off' });
+      row = await extractOne(llm, r.study_id, modelText(r, run.state.config.style), {
+        prompt,
+        structured: profile.structured !== 'off',
+      });
     },
   });
   if (!row) throw Object.assign(new Error('cancelled'), { name: 'AbortError' });

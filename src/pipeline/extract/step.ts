@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadPrompt, resolveProfile } from '../llm/index.js';
+import { loadPrompt, promptForStyle, resolveProfile } from '../llm/index.js';
 import { preflightOnce } from '../llm/preflightOnce.js';
 import { outputFingerprint } from '../llm/config.js';
 import { USABLE_STATUSES, zeroStatusCounts } from '../schemas/extraction.js';
@@ -57,7 +57,7 @@ async function checkLlmConfig(ctx: StepContext<z.infer<typeof ExtractParamsSchem
   const { run } = ctx;
   if (run.state.config.backend !== 'llm') return;
   const profile = resolveProfile(run.state.config);
-  const prompt = loadPrompt(profile.prompt);
+  const prompt = loadPrompt(promptForStyle(profile.prompt, run.state.config.style));
   const { checks, first } = await preflightOnce(profile, {
     env: ctx.env.env,
     confirmations: ctx.env.confirmations,
@@ -104,7 +104,7 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
       };
     }
     const profile = resolveProfile(run.state.config);
-    const prompt = loadPrompt(profile.prompt);
+    const prompt = loadPrompt(promptForStyle(profile.prompt, run.state.config.style));
     const c = await extractWithLlm(ctx, profile, prompt, done);
     const counts = await countRows(run);
     const bad = counts.raw! - [...USABLE_STATUSES].reduce((n, s) => n + (counts[s] ?? 0), 0);

@@ -1,6 +1,13 @@
 import { modelText } from '../extract/request.js';
 import { runLlmBatch } from '../llm/batch.js';
-import { estimateRun, KEYINFO_RESPONSE_SCHEMA, loadPrompt, resolveProfile, type LlmProfile } from '../llm/index.js';
+import {
+  estimateRun,
+  KEYINFO_RESPONSE_SCHEMA,
+  loadPrompt,
+  promptForStyle,
+  resolveProfile,
+  type LlmProfile,
+} from '../llm/index.js';
 import { fmtNum } from '../util/format.js';
 import { REPORTS } from '../ingest/artifacts.js';
 import type { StepContext } from '../steps/contract.js';
@@ -31,7 +38,7 @@ export async function askWithLlm(
 ): Promise<{ cached: number; noReport: number }> {
   const { run } = ctx;
   const profile = resolveProfile(run.state.config);
-  const system = loadPrompt(profile.prompt).text;
+  const system = loadPrompt(promptForStyle(profile.prompt, run.state.config.style)).text;
   let noReport = 0;
   await logEstimate(ctx, profile, system, pending, templates);
 
@@ -116,7 +123,10 @@ async function logEstimate(
     const record = JSON.stringify(w.start ?? {}).length;
     for (const q of w.plan)
       promptChars.push(
-        system.length + modelText(r, ctx.run.state.config.style).length + record + questionText(templates[q.polarity], q.entity).length,
+        system.length +
+          modelText(r, ctx.run.state.config.style).length +
+          record +
+          questionText(templates[q.polarity], q.entity).length,
       );
   }
   if (promptChars.length === 0) return;

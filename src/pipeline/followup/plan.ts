@@ -1,6 +1,7 @@
 import { canonicalText, normalizeEntityName } from '../names/normalize.js';
-import type { ReferenceRecord } from '../schemas/reference.js';
+import type { Evidence, ReferenceRecord } from '../schemas/reference.js';
 import type { Polarity } from './schema.js';
+import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 
 /**
  * Which follow-up questions a study needs (docs/method.md §8): every reference
@@ -46,19 +47,39 @@ const MATCH_AS: ReadonlyMap<string, string> = new Map([
 
 /** Reference negatives never asked: the model records clear lungs under opacity_vs_clear, not no_entity. */
 const SKIP_NEGATIVE = new Set(['lung opacity', 'opacity']);
+/** `release`: the published follow-up never asked about an opacity, positive or negative. */
+const SKIP_RELEASE = SKIP_NEGATIVE;
+
+/**
+ * Phrases the published reference library kept as findings of their own, which ours files under
+ * a broader one: the published follow-up named them as the report did.
+ */
+const PUBLISHED_OWN_NAMES = new Set(['enlargement of the cardiac silhouette']);
+
+/** The name the published reference would have given a finding: its own phrase when every mention used it. */
+function publishedName(name: string, evidence: readonly Evidence[]): string {
+  const said = new Set(evidence.map((e) => canonicalText(e.text)));
+  const [only] = said;
+  return said.size === 1 && only !== undefined && PUBLISHED_OWN_NAMES.has(only) ? only : name;
+}
 
 export interface NormalizedName {
   ask: string;
   words: string[];
 }
 
-/** §8 name normalization: the name to ask about and the words that count as "already present". */
-export function normalizeForFollowup(name: string): NormalizedName {
+/**
+ * §8 name normalization: the name to ask about and the words that count as "already present".
+ * `improved` asks with the readable name ("cardiomegaly"); `release` asks with the reference's
+ * own name ("enlargement of the cardiac silhouette") as the published follow-up did, and tests
+ * presence with the same words either way.
+ */
+export function normalizeForFollowup(name: string, style: Style = DEFAULT_STYLE): NormalizedName {
   const canon = canonicalText(name);
-  const ask = ASK_AS.get(canon) ?? canon;
-  let match = MATCH_AS.get(ask) ?? ask;
+  const renamed = ASK_AS.get(canon) ?? canon;
+  let match = MATCH_AS.get(renamed) ?? renamed;
   match = match.replace(/^pleural /, '');
-  return { ask, words: wordsOf(match) };
+  return { ask: style === 'release' ? canon : renamed, words: wordsOf(match) };
 }
 
 export function wordsOf(text: string): string[] {
@@ -120,18 +141,25 @@ function missing(q: Pick<Question, 'words' | 'official'>, p: Present): boolean {
  * each reference name once. `opacity_vs_clear.opacity` counts as a positive
  * opacity (the original compared entity names only and asked about opacity
  * the model had already recorded there).
+ *
+ * `release` style asks the published follow-up's set in its order: no opacity
+ * question of either polarity, the reference's own names, and after the first
+ * question the rest from the last one back (the original queued a study's
+ * further questions and took them from the end of the queue).
  */
 export function planQuestions(
   record: unknown,
-  ref: Pick<ReferenceRecord, 'entity' | 'no_entity'>,
+  ref: Pick<ReferenceRecord, 'entity' | 'no_entity'> & Partial<Pick<ReferenceRecord, 'no_entity_evidence'>>,
   normalize: NameNormalizer = defaultNormalize,
+  style: Style = DEFAULT_STYLE,
 ): Question[] {
   const out: Question[] = [];
   const seen = new Set<string>();
   const add = (polarity: Polarity, name: string, p: Present) => {
-    const n = normalizeForFollowup(name);
+    const n = normalizeForFollowup(name, style);
     if (!n.ask) return;
     if (polarity === 'negative' && SKIP_NEGATIVE.has(n.ask)) return;
+    if (style === 'release' && SKIP_RELEASE.has(n.ask)) return;
     const q = { seq: out.length, polarity, entity: n.ask, words: n.words, official: normalize(n.ask) };
     const key = questionKey(q);
     if (seen.has(key) || !missing(q, p)) return;
@@ -139,10 +167,14 @@ export function planQuestions(
     out.push(q);
   };
   const neg = present(record, 'negative', normalize);
-  for (const name of ref.no_entity) add('negative', name, neg);
+  const named = (name: string, ev: readonly Evidence[] | undefined) =>
+    style === 'release' ? publishedName(name, ev ?? []) : name;
+  for (const name of ref.no_entity) add('negative', named(name, ref.no_entity_evidence?.[name]), neg);
   const pos = present(record, 'positive', normalize);
-  for (const [key, e] of Object.entries(ref.entity)) add('positive', e.entity_name || key, pos);
-  return out;
+  for (const [key, e] of Object.entries(ref.entity)) add('positive', named(e.entity_name || key, e.evidence), pos);
+  if (style !== 'release' || out.length < 3) return out;
+  const [first, ...rest] = out;
+  return [first!, ...rest.reverse()].map((q, seq) => ({ ...q, seq }));
 }
 
 /** Drop-if-already-present: false once an earlier answer has put the finding in the relevant lists. */

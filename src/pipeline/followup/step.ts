@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadPrompt, resolveProfile } from '../llm/index.js';
+import { loadPrompt, promptForStyle, resolveProfile } from '../llm/index.js';
 import { preflightOnce } from '../llm/preflightOnce.js';
 import { outputFingerprint } from '../llm/config.js';
 import { REPORTS } from '../ingest/artifacts.js';
@@ -106,7 +106,7 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   for (const [id, row] of std) {
     if (done.has(id)) continue;
     const ref = refs.get(id);
-    let plan = ref ? planQuestions(row.keyinfo, ref) : [];
+    let plan = ref ? planQuestions(row.keyinfo, ref, undefined, run.state.config.style) : [];
     if (params.maxQuestions > 0) plan = plan.slice(0, params.maxQuestions);
     const before = prior.get(id) ?? [];
     if (plan.length === 0 && before.length === 0) {
@@ -176,7 +176,7 @@ async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParam
   loadQuestionTemplate(params.positiveQuestion);
   loadQuestionTemplate(params.negativeQuestion);
   const profile = resolveProfile(run.state.config);
-  loadPrompt(profile.prompt);
+  loadPrompt(promptForStyle(profile.prompt, run.state.config.style));
   await preflightOnce(profile, {
     env: ctx.env.env,
     confirmations: ctx.env.confirmations,

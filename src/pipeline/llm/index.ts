@@ -24,7 +24,7 @@ export { requestKey } from './key.js';
 export { LlmStats, estimateRun, costOf } from './accounting.js';
 export { jsonSchemaFromZod, KEYINFO_RESPONSE_SCHEMA } from './structured.js';
 export { extractJsonObject } from './json.js';
-export { loadPrompt, extractionMessages, BUILTIN_PROMPTS } from './prompts.js';
+export { loadPrompt, extractionMessages, BUILTIN_PROMPTS, promptForStyle } from './prompts.js';
 export { redactSecrets } from './keys.js';
 export { checkDataUse, classifyEndpoint, CONFIRM_AZURE, CONFIRM_PUBLIC, CONFIRM_PUBLIC_OPENAI } from './guard.js';
 

@@ -4,12 +4,23 @@ import { sha256 } from '../util/hash.js';
 import { promptsPath } from '../util/paths.js';
 import { UserError } from '../util/errors.js';
 import type { ChatMessage } from './types.js';
+import type { Style } from '../schemas/style.js';
 
 /** Bundled extraction prompts (docs/method.md §4), by id. */
 export const BUILTIN_PROMPTS: Record<string, string> = {
   simple: 'extract-simple.txt',
   full: 'extract-full.txt',
+  'simple-release': 'extract-simple-release.txt',
 };
+
+/**
+ * The prompt a run's style asks for: `release` swaps the bundled `simple` prompt for the
+ * published one's short form (a few lines naming the task and the four keys, in our words);
+ * `full` and prompt files are used as given.
+ */
+export function promptForStyle(idOrPath: string, style: Style): string {
+  return style === 'release' && idOrPath === 'simple' ? 'simple-release' : idOrPath;
+}
 
 export interface LoadedPrompt {
   id: string;

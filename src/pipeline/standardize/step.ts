@@ -107,7 +107,12 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
     message: `dictionaries: ${dicts.entity.length} entities, ${dicts.location.length} locations, ${dicts.level.length} levels, ${dicts.type.length} types; high threshold ${threshold} → ${dictDir}`,
   });
   const protectedNames = defaultLibs().diseases.map((d) => d.official);
-  const sctx = buildContext(dicts, { highThreshold: threshold, rejected, protectedNames, style: run.state.config.style });
+  const sctx = buildContext(dicts, {
+    highThreshold: threshold,
+    rejected,
+    protectedNames,
+    style: run.state.config.style,
+  });
 
   // Pass 2: standardize.
   const out = run.open(STANDARDIZED);
