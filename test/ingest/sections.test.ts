@@ -105,3 +105,17 @@ describe('ruleCut (rule form, docs/method.md §2)', () => {
     expect(ruleCut('No acute process.')).toEqual({ text: 'No acute process.', offset: 0 });
   });
 });
+
+describe('selectSections by style', () => {
+  const text = 'The lungs are hyperinflated but clear of any focal opacity.\n\nIMPRESSION: Emphysema.';
+  it('release keeps the IMPRESSION: header in the model input; improved drops it', () => {
+    expect(selectSections(text).text).toBe('The lungs are hyperinflated but clear of any focal opacity.\nEmphysema.');
+    expect(selectSections(text, 'release').text).toBe(
+      'The lungs are hyperinflated but clear of any focal opacity.\nIMPRESSION: Emphysema.',
+    );
+  });
+  it('release uses the impression with its header when the chosen paragraph lies inside it', () => {
+    const t = 'INDICATION: cough\n\nIMPRESSION:\n\nNew right lower lobe consolidation.';
+    expect(selectSections(t, 'release').text).toBe('IMPRESSION:\n\nNew right lower lobe consolidation.');
+  });
+});
