@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { modelText } from '../../src/pipeline/extract/request.js';
 import { extractStep } from '../../src/pipeline/extract/step.js';
+import { selectSections } from '../../src/pipeline/ingest/sections.js';
 import { followupStep } from '../../src/pipeline/followup/step.js';
 import { BUILTIN_PROMPTS, loadPrompt, promptForStyle } from '../../src/pipeline/llm/prompts.js';
 import { referenceStep, ReferenceParamsSchema } from '../../src/pipeline/rules/step.js';
@@ -83,5 +85,13 @@ describe('the style in the steps that use it', () => {
     for (const key of ['opacity_vs_clear', 'entity', 'uncertain_entity', 'no_entity'])
       expect(short.text).toContain(key);
     expect(short.text.length).toBeLessThan(loadPrompt('simple').text.length);
+  });
+
+  it('the model reads the impression with its header in release (selected again from the report)', () => {
+    const text = 'The lungs are hyperinflated but clear of any focal opacity.\n\nIMPRESSION: Emphysema.';
+    const r = { text, selected: selectSections(text).text };
+    expect(modelText(r)).not.toContain('IMPRESSION');
+    expect(modelText(r, 'improved')).toBe(r.selected);
+    expect(modelText(r, 'release')).toContain('\nIMPRESSION: Emphysema.');
   });
 });
