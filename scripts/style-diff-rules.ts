@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse/sync';
-import { planQuestions, type Question } from '../src/pipeline/followup/plan.js';
+import { namesIn, normalizeForFollowup, planQuestions, type Question } from '../src/pipeline/followup/plan.js';
 import { selectSections } from '../src/pipeline/ingest/sections.js';
 import { normalizeText } from '../src/pipeline/ingest/text.js';
 import { extractReference } from '../src/pipeline/rules/extract.js';
@@ -105,6 +105,8 @@ const qKey = (q: Question) => `${q.polarity}:${q.entity}`;
 
 interface FollowupCounts {
   studies: number;
+  /** Reference names on which the original's substring presence test and ours disagree. */
+  presenceDiffers: number;
   improved: number;
   release: number;
   opacity: number;
@@ -114,6 +116,7 @@ interface FollowupCounts {
 }
 const emptyFollowupCounts = (): FollowupCounts => ({
   studies: 0,
+  presenceDiffers: 0,
   improved: 0,
   release: 0,
   opacity: 0,
@@ -136,6 +139,20 @@ function followup(fu: FollowupCounts, record: unknown, ref: ReferenceRecord): vo
   const iOrder = qi.map(qKey).filter((k) => kept.includes(k));
   if (kept.join('|') !== iOrder.join('|')) fu.reordered++;
   if (qr.map(qKey).join('|') !== qi.map(qKey).join('|')) fu.studiesChanged++;
+  // The original's test: a word of the name found anywhere in the comma-joined names (a substring test).
+  const o = (typeof record === 'object' && record ? record : {}) as Record<string, unknown>;
+  const joined = (keys: string[]) => keys.flatMap((k) => namesIn(o[k])).join(',');
+  const asks = new Set(qi.map(qKey));
+  const check = (polarity: 'positive' | 'negative', name: string, keys: string[]) => {
+    const n = normalizeForFollowup(name);
+    if (n.ask === 'opacity') return;
+    const names = joined(keys);
+    const originalAsks = !n.words.some((w) => names.includes(w));
+    if (originalAsks !== asks.has(`${polarity}:${n.ask}`)) fu.presenceDiffers++;
+  };
+  for (const name of ref.no_entity) check('negative', name, ['no_entity', 'uncertain_entity']);
+  for (const [k, e] of Object.entries(ref.entity))
+    check('positive', e.entity_name || k, ['entity', 'uncertain_entity']);
 }
 
 function measure(c: Corpus): Array<[string, string]> {
@@ -205,6 +222,8 @@ function measure(c: Corpus): Array<[string, string]> {
     rows.push(['  asked under another name (release)', String(fu.renamed)]);
     rows.push(['  studies asked in another order', `${fu.reordered} (${pct(fu.reordered, fu.studies)})`]);
     rows.push(['  studies whose questions differ', `${fu.studiesChanged} (${pct(fu.studiesChanged, fu.studies)})`]);
+    if (fu !== fuEmpty)
+      rows.push(['  names the substring test decides otherwise (F4, F6)', String(fu.presenceDiffers)]);
   };
   if (c.records) fuRows('corpus KeyInfo', fuCorpus);
   fuRows('empty record', fuEmpty);
