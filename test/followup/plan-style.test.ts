@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planQuestions } from '../../src/pipeline/followup/plan.js';
+import { loadQuestionTemplate } from '../../src/pipeline/followup/prompts.js';
 import { ReferenceRecordSchema } from '../../src/pipeline/schemas/reference.js';
 import type { Style } from '../../src/pipeline/schemas/style.js';
+import { makeTempDir } from '../helpers/tmp.js';
 import { keyInfo, reference } from './fixtures.js';
 
 const plan = (llm: unknown, pos: string[], neg: string[], style: Style) =>
@@ -60,5 +64,25 @@ describe('follow-up questions by style', () => {
       'positive:edema',
     ]);
     expect(release.map((q) => q.seq)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('follow-up question files by style', () => {
+  it('release uses the short bundled questions; an edited copy is used as given in both styles', () => {
+    for (const polarity of ['positive', 'negative'] as const) {
+      const id = `followup-${polarity}`;
+      const release = loadQuestionTemplate(id, 'release');
+      expect(release.file).toMatch(new RegExp(`${id}-release\\.txt$`));
+      expect(release.text).toContain('{entity}');
+      expect(release.text.length).toBeLessThan(loadQuestionTemplate(id).text.length);
+    }
+    const tmp = makeTempDir();
+    try {
+      const file = path.join(tmp.dir, 'q.txt');
+      fs.writeFileSync(file, 'Any {entity}?');
+      expect(loadQuestionTemplate(file, 'release').text).toBe('Any {entity}?');
+    } finally {
+      tmp.cleanup();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadQuestionTemplate, questionText } from '../../src/pipeline/followup/prompts.js';
 import { followupStep } from '../../src/pipeline/followup/step.js';
 import { loadPrompt } from '../../src/pipeline/llm/prompts.js';
 import { runStep } from '../../src/pipeline/runner/runner.js';
@@ -17,7 +18,7 @@ afterEach(async () => {
   server = null;
 });
 
-async function asked(style: Style): Promise<{ entities: string[]; system: string }> {
+async function asked(style: Style): Promise<{ entities: string[]; system: string; first: string }> {
   const entities: string[] = [];
   server = await startLoopbackServer({
     respond: (req) => {
@@ -40,9 +41,10 @@ async function asked(style: Style): Promise<{ entities: string[]; system: string
   await run.update((s) => void (s.config.style = style));
   expect(await runStep(run, fu, { signal: new AbortController().signal, env: env(1) })).toBe('done');
   const system = server.requests[0]!.body.messages[0]!.content as string;
+  const first = server.requests[0]!.body.messages[3]!.content as string;
   await server.close();
   server = null;
-  return { entities, system };
+  return { entities, system, first };
 }
 
 describe('the follow-up step reads the run style', () => {
@@ -50,11 +52,14 @@ describe('the follow-up step reads the run style', () => {
     const r = await asked('improved');
     expect(r.entities).toEqual(['pneumothorax', 'opacity', 'edema', 'atelectasis', 'pleural effusion']);
     expect(r.system).toBe(loadPrompt('simple').text);
+    expect(r.first).toBe(questionText(loadQuestionTemplate('followup-negative'), 'pneumothorax'));
   });
 
-  it('release: no opacity, the reference names, the first question then the rest from the last, the short prompt', async () => {
+  it('release: no opacity, the reference names, the first question then the rest from the last, the short prompt and questions', async () => {
     const r = await asked('release');
     expect(r.entities).toEqual(['pneumothorax', 'blunting of the costophrenic angle', 'atelectasis', 'edema']);
     expect(r.system).toBe(loadPrompt('simple-release').text);
+    expect(r.first).toBe(questionText(loadQuestionTemplate('followup-negative', 'release'), 'pneumothorax'));
+    expect(r.first).not.toBe(questionText(loadQuestionTemplate('followup-negative'), 'pneumothorax'));
   });
 });

@@ -5,6 +5,7 @@ import { sha256 } from '../util/hash.js';
 import { promptsPath } from '../util/paths.js';
 import type { ChatMessage } from '../llm/types.js';
 import type { Polarity } from './schema.js';
+import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 
 /** Bundled follow-up question texts (prompts/), by id; a path to an edited copy works too. */
 export const BUILTIN_QUESTIONS: Record<Polarity, string> = {
@@ -22,10 +23,17 @@ export interface QuestionTemplate {
 
 const PLACEHOLDER = '{entity}';
 
-export function loadQuestionTemplate(idOrPath: string): QuestionTemplate {
-  const file = /^followup-(positive|negative)$/.test(idOrPath)
-    ? promptsPath(`${idOrPath}.txt`)
-    : path.resolve(idOrPath);
+/**
+ * The bundled question file for a style: `release` uses the published follow-up's short
+ * questions (the same instruction, in our words); an edited copy (a path) is used as given.
+ */
+function questionFile(idOrPath: string, style: Style): string {
+  if (!/^followup-(positive|negative)$/.test(idOrPath)) return path.resolve(idOrPath);
+  return promptsPath(style === 'release' ? `${idOrPath}-release.txt` : `${idOrPath}.txt`);
+}
+
+export function loadQuestionTemplate(idOrPath: string, style: Style = DEFAULT_STYLE): QuestionTemplate {
+  const file = questionFile(idOrPath, style);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8').trim();
@@ -45,9 +53,9 @@ export function loadQuestionTemplate(idOrPath: string): QuestionTemplate {
 }
 
 /** Hash of a question file's current text for the step fingerprint (null when unreadable: the checks say why). */
-export function currentQuestionSha(idOrPath: string): string | null {
+export function currentQuestionSha(idOrPath: string, style: Style = DEFAULT_STYLE): string | null {
   try {
-    return loadQuestionTemplate(idOrPath).sha;
+    return loadQuestionTemplate(idOrPath, style).sha;
   } catch {
     return null;
   }

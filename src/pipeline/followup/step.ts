@@ -86,8 +86,8 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   await run.update((s) => openCycle(s, cycle));
   const { done, prior } = await earlierAttempt(run, cycle);
   const templates = {
-    positive: loadQuestionTemplate(params.positiveQuestion),
-    negative: loadQuestionTemplate(params.negativeQuestion),
+    positive: loadQuestionTemplate(params.positiveQuestion, run.state.config.style),
+    negative: loadQuestionTemplate(params.negativeQuestion, run.state.config.style),
   };
   if (done.size)
     ctx.emit({
@@ -173,8 +173,8 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
 /** Question templates, the prompt, endpoints and the data-use guard: all checkable before any step runs. */
 async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParamsSchema>>): Promise<void> {
   const { run, params } = ctx;
-  loadQuestionTemplate(params.positiveQuestion);
-  loadQuestionTemplate(params.negativeQuestion);
+  loadQuestionTemplate(params.positiveQuestion, run.state.config.style);
+  loadQuestionTemplate(params.negativeQuestion, run.state.config.style);
   const profile = resolveProfile(run.state.config);
   loadPrompt(promptForStyle(profile.prompt, run.state.config.style));
   await preflightOnce(profile, {
@@ -198,7 +198,10 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
   configFingerprint: (config, params) => ({
     ...(outputFingerprint(config) as object),
     ...styleFingerprint(config),
-    questions: [currentQuestionSha(params.positiveQuestion), currentQuestionSha(params.negativeQuestion)],
+    questions: [
+      currentQuestionSha(params.positiveQuestion, config.style),
+      currentQuestionSha(params.negativeQuestion, config.style),
+    ],
   }),
   applies(run) {
     if (run.state.config.backend !== 'llm')
