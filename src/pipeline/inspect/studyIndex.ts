@@ -77,6 +77,8 @@ export interface StudyDetail {
   changes: Array<Record<string, unknown>>;
   /** Follow-up questions asked about this study (artifact `followup-log`), oldest first. */
   followupLog: Array<Record<string, unknown>>;
+  /** Every `raw` line of this study, oldest first (the last one is the current extraction). */
+  extractions: Array<Record<string, unknown>>;
 }
 
 /** What the scan keeps across artifacts: signatures, not finding lists (kept for every study until the end). */
@@ -250,8 +252,9 @@ export class StudyIndex {
         findings: reference ? fromReference(reference) : null,
         note: reference ? '' : 'no record',
       });
+    const extractions = this.lines('raw', id);
     if (this.present.has('raw')) {
-      const raw = this.lines('raw', id).at(-1);
+      const raw = extractions.at(-1);
       stages.push({
         label: 'llm raw',
         findings: raw && raw.keyinfo ? fromKeyInfo(raw.keyinfo) : null,
@@ -290,6 +293,7 @@ export class StudyIndex {
       questions: this.lines('questions', id),
       changes: this.lines('std-changes', id),
       followupLog: this.lines('followup-log', id),
+      extractions,
     };
   }
 }
