@@ -66,7 +66,7 @@ export class CacheReader {
       }
       let carry = Buffer.alloc(0);
       let carryAt = this.scanned;
-      for (let pos = this.scanned; pos < size; ) {
+      for (let pos = this.scanned; pos < size;) {
         const buf = Buffer.alloc(Math.min(CHUNK, size - pos));
         const n = fs.readSync(fd, buf, 0, buf.length, pos);
         if (n <= 0) break;

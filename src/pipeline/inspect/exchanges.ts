@@ -123,12 +123,13 @@ function rebuild(
     const dec = decodingParams(p);
     const larger = retryMaxTokens(p, dec.max_tokens);
     const params = larger === null ? [dec] : [dec, { ...dec, max_tokens: larger }];
-    const schemas = p.structured === 'off' ? [undefined, KEYINFO_RESPONSE_SCHEMA] : [KEYINFO_RESPONSE_SCHEMA, undefined];
+    const schemas =
+      p.structured === 'off' ? [undefined, KEYINFO_RESPONSE_SCHEMA] : [KEYINFO_RESPONSE_SCHEMA, undefined];
     for (const messages of builds(p)) {
       fallback ??= messages;
       for (const pr of params)
         for (const responseSchema of schemas) {
-          const key = requestKey({ model: model ?? p.model ?? "", messages, params: pr, responseSchema });
+          const key = requestKey({ model: model ?? p.model ?? '', messages, params: pr, responseSchema });
           if (recorded ? key === recorded : cache.get(key) !== null) return { messages, check: 'matches', key };
         }
     }
