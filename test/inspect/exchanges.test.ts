@@ -142,7 +142,9 @@ describe('the LLM exchanges of a study', () => {
   it('says that no LLM was used for a run on the rules backend', async () => {
     const run = await llmRunWithReports(1, {});
     runs.push(run);
-    run.artifact('raw').append({ study_id: 's000000', status: 'ok', keyinfo: {}, backend: 'rules' });
+    run
+      .artifact<{ study_id: string } & Record<string, unknown>>('raw')
+      .append({ study_id: 's000000', status: 'ok', keyinfo: {}, backend: 'rules' });
     run.artifact('raw').close();
     const got = await exchangesOf(run, 's000000');
     expect(got).toMatchObject({ llmUsed: false, exchanges: [] });

@@ -31,7 +31,7 @@ export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
     ['r', 'resume what was stopped (else the selected step)'],
   ],
   inspector: [
-    ['/', 'find by study id or finding'],
+    ['/', 'find by study id prefix or finding name'],
     ['f', 'filter: all · changed in k · disagrees · parse failed'],
     ['↑↓ Enter', 'pick a report'],
     ['Tab', 'keyinfo · QA pairs · text · history'],
