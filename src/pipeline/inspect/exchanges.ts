@@ -307,7 +307,12 @@ export function studyExchanges(run: Run, detail: StudyDetail): StudyExchanges {
   }
   const profiles = profilesOf(run);
   const cache = cacheReaderFor(run);
-  const reportText = detail.report ? modelText(detail.report as { selected: string; text: string }) : null;
+  const r = detail.report;
+  // The text the model saw, as extract and follow-up chose it; a record missing its fields cannot be rebuilt.
+  const reportText =
+    r && typeof r.text === 'string'
+      ? modelText({ selected: typeof r.selected === 'string' ? r.selected : '', text: r.text })
+      : null;
   const exchanges: LlmExchange[] = [];
   let extractN = 0;
   for (const [i, row] of llmRows.entries()) {
