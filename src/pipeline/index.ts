@@ -87,6 +87,7 @@ export { seededSample } from './util/random.js';
 export { datasetOverview, loadDatasetStats, type DatasetOverview, type QaSample } from './inspect/datasetStats.js';
 export {
   studyExchanges,
+  warmResponseCache,
   type LlmExchange,
   type MessagesCheck,
   type StudyExchanges,

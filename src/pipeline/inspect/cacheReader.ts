@@ -23,6 +23,8 @@ const CHUNK = 1 << 20;
 export class CacheReader {
   private readonly index = new Map<string, [offset: number, length: number]>();
   private scanned = 0;
+  /** One scan in progress at a time, shared by `warm` and `get`, so they never index a line twice. */
+  private scan: Generator<void, void> | null = null;
 
   constructor(readonly file: string) {}
 
@@ -51,10 +53,25 @@ export class CacheReader {
 
   /** Index whole lines written since the last scan; a line still being written is left for the next look. */
   private catchUp(): void {
+    const scan = (this.scan ??= this.scanChunks());
+    while (!scan.next().done);
+  }
+
+  /**
+   * The same scan, yielding to the event loop between chunks, so a screen can show
+   * "reading" instead of freezing while a large cache is indexed the first time.
+   */
+  async warm(): Promise<void> {
+    const scan = (this.scan ??= this.scanChunks());
+    while (!scan.next().done) await new Promise((r) => setImmediate(r));
+  }
+
+  private *scanChunks(): Generator<void, void> {
     let fd: number;
     try {
       fd = fs.openSync(this.file, 'r');
     } catch {
+      this.scan = null;
       return;
     }
     try {
@@ -82,9 +99,11 @@ export class CacheReader {
         carry = Buffer.from(data.subarray(start));
         carryAt += start;
         this.scanned = carryAt;
+        if (pos < size) yield;
       }
     } finally {
       fs.closeSync(fd);
+      this.scan = null;
     }
   }
 

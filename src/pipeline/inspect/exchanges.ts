@@ -292,6 +292,11 @@ function followupExchange(
   };
 }
 
+/** Index the run's response cache without blocking (the first `studyExchanges` on a large cache then returns at once). */
+export function warmResponseCache(run: Run): Promise<void> {
+  return cacheReaderFor(run).warm();
+}
+
 /** Every LLM exchange recorded for one study, oldest first. */
 export function studyExchanges(run: Run, detail: StudyDetail): StudyExchanges {
   const llmRows = detail.extractions.filter((r) => r.backend === 'llm');

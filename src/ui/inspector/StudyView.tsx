@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import { LineInput } from '../components/LineInput.js';
-import React, { useMemo } from 'react';
+import React, { useEffect, useMemo, useState } from 'react';
 import { useLiveState } from '../components/useLiveState.js';
 import { pad, truncate, windowStart } from '../components/format.js';
 import {
@@ -13,6 +13,7 @@ import {
   type StudyDetail,
   studyExchanges,
   type StudyExchanges,
+  warmResponseCache,
   type Verdict,
 } from '../../pipeline/index.js';
 import { useUiActions } from '../state/context.js';
@@ -71,16 +72,27 @@ export function StudyView({
   const { dispatch, controller } = useUiActions();
   const [pane, setPane, livePane] = useLiveState<Pane>(initialPane ?? 'keyinfo');
   const [exchange, setExchange, liveExchange] = useLiveState(0);
-  // Read only once the LLM pane is shown: it rebuilds messages and reads the response cache.
+  // Read only once the LLM pane is shown: it rebuilds messages and reads the response cache,
+  // whose index is built first without blocking the keyboard.
   const wantLlm = pane === 'llm';
+  const [cacheRead, setCacheRead] = useState(false);
+  useEffect(() => {
+    if (!wantLlm) return;
+    let live = true;
+    const done = () => live && setCacheRead(true);
+    warmResponseCache(controller.run).then(done, done);
+    return () => {
+      live = false;
+    };
+  }, [wantLlm, controller]);
   const llm = useMemo((): StudyExchanges | string | null => {
-    if (!wantLlm) return null;
+    if (!wantLlm || !cacheRead) return null;
     try {
       return studyExchanges(controller.run, detail);
     } catch (err) {
       return (err as Error).message;
     }
-  }, [wantLlm, controller, detail]);
+  }, [wantLlm, cacheRead, controller, detail]);
   const [cursor, setCursor, liveCursor] = useLiveState(0);
   const [scroll, setScroll] = useLiveState(0);
   const [noting, setNoting] = useLiveState<string | null>(null);
@@ -176,8 +188,12 @@ export function StudyView({
       ) : null}
       {pane === 'qa' ? <QaPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
       {pane === 'history' ? <HistoryPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
-      {pane === 'llm' && llm !== null ? (
-        <LlmPane data={llm} selected={exchange} scroll={scroll} height={bodyH} columns={columns} />
+      {pane === 'llm' ? (
+        llm === null ? (
+          <Text dimColor>Reading the response cache…</Text>
+        ) : (
+          <LlmPane data={llm} selected={exchange} scroll={scroll} height={bodyH} columns={columns} />
+        )
       ) : null}
       {noting !== null ? (
         <Box>
