@@ -10,6 +10,8 @@ import { closedAfterEach } from '../helpers/lifecycle.js';
 import { DEFAULT_KEYINFO, startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 import { syntheticReports } from '../helpers/reports.js';
 import { addAsked, env, makeRun, readAsk } from '../followup/fixtures.js';
+import { headerText, paneLines } from '../../src/ui/inspector/llmLines.js';
+import type { LlmExchange } from '../../src/pipeline/inspect/exchanges.js';
 import { frameWidth, KEY, plain, pressAndWaitFor, renderApp, tempRun, waitForText } from './helpers/render.js';
 
 const runs = closedAfterEach<Run>();
@@ -58,7 +60,7 @@ describe('the inspector LLM pane', () => {
     expect(frame).toContain('request key ✓');
     expect(frame).toContain('── user ──');
     expect(frame).toContain('FINDINGS: Study 1.');
-    expect(frame).toContain('reply (kept in the result row):');
+    expect(frame).toContain('reply · kept in the result row');
     expect(frame).toContain('repair: dropped text before the JSON; dropped text after the JSON');
     expect(frame).toMatch(/- ```json/);
     // The other requests are listed collapsed below.
@@ -70,7 +72,7 @@ describe('the inspector LLM pane', () => {
     expect(frame).toContain('question (negative, pneumothorax): Is there pneumothorax in this report?');
     expect(frame).toContain('record change: + no_entity: pneumothorax');
     expect(frame).toContain('── assistant ──');
-    expect(frame).toContain('reply (from the response cache):');
+    expect(frame).toContain('reply · from the response cache');
     expect(frame).toMatch(/request 2\/3/);
     // ↑ scrolls back up to the extraction's header, now collapsed.
     await pressAndWaitFor(app, KEY.up, /▸ extract · repaired/);
@@ -95,7 +97,7 @@ describe('the inspector LLM pane', () => {
     expect(frame).toContain('X-ray report you are given');
     // A continuation row keeps the message indent, without the space it was broken at.
     expect(frame).toMatch(/^ {6}X-ray report/m);
-    expect(frame).toContain('reply (from the response cache):');
+    expect(frame).toContain('reply · from the response cache');
     expect(frameWidth(frame)).toBeLessThanOrEqual(60);
     await run.close();
   });
@@ -111,5 +113,37 @@ describe('the inspector LLM pane', () => {
     const app = await renderApp(run, [], { initial: { screen: 'inspector', inspectorStudy: 's000000' } });
     await waitForText(app, /finding\s+rules/);
     await pressAndWaitFor(app, 'l', 'No LLM was used for this report');
+  });
+});
+
+describe('LLM pane rows', () => {
+  const old: LlmExchange = {
+    stage: 'extract',
+    kind: 'extract',
+    status: 'ok',
+    reason: null,
+    sent: true,
+    messages: null,
+    check: 'unchecked',
+    messagesNote: 'cannot be rebuilt: the report record is missing',
+    reply: null,
+    replyNote: 'not kept (not in the response cache)',
+    repair: null,
+    usage: null,
+    latencyMs: null,
+    endpoint: null,
+    cached: null,
+    attempts: null,
+    model: null,
+    requestKey: null,
+    at: null,
+    followup: null,
+  };
+
+  it('say "unknown" for what a row written before this was recorded does not have', () => {
+    expect(headerText(old)).toBe('extract · ok · latency unknown · tokens unknown · cache unknown');
+    const rows = paneLines({ llmUsed: true, note: '1 request', exchanges: [old] }, 0, 80).map((l) => l.text);
+    expect(rows).toContain('    endpoint unknown · attempts unknown · model unknown · key unknown');
+    expect(rows).toContain('    reply · not kept (not in the response cache)');
   });
 });

@@ -81,7 +81,7 @@ function details(e: LlmExchange, width: number): PaneLine[] {
     out.push({ text: `${INDENT}── ${m.role} ──`, style: 'head' });
     body(m.content);
   }
-  out.push({ text: `${INDENT}reply (${e.replyNote}):`, style: 'head' });
+  out.push({ text: `${INDENT}reply · ${e.replyNote}`, style: 'head' });
   if (e.reply !== null) body(e.reply);
   if (e.repair) {
     out.push(
