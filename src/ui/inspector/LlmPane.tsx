@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
-import React from 'react';
-import type { StudyExchanges } from '../../pipeline/index.js';
+import React, { useEffect, useMemo, useState } from 'react';
+import { type StudyDetail, studyExchanges, type StudyExchanges, warmResponseCache } from '../../pipeline/index.js';
+import { useUiActions } from '../state/context.js';
 import { paneLines, type PaneLine } from './llmLines.js';
 
 const COLOR: Record<NonNullable<PaneLine['style']>, { color?: string; dimColor?: boolean; bold?: boolean }> = {
@@ -58,4 +59,30 @@ export function headerRow(data: StudyExchanges, i: number, columns: number): num
     0,
     paneLines(data, i, paneWidth(columns)).findIndex((l) => l.header === i),
   );
+}
+
+/**
+ * The study's exchanges once the pane is shown (null while the response cache is read):
+ * the cache index is built first without blocking the keyboard, then the messages are rebuilt.
+ */
+export function useStudyExchanges(detail: StudyDetail, shown: boolean): StudyExchanges | string | null {
+  const { controller } = useUiActions();
+  const [cacheRead, setCacheRead] = useState(false);
+  useEffect(() => {
+    if (!shown) return;
+    let live = true;
+    const done = () => live && setCacheRead(true);
+    warmResponseCache(controller.run).then(done, done);
+    return () => {
+      live = false;
+    };
+  }, [shown, controller]);
+  return useMemo(() => {
+    if (!shown || !cacheRead) return null;
+    try {
+      return studyExchanges(controller.run, detail);
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }, [shown, cacheRead, controller, detail]);
 }

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import { LineInput } from '../components/LineInput.js';
-import React, { useEffect, useMemo, useState } from 'react';
+import React from 'react';
 import { useLiveState } from '../components/useLiveState.js';
 import { pad, truncate, windowStart } from '../components/format.js';
 import {
@@ -11,15 +11,12 @@ import {
   type RerunOptions,
   sortFindings,
   type StudyDetail,
-  studyExchanges,
-  type StudyExchanges,
-  warmResponseCache,
   type Verdict,
 } from '../../pipeline/index.js';
 import { useUiActions } from '../state/context.js';
 import { layoutLines, reportSpans, segments } from './highlight.js';
 import { RerunPanel } from './RerunPanel.js';
-import { headerRow, LlmPane } from './LlmPane.js';
+import { headerRow, LlmPane, useStudyExchanges } from './LlmPane.js';
 
 export type Pane = 'keyinfo' | 'qa' | 'text' | 'history' | 'llm';
 const PANES: Pane[] = ['keyinfo', 'qa', 'text', 'history', 'llm'];
@@ -69,30 +66,10 @@ export function StudyView({
   active,
   initialPane,
 }: StudyViewProps) {
-  const { dispatch, controller } = useUiActions();
+  const { dispatch } = useUiActions();
   const [pane, setPane, livePane] = useLiveState<Pane>(initialPane ?? 'keyinfo');
   const [exchange, setExchange, liveExchange] = useLiveState(0);
-  // Read only once the LLM pane is shown: it rebuilds messages and reads the response cache,
-  // whose index is built first without blocking the keyboard.
-  const wantLlm = pane === 'llm';
-  const [cacheRead, setCacheRead] = useState(false);
-  useEffect(() => {
-    if (!wantLlm) return;
-    let live = true;
-    const done = () => live && setCacheRead(true);
-    warmResponseCache(controller.run).then(done, done);
-    return () => {
-      live = false;
-    };
-  }, [wantLlm, controller]);
-  const llm = useMemo((): StudyExchanges | string | null => {
-    if (!wantLlm || !cacheRead) return null;
-    try {
-      return studyExchanges(controller.run, detail);
-    } catch (err) {
-      return (err as Error).message;
-    }
-  }, [wantLlm, cacheRead, controller, detail]);
+  const llm = useStudyExchanges(detail, pane === 'llm');
   const [cursor, setCursor, liveCursor] = useLiveState(0);
   const [scroll, setScroll] = useLiveState(0);
   const [noting, setNoting] = useLiveState<string | null>(null);
