@@ -1,6 +1,6 @@
 import stringWidth from 'string-width';
 import wrapAnsi from 'wrap-ansi';
-import type { LlmExchange, StudyExchanges } from '../../pipeline/index.js';
+import type { ExtractionResult, LlmExchange, StudyExchanges } from '../../pipeline/index.js';
 import { fmtNum } from '../../present/format.js';
 
 /** One terminal row of the LLM pane; `style` picks its colour. */
@@ -32,21 +32,38 @@ export function wrapCells(text: string, width: number, prefix = INDENT): string[
 
 const unknown = 'unknown';
 
-function tokens(e: LlmExchange): string {
+function tokens(e: Pick<LlmExchange, 'usage'>): string {
   if (!e.usage) return `tokens ${unknown}`;
   return `${fmtNum(e.usage.prompt_tokens)} in / ${fmtNum(e.usage.completion_tokens)} out tokens`;
 }
 
-function source(e: LlmExchange): string {
+function source(e: Pick<LlmExchange, 'cached'>): string {
   if (e.cached === null) return `cache ${unknown}`;
   return e.cached ? 'from the cache' : 'sent';
+}
+
+type RequestFacts = Pick<LlmExchange, 'latencyMs' | 'usage' | 'cached'>;
+
+/** Latency, tokens and whether it was sent or answered from the cache, `unknown` where not recorded. */
+export function requestFacts(e: RequestFacts): string {
+  const latency = e.latencyMs === null ? `latency ${unknown}` : `${fmtNum(Math.round(e.latencyMs))} ms`;
+  return `${latency} · ${tokens(e)} · ${source(e)}`;
+}
+
+/** The same for a result row as the re-run returns it. */
+export function rowFacts(row: ExtractionResult): string {
+  const facts = requestFacts({
+    latencyMs: row.latency_ms ?? null,
+    usage: row.usage ?? null,
+    cached: row.cached ?? null,
+  });
+  return `${facts} · endpoint ${row.endpoint ?? unknown} · attempts ${row.attempts ?? unknown}`;
 }
 
 /** The one-row summary of an exchange, shown whether or not it is expanded. */
 export function headerText(e: LlmExchange): string {
   if (!e.sent) return `${e.stage} · ${e.status} · not sent`;
-  const latency = e.latencyMs === null ? `latency ${unknown}` : `${fmtNum(Math.round(e.latencyMs))} ms`;
-  return `${e.stage} · ${e.status} · ${latency} · ${tokens(e)} · ${source(e)}`;
+  return `${e.stage} · ${e.status} · ${requestFacts(e)}`;
 }
 
 function details(e: LlmExchange, width: number): PaneLine[] {
