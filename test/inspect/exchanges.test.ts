@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { extractStep } from '../../src/pipeline/extract/step.js';
 import { followupStep } from '../../src/pipeline/followup/step.js';
 import { studyExchanges } from '../../src/pipeline/inspect/exchanges.js';
-import { lineDiff } from '../../src/pipeline/inspect/repairView.js';
+import { lineDiff, repairOf } from '../../src/pipeline/inspect/repairView.js';
 import { StudyIndex } from '../../src/pipeline/inspect/studyIndex.js';
 import { runStep } from '../../src/pipeline/runner/runStep.js';
 import type { ExtractionResult } from '../../src/pipeline/schemas/extraction.js';
@@ -200,5 +200,23 @@ describe('the repair diff', () => {
       { op: ' ', text: '}' },
       { op: '-', text: '```' },
     ]);
+  });
+
+  it('lists text-level then key-level repair steps, and nothing for a reply that needed none', () => {
+    expect(
+      repairOf(
+        '{"entities": {"edema": {}}, "no_entity": "a, b", "opacity_vs_clear": {}, "uncertain_entity": []}',
+        'stop',
+      )?.steps,
+    ).toEqual(['renamed keys (entities→entity)', 'split no_entity string into a list']);
+    expect(repairOf('Here:\n{"entity": {"edema": {},}, "no_entity": []}', 'stop')?.steps).toEqual([
+      'dropped text before the JSON',
+      'repaired JSON syntax',
+      'filled empty: opacity_vs_clear missing; uncertain_entity missing',
+    ]);
+    expect(
+      repairOf('{"entity": {}, "no_entity": [], "opacity_vs_clear": {}, "uncertain_entity": []}', 'stop'),
+    ).toBeNull();
+    expect(repairOf('no JSON here', 'stop')).toBeNull();
   });
 });
