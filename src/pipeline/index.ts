@@ -86,6 +86,14 @@ export { accuracyTable, exportReviewCsv, isMethodStage, type MethodAccuracy } fr
 export { seededSample } from './util/random.js';
 export { datasetOverview, loadDatasetStats, type DatasetOverview, type QaSample } from './inspect/datasetStats.js';
 export {
+  studyExchanges,
+  warmResponseCache,
+  type LlmExchange,
+  type MessagesCheck,
+  type StudyExchanges,
+} from './inspect/exchanges.js';
+export type { DiffLine, RepairView } from './inspect/repairView.js';
+export {
   formatStatsTable,
   TYPE_CELL_HEADERS,
   typeCells,

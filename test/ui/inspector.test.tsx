@@ -120,7 +120,7 @@ describe('inspector screen', () => {
     await pressAndWaitFor(app, 'f', 'changed in cycle 0');
     frame = await pressAndWaitFor(app, 'f', 'changed in cycle 1');
     expect(frame).toContain('1 of 3 reports');
-    await pressAndWaitFor(app, 'f', 'disagrees with reference');
+    await pressAndWaitFor(app, 'f', 'disagrees (≠: the stages differ)');
     frame = await pressAndWaitFor(app, 'f', 'parse failed');
     expect(frame).toContain('s300');
     await pressAndWaitFor(app, 'f', 'filter: all');

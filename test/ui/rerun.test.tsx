@@ -39,6 +39,8 @@ describe('re-run one report against an endpoint', () => {
     expect(frame).toMatch(/≠\s+- pneumothorax\s+·\s+-/);
     expect(frame).toMatch(/≠\s+\+ opacity\s+\+\s+·/);
     expect(server.requests.at(-1)?.userText).toContain('FINDINGS: Mild left basilar opacity.');
+    // How the request went: sent to the endpoint this time.
+    expect(frame).toMatch(/[\d,]+ ms · [\d,]+ in \/ [\d,]+ out tokens · sent · endpoint http:\/\/127\.0\.0\.1/);
 
     // Esc discards: nothing written
     await pressAndWaitFor(app, KEY.escape, /finding\s+rules/);
@@ -47,7 +49,9 @@ describe('re-run one report against an endpoint', () => {
 
     // a keeps it: one more raw line for s100, raw's version bumped (later steps go stale)
     await pressAndWaitFor(app, 'e', 'prompt (profile default)');
-    await pressAndWaitFor(app, KEY.enter, /status ok/, 15_000);
+    // The same request again: answered from the response cache, and the panel says so.
+    frame = await pressAndWaitFor(app, KEY.enter, /status ok/, 15_000);
+    expect(frame).toMatch(/0 ms · [\d,]+ in \/ [\d,]+ out tokens · from the cache/);
     frame = await pressAndWaitFor(app, 'a', 'kept the re-run of s100');
     expect(frame).toContain('standardize is now stale');
     expect(await rawLines(run)).toEqual([...before, 's100']);

@@ -30,6 +30,7 @@ describe('review sample and accuracy', () => {
       questions: [],
       changes: [],
       followupLog: [],
+      extractions: [],
       stages: [
         { label: 'rules', findings: fromKeyInfo({ entity: { opacity: {}, edema: {} } }), note: '' },
         { label: 'llm raw', findings: fromKeyInfo({ entity: { opacity: {} } }), note: '' },

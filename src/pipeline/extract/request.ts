@@ -3,7 +3,7 @@ import type { LoadedPrompt } from '../llm/prompts.js';
 import { extractionMessages } from '../llm/prompts.js';
 import { KEYINFO_RESPONSE_SCHEMA } from '../llm/structured.js';
 import type { CompletionOk, CompletionResult } from '../llm/types.js';
-import { USABLE_STATUSES, type ExtractionResult } from '../schemas/extraction.js';
+import { USABLE_STATUSES, type ExchangeFields, type ExtractionResult } from '../schemas/extraction.js';
 import type { ReportRecord } from '../schemas/report.js';
 import { parseKeyInfo, type ParsedKeyInfo } from './parse.js';
 import { selectSections } from '../ingest/sections.js';
@@ -69,8 +69,8 @@ export function resultRow(
     study_id: studyId,
     backend: 'llm' as const,
     model,
-    request_key: res.key,
     at: new Date().toISOString(),
+    ...exchangeFields(res),
   };
   switch (res.kind) {
     case 'ok': {
@@ -81,7 +81,6 @@ export function resultRow(
         keyinfo: v.keyinfo,
         ...(v.status !== 'ok' ? { raw_text: res.text } : {}),
         ...(v.reason ? { reason: v.reason } : {}),
-        ...(res.usage ? { usage: res.usage } : {}),
       };
     }
     case 'filtered':
@@ -89,6 +88,22 @@ export function resultRow(
     case 'error':
       return errorRow(base, res);
   }
+}
+
+/** What a result row records about its request (the messages are rebuilt, not stored: they hold the report). */
+export function exchangeFields(res: CompletionResult): ExchangeFields {
+  return {
+    request_key: res.key,
+    ...(res.endpoint ? { endpoint: res.endpoint } : {}),
+    attempts: res.attempts,
+    ...(res.kind === 'ok'
+      ? {
+          latency_ms: Math.round(res.latencyMs),
+          cached: res.cached,
+          ...(res.usage ? { usage: res.usage } : {}),
+        }
+      : {}),
+  };
 }
 
 function errorRow(

@@ -1,4 +1,5 @@
 import { parseKeyInfo, type ParsedKeyInfo } from '../extract/parse.js';
+import { exchangeFields } from '../extract/request.js';
 import type { Judged, Verdict } from '../llm/batch.js';
 import type { CompletionOk } from '../llm/types.js';
 import { applyReply, fourKeys, sameRecord } from './apply.js';
@@ -116,20 +117,21 @@ export async function runChain(work: StudyWork, deps: ChainDeps): Promise<ChainO
     const { res, verdict } = await deps.ask(work, q, current, text);
     if (res.kind === 'error' && (res.errorKind === 'aborted' || deps.signal.aborted)) return { kind: 'stopped' };
     const attempts = `after ${res.attempts} attempt${res.attempts === 1 ? '' : 's'}`;
+    const sent = { ...base, ...exchangeFields(res) };
     if (res.kind === 'error') {
       // A decoding loop is the model's doing: its own status, not an endpoint failure.
       const status = res.errorKind === 'whitespace_loop' ? 'runaway' : 'failed';
-      record({ ...base, after: current, status, reason: `${res.errorKind}: ${res.message} (${attempts})` });
+      record({ ...sent, after: current, status, reason: `${res.errorKind}: ${res.message} (${attempts})` });
       continue;
     }
     if (res.kind === 'filtered') {
-      record({ ...base, after: current, status: 'filtered', reason: `content filter: ${res.reason}` });
+      record({ ...sent, after: current, status: 'filtered', reason: `content filter: ${res.reason}` });
       continue;
     }
     const parsed = verdict ?? judgeReply(res, current);
     if (parsed.status === 'parse_error' || parsed.status === 'truncated' || !parsed.keyinfo) {
       record({
-        ...base,
+        ...sent,
         after: current,
         status: parsed.status === 'truncated' ? 'truncated' : 'parse_error',
         reply_text: res.text,
@@ -141,7 +143,7 @@ export async function runChain(work: StudyWork, deps: ChainDeps): Promise<ChainO
     const changed = !sameRecord(current, after);
     // `after` is the parsed reply; the text itself is kept only when it did not parse.
     record({
-      ...base,
+      ...sent,
       after,
       status: changed ? 'applied' : 'unchanged',
       ...(parsed.reason ? { reason: parsed.reason } : {}),

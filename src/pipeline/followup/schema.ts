@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExchangeFieldsSchema } from '../schemas/extraction.js';
 
 /**
  * Artifacts of the follow-up step (docs/method.md §8).
@@ -62,5 +63,7 @@ export const FollowupLogRowSchema = z.object({
   status: LogStatusSchema,
   reply_text: z.string().optional(),
   reason: z.string().optional(),
+  /** The request behind the answer (absent for dropped questions and in older runs). */
+  ...ExchangeFieldsSchema.shape,
 });
 export type FollowupLogRow = z.infer<typeof FollowupLogRowSchema>;

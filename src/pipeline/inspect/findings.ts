@@ -91,6 +91,17 @@ export function findingSignature(fs: readonly Finding[]): string {
     .join('\n');
 }
 
+/**
+ * A stage's findings with their attributes, negatives included: two stages with equal
+ * fingerprints show the same mark and attributes on every row, so no row gets a `≠`.
+ */
+export function stageFingerprint(fs: readonly Finding[]): string {
+  return fs
+    .map((f) => `${f.key}\t${f.attrs}`)
+    .sort()
+    .join('\n');
+}
+
 /** Whether two stages state different findings (ignoring attributes). */
 export function disagree(a: readonly Finding[], b: readonly Finding[]): boolean {
   return findingSignature(a) !== findingSignature(b);

@@ -44,7 +44,9 @@ export async function rerunExtraction(
   // Someone is waiting at the keyboard: one retry, not the bulk run's patient policy.
   const base = resolveProfile(run.state.config, choice.profile || undefined);
   const profile = { ...base, retries: { ...base.retries, max: Math.min(base.retries.max, INTERACTIVE_RETRIES) } };
-  return extractSingleReport(run, rec, profile, choice.prompt, env, signal);
+  const row = await extractSingleReport(run, rec, profile, choice.prompt, env, signal);
+  // Marked so the inspector's LLM pane tells a kept re-run from the extract step's rows.
+  return { ...row, via: 'rerun' };
 }
 
 /**

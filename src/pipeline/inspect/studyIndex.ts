@@ -6,7 +6,7 @@ import type { ReportRecord } from '../schemas/report.js';
 import type { ChangeLogRow } from '../standardize/changes.js';
 import type { StandardizedRow } from '../standardize/input.js';
 import type { Run } from '../store/run.js';
-import { findingSignature, fromKeyInfo, fromReference, type Finding } from './findings.js';
+import { fromKeyInfo, fromReference, stageFingerprint, type Finding } from './findings.js';
 import { readAt, scanJsonl, type LineLoc } from './scan.js';
 
 /** The row each inspected artifact holds, as its producing step declares it. */
@@ -77,13 +77,39 @@ export interface StudyDetail {
   changes: Array<Record<string, unknown>>;
   /** Follow-up questions asked about this study (artifact `followup-log`), oldest first. */
   followupLog: Array<Record<string, unknown>>;
+  /** Every `raw` line of this study, oldest first (the last one is the current extraction). */
+  extractions: Array<Record<string, unknown>>;
 }
 
-/** What the scan keeps across artifacts: signatures, not finding lists (kept for every study until the end). */
+/**
+ * What the scan keeps across artifacts: fingerprints, not finding lists (kept for every
+ * study until the end). The study view shows one stage for the last reference line, one
+ * for the last `raw` line and one per standardized and follow-up row; a study shows `≠`
+ * exactly when those stages do not all have the same fingerprint.
+ */
 interface ScanState {
-  refSig: Map<string, string>;
-  latest: Map<string, { cycle: number; sig: string }>;
+  /** Last reference / raw line's fingerprint; null when that stage shows no findings ("n/a"). */
+  refSig: Map<string, string | null>;
+  rawSig: Map<string, string | null>;
+  /** The first standardized or follow-up stage's fingerprint, and the studies where a later one differs. */
+  laterSig: Map<string, string>;
+  laterDiffers: Set<string>;
   cycles: Set<number>;
+}
+
+function addLaterStage(scan: ScanState, id: string, sig: string): void {
+  const first = scan.laterSig.get(id);
+  if (first === undefined) scan.laterSig.set(id, sig);
+  else if (first !== sig) scan.laterDiffers.add(id);
+}
+
+/** Whether the stages the study view shows for this study differ anywhere (a `≠` on some row). */
+function stagesDiffer(scan: ScanState, id: string): boolean {
+  if (scan.laterDiffers.has(id)) return true;
+  const sigs = new Set<string>();
+  for (const sig of [scan.refSig.get(id), scan.rawSig.get(id), scan.laterSig.get(id)])
+    if (sig !== null && sig !== undefined) sigs.add(sig);
+  return sigs.size > 1;
 }
 
 /** How one artifact feeds the per-study summary; `idOnly` artifacts are only located, never parsed in the scan. */
@@ -104,7 +130,7 @@ const READERS: { [K in Inspected]: StageReader<K> } = {
     idOnly: false,
     summarize: (rec, s, scan) => {
       const f = fromReference(rec);
-      scan.refSig.set(s.id, findingSignature(f));
+      scan.refSig.set(s.id, stageFingerprint(f));
       f.forEach((x) => addName(s, x.name));
     },
   },
@@ -114,18 +140,16 @@ const READERS: { [K in Inspected]: StageReader<K> } = {
       s.parseFailed = rec.status === 'parse_error' || rec.status === 'failed';
       const f = fromKeyInfo(rec.keyinfo);
       f.forEach((x) => addName(s, x.name));
-      const prev = scan.latest.get(s.id);
-      if (!prev || prev.cycle < 0) scan.latest.set(s.id, { cycle: -1, sig: findingSignature(f) });
+      // The study view shows the last line; a line without KeyInfo shows as "n/a", not as "no findings".
+      scan.rawSig.set(s.id, rec.keyinfo ? stageFingerprint(f) : null);
     },
   },
   standardized: {
     idOnly: false,
     summarize: (rec, s, scan) => {
-      const cycle = cycleOf(rec);
       const f = fromKeyInfo(rec.keyinfo);
       f.forEach((x) => addName(s, x.name));
-      const prev = scan.latest.get(s.id);
-      if (!prev || prev.cycle <= cycle) scan.latest.set(s.id, { cycle, sig: findingSignature(f) });
+      addLaterStage(scan, s.id, stageFingerprint(f));
     },
   },
   'std-changes': {
@@ -143,6 +167,7 @@ const READERS: { [K in Inspected]: StageReader<K> } = {
       const cycle = cycleOf(rec);
       scan.cycles.add(cycle);
       if (typeof rec.applied === 'number' && rec.applied > 0) markChanged(s, cycle);
+      if (rec.keyinfo) addLaterStage(scan, s.id, stageFingerprint(fromKeyInfo(rec.keyinfo)));
     },
   },
   'followup-log': { idOnly: true },
@@ -170,9 +195,6 @@ export class StudyIndex {
     const locs = new Map<Inspected, Map<string, number[]>>();
     const present = new Set<Inspected>();
     const cycles = new Set<number>();
-    // Signatures, not finding lists: this is kept for every study until the end of the scan.
-    const refSig = new Map<string, string>();
-    const latest = new Map<string, { cycle: number; sig: string }>();
     const summary = (id: string): StudySummary => {
       let s = summaries.get(id);
       if (!s) {
@@ -182,7 +204,13 @@ export class StudyIndex {
       }
       return s;
     };
-    const scan: ScanState = { refSig, latest, cycles };
+    const scan: ScanState = {
+      refSig: new Map(),
+      rawSig: new Map(),
+      laterSig: new Map(),
+      laterDiffers: new Set(),
+      cycles,
+    };
     for (const name of INSPECTED) {
       const byStudy = new Map<string, number[]>();
       locs.set(name, byStudy);
@@ -202,10 +230,7 @@ export class StudyIndex {
       );
     }
     for (const s of summaries.values()) if (s.changedCycles.length > 1) s.changedCycles.sort((a, b) => a - b);
-    for (const [id, ref] of refSig) {
-      const l = latest.get(id);
-      if (l) summaries.get(id)!.disagrees = ref !== l.sig;
-    }
+    for (const s of summaries.values()) s.disagrees = stagesDiffer(scan, s.id);
     return new StudyIndex(
       run,
       order,
@@ -216,14 +241,20 @@ export class StudyIndex {
     );
   }
 
-  /** Study ids matching a query (study id prefix, or a finding name substring) and a filter. */
+  /**
+   * Study ids matching a query and a filter: the id starts with the query (a leading `s`
+   * may be typed before MIMIC's bare numeric ids), or a finding name contains it.
+   */
   search(query: string, filter: StudyFilter): string[] {
     const q = query.trim().toLowerCase();
+    const bare = /^s\d/.test(q) ? q.slice(1) : null;
     const out: string[] = [];
     for (const id of this.order) {
       const s = this.summaries.get(id)!;
       if (!matchesFilter(s, filter)) continue;
-      if (q && !id.toLowerCase().includes(q) && !s.names.includes(q)) continue;
+      const lower = id.toLowerCase();
+      const idMatch = lower.startsWith(q) || (bare !== null && lower.startsWith(bare));
+      if (q && !idMatch && !s.names.includes(q)) continue;
       out.push(id);
     }
     return out;
@@ -250,8 +281,9 @@ export class StudyIndex {
         findings: reference ? fromReference(reference) : null,
         note: reference ? '' : 'no record',
       });
+    const extractions = this.lines('raw', id);
     if (this.present.has('raw')) {
-      const raw = this.lines('raw', id).at(-1);
+      const raw = extractions.at(-1);
       stages.push({
         label: 'llm raw',
         findings: raw && raw.keyinfo ? fromKeyInfo(raw.keyinfo) : null,
@@ -290,6 +322,7 @@ export class StudyIndex {
       questions: this.lines('questions', id),
       changes: this.lines('std-changes', id),
       followupLog: this.lines('followup-log', id),
+      extractions,
     };
   }
 }
@@ -328,7 +361,7 @@ export function filterLabel(f: StudyFilter): string {
     case 'changed':
       return f.cycle === null ? 'changed in any cycle' : `changed in cycle ${f.cycle}`;
     case 'disagrees':
-      return 'disagrees with reference';
+      return 'disagrees (≠: the stages differ)';
     case 'parse-failed':
       return 'parse failed';
   }

@@ -29,6 +29,27 @@ export const UsageSchema = z.object({
   completion_tokens: z.number().default(0),
 });
 
+/**
+ * How one LLM request went, kept beside its result so a reply can be inspected later.
+ * All optional: rows written before these existed read as "unknown". The messages are
+ * not kept (they hold the report text); they are rebuilt from the prompt files and the
+ * records, and `request_key` checks the rebuild.
+ */
+export const ExchangeFieldsSchema = z.object({
+  /** Cache key of the request: sha256 of model, messages, decoding and schema. */
+  request_key: z.string().optional(),
+  usage: UsageSchema.optional(),
+  /** Time the answering attempt took, from sending to the whole reply (earlier attempts not counted); 0 for a cache hit. */
+  latency_ms: z.number().optional(),
+  /** Label of the endpoint that answered (never a key). */
+  endpoint: z.string().optional(),
+  /** The answer came from the run's response cache. */
+  cached: z.boolean().optional(),
+  /** HTTP attempts the scheduler made (0 for a cache hit). */
+  attempts: z.number().int().optional(),
+});
+export type ExchangeFields = z.infer<typeof ExchangeFieldsSchema>;
+
 /** One row of the `raw` artifact (and of `gold`). */
 export const ExtractionResultSchema = z.object({
   study_id: z.string(),
@@ -39,9 +60,9 @@ export const ExtractionResultSchema = z.object({
   reason: z.string().optional(),
   backend: z.enum(['rules', 'llm']),
   model: z.string().optional(),
-  /** Cache key of the request (LLM backend), to trace a record to its response. */
-  request_key: z.string().optional(),
-  usage: UsageSchema.optional(),
   at: z.string().optional(),
+  /** `rerun`: kept from the inspector's re-run; absent for the extract step's rows. */
+  via: z.enum(['rerun']).optional(),
+  ...ExchangeFieldsSchema.shape,
 });
 export type ExtractionResult = z.infer<typeof ExtractionResultSchema>;

@@ -31,10 +31,11 @@ export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
     ['r', 'resume what was stopped (else the selected step)'],
   ],
   inspector: [
-    ['/', 'find by study id or finding'],
+    ['/', 'find by study id prefix or finding name'],
     ['f', 'filter: all · changed in k · disagrees · parse failed'],
     ['↑↓ Enter', 'pick a report'],
-    ['Tab', 'keyinfo · QA pairs · text · history'],
+    ['Tab', 'keyinfo · QA pairs · text · history · llm'],
+    ['l  [ ]', 'LLM requests of the report · pick one'],
     ['c x u', 'mark finding correct · incorrect · clear'],
     ['n', 'add a note'],
     ['e', 're-run this report against an endpoint'],

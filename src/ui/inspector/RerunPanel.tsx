@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import React, { useEffect, useRef } from 'react';
+import { rowFacts } from './llmLines.js';
 import { pad, truncate } from '../components/format.js';
 import { useKeys } from '../components/useKeys.js';
 import { useLiveState } from '../components/useLiveState.js';
@@ -155,6 +156,9 @@ export function RerunPanel({
       <Text wrap="truncate">
         status <Text color={p.row.status === 'ok' ? 'green' : failed ? 'red' : 'yellow'}>{p.row.status}</Text>
         {p.row.reason ? ` · ${truncate(p.row.reason, columns - 20)}` : ''} · model {p.row.model ?? '?'}
+      </Text>
+      <Text dimColor wrap="truncate">
+        {rowFacts(p.row)}
       </Text>
       <Text bold>{`   ${pad('finding', nameW)}${pad('current', 10)}re-run`}</Text>
       {keys.map((f) => {

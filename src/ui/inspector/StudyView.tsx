@@ -16,9 +16,10 @@ import {
 import { useUiActions } from '../state/context.js';
 import { layoutLines, reportSpans, segments } from './highlight.js';
 import { RerunPanel } from './RerunPanel.js';
+import { headerRow, LlmPane, useStudyExchanges } from './LlmPane.js';
 
-export type Pane = 'keyinfo' | 'qa' | 'text' | 'history';
-const PANES: Pane[] = ['keyinfo', 'qa', 'text', 'history'];
+export type Pane = 'keyinfo' | 'qa' | 'text' | 'history' | 'llm';
+const PANES: Pane[] = ['keyinfo', 'qa', 'text', 'history', 'llm'];
 
 export interface StudyViewProps {
   detail: StudyDetail;
@@ -67,6 +68,8 @@ export function StudyView({
 }: StudyViewProps) {
   const { dispatch } = useUiActions();
   const [pane, setPane, livePane] = useLiveState<Pane>(initialPane ?? 'keyinfo');
+  const [exchange, setExchange, liveExchange] = useLiveState(0);
+  const llm = useStudyExchanges(detail, pane === 'llm');
   const [cursor, setCursor, liveCursor] = useLiveState(0);
   const [scroll, setScroll] = useLiveState(0);
   const [noting, setNoting] = useLiveState<string | null>(null);
@@ -80,6 +83,15 @@ export function StudyView({
       if (key.tab) {
         setPane((p) => PANES[(PANES.indexOf(p) + (key.shift ? PANES.length - 1 : 1)) % PANES.length]!);
         setScroll(0);
+      } else if (input === 'l') {
+        setPane('llm');
+        setScroll(0);
+      } else if ((input === ']' || input === '[') && pane === 'llm') {
+        const all = typeof llm === 'object' && llm ? llm : null;
+        const n = all?.exchanges.length ?? 0;
+        const next = Math.max(0, Math.min(n - 1, liveExchange() + (input === ']' ? 1 : -1)));
+        setExchange(next);
+        setScroll(all && n ? headerRow(all, next, columns) : 0);
       } else if (key.upArrow || input === 'k') {
         if (pane === 'keyinfo') setCursor((c) => Math.max(0, c - 1));
         else setScroll((s) => Math.max(0, s - 1));
@@ -153,6 +165,13 @@ export function StudyView({
       ) : null}
       {pane === 'qa' ? <QaPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
       {pane === 'history' ? <HistoryPane detail={detail} height={bodyH} columns={columns} scroll={scroll} /> : null}
+      {pane === 'llm' ? (
+        llm === null ? (
+          <Text dimColor>Reading the response cache…</Text>
+        ) : (
+          <LlmPane data={llm} selected={exchange} scroll={scroll} height={bodyH} columns={columns} />
+        )
+      ) : null}
       {noting !== null ? (
         <Box>
           <Text>note: </Text>
