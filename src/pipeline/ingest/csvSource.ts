@@ -11,6 +11,7 @@ import {
   type StudyMeta,
 } from './record.js';
 import { checkReportText } from './text.js';
+import { readView } from './views.js';
 
 /** CSV with one report per row; columns mapped by `planColumns` (Open-i layout detected by header). */
 export async function planCsv(file: string, mapping: Readonly<Record<string, string>>): Promise<ColumnPlan> {
@@ -35,15 +36,16 @@ export function rowToItem(
   const checked = checkReportText(raw, opts.maxReportBytes);
   if (!checked.ok) return { kind: 'issue', issue: issue(id, source, checked.problem.reason, checked.problem.detail) };
   const opt = (cols: string[] | undefined) => get(cols) || null;
+  const view = readView(opt(plan.fields.view));
   const meta: StudyMeta = {
     study_id: id,
     subject_id: normalizeId(get(plan.fields.subject_id)),
     dicom_id: opt(plan.fields.dicom_id),
-    view: opt(plan.fields.view),
+    view: view.view,
     study_order: parseOrder(get(plan.fields.study_order)),
     study_date: opt(plan.fields.study_date),
     split: opt(plan.fields.split),
-    extra: Object.fromEntries(plan.extra.map((c) => [c, values[c] ?? ''])),
+    extra: { ...Object.fromEntries(plan.extra.map((c) => [c, values[c] ?? ''])), ...view.extra },
   };
   return {
     kind: 'record',
