@@ -116,3 +116,52 @@ describe('own CSV through ingest and questions', () => {
     expect(r.stderr).toMatch(/views PA \d+, AP \d+, FRONTAL \d+/);
   });
 });
+
+describe('--column on an existing run', () => {
+  const stateOf = (runDir: string) =>
+    JSON.parse(fs.readFileSync(path.join(runDir, 'state.json'), 'utf8')) as {
+      config: { corpus: { path: string; columns: Record<string, string> } };
+    };
+
+  it('changes the mapping without --corpus and marks ingest and what follows stale', async () => {
+    tmp = makeTempDir();
+    const file = writeOwnCsv(tmp.dir, 10);
+    const runDir = path.join(tmp.dir, 'run');
+    expect((await runCli(['run', '--corpus', file, '--run', runDir, '--steps', 'ingest,reference'])).status).toBe(0);
+
+    const bad = await runCli([
+      'run',
+      '--run',
+      runDir,
+      '--steps',
+      'ingest',
+      '--column',
+      'subject_id=Site',
+      '--column',
+      'view=Nope',
+    ]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('view: no column "Nope"');
+    // The refused mapping is not stored: the run is as it was.
+    expect(stateOf(runDir).config.corpus.columns).toEqual({});
+
+    const r = await runCli(['run', '--run', runDir, '--steps', 'ingest', '--column', 'subject_id=Site']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('subject_id=Site');
+    expect(stateOf(runDir).config.corpus).toMatchObject({ path: file, columns: { subject_id: 'Site' } });
+    const status = (await runCli(['status', '--run', runDir])).stdout;
+    expect(status).toMatch(/^reference\s+stale/m);
+
+    // `field=` drops the setting, so the guess (Patient) applies again.
+    await runCli(['run', '--run', runDir, '--steps', 'ingest', '--column', 'subject_id=']);
+    expect(stateOf(runDir).config.corpus.columns).toEqual({});
+  });
+
+  it('refuses --column on a run with no corpus, saying what to pass', async () => {
+    tmp = makeTempDir();
+    const r = await runCli(['run', '--run', path.join(tmp.dir, 'run'), '--column', 'view=Projection']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('--column needs a corpus');
+    expect(r.stderr).toContain('--corpus FILE --column field=COLUMN');
+  });
+});

@@ -117,6 +117,9 @@ export function guessColumns(header: readonly string[]): ColumnGuess {
   return out;
 }
 
+/** A mapping value meaning "no column for this field", overriding a guess (`--column view=-`). */
+export const NO_COLUMN = '-';
+
 /** Split `a,b` into column names. */
 export function splitColumns(spec: string): string[] {
   return spec
@@ -138,6 +141,10 @@ export function mappingProblems(
   for (const [field, spec] of Object.entries(mapping)) {
     if (!(FIELDS as readonly string[]).includes(field)) {
       problems.push(`unknown field "${field}" (fields: ${FIELDS.join(', ')})`);
+      continue;
+    }
+    if (spec.trim() === NO_COLUMN) {
+      if (field === 'study_id' || field === 'text') problems.push(`${field}: a column is required`);
       continue;
     }
     const cols = splitColumns(spec);
@@ -164,7 +171,10 @@ export function planColumns(
       `The column mapping does not fit ${file}: ${problems.join('; ')}.`,
       `Columns in ${file}: ${header.map((h) => `"${h}"`).join(', ')}. Set them with --column field=COLUMN.`,
     );
-  for (const [field, spec] of Object.entries(mapping)) fields[field as Field] = splitColumns(spec);
+  for (const [field, spec] of Object.entries(mapping)) {
+    if (spec.trim() === NO_COLUMN) delete fields[field as Field];
+    else fields[field as Field] = splitColumns(spec);
+  }
   const used = new Set(Object.values(fields).flat());
   const extra = header.filter((h) => h !== '' && !used.has(h));
   const describe = Object.entries(fields)

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { assembleText, planColumns, type ColumnPlan } from './columns.js';
-import { readCsv, readCsvHeader } from './csvio.js';
+import { hasDataRow, readCsv, readCsvHeader } from './csvio.js';
 import {
   issue,
   makeRecord,
@@ -11,11 +11,24 @@ import {
   type StudyMeta,
 } from './record.js';
 import { checkReportText } from './text.js';
+import { UserError } from '../util/errors.js';
 import { readView } from './views.js';
 
 /** CSV with one report per row; columns mapped by `planColumns` (Open-i layout detected by header). */
 export async function planCsv(file: string, mapping: Readonly<Record<string, string>>): Promise<ColumnPlan> {
-  return planColumns(await readCsvHeader(file), mapping, path.basename(file));
+  const header = await readCsvHeader(file);
+  const name = path.basename(file);
+  if (header.every((h) => h === ''))
+    throw new UserError(
+      `Corpus CSV ${name} is empty (no header row).`,
+      'Pass a file with a header row and one report per row.',
+    );
+  if (!(await hasDataRow(file)))
+    throw new UserError(
+      `Corpus CSV ${name} is empty: it has a header (${header.join(', ')}) but no rows.`,
+      'Pass a file with one report per row under the header.',
+    );
+  return planColumns(header, mapping, name);
 }
 
 export function rowToItem(

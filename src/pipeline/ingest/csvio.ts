@@ -67,3 +67,18 @@ export async function readCsvHeader(file: string): Promise<string[]> {
   }
   return [];
 }
+
+/** True when the CSV has at least one row after its header (a header-only export is empty). */
+export async function hasDataRow(file: string): Promise<boolean> {
+  const parser = openMaybeGz(file).pipe(
+    parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }),
+  );
+  let records = 0;
+  for await (const rec of parser as AsyncIterable<string[]>) {
+    if (rec.some((c) => c.trim() !== '') && ++records === 2) {
+      parser.destroy();
+      return true;
+    }
+  }
+  return false;
+}
