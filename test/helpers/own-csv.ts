@@ -17,9 +17,12 @@ const VIEWS = ['Xray Chest PA and Lateral', 'AP portable upright', 'CHEST 2V FRO
 
 const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-/** Write `n` rows of a CSV with non-standard column names and free-text views; returns its path. */
-export function writeOwnCsv(dir: string, n = 40, name = 'my-reports.csv'): string {
-  const rows = [OWN_HEADER.join(',')];
+/**
+ * Write `n` rows of a CSV with non-standard column names and free-text views; returns its path.
+ * `viewColumn` renames the view column (to one no guess finds, so the mapping must be edited).
+ */
+export function writeOwnCsv(dir: string, n = 40, name = 'my-reports.csv', viewColumn = 'Projection'): string {
+  const rows = [OWN_HEADER.map((h) => (h === 'Projection' ? viewColumn : h)).join(',')];
   for (let i = 0; i < n; i++) {
     const text = `FINDINGS: ${FINDINGS[i % FINDINGS.length]} IMPRESSION: Finding number ${i}.`;
     const date = `2024-01-${String((i % 28) + 1).padStart(2, '0')}`;
