@@ -37,6 +37,7 @@ export {
   type CorpusFlags,
   mergeColumns,
   remapColumns,
+  setCorpusColumns,
 } from './runner/configure.js';
 export { MAPPED_FIELDS, splitColumns, type ColumnGuess } from './ingest/columns.js';
 export { previewCorpusFile, previewProblems, type CorpusPreview } from './ingest/preview.js';

@@ -109,6 +109,22 @@ export async function remapColumns(
   return next;
 }
 
+/**
+ * Replace the column mapping of the run's CSV/JSONL corpus (the app's mapping editor).
+ * Checked against the file first, so a refused mapping leaves the run as it was;
+ * ingest's fingerprint covers the corpus config, so ingest and what follows turn stale.
+ */
+export async function setCorpusColumns(run: Run, columns: Readonly<Record<string, string>>): Promise<boolean> {
+  const stored = run.state.config.corpus;
+  const specs = [
+    ...Object.keys(stored?.columns ?? {}).map((f) => `${f}=`),
+    ...Object.entries(columns).map(([f, c]) => `${f}=${c}`),
+  ];
+  const next = await remapColumns(stored, specs);
+  if (next) await applyConfig(run, { corpus: next });
+  return next !== null;
+}
+
 /** Parse `step.key=value` overrides (value as JSON when it parses, else a string) and validate them. */
 export function parseParamOverrides(
   sets: string[],
