@@ -131,11 +131,11 @@ export function CellView({ height, columns, active }: ScreenProps) {
       </Text>
       {mappable ? (
         <Text wrap="truncate">
+          <Text dimColor>m edits the mapping · </Text>
           columns:{' '}
           {Object.entries(corpus.columns)
             .map(([f, c]) => `${f}=${c}`)
             .join(' ') || 'guessed from the header'}
-          <Text dimColor> · m edits the mapping</Text>
         </Text>
       ) : null}
       <Text bold>Params{paramsError ? <Text color="red"> (stored params invalid: {paramsError})</Text> : null}</Text>
