@@ -36,9 +36,8 @@ export {
   setStepParams,
   type CorpusFlags,
   mergeColumns,
-  remapColumns,
-  setCorpusColumns,
 } from './runner/configure.js';
+export { remapColumns, setCorpusColumns } from './ingest/mapping.js';
 export { MAPPED_FIELDS, splitColumns, type ColumnGuess } from './ingest/columns.js';
 export { previewCorpusFile, previewProblems, type CorpusPreview } from './ingest/preview.js';
 export { cycleHistory, DEFAULT_CYCLES, formatCycleTable } from './followup/cycles.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sniffFile } from '../../src/pipeline/ingest/sniff.js';
+import { sniffFile } from '../../src/pipeline/util/sniff.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
 import { writeFile } from './fixtures.js';

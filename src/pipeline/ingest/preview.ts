@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import readline from 'node:readline';
 import { guessColumns, mappingProblems, type ColumnGuess } from './columns.js';
 import { readCsv, readCsvHeader } from './csvio.js';
-import { assertTextFile } from './sniff.js';
+import { assertTextFile } from '../util/sniff.js';
 
 /** A corpus file's columns, its first row and the mapping guessed from them: what the mapping editor shows. */
 export interface CorpusPreview {

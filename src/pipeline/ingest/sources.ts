@@ -7,7 +7,7 @@ import { locateJpgFiles } from './jpgMetadata.js';
 import { checkJsonlMapping, jsonlItems } from './jsonlSource.js';
 import { defaultMetadataFile, mimicItems, resolveMimicLayout, type MimicHooks } from './mimic.js';
 import type { SourceItem, SourceOptions } from './record.js';
-import { assertTextFile } from './sniff.js';
+import { assertTextFile } from '../util/sniff.js';
 
 /** A configured corpus: checks that run before any work, then the stream of items. */
 export interface CorpusSource {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError } from './errors.js';
 
 /**
  * What a corpus file is, from its first bytes: a wrong file given as `--corpus` (a
