@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { guessColumns, mappingProblems, type ColumnGuess } from './columns.js';
-import { readCsv, readCsvHeader } from './csvio.js';
+import { readCsvHead } from './csvio.js';
 import { assertTextFile } from '../util/sniff.js';
 
 /** A corpus file's columns, its first row and the mapping guessed from them: what the mapping editor shows. */
@@ -41,13 +41,9 @@ export async function previewCorpusFile(file: string, kind: 'csv' | 'jsonl'): Pr
     const row = obj ? Object.fromEntries(header.map((k) => [k, cell(obj[k])])) : null;
     return { header, row, guess: guessColumns(header) };
   }
-  const header = await readCsvHeader(file);
-  let row: Record<string, string> | null = null;
-  for await (const r of readCsv(file)) {
-    if (r.malformed) continue;
-    row = r.values;
-    break;
-  }
+  const head = await readCsvHead(file, 1);
+  const header = head.header;
+  const row = head.rows[0] ?? null;
   return { header, row, guess: guessColumns(header) };
 }
 
