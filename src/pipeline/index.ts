@@ -35,7 +35,11 @@ export {
   parseParamUnsets,
   setStepParams,
   type CorpusFlags,
+  mergeColumns,
 } from './runner/configure.js';
+export { remapColumns, setCorpusColumns } from './ingest/mapping.js';
+export { MAPPED_FIELDS, splitColumns, type ColumnGuess } from './ingest/columns.js';
+export { previewCorpusFile, previewProblems, type CorpusPreview } from './ingest/preview.js';
 export { cycleHistory, DEFAULT_CYCLES, formatCycleTable } from './followup/cycles.js';
 
 // LLM settings and endpoints (`cxrvqa llm`, the setup wizard).

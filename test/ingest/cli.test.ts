@@ -29,8 +29,8 @@ describe('cxrvqa CLI: ingest inputs', () => {
     const file = writeFile(path.join(tmp.dir, 'c.csv'), 'a,b\n1,2\n');
     const r = await cli(['run', '--steps', 'ingest', '--corpus', file, '--run', path.join(tmp.dir, 'run')]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/study id/);
-    expect(r.stderr).toMatch(/Columns: a, b/);
+    expect(r.stderr).toMatch(/study_id: no column guessed/);
+    expect(r.stderr).toMatch(/Columns in c\.csv: "a", "b"/);
     expect(r.stderr).not.toMatch(STACK);
     expect(fs.existsSync(path.join(tmp.dir, 'run', 'artifacts', 'reports.jsonl'))).toBe(false);
   });

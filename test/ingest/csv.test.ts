@@ -29,7 +29,9 @@ describe('CSV corpus', () => {
     expect(a!.selected).toBe('FINDINGS: The lungs are clear. No effusion.\n\nIMPRESSION: No acute disease.');
     expect(a).toMatchObject({
       subject_id: '1',
-      extra: { MeSH: 'normal', Problems: 'normal', image: 'Xray Chest PA' },
+      // Open-i's image column is the view column: read into a projection, its text kept.
+      view: 'PA',
+      extra: { MeSH: 'normal', Problems: 'normal', view_text: 'Xray Chest PA' },
       source: 'openi.csv:2',
     });
     // No findings: the rule cut starts at the impression.
@@ -97,7 +99,9 @@ describe('CSV corpus', () => {
   it('refuses unusable mappings before any work, naming the columns', async () => {
     tmp = makeTempDir();
     const file = writeFile(path.join(tmp.dir, 'r.csv'), 'a,b\n1,2\n');
-    await expect(ingest(path.join(tmp.dir, 'run1'), { kind: 'csv', path: file })).rejects.toThrow(/study id/);
+    await expect(ingest(path.join(tmp.dir, 'run1'), { kind: 'csv', path: file })).rejects.toThrow(
+      /study_id: no column guessed/,
+    );
     await expect(
       ingest(path.join(tmp.dir, 'run2'), { kind: 'csv', path: file, columns: { study_id: 'a', text: 'nope' } }),
     ).rejects.toThrow(/no column "nope"/);

@@ -34,9 +34,9 @@ describe('JSONL corpus', () => {
     expect(r.reports.map((x) => x.study_id)).toEqual(['50000051', '52', '54']);
     expect(r.reports[0]).toMatchObject({
       subject_id: '10000007',
-      view: 'antero-posterior',
+      view: 'AP',
       study_order: 2,
-      extra: { site: 'A', score: '3' },
+      extra: { site: 'A', score: '3', view_text: 'antero-posterior' },
       source: 'c.jsonl:1',
     });
     expect(r.reports[1]!.text).toBe('FINDINGS: Small effusion.\n\nIMPRESSION: Effusion.');

@@ -41,6 +41,7 @@ describe('new-run wizard', () => {
     await pressAndWaitFor(app, [KEY.down, KEY.down], /▸ a CSV file/);
     await pressAndWaitFor(app, KEY.enter, 'path to the CSV file');
     await typeText(app, KEY.backspace.repeat(40) + csv);
+    await pressAndWaitFor(app, KEY.enter, 'Map the columns of r.csv');
     await pressAndWaitFor(app, KEY.enter, '2/3 Extraction backend');
     await pressAndWaitFor(app, [KEY.down], /▸ LLM endpoints/);
     await pressAndWaitFor(app, KEY.enter, 'endpoint URL');
@@ -57,7 +58,7 @@ describe('new-run wizard', () => {
     expect(result).toMatchObject({
       backend: 'llm',
       runDir: path.join(dir, 'run'),
-      corpus: { kind: 'csv', path: csv },
+      corpus: { kind: 'csv', path: csv, columns: { study_id: 'uid', text: 'findings' } },
       llm: { endpoints: [{ url: 'http://127.0.0.1:8000/v1' }], model: 'extractor' },
     });
   });

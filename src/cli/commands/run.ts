@@ -13,6 +13,7 @@ import {
   parseParamOverrides,
   parseParamUnsets,
   planFor,
+  remapColumns,
   runPipeline,
   STEPS,
   UserError,
@@ -111,6 +112,9 @@ export async function runHeadless(
     const dataUse = invocationDataUse(corpus, run.state.config.corpus ?? null, flags.credentialed, env.confirmations);
     if (dataUse.warning) write(dataUse.warning);
     if (dataUse.corpus) await applyConfig(run, { corpus: dataUse.corpus });
+    // --column alone changes the mapping of the corpus the run already has.
+    const remapped = !corpus && flags.column?.length ? await remapColumns(run.state.config.corpus, flags.column) : null;
+    if (remapped) await applyConfig(run, { corpus: remapped });
     if (flags.backend) await applyConfig(run, { backend: flags.backend });
     await applyLlmFlags(run, flags);
     if (!run.state.config.corpus)

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { assembleText, planColumns, type ColumnPlan } from './columns.js';
-import { readCsv, readCsvHeader } from './csvio.js';
+import { hasDataRow, readCsv, readCsvHeader } from './csvio.js';
 import {
   issue,
   makeRecord,
@@ -11,10 +11,24 @@ import {
   type StudyMeta,
 } from './record.js';
 import { checkReportText } from './text.js';
+import { UserError } from '../util/errors.js';
+import { readView } from './views.js';
 
 /** CSV with one report per row; columns mapped by `planColumns` (Open-i layout detected by header). */
 export async function planCsv(file: string, mapping: Readonly<Record<string, string>>): Promise<ColumnPlan> {
-  return planColumns(await readCsvHeader(file), mapping, path.basename(file));
+  const header = await readCsvHeader(file);
+  const name = path.basename(file);
+  if (header.every((h) => h === ''))
+    throw new UserError(
+      `Corpus CSV ${name} is empty (no header row).`,
+      'Pass a file with a header row and one report per row.',
+    );
+  if (!(await hasDataRow(file)))
+    throw new UserError(
+      `Corpus CSV ${name} is empty: it has a header (${header.join(', ')}) but no rows.`,
+      'Pass a file with one report per row under the header.',
+    );
+  return planColumns(header, mapping, name);
 }
 
 export function rowToItem(
@@ -35,15 +49,16 @@ export function rowToItem(
   const checked = checkReportText(raw, opts.maxReportBytes);
   if (!checked.ok) return { kind: 'issue', issue: issue(id, source, checked.problem.reason, checked.problem.detail) };
   const opt = (cols: string[] | undefined) => get(cols) || null;
+  const view = readView(opt(plan.fields.view));
   const meta: StudyMeta = {
     study_id: id,
     subject_id: normalizeId(get(plan.fields.subject_id)),
     dicom_id: opt(plan.fields.dicom_id),
-    view: opt(plan.fields.view),
+    view: view.view,
     study_order: parseOrder(get(plan.fields.study_order)),
     study_date: opt(plan.fields.study_date),
     split: opt(plan.fields.split),
-    extra: Object.fromEntries(plan.extra.map((c) => [c, values[c] ?? ''])),
+    extra: { ...Object.fromEntries(plan.extra.map((c) => [c, values[c] ?? ''])), ...view.extra },
   };
   return {
     kind: 'record',

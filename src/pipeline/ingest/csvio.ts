@@ -67,3 +67,40 @@ export async function readCsvHeader(file: string): Promise<string[]> {
   }
   return [];
 }
+
+/**
+ * The header and up to `rows` non-blank rows after it (values by column), reading no
+ * further; the file is closed when it returns (the mapping editor opens this often).
+ */
+export async function readCsvHead(
+  file: string,
+  rows = 1,
+): Promise<{ header: string[]; rows: Record<string, string>[] }> {
+  const source = openMaybeGz(file);
+  const parser = source.pipe(
+    parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }),
+  );
+  let header: string[] | null = null;
+  const out: Record<string, string>[] = [];
+  try {
+    for await (const rec of parser as AsyncIterable<string[]>) {
+      if (!header) {
+        header = rec.map((c) => c.trim());
+        if (rows === 0) break;
+        continue;
+      }
+      if (rec.every((c) => c.trim() === '')) continue;
+      out.push(Object.fromEntries(header.map((h, i) => [h, rec[i] ?? ''])));
+      if (out.length >= rows) break;
+    }
+  } finally {
+    parser.destroy();
+    source.destroy();
+  }
+  return { header: header ?? [], rows: out };
+}
+
+/** True when the CSV has at least one row after its header (a header-only export is empty). */
+export async function hasDataRow(file: string): Promise<boolean> {
+  return (await readCsvHead(file, 1)).rows.length > 0;
+}

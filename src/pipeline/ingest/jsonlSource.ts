@@ -13,6 +13,7 @@ import {
   type StudyMeta,
 } from './record.js';
 import { checkReportText } from './text.js';
+import { readView } from './views.js';
 
 /**
  * JSONL: one object per line with `study_id` and `text` (or `findings` /
@@ -49,11 +50,13 @@ export function objectToItem(obj: unknown, source: string, opts: SourceOptions):
   const order = typeof o.study_order === 'number' ? o.study_order : Number(str(o.study_order) ?? NaN);
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(o)) if (!KNOWN.has(k) && !TEXT_KEYS.has(k)) extra[k] = str(v) ?? '';
+  const view = readView(str(o.view));
+  Object.assign(extra, view.extra);
   const meta: StudyMeta = {
     study_id: id,
     subject_id: normalizeId(str(o.subject_id) ?? ''),
     dicom_id: str(o.dicom_id),
-    view: str(o.view),
+    view: view.view,
     study_order: Number.isFinite(order) ? order : null,
     study_date: str(o.study_date),
     split: str(o.split),

@@ -7,6 +7,7 @@ import { locateJpgFiles } from './jpgMetadata.js';
 import { checkJsonlMapping, jsonlItems } from './jsonlSource.js';
 import { defaultMetadataFile, mimicItems, resolveMimicLayout, type MimicHooks } from './mimic.js';
 import type { SourceItem, SourceOptions } from './record.js';
+import { assertTextFile } from '../util/sniff.js';
 
 /** A configured corpus: checks that run before any work, then the stream of items. */
 export interface CorpusSource {
@@ -60,11 +61,13 @@ export async function openCorpus(cfg: CorpusConfig): Promise<CorpusSource> {
     }
     case 'csv': {
       mustRead(corpusPath, 'Corpus CSV', 'file');
+      assertTextFile(corpusPath, 'Corpus CSV');
       const plan = await planCsv(corpusPath, cfg.columns);
       return { describe: `CSV ${corpusPath} (${plan.describe})`, items: (opts) => csvItems(corpusPath, plan, opts) };
     }
     case 'jsonl': {
       mustRead(corpusPath, 'Corpus JSONL', 'file');
+      assertTextFile(corpusPath, 'Corpus JSONL');
       checkJsonlMapping(cfg.columns, corpusPath);
       const mapped = Object.entries(cfg.columns)
         .map(([f, k]) => `${f}=${k}`)

@@ -5,6 +5,7 @@ import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
 import { openCorpus } from './sources.js';
+import { isCanonicalView, VIEW_TEXT_KEY, ViewTally } from './views.js';
 
 export const IngestParamsSchema = z.object({
   /** Reports above this size are skipped (`too_large`), never truncated: see text.ts. */
@@ -64,6 +65,8 @@ async function runIngest(ctx: StepContext<IngestParams>) {
   let skipped = 0;
   let itemEvents = 0;
   let total: number | null = null;
+  // Own files (CSV/JSONL) carry free-text views; MIMIC's metadata views are taken as they are.
+  const views = cfg.kind === 'csv' || cfg.kind === 'jsonl' ? new ViewTally() : null;
   const skipReasons = new Map<string, number>();
   const warnReasons = new Map<string, number>();
   const seen = new Set<string>();
@@ -133,6 +136,8 @@ async function runIngest(ctx: StepContext<IngestParams>) {
           seen.add(id);
           ingested++;
           if (item.kind === 'record') {
+            const v = item.record.view;
+            views?.add(item.record.extra[VIEW_TEXT_KEY] ?? null, isCanonicalView(v) ? v : null);
             item.warnings.forEach(addIssue);
             pendingRecords.push(item.record);
           } else resumed++;
@@ -164,6 +169,7 @@ async function runIngest(ctx: StepContext<IngestParams>) {
   ];
   if (skipped) parts.push(`skipped ${skipped} (${tally(skipReasons)})`);
   if (warnings) parts.push(`${warnings} warnings${warnReasons.size ? ` (${tally(warnReasons)})` : ''}`);
+  if (views && views.counts.missing < views.total) parts.push(`views ${views.describe()}`);
   if (skipped || warnings) parts.push('details in artifacts/ingest-issues.jsonl');
   const summary = parts.join('; ');
   if (!signal.aborted) {
@@ -175,6 +181,7 @@ async function runIngest(ctx: StepContext<IngestParams>) {
       );
   }
   ctx.emit({ type: 'log', level: skipped ? 'warn' : 'info', message: summary });
+  if (views) reportViews(ctx, views);
   return {
     counts: {
       input,
@@ -184,9 +191,26 @@ async function runIngest(ctx: StepContext<IngestParams>) {
       resumed,
       reports: ingested + Math.max(0, orphans),
       'ingest-issues': issueLines,
+      ...(views ? { views_unreadable: views.counts.unreadable } : {}),
     },
     summary,
   };
+}
+
+function reportViews(ctx: StepContext<IngestParams>, views: ViewTally): void {
+  const c = views.counts;
+  if (views.total === 0) return;
+  if (c.missing === views.total) {
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      message:
+        'no view column: the questions step asks only about studies with a frontal view; map one with --column view=COLUMN, or include studies without a view with --set questions.unknownView=include',
+    });
+    return;
+  }
+  const unread = views.unreadableWarning();
+  if (unread) ctx.emit({ type: 'log', level: 'warn', message: unread });
 }
 
 export const ingestStep: Step<typeof IngestParamsSchema> = {

@@ -44,9 +44,11 @@ export interface GenerateProgress {
   total: number;
 }
 
-export function normalizeView(v: string | null): 'AP' | 'PA' | 'other' | null {
+export function normalizeView(v: string | null): 'AP' | 'PA' | 'frontal' | 'other' | null {
   if (!v || !v.trim()) return null;
   const s = v.trim().toLowerCase();
+  // Ingest's reading of a free-text view that names a frontal film but not its projection.
+  if (s === 'frontal') return 'frontal';
   if (s === 'ap' || s === 'antero-posterior' || s === 'anteroposterior') return 'AP';
   if (s === 'pa' || s === 'postero-anterior' || s === 'posteroanterior') return 'PA';
   return 'other';
@@ -147,6 +149,8 @@ function eligibleStudies(
       continue;
     }
     if (v === null) counts.unknown_view++;
+    // A frontal film of unknown projection gets every question but the view question.
+    const view = v === 'frontal' ? null : v;
     const prepared = prepareKeyInfo(rec.keyinfo, prep);
     counts.entities_low_freq += prepared.droppedEntities;
     counts.values_low_freq += prepared.droppedValues;
@@ -164,7 +168,7 @@ function eligibleStudies(
         negatives: prepared.negatives,
         droppedEntities: prepared.droppedEntities,
         droppedValues: prepared.droppedValues,
-        view: v,
+        view,
       },
     });
   }

@@ -5,6 +5,7 @@ import type { AnyStep } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
 import { SAMPLE_CORPUS_DIR } from '../util/paths.js';
+import { assertTextFile, sniffFile } from '../util/sniff.js';
 
 export interface CorpusFlags {
   sample?: boolean;
@@ -35,12 +36,8 @@ export function corpusConfigFrom(flags: CorpusFlags): CorpusConfig | null {
     throw new UserError(`Corpus path is not readable: ${p}`);
   }
   const kind = flags.format ?? guessFormat(p);
-  const columns: Record<string, string> = {};
-  for (const c of flags.column ?? []) {
-    const eq = c.indexOf('=');
-    if (eq <= 0) throw new UserError(`--column expects field=column[,column], got "${c}"`);
-    columns[c.slice(0, eq)] = c.slice(eq + 1);
-  }
+  if (kind === 'csv' || kind === 'jsonl') assertTextFile(p, kind === 'csv' ? 'Corpus CSV' : 'Corpus JSONL');
+  const columns = mergeColumns({}, flags.column ?? []);
   const metadata = flags.metadata ? path.resolve(flags.metadata) : null;
   if (metadata && !fs.existsSync(metadata)) throw new UserError(`Metadata path does not exist: ${metadata}`);
   const parsed = CorpusConfigSchema.safeParse({
@@ -59,7 +56,26 @@ function guessFormat(p: string): string {
   if (fs.statSync(p).isDirectory()) return 'mimic';
   if (/\.jsonl$/i.test(p)) return 'jsonl';
   if (/\.csv(\.gz)?$/i.test(p)) return 'csv';
+  // An unknown name: say what the file is when it is no text file at all (a zip, a workbook, an image).
+  if (sniffFile(p).kind !== 'text') assertTextFile(p, 'Corpus file');
   throw new UserError(`Cannot tell the format of ${p}; pass --format mimic|mimic-jpg|csv|jsonl.`);
+}
+
+/**
+ * Apply `field=column[,column]` settings over a mapping; `field=` (nothing after
+ * the `=`) drops the field's setting, so its guess from the header applies again.
+ */
+export function mergeColumns(base: Readonly<Record<string, string>>, specs: readonly string[]): Record<string, string> {
+  const out = { ...base };
+  for (const c of specs) {
+    const eq = c.indexOf('=');
+    if (eq <= 0) throw new UserError(`--column expects field=column[,column], got "${c}"`);
+    const field = c.slice(0, eq).trim();
+    const value = c.slice(eq + 1).trim();
+    if (value === '') delete out[field];
+    else out[field] = value;
+  }
+  return out;
 }
 
 /** Parse `step.key=value` overrides (value as JSON when it parses, else a string) and validate them. */

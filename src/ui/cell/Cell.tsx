@@ -8,6 +8,7 @@ import type { ScreenProps } from '../App.js';
 import { ago, countsLine, STATUS_COLOR, STATUS_LABEL, truncate, windowStart } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { formatParamValue } from './params.js';
+import { hasColumnMapping, IngestMapping } from '../wizard/IngestMapping.js';
 
 export function CellView({ height, columns, active }: ScreenProps) {
   const s = useUiState();
@@ -18,6 +19,10 @@ export function CellView({ height, columns, active }: ScreenProps) {
   const [editing, setEditing] = useLiveState<string | null>(null);
   const [draft, setDraft] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // The ingest cell of a CSV/JSONL run also edits the column mapping (m).
+  const [mapping, setMapping, liveMapping] = useLiveState(false);
+  const corpus = controller.run.state.config.corpus;
+  const mappable = row?.id === 'ingest' && hasColumnMapping(corpus) && !controller.run.readOnly;
 
   let params: Record<string, unknown> = {};
   let paramsError: string | null = null;
@@ -54,11 +59,14 @@ export function CellView({ height, columns, active }: ScreenProps) {
       } else if (input === 'r' || input === 'f') {
         void controller.start({ kind: 'step', stepId: row.id, force: input === 'f' });
         dispatch({ type: 'navigate', screen: 'progress' });
+      } else if (input === 'm' && mappable && !liveMapping()) {
+        setMapping(true);
+        dispatch({ type: 'typing', on: true });
       } else if (input === 's') {
         if (!controller.stop()) dispatch({ type: 'message', text: 'nothing is running' });
       }
     },
-    { isActive: active && editing === null },
+    { isActive: active && editing === null && !mapping },
   );
   useKeys(
     (_input, key) => {
@@ -68,6 +76,24 @@ export function CellView({ height, columns, active }: ScreenProps) {
   );
 
   if (!row || !step) return <Text color="yellow">No step selected.</Text>;
+  if (mapping && hasColumnMapping(corpus))
+    return (
+      <IngestMapping
+        corpus={corpus}
+        focus={active}
+        columns={columns}
+        save={(cols) => controller.setCorpusColumns(cols)}
+        onClose={(saved) => {
+          setMapping(false);
+          dispatch({ type: 'typing', on: false });
+          if (saved)
+            dispatch({
+              type: 'message',
+              text: 'column mapping saved: ingest and the steps after it are stale (r re-runs)',
+            });
+        }}
+      />
+    );
 
   const submit = async (text: string) => {
     const err = await controller.setParam(step.id, editing!, text);
@@ -88,7 +114,7 @@ export function CellView({ height, columns, active }: ScreenProps) {
       .map(artifactName)
       .map((w) => `${w}=${artifacts[w]?.count ?? 0}`)
       .join(' ') || '(none)';
-  const paramRows = Math.max(1, height - 10);
+  const paramRows = Math.max(1, height - (mappable ? 11 : 10));
   const start = windowStart(cursor, keys.length, paramRows);
   return (
     <Box flexDirection="column">
@@ -103,6 +129,15 @@ export function CellView({ height, columns, active }: ScreenProps) {
       <Text wrap="truncate">
         reads: {step.reads.map(artifactName).join(', ') || '—'} · writes: {outputs}
       </Text>
+      {mappable ? (
+        <Text wrap="truncate">
+          <Text dimColor>m edits the mapping · </Text>
+          columns:{' '}
+          {Object.entries(corpus.columns)
+            .map(([f, c]) => `${f}=${c}`)
+            .join(' ') || 'guessed from the header'}
+        </Text>
+      ) : null}
       <Text bold>Params{paramsError ? <Text color="red"> (stored params invalid: {paramsError})</Text> : null}</Text>
       {keys.length === 0 ? <Text dimColor> (no params)</Text> : null}
       {keys.slice(start, start + paramRows).map((k, i) => {

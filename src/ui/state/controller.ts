@@ -7,6 +7,7 @@ import {
   ReviewStore,
   runPipeline,
   runStep,
+  setCorpusColumns,
   setStepParams,
   StudyIndex,
   UserError,
@@ -218,6 +219,19 @@ export class AppController {
       await setStepParams(this.run, step, { [key]: parseParamInput(text) });
     } catch (err) {
       if (err instanceof InvalidParamError) return `${err.param}: ${err.detail}`;
+      if (!(err instanceof UserError)) throw err;
+      return err.hint ? `${err.message} ${err.hint}` : err.message;
+    }
+    await this.refresh();
+    return null;
+  }
+
+  /** Replace the corpus column mapping (the ingest cell's editor); returns the refusal, or null when saved. */
+  async setCorpusColumns(columns: Record<string, string>): Promise<string | null> {
+    if (this.run.readOnly) return 'this run is open read-only';
+    try {
+      await setCorpusColumns(this.run, columns);
+    } catch (err) {
       if (!(err instanceof UserError)) throw err;
       return err.hint ? `${err.message} ${err.hint}` : err.message;
     }

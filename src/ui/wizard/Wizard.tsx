@@ -1,9 +1,17 @@
 import { Box, Text, useStdin } from 'ink';
 import React, { useState } from 'react';
-import { type CorpusConfig, corpusConfigFrom, EndpointSchema } from '../../pipeline/index.js';
+import path from 'node:path';
+import {
+  type CorpusConfig,
+  corpusConfigFrom,
+  type CorpusPreview,
+  EndpointSchema,
+  previewCorpusFile,
+} from '../../pipeline/index.js';
 import { LineInput } from '../components/LineInput.js';
 import { KeyHubProvider, useKeys } from '../components/useKeys.js';
 import { useLiveState } from '../components/useLiveState.js';
+import { initialDraft, MappingEditor } from './MappingEditor.js';
 
 export interface WizardResult {
   corpus: CorpusConfig;
@@ -25,13 +33,15 @@ const BACKENDS = [
 ] as const;
 
 type Kind = (typeof CORPORA)[number]['id'];
-type Stage = 'corpus' | 'path' | 'metadata' | 'backend' | 'endpoint' | 'model' | 'run';
+type Stage = 'corpus' | 'path' | 'mapping' | 'metadata' | 'backend' | 'endpoint' | 'model' | 'run';
 const TEXT_STAGES: ReadonlySet<Stage> = new Set(['path', 'metadata', 'endpoint', 'model', 'run']);
 
 export interface WizardProps {
   onDone: (r: WizardResult) => void;
   onCancel: () => void;
   defaultRunDir?: string;
+  /** Terminal width, for the mapping table. */
+  columns?: number;
 }
 
 /** The wizard is its own ink root, so it brings its own key hub. */
@@ -43,7 +53,7 @@ export function Wizard(props: WizardProps) {
   );
 }
 
-function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: WizardProps) {
+function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default', columns = 80 }: WizardProps) {
   const { isRawModeSupported } = useStdin();
   const [stage, setStage, liveStage] = useLiveState<Stage>('corpus');
   const [choice, setChoice, liveChoice] = useLiveState(0);
@@ -51,6 +61,7 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
   const [corpusPath, setCorpusPath] = useState('');
   const [metadata, setMetadata] = useState('');
   const [corpus, setCorpus] = useState<CorpusConfig | null>(null);
+  const [preview, setPreview] = useState<CorpusPreview | null>(null);
   const [backend, setBackend] = useState<'rules' | 'llm'>('rules');
   const [endpoint, setEndpoint] = useState('');
   const [model, setModel] = useState('');
@@ -78,7 +89,8 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
     corpus: onCancel,
     path: () => go('corpus'),
     metadata: () => go('path'),
-    backend: () => go(liveKind() === 'sample' ? 'corpus' : liveKind() === 'mimic' ? 'metadata' : 'path'),
+    mapping: () => go('path'),
+    backend: () => go(liveKind() === 'sample' ? 'corpus' : liveKind() === 'mimic' ? 'metadata' : 'mapping'),
     endpoint: () => go('backend'),
     model: () => go('endpoint'),
     run: () => go(backend === 'llm' ? 'endpoint' : 'backend'),
@@ -87,7 +99,10 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
   useKeys(
     (input, key) => {
       const st = liveStage();
-      if ((key.ctrl && input === 'c') || (!TEXT_STAGES.has(st) && input === 'q')) return onCancel();
+      if (key.ctrl && input === 'c') return onCancel();
+      // The mapping editor has its own keys (a field name may well contain a q).
+      if (st === 'mapping') return;
+      if (!TEXT_STAGES.has(st) && input === 'q') return onCancel();
       if (key.escape) return back[st]();
       if (TEXT_STAGES.has(st)) return;
       const options = st === 'corpus' ? CORPORA.length : BACKENDS.length;
@@ -142,7 +157,9 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
       {stage === 'corpus' ? (
         <Choice title="1/3 Corpus" options={CORPORA} choice={choice} />
       ) : (
-        <Text>corpus: {corpus ? `${corpus.kind}${corpus.kind === 'sample' ? '' : ' ' + corpus.path}` : kind}</Text>
+        <Text wrap="truncate-middle">
+          corpus: {corpus ? `${corpus.kind}${corpus.kind === 'sample' ? '' : ' ' + corpus.path}` : kind}
+        </Text>
       )}
       {stage === 'path'
         ? field(
@@ -153,13 +170,34 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
               if (!v) return setError('enter a path');
               if (kind === 'mimic') return go('metadata');
               const c = resolveCorpus(kind, v, '');
-              if (c) {
-                setCorpus(c);
-                go('backend');
-              }
+              if (!c || (c.kind !== 'csv' && c.kind !== 'jsonl')) return;
+              setCorpus(c);
+              // Read the header and one row, then ask for the columns with the guesses filled in.
+              previewCorpusFile(c.path, c.kind).then(
+                (p) => {
+                  if (!p.row) return setError(`${path.basename(c.path)} is empty: it has a header but no rows.`);
+                  setPreview(p);
+                  go('mapping');
+                },
+                (err: Error) => setError(err.message),
+              );
             },
           )
         : null}
+      {stage === 'mapping' && preview && corpus ? (
+        <MappingEditor
+          preview={preview}
+          file={path.basename(corpus.path)}
+          initial={initialDraft(preview, corpus.columns)}
+          focus={isRawModeSupported}
+          columns={columns - 4}
+          onBack={back.mapping}
+          onSubmit={(mapping) => {
+            setCorpus({ ...corpus, columns: mapping });
+            go('backend');
+          }}
+        />
+      ) : null}
       {stage === 'metadata'
         ? field('metadata CSV (mimic_all.csv) or MIMIC-CXR-JPG folder, empty for none:', metadata, setMetadata, (v) => {
             const c = resolveCorpus('mimic', corpusPath.trim(), v);
@@ -170,7 +208,16 @@ function WizardBody({ onDone, onCancel, defaultRunDir = 'runs/default' }: Wizard
           })
         : null}
       {stage === 'backend' ? <Choice title="2/3 Extraction backend" options={BACKENDS} choice={choice} /> : null}
-      {stage !== 'corpus' && stage !== 'path' && stage !== 'metadata' && stage !== 'backend' ? (
+      {stage !== 'corpus' && stage !== 'mapping' && corpus && Object.keys(corpus.columns).length ? (
+        <Text wrap="truncate-end">
+          columns:{' '}
+          {Object.entries(corpus.columns)
+            .filter(([, c]) => c !== '-')
+            .map(([f, c]) => `${f}=${c}`)
+            .join(' ')}
+        </Text>
+      ) : null}
+      {stage !== 'corpus' && stage !== 'path' && stage !== 'mapping' && stage !== 'metadata' && stage !== 'backend' ? (
         <Text>backend: {backend}</Text>
       ) : null}
       {stage === 'endpoint'
