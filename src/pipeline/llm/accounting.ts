@@ -72,6 +72,18 @@ export class LlmStats {
   }
 }
 
+/** The Batch API's price: half the live price (OpenAI and Azure batch pricing). */
+export const BATCH_PRICE_FACTOR = 0.5;
+
+export function batchPrices(prices: LlmProfile['prices']): LlmProfile['prices'] {
+  return Object.fromEntries(
+    Object.entries(prices).map(([m, p]) => [
+      m,
+      { input: p.input * BATCH_PRICE_FACTOR, output: p.output * BATCH_PRICE_FACTOR },
+    ]),
+  );
+}
+
 /** USD for a number of tokens; 0 when no price is configured for the model. */
 export function costOf(prices: LlmProfile['prices'], model: string, tokensIn: number, tokensOut: number): number {
   const p = prices[model];
