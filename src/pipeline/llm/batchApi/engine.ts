@@ -79,7 +79,8 @@ export class BatchEngine {
       );
     this.provider = providerFor(ep.kind).create(ep, { ...o.profile, stream: false }, { env: o.env });
     if (!this.provider.sdk) throw new UserError(`The ${ep.kind} endpoint has no Batch API.`);
-    this.sdk = this.provider.sdk;
+    // Node's own fetch: the provider's undici fetch cannot send Node's FormData (the file upload).
+    this.sdk = this.provider.sdk.withOptions({ fetch: globalThis.fetch, fetchOptions: {} });
     this.dir = path.join(o.run.dir, 'llm-batch');
     this.store = new AnswerStore(this.dir);
     this.client = new AnswerClient(this.store, () => this.sink(), `batch ${this.provider.label}`);
