@@ -176,6 +176,8 @@ async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParam
   loadQuestionTemplate(params.negativeQuestion);
   const profile = resolveProfile(run.state.config);
   loadPrompt(profile.prompt);
+  // Offline shards reach no endpoint: the answers come from files the user's cluster wrote.
+  if (ctx.env.offline) return;
   await preflightOnce(profile, {
     env: ctx.env.env,
     confirmations: ctx.env.confirmations,

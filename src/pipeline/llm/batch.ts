@@ -108,8 +108,9 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
   const breaker = new CircuitBreaker({ inRow: Math.max(20, 2 * concurrency), quietMs: 60_000 });
   const log = llmEventLogger(ctx.emit, { onRetry: (e) => e.tag && spec.onRetry?.(e.tag, e.errorKind) });
   const notes = rememberEndpoints(ctx.run);
+  const offline = ctx.env.offline;
   const engine =
-    profile.engine === 'batch'
+    profile.engine === 'batch' || offline
       ? new BatchEngine({
           run: ctx.run,
           profile,
@@ -118,6 +119,7 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
           signal,
           stage: spec.stage ?? spec.label.toLowerCase(),
           structuredRefused: notes.refused,
+          ...(offline ? { offline } : {}),
         })
       : null;
   // Batch answers cost the batch price; the stack counts them as they are imported.

@@ -14,6 +14,7 @@ import type { ChatRequest } from '../types.js';
 import { AnswerClient, AnswerStore, type PendingSink } from './answers.js';
 import { batchLine, parseOutputLine } from './format.js';
 import { dropJob, openJobs, saveJob, type BatchJob } from './jobs.js';
+import { WaitingForAnswers, type OfflineHandOff } from './offline.js';
 
 /**
  * Drives the first endpoint's Batch API for one LLM step: the requests a round of
@@ -39,6 +40,8 @@ export interface BatchEngineOptions {
   stage: string;
   /** Endpoint labels known to refuse json_schema: their requests go as free text, as live. */
   structuredRefused: ReadonlySet<string>;
+  /** No Batch API: unanswered requests are handed off (shard files) and the step stops to wait for them. */
+  offline?: OfflineHandOff;
 }
 
 class PendingFile implements PendingSink {
@@ -63,8 +66,8 @@ class PendingFile implements PendingSink {
 export class BatchEngine {
   readonly store: AnswerStore;
   readonly client: AnswerClient;
-  private readonly provider: ProviderClient;
-  private readonly sdk: OpenAI;
+  private readonly provider: ProviderClient | null = null;
+  private readonly sdk: OpenAI | null = null;
   private readonly dir: string;
   private pending: PendingFile | null = null;
   private stats: LlmStats | null = null;
@@ -72,18 +75,24 @@ export class BatchEngine {
 
   constructor(private readonly o: BatchEngineOptions) {
     const ep = o.profile.endpoints[0];
-    if (!ep)
-      throw new UserError(
-        'No LLM endpoint is configured for the batch engine.',
-        'Add one: cxrvqa llm set --endpoint URL',
-      );
-    this.provider = providerFor(ep.kind).create(ep, { ...o.profile, stream: false }, { env: o.env });
-    if (!this.provider.sdk) throw new UserError(`The ${ep.kind} endpoint has no Batch API.`);
-    // Node's own fetch: the provider's undici fetch cannot send Node's FormData (the file upload).
-    this.sdk = this.provider.sdk.withOptions({ fetch: globalThis.fetch, fetchOptions: {} });
+    if (!o.offline) {
+      if (!ep)
+        throw new UserError(
+          'No LLM endpoint is configured for the batch engine.',
+          'Add one: cxrvqa llm set --endpoint URL',
+        );
+      this.provider = providerFor(ep.kind).create(ep, { ...o.profile, stream: false }, { env: o.env });
+      if (!this.provider.sdk) throw new UserError(`The ${ep.kind} endpoint has no Batch API.`);
+      // Node's own fetch: the provider's undici fetch cannot send Node's FormData (the file upload).
+      this.sdk = this.provider.sdk.withOptions({ fetch: globalThis.fetch, fetchOptions: {} });
+    }
     this.dir = path.join(o.run.dir, 'llm-batch');
     this.store = new AnswerStore(this.dir);
-    this.client = new AnswerClient(this.store, () => this.sink(), `batch ${this.provider.label}`);
+    this.client = new AnswerClient(
+      this.store,
+      () => this.sink(),
+      this.provider ? `batch ${this.provider.label}` : 'offline shards',
+    );
   }
 
   /** Where imported usage and errors are counted (the stack's stats, at the batch price). */
@@ -103,6 +112,7 @@ export class BatchEngine {
 
   /** Batches a killed or stopped process left running: polled and imported before anything is sent. */
   async resumeOpen(): Promise<number> {
+    if (!this.sdk) return 0;
     let imported = 0;
     for (const job of openJobs(this.o.run).filter((j) => j.stage === this.o.stage)) {
       this.log('info', `resuming batch ${job.id} (${job.requests} requests, last seen ${job.status})`);
@@ -117,6 +127,11 @@ export class BatchEngine {
     if (!file || file.keys.size === 0) return 0;
     file.close();
     this.pending = null;
+    if (this.o.offline) {
+      const message = await this.o.offline.handOff(file.file, this.o.stage, file.keys.size);
+      this.log('info', message);
+      throw new WaitingForAnswers(message);
+    }
     const jobs: BatchJob[] = [];
     for (const chunk of chunks(file.file, this.o.profile.batch)) {
       if (this.o.signal.aborted) break;
@@ -130,17 +145,18 @@ export class BatchEngine {
   async close(): Promise<void> {
     this.pending?.close();
     this.store.close();
-    await this.provider.close();
+    await this.provider?.close();
   }
 
   private sink(): PendingSink {
     if (!this.pending) {
-      const useSchema = this.o.profile.structured !== 'off' && !this.o.structuredRefused.has(this.provider.label);
-      const url = this.provider.endpoint.kind === 'azure' ? '/chat/completions' : '/v1/chat/completions';
+      const p = this.provider;
+      const useSchema = this.o.profile.structured !== 'off' && !(p && this.o.structuredRefused.has(p.label));
+      const url = p?.endpoint.kind === 'azure' ? '/chat/completions' : '/v1/chat/completions';
       this.pending = new PendingFile(path.join(this.dir, 'pending.jsonl'), (req, key) =>
         JSON.stringify(
           batchLine(this.o.stage, req, key, {
-            model: this.provider.modelFor(req.model),
+            model: p ? p.modelFor(req.model) : req.model,
             useSchema: useSchema && Boolean(req.responseSchema),
             url,
           }),
@@ -150,15 +166,21 @@ export class BatchEngine {
     return this.pending;
   }
 
+  /** The Batch API (never reached in offline mode: nothing is submitted there). */
+  private get remote(): { sdk: OpenAI; provider: ProviderClient } {
+    if (!this.sdk || !this.provider) throw new Error('the batch engine has no Batch API in offline mode');
+    return { sdk: this.sdk, provider: this.provider };
+  }
+
   private async create(chunk: { lines: Buffer; requests: number }): Promise<BatchJob> {
     const upload = await this.api('upload the batch input', async () =>
-      this.sdk.files.create({
+      this.remote.sdk.files.create({
         file: await toFile(chunk.lines, `cxrvqa-${this.o.stage}.jsonl`, { type: 'application/jsonl' }),
         purpose: 'batch',
       }),
     );
     const b = await this.api('create the batch', () =>
-      this.sdk.batches.create({
+      this.remote.sdk.batches.create({
         input_file_id: upload.id,
         endpoint: '/v1/chat/completions',
         completion_window: '24h',
@@ -168,7 +190,7 @@ export class BatchEngine {
     const job: BatchJob = {
       id: b.id,
       stage: this.o.stage,
-      endpoint: this.provider.label,
+      endpoint: this.remote.provider.label,
       inputFileId: upload.id,
       requests: chunk.requests,
       submittedAt: new Date().toISOString(),
@@ -191,7 +213,7 @@ export class BatchEngine {
       if (this.o.signal.aborted) return 0;
       let b: OpenAI.Batches.Batch;
       try {
-        b = await this.sdk.batches.retrieve(job.id, { signal: this.o.signal, maxRetries: 0 });
+        b = await this.remote.sdk.batches.retrieve(job.id, { signal: this.o.signal, maxRetries: 0 });
         failures = 0;
       } catch (err) {
         if (this.o.signal.aborted) return 0;
@@ -239,7 +261,7 @@ export class BatchEngine {
     for (const fileId of [b.output_file_id, b.error_file_id]) {
       if (!fileId) continue;
       const text = await this.api('download a batch result file', async () =>
-        (await this.sdk.files.content(fileId)).text(),
+        (await this.remote.sdk.files.content(fileId)).text(),
       );
       for (const line of text.split('\n')) {
         if (!line.trim()) continue;
@@ -262,7 +284,7 @@ export class BatchEngine {
       this.log('warn', `batch ${job.id}: ${foreign} result lines were not ours or not JSON and were skipped`);
     // Imported (or nothing to import): the remote copies are not needed any more.
     for (const fileId of [job.inputFileId, b.output_file_id, b.error_file_id])
-      if (fileId) await this.sdk.files.delete(fileId, { maxRetries: 0 }).catch(() => {});
+      if (fileId) await this.remote.sdk.files.delete(fileId, { maxRetries: 0 }).catch(() => {});
     await dropJob(this.o.run, job.id);
     return imported;
   }
@@ -272,7 +294,7 @@ export class BatchEngine {
       return await call();
     } catch (err) {
       throw new UserError(
-        `Could not ${what} at ${this.provider.label}: ${redactSecrets(err instanceof Error ? err.message : String(err))}`,
+        `Could not ${what} at ${this.remote.provider.label}: ${redactSecrets(err instanceof Error ? err.message : String(err))}`,
         'Check the endpoint and key (cxrvqa llm check); batches already submitted are kept and polled on the next run.',
       );
     }
