@@ -88,7 +88,7 @@ export function importShardSet(dir: string, store: AnswerStore, whitespaceLimit:
         continue;
       }
       answered.add(parsed.customId);
-      if (store.put(parsed)) r.imported++;
+      if (store.put(parsed, `shard:${s.sha256}`)) r.imported++;
     }
     r.answered = answered.size;
     r.state = answered.size >= s.requests && r.tornLines === 0 ? 'complete' : 'partial';

@@ -19,6 +19,8 @@ interface Entry {
   /** Retryable error answers seen for the key (a later good answer replaces them). */
   errors: number;
   final: boolean;
+  /** Where the error answers came from (batch or shard): the same file imported again is not a new try. */
+  sources: string[];
 }
 
 /** The message of the `aborted` result a request without an answer gets (the item waits for the next round). */
@@ -39,15 +41,18 @@ export class AnswerStore {
     this.load();
   }
 
-  /** Record one imported answer; returns false when the key already had a final one (a re-import). */
-  put(line: ImportedLine): boolean {
+  /**
+   * Record one imported answer from `source` (a batch id, a shard's hash); returns false for a
+   * re-import: the key already has a final answer, or this source's error was counted before.
+   */
+  put(line: ImportedLine, source: string): boolean {
     const old = this.index.get(line.key);
-    if (old?.final) return false;
-    const text = JSON.stringify({ key: line.key, answer: line.answer }) + '\n';
+    if (old?.final || old?.sources.includes(source)) return false;
+    const text = JSON.stringify({ key: line.key, answer: line.answer, source }) + '\n';
     const buf = Buffer.from(text, 'utf8');
     if (this.fd === null) this.fd = fs.openSync(this.file, 'a+');
     fs.writeSync(this.fd, buf);
-    this.remember(line.key, line.answer, this.size, buf.length - 1, old);
+    this.remember(line.key, line.answer, source, this.size, buf.length - 1, old);
     this.size += buf.length;
     return true;
   }
@@ -76,9 +81,22 @@ export class AnswerStore {
     this.fd = null;
   }
 
-  private remember(key: string, a: BatchAnswer, offset: number, length: number, old: Entry | undefined): void {
+  private remember(
+    key: string,
+    a: BatchAnswer,
+    source: string,
+    offset: number,
+    length: number,
+    old: Entry | undefined,
+  ): void {
     const final = a.kind !== 'error' || !a.retryable;
-    this.index.set(key, { offset, length, errors: (old?.errors ?? 0) + (final ? 0 : 1), final });
+    this.index.set(key, {
+      offset,
+      length,
+      errors: (old?.errors ?? 0) + (final ? 0 : 1),
+      final,
+      sources: [...(old?.sources ?? []), source],
+    });
   }
 
   private load(): void {
@@ -89,9 +107,13 @@ export class AnswerStore {
       const nl = data.indexOf(0x0a, start);
       if (nl < 0) break;
       try {
-        const { key, answer } = JSON.parse(data.toString('utf8', start, nl)) as { key: string; answer: BatchAnswer };
+        const { key, answer, source } = JSON.parse(data.toString('utf8', start, nl)) as {
+          key: string;
+          answer: BatchAnswer;
+          source?: string;
+        };
         const old = this.index.get(key);
-        if (!old?.final) this.remember(key, answer, start, nl - start, old);
+        if (!old?.final) this.remember(key, answer, source ?? '', start, nl - start, old);
       } catch {
         /* a line that does not parse is skipped: its request is asked again */
       }

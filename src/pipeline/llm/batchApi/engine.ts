@@ -270,7 +270,7 @@ export class BatchEngine {
           foreign++;
           continue;
         }
-        if (!this.store.put(parsed)) continue;
+        if (!this.store.put(parsed, job.id)) continue;
         imported++;
         const a = parsed.answer;
         this.stats?.attempt(
