@@ -98,5 +98,5 @@ describe('the batch engine across kill -9', () => {
     const after = JSON.parse(fs.readFileSync(path.join(runDir, 'state.json'), 'utf8')) as typeof state;
     expect(after.batches.jobs?.open).toEqual([]);
     expect(batch.files()).toEqual([]);
-  });
+  }, 120_000);
 });
