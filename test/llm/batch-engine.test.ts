@@ -192,3 +192,31 @@ describe('the batch engine', () => {
     }
   });
 });
+
+describe('the batch engine when stopped', () => {
+  it('a step stopped mid-poll keeps the batch id and the next run polls it instead of submitting again', async () => {
+    const { batch } = await batchServer({ perPoll: 1 });
+    const run = await makeRun(server!.url, 6, { engine: 'batch', prices: { extractor: { input: 2, output: 8 } } });
+    const stop = new AbortController();
+    const events: StepEvent[] = [];
+    const first = runStep(run, step, {
+      signal: stop.signal,
+      env,
+      onEvent: (e) => {
+        if (e.type !== 'step-event') return;
+        events.push(e.event);
+        if (e.event.type === 'progress' && e.event.counters?.batch_completed === 2) stop.abort();
+      },
+    });
+    expect(await first).toBe('interrupted');
+    expect(openJobs(run).map((j) => j.requests)).toEqual([6]);
+    // The estimate is at the batch price: half of 2 and 8 USD per million tokens.
+    const estimate = events.find((e) => e.type === 'log' && /estimate:/.test(e.message));
+    expect(estimate?.type === 'log' && estimate.message).toMatch(/~\$0\.01 /);
+    expect(await extract(run)).toBe('done');
+    expect(batch.created).toBe(1);
+    expect(batch.linesReceived).toBe(6);
+    expect((await run.artifact<ExtractionResult>('raw').readMap()).size).toBe(6);
+    expect(openJobs(run)).toEqual([]);
+  });
+});

@@ -106,13 +106,14 @@ export interface Estimate {
  */
 export function estimateRun(
   promptChars: readonly number[],
-  profile: Pick<LlmProfile, 'prices' | 'estimateOutputTokens' | 'model'>,
+  profile: Pick<LlmProfile, 'prices' | 'estimateOutputTokens' | 'model'> & Partial<Pick<LlmProfile, 'engine'>>,
 ): Estimate {
   let tokensIn = 0;
   // 4 tokens of chat overhead per message pair plus reply priming.
   for (const c of promptChars) tokensIn += Math.ceil(c / 4) + 10;
   const tokensOut = promptChars.length * profile.estimateOutputTokens;
-  const price = profile.model ? profile.prices[profile.model] : undefined;
+  const prices = profile.engine === 'batch' ? batchPrices(profile.prices) : profile.prices;
+  const price = profile.model ? prices[profile.model] : undefined;
   return {
     requests: promptChars.length,
     tokensIn,
