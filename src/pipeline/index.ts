@@ -112,6 +112,7 @@ export { isAlive, killGroup } from './finetune/proc/child.js';
 export { readServerRecord, serverRecordFile } from './finetune/serve/vllm.js';
 export { adapterProblems, mergedProblems } from './finetune/train/outputs.js';
 export { goldItem, listGold, reviewCounts, reviewFile, setReview } from './finetune/gold/review.js';
+export { openJobs, type BatchJob } from './llm/batchApi/jobs.js';
 export {
   importShards,
   shardStage,

@@ -129,6 +129,7 @@ export class BatchEngine {
     this.pending = null;
     if (this.o.offline) {
       const message = await this.o.offline.handOff(file.file, this.o.stage, file.keys.size);
+      fs.rmSync(file.file, { force: true });
       this.log('info', message);
       throw new WaitingForAnswers(message);
     }
@@ -137,6 +138,8 @@ export class BatchEngine {
       if (this.o.signal.aborted) break;
       jobs.push(await this.create(chunk));
     }
+    // The requests (report text) now live in the uploaded files; the run keeps only their answers.
+    fs.rmSync(file.file, { force: true });
     let imported = 0;
     for (const job of jobs) imported += await this.follow(job);
     return imported;
