@@ -151,11 +151,15 @@ export class BatchEngine {
     await this.provider?.close();
   }
 
+  private chatPath(): string {
+    return this.provider?.endpoint.kind === 'azure' ? '/chat/completions' : '/v1/chat/completions';
+  }
+
   private sink(): PendingSink {
     if (!this.pending) {
       const p = this.provider;
       const useSchema = this.o.profile.structured !== 'off' && !(p && this.o.structuredRefused.has(p.label));
-      const url = p?.endpoint.kind === 'azure' ? '/chat/completions' : '/v1/chat/completions';
+      const url = this.chatPath();
       this.pending = new PendingFile(path.join(this.dir, 'pending.jsonl'), (req, key) =>
         JSON.stringify(
           batchLine(this.o.stage, req, key, {
@@ -185,7 +189,8 @@ export class BatchEngine {
     const b = await this.api('create the batch', () =>
       this.remote.sdk.batches.create({
         input_file_id: upload.id,
-        endpoint: '/v1/chat/completions',
+        // Azure's batch endpoint names the path without /v1, like its input lines.
+        endpoint: this.chatPath() as '/v1/chat/completions',
         completion_window: '24h',
         metadata: { cxrvqa_stage: this.o.stage },
       }),
