@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { extractSingleReport } from '../../src/pipeline/extract/single.js';
 import { extractStep } from '../../src/pipeline/extract/step.js';
+import { resolveProfile } from '../../src/pipeline/llm/config.js';
 import { openJobs } from '../../src/pipeline/llm/batchApi/jobs.js';
 import { runStep } from '../../src/pipeline/runner/runStep.js';
 import type { ExtractionResult } from '../../src/pipeline/schemas/extraction.js';
@@ -218,5 +220,25 @@ describe('the batch engine when stopped', () => {
     expect(batch.linesReceived).toBe(6);
     expect((await run.artifact<ExtractionResult>('raw').readMap()).size).toBe(6);
     expect(openJobs(run)).toEqual([]);
+  });
+});
+
+describe('live paths on a batch run', () => {
+  it("the inspector's re-run of one report asks the endpoint directly, never a batch", async () => {
+    const { batch } = await batchServer({});
+    const run = await makeRun(server!.url, 2, { engine: 'batch' });
+    const rec = (await run.artifact<{ study_id: string }>('reports').readMap()).get('s000001')!;
+    const profile = resolveProfile(run.state.config);
+    const row = await extractSingleReport(
+      run,
+      rec as never,
+      profile,
+      profile.prompt,
+      env,
+      new AbortController().signal,
+    );
+    expect(row.status).toBe('ok');
+    expect(server!.count).toBe(1);
+    expect(batch.created).toBe(0);
   });
 });
