@@ -11,6 +11,7 @@ import type { AnyStep } from '../../src/pipeline/steps/contract.js';
 import type { Run } from '../../src/pipeline/store/run.js';
 import { packageRoot } from '../../src/pipeline/util/paths.js';
 import { llmRunWithReports } from '../extract/fixtures.js';
+import { makeRun as makeFuRun, type FuStudy } from '../followup/fixtures.js';
 import { closedAfterEach } from '../helpers/lifecycle.js';
 import { startLoopbackServer, type LoopbackServer } from '../helpers/loopback-server.js';
 
@@ -134,5 +135,42 @@ describe('cxrvqa shard / import', () => {
     await expect(shardStage(run, { ...common, stage: 'extract', shards: 2, out })).rejects.toThrow(
       /already holds a shard set/,
     );
+  });
+});
+
+describe('cxrvqa shard --stage followup', () => {
+  it('runs a follow-up cycle as successive shard sets, one question per study each, until every chain is done', async () => {
+    const studies: FuStudy[] = Array.from({ length: 3 }, () => ({
+      positives: ['edema'],
+      refPositives: ['edema', 'atelectasis'],
+      refNegatives: ['pneumothorax', 'consolidation'],
+    }));
+    const { run } = await makeFuRun(studies, 'http://127.0.0.1:9/v1');
+    runs.push(run);
+    const root = tmp();
+    const sizes: number[] = [];
+    let dir = path.join(root, 'set0');
+    let r = await shardStage(run, { ...common, stage: 'followup', shards: 2, out: dir });
+    for (let i = 1; r.manifest; i++) {
+      expect(r.manifest.stage).toBe('followup-1');
+      expect(r.manifest.cycle).toBe(1);
+      sizes.push(r.manifest.requests);
+      sh('sh', path.join(dir, 'run.sh'), dir);
+      const got = await importShards(run, dir, common);
+      if (got.outcome === 'done') break;
+      const next = path.join(root, `set${i}`);
+      r = await shardStage(run, { ...common, stage: 'followup', shards: 2, out: next, missingFrom: dir, cycle: 1 });
+      dir = next;
+    }
+    // Three questions per study (consolidation, pneumothorax, atelectasis), asked one after another.
+    expect(sizes).toEqual([3, 3, 3]);
+    const rows: Array<{ study_id: string; cycle: number; asked: number }> = [];
+    for await (const row of run.artifact<{ study_id: string; cycle: number; asked: number }>('followup').lines())
+      rows.push(row);
+    expect(rows.map((x) => [x.cycle, x.asked])).toEqual([
+      [1, 3],
+      [1, 3],
+      [1, 3],
+    ]);
   });
 });
