@@ -153,6 +153,25 @@ describe('the batch engine', () => {
     expect(batch.batches[1]![0]).toContain('|s000003|');
   });
 
+  it('a server refusing json_schema in batch lines gets them again as free text, and the run remembers it', async () => {
+    const schemas: boolean[] = [];
+    const { batch } = await batchServer({
+      respond: (q) => {
+        schemas.push(Boolean(q.body.response_format));
+        return q.body.response_format
+          ? { status: 400, message: 'response_format json_schema is not supported by this server' }
+          : { content: DEFAULT_KEYINFO };
+      },
+    });
+    const run = await makeRun(server!.url, 3, { engine: 'batch' });
+    expect(await extract(run)).toBe('done');
+    expect(batch.batches.map((b) => b.length)).toEqual([3, 3]);
+    expect(schemas).toEqual([true, true, true, false, false, false]);
+    const got = await run.artifact<ExtractionResult>('raw').readMap();
+    expect([...got.values()].every((r) => r.status === 'ok')).toBe(true);
+    expect(Object.values(run.state.endpoints).some((n) => n.structuredRefused)).toBe(true);
+  });
+
   it('a batch that fails validation stops the step with its reason, and nothing is lost', async () => {
     await batchServer({ invalid: () => true });
     const run = await makeRun(server!.url, 3, { engine: 'batch' });

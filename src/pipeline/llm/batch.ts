@@ -119,6 +119,10 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
           signal,
           stage: spec.stage ?? spec.label.toLowerCase(),
           structuredRefused: notes.refused,
+          onStructuredRefused: (label, reason) => {
+            log({ type: 'structured-output-off', endpoint: label, reason });
+            notes.refuse(label, reason);
+          },
           ...(offline ? { offline } : {}),
         })
       : null;

@@ -12,7 +12,7 @@ import { providerFor } from '../providers/index.js';
 import type { ProviderClient } from '../providers/types.js';
 import type { ChatRequest } from '../types.js';
 import { AnswerClient, AnswerStore, type PendingSink } from './answers.js';
-import { batchLine, parseOutputLine } from './format.js';
+import { batchLine, parseOutputLine, type BatchAnswer } from './format.js';
 import { dropJob, openJobs, saveJob, type BatchJob } from './jobs.js';
 import { WaitingForAnswers, type OfflineHandOff } from './offline.js';
 
@@ -42,6 +42,8 @@ export interface BatchEngineOptions {
   structuredRefused: ReadonlySet<string>;
   /** No Batch API: unanswered requests are handed off (shard files) and the step stops to wait for them. */
   offline?: OfflineHandOff;
+  /** The endpoint refused json_schema (the run remembers it, as for live requests). */
+  onStructuredRefused?: (label: string, reason: string) => void;
 }
 
 class PendingFile implements PendingSink {
@@ -71,6 +73,8 @@ export class BatchEngine {
   private readonly dir: string;
   private pending: PendingFile | null = null;
   private stats: LlmStats | null = null;
+  /** The endpoint refused json_schema in a batch line: later lines go as free text. */
+  private schemaOff = false;
   submitted = 0;
 
   constructor(private readonly o: BatchEngineOptions) {
@@ -158,7 +162,8 @@ export class BatchEngine {
   private sink(): PendingSink {
     if (!this.pending) {
       const p = this.provider;
-      const useSchema = this.o.profile.structured !== 'off' && !(p && this.o.structuredRefused.has(p.label));
+      const useSchema =
+        this.o.profile.structured !== 'off' && !this.schemaOff && !(p && this.o.structuredRefused.has(p.label));
       const url = this.chatPath();
       this.pending = new PendingFile(path.join(this.dir, 'pending.jsonl'), (req, key) =>
         JSON.stringify(
@@ -278,6 +283,14 @@ export class BatchEngine {
           foreign++;
           continue;
         }
+        const a0 = parsed.answer;
+        if (this.refusesSchema(a0)) {
+          // Like the live path in `auto` mode: the schema goes, the request is asked again as free text.
+          this.schemaOff = true;
+          this.o.onStructuredRefused?.(this.remote.provider.label, a0.kind === 'error' ? a0.message : '');
+          imported++;
+          continue;
+        }
         if (!this.store.put(parsed, job.id)) continue;
         imported++;
         const a = parsed.answer;
@@ -295,6 +308,16 @@ export class BatchEngine {
       if (fileId) await this.remote.sdk.files.delete(fileId, { maxRetries: 0 }).catch(() => {});
     await dropJob(this.o.run, job.id);
     return imported;
+  }
+
+  /** An error line rejecting the json_schema response format, in `auto` mode (asked again without it). */
+  private refusesSchema(a: BatchAnswer): boolean {
+    return (
+      this.o.profile.structured === 'auto' &&
+      a.kind === 'error' &&
+      a.errorKind === 'bad_request' &&
+      /response_format|json_schema|structured|guided/i.test(a.message)
+    );
   }
 
   private async api<T>(what: string, call: () => Promise<T>): Promise<T> {
