@@ -124,3 +124,14 @@ export { isAlive, killGroup } from './finetune/proc/child.js';
 export { readServerRecord, serverRecordFile } from './finetune/serve/vllm.js';
 export { adapterProblems, mergedProblems } from './finetune/train/outputs.js';
 export { goldItem, listGold, reviewCounts, reviewFile, setReview } from './finetune/gold/review.js';
+export { openJobs, type BatchJob } from './llm/batchApi/jobs.js';
+export {
+  importShards,
+  shardStage,
+  SHARD_STAGES,
+  type ImportReport,
+  type ShardImport,
+  type ShardManifest,
+  type ShardStage,
+  type ShardState,
+} from './shard/index.js';

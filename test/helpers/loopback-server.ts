@@ -78,12 +78,11 @@ export interface LoopbackOptions {
    * /health and /tokenize open). Return null to fall through. Used by the
    * stand-in `vllm` executable (test/fixtures/bin/vllm).
    */
-  routes?: (req: {
-    method: string;
-    path: string;
-    body: string;
-  }) => { status: number; body: unknown } | null | Promise<{ status: number; body: unknown } | null>;
+  routes?: (req: { method: string; path: string; body: string }) => RouteAnswer | null | Promise<RouteAnswer | null>;
 }
+
+/** An extra route's answer: JSON, or `text` sent as it is (a file's content). */
+export type RouteAnswer = { status: number; body: unknown } | { status: number; text: string };
 
 export interface LoopbackServer {
   url: string;
@@ -159,6 +158,13 @@ export async function startLoopbackServer(opts: LoopbackOptions = {}): Promise<L
     const extra = opts.routes
       ? await opts.routes({ method: req.method ?? 'GET', path: url.pathname, body: raw })
       : null;
+    if (extra && 'text' in extra) {
+      res.writeHead(extra.status, {
+        'content-type': 'application/jsonl',
+        'content-length': Buffer.byteLength(extra.text),
+      });
+      return void res.end(extra.text);
+    }
     if (extra) return sendJson(res, extra.status, extra.body);
     if (opts.apiKey) {
       const inQuery = url.searchParams.get('api-key');

@@ -8,6 +8,7 @@ import { registerLlm } from './llm.js';
 import { registerMetadata } from './metadata.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
+import { registerShard } from './shard.js';
 import { registerStats } from './stats.js';
 import { registerStatus } from './status.js';
 
@@ -24,4 +25,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerStats,
   registerCheck,
   registerReport,
+  registerShard,
 ];

@@ -40,7 +40,15 @@ export function addLlmRunOptions(cmd: Command): Command {
       'cap in seconds on one whole answer (default 900; after 20 answers 10x their p95, at least 30 s)',
     )
     .option('--no-adaptive-timeouts', 'use the caps alone, not times learnt from answers')
-    .option('--no-hedge', 'never send a second copy of a request stuck past the p99 answer time');
+    .option('--no-hedge', 'never send a second copy of a request stuck past the p99 answer time')
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        "live: send each request; batch: the first endpoint's Batch API (half price, answers within 24 h)",
+      ).choices(['live', 'batch']),
+    )
+    .option('--batch-poll <s>', 'seconds between Batch API status checks (default 30)')
+    .option('--batch-max-requests <n>', 'requests per Batch API input file (default 50000)');
 }
 
 export interface LlmSetFlags extends LlmSettings {
@@ -78,6 +86,7 @@ function describe(run: Run, profileName?: string): string {
     `decoding: temperature ${p.decoding.temperature}, max_tokens ${p.decoding.max_tokens}${p.decoding.top_p !== null ? `, top_p ${p.decoding.top_p}` : ''}${p.decoding.seed !== null ? `, seed ${p.decoding.seed}` : ''}`,
     `concurrency: ${p.concurrency}   retries: ${p.retries.max}   timeouts: first token ≤ ${p.idleTimeoutMs / 1000} s, whole answer ≤ ${p.timeoutMs / 1000} s${p.adaptiveTimeouts ? ', learnt from answer times (10x p95)' : ' (fixed)'}   hedge: ${p.hedge ? 'on' : 'off'}`,
     `prices (USD per million tokens, in/out): ${formatPrices(p.prices)}`,
+    `engine: ${p.engine}${p.engine === 'batch' ? ` (Batch API of the first endpoint, at half the prices above; ${p.batch.maxRequests} requests per file, polled every ${p.batch.pollMs / 1000} s)` : ''}`,
     'endpoints:',
     ...(p.endpoints.length
       ? p.endpoints.map(

@@ -24,7 +24,8 @@ export async function extractSingleReport(
   let row: ExtractionResult | null = null;
   await runLlmBatch({
     ctx: { run, signal, env, emit: () => {} },
-    profile,
+    // A re-run is for someone looking at the report now: never a 24-hour batch.
+    profile: { ...profile, engine: 'live' },
     label: 'Re-run',
     items: [rec],
     concurrency: 1,

@@ -55,7 +55,8 @@ async function countRows(run: Run): Promise<Record<string, number>> {
 /** Endpoints, key, model, prompt file and the data-use guard for the LLM backend (nothing for rules). */
 async function checkLlmConfig(ctx: StepContext<z.infer<typeof ExtractParamsSchema>>): Promise<void> {
   const { run } = ctx;
-  if (run.state.config.backend !== 'llm') return;
+  // Offline shards reach no endpoint: the answers come from files the user's cluster wrote.
+  if (run.state.config.backend !== 'llm' || ctx.env.offline) return;
   const profile = resolveProfile(run.state.config);
   const prompt = loadPrompt(promptForStyle(profile.prompt, run.state.config.style));
   const { checks, first } = await preflightOnce(profile, {

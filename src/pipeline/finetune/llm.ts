@@ -46,6 +46,7 @@ export async function extractReports(
     profile,
     label: spec.label,
     items: spec.items,
+    itemKey: (item) => item.id,
     concurrency: spec.concurrency,
     accept: spec.accept ?? cacheableKeyInfo,
     progress: () => ({ done, total }),

@@ -42,21 +42,26 @@ export async function askWithLlm(
   let noReport = 0;
   await logEstimate(ctx, profile, system, pending, templates);
 
-  // Reports are streamed, so only the studies in flight hold their text.
+  // Reports are streamed, so only the studies in flight hold their text. A study leaves `pending`
+  // when its chain is done; the batch engine goes over the rest again in its next round.
+  const withReport = new Set<string>();
   async function* work(): AsyncGenerator<StudyWork> {
     for await (const r of run.open(REPORTS).lines()) {
       const w = pending.get(r.study_id);
       if (!w) continue;
-      pending.delete(r.study_id);
+      withReport.add(r.study_id);
       yield { ...w, report: modelText(r, run.state.config.style) };
     }
   }
+  const cycle = pending.values().next().value?.cycle ?? 0;
 
   const { stats } = await runLlmBatch({
     ctx,
     profile,
     label: 'Follow-up',
-    items: work(),
+    stage: `followup-${cycle}`,
+    items: work,
+    itemKey: (w) => w.study_id,
     // Replies that can be applied are cached; cut-off and unparseable ones are asked again.
     accept: (text, res) => USABLE_STATUSES.has(parseKeyInfo(text, { finishReason: res.finishReason }).status),
     progress: (s) => ({ ...hooks.progress(), counters: { requests: s.requests, cached: s.cached } }),
@@ -64,7 +69,12 @@ export async function askWithLlm(
       const deps: ChainDeps = {
         signal: llm.signal,
         question: (q) => questionText(templates[q.polarity], q.entity),
-        log: (row) => hooks.onLog(row),
+        log: (row) => {
+          hooks.onLog(row);
+          // A chain stopped to wait for a batch starts again after its logged answers.
+          const entry = pending.get(row.study_id);
+          if (entry) entry.prior = [...entry.prior, row];
+        },
         ask: (study, q, current, text) =>
           llm.completeJudged(
             {
@@ -76,13 +86,17 @@ export async function askWithLlm(
           ),
       };
       const outcome = await hooks.runChain(w, deps);
-      if (outcome.kind === 'done') hooks.onStudy(outcome.row);
+      if (outcome.kind === 'done') {
+        pending.delete(w.study_id);
+        hooks.onStudy(outcome.row);
+      }
     },
   });
-  if (!ctx.signal.aborted && pending.size > 0) {
+  const missing = [...pending.values()].filter((w) => !withReport.has(w.study_id));
+  if (!ctx.signal.aborted && missing.length > 0) {
     // Standardized records without a report (the reports artifact was rebuilt): nothing to ask with.
-    noReport = pending.size;
-    for (const w of pending.values()) {
+    noReport = missing.length;
+    for (const w of missing) {
       hooks.onStudy({
         study_id: w.study_id,
         cycle: w.cycle,

@@ -177,6 +177,8 @@ async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParam
   loadQuestionTemplate(params.negativeQuestion, run.state.config.style);
   const profile = resolveProfile(run.state.config);
   loadPrompt(promptForStyle(profile.prompt, run.state.config.style));
+  // Offline shards reach no endpoint: the answers come from files the user's cluster wrote.
+  if (ctx.env.offline) return;
   await preflightOnce(profile, {
     env: ctx.env.env,
     confirmations: ctx.env.confirmations,

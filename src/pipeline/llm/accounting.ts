@@ -72,6 +72,18 @@ export class LlmStats {
   }
 }
 
+/** The Batch API's price: half the live price (OpenAI and Azure batch pricing). */
+export const BATCH_PRICE_FACTOR = 0.5;
+
+export function batchPrices(prices: LlmProfile['prices']): LlmProfile['prices'] {
+  return Object.fromEntries(
+    Object.entries(prices).map(([m, p]) => [
+      m,
+      { input: p.input * BATCH_PRICE_FACTOR, output: p.output * BATCH_PRICE_FACTOR },
+    ]),
+  );
+}
+
 /** USD for a number of tokens; 0 when no price is configured for the model. */
 export function costOf(prices: LlmProfile['prices'], model: string, tokensIn: number, tokensOut: number): number {
   const p = prices[model];
@@ -94,13 +106,14 @@ export interface Estimate {
  */
 export function estimateRun(
   promptChars: readonly number[],
-  profile: Pick<LlmProfile, 'prices' | 'estimateOutputTokens' | 'model'>,
+  profile: Pick<LlmProfile, 'prices' | 'estimateOutputTokens' | 'model'> & Partial<Pick<LlmProfile, 'engine'>>,
 ): Estimate {
   let tokensIn = 0;
   // 4 tokens of chat overhead per message pair plus reply priming.
   for (const c of promptChars) tokensIn += Math.ceil(c / 4) + 10;
   const tokensOut = promptChars.length * profile.estimateOutputTokens;
-  const price = profile.model ? profile.prices[profile.model] : undefined;
+  const prices = profile.engine === 'batch' ? batchPrices(profile.prices) : profile.prices;
+  const price = profile.model ? prices[profile.model] : undefined;
   return {
     requests: promptChars.length,
     tokensIn,

@@ -2,7 +2,9 @@ import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import type { StepContext } from '../steps/contract.js';
 import { UserError } from '../util/errors.js';
-import type { LlmStatsSnapshot } from './accounting.js';
+import { batchPrices, type LlmStatsSnapshot } from './accounting.js';
+import { WAITING_FOR_BATCH } from './batchApi/answers.js';
+import { BatchEngine } from './batchApi/engine.js';
 import { CircuitBreaker } from './breaker.js';
 import type { CachedClientOptions } from './cache.js';
 import type { LlmProfile } from './config.js';
@@ -57,7 +59,15 @@ export interface LlmBatchSpec<T> {
   profile: LlmProfile;
   /** Names the step in the summary and in the stop message ("Extraction", "Follow-up"). */
   label: string;
-  items: Iterable<T> | AsyncIterable<T>;
+  /**
+   * The items; a function is called again for each batch round (the batch engine needs items it
+   * can go over again: a function or an array), and only the items still waiting are handled.
+   */
+  items: Iterable<T> | AsyncIterable<T> | (() => Iterable<T> | AsyncIterable<T>);
+  /** Names an item across batch rounds (default: the item itself, which suits arrays). */
+  itemKey?: (item: T) => unknown;
+  /** Names the requests in batch custom ids and state (default: the label, lower case). */
+  stage?: string;
   concurrency?: number;
   /** Which answers the response cache keeps: only those the step can use. */
   accept?: CachedClientOptions['accept'];
@@ -98,10 +108,30 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
   const breaker = new CircuitBreaker({ inRow: Math.max(20, 2 * concurrency), quietMs: 60_000 });
   const log = llmEventLogger(ctx.emit, { onRetry: (e) => e.tag && spec.onRetry?.(e.tag, e.errorKind) });
   const notes = rememberEndpoints(ctx.run);
-  const llm: Llm = createLlm(profile, {
+  const offline = ctx.env.offline;
+  const engine =
+    profile.engine === 'batch' || offline
+      ? new BatchEngine({
+          run: ctx.run,
+          profile,
+          env: ctx.env.env,
+          emit: ctx.emit,
+          signal,
+          stage: spec.stage ?? spec.label.toLowerCase(),
+          structuredRefused: notes.refused,
+          onStructuredRefused: (label, reason) => {
+            log({ type: 'structured-output-off', endpoint: label, reason });
+            notes.refuse(label, reason);
+          },
+          ...(offline ? { offline } : {}),
+        })
+      : null;
+  // Batch answers cost the batch price; the stack counts them as they are imported.
+  const llm: Llm = createLlm(engine ? { ...profile, prices: batchPrices(profile.prices) } : profile, {
     env: ctx.env.env,
     cacheDir: path.join(ctx.run.dir, 'llm-cache'),
     structuredRefused: notes.refused,
+    ...(engine ? { inner: engine.client } : {}),
     ...(spec.accept ? { accept: spec.accept } : {}),
     onEvent: (e) => {
       log(e);
@@ -109,6 +139,7 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
     },
   });
 
+  engine?.countInto(llm.stats);
   const sent = { tokensIn: 0, tokensOut: 0, costUsd: 0 };
   let lastEmit = 0;
   const emitProgress = (force = false) => {
@@ -130,7 +161,7 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
     ctx.emit({ type: 'progress', done: p.done, total: p.total, ...(p.counters ? { counters: p.counters } : {}) });
   };
 
-  const complete: BatchLlm['complete'] = async (req) => {
+  const send: BatchLlm['complete'] = async (req) => {
     const res = await llm.client.complete({ ...req, model: llm.model, params: req.params ?? llm.decoding }, { signal });
     if (res.kind === 'error' && FATAL.has(res.errorKind)) {
       stop(res.message);
@@ -145,59 +176,72 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
     return res;
   };
 
-  const batch: BatchLlm = {
-    model: llm.model,
-    decoding: llm.decoding,
-    signal,
-    complete,
-    async completeJudged(req, judge) {
-      const first = await complete(req);
-      if (first.kind !== 'ok') return { res: first, verdict: null };
-      const verdict = judge(first);
-      if (!verdict.cutOff) return { res: first, verdict };
-      const larger = retryMaxTokens(profile, llm.decoding.max_tokens);
-      if (larger === null)
-        return {
-          res: first,
-          verdict: { ...verdict, reason: `${verdict.reason ?? 'cut off'}; no retry: max_tokens is at its cap` },
-        };
-      const second = await complete({ ...req, params: { ...llm.decoding, max_tokens: larger } });
-      if (second.kind === 'error' && second.errorKind === 'aborted') return { res: second, verdict: null };
-      if (second.kind !== 'ok') {
-        const why = second.kind === 'error' ? `${second.errorKind}: ${second.message}` : second.reason;
-        return {
-          res: first,
-          verdict: {
-            ...verdict,
-            reason: `${verdict.reason ?? 'cut off'}; the retry with max_tokens ${larger} did not answer (${why})`,
-          },
-        };
-      }
-      const again = judge(second);
-      if (again.cutOff)
-        return {
-          res: second,
-          verdict: { ...again, reason: `${again.reason ?? 'cut off'} (also with max_tokens ${larger})` },
-        };
-      return { res: second, verdict: again };
-    },
+  /** The primitive as one item sees it; `onWaiting` hears of a request left for the next batch round. */
+  const batchLlm = (onWaiting?: () => void): BatchLlm => {
+    const complete: BatchLlm['complete'] = async (req) => {
+      const res = await send(req);
+      if (res.kind === 'error' && res.message === WAITING_FOR_BATCH) onWaiting?.();
+      return res;
+    };
+    return {
+      model: llm.model,
+      decoding: llm.decoding,
+      signal,
+      complete,
+      async completeJudged(req, judge) {
+        const first = await complete(req);
+        if (first.kind !== 'ok') return { res: first, verdict: null };
+        const verdict = judge(first);
+        if (!verdict.cutOff) return { res: first, verdict };
+        const larger = retryMaxTokens(profile, llm.decoding.max_tokens);
+        if (larger === null)
+          return {
+            res: first,
+            verdict: { ...verdict, reason: `${verdict.reason ?? 'cut off'}; no retry: max_tokens is at its cap` },
+          };
+        const second = await complete({ ...req, params: { ...llm.decoding, max_tokens: larger } });
+        if (second.kind === 'error' && second.errorKind === 'aborted') return { res: second, verdict: null };
+        if (second.kind !== 'ok') {
+          const why = second.kind === 'error' ? `${second.errorKind}: ${second.message}` : second.reason;
+          return {
+            res: first,
+            verdict: {
+              ...verdict,
+              reason: `${verdict.reason ?? 'cut off'}; the retry with max_tokens ${larger} did not answer (${why})`,
+            },
+          };
+        }
+        const again = judge(second);
+        if (again.cutOff)
+          return {
+            res: second,
+            verdict: { ...again, reason: `${again.reason ?? 'cut off'} (also with max_tokens ${larger})` },
+          };
+        return { res: second, verdict: again };
+      },
+    };
   };
 
   try {
-    await runPool(
-      spec.items,
-      concurrency,
-      async (item) => {
-        await spec.handle(item, batch);
-        emitProgress();
-      },
-      signal,
-    );
+    if (!engine) {
+      const batch = batchLlm();
+      const items = typeof spec.items === 'function' ? spec.items() : spec.items;
+      await runPool(
+        items,
+        concurrency,
+        async (item) => {
+          await spec.handle(item, batch);
+          emitProgress();
+        },
+        signal,
+      );
+    } else await batchRounds(spec, engine, batchLlm, concurrency, signal, emitProgress);
   } finally {
     emitProgress(true);
     const s = llm.stats.snapshot();
     ctx.emit({ type: 'log', level: 'info', message: summaryLine(spec.label, s) });
     await llm.close();
+    await engine?.close();
     await notes.saved();
   }
   if (stopReason)
@@ -206,6 +250,61 @@ export async function runLlmBatch<T>(spec: LlmBatchSpec<T>): Promise<LlmBatchRes
       'Fix the endpoint settings (cxrvqa llm check) and run again; finished work is kept.',
     );
   return { stats: llm.stats.snapshot() };
+}
+
+/**
+ * The batch engine's loop: batches left by an earlier process are imported first; then each
+ * round goes over the items still waiting, the requests without an answer are sent as batches,
+ * and their answers imported, until a round leaves nothing waiting. A cut-off answer's retry
+ * and a follow-up chain's next question simply wait for the next round.
+ */
+async function batchRounds<T>(
+  spec: LlmBatchSpec<T>,
+  engine: BatchEngine,
+  batchLlm: (onWaiting: () => void) => BatchLlm,
+  concurrency: number,
+  signal: AbortSignal,
+  emitProgress: (force?: boolean) => void,
+): Promise<void> {
+  const { items } = spec;
+  if (typeof items !== 'function' && !Array.isArray(items))
+    throw new Error(`${spec.label}: the batch engine needs items it can go over again (a function or an array)`);
+  const keyOf = spec.itemKey ?? ((item: T) => item);
+  await engine.resumeOpen();
+  let only: Set<unknown> | null = null;
+  for (let round = 1; !signal.aborted; round++) {
+    engine.startRound();
+    const waiting = new Set<unknown>();
+    const source = typeof items === 'function' ? items() : items;
+    const todo = only;
+    await runPool(
+      filterItems(source, (item) => todo === null || todo.has(keyOf(item))),
+      concurrency,
+      async (item) => {
+        let stalled = false;
+        await spec.handle(
+          item,
+          batchLlm(() => (stalled = true)),
+        );
+        if (stalled) waiting.add(keyOf(item));
+        emitProgress();
+      },
+      signal,
+    );
+    if (signal.aborted || engine.pendingCount === 0) return;
+    const imported = await engine.submitRound();
+    if (signal.aborted) return;
+    if (imported === 0)
+      throw new UserError(
+        `${spec.label}: batch round ${round} brought back no answers for ${waiting.size} items.`,
+        'See the batch messages above (a failed validation names the bad line); finished work is kept.',
+      );
+    only = waiting;
+  }
+}
+
+async function* filterItems<T>(items: Iterable<T> | AsyncIterable<T>, keep: (item: T) => boolean): AsyncGenerator<T> {
+  for await (const item of items) if (keep(item)) yield item;
 }
 
 /** One summary format for every LLM step. */

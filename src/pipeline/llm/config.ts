@@ -112,6 +112,23 @@ export const LlmProfileSchema = z.object({
   truncationRetryMaxTokens: z.number().int().positive().nullable().default(null),
   /** For the pre-run estimate: expected output tokens per report. */
   estimateOutputTokens: z.number().int().positive().default(300),
+  /**
+   * How requests reach the model: `live` sends each one (scheduler, retries); `batch` hands them to the
+   * first endpoint's Batch API (files + batches, 24 h window, batch price) and imports the answers.
+   */
+  engine: z.enum(['live', 'batch']).default('live'),
+  /** Batch API limits and polling: one input file holds at most this many requests and bytes. */
+  batch: z
+    .object({
+      maxRequests: z.number().int().positive().default(50_000),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(200 * 1024 * 1024),
+      pollMs: z.number().int().positive().default(30_000),
+    })
+    .prefault({}),
 });
 export type LlmProfile = z.infer<typeof LlmProfileSchema>;
 

@@ -25,6 +25,19 @@ export interface OpenAiProtocolFeatures {
   modelFor?(model: string): string;
 }
 
+/** The chat completion body of one request, unstreamed: the live path and the batch files send the same. */
+export function chatBody(req: ChatRequest, model: string, useSchema: boolean): Record<string, unknown> {
+  const body: Record<string, unknown> = { model, messages: req.messages };
+  for (const [k, v] of Object.entries(req.params ?? {})) if (v !== null && v !== undefined) body[k] = v;
+  if (useSchema && req.responseSchema) {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: { name: req.responseSchema.name, schema: req.responseSchema.schema, strict: false },
+    };
+  }
+  return body;
+}
+
 const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['rate_limit', 'server', 'timeout', 'connection', 'whitespace_loop']);
 
 /** One endpoint that speaks the OpenAI chat protocol over the real openai SDK (streamed or not). */
@@ -168,15 +181,7 @@ export class OpenAiProtocolClient implements ProviderClient {
       else idle = setTimeout(() => stop('idle'), limits.idleMs);
     };
 
-    const p = req.params ?? {};
-    const body: Record<string, unknown> = { model: this.modelFor(req.model), messages: req.messages };
-    for (const [k, v] of Object.entries(p)) if (v !== null && v !== undefined) body[k] = v;
-    if (useSchema && req.responseSchema) {
-      body.response_format = {
-        type: 'json_schema',
-        json_schema: { name: req.responseSchema.name, schema: req.responseSchema.schema, strict: false },
-      };
-    }
+    const body = chatBody(req, this.modelFor(req.model), useSchema);
     try {
       // Idle timer only for streams: a non-streamed answer legitimately sends nothing until it is complete.
       if (this.timing.stream) {

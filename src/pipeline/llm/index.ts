@@ -35,6 +35,8 @@ export interface CreateLlmOptions extends CachedClientOptions {
   /** Endpoint labels known to refuse json_schema output (remembered by the run). */
   structuredRefused?: ReadonlySet<string>;
   onEvent?: (e: LlmEvent) => void;
+  /** Answers come from here instead of the scheduler (the batch engine's imported answers). */
+  inner?: LlmClient;
 }
 
 export interface Llm {
@@ -73,9 +75,10 @@ export function createLlm(profile: LlmProfile, opts: CreateLlmOptions): Llm {
   for (const c of clients) if (opts.structuredRefused?.has(c.label)) c.markStructuredRefused();
   const scheduler = new Scheduler(clients, profile, { stats, onEvent: opts.onEvent });
   const cache = opts.cacheDir ? new ResponseCache(opts.cacheDir) : null;
+  const source = opts.inner ?? scheduler;
   const client: LlmClient = cache
-    ? new CachedClient(scheduler, cache, { accept: opts.accept, onHit: (r) => (stats.cacheHit(), opts.onHit?.(r)) })
-    : scheduler;
+    ? new CachedClient(source, cache, { accept: opts.accept, onHit: (r) => (stats.cacheHit(), opts.onHit?.(r)) })
+    : source;
   return {
     client,
     stats,

@@ -39,6 +39,12 @@ export interface LlmSettings {
   hedge?: boolean;
   /** Write into a named profile instead of the top level. */
   profile?: string;
+  /** `live` or `batch` (the Batch API of the first endpoint). */
+  engine?: string;
+  /** Seconds between Batch API polls. */
+  batchPoll?: string;
+  /** Requests per Batch API input file. */
+  batchMaxRequests?: string;
 }
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -121,6 +127,18 @@ export function applyLlmSettings(current: unknown, s: LlmSettings): LlmConfig {
   if (total !== undefined) target.timeoutMs = Math.round(total * 1000);
   if (s.adaptiveTimeouts === false) target.adaptiveTimeouts = false;
   if (s.hedge === false) target.hedge = false;
+  if (s.engine) target.engine = s.engine;
+  const poll = num('batch-poll', s.batchPoll);
+  const perFile = num('batch-max-requests', s.batchMaxRequests);
+  if (poll !== undefined || perFile !== undefined) {
+    const b = { ...((target.batch as object | undefined) ?? (s.profile ? {} : config.batch)) } as Record<
+      string,
+      unknown
+    >;
+    if (poll !== undefined) b.pollMs = Math.round(poll * 1000);
+    if (perFile !== undefined) b.maxRequests = perFile;
+    target.batch = b;
+  }
   const temp = num('temperature', s.temperature);
   const maxTok = num('max-tokens', s.maxTokens);
   if (temp !== undefined || maxTok !== undefined) {
@@ -187,6 +205,9 @@ export function hasLlmSettings(s: LlmSettings): boolean {
     s.firstTokenTimeout ||
     s.timeout ||
     s.adaptiveTimeouts === false ||
-    s.hedge === false,
+    s.hedge === false ||
+    s.engine ||
+    s.batchPoll ||
+    s.batchMaxRequests,
   );
 }

@@ -97,6 +97,8 @@ export const RunStateSchema = z.object({
   reviews: z.record(z.string(), z.unknown()).default({}),
   /** Where the Ink app was, so reopening a run restores the screen. */
   ui: z.record(z.string(), z.unknown()).default({}),
+  /** Batch API jobs submitted and not yet imported (ids only), so a restart polls instead of resubmitting. */
+  batches: z.record(z.string(), z.unknown()).default({}),
 });
 export type RunState = z.infer<typeof RunStateSchema>;
 

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { RunConfig } from '../schemas/state.js';
 import type { AnyArtifact, ArtifactRef } from '../store/artifact.js';
 import type { Run } from '../store/run.js';
+import type { OfflineHandOff } from '../llm/batchApi/offline.js';
 
 /**
  * The step contract: every pipeline step implements it; the headless runner and
@@ -68,6 +69,8 @@ export interface RunEnv {
   cycle?: number;
   /** Largest share of an LLM step's items that may fail before the step ends failed (default 1%). */
   maxFailed?: number;
+  /** Answers come from imported offline shards; unanswered requests are handed off (cxrvqa shard / import). */
+  offline?: OfflineHandOff;
 }
 
 export interface StepContext<P> {

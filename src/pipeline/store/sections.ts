@@ -9,7 +9,7 @@ import type { RunState } from '../schemas/state.js';
  */
 export interface StateSection<T> {
   /** The run-state slot the section lives in. */
-  readonly slot: 'ui' | 'reviews';
+  readonly slot: 'ui' | 'reviews' | 'batches';
   /** A key inside the slot, or the whole slot when omitted. */
   readonly key?: string;
   /** Each field should `.catch()` a fallback: a malformed value must not stop the app opening. */
@@ -21,7 +21,10 @@ export function defineStateSection<T>(section: StateSection<T>): StateSection<T>
 }
 
 /** The section's value, parsed; null when it is absent or does not parse. */
-export function readSection<T>(state: Readonly<Pick<RunState, 'ui' | 'reviews'>>, section: StateSection<T>): T | null {
+export function readSection<T>(
+  state: Readonly<Pick<RunState, 'ui' | 'reviews' | 'batches'>>,
+  section: StateSection<T>,
+): T | null {
   const slot = state[section.slot];
   const raw = section.key === undefined ? slot : slot[section.key];
   if (raw === undefined) return null;
@@ -30,7 +33,11 @@ export function readSection<T>(state: Readonly<Pick<RunState, 'ui' | 'reviews'>>
 }
 
 /** Store a value, validated by the section's schema (a bad value is a bug: it throws). */
-export function writeSection<T>(state: Pick<RunState, 'ui' | 'reviews'>, section: StateSection<T>, value: T): void {
+export function writeSection<T>(
+  state: Pick<RunState, 'ui' | 'reviews' | 'batches'>,
+  section: StateSection<T>,
+  value: T,
+): void {
   const parsed = section.schema.parse(value) as Record<string, unknown>;
   if (section.key === undefined) state[section.slot] = { ...state[section.slot], ...parsed };
   else state[section.slot] = { ...state[section.slot], [section.key]: parsed };

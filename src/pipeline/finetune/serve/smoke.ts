@@ -43,7 +43,8 @@ export async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile:
 
   const res: SmokeResult = { ok: 0, invalid: 0, failed: 0, parity };
   const reasons: string[] = [];
-  await extractReports(ctx, profile, ft.prompt, {
+  // The server just started answers now: a smoke test never waits on a Batch API.
+  await extractReports(ctx, { ...profile, engine: 'live' }, ft.prompt, {
     label: 'Smoke test',
     items: ids.map((id) => ({ id, text: texts.get(id) ?? '' })),
     concurrency: 1,

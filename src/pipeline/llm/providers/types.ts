@@ -1,3 +1,4 @@
+import type OpenAI from 'openai';
 import type { z } from 'zod';
 import type { ProviderKind } from './kinds.js';
 import type { Endpoint, LlmProfile } from '../config.js';
@@ -53,6 +54,8 @@ export interface ProviderClient {
   modelFor(model: string): string;
   markStructuredRefused(): void;
   close(): Promise<void>;
+  /** The SDK client, for providers that also speak the OpenAI files and batches API (the batch engine). */
+  readonly sdk?: OpenAI;
 }
 
 export type ProviderTiming = Pick<
