@@ -35,8 +35,9 @@ const respond = (req: SeenRequest): Reply => {
 
 async function lines(run: Run, name: string): Promise<string[]> {
   const out: string[] = [];
+  // When, where and how fast an answer came are the transport's; everything else must match.
   for await (const r of run.artifact<{ study_id: string; at?: string }>(name).lines()) {
-    const { at: _at, ...rest } = r;
+    const { at: _at, endpoint: _endpoint, latency_ms: _latency, ...rest } = r as Record<string, unknown>;
     out.push(JSON.stringify(rest));
   }
   return out.sort();

@@ -69,7 +69,10 @@ async function makeRun(url: string, n: number, llm: Record<string, unknown> = {}
 /** Rows without the time they were written: the rest must not depend on the engine. */
 async function rows(run: Run): Promise<string[]> {
   const map = await run.artifact<ExtractionResult>('raw').readMap();
-  return [...map.values()].map(({ at: _at, ...rest }) => JSON.stringify(rest)).sort();
+  // When, where and how fast an answer came are the transport's; everything else must match.
+  return [...map.values()]
+    .map(({ at: _at, endpoint: _endpoint, latency_ms: _latency, ...rest }) => JSON.stringify(rest))
+    .sort();
 }
 
 async function extract(run: Run, events: StepEvent[] = []) {
