@@ -36,6 +36,8 @@ export {
   setStepParams,
   type CorpusFlags,
 } from './runner/configure.js';
+export { parseStyle, styleOf } from './runner/style.js';
+export { DEFAULT_STYLE, StyleSchema, type Style } from './schemas/style.js';
 export { cycleHistory, DEFAULT_CYCLES, formatCycleTable } from './followup/cycles.js';
 
 // LLM settings and endpoints (`cxrvqa llm`, the setup wizard).

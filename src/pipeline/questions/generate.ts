@@ -5,7 +5,8 @@ import type { Rng } from '../util/random.js';
 import type { Draft, StudyInput } from './generators.js';
 import { QuestionLibrary } from './library.js';
 import { autoLowFreqThreshold, buildFrequencyIndex, prepareKeyInfo, type PrepareOptions } from './prepare.js';
-import { balanceRng, pairRng, QUESTION_GENERATORS, type GeneratorContext, type QuestionGenerator } from './registry.js';
+import { balanceRng, generatorsFor, pairRng, type GeneratorContext, type QuestionGenerator } from './registry.js';
+import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 import type { MetadataIndex, QaPair, QuestionParams, QuestionType, StudyMeta } from './schema.js';
 import { assignSplits } from './split.js';
 
@@ -243,6 +244,7 @@ export function preparation(
   dicts: FrequencyDicts,
   params: QuestionParams,
   diseases: readonly Disease[],
+  style: Style = DEFAULT_STYLE,
 ): PrepareOptions & { threshold: number | null } {
   const library = new QuestionLibrary(diseases, dicts);
   const threshold = params.filterLowFreq
@@ -251,7 +253,7 @@ export function preparation(
       : params.lowFreqThreshold
     : null;
   const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
-  return { library, filter, threshold };
+  return { library, filter, threshold, style };
 }
 
 /**
@@ -267,12 +269,13 @@ export function* generateSteps(
   dicts: FrequencyDicts,
   params: QuestionParams,
   diseases: readonly Disease[],
-  generators: readonly QuestionGenerator[] = QUESTION_GENERATORS,
+  generators?: readonly QuestionGenerator[],
+  style: Style = DEFAULT_STYLE,
 ): Generator<GenerateProgress, GenerateResult, void> {
   const sorted = byStudyId(records);
-  const { library, filter, threshold } = preparation(sorted.length, dicts, params, diseases);
+  const { library, filter, threshold } = preparation(sorted.length, dicts, params, diseases, style);
   const counts = emptyCounts(sorted.length);
-  const studies = eligibleStudies(sorted, metadataIndex, params, { library, filter }, counts);
+  const studies = eligibleStudies(sorted, metadataIndex, params, { library, filter, style }, counts);
   const bySubject = groupBySubject(studies);
   counts.studies_used = studies.length;
   const splits = assignSplits(studies, params);
@@ -286,7 +289,7 @@ export function* generateSteps(
     subjectStudies: (subject_id) => bySubject.get(subject_id) ?? [],
     noReference: () => counts.no_reference++,
   };
-  const active = generators.filter((g) => g.enabled?.(params) ?? true);
+  const active = (generators ?? generatorsFor(style)).filter((g) => g.enabled?.(params) ?? true);
   for (let i = 0; i < studies.length; i++) {
     const s = studies[i]!;
     collector.nextStudy();
@@ -313,8 +316,9 @@ export function generateQuestions(
   params: QuestionParams,
   diseases: readonly Disease[],
   generators?: readonly QuestionGenerator[],
+  style?: Style,
 ): GenerateResult {
-  const it = generateSteps(records, metadataIndex, dicts, params, diseases, generators);
+  const it = generateSteps(records, metadataIndex, dicts, params, diseases, generators, style);
   for (;;) {
     const r = it.next();
     if (r.done) return r.value;
