@@ -95,6 +95,7 @@ export {
   type TypeStats,
 } from './questions/stats.js';
 export { readDatasetChecks, type DatasetChecks } from './dataset/step.js';
+export { runStandaloneQuestions, type StandaloneOptions } from './questions/standalone.js';
 export type { BiasReport, TypeBias } from './dataset/bias.js';
 export type { CheckReport } from './dataset/check.js';
 export type { ExtractionResult } from './schemas/extraction.js';

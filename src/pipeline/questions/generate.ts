@@ -246,7 +246,9 @@ export function preparation(
   diseases: readonly Disease[],
   style: Style = DEFAULT_STYLE,
 ): PrepareOptions & { threshold: number | null } {
-  const library = new QuestionLibrary(diseases, dicts);
+  // The release knows only the original library; every other corpus name becomes its own disease.
+  const base = style === 'release' ? diseases.filter((d) => d.origin !== 'added') : diseases;
+  const library = new QuestionLibrary(base, dicts);
   const threshold = params.filterLowFreq
     ? params.lowFreqThreshold === 'auto'
       ? autoLowFreqThreshold(records)
