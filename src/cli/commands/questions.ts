@@ -10,6 +10,8 @@ interface QuestionsFlags {
   style: string;
   seed: string;
   threshold: string;
+  difference?: boolean;
+  paired?: boolean;
 }
 
 function parseSeed(v: string): number {
@@ -48,6 +50,11 @@ export function registerQuestions(program: Command): void {
       'low-frequency threshold: a number (the release: 10), auto (scaled to the corpus) or off',
       '10',
     )
+    .option('--difference', 'add difference questions against an earlier study of the same subject (ref_id column)')
+    .option(
+      '--paired',
+      'the Medical-Diff-VQA layout: every question carries its reference study; studies without one get none',
+    )
     .action(
       action(async (flags: QuestionsFlags) => {
         const style = parseStyle(flags.style);
@@ -60,6 +67,7 @@ export function registerQuestions(program: Command): void {
           style,
           seed,
           threshold,
+          difference: flags.paired ? 'paired' : flags.difference ? 'separate' : 'off',
         });
         const c = r.counts;
         if (r.duplicates)

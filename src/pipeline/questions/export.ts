@@ -20,6 +20,8 @@ export const CSV_COLUMNS = [
 
 /** The original's output layout (its question generation writes these five columns). */
 export const RELEASE_CSV_COLUMNS = CSV_COLUMNS.slice(0, 5);
+/** Medical-Diff-VQA's layout: the reference study follows the subject. */
+export const DIFF_CSV_COLUMNS = ['study_id', 'subject_id', 'ref_id', 'question_type', 'question', 'answer'] as const;
 
 export interface WrittenFile {
   file: string;

@@ -194,7 +194,7 @@ function pairCollector(params: QuestionParams, counts: GenerateCounts) {
     texts.set(t, t);
     return t;
   };
-  const add = (s: Study, split: string, type: QuestionType, d: Draft | null, rng: Rng) => {
+  const add = (s: Study, split: string, type: QuestionType, d: Draft | null, rng: Rng, pairedRef?: string) => {
     if (!d) return;
     // At most seven questions a study: a list beats a Set here.
     if (asked.includes(d.question)) {
@@ -208,7 +208,7 @@ function pairCollector(params: QuestionParams, counts: GenerateCounts) {
       return;
     }
     asked.push(d.question);
-    const ref_id = d.ref ? d.ref.id : null;
+    const ref_id = d.ref ? d.ref.id : (pairedRef ?? null);
     pairs.push({
       study_id: s.study_id,
       qa_id: qaId(s.study_id, type, d.question, ref_id, params.seed),
@@ -296,10 +296,20 @@ export function* generateSteps(
     const s = studies[i]!;
     collector.nextStudy();
     const split = splits.bySubject.get(s.subject_id)!;
-    for (const g of active) {
-      const rng = pairRng(params.seed, s.study_id, g.type);
-      collector.add(s, split, g.type, g.generate(s, rng, ctx), rng);
-    }
+    if (params.pairedLayout) {
+      // Each type keeps its own stream, so drawing the difference (and its reference) first changes no pair.
+      const drafts = active.map((g) => {
+        const rng = pairRng(params.seed, s.study_id, g.type);
+        return { g, rng, draft: g.type === 'difference' ? g.generate(s, rng, ctx) : null };
+      });
+      const ref = drafts.find((x) => x.g.type === 'difference')?.draft?.ref?.id;
+      if (ref !== undefined)
+        for (const x of drafts) collector.add(s, split, x.g.type, x.draft ?? x.g.generate(s, x.rng, ctx), x.rng, ref);
+    } else
+      for (const g of active) {
+        const rng = pairRng(params.seed, s.study_id, g.type);
+        collector.add(s, split, g.type, g.generate(s, rng, ctx), rng);
+      }
     if ((i + 1) % PROGRESS_EVERY === 0) yield { done: i + 1, total: studies.length };
   }
   let pairs = collector.pairs;

@@ -60,7 +60,7 @@ export const QUESTION_GENERATORS: readonly QuestionGenerator[] = [
   { type: 'location', generate: (s, rng) => location(s.input, rng) },
   { type: 'level', generate: (s, rng) => attribute('level', s.input, rng) },
   { type: 'type', generate: (s, rng) => attribute('type', s.input, rng) },
-  { type: 'difference', enabled: (p) => p.difference, generate: differenceQuestion },
+  { type: 'difference', enabled: (p) => p.difference || p.pairedLayout === true, generate: differenceQuestion },
 ];
 
 /** Release style swaps the generators of the types whose choices differ (docs/differences.md, Questions). */

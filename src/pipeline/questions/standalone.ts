@@ -6,7 +6,7 @@ import type { StudyMeta } from '../schemas/report.js';
 import type { Style } from '../schemas/style.js';
 import { buildFrequencyDicts } from '../standardize/dictionaries.js';
 import { UserError } from '../util/errors.js';
-import { RELEASE_CSV_COLUMNS, writeCsv } from './export.js';
+import { DIFF_CSV_COLUMNS, RELEASE_CSV_COLUMNS, writeCsv } from './export.js';
 import { buildMetadataIndex, generateQuestions, type GenerateCounts } from './generate.js';
 import { readKeyInfoFile } from './keyinfoFile.js';
 import { loadDiseaseLibrary } from './library.js';
@@ -26,6 +26,8 @@ export interface StandaloneOptions {
   seed: number;
   /** Low-frequency threshold: a number (the release: 10), `auto`, or null for no filter. */
   threshold: number | 'auto' | null;
+  /** Difference questions; `paired`: the Medical-Diff-VQA layout (every question carries its reference). */
+  difference?: 'off' | 'separate' | 'paired';
 }
 
 export interface StandaloneResult {
@@ -71,18 +73,21 @@ export async function runStandaloneQuestions(o: StandaloneOptions): Promise<Stan
     seed: o.seed,
     filterLowFreq: o.threshold !== null,
     ...(o.threshold !== null ? { lowFreqThreshold: o.threshold } : {}),
+    difference: (o.difference ?? 'off') !== 'off',
+    ...(o.difference === 'paired' ? { pairedLayout: true } : {}),
   });
   const std = [...byStudy.values()].map((r) => ({ study_id: r.study_id, keyinfo: r.keyinfo, cycle: 0 }));
   const dicts = buildFrequencyDicts(std.map((r) => r.keyinfo));
   const result = generateQuestions(std, index, dicts, params, loadDiseaseLibrary(), undefined, o.style);
   fs.mkdirSync(o.out, { recursive: true });
   const file = path.join(o.out, 'questions.csv');
-  writeCsv(file, result.pairs, RELEASE_CSV_COLUMNS);
+  writeCsv(file, result.pairs, params.difference ? DIFF_CSV_COLUMNS : RELEASE_CSV_COLUMNS);
   const stats = computeStats(result.pairs);
   const summary = {
     style: o.style,
     seed: o.seed,
     low_freq_threshold: result.threshold,
+    difference: o.difference ?? 'off',
     keyinfo: path.resolve(o.keyinfo),
     metadata: path.resolve(o.metadata),
     counts: result.counts,
