@@ -81,7 +81,7 @@ function negative(s: StudyInput, t: number, rng: Rng): Draft {
 }
 
 /** The place as the release words it: a bare side is the lung, everything gains " area". */
-const releasePlace = (loc: string) => `${loc === 'left' || loc === 'right' ? `${loc} lung` : loc} area`;
+export const releasePlace = (loc: string) => `${loc === 'left' || loc === 'right' ? `${loc} lung` : loc} area`;
 
 /**
  * The release's flip: one change, the first that applies of side, "mid to lower" ↔ "upper to
