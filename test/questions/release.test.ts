@@ -4,6 +4,8 @@ import type { QaPair } from '../../src/pipeline/questions/schema.js';
 import type { StrictKeyInfo } from '../../src/pipeline/schemas/keyinfo.js';
 import type { Style } from '../../src/pipeline/schemas/style.js';
 import { buildFrequencyDicts } from '../../src/pipeline/standardize/dictionaries.js';
+import { releaseFlip } from '../../src/pipeline/questions/release.js';
+import { Rng } from '../../src/pipeline/util/random.js';
 import { DISEASES, attrs, ki, meta, params, rec } from './fixtures.js';
 
 /** One study's pairs over many seeds, in one style: what a KeyInfo is asked, across the random draws. */
@@ -111,5 +113,16 @@ describe('release style questions', () => {
     const k = ki({ 'pulmonary edema': attrs() });
     expect(allAnswer(k, 'release')).toBeUndefined();
     expect(allAnswer(k, 'improved')).toBe('edema');
+  });
+
+  it('flips a place the way the release does, and never into a place the finding is at', () => {
+    const rng = new Rng(1);
+    expect(releaseFlip('right middle lobe', rng)).toBe('left middle lobe');
+    expect(releaseFlip('mid to lower lung', rng)).toBe('upper to mid');
+    expect(releaseFlip('lower lobe', rng)).toBe('upper lobe');
+    expect(['upper lung', 'lower lung']).toContain(releaseFlip('mid lung', rng));
+    expect(releaseFlip('retrocardiac', rng)).toBeNull();
+    expect(releaseFlip('left and right', rng)).toBeNull();
+    expect(releaseFlip('cleft', rng)).toBeNull();
   });
 });
