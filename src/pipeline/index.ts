@@ -40,6 +40,8 @@ export {
 export { remapColumns, setCorpusColumns } from './ingest/mapping.js';
 export { MAPPED_FIELDS, splitColumns, type ColumnGuess } from './ingest/columns.js';
 export { previewCorpusFile, previewProblems, type CorpusPreview } from './ingest/preview.js';
+export { parseStyle, styleOf } from './runner/style.js';
+export { DEFAULT_STYLE, StyleSchema, type Style } from './schemas/style.js';
 export { cycleHistory, DEFAULT_CYCLES, formatCycleTable } from './followup/cycles.js';
 
 // LLM settings and endpoints (`cxrvqa llm`, the setup wizard).
@@ -105,6 +107,7 @@ export {
   type TypeStats,
 } from './questions/stats.js';
 export { readDatasetChecks, type DatasetChecks } from './dataset/step.js';
+export { runStandaloneQuestions, type StandaloneOptions } from './questions/standalone.js';
 export type { BiasReport, TypeBias } from './dataset/bias.js';
 export type { CheckReport } from './dataset/check.js';
 export type { ExtractionResult } from './schemas/extraction.js';

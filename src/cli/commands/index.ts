@@ -6,6 +6,7 @@ import { registerFinetune } from './finetune.js';
 import { registerGold } from './gold.js';
 import { registerLlm } from './llm.js';
 import { registerMetadata } from './metadata.js';
+import { registerQuestions } from './questions.js';
 import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerShard } from './shard.js';
@@ -26,4 +27,5 @@ export const COMMANDS: Array<(program: Command) => void> = [
   registerCheck,
   registerReport,
   registerShard,
+  registerQuestions,
 ];

@@ -12,6 +12,7 @@ import {
   parseMaxFailed,
   parseParamOverrides,
   parseParamUnsets,
+  parseStyle,
   planFor,
   remapColumns,
   runPipeline,
@@ -33,6 +34,7 @@ export interface RunFlags extends LlmSettings, CorpusFlags {
   confirm?: string[];
   maxFailed?: string;
   images?: string;
+  style?: string;
 }
 
 export function addRunOptions(cmd: Command): Command {
@@ -51,6 +53,10 @@ export function addRunOptions(cmd: Command): Command {
         'treat the corpus as not credentialed for this invocation (a MIMIC corpus also needs --confirm not-credentialed; record it with cxrvqa llm set --data-use)',
       )
       .addOption(new Option('--backend <name>', 'extraction backend').choices(['rules', 'llm']))
+      .option(
+        '--style <style>',
+        'dataset shaping: release (as the published dataset) | improved (default; kept in the run)',
+      )
       .option(
         '--cycles <n>',
         `follow-up cycles wanted in total: alternate follow-up and standardize (default ${DEFAULT_CYCLES}; 0 skips follow-up)`,
@@ -106,6 +112,7 @@ export async function runHeadless(
   const overrides = parseParamOverrides([...(flags.set ?? []), ...images], STEPS);
   const removals = parseParamUnsets(flags.unset ?? [], STEPS);
   const cycles = parseCycles(flags.cycles);
+  const style = flags.style === undefined ? undefined : parseStyle(flags.style);
   const maxFailed = flags.maxFailed === undefined ? undefined : parseMaxFailed(flags.maxFailed);
   const env = { ...makeEnv(flags.confirm, undefined), ...(maxFailed !== undefined ? { maxFailed } : {}) };
   return withRun(flags.run, { create: true }, async (run) => {
@@ -116,6 +123,7 @@ export async function runHeadless(
     const remapped = !corpus && flags.column?.length ? await remapColumns(run.state.config.corpus, flags.column) : null;
     if (remapped) await applyConfig(run, { corpus: remapped });
     if (flags.backend) await applyConfig(run, { backend: flags.backend });
+    if (style) await applyConfig(run, { style });
     await applyLlmFlags(run, flags);
     if (!run.state.config.corpus)
       throw new UserError('This run has no corpus yet.', 'Pass --sample, or --corpus PATH [--format ...].');

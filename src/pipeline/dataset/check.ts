@@ -5,6 +5,8 @@ import { hasLeft, hasRight, inPlace, locationParts, placeOf, placePhrase } from 
 import { prepareKeyInfo, type PreparedEntity, type PreparedKeyInfo } from '../questions/prepare.js';
 import type { MetadataIndex, QaPair, QuestionParams, StudyMeta } from '../questions/schema.js';
 import type { FrequencyDicts } from '../standardize/dictionaries.js';
+import type { Style } from '../schemas/style.js';
+import { releasePlace } from '../questions/release.js';
 
 /**
  * The consistency check (docs/dataset.md, "Consistency checks"): every pair is
@@ -52,6 +54,8 @@ export interface CheckInputs {
   dicts: FrequencyDicts;
   params: QuestionParams;
   diseases: readonly Disease[];
+  /** The style the pairs were generated in (release words places and answers as the original). */
+  style?: Style;
 }
 
 const EXAMPLES = 5;
@@ -78,7 +82,7 @@ export class ConsistencyChecker {
     /** Sees every violation, not only the kept examples. */
     private readonly onViolation?: (rule: CheckRule, v: Violation) => void,
   ) {
-    this.opts = preparation(input.records.size, input.dicts, input.params, input.diseases);
+    this.opts = preparation(input.records.size, input.dicts, input.params, input.diseases, input.style);
   }
 
   private keyInfo(study_id: string): PreparedKeyInfo | null {
@@ -135,11 +139,11 @@ export class ConsistencyChecker {
       case 'abnormality':
         return this.abnormality(p, ki, entity);
       case 'presence':
-        return presenceProblem(p, ki, entity);
+        return presenceProblem(p, ki, entity, this.input.style === 'release');
       case 'view':
         return viewProblem(p, meta);
       case 'location':
-        return locationProblem(p, entity);
+        return locationProblem(p, entity, this.input.style === 'release');
       case 'level':
       case 'type': {
         const want = entity?.[family] ?? null;
@@ -192,7 +196,12 @@ function entityOf(p: QaPair, entities: readonly PreparedEntity[]): PreparedEntit
   return entities.find((e) => e.raw.includes(raw)) ?? null;
 }
 
-function presenceProblem(p: QaPair, ki: PreparedKeyInfo, e: PreparedEntity | null): [CheckRule, string] | null {
+function presenceProblem(
+  p: QaPair,
+  ki: PreparedKeyInfo,
+  e: PreparedEntity | null,
+  release: boolean,
+): [CheckRule, string] | null {
   const t = p.provenance.template;
   if (t.endsWith('.positive'))
     return p.answer === 'yes' && e && p.question.includes(e.name) ? null : ['presence', 'a "yes" without its finding'];
@@ -212,7 +221,9 @@ function presenceProblem(p: QaPair, ki: PreparedKeyInfo, e: PreparedEntity | nul
   if (t === 'presence.bilateral')
     return p.answer === 'yes' && place === 'bilateral' ? null : ['presence', `location is ${e.location}`];
   const own = new Set(
-    [place, ...locationParts(e.location)].map((x) => `is there ${e.name} ${inPlace(placePhrase(x))}?`),
+    release
+      ? [`is there ${e.name} in the ${releasePlace(e.location)}?`]
+      : [place, ...locationParts(e.location)].map((x) => `is there ${e.name} ${inPlace(placePhrase(x))}?`),
   );
   if (t === 'presence.location.yes')
     return p.answer === 'yes' && own.has(p.question) ? null : ['presence', `location is ${e.location}`];
@@ -233,9 +244,15 @@ function viewProblem(p: QaPair, meta: StudyMeta): [CheckRule, string] | null {
   return ok ? null : ['view', `metadata view is ${meta.view ?? 'unknown'}`];
 }
 
-function locationProblem(p: QaPair, e: PreparedEntity | null): [CheckRule, string] | null {
+function locationProblem(p: QaPair, e: PreparedEntity | null, release: boolean): [CheckRule, string] | null {
   if (!e?.location) return ['location', 'no finding with a location'];
   const loc = e.location;
+  if (release) {
+    // The release asks the side only of a bare side, and answers where-questions with the place as written.
+    const want = p.provenance.template === 'location.side' ? `${loc} side` : `${loc} area`;
+    const ok = p.provenance.template !== 'location.side' || loc === 'left' || loc === 'right';
+    return ok && p.answer === want ? null : ['location', `location is ${loc}`];
+  }
   if (p.provenance.template === 'location.side') {
     const sided = hasLeft(loc) !== hasRight(loc);
     return sided && p.answer === (hasLeft(loc) ? 'left side' : 'right side')

@@ -7,6 +7,7 @@ import { loadDiseaseLibrary } from '../questions/library.js';
 import { QuestionParamsSchema, type QaPair } from '../questions/schema.js';
 import { computeStats } from '../questions/stats.js';
 import { DATASET_DIR, readInputs, toolVersion } from '../questions/step.js';
+import { styleOf } from '../runner/style.js';
 import { buildFrequencyDicts } from '../standardize/dictionaries.js';
 import { STANDARDIZED } from '../standardize/artifacts.js';
 import type { Step } from '../steps/contract.js';
@@ -74,6 +75,7 @@ export const checkStep: Step<typeof CheckParamsSchema> = {
         dicts: buildFrequencyDicts([...records.values()].map((r) => r.keyinfo)),
         params: questionParams,
         diseases: loadDiseaseLibrary(),
+        style: styleOf(run),
       },
       (rule, v) => violations.append({ ...v, rule } satisfies ViolationRow),
     );

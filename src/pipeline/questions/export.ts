@@ -18,6 +18,11 @@ export const CSV_COLUMNS = [
   'answer_type',
 ] as const;
 
+/** The original's output layout (its question generation writes these five columns). */
+export const RELEASE_CSV_COLUMNS = CSV_COLUMNS.slice(0, 5);
+/** Medical-Diff-VQA's layout: the reference study follows the subject. */
+export const DIFF_CSV_COLUMNS = ['study_id', 'subject_id', 'ref_id', 'question_type', 'question', 'answer'] as const;
+
 export interface WrittenFile {
   file: string;
   rows: number;
@@ -74,12 +79,16 @@ export function csvField(v: string | null): string {
   return NEEDS_QUOTES.test(v) || v !== v.trim() ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-export function writeCsv(file: string, pairs: readonly QaPair[]): WrittenFile {
+export function writeCsv(
+  file: string,
+  pairs: readonly QaPair[],
+  columns: readonly (typeof CSV_COLUMNS)[number][] = CSV_COLUMNS,
+): WrittenFile {
   const w = new ChunkWriter(file);
-  let buf = CSV_COLUMNS.join(',') + '\n';
+  let buf = columns.join(',') + '\n';
   for (let i = 0; i < pairs.length; i++) {
     const p = pairs[i]!;
-    buf += CSV_COLUMNS.map((c) => csvField(p[c])).join(',') + '\n';
+    buf += columns.map((c) => csvField(p[c])).join(',') + '\n';
     if ((i + 1) % CHUNK === 0) {
       w.write(buf);
       buf = '';

@@ -5,7 +5,8 @@ import type { Rng } from '../util/random.js';
 import type { Draft, StudyInput } from './generators.js';
 import { QuestionLibrary } from './library.js';
 import { autoLowFreqThreshold, buildFrequencyIndex, prepareKeyInfo, type PrepareOptions } from './prepare.js';
-import { balanceRng, pairRng, QUESTION_GENERATORS, type GeneratorContext, type QuestionGenerator } from './registry.js';
+import { balanceRng, generatorsFor, pairRng, type GeneratorContext, type QuestionGenerator } from './registry.js';
+import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 import type { MetadataIndex, QaPair, QuestionParams, QuestionType, StudyMeta } from './schema.js';
 import { assignSplits } from './split.js';
 
@@ -197,7 +198,7 @@ function pairCollector(params: QuestionParams, counts: GenerateCounts) {
     texts.set(t, t);
     return t;
   };
-  const add = (s: Study, split: string, type: QuestionType, d: Draft | null, rng: Rng) => {
+  const add = (s: Study, split: string, type: QuestionType, d: Draft | null, rng: Rng, pairedRef?: string) => {
     if (!d) return;
     // At most seven questions a study: a list beats a Set here.
     if (asked.includes(d.question)) {
@@ -211,7 +212,7 @@ function pairCollector(params: QuestionParams, counts: GenerateCounts) {
       return;
     }
     asked.push(d.question);
-    const ref_id = d.ref ? d.ref.id : null;
+    const ref_id = d.ref ? d.ref.id : (pairedRef ?? null);
     pairs.push({
       study_id: s.study_id,
       qa_id: qaId(s.study_id, type, d.question, ref_id, params.seed),
@@ -247,15 +248,18 @@ export function preparation(
   dicts: FrequencyDicts,
   params: QuestionParams,
   diseases: readonly Disease[],
+  style: Style = DEFAULT_STYLE,
 ): PrepareOptions & { threshold: number | null } {
-  const library = new QuestionLibrary(diseases, dicts);
+  // The release knows only the original library; every other corpus name becomes its own disease.
+  const base = style === 'release' ? diseases.filter((d) => d.origin !== 'added') : diseases;
+  const library = new QuestionLibrary(base, dicts);
   const threshold = params.filterLowFreq
     ? params.lowFreqThreshold === 'auto'
       ? autoLowFreqThreshold(records)
       : params.lowFreqThreshold
     : null;
   const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
-  return { library, filter, threshold };
+  return { library, filter, threshold, style };
 }
 
 /**
@@ -271,12 +275,13 @@ export function* generateSteps(
   dicts: FrequencyDicts,
   params: QuestionParams,
   diseases: readonly Disease[],
-  generators: readonly QuestionGenerator[] = QUESTION_GENERATORS,
+  generators?: readonly QuestionGenerator[],
+  style: Style = DEFAULT_STYLE,
 ): Generator<GenerateProgress, GenerateResult, void> {
   const sorted = byStudyId(records);
-  const { library, filter, threshold } = preparation(sorted.length, dicts, params, diseases);
+  const { library, filter, threshold } = preparation(sorted.length, dicts, params, diseases, style);
   const counts = emptyCounts(sorted.length);
-  const studies = eligibleStudies(sorted, metadataIndex, params, { library, filter }, counts);
+  const studies = eligibleStudies(sorted, metadataIndex, params, { library, filter, style }, counts);
   const bySubject = groupBySubject(studies);
   counts.studies_used = studies.length;
   const splits = assignSplits(studies, params);
@@ -290,15 +295,25 @@ export function* generateSteps(
     subjectStudies: (subject_id) => bySubject.get(subject_id) ?? [],
     noReference: () => counts.no_reference++,
   };
-  const active = generators.filter((g) => g.enabled?.(params) ?? true);
+  const active = (generators ?? generatorsFor(style)).filter((g) => g.enabled?.(params) ?? true);
   for (let i = 0; i < studies.length; i++) {
     const s = studies[i]!;
     collector.nextStudy();
     const split = splits.bySubject.get(s.subject_id)!;
-    for (const g of active) {
-      const rng = pairRng(params.seed, s.study_id, g.type);
-      collector.add(s, split, g.type, g.generate(s, rng, ctx), rng);
-    }
+    if (params.pairedLayout) {
+      // Each type keeps its own stream, so drawing the difference (and its reference) first changes no pair.
+      const drafts = active.map((g) => {
+        const rng = pairRng(params.seed, s.study_id, g.type);
+        return { g, rng, draft: g.type === 'difference' ? g.generate(s, rng, ctx) : null };
+      });
+      const ref = drafts.find((x) => x.g.type === 'difference')?.draft?.ref?.id;
+      if (ref !== undefined)
+        for (const x of drafts) collector.add(s, split, x.g.type, x.draft ?? x.g.generate(s, x.rng, ctx), x.rng, ref);
+    } else
+      for (const g of active) {
+        const rng = pairRng(params.seed, s.study_id, g.type);
+        collector.add(s, split, g.type, g.generate(s, rng, ctx), rng);
+      }
     if ((i + 1) % PROGRESS_EVERY === 0) yield { done: i + 1, total: studies.length };
   }
   let pairs = collector.pairs;
@@ -317,8 +332,9 @@ export function generateQuestions(
   params: QuestionParams,
   diseases: readonly Disease[],
   generators?: readonly QuestionGenerator[],
+  style?: Style,
 ): GenerateResult {
-  const it = generateSteps(records, metadataIndex, dicts, params, diseases, generators);
+  const it = generateSteps(records, metadataIndex, dicts, params, diseases, generators, style);
   for (;;) {
     const r = it.next();
     if (r.done) return r.value;

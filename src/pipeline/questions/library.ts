@@ -8,6 +8,7 @@ const LUNG_NAMES = new Set(['infiltration', 'pulmonary fibrosis', 'nodule', 'mas
 const EXACT_ONLY_VARIANTS = new Set(['enlarged']);
 /** Presence questions never ask about these catch-all library names. */
 const NOT_ASKED = /\b(abnormality|abnormalities|disease|finding|findings|impression|deformity)\b/;
+export const isCatchAll = (official: string) => NOT_ASKED.test(official);
 
 /**
  * The disease library as question generation names it. Gap patterns ("heart
@@ -47,6 +48,8 @@ export class QuestionLibrary {
   private readonly cache = new Map<string, string | null>();
   /** Official names presence questions may ask about (original library only, catch-alls excluded). */
   readonly askable: string[];
+  /** Official names of the original library's rows, one per row, catch-alls included. */
+  readonly originalRows: string[];
 
   constructor(base: readonly Disease[], dicts?: FrequencyDicts) {
     this.diseases = base.map((d) => ({ ...d, variants: [...new Set([...d.variants, d.official].map(canonicalText))] }));
@@ -68,7 +71,8 @@ export class QuestionLibrary {
         this.cache.set(n, n);
       }
     }
-    this.askable = [...new Set(base.filter(isOriginal).map((d) => d.official))].filter((n) => !NOT_ASKED.test(n));
+    this.originalRows = base.filter(isOriginal).map((d) => d.official);
+    this.askable = [...new Set(this.originalRows)].filter((n) => !isCatchAll(n));
   }
 
   private rebuild(): void {

@@ -1,6 +1,7 @@
 import type { ImageSummary } from '../dataset/images.js';
 import type { WrittenFile } from './export.js';
 import { GENERATOR_VERSION } from './registry.js';
+import type { Style } from '../schemas/style.js';
 import type { QuestionParams } from './schema.js';
 import type { DatasetStats } from './stats.js';
 
@@ -9,6 +10,7 @@ export const MANIFEST_VERSION = 1;
 export interface ManifestInput {
   version: string;
   params: QuestionParams;
+  style: Style;
   threshold: number | null;
   llm: Record<string, unknown>;
   backend: string;
@@ -44,6 +46,7 @@ export function buildManifest(m: ManifestInput) {
     tool: { name: 'cxrvqa', version: m.version },
     generator_version: GENERATOR_VERSION,
     seed: m.params.seed,
+    style: m.style,
     params: m.params,
     low_freq_threshold_applied: m.threshold,
     extraction: { backend: m.backend, ...modelAndPromptIds(m.llm) },
@@ -67,6 +70,8 @@ export function buildManifest(m: ManifestInput) {
         'set only for difference questions: the strictly earlier study (by study_order, then study date) of the same subject the question compares against; empty otherwise',
       images:
         'conversation records per split and how many have an image missing under the --images root (checked false: paths written, not looked up)',
+      style:
+        "release: the published dataset's question choices and wording (its wrong-answer bugs kept fixed); improved: cxrvqa's own (docs/differences.md)",
       split:
         'one split per subject: the metadata split column, or a seeded hash of the subject where it is missing (splitMode=seeded: always)',
     },

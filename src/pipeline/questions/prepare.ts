@@ -1,5 +1,6 @@
 import type { Attrs, StrictKeyInfo } from '../schemas/keyinfo.js';
 import { countMap, type FrequencyDicts } from '../standardize/dictionaries.js';
+import type { Style } from '../schemas/style.js';
 import type { QuestionLibrary } from './library.js';
 
 /** An entity as questions see it (docs/method.md §10 preprocessing). */
@@ -34,7 +35,10 @@ export function autoLowFreqThreshold(records: number, base = 10): number {
 
 /** Counts the filter compares against, built once per run (Maps: no per-record scans). */
 export interface FrequencyIndex {
+  /** Per official name, the counts of every entity name it covers (improved). */
   official: Map<string, number>;
+  /** Per entity name, its own count: the release looks the official name up here. */
+  named: Map<string, number>;
   location: Map<string, number>;
   level: Map<string, number>;
   type: Map<string, number>;
@@ -46,13 +50,25 @@ export function buildFrequencyIndex(dicts: FrequencyDicts, library: QuestionLibr
     const o = library.officialName(name);
     if (o !== null) official.set(o, (official.get(o) ?? 0) + count);
   }
-  return { official, location: countMap(dicts.location), level: countMap(dicts.level), type: countMap(dicts.type) };
+  return {
+    official,
+    named: countMap(dicts.entity),
+    location: countMap(dicts.location),
+    level: countMap(dicts.level),
+    type: countMap(dicts.type),
+  };
 }
 
 export interface PrepareOptions {
   library: QuestionLibrary;
   /** null: no low-frequency filter. */
   filter: { threshold: number; freq: FrequencyIndex } | null;
+  /**
+   * `release` (docs/differences.md, Questions): entities keep their KeyInfo names (two names for
+   * one disease stay two entities), an entity is kept when its official name's own count reaches
+   * the threshold, and negatives keep their KeyInfo names. Default `improved`.
+   */
+  style?: Style;
 }
 
 const clean = (v: string | null): string | null => {
@@ -84,17 +100,19 @@ export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): Prepare
   let droppedEntities = 0;
   const dropped = { values: 0 };
   const f = opts.filter;
+  const release = opts.style === 'release';
   for (const [rawName, attrs] of entries) {
     const lower = clean(rawName);
     if (lower === null) continue;
     const official = opts.library.officialName(lower);
     let name = lower;
     if (f) {
-      if (official === null || (f.freq.official.get(official) ?? 0) < f.threshold) {
+      const count = official === null ? 0 : ((release ? f.freq.named : f.freq.official).get(official) ?? 0);
+      if (count < f.threshold) {
         droppedEntities++;
         continue;
       }
-      name = official;
+      if (!release) name = official!;
     }
     const e: PreparedEntity = {
       name,
@@ -120,7 +138,7 @@ export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): Prepare
   for (const raw of ki.no_entity) {
     const lower = clean(raw);
     if (lower === null) continue;
-    const name = f ? (opts.library.officialName(lower) ?? lower) : lower;
+    const name = f && !release ? (opts.library.officialName(lower) ?? lower) : lower;
     if (positive.has(name) || seen.has(name)) continue;
     seen.add(name);
     negatives.push({ name, raw });

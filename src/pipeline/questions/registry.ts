@@ -1,6 +1,8 @@
 import { hash32, Rng } from '../util/random.js';
 import { differenceDraft, pickReference, type Timed } from './difference.js';
 import { abnormality, attribute, location, presence, view, type Draft, type StudyInput } from './generators.js';
+import { releaseAbnormality, releaseLocation, releasePresence } from './release.js';
+import type { Style } from '../schemas/style.js';
 import type { QuestionParams, QuestionType } from './schema.js';
 import type { Library } from './types.js';
 
@@ -58,8 +60,24 @@ export const QUESTION_GENERATORS: readonly QuestionGenerator[] = [
   { type: 'location', generate: (s, rng) => location(s.input, rng) },
   { type: 'level', generate: (s, rng) => attribute('level', s.input, rng) },
   { type: 'type', generate: (s, rng) => attribute('type', s.input, rng) },
-  { type: 'difference', enabled: (p) => p.difference, generate: differenceQuestion },
+  { type: 'difference', enabled: (p) => p.difference || p.pairedLayout === true, generate: differenceQuestion },
 ];
+
+/** Release style swaps the generators of the types whose choices differ (docs/differences.md, Questions). */
+const RELEASE_OVERRIDES: Partial<Record<QuestionType, QuestionGenerator['generate']>> = {
+  abnormality: (s, rng) => releaseAbnormality(s.input, rng),
+  presence: (s, rng, ctx) => releasePresence(s.input, rng, ctx.library),
+  location: (s, rng) => releaseLocation(s.input, rng),
+};
+
+/** The question types for a style, in the same order (so a type's pairs depend only on its own generator). */
+export function generatorsFor(style: Style): readonly QuestionGenerator[] {
+  if (style === 'improved') return QUESTION_GENERATORS;
+  return QUESTION_GENERATORS.map((g) => {
+    const generate = RELEASE_OVERRIDES[g.type];
+    return generate ? { ...g, generate } : g;
+  });
+}
 
 /** The random stream of one (seed, study, question type) pair: its draws depend on nothing else. */
 export const pairRng = (seed: number, study_id: string, type: string): Rng => new Rng(hash32(seed, study_id, type));

@@ -40,7 +40,7 @@ export const QaPairSchema = z.object({
   qa_id: z.string(),
   subject_id: z.string(),
   dicom_id: z.string().nullable(),
-  /** Reference (earlier) study; set only for difference questions. */
+  /** Reference (earlier) study: set for difference questions, and for every question in the paired layout. */
   ref_id: z.string().nullable(),
   question_type: QuestionTypeSchema,
   question: z.string(),
@@ -76,6 +76,12 @@ export const QuestionParamsSchema = z.object({
   balanceYesNo: z.boolean().default(false),
   /** Difference questions against an earlier study of the same subject (Medical-Diff-VQA). */
   difference: z.boolean().default(false),
+  /**
+   * The Medical-Diff-VQA layout: every question of a study carries its reference study (ref_id),
+   * and a study with no strictly earlier study gets no questions. Implies `difference`. No default,
+   * so runs made before it existed keep their params hash.
+   */
+  pairedLayout: z.boolean().optional(),
   /** `metadata`: the metadata `split` column (seeded by subject where missing); `seeded`: always seeded by subject. */
   splitMode: z.enum(['metadata', 'seeded']).default('metadata'),
   splitRatios: SplitRatiosSchema.default({ train: 0.8, validate: 0.1, test: 0.1 }),

@@ -21,6 +21,7 @@ import { QaPairSchema, QuestionParamsSchema, type QaPair, type QuestionParams, t
 import { computeStats } from './stats.js';
 import { fmtNum } from '../util/format.js';
 import { ImageLinks } from '../dataset/images.js';
+import { styleOf } from '../runner/style.js';
 
 export const DATASET_DIR = 'dataset';
 
@@ -95,6 +96,7 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
   params: QuestionParamsSchema,
   reads: [STANDARDIZED, REPORTS],
   writes: [QUESTIONS],
+  usesStyle: true,
   async preflight(ctx) {
     const std = ctx.run.artifact('standardized');
     if (!std.exists() || fs.statSync(std.file).size === 0) {
@@ -124,7 +126,7 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
     if (ctx.signal.aborted) throw abortError();
     const dicts = buildFrequencyDicts([...records.values()].map((r) => r.keyinfo));
 
-    const it = generateSteps(records.values(), index, dicts, params, diseases);
+    const it = generateSteps(records.values(), index, dicts, params, diseases, undefined, styleOf(run));
     let result: GenerateResult;
     for (;;) {
       const r = it.next();
@@ -167,12 +169,14 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
   },
   async preview(run: Run) {
     const file = path.join(run.dir, DATASET_DIR, 'stats.json');
-    if (!fs.existsSync(file)) return 'no dataset yet';
+    // The style leads the line: the questions cell is where the notebook shows it.
+    const style = `${styleOf(run)} style`;
+    if (!fs.existsSync(file)) return `${style} · no dataset yet`;
     const s = JSON.parse(fs.readFileSync(file, 'utf8')) as {
       total: number;
       by_type: Array<{ type: string; count: number }>;
     };
-    return `${s.total} QA pairs: ${s.by_type
+    return `${style} · ${s.total} QA pairs: ${s.by_type
       .filter((t) => t.count)
       .map((t) => `${t.type} ${t.count}`)
       .join(', ')}`;
@@ -227,6 +231,7 @@ async function exportDataset(
   const manifest = buildManifest({
     version: toolVersion(),
     params,
+    style: styleOf(run),
     threshold: result.threshold,
     llm: run.state.config.llm,
     backend: run.state.config.backend,

@@ -1,9 +1,11 @@
+import { DEFAULT_STYLE } from '../schemas/style.js';
 import type { StepDisplayStatus, StepState } from '../schemas/state.js';
 import { StepStateSchema } from '../schemas/state.js';
 import type { AnyStep } from '../steps/contract.js';
 import { artifactName } from '../store/artifact.js';
 import type { Run } from '../store/run.js';
 import { hashValue } from '../util/hash.js';
+import { styleOf } from './style.js';
 
 export function stepState(run: Run, stepId: string): StepState {
   return run.state.steps[stepId] ?? StepStateSchema.parse({});
@@ -19,6 +21,10 @@ export function stepFingerprint(run: Run, step: AnyStep): string {
   const config = step.configFingerprint
     ? step.configFingerprint(run.state.config, effectiveParams(run, step))
     : Object.fromEntries((step.configKeys ?? []).map((k) => [k, run.state.config[k]]));
+  const style = styleOf(run);
+  // Only a non-default style enters the hash: runs made before the setting existed stay current.
+  if (step.usesStyle && style !== DEFAULT_STYLE)
+    return hashValue({ params: effectiveParams(run, step), config, style });
   return hashValue({ params: effectiveParams(run, step), config });
 }
 

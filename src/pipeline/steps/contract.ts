@@ -110,6 +110,11 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
    */
   configFingerprint?(config: RunConfig, params: z.infer<S>): unknown;
   /**
+   * The step's output depends on the run's `style` (release | improved): changing it makes the
+   * step stale. The default style adds nothing to the fingerprint, so older runs stay current.
+   */
+  usesStyle?: boolean;
+  /**
    * Inputs that must exist before the step starts, for this config; the runner
    * checks them and names the step that makes a missing one. None when omitted.
    */
