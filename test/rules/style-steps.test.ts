@@ -9,7 +9,6 @@ import { stepFingerprint } from '../../src/pipeline/runner/status.js';
 import { ReferenceRecordSchema, type ReferenceRecord } from '../../src/pipeline/schemas/reference.js';
 import type { ReportRecord } from '../../src/pipeline/schemas/report.js';
 import { standardizeStep } from '../../src/pipeline/standardize/step.js';
-import { styleFingerprint } from '../../src/pipeline/steps/style.js';
 import { Run } from '../../src/pipeline/store/run.js';
 import { makeTempDir } from '../helpers/tmp.js';
 
@@ -48,12 +47,14 @@ function report(id: string, text: string): ReportRecord {
 describe('the style in the steps that use it', () => {
   it('changes the fingerprint of reference, extract, standardize and follow-up; improved adds nothing', async () => {
     const run = await openRun();
-    expect(styleFingerprint({ style: 'improved' })).toEqual({});
     for (const step of [referenceStep, extractStep, standardizeStep, followupStep]) {
+      const unset = stepFingerprint(run, step);
       await run.update((s) => void (s.config.style = 'improved'));
       const improved = stepFingerprint(run, step);
+      expect(improved, step.id).toBe(unset);
       await run.update((s) => void (s.config.style = 'release'));
       expect(stepFingerprint(run, step), step.id).not.toBe(improved);
+      await run.update((s) => void (s.config.style = 'improved'));
     }
   });
 

@@ -10,7 +10,6 @@ import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { checkFailedShare } from '../llm/failures.js';
 import { extractWithLlm } from './llm.js';
-import { styleFingerprint } from '../steps/style.js';
 import { extractWithRules } from './rules.js';
 
 export const ExtractParamsSchema = z.object({
@@ -88,7 +87,8 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
   writes: [RAW],
   configKeys: ['backend', 'llm'],
   // The style shapes both backends' output: list separators (rules) and the model's input text (llm).
-  configFingerprint: (config) => ({ ...(outputFingerprint(config) as object), ...styleFingerprint(config) }),
+  configFingerprint: (config) => outputFingerprint(config),
+  usesStyle: true,
   // The rules backend converts the reference; the LLM backend reads the reports.
   requires: (config) => (config.backend === 'rules' ? [REFERENCE] : [REPORTS]),
   checkConfig: checkLlmConfig,

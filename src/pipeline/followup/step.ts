@@ -15,7 +15,6 @@ import { askWithLlm } from './llm.js';
 import { planQuestions } from './plan.js';
 import { currentQuestionSha, loadQuestionTemplate } from './prompts.js';
 import { FOLLOWUP, FOLLOWUP_LOG } from './artifacts.js';
-import { styleFingerprint } from '../steps/style.js';
 import type { FollowupLogRow, FollowupRow } from './schema.js';
 
 export const FollowupParamsSchema = z.object({
@@ -196,10 +195,10 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
   reads: [REPORTS, REFERENCE, STANDARDIZED],
   writes: [FOLLOWUP, FOLLOWUP_LOG],
   configKeys: ['backend', 'llm'],
+  usesStyle: true,
   // The question files count by their text, like the prompt: an edited copy makes the follow-up stale.
   configFingerprint: (config, params) => ({
     ...(outputFingerprint(config) as object),
-    ...styleFingerprint(config),
     questions: [
       currentQuestionSha(params.positiveQuestion, config.style),
       currentQuestionSha(params.negativeQuestion, config.style),

@@ -5,7 +5,6 @@ import type { Step, StepContext } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { REFERENCE } from './artifacts.js';
 import { extractReference } from './extract.js';
-import { styleFingerprint } from '../steps/style.js';
 import { libsFor, loadLibs } from './libs.js';
 
 export const ReferenceParamsSchema = z.object({
@@ -87,7 +86,7 @@ export const referenceStep: Step<typeof ReferenceParamsSchema> = {
   reads: [REPORTS],
   writes: [REFERENCE],
   requires: () => [REPORTS],
-  configFingerprint: (config) => styleFingerprint(config),
+  usesStyle: true,
   run: runReference,
   async preview(run: Run) {
     const st = run.state.steps['reference'];

@@ -21,7 +21,6 @@ import {
 import { standardizeRecord, toStrict } from './record.js';
 import { repairRecord } from './shape.js';
 import { defaultLibs } from '../rules/libs.js';
-import { styleFingerprint } from '../steps/style.js';
 
 export const StandardizeParamsSchema = z.object({
   /** Count from which a level/type/location word is "high frequency"; `auto` scales with the corpus (docs/standardize.md). */
@@ -213,7 +212,7 @@ export const standardizeStep: Step<typeof StandardizeParamsSchema> = {
   writes: [STANDARDIZED, STD_CHANGES],
   // Follow-up rows only ever refine extracted studies, so the extraction is what must exist.
   requires: () => [RAW],
-  configFingerprint: (config) => styleFingerprint(config),
+  usesStyle: true,
   // A bad reviewed-terms folder or sheet is reported before any work starts.
   async preflight(ctx) {
     if (ctx.params.reviewedTermsDir) readReviewedTerms(ctx.params.reviewedTermsDir);
