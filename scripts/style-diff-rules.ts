@@ -2,7 +2,7 @@
  * npx tsx scripts/style-diff-rules.ts [--sample] [--mimic DIR] [--iu CSV]
  *
  * How many studies / findings / questions each `release`-vs-`improved` difference of the rules,
- * model-input and follow-up stages changes (docs/differences-rules.md). Runs both styles through
+ * model-input and follow-up stages changes (docs/differences.md Part 1). Runs both styles through
  * the pure functions; each difference is measured alone (the other ones held at `improved`).
  * --mimic: a folder written by `npm run generate:corpus` (files/, metadata.csv, truth.jsonl);
  * --iu: an Indiana University reports CSV (uid, ..., findings, impression).

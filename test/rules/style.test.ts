@@ -4,7 +4,7 @@ import { libsFor } from '../../src/pipeline/rules/libs.js';
 import { referenceToKeyInfo } from '../../src/pipeline/rules/toKeyInfo.js';
 import type { Style } from '../../src/pipeline/schemas/style.js';
 
-// Sentences in, findings out, in both styles (docs/differences-rules.md).
+// Sentences in, findings out, in both styles (docs/differences.md Part 1).
 const run = (text: string, style: Style) =>
   extractReference({ study_id: '1', subject_id: '9', text }, libsFor(style), { likely: 'uncertain', style });
 const keyinfo = (text: string, style: Style) => referenceToKeyInfo(run(text, style), style);

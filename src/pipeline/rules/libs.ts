@@ -42,7 +42,7 @@ function termSet(rows: Row[]): Set<string> {
 /**
  * Variants cxrvqa added that change which finding a phrase is, left out in `release` style:
  * "bullous" alone names a cyst/bulla, so "bullous emphysema" also gives a cyst finding; the
- * published extractor read it as emphysema only (docs/differences-rules.md).
+ * published extractor read it as emphysema only (docs/differences.md Part 1).
  */
 export const RELEASE_DROPPED_VARIANTS: ReadonlySet<string> = new Set(['bullous']);
 

@@ -3,7 +3,7 @@
  * lists"). One rule for both styles: the published code kept a term whose comment merely
  * contained "OK" (so "Not OK" kept it) and dropped one marked "ok" in lower case; both turn a
  * reviewer's verdict into its opposite, so `release` does not reproduce them
- * (docs/differences-rules.md).
+ * (docs/differences.md Part 1).
  *
  * - blank (empty or whitespace only): not objected to, the term is kept;
  * - an approval, alone or followed by a note after a separator ("OK", "ok.", "Okay",
