@@ -57,6 +57,8 @@ export function corpusConfigFrom(flags: CorpusFlags): CorpusConfig | null {
 
 function guessFormat(p: string): string {
   if (fs.statSync(p).isDirectory()) return 'mimic';
+  // The reports zip as PhysioNet ships it is read in place (ingest/zipSource.ts).
+  if (/\.zip$/i.test(p)) return 'mimic';
   if (/\.jsonl$/i.test(p)) return 'jsonl';
   if (/\.csv(\.gz)?$/i.test(p)) return 'csv';
   throw new UserError(`Cannot tell the format of ${p}; pass --format mimic|mimic-jpg|csv|jsonl.`);
