@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import type { IngestIssue } from '../schemas/report.js';
 import { UserError } from '../util/errors.js';
@@ -35,9 +36,54 @@ export function isZipPath(p: string): boolean {
   }
 }
 
-async function openZip(zipPath: string): Promise<yauzl.ZipFile> {
+/**
+ * yauzl reads each directory record with two reads through the thread pool; on the
+ * loaded 2-core box that alone took 26.6 s for 20,000 entries. This reader answers
+ * them from 1 MiB blocks read synchronously, so the directory is read in big pieces
+ * (1.0 s for the same zip). The fd belongs to the caller, which closes it.
+ */
+class BlockReader extends yauzl.RandomAccessReader {
+  private block = Buffer.alloc(0);
+  private blockStart = 0;
+
+  constructor(private readonly fd: number) {
+    super();
+  }
+
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (err: Error | null, n?: number) => void,
+  ) {
+    try {
+      if (position < this.blockStart || position + length > this.blockStart + this.block.length) {
+        this.block = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, length));
+        this.block = this.block.subarray(0, fs.readSync(this.fd, this.block, 0, this.block.length, position));
+        this.blockStart = position;
+      }
+      const n = this.block.copy(buffer, offset, position - this.blockStart, position - this.blockStart + length);
+      queueMicrotask(() => callback(null, n));
+    } catch (err) {
+      queueMicrotask(() => callback(err as Error));
+    }
+  }
+
+  override _readStreamForRange(start: number, end: number) {
+    return fs.createReadStream('', { fd: this.fd, start, end: end - 1, autoClose: false });
+  }
+}
+
+const BLOCK_BYTES = 1 << 20;
+
+async function openZip(zipPath: string, fd: number): Promise<yauzl.ZipFile> {
   try {
-    return await yauzl.openPromise(zipPath, { lazyEntries: true, autoClose: false, validateEntrySizes: true });
+    const reader = new BlockReader(fd);
+    return await yauzl.fromRandomAccessReaderPromise(reader, fs.fstatSync(fd).size, {
+      autoClose: false,
+      validateEntrySizes: true,
+    });
   } catch (err) {
     throw new UserError(
       `${zipPath} is not a readable zip: ${(err as Error).message}.`,
@@ -95,10 +141,11 @@ function unexpectedLayout(zipPath: string, seen: string[], count: number): UserE
  * it costs little on the real zip; a zip without any says what it holds instead.
  */
 export async function probeMimicZip(zipPath: string): Promise<{ base: string }> {
-  const zip = await openZip(zipPath);
+  const fd = fs.openSync(zipPath, 'r');
   const seen: string[] = [];
   let count = 0;
   try {
+    const zip = await openZip(zipPath, fd);
     for await (const e of entries(zip, zipPath)) {
       const m = REPORT_TAIL.exec(e.fileName);
       if (m) return { base: m[1]! };
@@ -106,7 +153,7 @@ export async function probeMimicZip(zipPath: string): Promise<{ base: string }> 
       if (seen.length < 5 && !e.fileName.endsWith('/')) seen.push(e.fileName);
     }
   } finally {
-    zip.close();
+    fs.closeSync(fd);
   }
   throw unexpectedLayout(zipPath, seen, count);
 }
@@ -162,32 +209,57 @@ function treeListing(byName: Map<string, yauzl.Entry>, layout: ZipLayout, ignore
   return { listing, byRel };
 }
 
-async function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
-  const stream = await zip.openReadStreamPromise(entry);
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+const LOCAL_HEADER = 0x04034b50;
+
+/**
+ * One entry's bytes, read synchronously at its offset and inflated in one call.
+ * Why not yauzl's read streams: each costs a few thread-pool round trips and a zlib
+ * stream, which made a 20,000-entry zip take 61 s to ingest against 9.6 s for the
+ * same tree on the loaded 2-core box; this path follows readReportFile's reasoning.
+ * yauzl still reads and validates the central directory (zip64, names, sizes).
+ */
+function readEntrySync(fd: number, entry: yauzl.Entry): Buffer {
+  const head = Buffer.alloc(30);
+  readFully(fd, head, entry.relativeOffsetOfLocalHeader);
+  if (head.readUInt32LE(0) !== LOCAL_HEADER) throw new Error('no local file header at the offset the directory gives');
+  // The local name and extra field lengths may differ from the directory's copies.
+  const dataStart = entry.relativeOffsetOfLocalHeader + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
+  const raw = readFully(fd, Buffer.allocUnsafe(entry.compressedSize), dataStart);
+  let data: Buffer;
+  if (entry.compressionMethod === 0) data = raw;
+  else if (entry.compressionMethod === 8)
+    // One byte of room: an entry that inflates past its declared size fails here, not later.
+    data = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize + 1) });
+  else throw new Error(`unsupported compression method ${entry.compressionMethod}`);
+  if (data.length !== entry.uncompressedSize)
+    throw new Error(`${data.length} bytes where the directory says ${entry.uncompressedSize}`);
+  return data;
+}
+
+function readFully(fd: number, buf: Buffer, position: number): Buffer {
+  let got = 0;
+  while (got < buf.length) {
+    const n = fs.readSync(fd, buf, got, buf.length - got, position + got);
+    if (n === 0) throw new Error('the zip ends inside this entry');
+    got += n;
+  }
+  return buf;
 }
 
 /** The report store of mimic.ts over a zip: list it, then read entries as the metadata asks. */
 export async function openZipStore(zipPath: string, defaultMetadata: string | null): Promise<ReportStore> {
-  const zip = await openZip(zipPath);
+  const fd = fs.openSync(zipPath, 'r');
   let listed;
   try {
-    const { byRel: byName, layout, ignored } = await listZip(zip, zipPath);
+    const { byRel: byName, layout, ignored } = await listZip(await openZip(zipPath, fd), zipPath);
     listed = treeListing(byName, layout, ignored);
   } catch (err) {
-    zip.close();
+    fs.closeSync(fd);
     throw err;
   }
   const { listing, byRel } = listed;
 
-  async function read(
-    rel: string,
-    meta: StudyMeta,
-    opts: SourceOptions,
-    extraWarnings: IngestIssue[] = [],
-  ): Promise<SourceItem> {
+  function read(rel: string, meta: StudyMeta, opts: SourceOptions, extraWarnings: IngestIssue[] = []): SourceItem {
     const id = meta.study_id;
     const entry = byRel.get(rel)!;
     // The directory's size is checked before inflating, so a huge entry is never loaded.
@@ -204,7 +276,7 @@ export async function openZipStore(zipPath: string, defaultMetadata: string | nu
     let buf: Buffer;
     try {
       if (entry.isEncrypted()) throw new Error('the entry is encrypted');
-      buf = await readEntry(zip, entry);
+      buf = readEntrySync(fd, entry);
     } catch (err) {
       return {
         kind: 'issue',
@@ -220,7 +292,7 @@ export async function openZipStore(zipPath: string, defaultMetadata: string | nu
     };
   }
 
-  return { listing, defaultMetadata, read, close: async () => zip.close() };
+  return { listing, defaultMetadata, read, close: async () => fs.closeSync(fd) };
 }
 
 /** `mimic_all.csv` or `metadata.csv` beside the zip, as the tree reader looks beside its files/. */
