@@ -85,6 +85,7 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
   reads: [REPORTS, REFERENCE],
   writes: [RAW],
   configKeys: ['backend', 'llm'],
+  usesLlm: (config) => config.backend === 'llm',
   configFingerprint: outputFingerprint,
   // The rules backend converts the reference; the LLM backend reads the reports.
   requires: (config) => (config.backend === 'rules' ? [REFERENCE] : [REPORTS]),

@@ -193,6 +193,7 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
   reads: [REPORTS, REFERENCE, STANDARDIZED],
   writes: [FOLLOWUP, FOLLOWUP_LOG],
   configKeys: ['backend', 'llm'],
+  usesLlm: () => true,
   // The question files count by their text, like the prompt: an edited copy makes the follow-up stale.
   configFingerprint: (config, params) => ({
     ...(outputFingerprint(config) as object),

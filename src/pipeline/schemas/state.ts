@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StepEngineSchema } from './engine.js';
 import { StyleSchema } from './style.js';
 
 /** Run state (state.json). Small by design: bulk data lives in JSONL artifacts. */
@@ -97,6 +98,8 @@ export const RunStateSchema = z.object({
   reviews: z.record(z.string(), z.unknown()).default({}),
   /** Where the Ink app was, so reopening a run restores the screen. */
   ui: z.record(z.string(), z.unknown()).default({}),
+  /** Per step id: the engine of its LLM requests and the remote state of batch / shard work. */
+  engines: z.record(z.string(), StepEngineSchema).default({}),
 });
 export type RunState = z.infer<typeof RunStateSchema>;
 

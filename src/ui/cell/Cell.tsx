@@ -8,6 +8,7 @@ import type { ScreenProps } from '../App.js';
 import { ago, countsLine, STATUS_COLOR, STATUS_LABEL, truncate, windowStart } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { formatParamValue } from './params.js';
+import { engineLine, engineView } from '../../present/engine.js';
 
 export function CellView({ height, columns, active }: ScreenProps) {
   const s = useUiState();
@@ -88,7 +89,8 @@ export function CellView({ height, columns, active }: ScreenProps) {
       .map(artifactName)
       .map((w) => `${w}=${artifacts[w]?.count ?? 0}`)
       .join(' ') || '(none)';
-  const paramRows = Math.max(1, height - 10);
+  const engine = row.engine ? engineView(row.engine, { stepDone: row.status === 'done' }) : null;
+  const paramRows = Math.max(1, height - (engine ? 11 : 10));
   const start = windowStart(cursor, keys.length, paramRows);
   return (
     <Box flexDirection="column">
@@ -103,6 +105,11 @@ export function CellView({ height, columns, active }: ScreenProps) {
       <Text wrap="truncate">
         reads: {step.reads.map(artifactName).join(', ') || '—'} · writes: {outputs}
       </Text>
+      {engine ? (
+        <Text wrap="truncate" color={ENGINE_COLOR[engine.tone]}>
+          {truncate(engineLine(engine), columns)}
+        </Text>
+      ) : null}
       <Text bold>Params{paramsError ? <Text color="red"> (stored params invalid: {paramsError})</Text> : null}</Text>
       {keys.length === 0 ? <Text dimColor> (no params)</Text> : null}
       {keys.slice(start, start + paramRows).map((k, i) => {
@@ -143,3 +150,5 @@ export function CellView({ height, columns, active }: ScreenProps) {
     </Box>
   );
 }
+
+const ENGINE_COLOR = { normal: undefined, active: 'cyan', warn: 'yellow', done: 'green' } as const;
