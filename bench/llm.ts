@@ -3,7 +3,7 @@
  *
  *   npm run bench:llm                         # all sections
  *   npm run bench:llm -- --requests 2000      # smaller continuous run
- *   npm run bench:llm -- --only throughput|kill
+ *   npm run bench:llm -- --only throughput|kill|prefix
  *   BENCH_PROFILE='{"hedge":false}' npm run bench:llm   # profile fields over the defaults
  *
  * Throughput: the loopback server runs in a child process with lognormal
@@ -21,6 +21,7 @@ import { createLlm, runPool, type LlmClient } from '../src/pipeline/llm/index.js
 import { LlmProfileSchema } from '../src/pipeline/llm/config.js';
 import { startLoopbackServerProcess } from '../test/helpers/loopback-server.js';
 import { killAndResume } from '../test/helpers/kill-run.js';
+import { prefix } from './llm-prefix.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {
@@ -158,3 +159,4 @@ async function kill() {
 
 if (!only || only === 'throughput') await throughput();
 if (!only || only === 'kill') await kill();
+if (!only || only === 'prefix') await prefix(args);

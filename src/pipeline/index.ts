@@ -26,6 +26,8 @@ export type {
 } from './steps/contract.js';
 export { recoverInterrupted, runPipeline, runStep } from './runner/runner.js';
 export { displayStatus, effectiveParams, staleReasons, stepState } from './runner/status.js';
+export { recordStepEngine, stepEngine } from './runner/engine.js';
+export type { EngineKind, RemoteState, StepEngine } from './schemas/engine.js';
 export {
   applyConfig,
   applyParams,

@@ -7,8 +7,10 @@ import {
   type Run,
   staleReasons,
   STEPS,
+  stepEngine,
   stepState,
 } from '../../pipeline/index.js';
+import { engineLine, engineView } from '../../present/engine.js';
 import { fmtNum, formatDuration, formatUsage } from '../../present/format.js';
 import { action, runDirOption, withRun } from '../common.js';
 
@@ -30,6 +32,7 @@ export function statusRows(run: Run) {
       durationMs: st.durationMs,
       error: st.error,
       usage: st.usage,
+      engine: stepEngine(run, step),
     };
   });
 }
@@ -50,6 +53,8 @@ export function formatStatus(run: Run): string {
       lines.push(
         `${''.padEnd(12)} set: ${set.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} (--unset ${r.id}.NAME restores a default)`,
       );
+    if (r.engine && r.status !== 'n/a')
+      lines.push(`${''.padEnd(12)} ${engineLine(engineView(r.engine, { stepDone: r.status === 'done' }))}`);
     const spend = formatUsage(r.usage);
     if (spend) lines.push(`${''.padEnd(12)} ${spend}`);
     if (r.stale.length) lines.push(`${''.padEnd(12)} stale: ${r.stale.join(', ')}`);

@@ -89,6 +89,7 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
   // The style shapes both backends' output: list separators (rules) and the model's input text (llm).
   configFingerprint: (config) => outputFingerprint(config),
   usesStyle: true,
+  usesLlm: (config) => config.backend === 'llm',
   // The rules backend converts the reference; the LLM backend reads the reports.
   requires: (config) => (config.backend === 'rules' ? [REFERENCE] : [REPORTS]),
   checkConfig: checkLlmConfig,

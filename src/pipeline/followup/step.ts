@@ -196,6 +196,7 @@ export const followupStep: Step<typeof FollowupParamsSchema> = {
   writes: [FOLLOWUP, FOLLOWUP_LOG],
   configKeys: ['backend', 'llm'],
   usesStyle: true,
+  usesLlm: () => true,
   // The question files count by their text, like the prompt: an edited copy makes the follow-up stale.
   configFingerprint: (config, params) => ({
     ...(outputFingerprint(config) as object),

@@ -175,6 +175,33 @@ export interface MimicSourceConfig {
   jpg: boolean;
 }
 
+/**
+ * Where the report files of a MIMIC corpus come from: the unpacked tree (below) or
+ * the zip as shipped (zipSource.ts). The join with the metadata is the same for both.
+ */
+export interface ReportStore {
+  listing: TreeListing;
+  /** The metadata table found with the reports when none is given. */
+  defaultMetadata: string | null;
+  read(
+    rel: string,
+    meta: StudyMeta,
+    opts: SourceOptions,
+    extraWarnings?: IngestIssue[],
+  ): SourceItem | Promise<SourceItem>;
+  close(): Promise<void>;
+}
+
+async function openTreeStore(p: string, opts: SourceOptions): Promise<ReportStore> {
+  const layout = resolveMimicLayout(p);
+  return {
+    listing: await listReports(layout, opts.concurrency, opts.signal),
+    defaultMetadata: defaultMetadataFile(layout),
+    read: (rel, meta, o, warn) => readReportFile(layout.root, rel, meta, o, warn),
+    close: async () => {},
+  };
+}
+
 export interface MimicHooks {
   log(level: 'info' | 'warn', message: string): void;
   /** Number of report files found, once the tree is listed. */
@@ -185,9 +212,23 @@ export async function* mimicItems(
   cfg: MimicSourceConfig,
   opts: SourceOptions,
   hooks: MimicHooks,
+  openStore: (opts: SourceOptions) => Promise<ReportStore> = (o) => openTreeStore(cfg.path, o),
 ): AsyncGenerator<SourceItem> {
-  const layout = resolveMimicLayout(cfg.path);
-  const listing = await listReports(layout, opts.concurrency, opts.signal);
+  const store = await openStore(opts);
+  try {
+    yield* joinWithMetadata(store, cfg, opts, hooks);
+  } finally {
+    await store.close();
+  }
+}
+
+async function* joinWithMetadata(
+  store: ReportStore,
+  cfg: MimicSourceConfig,
+  opts: SourceOptions,
+  hooks: MimicHooks,
+): AsyncGenerator<SourceItem> {
+  const { listing } = store;
   hooks.onTotal(listing.byStudy.size + listing.duplicates.length);
   if (listing.ignored)
     hooks.log(
@@ -201,7 +242,7 @@ export async function* mimicItems(
     };
   }
 
-  const metaFile = cfg.jpg ? (cfg.metadata ?? layout.root) : (cfg.metadata ?? defaultMetadataFile(layout));
+  const metaFile = cfg.jpg ? cfg.metadata : (cfg.metadata ?? store.defaultMetadata);
   const matched = new Set<string>();
   if (metaFile) {
     const rows: AsyncIterable<MetaRow> = cfg.jpg ? jpgRows(metaFile, hooks) : readMetadataCsv(metaFile);
@@ -230,7 +271,7 @@ export async function* mimicItems(
       matched.add(id);
       // A repeated metadata row reads nothing: the step reports it as a duplicate.
       if (!first || opts.isDone(id)) yield { kind: 'resumed', study_id: id, source: rel };
-      else yield readReportFile(layout.root, rel, row.meta, opts);
+      else yield await store.read(rel, row.meta, opts);
     }
     if (opts.signal.aborted) return;
   } else {
@@ -258,7 +299,7 @@ export async function* mimicItems(
           ),
         ]
       : [];
-    yield readReportFile(layout.root, rel, emptyMeta(id, subjectFromRel(rel)), opts, warn);
+    yield await store.read(rel, emptyMeta(id, subjectFromRel(rel)), opts, warn);
   }
 }
 

@@ -8,6 +8,7 @@ import { checkJsonlMapping, jsonlItems } from './jsonlSource.js';
 import { defaultMetadataFile, mimicItems, resolveMimicLayout, type MimicHooks } from './mimic.js';
 import type { SourceItem, SourceOptions } from './record.js';
 import { assertTextFile } from '../util/sniff.js';
+import { isZipPath, metadataBesideZip, openZipStore, probeMimicZip } from './zipSource.js';
 
 /** A configured corpus: checks that run before any work, then the stream of items. */
 export interface CorpusSource {
@@ -28,9 +29,26 @@ function mustRead(p: string, what: string, kind: 'file' | 'dir' | 'any'): void {
   if (kind === 'dir' && !isDir) throw new UserError(`${what} must be a folder, but ${p} is a file.`);
 }
 
+function isZipFile(p: string): boolean {
+  return fs.existsSync(p) && fs.statSync(p).isFile() && isZipPath(p);
+}
+
+/** The MIMIC-CXR reports zip as shipped, read in place (zipSource.ts). */
+async function openMimicZip(zipPath: string, metadataFlag: string | null): Promise<CorpusSource> {
+  await probeMimicZip(zipPath);
+  if (metadataFlag) mustRead(path.resolve(metadataFlag), 'Metadata CSV', 'file');
+  const metadata = metadataFlag ? path.resolve(metadataFlag) : metadataBesideZip(zipPath);
+  return {
+    describe: `MIMIC-CXR zip ${zipPath}${metadata ? ` with metadata ${metadata}` : ' (no metadata table)'}`,
+    items: (opts, hooks) =>
+      mimicItems({ path: zipPath, metadata, jpg: false }, opts, hooks, () => openZipStore(zipPath, metadata)),
+  };
+}
+
 /** Validate the corpus config against the disk (preflight) and return its reader. */
 export async function openCorpus(cfg: CorpusConfig): Promise<CorpusSource> {
   const corpusPath = path.resolve(cfg.path);
+  if (cfg.kind === 'mimic' && isZipFile(corpusPath)) return openMimicZip(corpusPath, cfg.metadata);
   switch (cfg.kind) {
     case 'sample':
     case 'mimic': {

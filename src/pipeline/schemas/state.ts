@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StepEngineSchema } from './engine.js';
 import { StyleSchema } from './style.js';
 
 /** Run state (state.json). Small by design: bulk data lives in JSONL artifacts. */
@@ -99,6 +100,8 @@ export const RunStateSchema = z.object({
   ui: z.record(z.string(), z.unknown()).default({}),
   /** Batch API jobs submitted and not yet imported (ids only), so a restart polls instead of resubmitting. */
   batches: z.record(z.string(), z.unknown()).default({}),
+  /** Per step id: the engine of its LLM requests and the remote state of batch / shard work. */
+  engines: z.record(z.string(), StepEngineSchema).default({}),
 });
 export type RunState = z.infer<typeof RunStateSchema>;
 

@@ -130,6 +130,8 @@ export interface Step<S extends z.ZodType<Record<string, unknown>> = z.ZodType<R
    * work; the runner runs them once per invocation (never again in preflight).
    */
   checkConfig?(ctx: StepContext<z.infer<S>>): Promise<void>;
+  /** Whether the step sends LLM requests under this config: the notebook and `status` then show its engine. */
+  usesLlm?(config: RunConfig): boolean;
   /** Config sections the step writes (serve records its endpoint): later steps' early checks wait for it. */
   changesConfig?: readonly ('corpus' | 'backend' | 'llm')[];
   run(ctx: StepContext<z.infer<S>>): Promise<StepResult>;

@@ -9,6 +9,7 @@ import { ago, countsLine, STATUS_COLOR, STATUS_LABEL, truncate, windowStart } fr
 import { useUiActions, useUiState } from '../state/context.js';
 import { formatParamValue } from './params.js';
 import { hasColumnMapping, IngestMapping } from '../wizard/IngestMapping.js';
+import { engineLine, engineView } from '../../present/engine.js';
 
 export function CellView({ height, columns, active }: ScreenProps) {
   const s = useUiState();
@@ -114,7 +115,8 @@ export function CellView({ height, columns, active }: ScreenProps) {
       .map(artifactName)
       .map((w) => `${w}=${artifacts[w]?.count ?? 0}`)
       .join(' ') || '(none)';
-  const paramRows = Math.max(1, height - (mappable ? 11 : 10));
+  const engine = row.engine ? engineView(row.engine, { stepDone: row.status === 'done' }) : null;
+  const paramRows = Math.max(1, height - 10 - (mappable ? 1 : 0) - (engine ? 1 : 0));
   const start = windowStart(cursor, keys.length, paramRows);
   return (
     <Box flexDirection="column">
@@ -136,6 +138,11 @@ export function CellView({ height, columns, active }: ScreenProps) {
           {Object.entries(corpus.columns)
             .map(([f, c]) => `${f}=${c}`)
             .join(' ') || 'guessed from the header'}
+        </Text>
+      ) : null}
+      {engine ? (
+        <Text wrap="truncate" color={ENGINE_COLOR[engine.tone]}>
+          {truncate(engineLine(engine), columns)}
         </Text>
       ) : null}
       <Text bold>Params{paramsError ? <Text color="red"> (stored params invalid: {paramsError})</Text> : null}</Text>
@@ -178,3 +185,5 @@ export function CellView({ height, columns, active }: ScreenProps) {
     </Box>
   );
 }
+
+const ENGINE_COLOR = { normal: undefined, active: 'cyan', warn: 'yellow', done: 'green' } as const;

@@ -14,6 +14,7 @@ import {
 } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import type { StepRow } from '../state/types.js';
+import { engineView } from '../../present/engine.js';
 
 /** Screen keys shared with the other top-level screens. */
 export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'dataset'> = {
@@ -105,6 +106,9 @@ function Cell({ row, index, selected, columns }: { row: StepRow; index: number; 
       : row.stale.length
         ? `stale: ${row.stale.join(', ')}`
         : (row.preview ?? row.summary) || row.description;
+  // Which engine carries an LLM step, and where batch / shard work stands, lead its second line.
+  const engine = row.engine && row.applies.ok ? engineView(row.engine, { stepDone: row.status === 'done' }) : null;
+  const engineTag = engine ? `${engine.tag}${engine.next && !row.error ? ` · next: ${engine.next}` : ''} · ` : '';
   return (
     <Box flexDirection="column">
       <Text inverse={selected} wrap="truncate">
@@ -116,7 +120,7 @@ function Cell({ row, index, selected, columns }: { row: StepRow; index: number; 
       </Text>
       <Text dimColor={!row.error} color={row.error ? 'red' : undefined} wrap="truncate">
         {'     '}
-        {truncate(second, columns - 6)}
+        {truncate(engineTag + second, columns - 6)}
       </Text>
     </Box>
   );

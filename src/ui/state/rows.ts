@@ -1,4 +1,4 @@
-import { type AnyStep, displayStatus, type Run, staleReasons, stepState } from '../../pipeline/index.js';
+import { type AnyStep, displayStatus, type Run, staleReasons, stepEngine, stepState } from '../../pipeline/index.js';
 import type { StepRow } from './types.js';
 
 /** The notebook cells as the run's state says now (previews are filled in separately: they read artifacts). */
@@ -28,6 +28,7 @@ export function buildRows(
       stale: safe(() => staleReasons(run, step).map((r) => r.detail), []),
       applies,
       preview: previews[step.id] ?? null,
+      engine: safe(() => stepEngine(run, step), null),
     };
   });
 }

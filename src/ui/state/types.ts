@@ -4,6 +4,7 @@ import type {
   RunMode,
   RunnerEvent,
   StepDisplayStatus,
+  StepEngine,
   StepOutcome,
 } from '../../pipeline/index.js';
 
@@ -24,6 +25,8 @@ export interface StepRow {
   stale: string[];
   applies: Applicability;
   preview: string | null;
+  /** The engine of the step's LLM requests (null: it sends none). */
+  engine?: StepEngine | null;
 }
 
 export interface LogLine {

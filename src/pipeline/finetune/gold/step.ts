@@ -72,6 +72,7 @@ export const goldStep: Step<typeof GoldParamsSchema> = {
   reads: [REPORTS],
   writes: [GOLD],
   applies: (run) => fineTunePathApplies(run, goldProfileName(run)),
+  usesLlm: () => true,
   // The prompt counts by its current text: an edited prompt file makes the gold set stale.
   configFingerprint: (config, params) => ({ promptSha: currentPromptSha(goldPromptOf(config, params)) }),
 
