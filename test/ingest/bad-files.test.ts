@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sniffFile } from '../../src/pipeline/util/sniff.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/tmp.js';
+import { zipFolder } from '../helpers/zip.js';
 import { writeFile } from './fixtures.js';
 
 let tmp: ReturnType<typeof makeTempDir>;
@@ -25,8 +26,9 @@ function zipWith(name: string): Buffer {
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x9b]);
 
 const CASES: Array<[string, Buffer | string, RegExp]> = [
-  ['reports.zip', zipWith('reports.csv'), /is a ZIP archive/],
-  ['reports.csv.zip', zipWith('reports.csv'), /is a ZIP archive/],
+  // A .zip may be MIMIC-CXR as shipped, so it is opened as one: a cut-off zip says so.
+  ['reports.zip', zipWith('reports.csv'), /reports\.zip is not a readable zip/],
+  ['reports.csv.zip', zipWith('reports.csv'), /is not a readable zip/],
   ['reports.xlsx', zipWith('[Content_Types].xml'), /is an Excel workbook \(\.xlsx\)/],
   ['renamed.csv', zipWith('xl/workbook.xml'), /is an Excel workbook/],
   ['reports.gz', zlib.gzipSync('study_id,text\n1,x\n'), /is a gzip file/],
@@ -49,6 +51,18 @@ describe('empty and binary corpus files', () => {
       expect(r.stderr).not.toMatch(STACK);
     },
   );
+
+  it.each(['reports.zip', 'reports.csv.zip'])('%s holding a table names the file to unpack', async (name) => {
+    tmp = makeTempDir();
+    const src = path.join(tmp.dir, 'src');
+    fs.mkdirSync(src);
+    const zip = await zipFolder(src, path.join(tmp.dir, name), { extra: { 'reports.csv': 'study_id,text\n1,x\n' } });
+    const r = await runCli(['run', '--corpus', zip, '--run', path.join(tmp.dir, 'run')]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/is a ZIP archive without MIMIC-CXR reports.*it holds 1 entries, e\.g\. reports\.csv/);
+    expect(r.stderr).toMatch(/hint: Unpack it .*--corpus reports\.csv/);
+    expect(r.stderr).not.toMatch(STACK);
+  });
 
   it.each([
     ['zero.csv', '', /zero\.csv is empty \(0 bytes\)/],

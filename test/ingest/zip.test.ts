@@ -122,7 +122,7 @@ describe('MIMIC-CXR reports zip, read in place', () => {
     );
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message).toMatch(
-      /No MIMIC-CXR reports in .*other\.zip: expected entries like files\/pXX\/pSUBJECT\/sSTUDY\.txt .*it holds 2 entries, e\.g\. reports\/50000001\.txt, labels\.csv/,
+      /other\.zip is a ZIP archive without MIMIC-CXR reports: expected entries like files\/pXX\/pSUBJECT\/sSTUDY\.txt .*it holds 2 entries, e\.g\. reports\/50000001\.txt, labels\.csv/,
     );
   });
 

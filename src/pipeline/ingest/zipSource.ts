@@ -130,9 +130,13 @@ function layoutOf(base: string): ZipLayout {
 
 function unexpectedLayout(zipPath: string, seen: string[], count: number): UserError {
   const shown = seen.length ? `; it holds ${count} entries, e.g. ${seen.join(', ')}` : '; it is empty';
+  // A zipped CSV/JSONL corpus is a common slip: name the file to unpack instead of the MIMIC layout.
+  const table = seen.find((e) => /\.(csv|jsonl|ndjson)$/i.test(e));
   return new UserError(
-    `No MIMIC-CXR reports in ${zipPath}: expected entries like files/pXX/pSUBJECT/sSTUDY.txt (optionally under one top folder)${shown}.`,
-    'Pass the MIMIC-CXR reports zip (mimic-cxr-reports.zip) or a folder with files/pXX/pSUBJECT/sSTUDY.txt.',
+    `${zipPath} is a ZIP archive without MIMIC-CXR reports: expected entries like files/pXX/pSUBJECT/sSTUDY.txt (optionally under one top folder)${shown}.`,
+    table
+      ? `Unpack it (unzip ${path.basename(zipPath)} ${table}) and pass the table: --corpus ${path.basename(table)}.`
+      : 'Pass the MIMIC-CXR reports zip (mimic-cxr-reports.zip) or a folder with files/pXX/pSUBJECT/sSTUDY.txt.',
   );
 }
 
