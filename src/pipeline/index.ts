@@ -25,7 +25,8 @@ export type {
   StepOutcome,
 } from './steps/contract.js';
 export { recoverInterrupted, runPipeline, runStep } from './runner/runner.js';
-export { displayStatus, effectiveParams, staleReasons, stepState } from './runner/status.js';
+export { displayStatus, effectiveParams, staleReasons, stepState, stepWarnings } from './runner/status.js';
+export type { StepWarning } from './runner/status.js';
 export {
   applyConfig,
   applyParams,

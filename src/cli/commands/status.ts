@@ -29,6 +29,7 @@ export function statusRows(run: Run) {
       finishedAt: st.finishedAt,
       durationMs: st.durationMs,
       error: st.error,
+      warning: st.warning,
       usage: st.usage,
     };
   });
@@ -54,6 +55,7 @@ export function formatStatus(run: Run): string {
     if (spend) lines.push(`${''.padEnd(12)} ${spend}`);
     if (r.stale.length) lines.push(`${''.padEnd(12)} stale: ${r.stale.join(', ')}`);
     if (r.error) lines.push(`${''.padEnd(12)} error: ${r.error}`);
+    if (r.status === 'warning' && r.warning) lines.push(`${''.padEnd(12)} warning: ${r.warning}`);
     if (r.status === 'n/a' && r.notApplicable) lines.push(`${''.padEnd(12)} ${r.notApplicable}`);
   }
   if (run.state.cycles.length) lines.push('follow-up cycles:', formatCycleTable(cycleHistory(run.state)));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { IngestIssue, ReportRecord } from '../schemas/report.js';
 import { INGEST_ISSUES, REPORTS } from './artifacts.js';
-import type { Step, StepContext } from '../steps/contract.js';
+import { type Step, type StepContext, zeroOutputWarning } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
 import { openCorpus } from './sources.js';
@@ -168,12 +168,15 @@ async function runIngest(ctx: StepContext<IngestParams>) {
   const summary = parts.join('; ');
   if (!signal.aborted) {
     if (input === 0) throw new UserError(`No reports found in ${cfg.path}.`);
-    if (ingested === 0)
-      throw new UserError(
-        `None of the ${input} records in ${cfg.path} could be ingested: ${tally(skipReasons)}.`,
-        'See artifacts/ingest-issues.jsonl in the run folder.',
-      );
   }
+  // Every record skipped: a finished step whose result is unusable (a warning), not a failure, so the
+  // issues it logged stay inspectable beside it.
+  const warning = zeroOutputWarning(
+    input,
+    ingested + resumed,
+    `none of the ${input} records in ${cfg.path} could be ingested (${tally(skipReasons)})`,
+    'see artifacts/ingest-issues.jsonl in the run folder, correct the corpus or its column mapping, then run ingest again',
+  );
   ctx.emit({ type: 'log', level: skipped ? 'warn' : 'info', message: summary });
   return {
     counts: {
@@ -186,6 +189,7 @@ async function runIngest(ctx: StepContext<IngestParams>) {
       'ingest-issues': issueLines,
     },
     summary,
+    warning,
   };
 }
 

@@ -21,6 +21,8 @@ export interface StepRow {
   finishedAt: string | null;
   durationMs: number | null;
   error: string | null;
+  /** A finished step's warning (its reason and fix), shown in the cell. */
+  warning: string | null;
   stale: string[];
   applies: Applicability;
   preview: string | null;
