@@ -202,6 +202,15 @@ export const ingestStep: Step<typeof IngestParamsSchema> = {
   reads: [],
   writes: [REPORTS, INGEST_ISSUES],
   configKeys: ['corpus'],
+  // Whether the corpus is credentialed steers the data-use guard, not what is ingested: it counts as its
+  // layout's default, so recording it (llm set --data-use) stales nothing and fingerprints recorded
+  // before (the whole corpus section) still match.
+  configFingerprint: (config) => ({
+    corpus: config.corpus && {
+      ...config.corpus,
+      credentialed: config.corpus.kind === 'mimic' || config.corpus.kind === 'mimic-jpg',
+    },
+  }),
   async preflight(ctx) {
     const cfg = ctx.run.state.config.corpus;
     if (!cfg) throw new UserError('This run has no corpus.', 'Pass --sample, or --corpus PATH [--format ...].');
