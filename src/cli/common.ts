@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { Run, type RunEnv, UserError } from '../pipeline/index.js';
 
@@ -85,17 +87,43 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
   };
 }
 
-export async function withRun<T>(
-  dir: string,
-  opts: { create?: boolean; readOnly?: boolean },
-  fn: (run: Run) => Promise<T>,
-): Promise<T> {
-  const run = await Run.open(dir, { ...opts, onWarning: (message) => process.stderr.write(`warning: ${message}\n`) });
+export interface WithRunOptions {
+  create?: boolean;
+  readOnly?: boolean;
+  /**
+   * With `create`: whether a run folder this call created holds work worth keeping when `fn` throws (a
+   * step started). When not, the folder goes, so a refused command leaves no empty run behind.
+   */
+  keepOnError?: () => boolean;
+}
+
+export async function withRun<T>(dir: string, opts: WithRunOptions, fn: (run: Run) => Promise<T>): Promise<T> {
+  const created = opts.create ? firstMissing(path.resolve(dir)) : null;
+  const run = await Run.open(dir, {
+    create: opts.create,
+    readOnly: opts.readOnly,
+    onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+  });
+  let discard = false;
   try {
     return await fn(run);
+  } catch (err) {
+    discard = created !== null && !(opts.keepOnError?.() ?? false);
+    throw err;
   } finally {
     await run.close();
+    if (discard) fs.rmSync(created!, { recursive: true, force: true });
   }
+}
+
+/** The outermost folder of `dir` that does not exist yet (what creating it makes), or null when it exists. */
+function firstMissing(dir: string): string | null {
+  let missing: string | null = null;
+  for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) {
+    missing = d;
+    if (path.dirname(d) === d) break;
+  }
+  return missing;
 }
 
 export type { Command };

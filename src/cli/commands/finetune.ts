@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import {
   adapterProblems,
@@ -10,6 +11,23 @@ import {
   serverRecordFile,
 } from '../../pipeline/index.js';
 import { action, runDirOption, withRun } from '../common.js';
+
+const FILES = [
+  'datasetFile',
+  'datasetInfo',
+  'chatJsonl',
+  'trainYaml',
+  'deepspeedConfig',
+  'mergeYaml',
+  'chatTemplate',
+] as const;
+const NOT_YET = '(not yet)';
+const NOT_YET_NOTE = `${NOT_YET}: the file is written by the finetune step (cxrvqa run --steps gold,finetune)`;
+
+/** One file of the layout; one that does not exist yet says so, rather than a path that looks ready to use. */
+function fileLine(label: string, file: string): string {
+  return `${label.padEnd(15)}${file}${fs.existsSync(file) ? '' : `  ${NOT_YET}`}`;
+}
 
 /**
  * `cxrvqa finetune files|stop-server`. Training, merging and serving run as
@@ -35,13 +53,14 @@ export function registerFinetune(program: Command): void {
           const server = readServerRecord(run.dir);
           process.stdout.write(
             [
-              `dataset        ${l.datasetFile}`,
-              `dataset_info   ${l.datasetInfo}`,
-              `openai chat    ${l.chatJsonl}`,
-              `train config   ${l.trainYaml}`,
-              `deepspeed      ${l.deepspeedConfig}`,
-              `merge config   ${l.mergeYaml}`,
-              `chat template  ${l.chatTemplate}`,
+              fileLine('dataset', l.datasetFile),
+              fileLine('dataset_info', l.datasetInfo),
+              fileLine('openai chat', l.chatJsonl),
+              fileLine('train config', l.trainYaml),
+              fileLine('deepspeed', l.deepspeedConfig),
+              fileLine('merge config', l.mergeYaml),
+              fileLine('chat template', l.chatTemplate),
+              ...(FILES.some((k) => !fs.existsSync(l[k])) ? [NOT_YET_NOTE] : []),
               '',
               `train:  llamafactory-cli train ${l.trainYaml}    ${trained.length ? `not done (${trained[0]})` : 'done'}`,
               `merge:  llamafactory-cli export ${l.mergeYaml}    ${merged.length ? `not done (${merged[0]})` : 'done'}`,

@@ -125,7 +125,7 @@ export function registerLlm(program: Command): void {
     .option('--confirm <what>', 'confirmation: not-credentialed (with --data-use not-credentialed)', collect)
     .action(
       action(async (flags: LlmSetFlags) =>
-        withRun(flags.run, { create: true }, async (run) => {
+        withRun(flags.run, { create: true, keepOnError: () => false }, async (run) => {
           if (flags.dataUse !== undefined) {
             const warning = await applyDataUseSetting(run, flags.dataUse, new Set(flags.confirm ?? []));
             if (warning) process.stderr.write(warning + '\n');

@@ -13,6 +13,7 @@ import {
   parseParamOverrides,
   parseParamUnsets,
   planFor,
+  type RunnerEvent,
   runPipeline,
   STEPS,
   stepWarnings,
@@ -126,7 +127,14 @@ export async function runHeadless(
   const cycles = parseCycles(flags.cycles);
   const maxFailed = flags.maxFailed === undefined ? undefined : parseMaxFailed(flags.maxFailed);
   const env = { ...makeEnv(flags.confirm, undefined), ...(maxFailed !== undefined ? { maxFailed } : {}) };
-  return withRun(flags.run, { create: true }, async (run) => {
+  let started = false;
+  const report = createLineReporter(write);
+  const onEvent = (e: RunnerEvent) => {
+    if (e.type === 'step-start') started = true;
+    report(e);
+  };
+  // A run this invocation created is removed again when it is refused before any step starts.
+  return withRun(flags.run, { create: true, keepOnError: () => started }, async (run) => {
     const dataUse = invocationDataUse(corpus, run.state.config.corpus ?? null, flags.credentialed, env.confirmations);
     if (dataUse.warning) write(dataUse.warning);
     if (dataUse.corpus) await applyConfig(run, { corpus: dataUse.corpus });
@@ -140,7 +148,7 @@ export async function runHeadless(
       const outcome = await runPipeline(run, planFor(steps), {
         signal: interrupt.signal,
         env,
-        onEvent: createLineReporter(write),
+        onEvent,
         force: flags.force,
         cycles,
       });
