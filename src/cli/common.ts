@@ -2,11 +2,29 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { Run, type RunEnv, UserError } from '../pipeline/index.js';
+import { readLastRun } from '../ui/lastRun.js';
 
 export const DEFAULT_RUN_DIR = 'runs/default';
 
 export function runDirOption(): Option {
   return new Option('--run <dir>', 'run folder').default(DEFAULT_RUN_DIR);
+}
+
+/** `--run` of the commands that work on the current run: no default here, `withRun` resolves it. */
+export function currentRunOption(): Option {
+  return new Option('--run <dir>', `run folder (default: the last opened run, else ${DEFAULT_RUN_DIR})`);
+}
+
+/**
+ * The run a command works on: the one given, else the last one opened (said on stderr, so piped output
+ * stays clean), else the default folder.
+ */
+export function resolveRunDir(given: string | undefined): string {
+  if (given !== undefined) return given;
+  const last = readLastRun();
+  if (!last) return DEFAULT_RUN_DIR;
+  process.stderr.write(`run: ${last} (last opened)\n`);
+  return last;
 }
 
 export function collect(value: string, previous: string[] = []): string[] {
@@ -97,7 +115,13 @@ export interface WithRunOptions {
   keepOnError?: () => boolean;
 }
 
-export async function withRun<T>(dir: string, opts: WithRunOptions, fn: (run: Run) => Promise<T>): Promise<T> {
+/** Open the run (`dir` undefined: the current one, see `resolveRunDir`), give it to `fn`, close it. */
+export async function withRun<T>(
+  given: string | undefined,
+  opts: WithRunOptions,
+  fn: (run: Run) => Promise<T>,
+): Promise<T> {
+  const dir = resolveRunDir(given);
   const created = opts.create ? firstMissing(path.resolve(dir)) : null;
   const run = await Run.open(dir, {
     create: opts.create,

@@ -10,7 +10,7 @@ import {
   readServerRecord,
   serverRecordFile,
 } from '../../pipeline/index.js';
-import { action, runDirOption, withRun } from '../common.js';
+import { action, currentRunOption, withRun } from '../common.js';
 
 const FILES = [
   'datasetFile',
@@ -42,7 +42,7 @@ export function registerFinetune(program: Command): void {
 
   ft.command('files')
     .description('print the fine-tuning files, the commands to run by hand and what is done')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .action(
       action(async (flags: { run: string }) => {
         await withRun(flags.run, { readOnly: true }, async (run) => {
@@ -73,7 +73,7 @@ export function registerFinetune(program: Command): void {
 
   ft.command('stop-server')
     .description('stop the vLLM server the serve step started')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .action(
       action(async (flags: { run: string }) => {
         await withRun(flags.run, { readOnly: true }, async (run) => {

@@ -19,6 +19,7 @@ import {
   stepWarnings,
   UserError,
 } from '../../pipeline/index.js';
+import { writeLastRun } from '../../ui/lastRun.js';
 import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
@@ -152,6 +153,8 @@ export async function runHeadless(
         force: flags.force,
         cycles,
       });
+      // The run a later `status`, `report` or `stats` shows without --run.
+      writeLastRun(run.dir);
       if (outcome !== 'done') {
         write(`run ${outcome}: ${run.dir}`);
         return outcome === 'interrupted' ? 130 : 1;

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { formatStatsTable, loadDatasetStats } from '../../pipeline/index.js';
-import { action, runDirOption, withRun } from '../common.js';
+import { action, currentRunOption, withRun } from '../common.js';
 
 export function registerStats(program: Command): void {
   program
     .command('stats')
     .description('dataset statistics per question type, beside the released dataset')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .option('--json', 'print JSON')
     .option('--recompute', 'recompute from the questions artifact instead of the saved stats.json')
     .action(

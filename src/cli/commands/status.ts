@@ -10,7 +10,7 @@ import {
   stepState,
 } from '../../pipeline/index.js';
 import { fmtNum, formatDuration, formatUsage } from '../../present/format.js';
-import { action, runDirOption, withRun } from '../common.js';
+import { action, currentRunOption, withRun } from '../common.js';
 
 export function statusRows(run: Run) {
   return STEPS.map((step) => {
@@ -78,7 +78,7 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .description("print the run's steps, their state and counts")
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .option('--json', 'print JSON')
     .action(
       action(async (flags: { run: string; json?: boolean }) => {
