@@ -32,7 +32,9 @@ export function createProgram(options: ProgramOptions = {}): Command {
   program
     .name('cxrvqa')
     .description('Turn chest X-ray reports into a medical VQA dataset (Medical-CXR-VQA method).')
-    .version(readPackageVersion());
+    .version(readPackageVersion())
+    // Read by ./colour.ts before the program exists; declared so every command accepts it.
+    .option('--no-color', 'no colours in the terminal app (also NO_COLOR=1)');
   if (options.output) program.configureOutput(options.output);
   // Before the commands register, so each inherits it.
   program.exitOverride((err) => {
