@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { formatStatsTable, loadDatasetStats } from '../../pipeline/index.js';
+import { loadDatasetStats } from '../../pipeline/index.js';
+import { outputWidth } from '../../present/layout.js';
+import { formatStatsFitted } from '../statsTable.js';
 import { action, currentRunOption, withRun } from '../common.js';
 
 export function registerStats(program: Command): void {
@@ -14,7 +16,9 @@ export function registerStats(program: Command): void {
         const stats = await withRun(flags.run, { readOnly: true }, (run) =>
           loadDatasetStats(run, { recompute: flags.recompute }),
         );
-        process.stdout.write(flags.json ? JSON.stringify(stats, null, 2) + '\n' : formatStatsTable(stats) + '\n');
+        process.stdout.write(
+          flags.json ? JSON.stringify(stats, null, 2) + '\n' : formatStatsFitted(stats, outputWidth()) + '\n',
+        );
       }),
     );
 }
