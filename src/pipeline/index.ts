@@ -99,7 +99,7 @@ export type { CheckReport } from './dataset/check.js';
 export type { ExtractionResult } from './schemas/extraction.js';
 
 // Presentation primitives shared with the headless log the steps write themselves.
-export { fmtNum, fmtPct, formatCost, formatUsage } from './util/format.js';
+export { fmtNum, fmtPct, formatCost, formatDuration, formatUsage } from './util/format.js';
 export { bucketMeans, plotSeries } from './finetune/train/chart.js';
 
 // Other commands' pipeline work: metadata, report, evaluation, fine-tuning, gold review.
