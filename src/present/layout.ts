@@ -4,14 +4,18 @@
  * the text here is the pipeline's own (ASCII, box and arrow glyphs), all one cell wide.
  */
 
-/** The width to lay plain output out for: COLUMNS when set, the terminal's width, else 80. */
+/**
+ * The width to lay plain output out for: COLUMNS when set, else the terminal's width; unlimited when
+ * neither says (piped into grep or a file, one line per fact reads best).
+ */
 export function outputWidth(
   env: NodeJS.ProcessEnv = process.env,
-  stream: { columns?: number } = process.stdout,
+  stream: { columns?: number; isTTY?: boolean } = process.stdout,
 ): number {
   const fromEnv = Number(env.COLUMNS);
-  if (Number.isInteger(fromEnv) && fromEnv >= 20) return fromEnv;
-  return stream.columns && stream.columns >= 20 ? stream.columns : 80;
+  if (env.COLUMNS && Number.isInteger(fromEnv) && fromEnv >= 20) return fromEnv;
+  if (stream.isTTY) return stream.columns && stream.columns >= 20 ? stream.columns : 80;
+  return Infinity;
 }
 
 export function cells(text: string): number {
