@@ -60,13 +60,18 @@ describe('zero is never a green done', () => {
     const run = path.join(tmp.dir, 'run');
     const r = await runCli(['run', '--corpus', corpus, '--run', run]);
     expect(r.stderr).toMatch(/^\[ingest\] warning: ingested 0 of 2 records/m);
-    expect(r.stderr).toMatch(/none of the 2 records .* could be ingested \(binary 2\)\. Fix: see artifacts\/ingest-issues/);
+    expect(r.stderr).toMatch(
+      /none of the 2 records .* could be ingested \(binary 2\)\. Fix: see artifacts\/ingest-issues/,
+    );
     expect(r.stderr).toMatch(/^\[reference\] skipped: not run: ingest gave nothing/m);
     expect(r.status).toBe(3);
     // The issues that explain it are kept.
-    expect(fs.readFileSync(path.join(run, 'artifacts', 'ingest-issues.jsonl'), 'utf8').trim().split('\n')).toHaveLength(
-      2,
-    );
+    expect(
+      fs
+        .readFileSync(path.join(run, 'artifacts', 'ingest-issues.jsonl'), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(2);
   });
 
   it('a step that made something is a plain done (one good record among bad ones)', async () => {
