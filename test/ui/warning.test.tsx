@@ -24,4 +24,18 @@ describe('notebook: a step whose result is empty', () => {
     expect(cell.replace(/\s+/g, ' ')).toContain('warning: 0 records from 5 inputs. Fix: raise alpha.total');
     await run.close();
   });
+
+  it('the progress view ends such a step as `warning`, not done', async () => {
+    const run = await tempRun();
+    const empty = countingStep('alpha', [], {
+      async run() {
+        return { counts: { 'alpha-out': 0 }, summary: '0 kept', warning: '0 kept of 5. Fix: raise alpha.total' };
+      },
+    });
+    const app = await renderApp(run, [empty]);
+    await waitForText(app, 'alpha');
+    const frame = await pressAndWaitFor(app, 'r', /\(alpha, fresh\) warning/);
+    expect(frame).not.toMatch(/\(alpha, fresh\) done/);
+    await run.close();
+  });
 });

@@ -44,7 +44,7 @@ export interface Activity {
   /** Failed items grouped by the first part of their reason. */
   errors: Record<string, number>;
   metrics: Record<string, Array<[number, number]>>;
-  ended: null | { status: StepOutcome; summary: string };
+  ended: null | { status: StepOutcome; summary: string; warning?: string };
 }
 
 export interface UiState {
