@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -14,5 +16,7 @@ export default defineConfig({
     // about 3x faster). Tests must therefore restore any process-wide state they change, as runCli does.
     isolate: false,
     reporters: ['default', './test/helpers/summaryReporter.ts'],
+    // `cxrvqa run` and the app remember the last run under the config dir: never the developer's own.
+    env: { XDG_CONFIG_HOME: path.join(os.tmpdir(), `cxrvqa-test-config-${process.pid}`) },
   },
 });

@@ -3,26 +3,23 @@
  * Writes a synthetic MIMIC-CXR-layout corpus (see scripts/lib/synth.ts).
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { MIMIC_STUDIES } from './lib/synth.js';
+import { CORPUS_USAGE, parseCorpusArgs } from './lib/corpusArgs.js';
 import { writeCorpus } from './lib/writeCorpus.js';
+import { fmtNum, formatDuration } from '../src/present/format.js';
 
-const { values } = parseArgs({
-  options: {
-    out: { type: 'string' },
-    studies: { type: 'string', default: String(MIMIC_STUDIES) },
-    seed: { type: 'string', default: '42' },
-  },
-});
-
-const studies = Number(values.studies);
-if (!values.out || !Number.isInteger(studies) || studies < 1) {
-  process.stderr.write('usage: npm run generate:corpus -- --out DIR [--studies N (default 227835)] [--seed S]\n');
+const args = parseCorpusArgs(process.argv.slice(2));
+if (args.kind === 'help') {
+  process.stdout.write(CORPUS_USAGE);
+  process.exit(0);
+}
+if (args.kind === 'error') {
+  process.stderr.write(`error: ${args.message}\n\n${CORPUS_USAGE}`);
   process.exit(2);
 }
-const out = path.resolve(values.out);
+const { studies, seed } = args;
+const out = path.resolve(args.out);
 const started = Date.now();
-const made = await writeCorpus({ out, studies, seed: values.seed! });
+const made = await writeCorpus({ out, studies, seed });
 process.stderr.write(
-  `wrote ${made.studies} studies of ${made.subjects} subjects to ${out} (files/, metadata.csv, truth.jsonl) in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+  `wrote ${fmtNum(made.studies)} studies of ${fmtNum(made.subjects)} subjects to ${out} (files/, metadata.csv, truth.jsonl) in ${formatDuration((Date.now() - started) / 1000)}\n`,
 );

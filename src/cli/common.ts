@@ -1,10 +1,30 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { Run, type RunEnv, UserError } from '../pipeline/index.js';
+import { readLastRun } from '../ui/lastRun.js';
 
 export const DEFAULT_RUN_DIR = 'runs/default';
 
 export function runDirOption(): Option {
   return new Option('--run <dir>', 'run folder').default(DEFAULT_RUN_DIR);
+}
+
+/** `--run` of the commands that work on the current run: no default here, `withRun` resolves it. */
+export function currentRunOption(): Option {
+  return new Option('--run <dir>', `run folder (default: the last opened run, else ${DEFAULT_RUN_DIR})`);
+}
+
+/**
+ * The run a command works on: the one given, else the last one opened (said on stderr, so piped output
+ * stays clean), else the default folder.
+ */
+export function resolveRunDir(given: string | undefined): string {
+  if (given !== undefined) return given;
+  const last = readLastRun();
+  if (!last) return DEFAULT_RUN_DIR;
+  process.stderr.write(`run: ${last} (last opened)\n`);
+  return last;
 }
 
 export function collect(value: string, previous: string[] = []): string[] {
@@ -85,17 +105,49 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
   };
 }
 
+export interface WithRunOptions {
+  create?: boolean;
+  readOnly?: boolean;
+  /**
+   * With `create`: whether a run folder this call created holds work worth keeping when `fn` throws (a
+   * step started). When not, the folder goes, so a refused command leaves no empty run behind.
+   */
+  keepOnError?: () => boolean;
+}
+
+/** Open the run (`dir` undefined: the current one, see `resolveRunDir`), give it to `fn`, close it. */
 export async function withRun<T>(
-  dir: string,
-  opts: { create?: boolean; readOnly?: boolean },
+  given: string | undefined,
+  opts: WithRunOptions,
   fn: (run: Run) => Promise<T>,
 ): Promise<T> {
-  const run = await Run.open(dir, { ...opts, onWarning: (message) => process.stderr.write(`warning: ${message}\n`) });
+  const dir = resolveRunDir(given);
+  const created = opts.create ? firstMissing(path.resolve(dir)) : null;
+  const run = await Run.open(dir, {
+    create: opts.create,
+    readOnly: opts.readOnly,
+    onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+  });
+  let discard = false;
   try {
     return await fn(run);
+  } catch (err) {
+    discard = created !== null && !(opts.keepOnError?.() ?? false);
+    throw err;
   } finally {
     await run.close();
+    if (discard) fs.rmSync(created!, { recursive: true, force: true });
   }
+}
+
+/** The outermost folder of `dir` that does not exist yet (what creating it makes), or null when it exists. */
+function firstMissing(dir: string): string | null {
+  let missing: string | null = null;
+  for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) {
+    missing = d;
+    if (path.dirname(d) === d) break;
+  }
+  return missing;
 }
 
 export type { Command };

@@ -27,7 +27,9 @@ export function createLineReporter(write: (line: string) => void, intervalMs = 2
         break;
       }
       case 'step-end':
-        write(`[${e.stepId}] ${e.status}: ${e.summary}`);
+        // A warning is never printed as a plain `done`: its reason and fix follow on their own line.
+        write(`[${e.stepId}] ${e.warning ? 'warning' : e.status}: ${e.summary}`);
+        if (e.warning) write(`[${e.stepId}] ${e.warning}`);
         // An internal error: the stack is what a bug report needs (a UserError carries none).
         if (e.stack) write(e.stack);
         if (e.logFile) write(`[${e.stepId}] details kept in ${e.logFile}`);

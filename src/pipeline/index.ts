@@ -25,7 +25,8 @@ export type {
   StepOutcome,
 } from './steps/contract.js';
 export { recoverInterrupted, runPipeline, runStep } from './runner/runner.js';
-export { displayStatus, effectiveParams, staleReasons, stepState } from './runner/status.js';
+export { displayStatus, effectiveParams, staleReasons, stepState, stepWarnings } from './runner/status.js';
+export type { StepWarning } from './runner/status.js';
 export { recordStepEngine, stepEngine } from './runner/engine.js';
 export type { EngineKind, RemoteState, StepEngine } from './schemas/engine.js';
 export {
@@ -115,7 +116,7 @@ export type { CheckReport } from './dataset/check.js';
 export type { ExtractionResult } from './schemas/extraction.js';
 
 // Presentation primitives shared with the headless log the steps write themselves.
-export { fmtNum, fmtPct, formatCost, formatUsage } from './util/format.js';
+export { fmtNum, fmtPct, formatCost, formatDuration, formatUsage } from './util/format.js';
 export { bucketMeans, plotSeries } from './finetune/train/chart.js';
 
 // Other commands' pipeline work: metadata, report, evaluation, fine-tuning, gold review.

@@ -1,19 +1,7 @@
-import { fmtNum, fmtPct, formatCost, formatUsage } from '../pipeline/index.js';
+import { fmtNum, fmtPct, formatCost, formatDuration, formatUsage } from '../pipeline/index.js';
 
 /** The one number, share, cost and spend formatters (terminal tables, the run report, line logs and the app). */
-export { fmtNum, fmtPct, formatCost, formatUsage };
-
-/** `1h05m`, `3m07s`, `42s`; `--` when unknown. */
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return '--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (h > 0) return `${h}h${String(m).padStart(2, '0')}m`;
-  if (m > 0) return `${m}m${String(sec).padStart(2, '0')}s`;
-  return `${sec}s`;
-}
+export { fmtNum, fmtPct, formatCost, formatDuration, formatUsage };
 
 /** Items per second: one decimal when slow, whole numbers with separators when fast. */
 export function formatRate(rate: number): string {
@@ -25,7 +13,7 @@ export const UNKNOWN_COST = 'cost unknown (no price set: cxrvqa llm set --price 
 
 /** A share in [0, 1] as a percentage; an em dash when there is nothing to divide. */
 export function formatAccuracy(share: number | null): string {
-  return share === null ? '—' : `${(100 * share).toFixed(1)}%`;
+  return share === null ? '—' : fmtPct(share);
 }
 
 /** Configured prices for `llm show`; with none, say what the progress views will show instead of a cost. */

@@ -1,5 +1,5 @@
 import type { ProgressSnapshot } from '../pipeline/index.js';
-import { fmtNum, formatCost, formatDuration, formatRate } from './format.js';
+import { fmtNum, fmtPct, formatCost, formatDuration, formatRate } from './format.js';
 
 /** A progress snapshot as display cells: the headless log joins them into a line, the app wraps them in `<Text>`. */
 export interface ProgressView {
@@ -43,7 +43,7 @@ export function describeProgress(p: ProgressSnapshot | null, opts: DescribeOptio
     bar: progressBar(done, total, opts.barWidth ?? 0),
     done: fmtNum(done),
     total: total === null ? '?' : fmtNum(total),
-    percent: total ? `${((100 * done) / total).toFixed(1)}%` : '',
+    percent: total ? fmtPct(done / total) : '',
     rate: formatRate(p?.rate ?? 0),
     eta: formatDuration(opts.etaKnown === false ? null : (p?.etaSeconds ?? null)),
     elapsed: formatDuration(opts.elapsedSeconds ?? p?.elapsedSeconds ?? 0),

@@ -21,6 +21,8 @@ export interface LaunchOptions {
   demo?: boolean;
   env: RunEnv;
   steps?: readonly AnyStep[];
+  /** Start with the wizard (`cxrvqa new`, or a folder without a run); `runDir` is then its suggested folder. */
+  wizard?: boolean;
 }
 
 /** Interactive only when both ends are terminals and nothing says otherwise. */
@@ -32,10 +34,10 @@ const ALT_ON = '\x1b[?1049h\x1b[H';
 const ALT_OFF = '\x1b[?1049l';
 
 export async function launchApp(opts: LaunchOptions): Promise<number> {
-  let runDir = opts.runDir ?? readLastRun();
+  let runDir = opts.wizard ? null : (opts.runDir ?? readLastRun());
   let setup: WizardResult | null = null;
   if (!runDir) {
-    const answer = await runWizard();
+    const answer = await runWizard(opts.runDir);
     if (!answer) return 0;
     runDir = answer.runDir;
     setup = answer;
@@ -71,10 +73,11 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
   }
 }
 
-async function runWizard(): Promise<WizardResult | null> {
+async function runWizard(defaultRunDir?: string): Promise<WizardResult | null> {
   let result: WizardResult | null = null;
   const app = render(
     <Wizard
+      defaultRunDir={defaultRunDir}
       onDone={(r) => {
         result = r;
         app.unmount();

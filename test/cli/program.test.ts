@@ -11,9 +11,9 @@ describe('the in-process CLI harness', () => {
     expect(help.stdout).toMatch(/^Usage: cxrvqa eval/);
   });
 
-  it('a usage error in a subcommand gives commander’s message and status 1', async () => {
+  it('a usage error in a subcommand gives commander’s message and status 2, like any user error', async () => {
     const res = await runCli(['eval', '--pred', 'rules']);
-    expect(res.status).toBe(1);
+    expect(res.status).toBe(2);
     expect(res.stderr).toBe("error: required option '--gold <path>' not specified\n");
   });
 
@@ -40,6 +40,6 @@ describe('the in-process CLI harness', () => {
     expect(a.stdout).toBe(`${readPackageVersion()}\n`);
     expect(a.stderr).toBe('');
     expect(b.stdout).toBe('');
-    expect(b.status).toBe(1);
+    expect(b.status).toBe(2);
   });
 });

@@ -32,17 +32,28 @@ describe('cxrvqa without a terminal', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).not.toContain('\x1b');
     expect(r.stdout).toMatch(/^questions\s+done/m);
-    // nothing remembered yet and no runs/default: the help
+    // The run just opened (or run) is the current one: the bare command prints its status.
     const bare = cli();
     expect(bare.status).toBe(0);
-    expect(bare.stdout).toContain('Usage: cxrvqa');
+    expect(bare.stdout).toMatch(/^run .*runs\/sample$/m);
     expect(bare.stdout).not.toContain('\x1b');
+    // Nothing remembered and no runs/default: the help.
+    const fresh = spawnSync(process.execPath, [CLI], {
+      encoding: 'utf8',
+      env: { ...env, XDG_CONFIG_HOME: path.join(tmp, 'config-fresh') },
+      cwd: tmp,
+      input: '',
+    });
+    expect(fresh.status).toBe(0);
+    expect(fresh.stdout).toContain('Usage: cxrvqa');
   }, 60_000);
 
   it('opening a folder that holds no run is a clear error, and nothing is created', () => {
     const r = cli('open', '--run', 'runs/nothing-here');
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('No run at');
+    // The wizard would offer to start one; without a terminal the message says how instead.
+    expect(r.stderr).toContain('runs/nothing-here holds no run yet');
+    expect(r.stderr).toContain('cxrvqa run --corpus PATH --run runs/nothing-here');
     expect(fs.existsSync(path.join(tmp, 'runs/nothing-here'))).toBe(false);
   });
 

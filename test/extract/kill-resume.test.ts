@@ -55,6 +55,8 @@ describe('bad LLM settings through the CLI', () => {
       '--steps',
       'ingest,extract',
     ];
+    // The run exists before (a refused first run leaves no folder behind).
+    expect((await runCli(['llm', 'set', '--run', path.join(dir, 'run'), '--model', 'm'])).status).toBe(0);
     const r = await runCli(args);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/error: The LLM endpoint http:\/\/127\.0\.0\.1:9\/v1 is not reachable/);

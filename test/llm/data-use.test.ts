@@ -57,7 +57,8 @@ describe('--no-credentialed on a MIMIC corpus', () => {
     );
     expect(m).toMatch(/--confirm not-credentialed/);
     expect(m).toMatch(/credentialed/);
-    expect(storedCorpus(runDir) ?? null).toBeNull();
+    // Refused before any step: not even the run folder this invocation made is left.
+    expect(fs.existsSync(runDir)).toBe(false);
   });
 
   it('with the confirmation: warns, turns the guard off for this invocation only, and the run stays credentialed', async () => {

@@ -133,7 +133,7 @@ describe('questions step', () => {
     }
   });
 
-  it('no study qualifies (no views): the step finishes with empty exports and the unknownView hint', async () => {
+  it('no study qualifies (no views): empty exports and a warning state with the unknownView fix', async () => {
     const run = await makeRun(dirs, 4);
     try {
       // Every study loses its view, as in a corpus without metadata: nothing is generated.
@@ -160,14 +160,10 @@ describe('questions step', () => {
         await runStep(run, step, { signal: new AbortController().signal, env, onEvent: (e) => events.push(e) }),
       ).toBe('done');
       expect(run.state.steps.questions!.counts.questions).toBe(0);
-      expect(
-        events.some(
-          (e) =>
-            e.type === 'step-event' &&
-            e.event.type === 'log' &&
-            /--set questions.unknownView=include/.test(e.event.message),
-        ),
-      ).toBe(true);
+      // Never a green done: the step ends in the warning state with the reason and the fix.
+      expect(run.state.steps.questions!.warning).toMatch(/no.*AP\/PA view.*--set questions.unknownView=include/);
+      const end = events.find((e) => e.type === 'step-end');
+      expect(end?.type === 'step-end' && end.warning).toMatch(/unknownView=include/);
       expect(fs.readFileSync(path.join(run.dir, 'dataset', 'qa.jsonl'), 'utf8')).toBe('');
     } finally {
       await run.close();

@@ -24,6 +24,7 @@ const row = (id: string): StepRow => ({
   finishedAt: null,
   durationMs: null,
   error: null,
+  warning: null,
   stale: [],
   applies: { ok: true },
   preview: null,

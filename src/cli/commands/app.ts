@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { launchApp, isInteractive } from '../../ui/launch.js';
-import { readLastRun } from '../../ui/lastRun.js';
+import { readLastRun, writeLastRun } from '../../ui/lastRun.js';
 import { Run, UserError } from '../../pipeline/index.js';
 import { action, DEFAULT_RUN_DIR, makeEnv, runDirOption } from '../common.js';
 import { runHeadless } from './run.js';
@@ -18,6 +18,8 @@ export const DEMO_RUN_DIR = 'runs/sample';
 export function registerApp(program: Command): void {
   // The root takes a hidden argument so a mistyped command is reported as such (with a
   // suggestion) instead of commander's "unknown option" for the options that follow it.
+  // Commander leaves out its `help [command]` when the root has an action of its own: ask for it.
+  program.helpCommand('help [command]', 'print the help of a command (or of cxrvqa)');
   program
     .usage('[options] [command]')
     .argument('[command]')
@@ -44,8 +46,23 @@ export function registerApp(program: Command): void {
     );
 
   program
+    .command('new')
+    .description('start another run: the setup wizard in the terminal app (corpus, backend, run folder)')
+    .option('--run <dir>', 'the run folder the wizard suggests (default runs/default)')
+    .action(
+      action(async (flags: { run?: string }) => {
+        if (flags.run && hasRun(flags.run))
+          throw new UserError(`${flags.run} already holds a run.`, `Open it: cxrvqa open --run ${flags.run}`);
+        if (!isInteractive()) throw noTerminalForWizard(flags.run, false);
+        return launchApp({ runDir: flags.run, wizard: true, env: makeEnv() });
+      }),
+    );
+
+  program
     .command('open')
-    .description('open a run in the terminal app (plain status when not a terminal)')
+    .description(
+      'open a run in the terminal app (plain status when not a terminal); a folder without a run starts the wizard',
+    )
     .addOption(runDirOption())
     .option('--confirm <what>', 'give a confirmation for this session (repeatable)', (v: string, p: string[] = []) => [
       ...p,
@@ -53,7 +70,10 @@ export function registerApp(program: Command): void {
     ])
     .action(
       action(async (flags: { run: string; confirm?: string[] }) => {
-        if (isInteractive()) return launchApp({ runDir: flags.run, env: makeEnv(flags.confirm) });
+        const exists = hasRun(flags.run);
+        if (isInteractive()) return launchApp({ runDir: flags.run, wizard: !exists, env: makeEnv(flags.confirm) });
+        if (!exists) throw noTerminalForWizard(flags.run, true);
+        writeLastRun(flags.run);
         await printStatus(flags.run);
       }),
     );
@@ -68,6 +88,19 @@ export function registerApp(program: Command): void {
         return runHeadless({ run: flags.run, sample: true, backend: 'rules' });
       }),
     );
+}
+
+function hasRun(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'state.json'));
+}
+
+/** The wizard needs a terminal; say how to start a run without one. */
+function noTerminalForWizard(dir: string | undefined, opened: boolean): UserError {
+  const where = dir ?? DEFAULT_RUN_DIR;
+  return new UserError(
+    `${opened ? `${where} holds no run yet, and the` : 'The'} setup wizard needs a terminal.`,
+    `Start the run headless: cxrvqa run --corpus PATH --run ${where} (or --sample), then cxrvqa open --run ${where}.`,
+  );
 }
 
 /** The command name within edit distance 2 of what was typed, if any. */

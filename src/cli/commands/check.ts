@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readDatasetChecks, runStep, STEPS, UserError } from '../../pipeline/index.js';
 import { alignTable, BIAS_HEADER, biasRows, checkLines } from '../../present/checks.js';
 import { createLineReporter } from '../lineReporter.js';
-import { action, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
+import { action, installInterrupt, makeEnv, currentRunOption, withRun } from '../common.js';
 
 /** `cxrvqa check`: re-runs the dataset checks on a run's questions; exits 1 when any pair breaks a rule. */
 export function registerCheck(program: Command): void {
@@ -11,7 +11,7 @@ export function registerCheck(program: Command): void {
     .description(
       'check every QA pair against its KeyInfo and metadata, report answer bias, write Parquet and the dataset card',
     )
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .option('--json', 'print the check and bias results as JSON')
     .action(
       action(async (flags: { run: string; json?: boolean }) => {

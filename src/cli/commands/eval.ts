@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { type EvalOptions, formatReport, runEvaluation, UserError } from '../../pipeline/index.js';
+import { fmtPct } from '../../present/format.js';
 import { action } from '../common.js';
 
 /** The options as typed on the command line: lists are comma-separated strings. */
@@ -80,7 +81,7 @@ export function registerEval(program: Command): void {
           restrict: restrict?.split(','),
         });
         const c = result.coverage;
-        const share = c.overlap === null ? '-' : `${(100 * c.overlap).toFixed(1)}%`;
+        const share = fmtPct(c.overlap);
         const out: string[] = [
           `gold: ${result.gold}`,
           `pred: ${result.pred}`,

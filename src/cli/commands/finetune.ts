@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import {
   adapterProblems,
@@ -9,7 +10,24 @@ import {
   readServerRecord,
   serverRecordFile,
 } from '../../pipeline/index.js';
-import { action, runDirOption, withRun } from '../common.js';
+import { action, currentRunOption, withRun } from '../common.js';
+
+const FILES = [
+  'datasetFile',
+  'datasetInfo',
+  'chatJsonl',
+  'trainYaml',
+  'deepspeedConfig',
+  'mergeYaml',
+  'chatTemplate',
+] as const;
+const NOT_YET = '(not yet)';
+const NOT_YET_NOTE = `${NOT_YET}: the file is written by the finetune step (cxrvqa run --steps gold,finetune)`;
+
+/** One file of the layout; one that does not exist yet says so, rather than a path that looks ready to use. */
+function fileLine(label: string, file: string): string {
+  return `${label.padEnd(15)}${file}${fs.existsSync(file) ? '' : `  ${NOT_YET}`}`;
+}
 
 /**
  * `cxrvqa finetune files|stop-server`. Training, merging and serving run as
@@ -24,7 +42,7 @@ export function registerFinetune(program: Command): void {
 
   ft.command('files')
     .description('print the fine-tuning files, the commands to run by hand and what is done')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .action(
       action(async (flags: { run: string }) => {
         await withRun(flags.run, { readOnly: true }, async (run) => {
@@ -35,13 +53,14 @@ export function registerFinetune(program: Command): void {
           const server = readServerRecord(run.dir);
           process.stdout.write(
             [
-              `dataset        ${l.datasetFile}`,
-              `dataset_info   ${l.datasetInfo}`,
-              `openai chat    ${l.chatJsonl}`,
-              `train config   ${l.trainYaml}`,
-              `deepspeed      ${l.deepspeedConfig}`,
-              `merge config   ${l.mergeYaml}`,
-              `chat template  ${l.chatTemplate}`,
+              fileLine('dataset', l.datasetFile),
+              fileLine('dataset_info', l.datasetInfo),
+              fileLine('openai chat', l.chatJsonl),
+              fileLine('train config', l.trainYaml),
+              fileLine('deepspeed', l.deepspeedConfig),
+              fileLine('merge config', l.mergeYaml),
+              fileLine('chat template', l.chatTemplate),
+              ...(FILES.some((k) => !fs.existsSync(l[k])) ? [NOT_YET_NOTE] : []),
               '',
               `train:  llamafactory-cli train ${l.trainYaml}    ${trained.length ? `not done (${trained[0]})` : 'done'}`,
               `merge:  llamafactory-cli export ${l.mergeYaml}    ${merged.length ? `not done (${merged[0]})` : 'done'}`,
@@ -54,7 +73,7 @@ export function registerFinetune(program: Command): void {
 
   ft.command('stop-server')
     .description('stop the vLLM server the serve step started')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .action(
       action(async (flags: { run: string }) => {
         await withRun(flags.run, { readOnly: true }, async (run) => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { goldItem, listGold, reviewCounts, reviewFile, setReview, UserError } from '../../pipeline/index.js';
-import { action, runDirOption, withRun } from '../common.js';
+import { action, currentRunOption, withRun } from '../common.js';
 
 /** `cxrvqa gold list|show|accept|reject|edit`: review the gold set before fine-tuning (same file as the app). */
 export function registerGold(program: Command): void {
@@ -10,7 +10,7 @@ export function registerGold(program: Command): void {
   gold
     .command('list')
     .description('list gold records with their review status and whether they will be exported')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .option('--require-review', 'show what is exported when review is required (pending records skipped)')
     .option('--json', 'print JSON')
     .action(
@@ -46,7 +46,7 @@ export function registerGold(program: Command): void {
   gold
     .command('show <studyId>')
     .description('print the gold record and its review as JSON')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .action(
       action(async (studyId: string, flags: { run: string }) => {
         await withRun(flags.run, { readOnly: true }, async (run) => {
@@ -77,7 +77,7 @@ export function registerGold(program: Command): void {
     gold
       .command(`${name} <studyIds...>`)
       .description(`mark gold records ${status}`)
-      .addOption(runDirOption())
+      .addOption(currentRunOption())
       .option('--note <text>', 'a note kept with the review')
       .action(
         action(async (studyIds: string[], flags: { run: string; note?: string }) => {
@@ -92,7 +92,7 @@ export function registerGold(program: Command): void {
   gold
     .command('edit <studyId>')
     .description('store a corrected KeyInfo for a gold record (it replaces the model output in the export)')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .requiredOption('--file <path>', 'JSON file with the corrected KeyInfo')
     .option('--note <text>', 'a note kept with the review')
     .action(

@@ -13,7 +13,7 @@ import {
   type Run,
 } from '../../pipeline/index.js';
 import { formatPrices } from '../../present/format.js';
-import { action, collect, makeEnv, runDirOption, withRun } from '../common.js';
+import { action, collect, makeEnv, currentRunOption, withRun } from '../common.js';
 
 /** LLM options shared by `cxrvqa llm set` and `cxrvqa run` (only what a headless run needs). */
 export function addLlmRunOptions(cmd: Command): Command {
@@ -111,7 +111,10 @@ export function registerLlm(program: Command): void {
     .description('configure and check the LLM endpoints of a run (keys are never stored)');
 
   addLlmRunOptions(
-    llm.command('set').description('set LLM endpoints, model, prompt and decoding for a run').addOption(runDirOption()),
+    llm
+      .command('set')
+      .description('set LLM endpoints, model, prompt and decoding for a run')
+      .addOption(currentRunOption()),
   )
     .option('--profile <name>', 'write a named profile (e.g. gold) instead of the default')
     .option('--temperature <t>', 'sampling temperature (default 0)')
@@ -134,7 +137,7 @@ export function registerLlm(program: Command): void {
     .option('--confirm <what>', 'confirmation: not-credentialed (with --data-use not-credentialed)', collect)
     .action(
       action(async (flags: LlmSetFlags) =>
-        withRun(flags.run, { create: true }, async (run) => {
+        withRun(flags.run, { create: true, keepOnError: () => false }, async (run) => {
           if (flags.dataUse !== undefined) {
             const warning = await applyDataUseSetting(run, flags.dataUse, new Set(flags.confirm ?? []));
             if (warning) process.stderr.write(warning + '\n');
@@ -154,7 +157,7 @@ export function registerLlm(program: Command): void {
   llm
     .command('show')
     .description('print the LLM settings of a run')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .option('--profile <name>', 'show a named profile')
     .action(
       action(async (flags: { run: string; profile?: string }) =>
@@ -167,7 +170,7 @@ export function registerLlm(program: Command): void {
   llm
     .command('check')
     .description('check the prompt file, the data-use guard, each endpoint (/v1/models), the key and the model')
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .option('--profile <name>', 'check a named profile')
     .option(
       '--confirm <what>',

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildJpgMetadata, UserError, writeMetadataCsv } from '../../pipeline/index.js';
+import { fmtNum, formatDuration } from '../../present/format.js';
 import { action } from '../common.js';
 
 /** `cxrvqa metadata --jpg DIR --out mimic_all.csv`: the per-study table from the three MIMIC-CXR-JPG CSVs. */
@@ -22,7 +23,7 @@ export function registerMetadata(program: Command): void {
         const rows = buildJpgMetadata(dir, { onNote: (m) => process.stderr.write(`warn: ${m}\n`) });
         const n = await writeMetadataCsv(rows, flags.out);
         process.stderr.write(
-          `wrote ${n} studies to ${path.resolve(flags.out)} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`,
+          `wrote ${fmtNum(n)} studies to ${path.resolve(flags.out)} in ${formatDuration((Date.now() - started) / 1000)}\n`,
         );
       }),
     );

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { writeRunReport } from '../../pipeline/index.js';
-import { action, runDirOption, withRun } from '../common.js';
+import { action, currentRunOption, withRun } from '../common.js';
 
 export function registerReport(program: Command): void {
   program
@@ -8,7 +8,7 @@ export function registerReport(program: Command): void {
     .description(
       'write a self-contained HTML (and Markdown) report of a run: steps, statistics, evaluation, cycles, samples',
     )
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .option('--out <file>', 'HTML file to write (the Markdown goes beside it); default <run>/report/report.html')
     .action(
       action(async (flags: { run: string; out?: string }) => {

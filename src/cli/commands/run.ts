@@ -15,10 +15,13 @@ import {
   parseStyle,
   planFor,
   remapColumns,
+  type RunnerEvent,
   runPipeline,
   STEPS,
+  stepWarnings,
   UserError,
 } from '../../pipeline/index.js';
+import { writeLastRun } from '../../ui/lastRun.js';
 import { createLineReporter } from '../lineReporter.js';
 import { action, collect, installInterrupt, makeEnv, runDirOption, withRun } from '../common.js';
 import { addLlmRunOptions, applyLlmFlags } from './llm.js';
@@ -35,6 +38,7 @@ export interface RunFlags extends LlmSettings, CorpusFlags {
   maxFailed?: string;
   images?: string;
   style?: string;
+  allowEmpty?: boolean;
 }
 
 export function addRunOptions(cmd: Command): Command {
@@ -62,6 +66,10 @@ export function addRunOptions(cmd: Command): Command {
         `follow-up cycles wanted in total: alternate follow-up and standardize (default ${DEFAULT_CYCLES}; 0 skips follow-up)`,
       )
       .option('--force', 're-run steps that are already done')
+      .option(
+        '--allow-empty',
+        `exit 0 even when a step turned its inputs into nothing (otherwise exit ${EXIT_WARNING}; the warning stays in status)`,
+      )
       .option(
         '--max-failed <share>',
         'an LLM step with more failed items than this (e.g. 5% or 0.05) ends failed, its results kept (default 1%)',
@@ -92,6 +100,19 @@ export function selectSteps(ids: string | undefined): AnyStep[] {
   return STEPS.filter((s) => wanted.includes(s.id));
 }
 
+/** `cxrvqa run` exit code when every step finished but one's result is empty (>0 in, 0 out), without `--allow-empty`. */
+export const EXIT_WARNING = 3;
+
+/** Exit codes `cxrvqa help run` lists (README "Exit codes" says the same). */
+export const RUN_EXIT_CODES = `
+Exit codes:
+  0    done: every planned step finished, or was skipped as current
+  1    a step failed (details in <run>/logs/<step>.log) or an internal error
+  2    a user error (bad flag or input, run in use); nothing was started
+  ${EXIT_WARNING}    finished, but a step turned >0 inputs into 0 outputs (a warning: reason and fix in
+       the log and in \`cxrvqa status\`); --allow-empty makes this 0
+  130  interrupted: finished work is kept and the next run resumes`;
+
 /** `--cycles N`; undefined without the flag, so the pipeline's own default applies (the app does the same). */
 export function parseCycles(flag: string | undefined): number | undefined {
   if (flag === undefined) return undefined;
@@ -115,7 +136,14 @@ export async function runHeadless(
   const style = flags.style === undefined ? undefined : parseStyle(flags.style);
   const maxFailed = flags.maxFailed === undefined ? undefined : parseMaxFailed(flags.maxFailed);
   const env = { ...makeEnv(flags.confirm, undefined), ...(maxFailed !== undefined ? { maxFailed } : {}) };
-  return withRun(flags.run, { create: true }, async (run) => {
+  let started = false;
+  const report = createLineReporter(write);
+  const onEvent = (e: RunnerEvent) => {
+    if (e.type === 'step-start') started = true;
+    report(e);
+  };
+  // A run this invocation created is removed again when it is refused before any step starts.
+  return withRun(flags.run, { create: true, keepOnError: () => started }, async (run) => {
     const dataUse = invocationDataUse(corpus, run.state.config.corpus ?? null, flags.credentialed, env.confirmations);
     if (dataUse.warning) write(dataUse.warning);
     if (dataUse.corpus) await applyConfig(run, { corpus: dataUse.corpus });
@@ -133,12 +161,27 @@ export async function runHeadless(
       const outcome = await runPipeline(run, planFor(steps), {
         signal: interrupt.signal,
         env,
-        onEvent: createLineReporter(write),
+        onEvent,
         force: flags.force,
         cycles,
       });
-      write(`run ${outcome}: ${run.dir}`);
-      return outcome === 'done' ? 0 : outcome === 'interrupted' ? 130 : 1;
+      // The run a later `status`, `report` or `stats` shows without --run.
+      writeLastRun(run.dir);
+      if (outcome !== 'done') {
+        write(`run ${outcome}: ${run.dir}`);
+        return outcome === 'interrupted' ? 130 : 1;
+      }
+      // Steps skipped as current count too: their empty result is still what the run has.
+      const warnings = stepWarnings(run, steps);
+      if (!warnings.length) {
+        write(`run done: ${run.dir}`);
+        return 0;
+      }
+      write(`run done with ${warnings.length === 1 ? 'a warning' : `${warnings.length} warnings`}: ${run.dir}`);
+      for (const w of warnings) write(`  ${w.stepId}: ${w.warning}`);
+      if (flags.allowEmpty) return 0;
+      write(`exit ${EXIT_WARNING}: a step gave nothing from its inputs (pass --allow-empty to accept it)`);
+      return EXIT_WARNING;
     } finally {
       interrupt.dispose();
     }
@@ -146,7 +189,7 @@ export async function runHeadless(
 }
 
 export function registerRun(program: Command): void {
-  addRunOptions(program.command('run').description('run pipeline steps in order, headless (plain line logs)')).action(
-    action(async (flags: RunFlags) => runHeadless(flags)),
-  );
+  addRunOptions(program.command('run').description('run pipeline steps in order, headless (plain line logs)'))
+    .addHelpText('after', RUN_EXIT_CODES)
+    .action(action(async (flags: RunFlags) => runHeadless(flags)));
 }

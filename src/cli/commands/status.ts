@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import {
   cycleHistory,
   displayStatus,
-  formatCycleTable,
   holderState,
   type Run,
   staleReasons,
@@ -12,7 +11,8 @@ import {
 } from '../../pipeline/index.js';
 import { engineLine, engineView } from '../../present/engine.js';
 import { fmtNum, formatDuration, formatUsage } from '../../present/format.js';
-import { action, runDirOption, withRun } from '../common.js';
+import { fitTable, outputWidth, wrapHanging } from '../../present/layout.js';
+import { action, currentRunOption, withRun } from '../common.js';
 
 export function statusRows(run: Run) {
   return STEPS.map((step) => {
@@ -31,57 +31,99 @@ export function statusRows(run: Run) {
       finishedAt: st.finishedAt,
       durationMs: st.durationMs,
       error: st.error,
+      warning: st.warning,
       usage: st.usage,
       engine: stepEngine(run, step),
     };
   });
 }
 
-export function formatStatus(run: Run): string {
-  const lines = [
-    `run ${run.dir}`,
-    `corpus: ${run.state.config.corpus ? `${run.state.config.corpus.kind} ${run.state.config.corpus.path}${run.state.config.corpus.credentialed ? ' (credentialed)' : ''}` : '(none)'}  backend: ${run.state.config.backend}`,
-  ];
+/** Indent of a step's detail lines: under the status column. */
+const DETAIL = 13;
+
+export function formatStatus(run: Run, width = outputWidth()): string {
+  const out: string[] = [];
+  const add = (text: string, indent = DETAIL) => out.push(...wrapHanging(text, width, indent));
+  const corpus = run.state.config.corpus;
+  add(`run ${run.dir}`, 4);
+  add(
+    `corpus: ${corpus ? `${corpus.kind} ${corpus.path}${corpus.credentialed ? ' (credentialed)' : ''}` : '(none)'}  backend: ${run.state.config.backend}`,
+    8,
+  );
+  const detail = (text: string) => add(`${''.padEnd(DETAIL - 1)} ${text}`);
   for (const r of statusRows(run)) {
     const counts = Object.entries(r.counts)
       .map(([k, v]) => `${k}=${fmtNum(v)}`)
       .join(' ');
     const when = r.durationMs !== null ? ` in ${formatDuration(r.durationMs / 1000)}` : '';
-    lines.push(`${r.id.padEnd(12)} ${r.status.padEnd(11)}${when.padEnd(10)} ${counts}`);
+    add(`${r.id.padEnd(12)} ${r.status.padEnd(11)}${when.padEnd(10)} ${counts}`.trimEnd(), DETAIL + 22);
     const set = Object.entries(run.state.steps[r.id]?.params ?? {});
     if (set.length)
-      lines.push(
-        `${''.padEnd(12)} set: ${set.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} (--unset ${r.id}.NAME restores a default)`,
+      detail(
+        `set: ${set.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')} (--unset ${r.id}.NAME restores a default)`,
       );
-    if (r.engine && r.status !== 'n/a')
-      lines.push(`${''.padEnd(12)} ${engineLine(engineView(r.engine, { stepDone: r.status === 'done' }))}`);
+    if (r.engine && r.status !== 'n/a') detail(engineLine(engineView(r.engine, { stepDone: r.status === 'done' })));
     const spend = formatUsage(r.usage);
-    if (spend) lines.push(`${''.padEnd(12)} ${spend}`);
-    if (r.stale.length) lines.push(`${''.padEnd(12)} stale: ${r.stale.join(', ')}`);
-    if (r.error) lines.push(`${''.padEnd(12)} error: ${r.error}`);
-    if (r.status === 'n/a' && r.notApplicable) lines.push(`${''.padEnd(12)} ${r.notApplicable}`);
+    if (spend) detail(spend);
+    if (r.stale.length) detail(`stale: ${r.stale.join(', ')}`);
+    if (r.error) detail(`error: ${r.error}`);
+    if (r.status === 'warning' && r.warning) detail(`warning: ${r.warning}`);
+    if (r.status === 'n/a' && r.notApplicable) detail(r.notApplicable);
   }
-  if (run.state.cycles.length) lines.push('follow-up cycles:', formatCycleTable(cycleHistory(run.state)));
+  if (run.state.cycles.length) {
+    out.push('follow-up cycles:');
+    out.push(...formatCycles(run, width));
+  }
   const running = STEPS.filter((s) => stepState(run, s.id).status === 'running').map((s) => s.id);
   if (running.length) {
     // A step stays `running` in state.json when its process was killed; only the next writer repairs it.
     const { holder, alive } = holderState(run.dir);
     if (alive === false) {
-      lines.push(
+      add(
         `note: ${holder ? `process ${holder.pid}` : 'the process'} that was running ${running.join(', ')} is gone (killed or crashed); the next \`cxrvqa run\` on this run resumes it`,
+        6,
       );
     } else if (holder) {
-      lines.push(`note: running in process ${holder.pid} on ${holder.host} since ${holder.since}`);
+      add(`note: running in process ${holder.pid} on ${holder.host} since ${holder.since}`, 6);
     }
   }
-  return lines.join('\n');
+  return out.join('\n');
+}
+
+const CYCLE_COLUMNS = [
+  ['asked', 'asked'],
+  ['answered', 'answered'],
+  ['changed', 'changed'],
+  ['added_entity', '+entity'],
+  ['added_no_entity', '+no_entity'],
+  ['parse_failures', 'parse fail'],
+  ['failed', 'failed'],
+  ['dropped', 'dropped'],
+] as const;
+
+/** The follow-up cycle history as a table that fits `width` (the rarest counts go first when it does not). */
+function formatCycles(run: Run, width: number): string[] {
+  const header = ['cycle', ...CYCLE_COLUMNS.map(([, h]) => h), 'status'];
+  const rows = cycleHistory(run.state).map((r) => [
+    String(r.cycle),
+    ...CYCLE_COLUMNS.map(([k]) => {
+      const v = (r.counts as Record<string, number | undefined>)[k];
+      return v === undefined ? '-' : fmtNum(v);
+    }),
+    r.status,
+  ]);
+  const table = fitTable(header, rows, width, ['dropped', 'parse fail', '+no_entity', 'failed']);
+  return [
+    ...table.lines,
+    ...(table.dropped.length ? [`(left out to fit: ${table.dropped.join(', ')}; cxrvqa status --json has all)`] : []),
+  ];
 }
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
     .description("print the run's steps, their state and counts")
-    .addOption(runDirOption())
+    .addOption(currentRunOption())
     .option('--json', 'print JSON')
     .action(
       action(async (flags: { run: string; json?: boolean }) => {

@@ -6,8 +6,9 @@ import { USABLE_STATUSES, zeroStatusCounts } from '../schemas/extraction.js';
 import { REPORTS } from '../ingest/artifacts.js';
 import { REFERENCE } from '../rules/artifacts.js';
 import { RAW } from './artifacts.js';
-import type { Step, StepContext } from '../steps/contract.js';
+import { type Step, type StepContext, zeroOutputWarning } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
+import { artifactName } from '../store/artifact.js';
 import { checkFailedShare } from '../llm/failures.js';
 import { extractWithLlm } from './llm.js';
 import { extractWithRules } from './rules.js';
@@ -100,9 +101,16 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
     if (backend === 'rules') {
       const r = await extractWithRules(ctx, done);
       const counts = await countRows(run);
+      const reference = run.state.artifacts[artifactName(REFERENCE)]?.count ?? 0;
       return {
         counts,
         summary: `${counts.raw} records from the rule-based reference${r.skipped ? ` (${r.skipped} kept from before)` : ''}`,
+        warning: zeroOutputWarning(
+          reference,
+          counts.raw!,
+          `0 extraction records from ${reference} reference records`,
+          'run the reference step again (cxrvqa run --steps reference,extract --force)',
+        ),
       };
     }
     const profile = resolveProfile(run.state.config);
@@ -120,6 +128,12 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
       rerun: `cxrvqa run --steps extract --run ${run.dir}`,
     });
     return {
+      warning: zeroOutputWarning(
+        counts.raw!,
+        counts.raw! - bad,
+        `none of ${counts.raw} extraction answers is usable KeyInfo (${counts.parse_error} parse errors, ${counts.filtered} filtered)`,
+        'look at the reasons in artifacts/raw.jsonl (or the inspector), fix the prompt or the model, then run extract again with --force',
+      ),
       counts: { ...counts, cached: c.cached, resumed: c.resumed },
       summary: `${counts.raw} records with ${profile.model} (prompt ${prompt.id} ${prompt.sha}): ${counts.ok} ok, ${counts.repaired} repaired, ${counts.truncated} cut off, ${counts.runaway} runaway, ${counts.parse_error} parse errors, ${counts.filtered} filtered, ${counts.failed} failed${bad ? ' — see raw.jsonl reasons' : ''}`,
     };

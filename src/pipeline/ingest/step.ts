@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { IngestIssue, ReportRecord } from '../schemas/report.js';
 import { INGEST_ISSUES, REPORTS } from './artifacts.js';
-import type { Step, StepContext } from '../steps/contract.js';
+import { type Step, type StepContext, zeroOutputWarning } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
 import { openCorpus } from './sources.js';
@@ -174,12 +174,15 @@ async function runIngest(ctx: StepContext<IngestParams>) {
   const summary = parts.join('; ');
   if (!signal.aborted) {
     if (input === 0) throw new UserError(`No reports found in ${cfg.path}.`);
-    if (ingested === 0)
-      throw new UserError(
-        `None of the ${input} records in ${cfg.path} could be ingested: ${tally(skipReasons)}.`,
-        'See artifacts/ingest-issues.jsonl in the run folder.',
-      );
   }
+  // Every record skipped: a finished step whose result is unusable (a warning), not a failure, so the
+  // issues it logged stay inspectable beside it.
+  const warning = zeroOutputWarning(
+    input,
+    ingested + resumed,
+    `none of the ${input} records in ${cfg.path} could be ingested (${tally(skipReasons)})`,
+    'see artifacts/ingest-issues.jsonl in the run folder, correct the corpus or its column mapping, then run ingest again',
+  );
   ctx.emit({ type: 'log', level: skipped ? 'warn' : 'info', message: summary });
   if (views) reportViews(ctx, views);
   return {
@@ -194,6 +197,7 @@ async function runIngest(ctx: StepContext<IngestParams>) {
       ...(views ? { views_unreadable: views.counts.unreadable } : {}),
     },
     summary,
+    warning,
   };
 }
 
@@ -222,6 +226,15 @@ export const ingestStep: Step<typeof IngestParamsSchema> = {
   reads: [],
   writes: [REPORTS, INGEST_ISSUES],
   configKeys: ['corpus'],
+  // Whether the corpus is credentialed steers the data-use guard, not what is ingested: it counts as its
+  // layout's default, so recording it (llm set --data-use) stales nothing and fingerprints recorded
+  // before (the whole corpus section) still match.
+  configFingerprint: (config) => ({
+    corpus: config.corpus && {
+      ...config.corpus,
+      credentialed: config.corpus.kind === 'mimic' || config.corpus.kind === 'mimic-jpg',
+    },
+  }),
   async preflight(ctx) {
     const cfg = ctx.run.state.config.corpus;
     if (!cfg) throw new UserError('This run has no corpus.', 'Pass --sample, or --corpus PATH [--format ...].');

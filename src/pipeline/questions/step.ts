@@ -6,7 +6,7 @@ import { STANDARDIZED } from '../standardize/artifacts.js';
 import { QUESTIONS } from './artifacts.js';
 import { StrictKeyInfoSchema } from '../schemas/keyinfo.js';
 import { buildFrequencyDicts } from '../standardize/dictionaries.js';
-import type { Step, StepContext } from '../steps/contract.js';
+import { type Step, type StepContext, zeroOutputWarning } from '../steps/contract.js';
 import type { ReadIssue } from '../store/jsonl.js';
 import type { Run } from '../store/run.js';
 import { UserError } from '../util/errors.js';
@@ -165,6 +165,7 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
         skipped_no_metadata: counts.skipped_no_metadata,
       },
       summary: `${fmtNum(pairs.length)} QA pairs from ${fmtNum(files.stats.studies)} studies → ${files.dir}`,
+      warning: zeroOutputWarning(counts.records, pairs.length, ...noQuestionsWhy(counts)),
     };
   },
   async preview(run: Run) {
@@ -183,15 +184,25 @@ export const questionsStep: Step<typeof QuestionParamsSchema> = {
   },
 };
 
+/** Why >0 studies gave no question, and the fix, for the step's warning. */
+function noQuestionsWhy(c: GenerateResult['counts']): [what: string, fix: string] {
+  const what = `0 questions from ${fmtNum(c.records)} studies`;
+  if (c.skipped_view > 0 && c.studies_used === 0)
+    return [
+      `${what}: none has an AP/PA view in the metadata`,
+      'for corpora without views (e.g. an IU X-ray CSV) set cxrvqa run --set questions.unknownView=include',
+    ];
+  if (c.skipped_no_metadata > 0 && c.studies_used === 0)
+    return [`${what}: none has report metadata`, 'run ingest again so every study has its metadata'];
+  return [
+    `${what}: no study's KeyInfo gave a question`,
+    'check the extraction results (cxrvqa stats, the extract step log) and the questions params',
+  ];
+}
+
 function warnAbout(ctx: StepContext<QuestionParams>, r: GenerateResult, metas: number): void {
   const c = r.counts;
-  if (c.skipped_view > 0 && c.studies_used === 0) {
-    ctx.emit({
-      type: 'log',
-      level: 'warn',
-      message: `none of ${c.records} studies has an AP/PA view in the metadata, so no questions were generated; for corpora without views (e.g. an IU X-ray CSV) set the param unknownView=include (cxrvqa run --set questions.unknownView=include)`,
-    });
-  }
+  // No study used at all is the step's warning (noQuestionsWhy), not a log line.
   if (c.skipped_no_metadata > 0)
     ctx.emit({
       type: 'log',

@@ -24,9 +24,12 @@ export function barChart(
   series: BarSeries[],
   opts: { title: string; perSeriesScale?: boolean; width?: number } = { title: '' },
 ): string {
-  const width = opts.width ?? 640;
-  const labelW = 190;
-  const textW = 90;
+  // Label and value columns are as wide as their longest text, so neither is clipped by the SVG's edge.
+  const labelChars = Math.min(LABEL_MAX, Math.max(1, ...rows.map((r) => r.label.length)));
+  const labelW = Math.ceil(labelChars * CHAR_W) + 12;
+  const texts = rows.flatMap((r) => series.map((_, si) => r.texts?.[si] ?? fmtNum(r.values[si] ?? 0)));
+  const textW = Math.ceil(Math.max(1, ...texts.map((t) => t.length)) * CHAR_W) + 10;
+  const width = Math.max(opts.width ?? 640, labelW + textW + MIN_PLOT_W);
   const barH = 14;
   const gap = 8;
   const groupH = series.length * barH + gap;
@@ -54,7 +57,7 @@ export function barChart(
   rows.forEach((r, ri) => {
     const y0 = legendH + ri * groupH;
     parts.push(
-      `<text x="${labelW - 6}" y="${y0 + (series.length * barH) / 2 + 4}" text-anchor="end" class="lb">${esc(truncate(r.label, 28))}</text>`,
+      `<text x="${labelW - 6}" y="${y0 + (series.length * barH) / 2 + 4}" text-anchor="end" class="lb">${r.label.length > LABEL_MAX ? `<title>${esc(r.label)}</title>` : ''}${esc(truncate(r.label, LABEL_MAX))}</text>`,
     );
     series.forEach((s, si) => {
       const v = r.values[si] ?? 0;
@@ -69,6 +72,12 @@ export function barChart(
   parts.push('</svg>');
   return parts.join('');
 }
+
+/** Average advance of the chart's 12px sans-serif text, rounded up so estimates err wide. */
+const CHAR_W = 7.2;
+/** Longer labels are cut (the whole label is the text's tooltip). */
+const LABEL_MAX = 40;
+const MIN_PLOT_W = 240;
 
 function truncate(s: string, n: number): string {
   return s.length > n ? `${s.slice(0, n - 1)}…` : s;

@@ -12,8 +12,12 @@ import type { Run } from '../store/run.js';
 
 export interface StepReport {
   id: string;
+  /** The step's number in the notebook (its place in the plan). */
+  number: number;
   title: string;
   status: string;
+  /** A finished step's warning: its reason and fix. */
+  warning: string | null;
   params: Record<string, unknown>;
   counts: Record<string, number>;
   durationMs: number | null;
@@ -25,6 +29,14 @@ export interface StepReport {
   spend: string | null;
 }
 
+/** A step of the plan with no result in this run, and why. */
+export interface SkippedStep {
+  id: string;
+  number: number;
+  title: string;
+  reason: string;
+}
+
 export interface RunReportData {
   dir: string;
   toolVersion: string;
@@ -33,6 +45,7 @@ export interface RunReportData {
   corpus: string;
   backend: string;
   steps: StepReport[];
+  skipped: SkippedStep[];
   cycles: CycleRecord[];
   stats: DatasetStats | null;
   /** Consistency and bias results of the check step. */
@@ -72,13 +85,17 @@ export class SampleKeeper {
 export async function collectRunReport(run: Run): Promise<RunReportData> {
   const s = run.state;
   const known = STEPS.map((st) => st.id);
-  const ids = [...known.filter((id) => s.steps[id]), ...Object.keys(s.steps).filter((id) => !known.includes(id))];
+  const ran = (id: string) => s.steps[id] !== undefined && s.steps[id]!.status !== 'not_run';
+  const ids = [...known.filter(ran), ...Object.keys(s.steps).filter((id) => !known.includes(id))];
+  const numberOf = (id: string) => (known.includes(id) ? known.indexOf(id) + 1 : known.length + ids.indexOf(id) + 1);
   const steps: StepReport[] = ids.map((id) => {
     const st = s.steps[id]!;
     const step = STEPS.find((x) => x.id === id);
     return {
       id,
+      number: numberOf(id),
       title: step?.title ?? id,
+      warning: step && displayStatus(run, step) === 'warning' ? st.warning : null,
       // Derived like `cxrvqa status`: a done step whose params or inputs changed since is stale.
       status: step ? displayStatus(run, step) : st.status,
       params: st.params,
@@ -123,6 +140,7 @@ export async function collectRunReport(run: Run): Promise<RunReportData> {
     corpus: c ? `${c.kind} ${c.path}${c.credentialed ? ' (credentialed)' : ''}` : '(none)',
     backend: s.config.backend,
     steps,
+    skipped: skippedSteps(run, numberOf),
     cycles: s.cycles,
     stats,
     checks: readDatasetChecks(run),
@@ -131,4 +149,30 @@ export async function collectRunReport(run: Run): Promise<RunReportData> {
       QUESTION_TYPES.filter((t) => samples.byType.has(t)).map((t) => [t, samples.byType.get(t)!]),
     ),
   };
+}
+
+/** Steps of the plan without a result, with the reason: not for this run's settings, stopped by a warning, or not run yet. */
+function skippedSteps(run: Run, numberOf: (id: string) => number): SkippedStep[] {
+  let warnedBy: string | null = null;
+  const out: SkippedStep[] = [];
+  for (const step of STEPS) {
+    const st = run.state.steps[step.id];
+    if (st && st.status !== 'not_run') {
+      if (displayStatus(run, step) === 'warning') warnedBy ??= step.id;
+      continue;
+    }
+    let applies: { ok: boolean; reason?: string } = { ok: true };
+    try {
+      applies = step.applies?.(run) ?? applies;
+    } catch (err) {
+      applies = { ok: false, reason: (err as Error).message };
+    }
+    const reason = !applies.ok
+      ? `not for this run: ${applies.reason ?? 'not applicable'}`
+      : warnedBy
+        ? `not run: ${warnedBy} gave nothing to work on (see its warning)`
+        : 'not run yet';
+    out.push({ id: step.id, number: numberOf(step.id), title: step.title, reason });
+  }
+  return out;
 }

@@ -15,11 +15,11 @@ export function mdCell(value: unknown): string {
     .replace(/\r?\n/g, ' ');
 }
 
+import { formatDuration } from '../util/format.js';
+
 export { fmtNum, fmtPct } from '../util/format.js';
+
+/** A step's duration in the one format (`5m12s`); `-` when it never ran. */
 export function fmtMs(ms: number | null): string {
-  if (ms === null) return '-';
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 120) return `${s.toFixed(1)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return ms === null ? '-' : formatDuration(ms / 1000);
 }

@@ -1,6 +1,6 @@
 import type { EvalReport, Prf } from '../eval/metrics.js';
 import type { EvalResult } from '../eval/run.js';
-import { esc } from './escape.js';
+import { esc, fmtPct } from './escape.js';
 import { genericHtml, genericMd, mdTable } from './generic.js';
 
 /**
@@ -20,7 +20,7 @@ export function isEvalResult(v: unknown): v is EvalResult {
   );
 }
 
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(100 * x).toFixed(1)}%`);
+const pct = fmtPct;
 
 function categoryRows(r: EvalReport): string[][] {
   return Object.entries(r.categories).map(([cat, p]) => {

@@ -1,6 +1,6 @@
 import type { DatasetStats } from '../questions/stats.js';
 import { barChart } from './chart.js';
-import type { RunReportData, StepReport } from './collect.js';
+import type { RunReportData, SkippedStep, StepReport } from './collect.js';
 import { esc, fmtMs, fmtNum, fmtPct } from './escape.js';
 import { evalHtml } from './evalTables.js';
 import { checksHtml } from './checks.js';
@@ -14,6 +14,7 @@ h3{font-size:15px;margin:0 0 6px}h4,h5,h6{font-size:13px;margin:12px 0 4px}
 .cell .hd{display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}
 .badge{font-size:12px;padding:1px 7px;border-radius:9px;background:#e6e9ef}
 .done{background:#d9f2e0;color:#145a2b}.failed{background:#fadcdc;color:#8a1c1c}.interrupted,.running{background:#fdf0cf;color:#6b4e00}
+.warning{background:#ffe3c2;color:#7a3a00}.stale{background:#fff6c8;color:#5c4d00}
 .muted{color:#687084}table{border-collapse:collapse;margin:6px 0;font-size:13px}
 th,td{border:1px solid #e1e4ea;padding:3px 8px;text-align:left;vertical-align:top}th{background:#f0f2f5;font-weight:600}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -31,10 +32,10 @@ function counts(c: Record<string, number>): string {
   return `<table><tbody>${e.map(([k, v]) => `<tr><th>${esc(k)}</th><td class="n">${esc(fmtNum(v))}</td></tr>`).join('')}</tbody></table>`;
 }
 
-function stepCell(s: StepReport, i: number): string {
-  return `<div class="cell" id="step-${esc(s.id)}"><div class="hd"><h3>[${i + 1}] ${esc(s.title)} <span class="muted">(${esc(s.id)})</span></h3>
+function stepCell(s: StepReport): string {
+  return `<div class="cell" id="step-${esc(s.id)}"><div class="hd"><h3>[${s.number}] ${esc(s.title)} <span class="muted">(${esc(s.id)})</span></h3>
 <span class="badge ${esc(s.status)}">${esc(s.status)}</span><span class="muted">${esc(fmtMs(s.durationMs))}${s.finishedAt ? ` · finished ${esc(s.finishedAt)}` : ''}</span></div>
-${s.summary ? `<p>${esc(s.summary)}</p>` : ''}${s.spend ? `<p class="muted">${esc(s.spend)}</p>` : ''}${s.error ? `<p class="failed">error: ${esc(s.error)}</p>` : ''}
+${s.summary ? `<p>${esc(s.summary)}</p>` : ''}${s.spend ? `<p class="muted">${esc(s.spend)}</p>` : ''}${s.error ? `<p class="failed">error: ${esc(s.error)}</p>` : ''}${s.warning ? `<p class="warning">warning: ${esc(s.warning)}</p>` : ''}
 <details${Object.keys(s.params).length ? ' open' : ''}><summary>params</summary><pre>${esc(JSON.stringify(s.params, null, 2))}</pre></details>
 ${counts(s.counts)}</div>`;
 }
@@ -92,11 +93,19 @@ function statsSection(st: DatasetStats): string {
 <h3>Top answers</h3><p>${esc(st.top_answers.map(([a, c]) => `${a} (${fmtNum(c)})`).join(', '))}</p>`;
 }
 
+function skippedList(skipped: readonly SkippedStep[]): string {
+  if (!skipped.length) return '';
+  return `<h3>Skipped steps</h3><table><thead><tr><th>step</th><th>why</th></tr></thead><tbody>${skipped
+    .map(
+      (k) =>
+        `<tr><td>[${k.number}] ${esc(k.title)} <span class="muted">(${esc(k.id)})</span></td><td>${esc(k.reason)}</td></tr>`,
+    )
+    .join('')}</tbody></table>`;
+}
+
+/** What the run made comes first (statistics and charts, checks, evaluation); how it was made (the steps) after. */
 export function renderHtml(d: RunReportData): string {
   const sections: string[] = [];
-  sections.push(
-    `<h2 id="steps">Steps</h2>${d.steps.length ? d.steps.map(stepCell).join('\n') : '<p class="muted">No step has run yet.</p>'}`,
-  );
   sections.push(
     `<h2 id="stats">Dataset statistics</h2>${d.stats ? statsSection(d.stats) : '<p class="muted">No questions yet (run the questions step).</p>'}`,
   );
@@ -119,6 +128,9 @@ export function renderHtml(d: RunReportData): string {
             .join('')}</tbody></table>`
         : '<p class="muted">No follow-up cycles.</p>'
     }`,
+  );
+  sections.push(
+    `<h2 id="steps">Steps</h2>${d.steps.length ? d.steps.map(stepCell).join('\n') : '<p class="muted">No step has run yet.</p>'}${skippedList(d.skipped)}`,
   );
   const types = Object.entries(d.samples);
   sections.push(
@@ -145,7 +157,7 @@ export function renderHtml(d: RunReportData): string {
 <h1>cxrvqa run report</h1>
 <p class="muted">${esc(d.dir)} · cxrvqa ${esc(d.toolVersion)} · created ${esc(d.createdAt)} · updated ${esc(d.updatedAt)}</p>
 <p>corpus: ${esc(d.corpus)} · backend: ${esc(d.backend)}</p>
-<nav><a href="#steps">Steps</a><a href="#stats">Statistics</a><a href="#checks">Checks</a><a href="#eval">Evaluation</a><a href="#cycles">Cycles</a><a href="#samples">Samples</a></nav>
+<nav><a href="#stats">Statistics</a><a href="#checks">Checks</a><a href="#eval">Evaluation</a><a href="#cycles">Cycles</a><a href="#steps">Steps</a><a href="#samples">Samples</a></nav>
 ${sections.join('\n')}
 </main></body></html>
 `;

@@ -6,6 +6,7 @@ import { evalMd } from './evalTables.js';
 import { typeCells } from '../questions/stats.js';
 import { checksMd } from './checks.js';
 
+/** The same order as the HTML page: what the run made first, the steps after. */
 export function renderMarkdown(d: RunReportData): string {
   const out: string[] = [];
   out.push(
@@ -13,22 +14,6 @@ export function renderMarkdown(d: RunReportData): string {
     `${mdCell(d.dir)} · cxrvqa ${mdCell(d.toolVersion)} · created ${d.createdAt} · updated ${d.updatedAt}\n`,
     `corpus: ${mdCell(d.corpus)} · backend: ${mdCell(d.backend)}\n`,
   );
-  out.push('## Steps\n');
-  if (!d.steps.length) out.push('No step has run yet.\n');
-  d.steps.forEach((s, i) => {
-    out.push(`### [${i + 1}] ${mdCell(s.title)} (${mdCell(s.id)}): ${s.status}, ${fmtMs(s.durationMs)}\n`);
-    if (s.summary) out.push(`${mdCell(s.summary)}\n`);
-    if (s.spend) out.push(`${mdCell(s.spend)}\n`);
-    if (s.error) out.push(`error: ${mdCell(s.error)}\n`);
-    if (Object.keys(s.params).length) out.push('```json\n' + JSON.stringify(s.params, null, 2) + '\n```\n');
-    if (Object.keys(s.counts).length)
-      out.push(
-        mdTable(
-          ['count', 'value'],
-          Object.entries(s.counts).map(([k, v]) => [k, fmtNum(v)]),
-        ),
-      );
-  });
   out.push('## Dataset statistics\n');
   const st = d.stats;
   if (!st) out.push('No questions yet (run the questions step).\n');
@@ -116,6 +101,31 @@ export function renderMarkdown(d: RunReportData): string {
         )
       : 'No follow-up cycles.\n',
   );
+  out.push('## Steps\n');
+  if (!d.steps.length) out.push('No step has run yet.\n');
+  d.steps.forEach((s) => {
+    out.push(`### [${s.number}] ${mdCell(s.title)} (${mdCell(s.id)}): ${s.status}, ${fmtMs(s.durationMs)}\n`);
+    if (s.summary) out.push(`${mdCell(s.summary)}\n`);
+    if (s.spend) out.push(`${mdCell(s.spend)}\n`);
+    if (s.error) out.push(`error: ${mdCell(s.error)}\n`);
+    if (s.warning) out.push(`warning: ${mdCell(s.warning)}\n`);
+    if (Object.keys(s.params).length) out.push('```json\n' + JSON.stringify(s.params, null, 2) + '\n```\n');
+    if (Object.keys(s.counts).length)
+      out.push(
+        mdTable(
+          ['count', 'value'],
+          Object.entries(s.counts).map(([k, v]) => [k, fmtNum(v)]),
+        ),
+      );
+  });
+  if (d.skipped.length)
+    out.push(
+      '### Skipped steps\n',
+      mdTable(
+        ['step', 'why'],
+        d.skipped.map((k) => [`[${k.number}] ${k.title} (${k.id})`, k.reason]),
+      ),
+    );
   out.push('## Sample QA pairs\n');
   const types = Object.entries(d.samples);
   if (!types.length) out.push('No QA pairs yet.\n');

@@ -39,7 +39,9 @@ export function chooseMode(run: Run, step: AnyStep, force: boolean): RunMode | '
   const status = displayStatus(run, step);
   const st = stepState(run, step.id);
   switch (status) {
+    // A warning is a finished result: running it again unchanged gives the same warning.
     case 'done':
+    case 'warning':
       return force ? 'fresh' : 'skip';
     case 'stale':
     case 'not_run':
@@ -76,6 +78,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       stepId: step.id,
       status: 'skipped',
       summary: `already done: ${st.summary}`,
+      ...(st.warning ? { warning: st.warning } : {}),
       counts: st.counts,
     });
     return 'skipped';
@@ -129,6 +132,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       paramsHash: stepFingerprint(run, step),
       startedAt: startedAt.toISOString(),
       error: null,
+      warning: null,
       cursor: mode === 'fresh' ? {} : prev.cursor,
       usage: mode === 'fresh' ? { tokensIn: 0, tokensOut: 0, costUsd: 0 } : prev.usage,
     };
@@ -145,13 +149,21 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       st.status = 'done';
       st.counts = result.counts;
       st.summary = result.summary;
+      st.warning = result.warning ?? null;
       st.finishedAt = finishedAt.toISOString();
       st.durationMs = finishedAt.getTime() - startedAt.getTime();
       recordSpend(st);
       st.inputVersions = Object.fromEntries(reads.map((n) => [n, s.artifacts[n]?.version ?? 0]));
       for (const name of writes) bumpArtifact(s, name, result.counts[name] ?? s.artifacts[name]?.count ?? 0);
     });
-    emitRunner({ type: 'step-end', stepId: step.id, status: 'done', summary: result.summary, counts: result.counts });
+    emitRunner({
+      type: 'step-end',
+      stepId: step.id,
+      status: 'done',
+      summary: result.summary,
+      ...(result.warning ? { warning: result.warning } : {}),
+      counts: result.counts,
+    });
     return 'done';
   } catch (err) {
     const interrupted = opts.signal.aborted || isAbortError(err);

@@ -4,6 +4,7 @@ import type { Run } from '../store/run.js';
 import { checkPlannedConfig, SettingsChecks } from './checks.js';
 import { runRepeat, runSeriesMember, seriesOf, willRunInSeries } from './repeat.js';
 import { chooseMode, recoverInterrupted, runStep, type RunStepOptions } from './runStep.js';
+import { stepWarnings } from './status.js';
 
 export type { StepOutcome } from '../steps/contract.js';
 export { chooseMode, recoverInterrupted, runStep, type RunStepOptions } from './runStep.js';
@@ -18,7 +19,11 @@ export interface PipelineOptions extends Omit<RunStepOptions, 'mode' | 'keepOutp
 }
 
 /**
- * Run a plan in order; stop at the first failure or interruption. A step that
+ * Run a plan in order; stop at the first failure or interruption, and after a
+ * step whose result carries a warning (>0 inputs gave 0 outputs): the steps
+ * after it would only work on nothing, so they are reported skipped with that
+ * reason and the plan ends `done` (the front end decides what a warning means
+ * for its exit). A step that
  * also belongs to a repeat's body runs at its own place as the series' base
  * pass (or finishes an iteration left open); the repeat node runs the
  * iterations (docs/method.md §8).
@@ -45,6 +50,22 @@ export async function runPipeline(run: Run, plan: readonly PlanNode[], opts: Pip
       outcome = series ? await runSeriesMember(run, node, series, stepOpts) : await runStep(run, node, stepOpts);
     }
     if (outcome === 'failed' || outcome === 'interrupted') return outcome;
+    const warned = stepWarnings(run, planSteps([node]));
+    if (warned.length) {
+      skipAfterWarning(plan.slice(plan.indexOf(node) + 1), warned[0]!.stepId, opts);
+      return 'done';
+    }
   }
   return 'done';
+}
+
+function skipAfterWarning(rest: readonly PlanNode[], stepId: string, opts: PipelineOptions): void {
+  for (const step of new Set(planSteps(rest)))
+    opts.onEvent?.({
+      type: 'step-end',
+      stepId: step.id,
+      status: 'skipped',
+      summary: `not run: ${stepId} gave nothing to work on (see its warning)`,
+      counts: {},
+    });
 }

@@ -54,8 +54,22 @@ export function staleReasons(run: Run, step: AnyStep): StalenessReason[] {
   return reasons;
 }
 
+/** Stale wins over warning: re-running is the fix either way, and a stale warning may no longer hold. */
 export function displayStatus(run: Run, step: AnyStep): StepDisplayStatus {
   const st = stepState(run, step.id);
   if (st.status === 'done' && staleReasons(run, step).length > 0) return 'stale';
+  if (st.status === 'done' && st.warning) return 'warning';
   return st.status;
+}
+
+export interface StepWarning {
+  stepId: string;
+  warning: string;
+}
+
+/** The warnings the given steps' current results carry (done and current steps only), in plan order. */
+export function stepWarnings(run: Run, steps: readonly AnyStep[]): StepWarning[] {
+  return steps
+    .filter((step) => displayStatus(run, step) === 'warning')
+    .map((step) => ({ stepId: step.id, warning: stepState(run, step.id).warning ?? '' }));
 }

@@ -7,8 +7,11 @@ export const STATE_VERSION = 1;
 
 export const StepStatusSchema = z.enum(['not_run', 'running', 'done', 'failed', 'interrupted']);
 export type StepStatus = z.infer<typeof StepStatusSchema>;
-/** What a user sees: stored status plus `stale` (derived, never stored). */
-export type StepDisplayStatus = StepStatus | 'stale';
+/**
+ * What a user sees: stored status plus two derived ones, never stored: `stale` (a done step whose inputs or
+ * settings changed) and `warning` (a done, current step that recorded a `warning`).
+ */
+export type StepDisplayStatus = StepStatus | 'stale' | 'warning';
 
 export const StepStateSchema = z.object({
   status: StepStatusSchema.default('not_run'),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RAW } from '../extract/artifacts.js';
 import { FOLLOWUP } from '../followup/artifacts.js';
 import type { ExtractionResult } from '../schemas/extraction.js';
-import type { Step, StepContext } from '../steps/contract.js';
+import { type Step, type StepContext, zeroOutputWarning } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { ChangeLog } from './changes.js';
 import type { ChangeLogRow } from './changes.js';
@@ -194,7 +194,13 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
     highThreshold: threshold,
   };
   for (const [reason, n] of skipReasons) counts[`skipped:${reason}`] = n;
-  return { counts, summary };
+  const warning = zeroOutputWarning(
+    seen,
+    total,
+    `0 standardized records from ${seen} extraction results${skipText}`,
+    'the extraction gave no usable KeyInfo: look at the extract step (cxrvqa status, artifacts/raw.jsonl reasons) and run it again',
+  );
+  return { counts, summary, warning };
 }
 
 async function preview(run: Run): Promise<string> {

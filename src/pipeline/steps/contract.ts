@@ -32,6 +32,8 @@ export type RunnerEvent =
       stepId: string;
       status: StepOutcome;
       summary: string;
+      /** Set when the step finished with a warning (its reason and fix); `status` stays `done`. */
+      warning?: string;
       error?: string;
       /** Stack of an internal failure (not of a UserError): headless prints it. */
       stack?: string;
@@ -85,6 +87,20 @@ export interface StepContext<P> {
 export interface StepResult {
   counts: Record<string, number>;
   summary: string;
+  /**
+   * The step finished but its output is not usable as it stands (>0 inputs gave 0 outputs): the reason
+   * and the fix. The runner keeps it in the step state (display status `warning`); later steps still run.
+   */
+  warning?: string | null;
+}
+
+/**
+ * The one wording of the zero-output warning: null unless `input` > 0 items gave 0 `output`.
+ * `what` names both sides ("of 12 records, 0 ingested"), `fix` says what to change.
+ */
+export function zeroOutputWarning(input: number, output: number, what: string, fix: string): string | null {
+  if (input <= 0 || output > 0) return null;
+  return `${what}. Fix: ${fix}`;
 }
 
 export interface Applicability {

@@ -177,6 +177,11 @@ export function CellView({ height, columns, active }: ScreenProps) {
           columns,
         )}
       </Text>
+      {row.warning && row.status === 'warning' ? (
+        <Text color={STATUS_COLOR.warning} wrap="wrap">
+          warning: {row.warning}
+        </Text>
+      ) : null}
       {row.preview ? (
         <Text dimColor wrap="truncate">
           {truncate(row.preview, columns)}

@@ -6,6 +6,7 @@ export const STATUS_LABEL: Record<StepDisplayStatus, string> = {
   running: 'running',
   done: 'done',
   stale: 'stale',
+  warning: 'warning',
   failed: 'failed',
   interrupted: 'interrupted',
 };
@@ -15,6 +16,7 @@ export const STATUS_ICON: Record<StepDisplayStatus, string> = {
   running: '◐',
   done: '●',
   stale: '◎',
+  warning: '▲',
   failed: '✗',
   interrupted: '‖',
 };
@@ -24,6 +26,7 @@ export const STATUS_COLOR: Record<StepDisplayStatus, string> = {
   running: 'cyan',
   done: 'green',
   stale: 'yellow',
+  warning: '#ff8700',
   failed: 'red',
   interrupted: 'magenta',
 };

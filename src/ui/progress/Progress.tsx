@@ -5,7 +5,7 @@ import type { ProgressSnapshot } from '../../pipeline/index.js';
 import { fmtNum, UNKNOWN_COST } from '../../present/format.js';
 import { describeProgress } from '../../present/progress.js';
 import type { ScreenProps } from '../App.js';
-import { truncate } from '../components/format.js';
+import { STATUS_COLOR, truncate } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { LossChart } from './LossChart.js';
 
@@ -70,7 +70,10 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
   const fixed =
     5 + (errors.length ? 1 : 0) + (view.tokens ? 1 : 0) + chartHeight + (earlier.length ? earlier.length + 1 : 0);
   const logRows = Math.max(1, height - fixed);
-  const endColor = a.ended?.status === 'done' ? 'green' : a.ended?.status === 'failed' ? 'red' : 'yellow';
+  // A result with a warning is never shown as a green done.
+  const ended = a.ended?.warning ? 'warning' : a.ended?.status;
+  const endColor =
+    ended === 'warning' ? STATUS_COLOR.warning : ended === 'done' ? 'green' : ended === 'failed' ? 'red' : 'yellow';
   return (
     <Box flexDirection="column">
       <Text>
@@ -79,7 +82,7 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
           ({a.stepId}, {a.mode})
         </Text>{' '}
         {a.ended ? (
-          <Text color={endColor}>{a.ended.status}</Text>
+          <Text color={endColor}>{ended}</Text>
         ) : (
           <Text color="cyan">{s.stopping ? 'stopping…' : 'running'}</Text>
         )}

@@ -124,7 +124,11 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
               ended: null,
             };
       const history = [...state.history, { stepId: e.stepId, status: e.status, summary: e.summary }].slice(-HISTORY);
-      return { ...state, history, activity: { ...base, ended: { status: e.status, summary: e.summary } } };
+      return {
+        ...state,
+        history,
+        activity: { ...base, ended: { status: e.status, summary: e.summary, warning: e.warning } },
+      };
     }
     default: {
       const never: never = e;

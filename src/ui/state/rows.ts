@@ -25,6 +25,7 @@ export function buildRows(
       finishedAt: st.finishedAt,
       durationMs: st.durationMs,
       error: st.error,
+      warning: st.warning ?? null,
       stale: safe(() => staleReasons(run, step).map((r) => r.detail), []),
       applies,
       preview: previews[step.id] ?? null,

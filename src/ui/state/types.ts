@@ -22,6 +22,8 @@ export interface StepRow {
   finishedAt: string | null;
   durationMs: number | null;
   error: string | null;
+  /** A finished step's warning (its reason and fix), shown in the cell. */
+  warning: string | null;
   stale: string[];
   applies: Applicability;
   preview: string | null;
@@ -45,7 +47,7 @@ export interface Activity {
   /** Failed items grouped by the first part of their reason. */
   errors: Record<string, number>;
   metrics: Record<string, Array<[number, number]>>;
-  ended: null | { status: StepOutcome; summary: string };
+  ended: null | { status: StepOutcome; summary: string; warning?: string };
 }
 
 export interface UiState {
