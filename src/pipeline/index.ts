@@ -37,6 +37,8 @@ export {
   type CorpusFlags,
 } from './runner/configure.js';
 export { cycleHistory, DEFAULT_CYCLES, formatCycleTable } from './followup/cycles.js';
+export { keptOutputs } from './runner/kept.js';
+export type { RunIntent } from './schemas/state.js';
 
 // LLM settings and endpoints (`cxrvqa llm`, the setup wizard).
 export { EndpointSchema } from './llm/config.js';

@@ -27,6 +27,7 @@ const row = (id: string): StepRow => ({
   stale: [],
   applies: { ok: true },
   preview: null,
+  kept: null,
 });
 
 describe('ui reducer', () => {

@@ -14,6 +14,8 @@ import {
 } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import type { StepRow } from '../state/types.js';
+import type { ProgressSnapshot } from '../../pipeline/index.js';
+import { rowCounts } from '../components/rowCounts.js';
 
 /** Screen keys shared with the other top-level screens. */
 export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'dataset'> = {
@@ -36,7 +38,7 @@ export function Notebook({ height, columns, active }: ScreenProps) {
       else if (key.downArrow || input === 'j') dispatch({ type: 'move', delta: 1 });
       else if (key.return && selected) dispatch({ type: 'navigate', screen: 'cell' });
       else if (input === 'r' && selected) {
-        void controller.start({ kind: 'step', stepId: selected.id });
+        void controller.start(controller.resumeTarget(selected.id, { session: false })!);
         dispatch({ type: 'navigate', screen: 'progress' });
       } else if (input === 'a') {
         void controller.start({ kind: 'all' });
@@ -85,34 +87,59 @@ export function Notebook({ height, columns, active }: ScreenProps) {
         <Text color="yellow">No steps are registered in this build.</Text>
       ) : null}
       {shown.map((row, i) => (
-        <Cell key={row.id} row={row} index={start + i} selected={start + i === s.selected} columns={columns} />
+        <Cell
+          key={row.id}
+          row={row}
+          index={start + i}
+          selected={start + i === s.selected}
+          columns={columns}
+          live={s.activity && !s.activity.ended && s.activity.stepId === row.id ? s.activity.progress : null}
+        />
       ))}
     </Box>
   );
 }
 
-function Cell({ row, index, selected, columns }: { row: StepRow; index: number; selected: boolean; columns: number }) {
+function Cell({
+  row,
+  index,
+  selected,
+  columns,
+  live,
+}: {
+  row: StepRow;
+  index: number;
+  selected: boolean;
+  columns: number;
+  /** The step's progress while it runs in this process. */
+  live: ProgressSnapshot | null;
+}) {
   const when = row.finishedAt
     ? `${ago(row.finishedAt)}${row.durationMs !== null ? ` · ${(row.durationMs / 1000).toFixed(1)}s` : ''}`
     : '';
-  const status = row.applies.ok ? STATUS_LABEL[row.status] : 'n/a';
+  // Between a step's start and the next read of the run state, its live progress says it runs.
+  const shown = live ? 'running' : row.status;
+  const status = row.applies.ok ? STATUS_LABEL[shown] : 'n/a';
   const head = `${selected ? '▸' : ' '}${String(index + 1).padStart(2)} `;
   const countW = Math.max(0, columns - head.length - 2 - 14 - 12 - when.length - 2);
+  const counts = rowCounts(row, live);
   const second = row.error
     ? `error: ${row.error}`
     : !row.applies.ok
       ? `skipped: ${row.applies.reason ?? 'not applicable'}`
       : row.stale.length
         ? `stale: ${row.stale.join(', ')}`
-        : (row.preview ?? row.summary) || row.description;
+        : row.status === 'interrupted'
+          ? `stopped before the end; r resumes it${row.kept && Object.keys(row.kept).length ? ` (kept ${countsLine(row.kept)})` : ''}`
+          : (row.preview ?? row.summary) || row.description;
   return (
     <Box flexDirection="column">
       <Text inverse={selected} wrap="truncate">
         {head}
-        <Text color={STATUS_COLOR[row.status]}>{STATUS_ICON[row.status]} </Text>
+        <Text color={STATUS_COLOR[shown]}>{STATUS_ICON[shown]} </Text>
         <Text bold>{pad(row.id, 14)}</Text>
-        <Text color={STATUS_COLOR[row.status]}>{pad(status, 12)}</Text>
-        {pad(countsLine(row.counts), countW)} <Text dimColor>{when}</Text>
+        <Text color={STATUS_COLOR[shown]}>{pad(status, 12)}</Text>
+        {pad(counts, countW)} <Text dimColor>{when}</Text>
       </Text>
       <Text dimColor={!row.error} color={row.error ? 'red' : undefined} wrap="truncate">
         {'     '}

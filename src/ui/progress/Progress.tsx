@@ -8,18 +8,20 @@ import type { ScreenProps } from '../App.js';
 import { truncate } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { LossChart } from './LossChart.js';
+import { rowCounts } from '../components/rowCounts.js';
+import type { StartTarget } from '../state/controller.js';
+import type { StepRow } from '../state/types.js';
 
 export function ProgressView({ height, columns, active }: ScreenProps) {
   const s = useUiState();
-  const { controller, dispatch } = useUiActions();
+  const { controller, dispatch, live } = useUiActions();
   useKeys(
     (input, key) => {
       if (key.escape) dispatch({ type: 'navigate', screen: 'notebook' });
       else if (input === 's') {
         if (!controller.stop()) dispatch({ type: 'message', text: 'nothing is running' });
       } else if (input === 'r') {
-        const row = s.rows[s.selected];
-        const target = controller.resumeTarget(row ? { kind: 'step', stepId: row.id } : null);
+        const target = controller.resumeTarget(live().rows[live().selected]?.id ?? null);
         if (target) void controller.start(target);
       }
     },
@@ -49,8 +51,8 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
       <Box flexDirection="column">
         <Text>Nothing has run in this session.</Text>
         {row ? (
-          <Text dimColor>
-            Selected: {row.id} ({row.status}) — r runs or resumes it.
+          <Text dimColor wrap="wrap">
+            Selected: {row.id} ({row.status}) — {idleHint(row, controller.resumeTarget(row.id))}
           </Text>
         ) : null}
       </Box>
@@ -127,3 +129,12 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
 }
 
 const HISTORY_MARK = { done: '✓', failed: '✗', interrupted: '‖', skipped: '–' } as const;
+
+/** What `r` will do on the selected step, with what a stopped step kept. */
+function idleHint(row: StepRow, target: StartTarget | null): string {
+  const kept = rowCounts(row, null);
+  const stopped = row.status === 'interrupted' || row.status === 'failed' || row.status === 'running';
+  if (!stopped) return 'r runs or resumes it.';
+  const then = target?.kind === 'all' ? ', then the rest of the run' : '';
+  return `${kept ? kept + ' · ' : ''}r resumes it${then}.`;
+}

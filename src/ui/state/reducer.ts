@@ -1,5 +1,15 @@
 import type { RunnerEvent } from '../../pipeline/index.js';
-import { HISTORY, LOG_TAIL, METRIC_POINTS, type Action, type Activity, type Screen, type UiState } from './types.js';
+import {
+  HISTORY,
+  LOG_TAIL,
+  METRIC_POINTS,
+  type Action,
+  type Activity,
+  type Message,
+  type Screen,
+  type StepRow,
+  type UiState,
+} from './types.js';
 
 export function initialState(
   init: { screen?: Screen; selected?: number; inspectorStudy?: string | null } = {},
@@ -24,7 +34,13 @@ export function initialState(
 export function reducer(state: UiState, action: Action): UiState {
   switch (action.type) {
     case 'rows':
-      return { ...state, rows: action.rows, loaded: true, selected: clamp(state.selected, action.rows.length) };
+      return {
+        ...state,
+        rows: action.rows,
+        loaded: true,
+        selected: clamp(state.selected, action.rows.length),
+        message: stillTrue(state.message, action.rows),
+      };
     case 'navigate':
       return { ...state, screen: action.screen, help: false, typing: false };
     case 'select':
@@ -44,8 +60,12 @@ export function reducer(state: UiState, action: Action): UiState {
       return { ...state, running: action.running, stopping: false, history: action.running ? [] : state.history };
     case 'stopping':
       return { ...state, stopping: true };
-    case 'message':
-      return { ...state, message: { text: action.text, level: action.level ?? 'info' } };
+    case 'message': {
+      const about = action.stepId ? state.rows.find((r) => r.id === action.stepId) : undefined;
+      const message: Message = { text: action.text, level: action.level ?? 'info' };
+      if (action.stepId) Object.assign(message, { stepId: action.stepId, stepStatus: about?.status });
+      return { ...state, message };
+    }
     case 'clear-message':
       return { ...state, message: null };
     case 'inspect':
@@ -55,6 +75,13 @@ export function reducer(state: UiState, action: Action): UiState {
       throw new Error(`unknown action ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** A message about a step is dropped once the step's status moved on ("failed" after it re-ran ok). */
+function stillTrue(message: Message | null, rows: StepRow[]): Message | null {
+  if (!message?.stepId || message.stepStatus === undefined) return message;
+  const row = rows.find((r) => r.id === message.stepId);
+  return row && row.status !== message.stepStatus ? null : message;
 }
 
 function clamp(i: number, n: number): number {

@@ -24,6 +24,8 @@ export interface StepRow {
   stale: string[];
   applies: Applicability;
   preview: string | null;
+  /** Records a stopped step kept on disk (null unless it is interrupted, failed or running). */
+  kept: Record<string, number> | null;
 }
 
 export interface LogLine {
@@ -59,9 +61,18 @@ export interface UiState {
   activity: Activity | null;
   running: boolean;
   stopping: boolean;
-  message: { text: string; level: 'info' | 'warn' | 'error' } | null;
+  message: Message | null;
   inspectorStudy: string | null;
   logSeq: number;
+}
+
+export interface Message {
+  text: string;
+  level: 'info' | 'warn' | 'error';
+  /** The step the message is about: it is cleared once that step runs or finishes. */
+  stepId?: string;
+  /** That step's status when the message was shown. */
+  stepStatus?: StepDisplayStatus;
 }
 
 export type Action =
@@ -74,7 +85,7 @@ export type Action =
   | { type: 'runner-batch'; events: RunnerEvent[] }
   | { type: 'running'; running: boolean }
   | { type: 'stopping' }
-  | { type: 'message'; text: string; level?: 'info' | 'warn' | 'error' }
+  | { type: 'message'; text: string; level?: 'info' | 'warn' | 'error'; stepId?: string }
   | { type: 'clear-message' }
   | { type: 'inspect'; studyId: string | null };
 
