@@ -27,7 +27,7 @@ export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'da
 
 export function Notebook({ height, columns, active }: ScreenProps) {
   const s = useUiState();
-  const { controller, dispatch, live } = useUiActions();
+  const { controller, dispatch, live, newRun } = useUiActions();
   const cfg = controller.run.state.config;
 
   useKeys(
@@ -58,6 +58,10 @@ export function Notebook({ height, columns, active }: ScreenProps) {
         }
       } else if (input === 's') {
         if (!controller.stop()) dispatch({ type: 'message', text: 'nothing is running' });
+      } else if (input === 'n') {
+        if (controller.running)
+          dispatch({ type: 'message', level: 'warn', text: 'a step is running: s stops it before a new run' });
+        else newRun();
       } else if (VIEW_KEYS[input]) dispatch({ type: 'navigate', screen: VIEW_KEYS[input]! });
     },
     { isActive: active },

@@ -2,7 +2,7 @@ import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React, { useEffect, useRef, useState } from 'react';
 import type { ProgressSnapshot } from '../../pipeline/index.js';
-import { fmtNum, UNKNOWN_COST } from '../../present/format.js';
+import { formatDuration, fmtNum, UNKNOWN_COST } from '../../present/format.js';
 import { describeProgress } from '../../present/progress.js';
 import type { ScreenProps } from '../App.js';
 import { truncate } from '../components/format.js';
@@ -72,6 +72,9 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
   const fixed =
     5 + (errors.length ? 1 : 0) + (view.tokens ? 1 : 0) + chartHeight + (earlier.length ? earlier.length + 1 : 0);
   const logRows = Math.max(1, height - fixed);
+  // No item finished for a while: say so instead of an ETA that stands still (a hung endpoint, a stuck child).
+  const quietFor = Math.floor((controller.now() - a.lastSignAt) / 1000);
+  const stalled = !a.ended && !s.stopping && quietFor >= controller.stallSeconds;
   const endColor = a.ended?.status === 'done' ? 'green' : a.ended?.status === 'failed' ? 'red' : 'yellow';
   return (
     <Box flexDirection="column">
@@ -83,15 +86,20 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
         {a.ended ? (
           <Text color={endColor}>{a.ended.status}</Text>
         ) : (
-          <Text color="cyan">{s.stopping ? 'stopping…' : 'running'}</Text>
+          <Text color={stalled ? 'yellow' : 'cyan'}>{s.stopping ? 'stopping…' : stalled ? 'stalled' : 'running'}</Text>
         )}
       </Text>
       <Text>
         <Text color="cyan">{view.bar}</Text>
         {` ${view.done}/${view.total}${view.percent ? ' ' + view.percent : ''}`}
       </Text>
-      <Text>
-        rate {view.rate}/s · eta {view.eta} · elapsed {view.elapsed}
+      <Text wrap="truncate">
+        {stalled ? (
+          <Text color="yellow">stalled: no progress for {formatDuration(quietFor)}</Text>
+        ) : (
+          `rate ${view.rate}/s · eta ${view.eta}`
+        )}
+        {` · elapsed ${view.elapsed}`}
         {view.counters.length ? ' · ' + view.counters.join(' ') : ''}
       </Text>
       {errors.length ? (
@@ -121,7 +129,7 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
           dimColor={l.level === 'info'}
           wrap="truncate"
         >
-          {truncate(l.message, columns)}
+          {withCount(l.message, l.count, columns)}
         </Text>
       ))}
     </Box>
@@ -137,4 +145,10 @@ function idleHint(row: StepRow, target: StartTarget | null): string {
   if (!stopped) return 'r runs or resumes it.';
   const then = target?.kind === 'all' ? ', then the rest of the run' : '';
   return `${kept ? kept + ' · ' : ''}r resumes it${then}.`;
+}
+
+/** A log line cut to the width, its repeat count ("×12") kept visible. */
+function withCount(message: string, count: number, columns: number): string {
+  const suffix = count > 1 ? ` ×${count}` : '';
+  return truncate(message, columns - suffix.length) + suffix;
 }

@@ -27,6 +27,10 @@ export interface ControllerOptions {
   env: RunEnv;
   /** Runner events are buffered and folded into the UI at most this often. */
   flushMs?: number;
+  /** The clock for "last sign of life" and the stalled state (tests pass their own). */
+  now?: () => number;
+  /** Seconds without progress after which a running step shows as stalled (default 30). */
+  stallSeconds?: number;
 }
 
 /** `all` with `cycles` resumes a plan run recorded in the run state with the cycles it asked for. */
@@ -76,6 +80,15 @@ export class AppController {
   private dispatch(a: Action): void {
     if (this.dispatchFn) this.dispatchFn(a);
     else this.pending.push(a);
+  }
+
+  /** The clock the progress view measures stalls with. */
+  now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  get stallSeconds(): number {
+    return this.opts.stallSeconds ?? 30;
   }
 
   get env(): RunEnv {
@@ -230,7 +243,7 @@ export class AppController {
     this.timer = null;
     if (this.buffer.length === 0) return;
     this.flushes++;
-    this.dispatch({ type: 'runner-batch', events: this.buffer.splice(0) });
+    this.dispatch({ type: 'runner-batch', events: this.buffer.splice(0), at: this.now() });
   }
 
   /**

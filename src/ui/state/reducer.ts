@@ -5,6 +5,8 @@ import {
   METRIC_POINTS,
   type Action,
   type Activity,
+  type LogLine,
+  MESSAGE_LOG,
   type Message,
   type Screen,
   type StepRow,
@@ -26,6 +28,7 @@ export function initialState(
     running: false,
     stopping: false,
     message: null,
+    messages: [],
     inspectorStudy: init.inspectorStudy ?? null,
     logSeq: 0,
   };
@@ -53,7 +56,7 @@ export function reducer(state: UiState, action: Action): UiState {
       return { ...state, typing: action.on };
     case 'runner-batch': {
       let next = state;
-      for (const e of action.events) next = foldRunnerEvent(next, e);
+      for (const e of action.events) next = foldRunnerEvent(next, e, action.at);
       return next;
     }
     case 'running':
@@ -64,7 +67,13 @@ export function reducer(state: UiState, action: Action): UiState {
       const about = action.stepId ? state.rows.find((r) => r.id === action.stepId) : undefined;
       const message: Message = { text: action.text, level: action.level ?? 'info' };
       if (action.stepId) Object.assign(message, { stepId: action.stepId, stepStatus: about?.status });
-      return { ...state, message };
+      const logSeq = state.logSeq + 1;
+      const messages = appendGrouped(
+        state.messages,
+        { id: logSeq, level: message.level, message: message.text, count: 1 },
+        MESSAGE_LOG,
+      );
+      return { ...state, message, messages, logSeq };
     }
     case 'clear-message':
       return { ...state, message: null };
@@ -90,7 +99,7 @@ function clamp(i: number, n: number): number {
 }
 
 /** Fold one runner event; a batch of them makes one new state, hence one render. */
-export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
+export function foldRunnerEvent(state: UiState, e: RunnerEvent, at = 0): UiState {
   switch (e.type) {
     case 'step-start': {
       const activity: Activity = {
@@ -102,6 +111,7 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
         errors: {},
         metrics: {},
         ended: null,
+        lastSignAt: at,
       };
       return { ...state, activity };
     }
@@ -109,11 +119,13 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
       const a = state.activity && state.activity.stepId === e.stepId ? state.activity : null;
       if (!a) return state;
       const ev = e.event;
-      const next: Activity = { ...a, progress: e.progress };
+      // Log lines and metrics are not progress: a step printing retries without finishing items is stalled.
+      const sign = ev.type === 'progress' || ev.type === 'item';
+      const next: Activity = { ...a, progress: e.progress, lastSignAt: sign ? at : a.lastSignAt };
       let logSeq = state.logSeq;
       switch (ev.type) {
         case 'log':
-          next.logs = [...a.logs, { id: ++logSeq, level: ev.level, message: ev.message }].slice(-LOG_TAIL);
+          next.logs = appendGrouped(a.logs, { id: ++logSeq, level: ev.level, message: ev.message, count: 1 }, LOG_TAIL);
           break;
         case 'item':
           if (ev.outcome === 'failed') {
@@ -149,6 +161,7 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
               errors: {},
               metrics: {},
               ended: null,
+              lastSignAt: at,
             };
       const history = [...state.history, { stepId: e.stepId, status: e.status, summary: e.summary }].slice(-HISTORY);
       return { ...state, history, activity: { ...base, ended: { status: e.status, summary: e.summary } } };
@@ -158,6 +171,23 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
       throw new Error(`unknown runner event ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * The shape of a line: its words without the ones holding digits (item ids,
+ * attempt numbers, delays). "retry 2 for s17 in 800 ms: timeout" and "retry 3
+ * for s40 in 1600 ms: timeout" have the same shape.
+ */
+export function lineShape(message: string): string {
+  return message.replace(/\S*\d\S*/g, '#');
+}
+
+/** Append a line, or fold it into the last one when it has the same level and shape (the newest text is kept). */
+export function appendGrouped(lines: LogLine[], line: LogLine, max: number): LogLine[] {
+  const last = lines[lines.length - 1];
+  if (last && last.level === line.level && lineShape(last.message) === lineShape(line.message))
+    return [...lines.slice(0, -1), { ...line, id: last.id, count: last.count + 1 }];
+  return [...lines, line].slice(-max);
 }
 
 /** Group failure reasons by their leading word ("timeout: 30s" → "timeout"). */

@@ -7,8 +7,16 @@ import type {
   StepOutcome,
 } from '../../pipeline/index.js';
 
-export type Screen = 'notebook' | 'cell' | 'progress' | 'inspector' | 'review' | 'dataset';
-export const SCREENS: readonly Screen[] = ['notebook', 'cell', 'progress', 'inspector', 'review', 'dataset'];
+export type Screen = 'notebook' | 'cell' | 'progress' | 'inspector' | 'review' | 'dataset' | 'messages';
+export const SCREENS: readonly Screen[] = [
+  'notebook',
+  'cell',
+  'progress',
+  'inspector',
+  'review',
+  'dataset',
+  'messages',
+];
 
 /** One notebook cell: a step as the run sees it now. */
 export interface StepRow {
@@ -32,6 +40,8 @@ export interface LogLine {
   id: number;
   level: 'info' | 'warn' | 'error';
   message: string;
+  /** How many lines of the same shape came in a row (retries of different items): shown as "×12". */
+  count: number;
 }
 
 /** What the progress view shows: the running step, or the last one that ended. */
@@ -45,6 +55,8 @@ export interface Activity {
   errors: Record<string, number>;
   metrics: Record<string, Array<[number, number]>>;
   ended: null | { status: StepOutcome; summary: string };
+  /** When the step last showed a sign of life (start, progress, an item), by the controller's clock. */
+  lastSignAt: number;
 }
 
 export interface UiState {
@@ -62,6 +74,8 @@ export interface UiState {
   running: boolean;
   stopping: boolean;
   message: Message | null;
+  /** Every footer message of the session, oldest first, repeats grouped (the message log view). */
+  messages: LogLine[];
   inspectorStudy: string | null;
   logSeq: number;
 }
@@ -82,7 +96,7 @@ export type Action =
   | { type: 'move'; delta: number }
   | { type: 'help'; open?: boolean }
   | { type: 'typing'; on: boolean }
-  | { type: 'runner-batch'; events: RunnerEvent[] }
+  | { type: 'runner-batch'; events: RunnerEvent[]; at: number }
   | { type: 'running'; running: boolean }
   | { type: 'stopping' }
   | { type: 'message'; text: string; level?: 'info' | 'warn' | 'error'; stepId?: string }
@@ -90,5 +104,6 @@ export type Action =
   | { type: 'inspect'; studyId: string | null };
 
 export const LOG_TAIL = 200;
+export const MESSAGE_LOG = 500;
 export const HISTORY = 20;
 export const METRIC_POINTS = 2000;
