@@ -39,6 +39,8 @@ export async function launchApp(opts: LaunchOptions): Promise<number> {
   for (;;) {
     let setup: WizardResult | null = null;
     if (ask) {
+      // From the app (n): the main screen still holds what was there before; the wizard starts on a clear one.
+      if (runDir) process.stdout.write('\x1b[2J\x1b[H');
       const answer = await runWizard();
       if (answer) {
         runDir = answer.runDir;
