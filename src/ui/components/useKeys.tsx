@@ -7,7 +7,13 @@ type Handler = (input: string, key: Key) => void;
 interface Entry {
   fn: Handler;
   active: () => boolean;
+  /** A text field: typed characters change only its text, never which handlers are active. */
+  text: () => boolean;
 }
+
+/** A key that a text field takes as text. */
+const isText = (k: KeyPress) =>
+  k.input.length > 0 && !k.key.ctrl && !k.key.meta && !k.key.return && !k.key.tab && !k.key.escape;
 
 /** Lets React commit what the previous key changed (ink's reconciler renders in a microtask). */
 const commit = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -60,10 +66,17 @@ class KeyHub {
     this.pumping = true;
     try {
       while (this.queue.length) {
-        const { input, key } = this.queue.shift()!;
-        this.global?.(input, key);
-        for (const e of [...this.entries]) if (e.active()) e.fn(input, key);
-        if (this.queue.length) await commit();
+        const k = this.queue.shift()!;
+        this.global?.(k.input, k.key);
+        let typed = false;
+        for (const e of [...this.entries])
+          if (e.active()) {
+            e.fn(k.input, k.key);
+            typed ||= e.text() && isText(k);
+          }
+        // Text typed into a field changes nothing the next character depends on: a long burst
+        // of it costs one render, not one per character. Any other key waits for its render.
+        if (this.queue.length && !(typed && isText(this.queue[0]!))) await commit();
       }
     } finally {
       this.pumping = false;
@@ -105,13 +118,17 @@ export function KeyHubProvider({ onKey, children }: { onKey: Handler; children: 
 }
 
 /** Like ink's useInput (always guarded by isActive), but one call per key of a burst and never a missed key after a screen change. */
-export function useKeys(handler: Handler, opts: { isActive: boolean }): void {
+export function useKeys(handler: Handler, opts: { isActive: boolean; text?: boolean }): void {
   const hub = useHub();
   const inApp = useContext(InApp);
-  const ref = useRef({ handler, isActive: opts.isActive });
-  ref.current = { handler, isActive: opts.isActive };
+  const ref = useRef({ handler, isActive: opts.isActive, text: Boolean(opts.text) });
+  ref.current = { handler, isActive: opts.isActive, text: Boolean(opts.text) };
   useLayoutEffect(() => {
-    const entry: Entry = { fn: (i, k) => ref.current.handler(i, k), active: () => ref.current.isActive };
+    const entry: Entry = {
+      fn: (i, k) => ref.current.handler(i, k),
+      active: () => ref.current.isActive,
+      text: () => ref.current.text,
+    };
     hub.entries.add(entry);
     // Inside the app the provider holds the subscription; a root without one (the wizard) holds it here.
     const release = inApp ? null : hub.retain();
