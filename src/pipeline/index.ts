@@ -46,6 +46,8 @@ export { previewCorpusFile, previewProblems, type CorpusPreview } from './ingest
 export { parseStyle, styleOf } from './runner/style.js';
 export { DEFAULT_STYLE, StyleSchema, type Style } from './schemas/style.js';
 export { cycleHistory, DEFAULT_CYCLES, formatCycleTable } from './followup/cycles.js';
+export { keptOutputs } from './runner/kept.js';
+export type { RunIntent } from './schemas/state.js';
 
 // LLM settings and endpoints (`cxrvqa llm`, the setup wizard).
 export { EndpointSchema } from './llm/config.js';

@@ -5,7 +5,8 @@ import { CellView } from './cell/Cell.js';
 import { Footer, Header } from './components/Frame.js';
 import { useTermSize } from './components/useTermSize.js';
 import { DatasetView } from './dataset/Dataset.js';
-import { HelpOverlay, HINTS } from './help/Help.js';
+import { HelpOverlay, HINTS, READ_ONLY_HINTS } from './help/Help.js';
+import { MessagesView } from './messages/Messages.js';
 import { InspectorView } from './inspector/Inspector.js';
 import { Notebook } from './notebook/Notebook.js';
 import { ProgressView } from './progress/Progress.js';
@@ -21,11 +22,13 @@ export interface AppProps {
   onForceExit: () => void;
   /** Called after a clean quit (position saved). */
   onQuit?: () => void;
+  /** Called after the app closed because the user asked for a new run (the launcher opens the wizard). */
+  onNewRun?: () => void;
   /** Start state for tests (the saved position is used otherwise). */
   initial?: Partial<UiState>;
 }
 
-export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
+export function App({ controller, onForceExit, onQuit, onNewRun, initial }: AppProps) {
   const saved = controller.savedPosition();
   // The progress screen only has something to show after a stopped step; otherwise reopen on the notebook.
   const stopped = Object.values(controller.run.state.steps).some(
@@ -67,23 +70,31 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
     controller.saveUi({ screen: state.screen, selectedStep, inspectorStudy: state.inspectorStudy });
   }, [controller, state.loaded, state.screen, selectedStep, state.inspectorStudy]);
 
+  const close = useCallback(
+    (then?: () => void) => {
+      const s = stateRef.current;
+      void controller
+        .writeUi({ screen: s.screen, selectedStep: s.rows[s.selected]?.id ?? null, inspectorStudy: s.inspectorStudy })
+        .finally(() => {
+          controller.dispose();
+          // Before exit: the launcher reads what `then` records once the app has exited.
+          then?.();
+          exit();
+        });
+    },
+    [controller, exit],
+  );
   const actions: UiActions = useMemo(
     () => ({
       controller,
       dispatch,
       live: () => stateRef.current,
-      quit: () => {
-        const s = stateRef.current;
-        void controller
-          .writeUi({ screen: s.screen, selectedStep: s.rows[s.selected]?.id ?? null, inspectorStudy: s.inspectorStudy })
-          .finally(() => {
-            controller.dispose();
-            exit();
-            onQuit?.();
-          });
-      },
+      quit: () => close(onQuit),
+      newRun: onNewRun
+        ? () => close(onNewRun)
+        : () => dispatch({ type: 'message', level: 'warn', text: 'a new run is started with `cxrvqa new`' }),
     }),
-    [controller, dispatch, exit, onQuit],
+    [controller, dispatch, close, onQuit, onNewRun],
   );
 
   const onGlobalKey = (input: string, key: Key) => {
@@ -105,6 +116,8 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
     if (live.typing) return;
     if (input === '?') dispatch({ type: 'help' });
     else if (live.help && key.escape) dispatch({ type: 'help', open: false });
+    else if (input === 'm' && !live.help && live.screen !== 'messages')
+      dispatch({ type: 'navigate', screen: 'messages' });
     else if (input === 'q' && !live.help) {
       if (controller.running)
         dispatch({ type: 'message', level: 'warn', text: 'a step is running: s stops it (Ctrl-C twice forces exit)' });
@@ -120,7 +133,7 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
     <UiProviders state={state} actions={actions}>
       <KeyHubProvider onKey={onGlobalKey}>
         <Box flexDirection="column" width={columns}>
-          <Header runDir={controller.run.dir} columns={columns} />
+          <Header runDir={controller.run.dir} columns={columns} readOnly={controller.run.readOnly} />
           <Box height={bodyHeight} flexDirection="column" overflow="hidden">
             {state.help ? (
               <HelpOverlay screen={state.screen} columns={columns} />
@@ -128,7 +141,10 @@ export function App({ controller, onForceExit, onQuit, initial }: AppProps) {
               <ScreenBody screen={state.screen} {...props} />
             )}
           </Box>
-          <Footer hints={HINTS[state.screen]} columns={columns} />
+          <Footer
+            hints={(controller.run.readOnly ? READ_ONLY_HINTS[state.screen] : undefined) ?? HINTS[state.screen]}
+            columns={columns}
+          />
         </Box>
       </KeyHubProvider>
     </UiProviders>
@@ -156,6 +172,8 @@ function ScreenBody({ screen, ...props }: ScreenProps & { screen: Screen }) {
       return <ReviewView {...props} />;
     case 'dataset':
       return <DatasetView {...props} />;
+    case 'messages':
+      return <MessagesView {...props} />;
     default: {
       const never: never = screen;
       throw new Error(`unknown screen ${String(never)}`);

@@ -30,18 +30,39 @@ export function isInteractive(env: NodeJS.ProcessEnv = process.env): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY && !env.CI && env.TERM !== 'dumb');
 }
 
-const ALT_ON = '\x1b[?1049h\x1b[H';
-const ALT_OFF = '\x1b[?1049l';
+// The alternate screen, and bracketed paste so a pasted text arrives marked as one (keyTokens.ts).
+const ALT_ON = '\x1b[?1049h\x1b[H\x1b[?2004h';
+const ALT_OFF = '\x1b[?2004l\x1b[?1049l';
 
 export async function launchApp(opts: LaunchOptions): Promise<number> {
+  // `cxrvqa new` / `open` on an empty folder: the wizard first, with the folder given as its suggestion.
   let runDir = opts.wizard ? null : (opts.runDir ?? readLastRun());
-  let setup: WizardResult | null = null;
-  if (!runDir) {
-    const answer = await runWizard(opts.runDir);
-    if (!answer) return 0;
-    runDir = answer.runDir;
-    setup = answer;
+  let suggested = opts.wizard ? opts.runDir : undefined;
+  let ask = !runDir;
+  // `n` in the notebook closes the run and comes back here for the wizard; cancelling it reopens the run left.
+  for (;;) {
+    let setup: WizardResult | null = null;
+    if (ask) {
+      // From the app (n): the main screen still holds what was there before; the wizard starts on a clear one.
+      if (runDir) process.stdout.write('\x1b[2J\x1b[H');
+      const answer = await runWizard(suggested);
+      suggested = undefined;
+      if (answer) {
+        runDir = answer.runDir;
+        setup = answer;
+      } else if (!runDir) return 0;
+    }
+    const ended = await openAndMount(runDir!, setup, opts);
+    if (!ended.newRun) return ended.code;
+    ask = true;
   }
+}
+
+async function openAndMount(
+  runDir: string,
+  setup: WizardResult | null,
+  opts: LaunchOptions,
+): Promise<{ code: number; newRun: boolean }> {
   let run: Run;
   let note: string | null = null;
   // Store warnings (a compromised lock) go to the footer once the app is up; stderr would draw over it.
@@ -95,7 +116,12 @@ interface WarningRelay {
   early: string[];
 }
 
-async function mountApp(run: Run, opts: LaunchOptions, note: string | null, warnings: WarningRelay): Promise<number> {
+async function mountApp(
+  run: Run,
+  opts: LaunchOptions,
+  note: string | null,
+  warnings: WarningRelay,
+): Promise<{ code: number; newRun: boolean }> {
   const controller = new AppController(run, opts.steps ?? STEPS, { env: opts.env });
   warnings.sink = (message) => controller.notify(`warning: ${message}`, 'warn');
   for (const message of warnings.early.splice(0)) warnings.sink(message);
@@ -130,7 +156,10 @@ async function mountApp(run: Run, opts: LaunchOptions, note: string | null, warn
   process.on('SIGTERM', onHangup);
   process.on('SIGHUP', onHangup);
   process.stdout.write(ALT_ON);
-  const app = render(<App controller={controller} onForceExit={forceExit} />, { exitOnCtrlC: false });
+  let newRun = false;
+  const app = render(<App controller={controller} onForceExit={forceExit} onNewRun={() => (newRun = true)} />, {
+    exitOnCtrlC: false,
+  });
   if (note) controller.notify(note, 'warn');
   try {
     await app.waitUntilExit();
@@ -144,5 +173,5 @@ async function mountApp(run: Run, opts: LaunchOptions, note: string | null, warn
     process.off('SIGHUP', onHangup);
     if (!detached) process.stdout.write(ALT_OFF);
   }
-  return exitCode;
+  return { code: exitCode, newRun };
 }

@@ -55,6 +55,11 @@ export class TmuxApp {
     }
   }
 
+  /** Send a whole string as one write to the pane, as a paste or a burst over SSH arrives. */
+  sendBurst(text: string): void {
+    this.tmux(['send-keys', '-t', 'main', '-l', text]);
+  }
+
   capture(): string {
     return this.tmux(['capture-pane', '-p', '-t', 'main']);
   }

@@ -115,7 +115,8 @@ describe('app shell', () => {
     const steps = [countingStep('alpha')];
     const app = await renderApp(run, steps);
     await waitForText(app, 'alpha');
-    await pressAndWaitFor(app, 'r', /20\/20 100\.0%/);
+    // The step's end, not its last progress line: q is refused while the step still winds down.
+    await pressAndWaitFor(app, 'r', /\(alpha, fresh\) done/);
     app.stdin.write('q');
     await waitForQuit(app);
     expect(run.state.ui).toMatchObject({ screen: 'progress' });

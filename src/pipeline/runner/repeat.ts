@@ -2,6 +2,7 @@ import type { AnyStep, StepOutcome } from '../steps/contract.js';
 import { isRepeat, perIterationSteps, type PlanNode, type RepeatNode } from '../steps/plan.js';
 import { artifactName } from '../store/artifact.js';
 import type { Run } from '../store/run.js';
+import type { RunState } from '../schemas/state.js';
 import { bumpArtifact } from './artifacts.js';
 import { chooseMode, runStep, type RunStepOptions } from './runStep.js';
 import { stepFingerprint, stepState } from './status.js';
@@ -101,10 +102,29 @@ async function finishIteration(
     await run.update((s) => {
       node.ledger.complete(s, index, step.id);
       const it = node.ledger.iterations(s).find((i) => i.index === index);
-      if (it && node.body.every((b) => it.completed.includes(b.id))) node.ledger.finish(s, index);
+      if (it && node.body.every((b) => it.completed.includes(b.id))) {
+        node.ledger.finish(s, index);
+        settleSeriesInputs(s, node);
+      }
     });
   }
   return outcome;
+}
+
+/**
+ * A finished iteration rewrote what its per-iteration steps read (standardize
+ * rewrites the records follow-up read): that is the series working, not a
+ * change to those steps' inputs, so they are recorded as current. Otherwise
+ * every complete cycle would leave them shown stale.
+ */
+function settleSeriesInputs(s: RunState, node: RepeatNode): void {
+  const written = new Set(node.body.flatMap((b) => b.writes.map(artifactName)));
+  for (const step of perIterationSteps(node)) {
+    const st = s.steps[step.id];
+    if (!st) continue;
+    for (const name of step.reads.map(artifactName))
+      if (written.has(name)) st.inputVersions[name] = s.artifacts[name]?.version ?? 0;
+  }
 }
 
 /** The repeat node at its place: iterations 1..N, each running the body in order. */

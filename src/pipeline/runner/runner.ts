@@ -30,6 +30,19 @@ export interface PipelineOptions extends Omit<RunStepOptions, 'mode' | 'keepOutp
  */
 export async function runPipeline(run: Run, plan: readonly PlanNode[], opts: PipelineOptions): Promise<StepOutcome> {
   await recoverInterrupted(run);
+  await run.update((s) => {
+    s.intent = { kind: 'plan', cycles: opts.cycles ?? null, startedAt: new Date().toISOString() };
+  });
+  const outcome = await runPlanNodes(run, plan, opts);
+  // Kept after a stop or failure: resuming then finishes the plan, not only the step that stopped.
+  if (outcome === 'done')
+    await run.update((s) => {
+      s.intent = null;
+    });
+  return outcome;
+}
+
+async function runPlanNodes(run: Run, plan: readonly PlanNode[], opts: PipelineOptions): Promise<StepOutcome> {
   const checks = new SettingsChecks();
   await checkPlannedConfig(run, planSteps(plan), {
     ...opts,

@@ -87,6 +87,19 @@ export const EndpointNoteSchema = z.object({
 });
 export type EndpointNote = z.infer<typeof EndpointNoteSchema>;
 
+/**
+ * A plan run (`cxrvqa run`, the app's run all or one more cycle) under way: written when it starts,
+ * cleared when it ends done. Left behind by a stop, a failure or a dead process, it says what
+ * "resume" goes on with after the interrupted step.
+ */
+export const RunIntentSchema = z.object({
+  kind: z.literal('plan'),
+  /** The follow-up cycles asked for; null = the plan's default. */
+  cycles: z.number().int().nullable().default(null),
+  startedAt: z.string(),
+});
+export type RunIntent = z.infer<typeof RunIntentSchema>;
+
 export const RunStateSchema = z.object({
   schemaVersion: z.literal(STATE_VERSION),
   createdAt: z.string(),
@@ -105,6 +118,8 @@ export const RunStateSchema = z.object({
   batches: z.record(z.string(), z.unknown()).default({}),
   /** Per step id: the engine of its LLM requests and the remote state of batch / shard work. */
   engines: z.record(z.string(), StepEngineSchema).default({}),
+  /** The plan run that has not ended done yet (null when none). */
+  intent: RunIntentSchema.nullable().default(null),
 });
 export type RunState = z.infer<typeof RunStateSchema>;
 

@@ -2,7 +2,16 @@ import { Box, Text } from 'ink';
 import React from 'react';
 import { useUiState } from '../state/context.js';
 import path from 'node:path';
+import stringWidth from 'string-width';
 import { truncate } from './format.js';
+
+const MORE = ' (m: full)';
+
+/** The footer's one line: a message too long for it says where the full text is. */
+export function footerMessage(text: string, columns: number): string {
+  const line = text.replace(/\s*\n\s*/g, ' ');
+  return stringWidth(line) <= columns ? line : truncate(line, columns - MORE.length) + MORE;
+}
 
 /** The run folder relative to the working directory when it is inside it (shorter over SSH). */
 export function displayPath(dir: string, cwd = process.cwd()): string {
@@ -10,16 +19,29 @@ export function displayPath(dir: string, cwd = process.cwd()): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
 }
 
-export function Header({ runDir, columns }: { runDir: string; columns: number }) {
+const BADGE = ' READ-ONLY ';
+
+export function Header({ runDir, columns, readOnly = false }: { runDir: string; columns: number; readOnly?: boolean }) {
   const s = useUiState();
   const activity = s.activity && !s.activity.ended ? ` ▶ ${s.activity.stepId}${s.stopping ? ' (stopping)' : ''}` : '';
   const left = `cxrvqa · ${s.screen}`;
-  const right = truncate(displayPath(runDir), Math.max(10, columns - left.length - activity.length - 4));
+  // Always there while another process holds the run: every write key is off, and a message can scroll away.
+  const badge = readOnly ? BADGE : '';
+  const used = stringWidth(left) + stringWidth(activity) + (badge ? badge.length + 1 : 0);
+  const right = truncate(displayPath(runDir), Math.max(10, columns - used - 4));
   return (
     <Box width={columns}>
       <Text bold color="cyan">
         {left}
       </Text>
+      {badge ? (
+        <Text>
+          {' '}
+          <Text inverse color="yellow">
+            {badge}
+          </Text>
+        </Text>
+      ) : null}
       <Text color="yellow">{activity}</Text>
       <Box flexGrow={1} />
       <Text dimColor>{right}</Text>
@@ -32,7 +54,7 @@ export function Footer({ hints, columns }: { hints: string; columns: number }) {
   const color = s.message?.level === 'error' ? 'red' : s.message?.level === 'warn' ? 'yellow' : 'green';
   return (
     <Box flexDirection="column" width={columns}>
-      {s.message ? <Text color={color}>{truncate(s.message.text, columns)}</Text> : null}
+      {s.message ? <Text color={color}>{footerMessage(s.message.text, columns)}</Text> : null}
       <Text dimColor>{truncate(hints, columns)}</Text>
     </Box>
   );

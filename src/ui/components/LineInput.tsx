@@ -41,7 +41,7 @@ export function LineInput({
       onChange?.(text.current);
       rerender();
     },
-    { isActive: focus },
+    { isActive: focus, text: true },
   );
   return (
     <Text>

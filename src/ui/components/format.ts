@@ -1,4 +1,6 @@
 import type { StepDisplayStatus } from '../../pipeline/index.js';
+import cliTruncate from 'cli-truncate';
+import stringWidth from 'string-width';
 import { fmtNum } from '../../present/format.js';
 
 export const STATUS_LABEL: Record<StepDisplayStatus, string> = {
@@ -31,14 +33,20 @@ export const STATUS_COLOR: Record<StepDisplayStatus, string> = {
   interrupted: 'magenta',
 };
 
+/**
+ * Cut to `width` terminal cells with an ellipsis. Cells, not UTF-16 units: a CJK
+ * character or an emoji takes two cells, a combining accent none.
+ */
 export function truncate(s: string, width: number): string {
   if (width <= 0) return '';
-  if (s.length <= width) return s;
-  return width <= 1 ? s.slice(0, width) : s.slice(0, width - 1) + '…';
+  if (stringWidth(s) <= width) return s;
+  return cliTruncate(s, width, { truncationCharacter: '…' });
 }
 
+/** Cut or fill to exactly `width` cells. */
 export function pad(s: string, width: number): string {
-  return truncate(s, width).padEnd(width);
+  const cut = truncate(s, width);
+  return cut + ' '.repeat(Math.max(0, width - stringWidth(cut)));
 }
 
 /** "3m ago", "2h ago", "5d ago" relative to now. */

@@ -7,6 +7,7 @@ export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
   global: [
     ['?', 'toggle this help'],
     ['Esc', 'back (to the notebook)'],
+    ['m', 'messages of this session in full'],
     ['q', 'quit (when nothing runs)'],
     ['Ctrl-C', 'stop the running step; twice forces exit'],
   ],
@@ -18,6 +19,7 @@ export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
     ['c', 'run one more follow-up cycle'],
     ['s', 'stop the running step'],
     ['p i v d', 'progress · inspector · review · dataset'],
+    ['n', 'new run (the setup wizard)'],
   ],
   cell: [
     ['↑↓', 'select a param'],
@@ -50,6 +52,7 @@ export const KEYS: Record<Screen | 'global', Array<[string, string]>> = {
     ['w', 'write review.csv'],
   ],
   dataset: [['↑↓', 'scroll the samples']],
+  messages: [['↑↓ PgUp PgDn', 'scroll (End follows the newest)']],
 };
 
 export function HelpOverlay({ screen, columns }: { screen: Screen; columns: number }) {
@@ -68,10 +71,18 @@ export function HelpOverlay({ screen, columns }: { screen: Screen; columns: numb
 }
 
 export const HINTS: Record<Screen, string> = {
-  notebook: '↑↓ move · Enter open · r run · a all · s stop · p i v d views · ? help · q quit',
+  notebook: '↑↓ Enter · r run · a all · s stop · n new run · p i v d m views · ? help · q',
   cell: '↑↓ param · Enter edit · r run · f fresh · s stop · Esc back · ? help',
   progress: 's stop · r resume · Esc back · ? help',
   inspector: '/ find · f filter · Enter open · Tab pane · c/x judge · n note · e re-run · ?',
   review: '↑↓ move · c/x judge · →← report · n note · t table · w csv · Esc back · ? help',
   dataset: '↑↓ scroll · Esc back · ? help',
+  messages: '↑↓ PgUp PgDn scroll · End newest · Esc back · ? help',
+};
+
+/** Hints of a run open read-only: the keys that would write are not offered. */
+export const READ_ONLY_HINTS: Partial<Record<Screen, string>> = {
+  notebook: '↑↓ move · Enter open · n new · p i v d views · m messages · ? help · q quit',
+  cell: '↑↓ param · Esc back · ? help',
+  progress: 'Esc back · m messages · ? help',
 };

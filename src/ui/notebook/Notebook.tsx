@@ -15,6 +15,8 @@ import {
 import { useUiActions, useUiState } from '../state/context.js';
 import type { StepRow } from '../state/types.js';
 import { engineView } from '../../present/engine.js';
+import type { ProgressSnapshot } from '../../pipeline/index.js';
+import { rowCounts } from '../components/rowCounts.js';
 
 /** Screen keys shared with the other top-level screens. */
 export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'dataset'> = {
@@ -26,7 +28,7 @@ export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'da
 
 export function Notebook({ height, columns, active }: ScreenProps) {
   const s = useUiState();
-  const { controller, dispatch, live } = useUiActions();
+  const { controller, dispatch, live, newRun } = useUiActions();
   const cfg = controller.run.state.config;
 
   useKeys(
@@ -37,7 +39,7 @@ export function Notebook({ height, columns, active }: ScreenProps) {
       else if (key.downArrow || input === 'j') dispatch({ type: 'move', delta: 1 });
       else if (key.return && selected) dispatch({ type: 'navigate', screen: 'cell' });
       else if (input === 'r' && selected) {
-        void controller.start({ kind: 'step', stepId: selected.id });
+        void controller.start(controller.resumeTarget(selected.id, { session: false })!);
         dispatch({ type: 'navigate', screen: 'progress' });
       } else if (input === 'a') {
         void controller.start({ kind: 'all' });
@@ -57,6 +59,10 @@ export function Notebook({ height, columns, active }: ScreenProps) {
         }
       } else if (input === 's') {
         if (!controller.stop()) dispatch({ type: 'message', text: 'nothing is running' });
+      } else if (input === 'n') {
+        if (controller.running)
+          dispatch({ type: 'message', level: 'warn', text: 'a step is running: s stops it before a new run' });
+        else newRun();
       } else if (VIEW_KEYS[input]) dispatch({ type: 'navigate', screen: VIEW_KEYS[input]! });
     },
     { isActive: active },
@@ -86,26 +92,51 @@ export function Notebook({ height, columns, active }: ScreenProps) {
         <Text color="yellow">No steps are registered in this build.</Text>
       ) : null}
       {shown.map((row, i) => (
-        <Cell key={row.id} row={row} index={start + i} selected={start + i === s.selected} columns={columns} />
+        <Cell
+          key={row.id}
+          row={row}
+          index={start + i}
+          selected={start + i === s.selected}
+          columns={columns}
+          live={s.activity && !s.activity.ended && s.activity.stepId === row.id ? s.activity.progress : null}
+        />
       ))}
     </Box>
   );
 }
 
-function Cell({ row, index, selected, columns }: { row: StepRow; index: number; selected: boolean; columns: number }) {
+function Cell({
+  row,
+  index,
+  selected,
+  columns,
+  live,
+}: {
+  row: StepRow;
+  index: number;
+  selected: boolean;
+  columns: number;
+  /** The step's progress while it runs in this process. */
+  live: ProgressSnapshot | null;
+}) {
   const when = row.finishedAt
     ? `${ago(row.finishedAt)}${row.durationMs !== null ? ` · ${(row.durationMs / 1000).toFixed(1)}s` : ''}`
     : '';
-  const status = row.applies.ok ? STATUS_LABEL[row.status] : 'n/a';
+  // Between a step's start and the next read of the run state, its live progress says it runs.
+  const shown = live ? 'running' : row.status;
+  const status = row.applies.ok ? STATUS_LABEL[shown] : 'n/a';
   const head = `${selected ? '▸' : ' '}${String(index + 1).padStart(2)} `;
   const countW = Math.max(0, columns - head.length - 2 - 14 - 12 - when.length - 2);
+  const counts = rowCounts(row, live);
   const second = row.error
     ? `error: ${row.error}`
     : !row.applies.ok
       ? `skipped: ${row.applies.reason ?? 'not applicable'}`
       : row.stale.length
         ? `stale: ${row.stale.join(', ')}`
-        : (row.preview ?? row.summary) || row.description;
+        : row.status === 'interrupted'
+          ? `stopped before the end; r resumes it${row.kept && Object.keys(row.kept).length ? ` (kept ${countsLine(row.kept)})` : ''}`
+          : (row.preview ?? row.summary) || row.description;
   // Which engine carries an LLM step, and where batch / shard work stands, lead its second line.
   const engine = row.engine && row.applies.ok ? engineView(row.engine, { stepDone: row.status === 'done' }) : null;
   const engineTag = engine ? `${engine.tag}${engine.next && !row.error ? ` · next: ${engine.next}` : ''} · ` : '';
@@ -113,10 +144,10 @@ function Cell({ row, index, selected, columns }: { row: StepRow; index: number; 
     <Box flexDirection="column">
       <Text inverse={selected} wrap="truncate">
         {head}
-        <Text color={STATUS_COLOR[row.status]}>{STATUS_ICON[row.status]} </Text>
+        <Text color={STATUS_COLOR[shown]}>{STATUS_ICON[shown]} </Text>
         <Text bold>{pad(row.id, 14)}</Text>
-        <Text color={STATUS_COLOR[row.status]}>{pad(status, 12)}</Text>
-        {pad(countsLine(row.counts), countW)} <Text dimColor>{when}</Text>
+        <Text color={STATUS_COLOR[shown]}>{pad(status, 12)}</Text>
+        {pad(counts, countW)} <Text dimColor>{when}</Text>
       </Text>
       <Text dimColor={!row.error} color={row.error ? 'red' : undefined} wrap="truncate">
         {'     '}

@@ -2,24 +2,26 @@ import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React, { useEffect, useRef, useState } from 'react';
 import type { ProgressSnapshot } from '../../pipeline/index.js';
-import { fmtNum, UNKNOWN_COST } from '../../present/format.js';
+import { formatDuration, fmtNum, UNKNOWN_COST } from '../../present/format.js';
 import { describeProgress } from '../../present/progress.js';
 import type { ScreenProps } from '../App.js';
 import { STATUS_COLOR, truncate } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { LossChart } from './LossChart.js';
+import { rowCounts } from '../components/rowCounts.js';
+import type { StartTarget } from '../state/controller.js';
+import type { StepRow } from '../state/types.js';
 
 export function ProgressView({ height, columns, active }: ScreenProps) {
   const s = useUiState();
-  const { controller, dispatch } = useUiActions();
+  const { controller, dispatch, live } = useUiActions();
   useKeys(
     (input, key) => {
       if (key.escape) dispatch({ type: 'navigate', screen: 'notebook' });
       else if (input === 's') {
         if (!controller.stop()) dispatch({ type: 'message', text: 'nothing is running' });
       } else if (input === 'r') {
-        const row = s.rows[s.selected];
-        const target = controller.resumeTarget(row ? { kind: 'step', stepId: row.id } : null);
+        const target = controller.resumeTarget(live().rows[live().selected]?.id ?? null);
         if (target) void controller.start(target);
       }
     },
@@ -49,8 +51,8 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
       <Box flexDirection="column">
         <Text>Nothing has run in this session.</Text>
         {row ? (
-          <Text dimColor>
-            Selected: {row.id} ({row.status}) — r runs or resumes it.
+          <Text dimColor wrap="wrap">
+            Selected: {row.id} ({row.status}) — {idleHint(row, controller.resumeTarget(row.id))}
           </Text>
         ) : null}
       </Box>
@@ -74,6 +76,9 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
   const ended = a.ended?.warning ? 'warning' : a.ended?.status;
   const endColor =
     ended === 'warning' ? STATUS_COLOR.warning : ended === 'done' ? 'green' : ended === 'failed' ? 'red' : 'yellow';
+  // No item finished for a while: say so instead of an ETA that stands still (a hung endpoint, a stuck child).
+  const quietFor = Math.floor((controller.now() - a.lastSignAt) / 1000);
+  const stalled = !a.ended && !s.stopping && quietFor >= controller.stallSeconds;
   return (
     <Box flexDirection="column">
       <Text>
@@ -84,15 +89,20 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
         {a.ended ? (
           <Text color={endColor}>{ended}</Text>
         ) : (
-          <Text color="cyan">{s.stopping ? 'stopping…' : 'running'}</Text>
+          <Text color={stalled ? 'yellow' : 'cyan'}>{s.stopping ? 'stopping…' : stalled ? 'stalled' : 'running'}</Text>
         )}
       </Text>
       <Text>
         <Text color="cyan">{view.bar}</Text>
         {` ${view.done}/${view.total}${view.percent ? ' ' + view.percent : ''}`}
       </Text>
-      <Text>
-        rate {view.rate}/s · eta {view.eta} · elapsed {view.elapsed}
+      <Text wrap="truncate">
+        {stalled ? (
+          <Text color="yellow">stalled: no progress for {formatDuration(quietFor)}</Text>
+        ) : (
+          `rate ${view.rate}/s · eta ${view.eta}`
+        )}
+        {` · elapsed ${view.elapsed}`}
         {view.counters.length ? ' · ' + view.counters.join(' ') : ''}
       </Text>
       {errors.length ? (
@@ -122,7 +132,7 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
           dimColor={l.level === 'info'}
           wrap="truncate"
         >
-          {truncate(l.message, columns)}
+          {withCount(l.message, l.count, columns)}
         </Text>
       ))}
     </Box>
@@ -130,3 +140,18 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
 }
 
 const HISTORY_MARK = { done: '✓', failed: '✗', interrupted: '‖', skipped: '–' } as const;
+
+/** What `r` will do on the selected step, with what a stopped step kept. */
+function idleHint(row: StepRow, target: StartTarget | null): string {
+  const kept = rowCounts(row, null);
+  const stopped = row.status === 'interrupted' || row.status === 'failed' || row.status === 'running';
+  if (!stopped) return 'r runs or resumes it.';
+  const then = target?.kind === 'all' ? ', then the rest of the run' : '';
+  return `${kept ? kept + ' · ' : ''}r resumes it${then}.`;
+}
+
+/** A log line cut to the width, its repeat count ("×12") kept visible. */
+function withCount(message: string, count: number, columns: number): string {
+  const suffix = count > 1 ? ` ×${count}` : '';
+  return truncate(message, columns - suffix.length) + suffix;
+}

@@ -8,6 +8,8 @@ export interface UiActions {
   /** The newest UI state (already including actions React has not rendered yet). */
   live: () => UiState;
   quit: () => void;
+  /** Close this run and start the setup wizard for a new one. */
+  newRun: () => void;
 }
 
 const StateCtx = createContext<UiState | null>(null);

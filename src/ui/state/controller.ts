@@ -20,7 +20,7 @@ import {
   type StepOutcome,
 } from '../../pipeline/index.js';
 import { parseParamInput } from '../cell/params.js';
-import { buildRows, loadPreviews } from './rows.js';
+import { buildRows, loadKept, loadPreviews } from './rows.js';
 import { UI_POSITION } from './position.js';
 import type { Action, Screen } from './types.js';
 
@@ -28,9 +28,15 @@ export interface ControllerOptions {
   env: RunEnv;
   /** Runner events are buffered and folded into the UI at most this often. */
   flushMs?: number;
+  /** The clock for "last sign of life" and the stalled state (tests pass their own). */
+  now?: () => number;
+  /** Seconds without progress after which a running step shows as stalled (default 30). */
+  stallSeconds?: number;
 }
 
-export type StartTarget = { kind: 'step'; stepId: string; force?: boolean } | { kind: 'all' } | { kind: 'cycle' };
+/** `all` with `cycles` resumes a plan run recorded in the run state with the cycles it asked for. */
+export type StartTarget =
+  { kind: 'step'; stepId: string; force?: boolean } | { kind: 'all'; cycles?: number } | { kind: 'cycle' };
 
 export interface UiPosition {
   screen: Screen;
@@ -77,6 +83,15 @@ export class AppController {
     else this.pending.push(a);
   }
 
+  /** The clock the progress view measures stalls with. */
+  now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  get stallSeconds(): number {
+    return this.opts.stallSeconds ?? 30;
+  }
+
   get env(): RunEnv {
     return this.opts.env;
   }
@@ -90,7 +105,10 @@ export class AppController {
     return this.current !== null;
   }
 
-  /** Mark steps a dead process left running as interrupted, then show the cells. */
+  /**
+   * Mark steps a dead process left running as interrupted, show the cells, and
+   * select the step that was interrupted: that is what the user came back for.
+   */
   async init(): Promise<void> {
     if (this.run.readOnly) {
       // Another process runs this run: follow its state file.
@@ -100,18 +118,30 @@ export class AppController {
           .then(() => this.refresh())
           .catch(() => {});
       }, 2000);
-    } else {
-      const ids = await recoverInterrupted(this.run);
-      if (ids.length)
-        this.dispatch({ type: 'message', level: 'warn', text: `interrupted earlier: ${ids.join(', ')} (r resumes)` });
-    }
+    } else await recoverInterrupted(this.run);
     await this.refresh();
+    const stopped = this.steps.findIndex((st) => {
+      const status = this.run.state.steps[st.id]?.status;
+      return status === 'interrupted' || status === 'running';
+    });
+    if (stopped < 0) return;
+    const id = this.steps[stopped]!.id;
+    this.dispatch({ type: 'select', index: stopped });
+    const then = this.run.state.intent ? ', then the rest of the run' : '';
+    this.dispatch({
+      type: 'message',
+      level: 'warn',
+      text: this.run.readOnly
+        ? `${id} is running in another process`
+        : `interrupted earlier: ${id} (r resumes it${then})`,
+      stepId: id,
+    });
   }
 
   async refresh(): Promise<void> {
     this.dispatch({ type: 'rows', rows: buildRows(this.run, this.steps) });
-    const previews = await loadPreviews(this.run, this.steps);
-    this.dispatch({ type: 'rows', rows: buildRows(this.run, this.steps, previews) });
+    const [previews, kept] = await Promise.all([loadPreviews(this.run, this.steps), loadKept(this.run, this.steps)]);
+    this.dispatch({ type: 'rows', rows: buildRows(this.run, this.steps, previews, kept) });
   }
 
   /** Start work unless something is already running; resolves when it ends. */
@@ -140,7 +170,8 @@ export class AppController {
         return runStep(this.run, step, { ...common, force: target.force });
       }
       // "Run all" passes no cycle count, like `cxrvqa run` without --cycles: the pipeline's default applies.
-      if (target.kind === 'all') return runPipeline(this.run, planFor(this.steps), common);
+      if (target.kind === 'all')
+        return runPipeline(this.run, planFor(this.steps), { ...common, cycles: target.cycles });
       const done = this.run.state.cycles.filter((c) => c.finishedAt !== null).length;
       return runPipeline(this.run, planFor(this.steps), { ...common, cycles: done + 1 });
     };
@@ -164,15 +195,23 @@ export class AppController {
   }
 
   /**
-   * What `r` on the progress screen resumes: the work started last when it was
-   * stopped or failed (a run of all steps or a cycle goes on where it stopped),
-   * else `fallback`.
+   * What `r` resumes: the work started last in this session when it was
+   * stopped or failed (a run of all steps or a cycle goes on where it stopped);
+   * else, on a stopped step, the plan run the state says was under way (left by
+   * a stop, a crash or a dead SSH session), so the rest follows the step;
+   * else the selected step. The notebook passes `session: false`: there `r`
+   * acts on the selected cell.
    */
-  resumeTarget(fallback: StartTarget | null): StartTarget | null {
-    const l = this.last;
+  resumeTarget(selectedStep: string | null, opts: { session?: boolean } = {}): StartTarget | null {
+    const l = opts.session === false ? null : this.last;
     if (l && (l.outcome === 'interrupted' || l.outcome === 'failed' || l.outcome === 'error'))
       return l.target.kind === 'step' ? { kind: 'step', stepId: l.target.stepId } : l.target;
-    return fallback;
+    if (!selectedStep) return null;
+    const status = this.run.state.steps[selectedStep]?.status;
+    const intent = this.run.state.intent;
+    if (intent && (status === 'interrupted' || status === 'failed' || status === 'running'))
+      return { kind: 'all', ...(intent.cycles !== null ? { cycles: intent.cycles } : {}) };
+    return { kind: 'step', stepId: selectedStep };
   }
 
   /** Ask the running step to stop; it records finished work and ends as interrupted. */
@@ -193,7 +232,8 @@ export class AppController {
     // Starts and ends change what the user acts on; show them at once.
     if (e.type !== 'step-event') {
       this.flush();
-      if (e.type === 'step-end') void this.refresh();
+      // The cells show a started step as running and an ended one with its new status.
+      void this.refresh();
       return;
     }
     this.timer ??= setTimeout(() => this.flush(), this.flushMs);
@@ -204,7 +244,7 @@ export class AppController {
     this.timer = null;
     if (this.buffer.length === 0) return;
     this.flushes++;
-    this.dispatch({ type: 'runner-batch', events: this.buffer.splice(0) });
+    this.dispatch({ type: 'runner-batch', events: this.buffer.splice(0), at: this.now() });
   }
 
   /**

@@ -1,5 +1,17 @@
 import type { RunnerEvent } from '../../pipeline/index.js';
-import { HISTORY, LOG_TAIL, METRIC_POINTS, type Action, type Activity, type Screen, type UiState } from './types.js';
+import {
+  HISTORY,
+  LOG_TAIL,
+  METRIC_POINTS,
+  type Action,
+  type Activity,
+  type LogLine,
+  MESSAGE_LOG,
+  type Message,
+  type Screen,
+  type StepRow,
+  type UiState,
+} from './types.js';
 
 export function initialState(
   init: { screen?: Screen; selected?: number; inspectorStudy?: string | null } = {},
@@ -16,6 +28,7 @@ export function initialState(
     running: false,
     stopping: false,
     message: null,
+    messages: [],
     inspectorStudy: init.inspectorStudy ?? null,
     logSeq: 0,
   };
@@ -24,7 +37,13 @@ export function initialState(
 export function reducer(state: UiState, action: Action): UiState {
   switch (action.type) {
     case 'rows':
-      return { ...state, rows: action.rows, loaded: true, selected: clamp(state.selected, action.rows.length) };
+      return {
+        ...state,
+        rows: action.rows,
+        loaded: true,
+        selected: clamp(state.selected, action.rows.length),
+        message: stillTrue(state.message, action.rows),
+      };
     case 'navigate':
       return { ...state, screen: action.screen, help: false, typing: false };
     case 'select':
@@ -37,15 +56,25 @@ export function reducer(state: UiState, action: Action): UiState {
       return { ...state, typing: action.on };
     case 'runner-batch': {
       let next = state;
-      for (const e of action.events) next = foldRunnerEvent(next, e);
+      for (const e of action.events) next = foldRunnerEvent(next, e, action.at);
       return next;
     }
     case 'running':
       return { ...state, running: action.running, stopping: false, history: action.running ? [] : state.history };
     case 'stopping':
       return { ...state, stopping: true };
-    case 'message':
-      return { ...state, message: { text: action.text, level: action.level ?? 'info' } };
+    case 'message': {
+      const about = action.stepId ? state.rows.find((r) => r.id === action.stepId) : undefined;
+      const message: Message = { text: action.text, level: action.level ?? 'info' };
+      if (action.stepId) Object.assign(message, { stepId: action.stepId, stepStatus: about?.status });
+      const logSeq = state.logSeq + 1;
+      const messages = appendGrouped(
+        state.messages,
+        { id: logSeq, level: message.level, message: message.text, count: 1 },
+        MESSAGE_LOG,
+      );
+      return { ...state, message, messages, logSeq };
+    }
     case 'clear-message':
       return { ...state, message: null };
     case 'inspect':
@@ -57,13 +86,20 @@ export function reducer(state: UiState, action: Action): UiState {
   }
 }
 
+/** A message about a step is dropped once the step's status moved on ("failed" after it re-ran ok). */
+function stillTrue(message: Message | null, rows: StepRow[]): Message | null {
+  if (!message?.stepId || message.stepStatus === undefined) return message;
+  const row = rows.find((r) => r.id === message.stepId);
+  return row && row.status !== message.stepStatus ? null : message;
+}
+
 function clamp(i: number, n: number): number {
   if (n <= 0) return 0;
   return Math.max(0, Math.min(n - 1, i));
 }
 
 /** Fold one runner event; a batch of them makes one new state, hence one render. */
-export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
+export function foldRunnerEvent(state: UiState, e: RunnerEvent, at = 0): UiState {
   switch (e.type) {
     case 'step-start': {
       const activity: Activity = {
@@ -75,6 +111,7 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
         errors: {},
         metrics: {},
         ended: null,
+        lastSignAt: at,
       };
       return { ...state, activity };
     }
@@ -82,11 +119,13 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
       const a = state.activity && state.activity.stepId === e.stepId ? state.activity : null;
       if (!a) return state;
       const ev = e.event;
-      const next: Activity = { ...a, progress: e.progress };
+      // Log lines and metrics are not progress: a step printing retries without finishing items is stalled.
+      const sign = ev.type === 'progress' || ev.type === 'item';
+      const next: Activity = { ...a, progress: e.progress, lastSignAt: sign ? at : a.lastSignAt };
       let logSeq = state.logSeq;
       switch (ev.type) {
         case 'log':
-          next.logs = [...a.logs, { id: ++logSeq, level: ev.level, message: ev.message }].slice(-LOG_TAIL);
+          next.logs = appendGrouped(a.logs, { id: ++logSeq, level: ev.level, message: ev.message, count: 1 }, LOG_TAIL);
           break;
         case 'item':
           if (ev.outcome === 'failed') {
@@ -122,6 +161,7 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
               errors: {},
               metrics: {},
               ended: null,
+              lastSignAt: at,
             };
       const history = [...state.history, { stepId: e.stepId, status: e.status, summary: e.summary }].slice(-HISTORY);
       return {
@@ -135,6 +175,23 @@ export function foldRunnerEvent(state: UiState, e: RunnerEvent): UiState {
       throw new Error(`unknown runner event ${JSON.stringify(never)}`);
     }
   }
+}
+
+/**
+ * The shape of a line: its words without the ones holding digits (item ids,
+ * attempt numbers, delays). "retry 2 for s17 in 800 ms: timeout" and "retry 3
+ * for s40 in 1600 ms: timeout" have the same shape.
+ */
+export function lineShape(message: string): string {
+  return message.replace(/\S*\d\S*/g, '#');
+}
+
+/** Append a line, or fold it into the last one when it has the same level and shape (the newest text is kept). */
+export function appendGrouped(lines: LogLine[], line: LogLine, max: number): LogLine[] {
+  const last = lines[lines.length - 1];
+  if (last && last.level === line.level && lineShape(last.message) === lineShape(line.message))
+    return [...lines.slice(0, -1), { ...line, id: last.id, count: last.count + 1 }];
+  return [...lines, line].slice(-max);
 }
 
 /** Group failure reasons by their leading word ("timeout: 30s" → "timeout"). */

@@ -1,4 +1,12 @@
-import { type AnyStep, displayStatus, type Run, staleReasons, stepEngine, stepState } from '../../pipeline/index.js';
+import {
+  type AnyStep,
+  displayStatus,
+  keptOutputs,
+  type Run,
+  staleReasons,
+  stepEngine,
+  stepState,
+} from '../../pipeline/index.js';
 import type { StepRow } from './types.js';
 
 /** The notebook cells as the run's state says now (previews are filled in separately: they read artifacts). */
@@ -6,6 +14,7 @@ export function buildRows(
   run: Run,
   steps: readonly AnyStep[],
   previews: Record<string, string | null> = {},
+  kept: Record<string, Record<string, number>> = {},
 ): StepRow[] {
   return steps.map((step) => {
     const st = stepState(run, step.id);
@@ -30,6 +39,7 @@ export function buildRows(
       applies,
       preview: previews[step.id] ?? null,
       engine: safe(() => stepEngine(run, step), null),
+      kept: kept[step.id] ?? null,
     };
   });
 }
@@ -50,6 +60,25 @@ export async function loadPreviews(run: Run, steps: readonly AnyStep[]): Promise
     }
   }
   return out;
+}
+
+/** Records kept on disk by the steps that stopped before finishing (their state counts are from an earlier run). */
+export async function loadKept(run: Run, steps: readonly AnyStep[]): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const step of steps) {
+    const status = stepState(run, step.id).status;
+    if (status !== 'interrupted' && status !== 'failed' && status !== 'running') continue;
+    out[step.id] = await safeAsync(() => keptOutputs(run, step), {});
+  }
+  return out;
+}
+
+async function safeAsync<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await fn();
+  } catch {
+    return fallback;
+  }
 }
 
 function firstLine(s: string): string {

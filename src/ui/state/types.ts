@@ -8,8 +8,16 @@ import type {
   StepOutcome,
 } from '../../pipeline/index.js';
 
-export type Screen = 'notebook' | 'cell' | 'progress' | 'inspector' | 'review' | 'dataset';
-export const SCREENS: readonly Screen[] = ['notebook', 'cell', 'progress', 'inspector', 'review', 'dataset'];
+export type Screen = 'notebook' | 'cell' | 'progress' | 'inspector' | 'review' | 'dataset' | 'messages';
+export const SCREENS: readonly Screen[] = [
+  'notebook',
+  'cell',
+  'progress',
+  'inspector',
+  'review',
+  'dataset',
+  'messages',
+];
 
 /** One notebook cell: a step as the run sees it now. */
 export interface StepRow {
@@ -29,12 +37,16 @@ export interface StepRow {
   preview: string | null;
   /** The engine of the step's LLM requests (null: it sends none). */
   engine?: StepEngine | null;
+  /** Records a stopped step kept on disk (null unless it is interrupted, failed or running). */
+  kept: Record<string, number> | null;
 }
 
 export interface LogLine {
   id: number;
   level: 'info' | 'warn' | 'error';
   message: string;
+  /** How many lines of the same shape came in a row (retries of different items): shown as "×12". */
+  count: number;
 }
 
 /** What the progress view shows: the running step, or the last one that ended. */
@@ -48,6 +60,8 @@ export interface Activity {
   errors: Record<string, number>;
   metrics: Record<string, Array<[number, number]>>;
   ended: null | { status: StepOutcome; summary: string; warning?: string };
+  /** When the step last showed a sign of life (start, progress, an item), by the controller's clock. */
+  lastSignAt: number;
 }
 
 export interface UiState {
@@ -64,9 +78,20 @@ export interface UiState {
   activity: Activity | null;
   running: boolean;
   stopping: boolean;
-  message: { text: string; level: 'info' | 'warn' | 'error' } | null;
+  message: Message | null;
+  /** Every footer message of the session, oldest first, repeats grouped (the message log view). */
+  messages: LogLine[];
   inspectorStudy: string | null;
   logSeq: number;
+}
+
+export interface Message {
+  text: string;
+  level: 'info' | 'warn' | 'error';
+  /** The step the message is about: it is cleared once that step runs or finishes. */
+  stepId?: string;
+  /** That step's status when the message was shown. */
+  stepStatus?: StepDisplayStatus;
 }
 
 export type Action =
@@ -76,13 +101,14 @@ export type Action =
   | { type: 'move'; delta: number }
   | { type: 'help'; open?: boolean }
   | { type: 'typing'; on: boolean }
-  | { type: 'runner-batch'; events: RunnerEvent[] }
+  | { type: 'runner-batch'; events: RunnerEvent[]; at: number }
   | { type: 'running'; running: boolean }
   | { type: 'stopping' }
-  | { type: 'message'; text: string; level?: 'info' | 'warn' | 'error' }
+  | { type: 'message'; text: string; level?: 'info' | 'warn' | 'error'; stepId?: string }
   | { type: 'clear-message' }
   | { type: 'inspect'; studyId: string | null };
 
 export const LOG_TAIL = 200;
+export const MESSAGE_LOG = 500;
 export const HISTORY = 20;
 export const METRIC_POINTS = 2000;

@@ -86,31 +86,44 @@ export interface AppHarness extends Rendered {
   run: Run;
   forced: { count: number };
   quit: { count: number };
+  newRun: { count: number };
 }
 
 /** Mount the whole app (providers included) on a run, at 80×24 by default. */
 export async function renderApp(
   run: Run,
   steps: readonly AnyStep[],
-  opts: { initial?: Partial<UiState>; columns?: number; rows?: number; flushMs?: number } = {},
+  opts: {
+    initial?: Partial<UiState>;
+    columns?: number;
+    rows?: number;
+    flushMs?: number;
+    /** The controller's clock (stalls) and its stall threshold. */
+    now?: () => number;
+    stallSeconds?: number;
+  } = {},
 ): Promise<AppHarness> {
   const controller = new AppController(run, steps, {
     env: { confirmations: new Set(), env: {} },
     flushMs: opts.flushMs,
+    now: opts.now,
+    stallSeconds: opts.stallSeconds,
   });
   const forced = { count: 0 };
   const quit = { count: 0 };
+  const newRun = { count: 0 };
   const r = render(
     <App
       controller={controller}
       onForceExit={() => forced.count++}
       onQuit={() => quit.count++}
+      onNewRun={() => newRun.count++}
       initial={opts.initial}
     />,
   );
   resize(r, opts.columns ?? 80, opts.rows ?? 24);
   await waitFor(r, (f) => f.includes('cxrvqa'), 5000, 'first frame');
-  return Object.assign(r, { controller, run, forced, quit });
+  return Object.assign(r, { controller, run, forced, quit, newRun });
 }
 
 /** Frame text without colour/inverse escape codes. */
