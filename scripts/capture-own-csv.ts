@@ -50,7 +50,7 @@ try {
   await t.send('Escape');
   save('own-csv-notebook-done', await t.waitFor(/questions\s+done/));
   await t.send('Enter');
-  save('own-csv-cell-ingest', await t.waitFor('m edits the mapping'));
+  save('own-csv-cell-ingest', await t.waitFor('c edits the column mapping'));
 } finally {
   t.kill();
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -24,10 +24,10 @@ describe('the ingest cell edits the column mapping', () => {
     await waitForText(app, /ingest\s+not run/);
     await pressAndWaitFor(app, 'r', /\(ingest, fresh\) done/, 60_000);
     await pressAndWaitFor(app, KEY.escape, /ingest\s+done/);
-    let frame = await pressAndWaitFor(app, KEY.enter, 'm edits the mapping');
+    let frame = await pressAndWaitFor(app, KEY.enter, 'c edits the column mapping');
     expect(frame).toContain('columns: guessed from the header');
 
-    frame = await pressAndWaitFor(app, 'm', 'Map the columns of mine.csv');
+    frame = await pressAndWaitFor(app, 'c', 'Map the columns of mine.csv');
     expect(frame).toMatch(/view\s+—/);
     await pressAndWaitFor(app, KEY.up, /▸ view/);
     await pressAndWaitFor(app, KEY.enter, 'Enter keeps the column(s)');
@@ -52,13 +52,13 @@ describe('the ingest cell edits the column mapping', () => {
     await applyConfig(run, { corpus: corpusConfigFrom({ corpus: file })!, backend: 'rules' });
     const app = await renderApp(run, [defineStep(ingestStep)]);
     await waitForText(app, /ingest\s+not run/);
-    await pressAndWaitFor(app, KEY.enter, 'm edits the mapping');
-    await pressAndWaitFor(app, 'm', `Map the columns of ${path.basename(file)}`);
+    await pressAndWaitFor(app, KEY.enter, 'c edits the column mapping');
+    await pressAndWaitFor(app, 'c', `Map the columns of ${path.basename(file)}`);
     await pressAndWaitFor(app, Array(6).fill(KEY.up), /▸ study id/);
     await pressAndWaitFor(app, KEY.enter, 'Enter keeps the column(s)');
     await typeText(app, KEY.backspace.repeat(9) + 'Patient');
     await pressAndWaitFor(app, KEY.enter, /study id \*\s+Patient/);
-    await pressAndWaitFor(app, KEY.escape, 'm edits the mapping');
+    await pressAndWaitFor(app, KEY.escape, 'c edits the column mapping');
     expect(run.state.config.corpus?.columns).toEqual({});
     await run.close();
   }, 60_000);

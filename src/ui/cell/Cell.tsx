@@ -60,7 +60,7 @@ export function CellView({ height, columns, active }: ScreenProps) {
       } else if (input === 'r' || input === 'f') {
         void controller.start({ kind: 'step', stepId: row.id, force: input === 'f' });
         dispatch({ type: 'navigate', screen: 'progress' });
-      } else if (input === 'm' && mappable && !liveMapping()) {
+      } else if (input === 'c' && mappable && !liveMapping()) {
         setMapping(true);
         dispatch({ type: 'typing', on: true });
       } else if (input === 's') {
@@ -133,7 +133,7 @@ export function CellView({ height, columns, active }: ScreenProps) {
       </Text>
       {mappable ? (
         <Text wrap="truncate">
-          <Text dimColor>m edits the mapping · </Text>
+          <Text dimColor>c edits the column mapping · </Text>
           columns:{' '}
           {Object.entries(corpus.columns)
             .map(([f, c]) => `${f}=${c}`)
