@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import stringWidth from 'string-width';
@@ -145,6 +146,27 @@ describe('progress of a struggling step', () => {
   });
 });
 
+describe('a stalled step on the notebook row', () => {
+  it('says "stalled" on its row after 30 s without progress, and not before', async () => {
+    const run = await tempRun();
+    let now = 1_000_000;
+    const app = await renderApp(run, [retryingStep(0, 600_000)], { now: () => now });
+    await waitForText(app, 'flaky');
+    await pressAndWaitFor(app, 'r', /\(flaky, fresh\) running[\s\S]*1\/10/);
+    // Back to the notebook while the step runs: its row shows the live state.
+    await pressAndWaitFor(app, KEY.escape, /flaky\s+running/);
+    now += 29_000;
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(app.lastFrame()).not.toContain('stalled');
+    now += 2_000;
+    const frame = await waitForText(app, 'stalled: no progress for 31s');
+    expect(frame).toMatch(/flaky\s+running/);
+    app.controller.stop();
+    await app.controller.settle();
+    await run.close();
+  });
+});
+
 describe('a run another process holds', () => {
   it('shows a permanent read-only badge and offers no write keys', async () => {
     const owner = await tempRun();
@@ -152,6 +174,8 @@ describe('a run another process holds', () => {
     const run = await Run.open(owner.dir, { readOnly: true });
     const app = await renderApp(run, steps);
     let frame = await waitForText(app, 'READ-ONLY');
+    // The holder is named in the badge itself: the open-time message can scroll away.
+    expect(frame).toContain(`READ-ONLY: pid ${process.pid} on ${os.hostname()} holds it`);
     expect(frame).not.toContain('r run');
     expect(frame).not.toContain('a all');
     frame = await pressAndWaitFor(app, 'r', 'open read-only');

@@ -4,6 +4,7 @@ import { useUiState } from '../state/context.js';
 import path from 'node:path';
 import stringWidth from 'string-width';
 import { truncate } from './format.js';
+import { holderState } from '../../pipeline/index.js';
 
 const MORE = ' (m: full)';
 
@@ -19,15 +20,20 @@ export function displayPath(dir: string, cwd = process.cwd()): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
 }
 
-const BADGE = ' READ-ONLY ';
+/** The badge names who holds the run, so the user knows which process to wait for or stop. */
+export function readOnlyBadge(runDir: string): string {
+  const { holder } = holderState(runDir);
+  return holder ? ` READ-ONLY: pid ${holder.pid} on ${holder.host} holds it ` : ' READ-ONLY ';
+}
 
 export function Header({ runDir, columns, readOnly = false }: { runDir: string; columns: number; readOnly?: boolean }) {
   const s = useUiState();
   const activity = s.activity && !s.activity.ended ? ` ▶ ${s.activity.stepId}${s.stopping ? ' (stopping)' : ''}` : '';
   const left = `cxrvqa · ${s.screen}`;
   // Always there while another process holds the run: every write key is off, and a message can scroll away.
-  const badge = readOnly ? BADGE : '';
-  const used = stringWidth(left) + stringWidth(activity) + (badge ? badge.length + 1 : 0);
+  // Read once per render from a small file: the holder can change (it exits, another process takes over).
+  const badge = readOnly ? truncate(readOnlyBadge(runDir), Math.max(11, columns - stringWidth(left) - 14)) : '';
+  const used = stringWidth(left) + stringWidth(activity) + (badge ? stringWidth(badge) + 1 : 0);
   const right = truncate(displayPath(runDir), Math.max(10, columns - used - 4));
   return (
     <Box width={columns}>

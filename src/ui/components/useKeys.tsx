@@ -15,8 +15,11 @@ interface Entry {
 const isText = (k: KeyPress) =>
   k.input.length > 0 && !k.key.ctrl && !k.key.meta && !k.key.return && !k.key.tab && !k.key.escape;
 
-/** Lets React commit what the previous key changed (ink's reconciler renders in a microtask). */
+/** One turn of the event loop: lets React commit what the previous key changed. */
 const commit = () => new Promise<void>((resolve) => setImmediate(resolve));
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How long a key that renders nothing (an unbound key) may hold the keys behind it. */
+const SETTLE_LIMIT_MS = 150;
 
 /**
  * One stdin subscription per ink root, shared by every key handler in it.
@@ -35,6 +38,11 @@ class KeyHub {
   private readonly queue: KeyPress[] = [];
   private pumping = false;
   private users = 0;
+  /** Commits of components holding key handlers (their layout effects count them). */
+  private commits = 0;
+  noteCommit(): void {
+    this.commits++;
+  }
 
   constructor(private readonly events: EventEmitter) {}
 
@@ -67,6 +75,7 @@ class KeyHub {
     try {
       while (this.queue.length) {
         const k = this.queue.shift()!;
+        const before = this.commits;
         this.global?.(k.input, k.key);
         let typed = false;
         for (const e of [...this.entries])
@@ -76,11 +85,25 @@ class KeyHub {
           }
         // Text typed into a field changes nothing the next character depends on: a long burst
         // of it costs one render, not one per character. Any other key waits for its render.
-        if (this.queue.length && !(typed && isText(this.queue[0]!))) await commit();
+        if (this.queue.length && !(typed && isText(this.queue[0]!))) await this.settle(before);
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * Waits until what the key changed is on screen with its handlers registered. One event-loop
+   * turn is usually enough, but on a loaded machine React yields a render across several turns,
+   * and a key sent on after one turn reached the screen the key before it left (a Backspace meant
+   * for the field Enter opened went to the list). A key that changes nothing renders nothing:
+   * after a short wait the next key goes on.
+   */
+  private async settle(before: number): Promise<void> {
+    const started = Date.now();
+    await commit();
+    for (let turn = 0; this.commits === before && Date.now() - started < SETTLE_LIMIT_MS; turn++)
+      await (turn < 20 ? commit() : pause(2));
   }
 }
 
@@ -123,6 +146,10 @@ export function useKeys(handler: Handler, opts: { isActive: boolean; text?: bool
   const inApp = useContext(InApp);
   const ref = useRef({ handler, isActive: opts.isActive, text: Boolean(opts.text) });
   ref.current = { handler, isActive: opts.isActive, text: Boolean(opts.text) };
+  // Every commit of a component with key handlers: the hub waits for one after a key (settle).
+  useLayoutEffect(() => {
+    hub.noteCommit();
+  });
   useLayoutEffect(() => {
     const entry: Entry = {
       fn: (i, k) => ref.current.handler(i, k),

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
-import React from 'react';
+import React, { useEffect, useState } from 'react';
 import type { ScreenProps } from '../App.js';
 import {
   ago,
@@ -17,6 +17,7 @@ import type { StepRow } from '../state/types.js';
 import { engineView } from '../../present/engine.js';
 import type { ProgressSnapshot } from '../../pipeline/index.js';
 import { rowCounts } from '../components/rowCounts.js';
+import { formatDuration } from '../../present/format.js';
 
 /** Screen keys shared with the other top-level screens. */
 export const VIEW_KEYS: Record<string, 'progress' | 'inspector' | 'review' | 'dataset'> = {
@@ -78,6 +79,16 @@ export function Notebook({ height, columns, active }: ScreenProps) {
   const visible = Math.max(1, Math.floor((height - 1) / perCell));
   const start = windowStart(s.selected, s.rows.length, visible);
   const shown = s.rows.slice(start, start + visible);
+  // A step that stops showing signs of life says so on its row too, not only on the progress screen.
+  const ticking = Boolean(s.activity && !s.activity.ended);
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!ticking) return;
+    const t = setInterval(() => setTick((x) => x + 1), 1000);
+    return () => clearInterval(t);
+  }, [ticking]);
+  const quietFor = s.activity && ticking ? Math.floor((controller.now() - s.activity.lastSignAt) / 1000) : 0;
+  const stalledFor = ticking && !s.stopping && quietFor >= controller.stallSeconds ? quietFor : null;
   return (
     <Box flexDirection="column">
       <Text dimColor>
@@ -99,6 +110,7 @@ export function Notebook({ height, columns, active }: ScreenProps) {
           selected={start + i === s.selected}
           columns={columns}
           live={s.activity && !s.activity.ended && s.activity.stepId === row.id ? s.activity.progress : null}
+          stalledFor={s.activity?.stepId === row.id ? stalledFor : null}
         />
       ))}
     </Box>
@@ -111,6 +123,7 @@ function Cell({
   selected,
   columns,
   live,
+  stalledFor,
 }: {
   row: StepRow;
   index: number;
@@ -118,9 +131,11 @@ function Cell({
   columns: number;
   /** The step's progress while it runs in this process. */
   live: ProgressSnapshot | null;
+  /** Seconds without a sign of life, once past the stall limit (null: not stalled). */
+  stalledFor: number | null;
 }) {
   const when = row.finishedAt
-    ? `${ago(row.finishedAt)}${row.durationMs !== null ? ` · ${(row.durationMs / 1000).toFixed(1)}s` : ''}`
+    ? `${ago(row.finishedAt)}${row.durationMs !== null ? ` · ${formatDuration(row.durationMs / 1000)}` : ''}`
     : '';
   // Between a step's start and the next read of the run state, its live progress says it runs.
   const shown = live ? 'running' : row.status;
@@ -128,15 +143,18 @@ function Cell({
   const head = `${selected ? '▸' : ' '}${String(index + 1).padStart(2)} `;
   const countW = Math.max(0, columns - head.length - 2 - 14 - 12 - when.length - 2);
   const counts = rowCounts(row, live);
-  const second = row.error
-    ? `error: ${row.error}`
-    : !row.applies.ok
-      ? `skipped: ${row.applies.reason ?? 'not applicable'}`
-      : row.stale.length
-        ? `stale: ${row.stale.join(', ')}`
-        : row.status === 'interrupted'
-          ? `stopped before the end; r resumes it${row.kept && Object.keys(row.kept).length ? ` (kept ${countsLine(row.kept)})` : ''}`
-          : (row.preview ?? row.summary) || row.description;
+  const second =
+    live && stalledFor !== null
+      ? `stalled: no progress for ${formatDuration(stalledFor)} (p shows the log)`
+      : row.error
+        ? `error: ${row.error}`
+        : !row.applies.ok
+          ? `skipped: ${row.applies.reason ?? 'not applicable'}`
+          : row.stale.length
+            ? `stale: ${row.stale.join(', ')}`
+            : row.status === 'interrupted'
+              ? `stopped before the end; r resumes it${row.kept && Object.keys(row.kept).length ? ` (kept ${countsLine(row.kept)})` : ''}`
+              : (row.preview ?? row.summary) || row.description;
   // Which engine carries an LLM step, and where batch / shard work stands, lead its second line.
   const engine = row.engine && row.applies.ok ? engineView(row.engine, { stepDone: row.status === 'done' }) : null;
   const engineTag = engine ? `${engine.tag}${engine.next && !row.error ? ` · next: ${engine.next}` : ''} · ` : '';
@@ -149,7 +167,11 @@ function Cell({
         <Text color={STATUS_COLOR[shown]}>{pad(status, 12)}</Text>
         {pad(counts, countW)} <Text dimColor>{when}</Text>
       </Text>
-      <Text dimColor={!row.error} color={row.error ? 'red' : undefined} wrap="truncate">
+      <Text
+        dimColor={!row.error && stalledFor === null}
+        color={row.error ? 'red' : stalledFor !== null ? 'yellow' : undefined}
+        wrap="truncate"
+      >
         {'     '}
         {truncate(engineTag + second, columns - 6)}
       </Text>
