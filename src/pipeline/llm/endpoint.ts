@@ -332,18 +332,7 @@ export class OpenAiProtocolClient implements ProviderClient {
       if (status === 400 && code === 'content_filter')
         return { kind: 'filtered', reason: 'prompt filtered by the content filter (HTTP 400 content_filter)' };
       const text = msg(`HTTP ${status}: ${err.message}`);
-      const kind: ErrorKind =
-        status === 401 || status === 403
-          ? 'auth'
-          : status === 404
-            ? 'not_found'
-            : status === 429
-              ? 'rate_limit'
-              : status === 408 || status >= 500
-                ? status === 408
-                  ? 'timeout'
-                  : 'server'
-                : 'bad_request';
+      const kind = statusKind(status);
       const retryAfterMs = retryAfter(err.headers);
       return {
         kind: 'error',
@@ -365,7 +354,17 @@ export class OpenAiProtocolClient implements ProviderClient {
   }
 }
 
-function longestWhitespaceRun(text: string): number {
+/** The error kind of an HTTP error status (the live path's and the batch files' alike). */
+export function statusKind(status: number): ErrorKind {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'rate_limit';
+  if (status === 408) return 'timeout';
+  return status >= 500 ? 'server' : 'bad_request';
+}
+
+/** The longest run of whitespace in a text: past the limit, a decoding loop. */
+export function longestWhitespaceRun(text: string): number {
   let longest = 0;
   for (const m of text.matchAll(/\s+/g)) longest = Math.max(longest, m[0].length);
   return longest;

@@ -1,4 +1,4 @@
-import { chatBody } from '../endpoint.js';
+import { chatBody, longestWhitespaceRun, statusKind } from '../endpoint.js';
 import type { ChatRequest, ErrorKind, Usage } from '../types.js';
 
 /**
@@ -62,25 +62,9 @@ const RETRYABLE: ReadonlySet<ErrorKind> = new Set(['rate_limit', 'server', 'time
 function errorOf(status: number, message: string, code: unknown): BatchAnswer {
   if (status === 400 && code === 'content_filter')
     return { kind: 'filtered', reason: 'prompt filtered by the content filter (HTTP 400 content_filter)' };
-  const errorKind: ErrorKind =
-    status === 401 || status === 403
-      ? 'auth'
-      : status === 404
-        ? 'not_found'
-        : status === 429
-          ? 'rate_limit'
-          : status === 408
-            ? 'timeout'
-            : status >= 500 || status === 0
-              ? 'server'
-              : 'bad_request';
+  // Status 0: the line has no response at all (the batch's own error), which a later batch may not repeat.
+  const errorKind: ErrorKind = status === 0 ? 'server' : statusKind(status);
   return { kind: 'error', errorKind, message: `batch HTTP ${status}: ${message}`, retryable: RETRYABLE.has(errorKind) };
-}
-
-function longestWhitespaceRun(text: string): number {
-  let longest = 0;
-  for (const m of text.matchAll(/\s+/g)) longest = Math.max(longest, m[0].length);
-  return longest;
 }
 
 interface OutputLine {
