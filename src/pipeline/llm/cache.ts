@@ -3,6 +3,7 @@ import path from 'node:path';
 import { requestKey } from './key.js';
 import type { ChatRequest, CompleteOptions, CompletionOk, CompletionResult, LlmClient, Usage } from './types.js';
 import { fsyncAndClose } from '../util/fs.js';
+import { readLineAt, scanLines } from './lineFile.js';
 
 interface Entry {
   offset: number;
@@ -54,15 +55,9 @@ export class ResponseCache {
   get(key: string): Stored | null {
     const e = this.index.get(key);
     if (!e) return null;
-    const buf = Buffer.alloc(e.length);
-    const fd = this.fd ?? fs.openSync(this.file, 'r');
+    const line = readLineAt(this.file, this.fd, e.offset, e.length);
     try {
-      fs.readSync(fd, buf, 0, e.length, e.offset);
-    } finally {
-      if (fd !== this.fd) fs.closeSync(fd);
-    }
-    try {
-      return JSON.parse(buf.toString('utf8')) as Stored;
+      return JSON.parse(line) as Stored;
     } catch {
       this.index.delete(key);
       return null;
@@ -98,16 +93,12 @@ export class ResponseCache {
   private load(): void {
     if (!fs.existsSync(this.file)) return;
     const data = fs.readFileSync(this.file);
-    let start = 0;
-    for (;;) {
-      const nl = data.indexOf(0x0a, start);
-      if (nl < 0) break;
-      if (nl - start > PREFIX.length + KEY_LEN && data.toString('latin1', start, start + PREFIX.length) === PREFIX) {
-        const key = data.toString('latin1', start + PREFIX.length, start + PREFIX.length + KEY_LEN);
-        if (!this.index.has(key)) this.index.set(key, { offset: start, length: nl - start });
+    const start = scanLines(data, (from, nl) => {
+      if (nl - from > PREFIX.length + KEY_LEN && data.toString('latin1', from, from + PREFIX.length) === PREFIX) {
+        const key = data.toString('latin1', from + PREFIX.length, from + PREFIX.length + KEY_LEN);
+        if (!this.index.has(key)) this.index.set(key, { offset: from, length: nl - from });
       }
-      start = nl + 1;
-    }
+    });
     if (start < data.length) {
       // A crash tore the last line: keep the bytes aside and cut them off.
       this.tornBytes = data.length - start;

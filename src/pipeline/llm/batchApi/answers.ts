@@ -3,6 +3,7 @@ import path from 'node:path';
 import { requestKey } from '../key.js';
 import type { ChatRequest, CompleteOptions, CompletionResult, LlmClient } from '../types.js';
 import { fsyncAndClose } from '../../util/fs.js';
+import { readLineAt, scanLines } from '../lineFile.js';
 import type { BatchAnswer, ImportedLine } from './format.js';
 
 /**
@@ -61,14 +62,7 @@ export class AnswerStore {
   answer(key: string): { answer: BatchAnswer; attempts: number } | null {
     const e = this.index.get(key);
     if (!e || (!e.final && e.errors < ERROR_ROUNDS)) return null;
-    const buf = Buffer.alloc(e.length);
-    const fd = this.fd ?? fs.openSync(this.file, 'r');
-    try {
-      fs.readSync(fd, buf, 0, e.length, e.offset);
-    } finally {
-      if (fd !== this.fd) fs.closeSync(fd);
-    }
-    const { answer } = JSON.parse(buf.toString('utf8')) as { answer: BatchAnswer };
+    const { answer } = JSON.parse(readLineAt(this.file, this.fd, e.offset, e.length)) as { answer: BatchAnswer };
     return { answer, attempts: e.errors + (e.final ? 1 : 0) };
   }
 
@@ -102,23 +96,19 @@ export class AnswerStore {
   private load(): void {
     if (!fs.existsSync(this.file)) return;
     const data = fs.readFileSync(this.file);
-    let start = 0;
-    for (;;) {
-      const nl = data.indexOf(0x0a, start);
-      if (nl < 0) break;
+    const start = scanLines(data, (from, nl) => {
       try {
-        const { key, answer, source } = JSON.parse(data.toString('utf8', start, nl)) as {
+        const { key, answer, source } = JSON.parse(data.toString('utf8', from, nl)) as {
           key: string;
           answer: BatchAnswer;
           source?: string;
         };
         const old = this.index.get(key);
-        if (!old?.final) this.remember(key, answer, source ?? '', start, nl - start, old);
+        if (!old?.final) this.remember(key, answer, source ?? '', from, nl - from, old);
       } catch {
         /* a line that does not parse is skipped: its request is asked again */
       }
-      start = nl + 1;
-    }
+    });
     // A torn last line (crash mid-write) is cut off; its answer is imported again from the batch.
     if (start < data.length) fs.truncateSync(this.file, start);
     this.size = start;
