@@ -7,6 +7,7 @@ import {
   cutAfterInnerBrace,
   cutAtRandom,
   faultMix,
+  MIXED_RATES,
   seededRng,
   studyOf,
   studyOfRequest,
@@ -289,18 +290,7 @@ describe('the seeded fault mix', () => {
   });
 
   it('is the same for the same seed and serves each kind near its rate', () => {
-    const rates = {
-      rate_limit: 0.05,
-      server: 0.02,
-      hang: 0.01,
-      reset: 0.01,
-      garbage: 0.01,
-      truncate: 0.025,
-      content_filter: 0.005,
-      fenced: 0.02,
-      prose: 0.02,
-      whitespace: 0.005,
-    };
+    const rates = MIXED_RATES;
     const run = () => {
       const mix = faultMix({ seed: 7, rates }, DEFAULT_KEYINFO);
       for (let i = 0; i < 10_000; i++) mix(seen(`STUDY s${i}`));

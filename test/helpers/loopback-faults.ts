@@ -39,6 +39,20 @@ const TRANSIENT: readonly FaultKind[] = ['rate_limit', 'server', 'hang', 'reset'
  */
 const STICKY: readonly FaultKind[] = ['garbage', 'truncate', 'content_filter', 'fenced', 'prose', 'whitespace'];
 
+/** The mixed fault rates the fault benchmark serves (bench/llm-faults.ts), a few percent of each kind. */
+export const MIXED_RATES: FaultMixOptions['rates'] = {
+  rate_limit: 0.05,
+  server: 0.02,
+  hang: 0.01,
+  reset: 0.01,
+  garbage: 0.01,
+  truncate: 0.025,
+  content_filter: 0.005,
+  fenced: 0.02,
+  prose: 0.02,
+  whitespace: 0.005,
+};
+
 export interface FaultMixOptions {
   seed: number | string;
   /** Probability per attempt (transient kinds) or per study (model-output kinds). */
