@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AnswerStore } from '../llm/batchApi/answers.js';
-import { keyOfCustomId, parseOutputLine } from '../llm/batchApi/format.js';
+import { parseOutputLine } from '../llm/batchApi/format.js';
 import { sha256 } from '../util/hash.js';
 import { readManifest, type ShardManifest } from './manifest.js';
 
@@ -36,9 +36,9 @@ export interface ImportReport {
   imported: number;
 }
 
-function customIdsOf(file: string): Set<string> {
+function customIdsOf(data: Buffer): Set<string> {
   const ids = new Set<string>();
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  for (const line of data.toString('utf8').split('\n')) {
     if (!line) continue;
     const id = (JSON.parse(line) as { custom_id: string }).custom_id;
     ids.add(id);
@@ -63,13 +63,14 @@ export function importShardSet(dir: string, store: AnswerStore, whitespaceLimit:
     };
     shards.push(r);
     const input = path.join(dir, s.input);
-    if (!fs.existsSync(input) || sha256(fs.readFileSync(input)) !== s.sha256) {
+    const data = fs.existsSync(input) ? fs.readFileSync(input) : null;
+    if (!data || sha256(data) !== s.sha256) {
       r.state = 'changed';
       continue;
     }
     const output = path.join(dir, s.output);
     if (!fs.existsSync(output)) continue;
-    const ids = customIdsOf(input);
+    const ids = customIdsOf(data);
     const answered = new Set<string>();
     const text = fs.readFileSync(output, 'utf8');
     const rows = text.split('\n');
@@ -79,7 +80,8 @@ export function importShardSet(dir: string, store: AnswerStore, whitespaceLimit:
     for (const line of rows) {
       if (!line.trim()) continue;
       const parsed = parseOutputLine(line, whitespaceLimit);
-      if (!parsed || !keyOfCustomId(parsed.customId)) {
+      // Null also for a custom id that does not end in a request key.
+      if (!parsed) {
         r.badLines++;
         continue;
       }
