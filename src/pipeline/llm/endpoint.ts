@@ -131,13 +131,7 @@ export class OpenAiProtocolClient implements ProviderClient {
   ): Promise<AttemptResult & { refusedAttempts?: number }> {
     const useSchema = Boolean(req.responseSchema) && this.timing.structured !== 'off' && !this.schemaOff;
     const res = await this.once(req, signal, useSchema, limits);
-    if (
-      res.kind === 'error' &&
-      useSchema &&
-      this.timing.structured === 'auto' &&
-      res.errorKind === 'bad_request' &&
-      /response_format|json_schema|structured|guided/i.test(res.message)
-    ) {
+    if (res.kind === 'error' && useSchema && this.timing.structured === 'auto' && refusesSchema(res)) {
       if (!this.schemaOff) {
         this.schemaOff = true;
         this.opts.onEvent?.({ type: 'structured-output-off', endpoint: this.label, reason: res.message });
@@ -352,6 +346,15 @@ export class OpenAiProtocolClient implements ProviderClient {
   async close(): Promise<void> {
     await this.agent.close().catch(() => {});
   }
+}
+
+/** An error rejecting the json_schema response format (in `auto` mode the request is asked again without it). */
+export function refusesSchema(res: { kind: string; errorKind?: ErrorKind; message?: string }): boolean {
+  return (
+    res.kind === 'error' &&
+    res.errorKind === 'bad_request' &&
+    /response_format|json_schema|structured|guided/i.test(res.message ?? '')
+  );
 }
 
 /** The error kind of an HTTP error status (the live path's and the batch files' alike). */

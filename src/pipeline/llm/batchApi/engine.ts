@@ -7,6 +7,7 @@ import type { StepEvent } from '../../steps/contract.js';
 import { UserError } from '../../util/errors.js';
 import type { LlmStats } from '../accounting.js';
 import type { LlmProfile } from '../config.js';
+import { refusesSchema } from '../endpoint.js';
 import { redactSecrets } from '../keys.js';
 import { providerFor } from '../providers/index.js';
 import type { ProviderClient } from '../providers/types.js';
@@ -312,12 +313,7 @@ export class BatchEngine {
 
   /** An error line rejecting the json_schema response format, in `auto` mode (asked again without it). */
   private refusesSchema(a: BatchAnswer): boolean {
-    return (
-      this.o.profile.structured === 'auto' &&
-      a.kind === 'error' &&
-      a.errorKind === 'bad_request' &&
-      /response_format|json_schema|structured|guided/i.test(a.message)
-    );
+    return this.o.profile.structured === 'auto' && refusesSchema(a);
   }
 
   private async api<T>(what: string, call: () => Promise<T>): Promise<T> {
