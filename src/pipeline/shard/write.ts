@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { scanLines } from '../llm/lineFile.js';
 import { sha256 } from '../util/hash.js';
 import { UserError } from '../util/errors.js';
 import { MANIFEST, type ShardEntry, type ShardManifest } from './manifest.js';
@@ -33,13 +34,7 @@ export interface ShardSetSpec {
 function lines(file: string): Buffer[] {
   const data = fs.readFileSync(file);
   const out: Buffer[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = data.indexOf(0x0a, start);
-    if (nl < 0) break;
-    out.push(data.subarray(start, nl + 1));
-    start = nl + 1;
-  }
+  scanLines(data, (start, nl) => out.push(data.subarray(start, nl + 1)));
   return out;
 }
 
