@@ -8,10 +8,15 @@ export function lastRunFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'cxrvqa', 'last-run');
 }
 
+/** Whether `dir` holds a run (its state file). */
+export function hasRun(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'state.json'));
+}
+
 export function readLastRun(env: NodeJS.ProcessEnv = process.env): string | null {
   try {
     const dir = fs.readFileSync(lastRunFile(env), 'utf8').trim();
-    return dir && fs.existsSync(path.join(dir, 'state.json')) ? dir : null;
+    return dir && hasRun(dir) ? dir : null;
   } catch {
     return null;
   }

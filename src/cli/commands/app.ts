@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { launchApp, isInteractive } from '../../ui/launch.js';
-import { readLastRun, writeLastRun } from '../../ui/lastRun.js';
+import { hasRun, readLastRun, writeLastRun } from '../../ui/lastRun.js';
 import { Run, UserError } from '../../pipeline/index.js';
 import { action, DEFAULT_RUN_DIR, makeEnv, runDirOption } from '../common.js';
 import { runHeadless } from './run.js';
@@ -36,7 +34,7 @@ export function registerApp(program: Command): void {
           );
         }
         if (isInteractive()) return launchApp({ env: makeEnv() });
-        const dir = readLastRun() ?? (fs.existsSync(path.join(DEFAULT_RUN_DIR, 'state.json')) ? DEFAULT_RUN_DIR : null);
+        const dir = readLastRun() ?? (hasRun(DEFAULT_RUN_DIR) ? DEFAULT_RUN_DIR : null);
         if (!dir) {
           process.stdout.write(program.helpInformation());
           return;
@@ -88,10 +86,6 @@ export function registerApp(program: Command): void {
         return runHeadless({ run: flags.run, sample: true, backend: 'rules' });
       }),
     );
-}
-
-function hasRun(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'state.json'));
 }
 
 /** The wizard needs a terminal; say how to start a run without one. */

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { type EvalOptions, formatReport, runEvaluation, UserError } from '../../pipeline/index.js';
 import { fmtPct } from '../../present/format.js';
 import { action } from '../common.js';
+import { hasRun } from '../../ui/lastRun.js';
 
 /** The options as typed on the command line: lists are comma-separated strings. */
 interface EvalFlags extends Omit<EvalOptions, 'textCols' | 'restrict'> {
@@ -108,7 +109,7 @@ export function registerEval(program: Command): void {
         // Scoring a run folder keeps the report in the run, where `cxrvqa report` shows it.
         const target =
           f.json ??
-          (isRunFolder(f.pred)
+          (hasRun(f.pred)
             ? path.join(
                 f.pred,
                 'eval',
@@ -128,8 +129,4 @@ export function registerEval(program: Command): void {
         }
       }),
     );
-}
-
-function isRunFolder(p: string): boolean {
-  return fs.existsSync(path.join(p, 'state.json'));
 }

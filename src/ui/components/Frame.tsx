@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import React from 'react';
+import React, { useEffect, useState } from 'react';
 import { useUiState } from '../state/context.js';
 import path from 'node:path';
 import stringWidth from 'string-width';
@@ -26,13 +26,24 @@ export function readOnlyBadge(runDir: string): string {
   return holder ? ` READ-ONLY: pid ${holder.pid} on ${holder.host} holds it ` : ' READ-ONLY ';
 }
 
+/** The read-only badge, read once on mount and every 2 s after (the holder can exit or another process take over), not on every render. */
+function useReadOnlyBadge(runDir: string, readOnly: boolean): string {
+  const [badge, setBadge] = useState(() => (readOnly ? readOnlyBadge(runDir) : ''));
+  useEffect(() => {
+    if (!readOnly) return;
+    const t = setInterval(() => setBadge(readOnlyBadge(runDir)), 2000);
+    return () => clearInterval(t);
+  }, [runDir, readOnly]);
+  return readOnly ? badge : '';
+}
+
 export function Header({ runDir, columns, readOnly = false }: { runDir: string; columns: number; readOnly?: boolean }) {
   const s = useUiState();
   const activity = s.activity && !s.activity.ended ? ` ▶ ${s.activity.stepId}${s.stopping ? ' (stopping)' : ''}` : '';
   const left = `cxrvqa · ${s.screen}`;
   // Always there while another process holds the run: every write key is off, and a message can scroll away.
-  // Read once per render from a small file: the holder can change (it exits, another process takes over).
-  const badge = readOnly ? truncate(readOnlyBadge(runDir), Math.max(11, columns - stringWidth(left) - 14)) : '';
+  const holderBadge = useReadOnlyBadge(runDir, readOnly);
+  const badge = holderBadge ? truncate(holderBadge, Math.max(11, columns - stringWidth(left) - 14)) : '';
   const used = stringWidth(left) + stringWidth(activity) + (badge ? stringWidth(badge) + 1 : 0);
   const right = truncate(displayPath(runDir), Math.max(10, columns - used - 4));
   return (

@@ -46,6 +46,13 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
     () => (checked >= 0 ? readDatasetChecks(controller.run) : null),
     [controller, checked],
   );
+  // The check step's results: the consistency line, the baseline line, then the bias table
+  // (laid out once per read, not on every scroll key).
+  const checkText = useMemo(() => {
+    if (!checks) return ['not checked yet: run the check step'];
+    const lines = checkLines(checks);
+    return [lines[0]!, lines.at(-1)!, ...alignTable(BIAS_HEADER, biasRows(checks))];
+  }, [checks]);
 
   useKeys(
     (input, key) => {
@@ -64,10 +71,6 @@ export function DatasetView({ height, columns, active }: ScreenProps) {
   const { rows, total } = statsRows(stats);
   const table = [...rows, total].map((r) => COLUMNS.map(([c]) => r[c]));
   const samples = overview.samples.map((q) => `[${q.type}] ${q.question} → ${q.answer}`);
-  // The check step's results: the consistency line, the baseline line, then the bias table.
-  const checkText = checks
-    ? [checkLines(checks)[0]!, checkLines(checks).at(-1)!, ...alignTable(BIAS_HEADER, biasRows(checks))]
-    : ['not checked yet: run the check step'];
   const sampleRows = Math.max(1, height - table.length - checkText.length - 5);
   const start = Math.min(scroll, Math.max(0, samples.length - sampleRows));
   return (

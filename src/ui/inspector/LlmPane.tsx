@@ -34,9 +34,13 @@ export function LlmPane({
   height: number;
   columns: number;
 }) {
+  // Wrapped once per request picked or width, not on every scroll key (messages can be long).
+  const lines = useMemo(
+    () => (typeof data === 'string' ? [] : paneLines(data, selected, paneWidth(columns))),
+    [data, selected, columns],
+  );
   if (typeof data === 'string') return <Text color="red">Cannot read the LLM requests: {data}</Text>;
   if (data.exchanges.length === 0) return <Text dimColor>{data.note}</Text>;
-  const lines = paneLines(data, selected, paneWidth(columns));
   const rows = Math.max(1, height - 1);
   const start = Math.min(scroll, Math.max(0, lines.length - rows));
   return (

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
-import React, { useEffect, useState } from 'react';
+import React from 'react';
 import type { ScreenProps } from '../App.js';
 import {
   ago,
@@ -17,6 +17,7 @@ import type { StepRow } from '../state/types.js';
 import { engineView } from '../../present/engine.js';
 import type { ProgressSnapshot } from '../../pipeline/index.js';
 import { rowCounts } from '../components/rowCounts.js';
+import { useStall } from '../components/useStall.js';
 import { formatDuration } from '../../present/format.js';
 
 /** Screen keys shared with the other top-level screens. */
@@ -80,15 +81,7 @@ export function Notebook({ height, columns, active }: ScreenProps) {
   const start = windowStart(s.selected, s.rows.length, visible);
   const shown = s.rows.slice(start, start + visible);
   // A step that stops showing signs of life says so on its row too, not only on the progress screen.
-  const ticking = Boolean(s.activity && !s.activity.ended);
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    if (!ticking) return;
-    const t = setInterval(() => setTick((x) => x + 1), 1000);
-    return () => clearInterval(t);
-  }, [ticking]);
-  const quietFor = s.activity && ticking ? Math.floor((controller.now() - s.activity.lastSignAt) / 1000) : 0;
-  const stalledFor = ticking && !s.stopping && quietFor >= controller.stallSeconds ? quietFor : null;
+  const { stalledFor } = useStall();
   return (
     <Box flexDirection="column">
       <Text dimColor>

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
-import React, { useEffect, useRef, useState } from 'react';
+import React, { useRef } from 'react';
 import type { ProgressSnapshot } from '../../pipeline/index.js';
 import { formatDuration, fmtNum, UNKNOWN_COST } from '../../present/format.js';
 import { describeProgress } from '../../present/progress.js';
@@ -9,6 +9,7 @@ import { STATUS_COLOR, truncate } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import { LossChart } from './LossChart.js';
 import { rowCounts } from '../components/rowCounts.js';
+import { useStall } from '../components/useStall.js';
 import type { StartTarget } from '../state/controller.js';
 import type { StepRow } from '../state/types.js';
 
@@ -31,7 +32,7 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
   const a = s.activity;
   // Elapsed comes with each event; between events (a slow LLM item) the clock
   // would stand still, so it is advanced here from when the last snapshot arrived.
-  const ticking = Boolean(a && !a.ended);
+  const { ticking, stalledFor } = useStall();
   const seen = useRef<{ p: ProgressSnapshot | null; ticking: boolean; at: number }>({
     p: null,
     ticking,
@@ -39,12 +40,6 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
   });
   if (seen.current.p !== (a?.progress ?? null) || seen.current.ticking !== ticking)
     seen.current = { p: a?.progress ?? null, ticking, at: Date.now() };
-  const [, setTick] = useState(0);
-  useEffect(() => {
-    if (!ticking) return;
-    const t = setInterval(() => setTick((x) => x + 1), 1000);
-    return () => clearInterval(t);
-  }, [ticking]);
   if (!a) {
     const row = s.rows[s.selected];
     return (
@@ -77,8 +72,7 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
   const endColor =
     ended === 'warning' ? STATUS_COLOR.warning : ended === 'done' ? 'green' : ended === 'failed' ? 'red' : 'yellow';
   // No item finished for a while: say so instead of an ETA that stands still (a hung endpoint, a stuck child).
-  const quietFor = Math.floor((controller.now() - a.lastSignAt) / 1000);
-  const stalled = !a.ended && !s.stopping && quietFor >= controller.stallSeconds;
+  const stalled = stalledFor !== null;
   return (
     <Box flexDirection="column">
       <Text>
@@ -98,7 +92,7 @@ export function ProgressView({ height, columns, active }: ScreenProps) {
       </Text>
       <Text wrap="truncate">
         {stalled ? (
-          <Text color="yellow">stalled: no progress for {formatDuration(quietFor)}</Text>
+          <Text color="yellow">stalled: no progress for {formatDuration(stalledFor)}</Text>
         ) : (
           `rate ${view.rate}/s · eta ${view.eta}`
         )}

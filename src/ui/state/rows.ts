@@ -68,17 +68,9 @@ export async function loadKept(run: Run, steps: readonly AnyStep[]): Promise<Rec
   for (const step of steps) {
     const status = stepState(run, step.id).status;
     if (status !== 'interrupted' && status !== 'failed' && status !== 'running') continue;
-    out[step.id] = await safeAsync(() => keptOutputs(run, step), {});
+    out[step.id] = await keptOutputs(run, step).catch(() => ({}));
   }
   return out;
-}
-
-async function safeAsync<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
-  try {
-    return await fn();
-  } catch {
-    return fallback;
-  }
 }
 
 function firstLine(s: string): string {
