@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { requireTmux, TmuxApp } from '../test/e2e/driver.js';
 import { writeOwnCsv } from '../test/helpers/own-csv.js';
+import { saveScreen } from './lib/screens.js';
 
 requireTmux();
-const out = path.resolve('docs/screens');
 // A fixed folder, so the captures show the same path each time.
 const tmp = path.join(os.tmpdir(), 'cxrvqa-own-csv');
 fs.rmSync(tmp, { recursive: true, force: true });
@@ -22,8 +22,7 @@ const home = path.join(tmp, 'me');
 const csv = writeOwnCsv(home, 40, 'my-reports.csv', 'Film');
 
 function save(name: string, screen: string): void {
-  const text = screen.replace(/[ \t]+$/gm, '').replace(/\n+$/, '') + '\n';
-  fs.writeFileSync(path.join(out, `${name}.txt`), text);
+  saveScreen(name, screen);
   console.log(`docs/screens/${name}.txt`);
 }
 

@@ -9,19 +9,18 @@ import path from 'node:path';
 import { applyConfig, corpusConfigFrom } from '../src/pipeline/runner/configure.js';
 import { Run } from '../src/pipeline/store/run.js';
 import { requireTmux, TmuxApp } from '../test/e2e/driver.js';
+import { saveScreen, SCREENS_DIR } from './lib/screens.js';
 import { writeCorpus } from './lib/writeCorpus.js';
 
 requireTmux();
-const out = path.resolve('docs/screens');
-fs.mkdirSync(out, { recursive: true });
+fs.mkdirSync(SCREENS_DIR, { recursive: true });
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrvqa-screens-'));
 const env = { XDG_CONFIG_HOME: path.join(tmp, 'config'), HOME: tmp };
 const cwd = tmp;
 const written: string[] = [];
 
 function save(name: string, screen: string): void {
-  const text = screen.replace(/[ \t]+$/gm, '').replace(/\n+$/, '') + '\n';
-  fs.writeFileSync(path.join(out, `${name}.txt`), text);
+  saveScreen(name, screen);
   written.push(name);
 }
 
@@ -103,7 +102,7 @@ try {
   save('progress-running', await b.waitFor(/\(ingest, fresh\) running[\s\S]*[1-9],\d{3}\/20,000/, 60_000));
   await b.send('C-c');
   save('progress-stopped', await b.waitFor(/\(ingest, fresh\) interrupted/, 30_000));
-  process.stderr.write(`wrote ${written.length} screens to ${out}: ${written.join(', ')}\n`);
+  process.stderr.write(`wrote ${written.length} screens to ${SCREENS_DIR}: ${written.join(', ')}\n`);
 } finally {
   for (const a of apps) a.kill();
 }

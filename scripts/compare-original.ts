@@ -41,13 +41,15 @@ const templateOf = (q: string) => TEMPLATES.find(([, re]) => re.test(q))?.[0] ??
 function args(): { a: string[]; b: string[]; aName: string; bName: string } {
   const out = { a: [] as string[], b: [] as string[], aName: 'original', bName: 'cxrvqa' };
   let list: string[] | null = null;
+  let prev: string | undefined;
   for (const v of process.argv.slice(2)) {
     if (v === '--a') list = out.a;
     else if (v === '--b') list = out.b;
     else if (v === '--a-name' || v === '--b-name') list = null;
-    else if (process.argv[process.argv.indexOf(v) - 1] === '--a-name') out.aName = v;
-    else if (process.argv[process.argv.indexOf(v) - 1] === '--b-name') out.bName = v;
+    else if (prev === '--a-name') out.aName = v;
+    else if (prev === '--b-name') out.bName = v;
     else if (list) list.push(v);
+    prev = v;
   }
   if (!out.a.length || !out.b.length) {
     process.stderr.write('usage: compare-original --a A1.csv [A2.csv ...] --b B1.csv [B2.csv ...]\n');

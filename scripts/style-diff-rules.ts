@@ -21,6 +21,7 @@ import { libsFor } from '../src/pipeline/rules/libs.js';
 import { referenceToKeyInfo } from '../src/pipeline/rules/toKeyInfo.js';
 import type { ReferenceRecord } from '../src/pipeline/schemas/reference.js';
 import { dataPath } from '../src/pipeline/util/paths.js';
+import { reportPath } from './lib/synth.js';
 
 interface Study {
   study_id: string;
@@ -54,8 +55,7 @@ function readMimicLayout(name: string, dir: string, truth: string | null): Corpu
     const sid = m.study_id!;
     if (seen.has(sid)) continue;
     seen.add(sid);
-    const subject = m.subject_id!;
-    const file = path.join(dir, 'files', `p${subject.slice(0, 2)}`, `p${subject}`, `s${sid}.txt`);
+    const file = path.join(dir, reportPath({ subject_id: m.subject_id!, study_id: sid }));
     if (fs.existsSync(file)) studies.push({ study_id: sid, text: normalizeText(fs.readFileSync(file, 'utf8')) });
   }
   return { name, studies, records: truth && fs.existsSync(truth) ? readJsonl(truth) : null };

@@ -134,14 +134,10 @@ async function logEstimate(
   for await (const r of ctx.run.open(REPORTS).lines()) {
     const w = pending.get(r.study_id);
     if (!w) continue;
-    const record = JSON.stringify(w.start ?? {}).length;
-    for (const q of w.plan)
-      promptChars.push(
-        system.length +
-          modelText(r, ctx.run.state.config.style).length +
-          record +
-          questionText(templates[q.polarity], q.entity).length,
-      );
+    // The same system prompt, report and record go with each of the study's questions.
+    const shared =
+      system.length + modelText(r, ctx.run.state.config.style).length + JSON.stringify(w.start ?? {}).length;
+    for (const q of w.plan) promptChars.push(shared + questionText(templates[q.polarity], q.entity).length);
   }
   if (promptChars.length === 0) return;
   const est = estimateRun(promptChars, profile);

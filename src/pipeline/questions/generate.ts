@@ -3,7 +3,7 @@ import type { FrequencyDicts } from '../standardize/dictionaries.js';
 import type { Disease } from '../names/diseases.js';
 import type { Rng } from '../util/random.js';
 import type { Draft, StudyInput } from './generators.js';
-import { QuestionLibrary } from './library.js';
+import { isOriginal, QuestionLibrary } from './library.js';
 import { autoLowFreqThreshold, buildFrequencyIndex, prepareKeyInfo, type PrepareOptions } from './prepare.js';
 import { balanceRng, generatorsFor, pairRng, type GeneratorContext, type QuestionGenerator } from './registry.js';
 import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
@@ -251,7 +251,7 @@ export function preparation(
   style: Style = DEFAULT_STYLE,
 ): PrepareOptions & { threshold: number | null } {
   // The release knows only the original library; every other corpus name becomes its own disease.
-  const base = style === 'release' ? diseases.filter((d) => d.origin !== 'added') : diseases;
+  const base = style === 'release' ? diseases.filter(isOriginal) : diseases;
   const library = new QuestionLibrary(base, dicts);
   const threshold = params.filterLowFreq
     ? params.lowFreqThreshold === 'auto'

@@ -19,10 +19,26 @@ export interface StudyInput extends PreparedKeyInfo {
 }
 
 /** Re-draws when a branch has nothing to ask ("pick again" in §10), bounded so it always ends. */
-const MAX_DRAWS = 12;
+export const MAX_DRAWS = 12;
 
-const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+export const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 const rawOf = (...es: PreparedEntity[]) => es.flatMap((e) => e.raw);
+
+/** "What abnormalities are seen": every finding, in both styles. */
+export const allAbnormalities = (s: StudyInput): Draft => ({
+  question: 'what abnormalities are seen in this image?',
+  answer: s.entities.map((e) => e.name).join(', '),
+  template: 'abnormality.all',
+  entities: rawOf(...s.entities),
+});
+
+/** "Is there evidence of any abnormalities": yes when the study has a finding, in both styles. */
+export const anyAbnormality = (s: StudyInput): Draft => ({
+  question: 'is there evidence of any abnormalities in this image?',
+  answer: yesNo(s.entities.length > 0),
+  template: 'abnormality.any',
+  entities: rawOf(...s.entities),
+});
 
 export function abnormality(s: StudyInput, rng: Rng): Draft | null {
   for (let i = 0; i < MAX_DRAWS; i++) {
@@ -32,12 +48,7 @@ export function abnormality(s: StudyInput, rng: Rng): Draft | null {
         if (rng.chance(0.5)) return null;
         continue;
       }
-      return {
-        question: 'what abnormalities are seen in this image?',
-        answer: s.entities.map((e) => e.name).join(', '),
-        template: 'abnormality.all',
-        entities: rawOf(...s.entities),
-      };
+      return allAbnormalities(s);
     }
     if (t === 1) {
       const e = rng.shuffle(s.entities).find((x) => x.location !== null);
@@ -51,18 +62,15 @@ export function abnormality(s: StudyInput, rng: Rng): Draft | null {
         entities: e.raw,
       };
     }
-    return {
-      question: 'is there evidence of any abnormalities in this image?',
-      answer: yesNo(s.entities.length > 0),
-      template: 'abnormality.any',
-      entities: rawOf(...s.entities),
-    };
+    return anyAbnormality(s);
   }
   return null;
 }
 
-const presenceText = (t: number, x: string) =>
+export const presenceText = (t: number, x: string) =>
   t === 0 ? `is there evidence of ${x} in this image?` : `is there ${x}?`;
+/** The template word of a presence question's wording `t`. */
+export const presenceKind = (t: number) => (t === 0 ? 'evidence' : 'short');
 
 /** A random library disease, answered from the record's findings. */
 function libraryBranch(s: StudyInput, t: number, rng: Rng, lib: Library): Draft | null {
@@ -72,18 +80,18 @@ function libraryBranch(s: StudyInput, t: number, rng: Rng, lib: Library): Draft 
   return {
     question: presenceText(t, d),
     answer: yesNo(hits.length > 0),
-    template: `presence.${t === 0 ? 'evidence' : 'short'}.library`,
+    template: `presence.${presenceKind(t)}.library`,
     entities: rawOf(...hits),
   };
 }
 
-/** A finding the report negates. */
-function negativeBranch(s: StudyInput, t: number, rng: Rng): Draft {
+/** A finding the report negates (both styles). */
+export function negativeBranch(s: StudyInput, t: number, rng: Rng): Draft {
   const n = rng.pick(s.negatives);
   return {
     question: presenceText(t, n.name),
     answer: 'no',
-    template: `presence.${t === 0 ? 'evidence' : 'short'}.negative`,
+    template: `presence.${presenceKind(t)}.negative`,
     entities: [n.raw],
   };
 }
@@ -110,7 +118,7 @@ export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
       return {
         question: presenceText(t, e.name),
         answer: 'yes',
-        template: `presence.${t === 0 ? 'evidence' : 'short'}.positive`,
+        template: `presence.${presenceKind(t)}.positive`,
         entities: e.raw,
       };
     }

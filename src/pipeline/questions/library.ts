@@ -29,7 +29,7 @@ export function loadDiseaseLibrary(dir?: string): Disease[] {
 }
 
 /** In the original (Medical-Diff-VQA) library, not added by this project or from the corpus. */
-const isOriginal = (d: Disease) => d.origin !== 'added';
+export const isOriginal = (d: Disease) => d.origin !== 'added';
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

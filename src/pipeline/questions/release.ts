@@ -1,5 +1,15 @@
 import type { Rng } from '../util/random.js';
-import type { Draft, StudyInput } from './generators.js';
+import {
+  allAbnormalities,
+  anyAbnormality,
+  MAX_DRAWS,
+  negativeBranch,
+  presenceKind,
+  presenceText,
+  yesNo,
+  type Draft,
+  type StudyInput,
+} from './generators.js';
 import { isCatchAll } from './library.js';
 import type { PreparedEntity } from './prepare.js';
 import { hasLeft, hasRight, hasWord, locationParts } from './phrases.js';
@@ -12,8 +22,6 @@ import type { Library } from './types.js';
  * finding is at). Types not here (view, level, type) behave the same in both styles.
  */
 
-const MAX_DRAWS = 12;
-const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 const located = (es: readonly PreparedEntity[]) => es.filter((e) => e.location !== null);
 
 export function releaseAbnormality(s: StudyInput, rng: Rng): Draft | null {
@@ -24,13 +32,7 @@ export function releaseAbnormality(s: StudyInput, rng: Rng): Draft | null {
       if (rng.chance(0.5)) return null;
       continue;
     }
-    if (t === 0)
-      return {
-        question: 'what abnormalities are seen in this image?',
-        answer: s.entities.map((e) => e.name).join(', '),
-        template: 'abnormality.all',
-        entities: s.entities.flatMap((e) => e.raw),
-      };
+    if (t === 0) return allAbnormalities(s);
     if (t === 1) {
       const e = rng.shuffle(s.entities).find((x) => x.location !== null);
       if (!e) continue;
@@ -41,19 +43,10 @@ export function releaseAbnormality(s: StudyInput, rng: Rng): Draft | null {
         entities: e.raw,
       };
     }
-    return {
-      question: 'is there evidence of any abnormalities in this image?',
-      answer: yesNo(s.entities.length > 0),
-      template: 'abnormality.any',
-      entities: s.entities.flatMap((e) => e.raw),
-    };
+    return anyAbnormality(s);
   }
   return null;
 }
-
-const presenceText = (t: number, x: string) =>
-  t === 0 ? `is there evidence of ${x} in this image?` : `is there ${x}?`;
-const kind = (t: number) => (t === 0 ? 'evidence' : 'short');
 
 /** A row of the original library; a catch-all row ("other finding") gives no question at all. */
 function libraryRow(s: StudyInput, t: number, rng: Rng, lib: Library): Draft | null {
@@ -65,18 +58,8 @@ function libraryRow(s: StudyInput, t: number, rng: Rng, lib: Library): Draft | n
   return {
     question: presenceText(t, d),
     answer: yesNo(hits.length > 0),
-    template: `presence.${kind(t)}.library`,
+    template: `presence.${presenceKind(t)}.library`,
     entities: hits.flatMap((e) => e.raw),
-  };
-}
-
-function negative(s: StudyInput, t: number, rng: Rng): Draft {
-  const n = rng.pick(s.negatives);
-  return {
-    question: presenceText(t, n.name),
-    answer: 'no',
-    template: `presence.${kind(t)}.negative`,
-    entities: [n.raw],
   };
 }
 
@@ -147,14 +130,14 @@ export function releasePresence(s: StudyInput, rng: Rng, lib: Library): Draft | 
     if (rng.chance(0.5)) {
       // The "no" branch always ends the draw, with or without a question.
       const useNegative = rng.chance(0.5) ? s.negatives.length > 0 : s.entities.length === 0;
-      return useNegative ? negative(s, t, rng) : libraryRow(s, t, rng, lib);
+      return useNegative ? negativeBranch(s, t, rng) : libraryRow(s, t, rng, lib);
     }
     if (s.entities.length === 0) continue;
     const e = rng.pick(s.entities);
     return {
       question: presenceText(t, e.name),
       answer: 'yes',
-      template: `presence.${kind(t)}.positive`,
+      template: `presence.${presenceKind(t)}.positive`,
       entities: e.raw,
     };
   }

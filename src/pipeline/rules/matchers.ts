@@ -207,7 +207,6 @@ export function compileCueMatcher(cues: readonly Cue[]): CueMatcher {
   const isWord = (c: Cue) => /^[a-z0-9]/.test(c.cue) && /[a-z0-9]$/.test(c.cue);
   const words = sorted.filter(isWord);
   const others = sorted.filter((c) => !isWord(c));
-  const list = words;
   const re = new RegExp(`(?<![a-z0-9])(?:${words.map((c) => `(${phrasePattern(c.cue)})`).join('|')})(?![a-z0-9])`, 'g');
   return {
     find(text) {
@@ -217,7 +216,7 @@ export function compileCueMatcher(cues: readonly Cue[]): CueMatcher {
       while ((m = re.exec(text)) !== null) {
         let k = 1;
         while (k < m.length && m[k] === undefined) k++;
-        const c = list[k - 1];
+        const c = words[k - 1];
         if (c) out.push({ ...c, start: m.index, end: m.index + m[0].length });
       }
       // Punctuation cues are plain substrings; a regex alternative for them would slow every scan.
