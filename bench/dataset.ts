@@ -19,6 +19,7 @@ import { Run } from '../src/pipeline/store/run.js';
 import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
 import { QuestionParamsSchema } from '../src/pipeline/questions/schema.js';
 import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
+import { phase, printPhases } from './phases.js';
 import { synthesize } from './synthetic.js';
 import { StepStateSchema } from '../src/pipeline/schemas/state.js';
 
@@ -26,15 +27,6 @@ const N = Number(process.env.BENCH_RECORDS ?? 227_835);
 const difference = process.env.BENCH_DIFFERENCE !== '0';
 
 const t = () => performance.now();
-const phases: Array<[string, number, number]> = [];
-async function phase<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
-  const s = t();
-  const c = process.cpuUsage();
-  const out = await fn();
-  const cpu = process.cpuUsage(c);
-  phases.push([name, t() - s, (cpu.user + cpu.system) / 1000]);
-  return out;
-}
 
 const s0 = t();
 const { records, metas } = synthesize(N);
@@ -66,25 +58,10 @@ try {
     writeParquetSplits(dir, pairs, index, Number(process.env.BENCH_ROW_GROUP ?? ROW_GROUP_ROWS)),
   );
 
-  const total = phases.reduce((a, [, ms]) => a + ms, 0);
-  const totalCpu = phases.reduce((a, [, , cpu]) => a + cpu, 0);
   console.log(
     `studies: ${N.toLocaleString('en-US')} synthetic · QA pairs: ${pairs.length.toLocaleString('en-US')} (difference ${difference ? 'on' : 'off'}; generation ${(setup / 1000).toFixed(1)} s, not timed)`,
   );
-  console.log(`  ${'phase'.padEnd(22)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}`);
-  for (const [name, ms, cpu] of phases)
-    console.log(
-      `  ${name.padEnd(22)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(cpu / 1000).toFixed(2).padStart(6)} s`,
-    );
-  console.log(
-    `  ${'TOTAL'.padEnd(22)} ${(total / 1000).toFixed(2).padStart(6)} s ${(totalCpu / 1000).toFixed(2).padStart(6)} s  (target ≤ 10 s wall)`,
-  );
-  console.log(
-    `  load average at the end: ${os
-      .loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')} on ${os.cpus().length} cores`,
-  );
+  printPhases(22);
   console.log(
     `violations: ${check.violations} · flagged types: ${bias.flagged.join(', ') || 'none'} · question-only baseline ${((bias.overall.question_accuracy ?? 0) * 100).toFixed(1)}% on ${bias.score_split}`,
   );
