@@ -11,7 +11,7 @@ import { biasReport } from '../src/pipeline/dataset/bias.js';
 import { ConsistencyChecker } from '../src/pipeline/dataset/check.js';
 import { ROW_GROUP_ROWS, writeParquetSplits } from '../src/pipeline/dataset/parquet.js';
 import { checkStep } from '../src/pipeline/dataset/step.js';
-import { buildMetadataIndex, generateQuestions, type StandardizedRecord } from '../src/pipeline/questions/generate.js';
+import { buildMetadataIndex, generateQuestions } from '../src/pipeline/questions/generate.js';
 import { questionsStep } from '../src/pipeline/questions/step.js';
 import { runStep } from '../src/pipeline/runner/runner.js';
 import type { AnyStep } from '../src/pipeline/steps/contract.js';
@@ -20,8 +20,7 @@ import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
 import { QuestionParamsSchema } from '../src/pipeline/questions/schema.js';
 import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
 import { phase, printPhases } from './phases.js';
-import { synthesize } from './synthetic.js';
-import { StepStateSchema } from '../src/pipeline/schemas/state.js';
+import { seedQuestionsInputs, synthesize } from './synthetic.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 227_835);
 const difference = process.env.BENCH_DIFFERENCE !== '0';
@@ -77,16 +76,12 @@ try {
     // back from the run's artifacts on disk (validated), the outputs written into the dataset folder.
     const run = await Run.open(path.join(dir, 'run'), { create: true });
     try {
-      const reports = run.artifact<{ study_id: string }>('reports');
-      for (let i = 0; i < metas.length; i += 10_000)
-        reports.appendMany(metas.slice(i, i + 10_000).map((m) => ({ ...m, text: 'FINDINGS: synthetic.', extra: {} })));
-      reports.close();
-      const std = run.artifact<StandardizedRecord>('standardized');
-      for (let i = 0; i < records.length; i += 10_000) std.appendMany(records.slice(i, i + 10_000));
-      std.close();
-      await run.update((st) => {
-        st.steps.questions = StepStateSchema.parse({ status: 'not_run', params: { lowFreqThreshold: 10, difference } });
-      });
+      await seedQuestionsInputs(
+        run,
+        { records, metas },
+        (m) => ({ ...m, text: 'FINDINGS: synthetic.', extra: {} }),
+        difference,
+      );
       const opts = { signal: new AbortController().signal, env: { confirmations: new Set<string>(), env: {} } };
       await runStep(run, questionsStep as unknown as AnyStep, opts);
       const w0 = t();

@@ -12,14 +12,13 @@ import { Run } from '../src/pipeline/store/run.js';
 import { runStep } from '../src/pipeline/runner/runner.js';
 import { questionsStep } from '../src/pipeline/questions/step.js';
 import type { AnyStep } from '../src/pipeline/steps/contract.js';
-import { buildMetadataIndex, generateQuestions, type StandardizedRecord } from '../src/pipeline/questions/generate.js';
+import { buildMetadataIndex, generateQuestions } from '../src/pipeline/questions/generate.js';
 import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
 import { QuestionParamsSchema } from '../src/pipeline/questions/schema.js';
 import { computeStats, formatStatsTable } from '../src/pipeline/questions/stats.js';
 import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
-import { StepStateSchema } from '../src/pipeline/schemas/state.js';
 import { phase, printPhases } from './phases.js';
-import { synthesize } from './synthetic.js';
+import { seedQuestionsInputs, synthesize } from './synthetic.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 227_835);
 const difference = process.env.BENCH_DIFFERENCE === '1';
@@ -72,28 +71,21 @@ try {
     const run = await Run.open(runDir, { create: true });
     try {
       const text = 'FINDINGS: '.padEnd(600, 'synthetic report text ');
-      const reports = run.artifact<{ study_id: string }>('reports');
-      for (let i = 0; i < metas.length; i += 10_000) {
-        reports.appendMany(
-          metas.slice(i, i + 10_000).map((m) => ({
-            ...m,
-            source: `files/p${m.subject_id.slice(0, 2)}/p${m.subject_id}/s${m.study_id}.txt`,
-            text,
-            selected: text,
-            rule_text: text,
-            selected_offset: 0,
-            rule_offset: 0,
-            extra: {},
-          })),
-        );
-      }
-      reports.close();
-      const std = run.artifact<StandardizedRecord>('standardized');
-      for (let i = 0; i < records.length; i += 10_000) std.appendMany(records.slice(i, i + 10_000));
-      std.close();
-      await run.update((st) => {
-        st.steps.questions = StepStateSchema.parse({ status: 'not_run', params: { lowFreqThreshold: 10, difference } });
-      });
+      await seedQuestionsInputs(
+        run,
+        { records, metas },
+        (m) => ({
+          ...m,
+          source: `files/p${m.subject_id.slice(0, 2)}/p${m.subject_id}/s${m.study_id}.txt`,
+          text,
+          selected: text,
+          rule_text: text,
+          selected_offset: 0,
+          rule_offset: 0,
+          extra: {},
+        }),
+        difference,
+      );
       const w0 = t();
       const c0 = process.cpuUsage();
       const outcome = await runStep(run, questionsStep as unknown as AnyStep, {
