@@ -11,7 +11,7 @@ import { biasReport } from '../src/pipeline/dataset/bias.js';
 import { ConsistencyChecker } from '../src/pipeline/dataset/check.js';
 import { ROW_GROUP_ROWS, writeParquetSplits } from '../src/pipeline/dataset/parquet.js';
 import { checkStep } from '../src/pipeline/dataset/step.js';
-import { buildMetadataIndex, generateQuestions, type StandardizedRecord } from '../src/pipeline/questions/generate.js';
+import { buildMetadataIndex, generateQuestions } from '../src/pipeline/questions/generate.js';
 import { questionsStep } from '../src/pipeline/questions/step.js';
 import { runStep } from '../src/pipeline/runner/runner.js';
 import type { AnyStep } from '../src/pipeline/steps/contract.js';
@@ -19,22 +19,13 @@ import { Run } from '../src/pipeline/store/run.js';
 import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
 import { QuestionParamsSchema } from '../src/pipeline/questions/schema.js';
 import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
-import { synthesize } from './synthetic.js';
-import { StepStateSchema } from '../src/pipeline/schemas/state.js';
+import { phase, printPhases } from './phases.js';
+import { seedQuestionsInputs, synthesize } from './synthetic.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 227_835);
 const difference = process.env.BENCH_DIFFERENCE !== '0';
 
 const t = () => performance.now();
-const phases: Array<[string, number, number]> = [];
-async function phase<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
-  const s = t();
-  const c = process.cpuUsage();
-  const out = await fn();
-  const cpu = process.cpuUsage(c);
-  phases.push([name, t() - s, (cpu.user + cpu.system) / 1000]);
-  return out;
-}
 
 const s0 = t();
 const { records, metas } = synthesize(N);
@@ -66,25 +57,10 @@ try {
     writeParquetSplits(dir, pairs, index, Number(process.env.BENCH_ROW_GROUP ?? ROW_GROUP_ROWS)),
   );
 
-  const total = phases.reduce((a, [, ms]) => a + ms, 0);
-  const totalCpu = phases.reduce((a, [, , cpu]) => a + cpu, 0);
   console.log(
     `studies: ${N.toLocaleString('en-US')} synthetic · QA pairs: ${pairs.length.toLocaleString('en-US')} (difference ${difference ? 'on' : 'off'}; generation ${(setup / 1000).toFixed(1)} s, not timed)`,
   );
-  console.log(`  ${'phase'.padEnd(22)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}`);
-  for (const [name, ms, cpu] of phases)
-    console.log(
-      `  ${name.padEnd(22)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(cpu / 1000).toFixed(2).padStart(6)} s`,
-    );
-  console.log(
-    `  ${'TOTAL'.padEnd(22)} ${(total / 1000).toFixed(2).padStart(6)} s ${(totalCpu / 1000).toFixed(2).padStart(6)} s  (target ≤ 10 s wall)`,
-  );
-  console.log(
-    `  load average at the end: ${os
-      .loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')} on ${os.cpus().length} cores`,
-  );
+  printPhases(22);
   console.log(
     `violations: ${check.violations} · flagged types: ${bias.flagged.join(', ') || 'none'} · question-only baseline ${((bias.overall.question_accuracy ?? 0) * 100).toFixed(1)}% on ${bias.score_split}`,
   );
@@ -100,16 +76,12 @@ try {
     // back from the run's artifacts on disk (validated), the outputs written into the dataset folder.
     const run = await Run.open(path.join(dir, 'run'), { create: true });
     try {
-      const reports = run.artifact<{ study_id: string }>('reports');
-      for (let i = 0; i < metas.length; i += 10_000)
-        reports.appendMany(metas.slice(i, i + 10_000).map((m) => ({ ...m, text: 'FINDINGS: synthetic.', extra: {} })));
-      reports.close();
-      const std = run.artifact<StandardizedRecord>('standardized');
-      for (let i = 0; i < records.length; i += 10_000) std.appendMany(records.slice(i, i + 10_000));
-      std.close();
-      await run.update((st) => {
-        st.steps.questions = StepStateSchema.parse({ status: 'not_run', params: { lowFreqThreshold: 10, difference } });
-      });
+      await seedQuestionsInputs(
+        run,
+        { records, metas },
+        (m) => ({ ...m, text: 'FINDINGS: synthetic.', extra: {} }),
+        difference,
+      );
       const opts = { signal: new AbortController().signal, env: { confirmations: new Set<string>(), env: {} } };
       await runStep(run, questionsStep as unknown as AnyStep, opts);
       const w0 = t();

@@ -12,28 +12,18 @@ import { Run } from '../src/pipeline/store/run.js';
 import { runStep } from '../src/pipeline/runner/runner.js';
 import { questionsStep } from '../src/pipeline/questions/step.js';
 import type { AnyStep } from '../src/pipeline/steps/contract.js';
-import { buildMetadataIndex, generateQuestions, type StandardizedRecord } from '../src/pipeline/questions/generate.js';
+import { buildMetadataIndex, generateQuestions } from '../src/pipeline/questions/generate.js';
 import { loadDiseaseLibrary } from '../src/pipeline/questions/library.js';
 import { QuestionParamsSchema } from '../src/pipeline/questions/schema.js';
 import { computeStats, formatStatsTable } from '../src/pipeline/questions/stats.js';
 import { buildFrequencyDicts } from '../src/pipeline/standardize/dictionaries.js';
-import { StepStateSchema } from '../src/pipeline/schemas/state.js';
-import { synthesize } from './synthetic.js';
+import { phase, printPhases } from './phases.js';
+import { seedQuestionsInputs, synthesize } from './synthetic.js';
 
 const N = Number(process.env.BENCH_RECORDS ?? 227_835);
 const difference = process.env.BENCH_DIFFERENCE === '1';
 
 const t = () => performance.now();
-const phases: Array<[string, number, number]> = [];
-/** Wall and CPU time: on a shared machine CPU time shows the work when other processes slow the wall clock. */
-async function phase<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
-  const s = t();
-  const c = process.cpuUsage();
-  const out = await fn();
-  const cpu = process.cpuUsage(c);
-  phases.push([name, t() - s, (cpu.user + cpu.system) / 1000]);
-  return out;
-}
 
 const setupStart = t();
 const { records, metas } = synthesize(N);
@@ -61,26 +51,11 @@ try {
   );
   const stats = await phase('statistics', () => computeStats(result.pairs));
 
-  const total = phases.reduce((a, [, ms]) => a + ms, 0);
-  const totalCpu = phases.reduce((a, [, , cpu]) => a + cpu, 0);
   console.log(
     `records: ${N.toLocaleString('en-US')} standardized (synthetic, in memory; setup ${(setupMs / 1000).toFixed(2)} s, not timed)`,
   );
   console.log(`difference questions: ${difference ? 'on' : 'off'} · low-frequency threshold 10`);
-  console.log(`  ${'phase'.padEnd(28)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}`);
-  for (const [name, ms, cpu] of phases)
-    console.log(
-      `  ${name.padEnd(28)} ${(ms / 1000).toFixed(2).padStart(6)} s ${(cpu / 1000).toFixed(2).padStart(6)} s`,
-    );
-  console.log(
-    `  ${'TOTAL'.padEnd(28)} ${(total / 1000).toFixed(2).padStart(6)} s ${(totalCpu / 1000).toFixed(2).padStart(6)} s  (target ≤ 10 s wall)`,
-  );
-  console.log(
-    `  load average at the end: ${os
-      .loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')} on ${os.cpus().length} cores`,
-  );
+  printPhases(28);
   const sizes = ['qa.csv', 'qa.jsonl', 'conversations.jsonl'].map(
     (f) => `${f} ${(fs.statSync(path.join(dir, f)).size / 1e6).toFixed(1)} MB`,
   );
@@ -96,28 +71,21 @@ try {
     const run = await Run.open(runDir, { create: true });
     try {
       const text = 'FINDINGS: '.padEnd(600, 'synthetic report text ');
-      const reports = run.artifact<{ study_id: string }>('reports');
-      for (let i = 0; i < metas.length; i += 10_000) {
-        reports.appendMany(
-          metas.slice(i, i + 10_000).map((m) => ({
-            ...m,
-            source: `files/p${m.subject_id.slice(0, 2)}/p${m.subject_id}/s${m.study_id}.txt`,
-            text,
-            selected: text,
-            rule_text: text,
-            selected_offset: 0,
-            rule_offset: 0,
-            extra: {},
-          })),
-        );
-      }
-      reports.close();
-      const std = run.artifact<StandardizedRecord>('standardized');
-      for (let i = 0; i < records.length; i += 10_000) std.appendMany(records.slice(i, i + 10_000));
-      std.close();
-      await run.update((st) => {
-        st.steps.questions = StepStateSchema.parse({ status: 'not_run', params: { lowFreqThreshold: 10, difference } });
-      });
+      await seedQuestionsInputs(
+        run,
+        { records, metas },
+        (m) => ({
+          ...m,
+          source: `files/p${m.subject_id.slice(0, 2)}/p${m.subject_id}/s${m.study_id}.txt`,
+          text,
+          selected: text,
+          rule_text: text,
+          selected_offset: 0,
+          rule_offset: 0,
+          extra: {},
+        }),
+        difference,
+      );
       const w0 = t();
       const c0 = process.cpuUsage();
       const outcome = await runStep(run, questionsStep as unknown as AnyStep, {

@@ -2,6 +2,8 @@
 import type { StandardizedRecord } from '../src/pipeline/questions/generate.js';
 import type { StudyMeta } from '../src/pipeline/questions/schema.js';
 import type { Attrs } from '../src/pipeline/schemas/keyinfo.js';
+import { StepStateSchema } from '../src/pipeline/schemas/state.js';
+import type { Run } from '../src/pipeline/store/run.js';
 import { Rng } from '../src/pipeline/util/random.js';
 
 const ENTITIES = [
@@ -94,4 +96,25 @@ export function synthesize(n: number): { records: StandardizedRecord[]; metas: S
     });
   }
   return { records, metas };
+}
+
+/**
+ * The questions step's inputs written into a run as standardize leaves them: one `reports` row per
+ * study (`reportRow` adds the text fields), the standardized records, and the step's params.
+ */
+export async function seedQuestionsInputs(
+  run: Run,
+  { records, metas }: { records: StandardizedRecord[]; metas: StudyMeta[] },
+  reportRow: (m: StudyMeta) => { study_id: string },
+  difference: boolean,
+): Promise<void> {
+  const reports = run.artifact<{ study_id: string }>('reports');
+  for (let i = 0; i < metas.length; i += 10_000) reports.appendMany(metas.slice(i, i + 10_000).map(reportRow));
+  reports.close();
+  const std = run.artifact<StandardizedRecord>('standardized');
+  for (let i = 0; i < records.length; i += 10_000) std.appendMany(records.slice(i, i + 10_000));
+  std.close();
+  await run.update((st) => {
+    st.steps.questions = StepStateSchema.parse({ status: 'not_run', params: { lowFreqThreshold: 10, difference } });
+  });
 }

@@ -9,7 +9,7 @@ export { Run } from './store/run.js';
 export { holderState, RunLockedError } from './store/lock.js';
 export { artifactName } from './store/artifact.js';
 export { defineStateSection, readSection, writeSection } from './store/sections.js';
-export type { RunState, CorpusConfig, StepDisplayStatus } from './schemas/state.js';
+export type { CorpusConfig, StepDisplayStatus } from './schemas/state.js';
 export { packageRoot } from './util/paths.js';
 export { UserError } from './util/errors.js';
 
@@ -26,9 +26,8 @@ export type {
 } from './steps/contract.js';
 export { recoverInterrupted, runPipeline, runStep } from './runner/runner.js';
 export { displayStatus, effectiveParams, staleReasons, stepState, stepWarnings } from './runner/status.js';
-export type { StepWarning } from './runner/status.js';
 export { recordStepEngine, stepEngine } from './runner/engine.js';
-export type { EngineKind, RemoteState, StepEngine } from './schemas/engine.js';
+export type { StepEngine } from './schemas/engine.js';
 export {
   applyConfig,
   applyParams,
@@ -38,23 +37,20 @@ export {
   parseParamUnsets,
   setStepParams,
   type CorpusFlags,
-  mergeColumns,
 } from './runner/configure.js';
 export { remapColumns, setCorpusColumns } from './ingest/mapping.js';
-export { MAPPED_FIELDS, splitColumns, type ColumnGuess } from './ingest/columns.js';
+export { MAPPED_FIELDS, splitColumns } from './ingest/columns.js';
 export { previewCorpusFile, previewProblems, type CorpusPreview } from './ingest/preview.js';
-export { parseStyle, styleOf } from './runner/style.js';
-export { DEFAULT_STYLE, StyleSchema, type Style } from './schemas/style.js';
-export { cycleHistory, DEFAULT_CYCLES, formatCycleTable } from './followup/cycles.js';
+export { parseStyle } from './runner/style.js';
+export { cycleHistory, DEFAULT_CYCLES } from './followup/cycles.js';
 export { keptOutputs } from './runner/kept.js';
-export type { RunIntent } from './schemas/state.js';
 
 // LLM settings and endpoints (`cxrvqa llm`, the setup wizard).
 export { EndpointSchema } from './llm/config.js';
 export { endpointLabel, loadPrompt, parseLlmConfig, preflightLlm, resolveProfile } from './llm/index.js';
 export { applyLlmSettings, hasLlmSettings, type LlmSettings } from './llm/settings.js';
 export { parseMaxFailed } from './llm/failures.js';
-export { CONFIRM_NOT_CREDENTIALED, invocationDataUse, recordedDataUse } from './llm/guard.js';
+export { invocationDataUse, recordedDataUse } from './llm/guard.js';
 
 // Inspecting a run: studies across stages, re-running one report, reviews, dataset statistics.
 export {
@@ -63,28 +59,12 @@ export {
   nextFilter,
   StudyIndex,
   summaryNames,
-  type Inspected,
   type Stage,
   type StudyDetail,
   type StudyFilter,
-  type StudySummary,
 } from './inspect/studyIndex.js';
-export {
-  disagree,
-  findingKey,
-  fromKeyInfo,
-  POLARITY_MARK,
-  sortFindings,
-  type Finding,
-  type Polarity,
-} from './inspect/findings.js';
-export {
-  acceptExtraction,
-  INTERACTIVE_RETRIES,
-  rerunAvailability,
-  rerunExtraction,
-  type RerunOptions,
-} from './inspect/rerun.js';
+export { disagree, fromKeyInfo, POLARITY_MARK, sortFindings, type Finding } from './inspect/findings.js';
+export { acceptExtraction, rerunAvailability, rerunExtraction, type RerunOptions } from './inspect/rerun.js';
 export {
   readReviewSession,
   ReviewStore,
@@ -93,28 +73,13 @@ export {
   type ReviewSession,
   type Verdict,
 } from './inspect/reviews.js';
-export { accuracyTable, exportReviewCsv, isMethodStage, type MethodAccuracy } from './inspect/reviewAccuracy.js';
+export { accuracyTable, exportReviewCsv } from './inspect/reviewAccuracy.js';
 export { seededSample } from './util/random.js';
-export { datasetOverview, loadDatasetStats, type DatasetOverview, type QaSample } from './inspect/datasetStats.js';
-export {
-  studyExchanges,
-  warmResponseCache,
-  type LlmExchange,
-  type MessagesCheck,
-  type StudyExchanges,
-} from './inspect/exchanges.js';
-export type { DiffLine, RepairView } from './inspect/repairView.js';
-export {
-  formatStatsTable,
-  TYPE_CELL_HEADERS,
-  typeCells,
-  type DatasetStats,
-  type TypeStats,
-} from './questions/stats.js';
+export { datasetOverview, loadDatasetStats, type DatasetOverview } from './inspect/datasetStats.js';
+export { studyExchanges, warmResponseCache, type LlmExchange, type StudyExchanges } from './inspect/exchanges.js';
+export { TYPE_CELL_HEADERS, typeCells, type DatasetStats } from './questions/stats.js';
 export { readDatasetChecks, type DatasetChecks } from './dataset/step.js';
-export { runStandaloneQuestions, type StandaloneOptions } from './questions/standalone.js';
-export type { BiasReport, TypeBias } from './dataset/bias.js';
-export type { CheckReport } from './dataset/check.js';
+export { runStandaloneQuestions } from './questions/standalone.js';
 export type { ExtractionResult } from './schemas/extraction.js';
 
 // Presentation primitives shared with the headless log the steps write themselves.
@@ -132,14 +97,4 @@ export { isAlive, killGroup } from './finetune/proc/child.js';
 export { readServerRecord, serverRecordFile } from './finetune/serve/vllm.js';
 export { adapterProblems, mergedProblems } from './finetune/train/outputs.js';
 export { goldItem, listGold, reviewCounts, reviewFile, setReview } from './finetune/gold/review.js';
-export { openJobs, type BatchJob } from './llm/batchApi/jobs.js';
-export {
-  importShards,
-  shardStage,
-  SHARD_STAGES,
-  type ImportReport,
-  type ShardImport,
-  type ShardManifest,
-  type ShardStage,
-  type ShardState,
-} from './shard/index.js';
+export { importShards, shardStage, SHARD_STAGES, type ImportReport, type ShardStage } from './shard/index.js';

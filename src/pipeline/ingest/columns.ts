@@ -118,7 +118,7 @@ export function guessColumns(header: readonly string[]): ColumnGuess {
 }
 
 /** A mapping value meaning "no column for this field", overriding a guess (`--column view=-`). */
-export const NO_COLUMN = '-';
+const NO_COLUMN = '-';
 
 /** Split `a,b` into column names. */
 export function splitColumns(spec: string): string[] {

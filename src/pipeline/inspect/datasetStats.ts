@@ -50,7 +50,7 @@ export async function datasetOverview(run: Run): Promise<DatasetOverview> {
 }
 
 /** Up to three distinct questions per type, in type order of first appearance. */
-export function samplePairs(pairs: Iterable<QaPair>, perType = SAMPLES_PER_TYPE): QaSample[] {
+function samplePairs(pairs: Iterable<QaPair>, perType = SAMPLES_PER_TYPE): QaSample[] {
   const byType = new Map<string, QaSample[]>();
   for (const p of pairs) {
     let list = byType.get(p.question_type);

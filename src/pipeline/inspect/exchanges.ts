@@ -158,6 +158,18 @@ const CHECK_NOTE: Record<MessagesCheck, string> = {
   unchecked: "rebuilt from today's prompt files and settings; no request key was recorded to check them",
 };
 
+/** The request's messages rebuilt from the report text and the profiles, or why they cannot be. */
+function rebuildFor(
+  reportText: string | null,
+  profiles: LlmProfile[] | string,
+  build: (profiles: LlmProfile[], reportText: string) => Rebuilt | null,
+): { messages: Rebuilt | null; note: string } {
+  if (reportText === null) return { messages: null, note: 'cannot be rebuilt: the report record is missing' };
+  if (typeof profiles === 'string') return { messages: null, note: `cannot be rebuilt: ${profiles}` };
+  const messages = build(profiles, reportText);
+  return { messages, note: messages ? CHECK_NOTE[messages.check] : 'cannot be rebuilt: no prompt file is readable' };
+}
+
 function replyFrom(
   kept: string | null,
   key: string | null,
@@ -194,20 +206,15 @@ function extractExchange(
 ): LlmExchange {
   const recorded = str(row.request_key);
   const model = str(row.model);
-  let messages: Rebuilt | null = null;
-  let messagesNote: string;
-  if (reportText === null) messagesNote = 'cannot be rebuilt: the report record is missing';
-  else if (typeof profiles === 'string') messagesNote = `cannot be rebuilt: ${profiles}`;
-  else {
-    messages = rebuild(
-      profiles,
+  const { messages, note: messagesNote } = rebuildFor(reportText, profiles, (ps, text) =>
+    rebuild(
+      ps,
       model,
-      (p) => promptTexts(p).map((t) => extractionMessages({ id: '', file: '', sha: '', text: t }, reportText)),
+      (p) => promptTexts(p).map((t) => extractionMessages({ id: '', file: '', sha: '', text: t }, text)),
       recorded,
       cache,
-    );
-    messagesNote = messages ? CHECK_NOTE[messages.check] : 'cannot be rebuilt: no prompt file is readable';
-  }
+    ),
+  );
   const reply = replyFrom(str(row.raw_text), recorded, cache);
   return {
     stage,
@@ -248,24 +255,19 @@ function followupExchange(
   const status = str(row.status) ?? '?';
   const sent = status !== 'dropped';
   const recorded = str(row.request_key);
-  let messages: Rebuilt | null = null;
-  let messagesNote = 'not sent';
-  if (sent) {
-    if (reportText === null) messagesNote = 'cannot be rebuilt: the report record is missing';
-    else if (typeof profiles === 'string') messagesNote = `cannot be rebuilt: ${profiles}`;
-    else {
-      const current = fourKeys(row.before);
-      // The follow-up step asks with the top-level profile only.
-      messages = rebuild(
-        profiles.slice(0, 1),
-        null,
-        (p) => promptTexts(p).map((system) => followupMessages(system, reportText, current, question)),
-        recorded,
-        cache,
-      );
-      messagesNote = messages ? CHECK_NOTE[messages.check] : 'cannot be rebuilt: no prompt file is readable';
-    }
-  }
+  const { messages, note: messagesNote } = sent
+    ? rebuildFor(reportText, profiles, (ps, text) => {
+        const current = fourKeys(row.before);
+        // The follow-up step asks with the top-level profile only.
+        return rebuild(
+          ps.slice(0, 1),
+          null,
+          (p) => promptTexts(p).map((system) => followupMessages(system, text, current, question)),
+          recorded,
+          cache,
+        );
+      })
+    : { messages: null, note: 'not sent' };
   const key = recorded ?? messages?.key ?? null;
   const reply = sent ? replyFrom(str(row.reply_text), key, cache) : { text: null, note: 'not sent', hit: null };
   return {

@@ -12,7 +12,7 @@ export interface Finding {
 const POLARITY_ORDER: Record<Polarity, number> = { pos: 0, unc: 1, neg: 2 };
 export const POLARITY_MARK: Record<Polarity, string> = { pos: '+', unc: '?', neg: '-' };
 
-export function findingKey(polarity: Polarity, name: string): string {
+function findingKey(polarity: Polarity, name: string): string {
   return `${polarity}:${name.trim().toLowerCase()}`;
 }
 
@@ -83,7 +83,7 @@ export function sortFindings(fs: Finding[]): Finding[] {
 }
 
 /** The present and uncertain findings of a stage as one comparable string (attributes ignored). */
-export function findingSignature(fs: readonly Finding[]): string {
+function findingSignature(fs: readonly Finding[]): string {
   return fs
     .filter((f) => f.polarity !== 'neg')
     .map((f) => f.key)

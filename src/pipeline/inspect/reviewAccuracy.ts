@@ -13,7 +13,7 @@ export interface MethodAccuracy {
 }
 
 /** Methods compared: the rules reference, the raw LLM output and the standardized KeyInfo after each cycle. */
-export function isMethodStage(label: string): boolean {
+function isMethodStage(label: string): boolean {
   return label === 'rules' || label === 'llm raw' || label.startsWith('std ');
 }
 

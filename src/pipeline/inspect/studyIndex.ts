@@ -337,7 +337,7 @@ function followupNote(rec: Record<string, unknown>): string {
   return parts.join(' · ');
 }
 
-export function matchesFilter(s: StudySummary, f: StudyFilter): boolean {
+function matchesFilter(s: StudySummary, f: StudyFilter): boolean {
   switch (f.kind) {
     case 'all':
       return true;

@@ -46,21 +46,20 @@ function baselineNote(c: DatasetChecks): string {
 
 const broken = (c: DatasetChecks) => Object.entries(c.check.by_rule).filter(([, r]) => r.count > 0);
 
+/** One row per broken rule: its count and first example. */
+function ruleRows(rules: ReturnType<typeof broken>): string[][] {
+  return rules.map(([k, r]) => [
+    k,
+    fmtNum(r.count),
+    r.examples[0] ? `${r.examples[0].question} → ${r.examples[0].answer} (${r.examples[0].detail})` : '',
+  ]);
+}
+
 export function checksMd(c: DatasetChecks | null): string {
   if (!c) return 'No dataset checks yet (run the check step: cxrvqa check).\n';
   const out = [`${fmtNum(c.check.violations)} consistency violations in ${fmtNum(c.check.pairs)} pairs.\n`];
   const rules = broken(c);
-  if (rules.length)
-    out.push(
-      mdTable(
-        ['rule', 'violations', 'example'],
-        rules.map(([k, r]) => [
-          k,
-          fmtNum(r.count),
-          r.examples[0] ? `${r.examples[0].question} → ${r.examples[0].answer} (${r.examples[0].detail})` : '',
-        ]),
-      ),
-    );
+  if (rules.length) out.push(mdTable(['rule', 'violations', 'example'], ruleRows(rules)));
   out.push(`${mdCell(baselineNote(c))}\n`, mdTable(BIAS_HEAD, biasCells(c)));
   return out.join('\n');
 }
@@ -71,17 +70,6 @@ export function checksHtml(c: DatasetChecks | null): string {
     `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   const rules = broken(c);
   return `<p${c.check.violations ? ' class="failed"' : ''}>${esc(fmtNum(c.check.violations))} consistency violations in ${esc(fmtNum(c.check.pairs))} pairs.</p>
-${
-  rules.length
-    ? table(
-        ['rule', 'violations', 'example'],
-        rules.map(([k, r]) => [
-          k,
-          fmtNum(r.count),
-          r.examples[0] ? `${r.examples[0].question} → ${r.examples[0].answer} (${r.examples[0].detail})` : '',
-        ]),
-      )
-    : ''
-}
+${rules.length ? table(['rule', 'violations', 'example'], ruleRows(rules)) : ''}
 <p class="muted">${esc(baselineNote(c))}</p>${table(BIAS_HEAD, biasCells(c))}`;
 }

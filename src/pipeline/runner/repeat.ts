@@ -19,7 +19,7 @@ export function seriesOf(plan: readonly PlanNode[], step: AnyStep): RepeatNode |
 }
 
 /** Iterations wanted in total: as asked, else the node's default or as many as were started. */
-export function wantedIterations(run: Run, node: RepeatNode, requested: number | undefined): number {
+function wantedIterations(run: Run, node: RepeatNode, requested: number | undefined): number {
   return requested ?? Math.max(node.defaultTimes, node.ledger.iterations(run.state).length);
 }
 

@@ -21,7 +21,7 @@ const followup = defineStep(followupStep);
  * extraction (cycle 0), then follow-up k and standardize k alternate
  * (docs/method.md §8).
  */
-export const PLAN: readonly PlanNode[] = [
+const PLAN: readonly PlanNode[] = [
   defineStep(ingestStep),
   defineStep(referenceStep),
   defineStep(goldStep),
