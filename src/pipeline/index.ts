@@ -42,7 +42,7 @@ export { remapColumns, setCorpusColumns } from './ingest/mapping.js';
 export { MAPPED_FIELDS, splitColumns } from './ingest/columns.js';
 export { previewCorpusFile, previewProblems, type CorpusPreview } from './ingest/preview.js';
 export { parseStyle } from './runner/style.js';
-export { cycleHistory, DEFAULT_CYCLES } from './followup/cycles.js';
+export { CYCLE_COLUMNS, cycleHistory, DEFAULT_CYCLES } from './followup/cycles.js';
 export { keptOutputs } from './runner/kept.js';
 
 // LLM settings and endpoints (`cxrvqa llm`, the setup wizard).

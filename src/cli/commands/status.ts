@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  CYCLE_COLUMNS,
   cycleHistory,
   displayStatus,
   holderState,
@@ -90,24 +91,13 @@ export function formatStatus(run: Run, width = outputWidth()): string {
   return out.join('\n');
 }
 
-const CYCLE_COLUMNS = [
-  ['asked', 'asked'],
-  ['answered', 'answered'],
-  ['changed', 'changed'],
-  ['added_entity', '+entity'],
-  ['added_no_entity', '+no_entity'],
-  ['parse_failures', 'parse fail'],
-  ['failed', 'failed'],
-  ['dropped', 'dropped'],
-] as const;
-
 /** The follow-up cycle history as a table that fits `width` (the rarest counts go first when it does not). */
 function formatCycles(run: Run, width: number): string[] {
   const header = ['cycle', ...CYCLE_COLUMNS.map(([, h]) => h), 'status'];
   const rows = cycleHistory(run.state).map((r) => [
     String(r.cycle),
     ...CYCLE_COLUMNS.map(([k]) => {
-      const v = (r.counts as Record<string, number | undefined>)[k];
+      const v = r.counts[k];
       return v === undefined ? '-' : fmtNum(v);
     }),
     r.status,

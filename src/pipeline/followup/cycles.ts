@@ -162,7 +162,8 @@ export function cycleHistory(
   }));
 }
 
-const COLUMNS: Array<[keyof CycleCounts, string]> = [
+/** The cycle table's count columns and their titles, shared by every view of the cycle history. */
+export const CYCLE_COLUMNS: ReadonlyArray<readonly [keyof CycleCounts, string]> = [
   ['asked', 'asked'],
   ['answered', 'answered'],
   ['changed', 'changed'],
@@ -176,10 +177,10 @@ const COLUMNS: Array<[keyof CycleCounts, string]> = [
 /** Plain-text table of the cycle history (fixed-width columns). */
 export function formatCycleTable(rows: readonly CycleHistoryRow[]): string {
   if (rows.length === 0) return 'no follow-up cycles yet';
-  const header = ['cycle', ...COLUMNS.map(([, h]) => h), 'status'];
+  const header = ['cycle', ...CYCLE_COLUMNS.map(([, h]) => h), 'status'];
   const body = rows.map((r) => [
     String(r.cycle),
-    ...COLUMNS.map(([k]) => (r.counts[k] === undefined ? '-' : String(r.counts[k]))),
+    ...CYCLE_COLUMNS.map(([k]) => (r.counts[k] === undefined ? '-' : String(r.counts[k]))),
     r.status,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
