@@ -41,7 +41,7 @@ import {
   type FollowupLogRow,
   type RawRow,
 } from '../test/helpers/fault-accounting.js';
-import type { FaultMixOptions, FaultReport } from '../test/helpers/loopback-faults.js';
+import { MIXED_RATES, type FaultReport } from '../test/helpers/loopback-faults.js';
 import { startLoopbackServerProcess } from '../test/helpers/loopback-server.js';
 
 const { values: flags } = parseArgs({
@@ -66,18 +66,8 @@ const MEDIAN = Number(flags['median-ms']);
 const SIGMA = 0.5;
 if (flags.only && !['clean', 'faults'].includes(flags.only)) throw new Error('--only clean|faults');
 
-const RATES: FaultMixOptions['rates'] = {
-  rate_limit: 0.05,
-  server: 0.02,
-  hang: 0.01,
-  reset: 0.01,
-  garbage: 0.01,
-  truncate: 0.025,
-  content_filter: 0.005,
-  fenced: 0.02,
-  prose: 0.02,
-  whitespace: 0.005,
-};
+// The same seeded mix the fault-accounting test checks its rates against.
+const RATES = MIXED_RATES;
 
 /** A JSONL corpus whose reports name their study inside the part the model sees. */
 function writeCorpus(file: string): void {
