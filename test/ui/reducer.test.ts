@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { errorKind, foldRunnerEvent, initialState, reducer } from '../../src/ui/state/reducer.js';
 import type { ProgressSnapshot } from '../../src/pipeline/steps/contract.js';
 import type { StepRow } from '../../src/ui/state/types.js';
+import { stepRow } from './helpers/stepRow.js';
 
 const snap = (done: number): ProgressSnapshot => ({
   done,
@@ -14,22 +15,7 @@ const snap = (done: number): ProgressSnapshot => ({
   tokensOut: 0,
   costUsd: 0,
 });
-const row = (id: string): StepRow => ({
-  id,
-  title: id,
-  description: '',
-  status: 'not_run',
-  counts: {},
-  summary: '',
-  finishedAt: null,
-  durationMs: null,
-  error: null,
-  warning: null,
-  stale: [],
-  applies: { ok: true },
-  preview: null,
-  kept: null,
-});
+const row = (id: string): StepRow => stepRow({ id });
 
 describe('ui reducer', () => {
   it('moves the selection within the cells', () => {

@@ -11,6 +11,7 @@ import { reducer, initialState } from '../../src/ui/state/reducer.js';
 import type { StepRow } from '../../src/ui/state/types.js';
 import { countingStep, sleep } from './helpers/fakeSteps.js';
 import { KEY, plain, pressAndWaitFor, renderApp, tempRun, waitFor, waitForText } from './helpers/render.js';
+import { stepRow } from './helpers/stepRow.js';
 
 afterEach(() => cleanup());
 
@@ -87,22 +88,7 @@ describe('messages', () => {
   });
 
   it('a message about a step is cleared once the step status moves on', () => {
-    const row = (status: StepRow['status']): StepRow => ({
-      id: 'extract',
-      title: 'x',
-      description: '',
-      status,
-      counts: {},
-      summary: '',
-      finishedAt: null,
-      durationMs: null,
-      error: null,
-      warning: null,
-      stale: [],
-      applies: { ok: true },
-      preview: null,
-      kept: null,
-    });
+    const row = (status: StepRow['status']): StepRow => stepRow({ id: 'extract', title: 'x', status });
     let s = reducer(initialState(), { type: 'rows', rows: [row('failed')] });
     s = reducer(s, { type: 'message', level: 'error', text: 'extract failed: endpoint down', stepId: 'extract' });
     s = reducer(s, { type: 'rows', rows: [row('failed')] });
