@@ -109,4 +109,98 @@ describe('cxrvqa questions (standalone)', () => {
     expect(s.status).toBe(2);
     expect(s.stderr).toContain('Unknown style "original"');
   });
+
+  it("reads a run's reference.jsonl (the rule-based layout) with its reports.jsonl as the metadata", async () => {
+    const rule = records.map((r, i) => ({
+      study_id: r.study_id,
+      subject_id: String(r.subject_id),
+      entity: Object.fromEntries(
+        Object.entries(r.entity).map(([name, a]) => [
+          name,
+          {
+            entity_name: name,
+            location: [],
+            type: [],
+            level: a.level ? [a.level] : [],
+            post_location: i % 2 ? 'the left lung base' : 'the lower lobes',
+            location2: null,
+            type2: null,
+            level2: null,
+            post_location2: null,
+            evidence: [],
+          },
+        ]),
+      ),
+      no_entity: r.no_entity,
+      uncertain_entity: [],
+    }));
+    fs.writeFileSync(f('reference.jsonl'), rule.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const reports = metadata
+      .split('\n')
+      .slice(1)
+      .map((line) => {
+        const [subject_id, study_id, dicom_id, view, study_date, study_order, split] = line.split(',');
+        return JSON.stringify({
+          subject_id,
+          study_id,
+          dicom_id,
+          view,
+          study_date,
+          study_order: Number(study_order),
+          split,
+          text: '',
+        });
+      });
+    fs.writeFileSync(f('reports.jsonl'), reports.join('\n') + '\n');
+
+    const viaCsv = await run('reference.jsonl', 'out-ref-csv', '--style', 'release', '--paired', '--seed', '4');
+    expect(viaCsv.status, viaCsv.stderr).toBe(0);
+    expect(viaCsv.stderr).toContain(
+      '24 records in the rule-based (Diff-VQA) layout: their post-locations are asked as written',
+    );
+    const csv = fs.readFileSync(f('out-ref-csv/questions.csv'), 'utf8');
+    expect(csv).toMatch(/in the (left lung base|lower lobes)\?,/);
+    const summary = JSON.parse(fs.readFileSync(f('out-ref-csv/summary.json'), 'utf8'));
+    expect(summary.rule_based_records).toBe(24);
+
+    const viaRun = await runCli([
+      'questions',
+      '--keyinfo',
+      f('reference.jsonl'),
+      '--metadata',
+      f('reports.jsonl'),
+      '--out',
+      f('out-ref-run'),
+      '--threshold',
+      '2',
+      '--style',
+      'release',
+      '--paired',
+      '--seed',
+      '4',
+    ]);
+    expect(viaRun.status, viaRun.stderr).toBe(0);
+    expect(fs.readFileSync(f('out-ref-run/questions.csv'), 'utf8')).toBe(csv);
+
+    const folded = await run('reference.jsonl', 'out-ref-folded', '--style', 'release');
+    expect(folded.stderr).toContain(
+      'note: 24 records in the rule-based (Diff-VQA) layout: their post-locations are folded',
+    );
+  });
+
+  it('names the line and field of a bad reports.jsonl line, and writes nothing', async () => {
+    fs.writeFileSync(f('bad-reports.jsonl'), '{"study_id":"50000000","subject_id":"1"}\n{"study_id":7}\n');
+    const r = await runCli([
+      'questions',
+      '--keyinfo',
+      f('keyinfo.json'),
+      '--metadata',
+      f('bad-reports.jsonl'),
+      '--out',
+      f('out-bad-meta'),
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${f('bad-reports.jsonl')} line 2: field study_id`);
+    expect(fs.existsSync(f('out-bad-meta'))).toBe(false);
+  });
 });

@@ -36,11 +36,11 @@ export function registerQuestions(program: Command): void {
     .description('generate questions from a KeyInfo file alone (no run), written in the original release CSV layout')
     .requiredOption(
       '--keyinfo <file>',
-      'JSON list or JSONL of {study_id, subject_id, opacity_vs_clear, entity, uncertain_entity, no_entity}',
+      "JSON list or JSONL of {study_id, subject_id, opacity_vs_clear, entity, uncertain_entity, no_entity}; rule-based records in the MIMIC-Diff-VQA layout (a run's artifacts/reference.jsonl) too",
     )
     .requiredOption(
       '--metadata <csv>',
-      'per-study metadata in the mimic_all.csv layout (study_id, subject_id, view, ...)',
+      "per-study metadata in the mimic_all.csv layout (study_id, subject_id, view, ...), or a run's artifacts/reports.jsonl",
     )
     .requiredOption('--out <dir>', 'output folder: questions.csv and summary.json')
     .option('--style <style>', 'release (as the published dataset) | improved', 'improved')
@@ -74,6 +74,14 @@ export function registerQuestions(program: Command): void {
           process.stderr.write(`warn: ${r.duplicates} KeyInfo records repeat a study_id; the last one is used\n`);
         if (c.skipped_no_metadata)
           process.stderr.write(`warn: ${c.skipped_no_metadata} studies have no metadata row; skipped\n`);
+        if (r.ruleRecords) {
+          const asked = style === 'release' && flags.paired;
+          process.stderr.write(
+            asked
+              ? `${r.ruleRecords} records in the rule-based (Diff-VQA) layout: their post-locations are asked as written\n`
+              : `note: ${r.ruleRecords} records in the rule-based (Diff-VQA) layout: their post-locations are folded into the location (asked as written only with --paired --style release)\n`,
+          );
+        }
         const types = r.stats.by_type
           .filter((t) => t.count)
           .map((t) => `${t.type} ${t.count}`)

@@ -4,7 +4,14 @@ import type { Disease } from '../names/diseases.js';
 import type { Rng } from '../util/random.js';
 import type { Draft, StudyInput } from './generators.js';
 import { isOriginal, QuestionLibrary } from './library.js';
-import { autoLowFreqThreshold, buildFrequencyIndex, prepareKeyInfo, type PrepareOptions } from './prepare.js';
+import {
+  autoLowFreqThreshold,
+  buildFrequencyIndex,
+  prepareKeyInfo,
+  type PrepareOptions,
+  type RulePlaces,
+} from './prepare.js';
+import type { PostPhraseLibrary } from './postLocations.js';
 import { balanceRng, generatorsFor, pairRng, type GeneratorContext, type QuestionGenerator } from './registry.js';
 import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 import type { MetadataIndex, QaPair, QuestionParams, QuestionType, StudyMeta } from './schema.js';
@@ -15,6 +22,8 @@ export interface StandardizedRecord {
   keyinfo: StrictKeyInfo;
   cycle: number;
   source?: unknown;
+  /** Per KeyInfo entity name, its places from a rule-based record (`cxrvqa questions` on the Diff-VQA layout). */
+  places?: Readonly<Record<string, RulePlaces>>;
 }
 
 export interface GenerateCounts {
@@ -152,7 +161,7 @@ function eligibleStudies(
     if (v === null) counts.unknown_view++;
     // A frontal film of unknown projection gets every question but the view question.
     const view = v === 'frontal' ? null : v;
-    const prepared = prepareKeyInfo(rec.keyinfo, prep);
+    const prepared = prepareKeyInfo(rec.keyinfo, prep, rec.places);
     counts.entities_low_freq += prepared.droppedEntities;
     counts.values_low_freq += prepared.droppedValues;
     studies.push({
@@ -170,6 +179,7 @@ function eligibleStudies(
         droppedEntities: prepared.droppedEntities,
         droppedValues: prepared.droppedValues,
         view,
+        ...(prep.rulePlaces && rec.places ? { fromRules: true } : {}),
       },
     });
   }
@@ -249,17 +259,20 @@ export function preparation(
   params: QuestionParams,
   diseases: readonly Disease[],
   style: Style = DEFAULT_STYLE,
+  postPhrases?: PostPhraseLibrary,
 ): PrepareOptions & { threshold: number | null } {
   // The release knows only the original library; every other corpus name becomes its own disease.
   const base = style === 'release' ? diseases.filter(isOriginal) : diseases;
-  const library = new QuestionLibrary(base, dicts);
+  const library = new QuestionLibrary(base, dicts, postPhrases);
   const threshold = params.filterLowFreq
     ? params.lowFreqThreshold === 'auto'
       ? autoLowFreqThreshold(records)
       : params.lowFreqThreshold
     : null;
   const filter = threshold === null ? null : { threshold, freq: buildFrequencyIndex(dicts, library) };
-  return { library, filter, threshold, style };
+  // The Diff-VQA layout's own generators read rule-based places (docs/questions.md, Post-locations).
+  const rulePlaces = style === 'release' && params.pairedLayout === true;
+  return { library, filter, threshold, style, rulePlaces };
 }
 
 /**
@@ -277,11 +290,13 @@ export function* generateSteps(
   diseases: readonly Disease[],
   generators?: readonly QuestionGenerator[],
   style: Style = DEFAULT_STYLE,
+  postPhrases?: PostPhraseLibrary,
 ): Generator<GenerateProgress, GenerateResult, void> {
   const sorted = byStudyId(records);
-  const { library, filter, threshold } = preparation(sorted.length, dicts, params, diseases, style);
+  const { threshold, ...prep } = preparation(sorted.length, dicts, params, diseases, style, postPhrases);
+  const library = prep.library;
   const counts = emptyCounts(sorted.length);
-  const studies = eligibleStudies(sorted, metadataIndex, params, { library, filter, style }, counts);
+  const studies = eligibleStudies(sorted, metadataIndex, params, prep, counts);
   const bySubject = groupBySubject(studies);
   counts.studies_used = studies.length;
   const splits = assignSplits(studies, params);
@@ -333,8 +348,9 @@ export function generateQuestions(
   diseases: readonly Disease[],
   generators?: readonly QuestionGenerator[],
   style?: Style,
+  postPhrases?: PostPhraseLibrary,
 ): GenerateResult {
-  const it = generateSteps(records, metadataIndex, dicts, params, diseases, generators, style);
+  const it = generateSteps(records, metadataIndex, dicts, params, diseases, generators, style, postPhrases);
   for (;;) {
     const r = it.next();
     if (r.done) return r.value;

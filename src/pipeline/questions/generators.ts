@@ -16,6 +16,8 @@ export interface Draft {
 
 export interface StudyInput extends PreparedKeyInfo {
   view: 'AP' | 'PA' | null;
+  /** Its entities carry rule-based places (`post`, `location2`, `second`): the Diff-VQA layout's generators apply. */
+  fromRules?: boolean;
 }
 
 /** Re-draws when a branch has nothing to ask ("pick again" in §10), bounded so it always ends. */

@@ -1,6 +1,7 @@
 import { isGapPattern, readDiseaseLibrary, type Disease } from '../names/diseases.js';
 import { canonicalText } from '../names/normalize.js';
 import type { FrequencyDicts } from '../standardize/dictionaries.js';
+import type { PostPhraseLibrary } from './postLocations.js';
 
 /** Names added from the corpus that the original gives the location "lung". */
 const LUNG_NAMES = new Set(['infiltration', 'pulmonary fibrosis', 'nodule', 'mass', 'cyst', 'cavity']);
@@ -51,7 +52,11 @@ export class QuestionLibrary {
   /** Official names of the original library's rows, one per row, catch-alls included. */
   readonly originalRows: string[];
 
-  constructor(base: readonly Disease[], dicts?: FrequencyDicts) {
+  constructor(
+    base: readonly Disease[],
+    dicts?: FrequencyDicts,
+    readonly postPhrases?: PostPhraseLibrary,
+  ) {
     this.diseases = base.map((d) => ({ ...d, variants: [...new Set([...d.variants, d.official].map(canonicalText))] }));
     this.matchers = [];
     this.rebuild();

@@ -13,6 +13,25 @@ export interface PreparedEntity {
   location: string | null;
   level: string | null;
   type: string | null;
+  /** Set only from rule-based records in the Diff-VQA layout (`RulePlaces`), else absent. */
+  post?: string | null;
+  location2?: string | null;
+  second?: boolean;
+}
+
+/**
+ * A finding's places as rule-based records in the MIMIC-Diff-VQA layout give them, before the
+ * KeyInfo folds them into one `location`: the words before the finding, the phrase after it
+ * ("the left lung base"), and whether a second instance of it was found on another side.
+ */
+export interface RulePlaces {
+  location: string | null;
+  /** The first instance's level and type (the KeyInfo joins the second instance's to them). */
+  level: string | null;
+  type: string | null;
+  post: string | null;
+  location2: string | null;
+  second: boolean;
 }
 
 export interface PreparedNegative {
@@ -69,6 +88,8 @@ export interface PrepareOptions {
    * the threshold, and negatives keep their KeyInfo names. Default `improved`.
    */
   style?: Style;
+  /** Take each entity's places from its `RulePlaces` when given (release style, paired layout). */
+  rulePlaces?: boolean;
 }
 
 const clean = (v: string | null): string | null => {
@@ -90,7 +111,11 @@ function keep(
   return null;
 }
 
-export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): PreparedKeyInfo {
+export function prepareKeyInfo(
+  ki: StrictKeyInfo,
+  opts: PrepareOptions,
+  places?: Readonly<Record<string, RulePlaces>>,
+): PreparedKeyInfo {
   const entries: Array<[string, Attrs]> = Object.entries(ki.entity);
   // The release asks about opacity from opacity_vs_clear as if it were an entity.
   const opacity = ki.opacity_vs_clear.opacity;
@@ -114,14 +139,20 @@ export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): Prepare
       }
       if (!release) name = official!;
     }
+    const p = opts.rulePlaces ? places?.[rawName] : undefined;
     const e: PreparedEntity = {
       name,
       official,
       raw: [rawName],
-      location: keep(attrs.location, f?.threshold, f?.freq.location, dropped),
-      level: keep(attrs.level, f?.threshold, f?.freq.level, dropped),
-      type: keep(attrs.type, f?.threshold, f?.freq.type, dropped),
+      location: keep(p ? p.location : attrs.location, f?.threshold, f?.freq.location, dropped),
+      level: keep(p ? p.level : attrs.level, f?.threshold, f?.freq.level, dropped),
+      type: keep(p ? p.type : attrs.type, f?.threshold, f?.freq.type, dropped),
     };
+    if (p) {
+      e.post = clean(p.post);
+      e.location2 = keep(p.location2, f?.threshold, f?.freq.location, dropped);
+      e.second = p.second;
+    }
     const prev = byName.get(name);
     if (prev) {
       // Two KeyInfo names for one official name: one entity, first non-null attribute wins.
@@ -129,6 +160,11 @@ export function prepareKeyInfo(ki: StrictKeyInfo, opts: PrepareOptions): Prepare
       prev.location ??= e.location;
       prev.level ??= e.level;
       prev.type ??= e.type;
+      if (p) {
+        prev.post ??= e.post;
+        prev.location2 ??= e.location2;
+        prev.second = (prev.second ?? false) || p.second;
+      }
     } else byName.set(name, e);
   }
   const entities = [...byName.values()];

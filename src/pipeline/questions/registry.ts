@@ -2,6 +2,7 @@ import { hash32, Rng } from '../util/random.js';
 import { differenceDraft, pickReference, type Timed } from './difference.js';
 import { abnormality, attribute, location, presence, view, type Draft, type StudyInput } from './generators.js';
 import { releaseAbnormality, releaseLocation, releasePresence } from './release.js';
+import { diffAbnormality, diffDifference, diffLocation } from './diffLayout.js';
 import type { Style } from '../schemas/style.js';
 import type { QuestionParams, QuestionType } from './schema.js';
 import type { Library } from './types.js';
@@ -44,7 +45,9 @@ function differenceQuestion(s: StudyForQuestions, rng: Rng, ctx: GeneratorContex
     ctx.noReference();
     return null;
   }
-  const { refEntities, ...d } = differenceDraft(s.input.entities, ref.input.entities);
+  const { refEntities, ...d } = s.input.fromRules
+    ? diffDifference(s.input.entities, ref.input.entities, rng)
+    : differenceDraft(s.input.entities, ref.input.entities);
   return { ...d, ref: { id: ref.study_id, entities: refEntities } };
 }
 
@@ -63,11 +66,14 @@ export const QUESTION_GENERATORS: readonly QuestionGenerator[] = [
   { type: 'difference', enabled: (p) => p.difference || p.pairedLayout === true, generate: differenceQuestion },
 ];
 
-/** Release style swaps the generators of the types whose choices differ (docs/differences.md, Questions). */
+/**
+ * Release style swaps the generators of the types whose choices differ (docs/differences.md,
+ * Questions); a rule-based record in the paired layout gets the Diff-VQA layout's own.
+ */
 const RELEASE_OVERRIDES: Partial<Record<QuestionType, QuestionGenerator['generate']>> = {
-  abnormality: (s, rng) => releaseAbnormality(s.input, rng),
+  abnormality: (s, rng) => (s.input.fromRules ? diffAbnormality : releaseAbnormality)(s.input, rng),
   presence: (s, rng, ctx) => releasePresence(s.input, rng, ctx.library),
-  location: (s, rng) => releaseLocation(s.input, rng),
+  location: (s, rng) => (s.input.fromRules ? diffLocation : releaseLocation)(s.input, rng),
 };
 
 /** The question types for a style, in the same order (so a type's pairs depend only on its own generator). */

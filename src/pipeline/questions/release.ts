@@ -12,6 +12,7 @@ import {
 } from './generators.js';
 import { isCatchAll } from './library.js';
 import type { PreparedEntity } from './prepare.js';
+import { drawOtherPlace } from './postLocations.js';
 import { hasLeft, hasRight, hasWord, locationParts } from './phrases.js';
 import type { Library } from './types.js';
 
@@ -23,6 +24,8 @@ import type { Library } from './types.js';
  */
 
 const located = (es: readonly PreparedEntity[]) => es.filter((e) => e.location !== null);
+/** Located before the finding, or (rule-based records only) by a phrase after it. */
+const placed = (es: readonly PreparedEntity[]) => es.filter((e) => e.location !== null || Boolean(e.post));
 
 export function releaseAbnormality(s: StudyInput, rng: Rng): Draft | null {
   for (let i = 0; i < MAX_DRAWS; i++) {
@@ -86,11 +89,23 @@ export function releaseFlip(loc: string, rng: Rng): string | null {
   return out;
 }
 
-function locatedPresence(s: StudyInput, rng: Rng): Draft | null {
-  const order = rng.shuffle(located(s.entities));
+/**
+ * "Is there X in <place>?": yes with the finding's own place (the words before it, else its
+ * post-location phrase); no with a post-location phrase drawn for a finding that has one (the
+ * Diff-VQA layout), else with the flipped place. Records without post-locations draw as before.
+ */
+function locatedPresence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
+  const order = rng.shuffle(placed(s.entities));
   if (rng.chance(0.5)) {
     const e = order[0];
     if (!e) return null;
+    if (e.location === null)
+      return {
+        question: `is there ${e.name} in ${e.post}?`,
+        answer: 'yes',
+        template: 'presence.post_location.yes',
+        entities: e.raw,
+      };
     if (e.location === 'bilateral')
       return {
         question: `is the ${e.name} bilateral?`,
@@ -99,14 +114,26 @@ function locatedPresence(s: StudyInput, rng: Rng): Draft | null {
         entities: e.raw,
       };
     return {
-      question: `is there ${e.name} in the ${releasePlace(e.location!)}?`,
+      question: `is there ${e.name} in the ${releasePlace(e.location)}?`,
       answer: 'yes',
       template: 'presence.location.yes',
       entities: e.raw,
     };
   }
   for (const e of order) {
-    const flipped = releaseFlip(e.location!, rng);
+    if (!e.post || !lib.postPhrases) continue;
+    const other = drawOtherPlace(e.post, lib.postPhrases, rng);
+    if (other === null) continue;
+    return {
+      question: `is there ${e.name} in ${other}?`,
+      answer: 'no',
+      template: 'presence.post_location.other',
+      entities: e.raw,
+    };
+  }
+  for (const e of order) {
+    if (e.location === null) continue;
+    const flipped = releaseFlip(e.location, rng);
     if (flipped === null) continue;
     return {
       question: `is there ${e.name} in the ${flipped} area?`,
@@ -123,7 +150,7 @@ export function releasePresence(s: StudyInput, rng: Rng, lib: Library): Draft | 
   for (let i = 0; i < MAX_DRAWS; i++) {
     const t = rng.int(3);
     if (t === 2) {
-      const d = locatedPresence(s, rng);
+      const d = locatedPresence(s, rng, lib);
       if (d) return d;
       continue;
     }

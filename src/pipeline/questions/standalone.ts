@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readCsvHeader } from '../ingest/csvio.js';
 import { readMetadataCsv } from '../ingest/metadata.js';
-import type { StudyMeta } from '../schemas/report.js';
+import { ReportRecordSchema, type StudyMeta } from '../schemas/report.js';
 import type { Style } from '../schemas/style.js';
 import { buildFrequencyDicts } from '../standardize/dictionaries.js';
 import { UserError } from '../util/errors.js';
@@ -10,6 +10,7 @@ import { DIFF_CSV_COLUMNS, RELEASE_CSV_COLUMNS, writeCsv } from './export.js';
 import { buildMetadataIndex, generateQuestions, type GenerateCounts } from './generate.js';
 import { readKeyInfoFile } from './keyinfoFile.js';
 import { loadDiseaseLibrary } from './library.js';
+import { loadPostPhraseLibrary } from './postLocations.js';
 import { QuestionParamsSchema } from './schema.js';
 import { computeStats, type DatasetStats } from './stats.js';
 
@@ -34,16 +35,55 @@ export interface StandaloneResult {
   file: string;
   pairs: number;
   records: number;
+  /** Records in the rule-based (Diff-VQA) layout. */
+  ruleRecords: number;
   duplicates: number;
   counts: GenerateCounts;
   stats: DatasetStats;
 }
 
 const NEEDED = ['study_id', 'subject_id', 'view'];
+const MetaLine = ReportRecordSchema.pick({
+  study_id: true,
+  subject_id: true,
+  dicom_id: true,
+  view: true,
+  study_order: true,
+  study_date: true,
+  split: true,
+});
+
+/** A run's `artifacts/reports.jsonl` as the metadata table, so a run's reference.jsonl needs no export. */
+function readMetadataJsonl(file: string): Map<string, StudyMeta> {
+  const metas: StudyMeta[] = [];
+  fs.readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (err) {
+        throw new UserError(`${file} line ${i + 1}: not valid JSON: ${(err as Error).message}`);
+      }
+      const r = MetaLine.safeParse(value);
+      if (!r.success)
+        throw new UserError(
+          `${file} line ${i + 1}: field ${r.error.issues[0]!.path.join('.') || '(the record)'}: ${r.error.issues[0]!.message}`,
+          "A JSONL metadata file is a run's artifacts/reports.jsonl: one {study_id, subject_id, view, study_order, ...} per line.",
+        );
+      metas.push(r.data);
+    });
+  return buildMetadataIndex(metas);
+}
 
 async function readMetadata(file: string): Promise<Map<string, StudyMeta>> {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile())
-    throw new UserError(`Metadata file not found: ${file}`, 'Give --metadata the mimic_all.csv table.');
+    throw new UserError(
+      `Metadata file not found: ${file}`,
+      "Give --metadata the mimic_all.csv table, or a run's artifacts/reports.jsonl.",
+    );
+  if (/\.jsonl$/i.test(file)) return readMetadataJsonl(file);
   const header = await readCsvHeader(file);
   const missing = NEEDED.filter((c) => !header.includes(c));
   if (missing.length)
@@ -60,7 +100,7 @@ async function readMetadata(file: string): Promise<Map<string, StudyMeta>> {
 }
 
 export async function runStandaloneQuestions(o: StandaloneOptions): Promise<StandaloneResult> {
-  const records = readKeyInfoFile(o.keyinfo);
+  const records = readKeyInfoFile(o.keyinfo, o.style);
   const index = await readMetadata(o.metadata);
   const byStudy = new Map<string, (typeof records)[number]>();
   for (const r of records) byStudy.set(r.study_id, r);
@@ -76,9 +116,16 @@ export async function runStandaloneQuestions(o: StandaloneOptions): Promise<Stan
     difference: (o.difference ?? 'off') !== 'off',
     ...(o.difference === 'paired' ? { pairedLayout: true } : {}),
   });
-  const std = [...byStudy.values()].map((r) => ({ study_id: r.study_id, keyinfo: r.keyinfo, cycle: 0 }));
+  const std = [...byStudy.values()].map((r) => ({
+    study_id: r.study_id,
+    keyinfo: r.keyinfo,
+    cycle: 0,
+    ...(r.places ? { places: r.places } : {}),
+  }));
+  const ruleRecords = std.filter((r) => r.places).length;
   const dicts = buildFrequencyDicts(std.map((r) => r.keyinfo));
-  const result = generateQuestions(std, index, dicts, params, loadDiseaseLibrary(), undefined, o.style);
+  const posts = ruleRecords ? loadPostPhraseLibrary() : undefined;
+  const result = generateQuestions(std, index, dicts, params, loadDiseaseLibrary(), undefined, o.style, posts);
   fs.mkdirSync(o.out, { recursive: true });
   const file = path.join(o.out, 'questions.csv');
   writeCsv(file, result.pairs, params.difference ? DIFF_CSV_COLUMNS : RELEASE_CSV_COLUMNS);
@@ -90,6 +137,7 @@ export async function runStandaloneQuestions(o: StandaloneOptions): Promise<Stan
     difference: o.difference ?? 'off',
     keyinfo: path.resolve(o.keyinfo),
     metadata: path.resolve(o.metadata),
+    rule_based_records: ruleRecords,
     counts: result.counts,
     by_type: Object.fromEntries(stats.by_type.map((t) => [t.type, t.count])),
     total: result.pairs.length,
@@ -99,6 +147,7 @@ export async function runStandaloneQuestions(o: StandaloneOptions): Promise<Stan
     file,
     pairs: result.pairs.length,
     records: records.length,
+    ruleRecords,
     duplicates: records.length - byStudy.size,
     counts: result.counts,
     stats,

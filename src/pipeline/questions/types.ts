@@ -1,3 +1,5 @@
+import type { PostPhraseLibrary } from './postLocations.js';
+
 /** What generators need from the disease library. */
 export interface Library {
   askable: readonly string[];
@@ -6,4 +8,6 @@ export interface Library {
    * row and asks nothing when it is a catch-all). Empty when unknown.
    */
   originalRows?: readonly string[];
+  /** Post-location phrases, for the Diff-VQA layout's "no" question about a finding placed by one. */
+  postPhrases?: PostPhraseLibrary;
 }
