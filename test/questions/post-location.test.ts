@@ -130,13 +130,22 @@ const INDEX = new Map([
   ['s3', meta('s3', 'p2')],
 ]);
 
-function questions(style: Style, pairedLayout: boolean, seeds = 300): QaPair[] {
-  const records: StandardizedRecord[] = readKeyInfoFile(ruleFile(), style).map((r) => ({ ...r, cycle: 0 }));
+const CATCH_ALL = {
+  id: '9',
+  official: 'hypertensive heart disease',
+  variants: ['hypertensive heart disease'],
+  location: 'heart',
+  origin: 'original' as const,
+};
+
+function questions(style: Style, pairedLayout: boolean, seeds = 300, withPlaces = true): QaPair[] {
+  const read: StandardizedRecord[] = readKeyInfoFile(ruleFile(), style).map((r) => ({ ...r, cycle: 0 }));
+  const records = withPlaces ? read : read.map(({ places: _p, ...r }) => r);
   const dicts = buildFrequencyDicts(records.map((r) => r.keyinfo));
   const out: QaPair[] = [];
   for (let seed = 0; seed < seeds; seed++) {
     const p = params({ seed, pairedLayout, difference: !pairedLayout });
-    out.push(...generateQuestions(records, INDEX, dicts, p, DISEASES, undefined, style, POSTS).pairs);
+    out.push(...generateQuestions(records, INDEX, dicts, p, [...DISEASES, CATCH_ALL], undefined, style, POSTS).pairs);
   }
   return out;
 }
@@ -200,6 +209,14 @@ describe('rule-based records (the Diff-VQA layout)', () => {
     expect(new Set(effusion.map((p) => p.answer))).toEqual(new Set(['right area and left area']));
     const level = pairs.filter((p) => p.question === 'what level is the pleural effusion?');
     expect(new Set(level.map((p) => p.answer))).toEqual(new Set(['small']));
+  });
+
+  it('release, paired: a catch-all library row is asked (the Diff-VQA generation asks every row); from model KeyInfo it is not', () => {
+    const asks = (ps: QaPair[]) => ps.filter((p) => p.question.includes('hypertensive heart disease'));
+    const rule = asks(questions('release', true));
+    expect(rule.length).toBeGreaterThan(0);
+    expect(rule.every((p) => p.answer === 'no')).toBe(true);
+    expect(asks(questions('release', true, 300, false))).toEqual([]);
   });
 
   it('release, paired: the difference answer in the published wording', () => {

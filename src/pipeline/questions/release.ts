@@ -51,12 +51,15 @@ export function releaseAbnormality(s: StudyInput, rng: Rng): Draft | null {
   return null;
 }
 
-/** A row of the original library; a catch-all row ("other finding") gives no question at all. */
+/**
+ * A row of the original library; a catch-all row ("other finding") gives no question at all,
+ * except in the Diff-VQA layout's generation (rule-based records), which asks every row.
+ */
 function libraryRow(s: StudyInput, t: number, rng: Rng, lib: Library): Draft | null {
   const rows = lib.originalRows?.length ? lib.originalRows : lib.askable;
   if (rows.length === 0) return null;
   const d = rng.pick(rows);
-  if (isCatchAll(d)) return null;
+  if (isCatchAll(d) && !s.fromRules) return null;
   const hits = s.entities.filter((e) => e.official === d);
   return {
     question: presenceText(t, d),
