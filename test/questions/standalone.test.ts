@@ -31,19 +31,11 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
+/** `cxrvqa questions` on files of the temp folder, with a metadata file of choice. */
+const runWith = (metadata: string, keyinfo: string, out: string, ...extra: string[]) =>
+  runCli(['questions', '--keyinfo', f(keyinfo), '--metadata', f(metadata), '--out', f(out), ...extra]);
 const run = (keyinfo: string, out: string, ...extra: string[]) =>
-  runCli([
-    'questions',
-    '--keyinfo',
-    f(keyinfo),
-    '--metadata',
-    f('mimic_all.csv'),
-    '--out',
-    f(out),
-    '--threshold',
-    '2',
-    ...extra,
-  ]);
+  runWith('mimic_all.csv', keyinfo, out, '--threshold', '2', ...extra);
 
 describe('cxrvqa questions (standalone)', () => {
   it('writes the release CSV layout from a JSON list or JSONL KeyInfo file, the same for both', async () => {
@@ -94,15 +86,7 @@ describe('cxrvqa questions (standalone)', () => {
 
   it('says which columns a metadata table lacks, and refuses an unknown style', async () => {
     fs.writeFileSync(f('noview.csv'), 'subject_id,study_id\n1,2\n');
-    const r = await runCli([
-      'questions',
-      '--keyinfo',
-      f('keyinfo.json'),
-      '--metadata',
-      f('noview.csv'),
-      '--out',
-      f('o3'),
-    ]);
+    const r = await runWith('noview.csv', 'keyinfo.json', 'o3');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${f('noview.csv')} has no view column`);
     const s = await run('keyinfo.json', 'o4', '--style', 'original');
@@ -163,14 +147,10 @@ describe('cxrvqa questions (standalone)', () => {
     const summary = JSON.parse(fs.readFileSync(f('out-ref-csv/summary.json'), 'utf8'));
     expect(summary.rule_based_records).toBe(24);
 
-    const viaRun = await runCli([
-      'questions',
-      '--keyinfo',
-      f('reference.jsonl'),
-      '--metadata',
-      f('reports.jsonl'),
-      '--out',
-      f('out-ref-run'),
+    const viaRun = await runWith(
+      'reports.jsonl',
+      'reference.jsonl',
+      'out-ref-run',
       '--threshold',
       '2',
       '--style',
@@ -178,7 +158,7 @@ describe('cxrvqa questions (standalone)', () => {
       '--paired',
       '--seed',
       '4',
-    ]);
+    );
     expect(viaRun.status, viaRun.stderr).toBe(0);
     expect(fs.readFileSync(f('out-ref-run/questions.csv'), 'utf8')).toBe(csv);
 
@@ -190,15 +170,7 @@ describe('cxrvqa questions (standalone)', () => {
 
   it('names the line and field of a bad reports.jsonl line, and writes nothing', async () => {
     fs.writeFileSync(f('bad-reports.jsonl'), '{"study_id":"50000000","subject_id":"1"}\n{"study_id":7}\n');
-    const r = await runCli([
-      'questions',
-      '--keyinfo',
-      f('keyinfo.json'),
-      '--metadata',
-      f('bad-reports.jsonl'),
-      '--out',
-      f('out-bad-meta'),
-    ]);
+    const r = await runWith('bad-reports.jsonl', 'keyinfo.json', 'out-bad-meta');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${f('bad-reports.jsonl')} line 2: field study_id`);
     expect(fs.existsSync(f('out-bad-meta'))).toBe(false);

@@ -1,5 +1,6 @@
 import type { Rng } from '../util/random.js';
-import { allAbnormalities, anyAbnormality, MAX_DRAWS, type Draft, type StudyInput } from './generators.js';
+import type { Draft, StudyInput } from './generators.js';
+import { releaseAbnormality } from './release.js';
 import type { PreparedEntity } from './prepare.js';
 import { bothSides } from './postLocations.js';
 import { hasLeft, hasRight } from './phrases.js';
@@ -12,28 +13,17 @@ import { hasLeft, hasRight } from './phrases.js';
  */
 
 /** "What abnormalities are seen in <phrase>?" is asked only of a finding with a post-location. */
-export function diffAbnormality(s: StudyInput, rng: Rng): Draft | null {
-  for (let i = 0; i < MAX_DRAWS; i++) {
-    const t = rng.int(3);
-    if (t < 2 && s.entities.length === 0) {
-      if (rng.chance(0.5)) return null;
-      continue;
-    }
-    if (t === 0) return allAbnormalities(s);
-    if (t === 1) {
-      const e = rng.shuffle(s.entities).find((x) => Boolean(x.post));
-      if (!e) continue;
-      return {
-        question: `what abnormalities are seen in ${e.post}?`,
-        answer: e.name,
-        template: 'abnormality.post_location',
-        entities: e.raw,
-      };
-    }
-    return anyAbnormality(s);
-  }
-  return null;
-}
+export const diffAbnormality = (s: StudyInput, rng: Rng): Draft | null =>
+  releaseAbnormality(s, rng, (e) =>
+    e.post
+      ? {
+          question: `what abnormalities are seen in ${e.post}?`,
+          answer: e.name,
+          template: 'abnormality.post_location',
+          entities: e.raw,
+        }
+      : null,
+  );
 
 /** Where-answer from the words before the finding ("left lower lobe area and right base area"), or null to pass. */
 function wherePlace(e: PreparedEntity): string | null {

@@ -27,7 +27,26 @@ const located = (es: readonly PreparedEntity[]) => es.filter((e) => e.location !
 /** Located before the finding, or (rule-based records only) by a phrase after it. */
 const placed = (es: readonly PreparedEntity[]) => es.filter((e) => e.location !== null || Boolean(e.post));
 
-export function releaseAbnormality(s: StudyInput, rng: Rng): Draft | null {
+/** "What abnormalities are seen in the <location>?" for a finding with a location, else null. */
+const byLocation = (e: PreparedEntity): Draft | null =>
+  e.location === null
+    ? null
+    : {
+        question: `what abnormalities are seen in the ${e.location}?`,
+        answer: e.name,
+        template: 'abnormality.location',
+        entities: e.raw,
+      };
+
+/**
+ * The release's abnormality question: every finding, one finding by place (`byPlace` drafts it,
+ * null passes the finding over), or any finding; a study without findings gives up half the time.
+ */
+export function releaseAbnormality(
+  s: StudyInput,
+  rng: Rng,
+  byPlace: (e: PreparedEntity) => Draft | null = byLocation,
+): Draft | null {
   for (let i = 0; i < MAX_DRAWS; i++) {
     const t = rng.int(3);
     if (t < 2 && s.entities.length === 0) {
@@ -37,14 +56,11 @@ export function releaseAbnormality(s: StudyInput, rng: Rng): Draft | null {
     }
     if (t === 0) return allAbnormalities(s);
     if (t === 1) {
-      const e = rng.shuffle(s.entities).find((x) => x.location !== null);
-      if (!e) continue;
-      return {
-        question: `what abnormalities are seen in the ${e.location}?`,
-        answer: e.name,
-        template: 'abnormality.location',
-        entities: e.raw,
-      };
+      for (const e of rng.shuffle(s.entities)) {
+        const d = byPlace(e);
+        if (d) return d;
+      }
+      continue;
     }
     return anyAbnormality(s);
   }
