@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { goldStep } from '../../src/pipeline/finetune/gold/step.js';
 import { setReview } from '../../src/pipeline/finetune/gold/review.js';
 import { finetuneStep } from '../../src/pipeline/finetune/step.js';
@@ -50,13 +50,39 @@ function foreignServer(port = 0): Promise<{ port: number; hits: string[] }> {
   );
 }
 
-async function trained(params: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<Harness> {
+/** A run folder trained once with the tests' finetune params, shared by the serve-only tests (training is not what they test). */
+let template: Harness | null = null;
+afterAll(async () => {
+  await template?.cleanup();
+});
+
+async function trained(
+  params: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = {},
+  opts: { ownTraining?: boolean } = {},
+): Promise<Harness> {
+  const finetune = { loggingSteps: 1 };
   const harness = await makeHarness({
-    params: { finetune: { loggingSteps: 1 }, serve: { smoke: 1, readyTimeoutSeconds: 60, ...params } },
+    params: { finetune, serve: { smoke: 1, readyTimeoutSeconds: 60, ...params } },
     env,
   });
   writeGold(harness.run, 3);
-  expect((await harness.step(finetuneStep as never)).outcome, stepErrors(harness)).toBe('done');
+  if (opts.ownTraining) {
+    expect((await harness.step(finetuneStep as never)).outcome, stepErrors(harness)).toBe('done');
+    return harness;
+  }
+  if (!template) {
+    template = await makeHarness({ params: { finetune } });
+    writeGold(template.run, 3);
+    expect((await template.step(finetuneStep as never)).outcome, stepErrors(template)).toBe('done');
+  }
+  // The merged model and the finetune step's record, as if this run had trained it.
+  fs.cpSync(path.join(template.dir, 'finetune'), path.join(harness.dir, 'finetune'), { recursive: true });
+  const done = template.run.state;
+  await harness.run.update((s) => {
+    s.steps.finetune = structuredClone(done.steps.finetune!);
+    for (const [k, v] of Object.entries(done.artifacts)) if (!(k in s.artifacts)) s.artifacts[k] = structuredClone(v);
+  });
   return harness;
 }
 
@@ -190,12 +216,7 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
 
   it('a server that dies while loading fails the step with its last log lines and is not left running', async () => {
     const port = await freePort();
-    h = await makeHarness({
-      params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 60 } },
-      env: { STANDIN_VLLM_FAIL: '1' },
-    });
-    writeGold(h.run, 3);
-    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
+    h = await trained({ port }, { STANDIN_VLLM_FAIL: '1' });
     const res = await h.step(serveStep as never);
     expect(res.outcome).toBe('failed');
     expect(h.run.state.steps.serve!.error).toMatch(/vllm serve exited \(1\)[\s\S]*CUDA out of memory while loading/);
@@ -229,12 +250,7 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
 
   it('cancel while the server is loading stops it and leaves the step interrupted', async () => {
     const port = await freePort();
-    h = await makeHarness({
-      params: { finetune: { loggingSteps: 1 }, serve: { port, readyTimeoutSeconds: 60 } },
-      env: { STANDIN_VLLM_START_MS: '20000' },
-    });
-    writeGold(h.run, 3);
-    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
+    h = await trained({ port }, { STANDIN_VLLM_START_MS: '20000' });
     const ctl = new AbortController();
     const pending = h.step(serveStep as never, { signal: ctl.signal });
     await waitFor(() => h!.calls().some((c) => c.tool === 'vllm'), 30_000);
@@ -248,11 +264,7 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
   it('without vllm on PATH it prints the serve command (key from a file, never inline), waits for the server and checks it', async () => {
     const port = await freePort();
     const nodeOnly = path.dirname(process.execPath);
-    h = await makeHarness({
-      params: { finetune: { loggingSteps: 1 }, serve: { port, smoke: 1, pollSeconds: 0.1, readyTimeoutSeconds: 60 } },
-    });
-    writeGold(h.run, 3);
-    expect((await h.step(finetuneStep as never)).outcome, stepErrors(h!)).toBe('done');
+    h = await trained({ port, pollSeconds: 0.1 });
     const env = { ...h.env, PATH: nodeOnly };
     let shown = '';
     const res = await h.step(serveStep as never, {
@@ -358,7 +370,7 @@ describe('gold → finetune → serve with the loopback strong model and stand-i
     const port = await freePort();
     const answer = (name: string) =>
       `{"opacity_vs_clear": {}, "entity": {"${name}": {"location": null, "level": null, "type": null}}, "uncertain_entity": [], "no_entity": []}`;
-    h = await trained({ port });
+    h = await trained({ port }, {}, { ownTraining: true });
     const first = await h.step(serveStep as never, { env: { ...h.env, STANDIN_VLLM_REPLY: answer('old model') } });
     servers.push(readServerRecord(h.dir)!.pid!);
     expect(first.outcome, stepErrors(h!)).toBe('done');

@@ -13,6 +13,9 @@ import { fineTunePathApplies } from './gold/step.js';
 import { GOLD } from './gold/artifacts.js';
 import { GOLD_REVIEW_ARTIFACT, listGold } from './gold/review.js';
 import { FinetuneParamsSchema, type FinetuneParams } from './params.js';
+import { trainingPromptId } from './prompt.js';
+import { modelText } from '../extract/request.js';
+import { styleOf } from '../runner/style.js';
 import { checkPromptParity } from './templates/check.js';
 import { lossChart } from './train/chart.js';
 import { isTrainProgressLine, LossParser, parseTrainerLog, type LossPoint } from './train/loss.js';
@@ -44,9 +47,11 @@ export const finetuneStep: Step<typeof FinetuneParamsSchema> = {
   reads: [REPORTS, GOLD, GOLD_REVIEW_ARTIFACT],
   writes: [MODEL_ARTIFACT],
   applies: (run) => fineTunePathApplies(run, goldProfile(run)),
+  // The style picks the training prompt and input text (release: the published short prompt).
+  usesStyle: true,
 
   async preflight(ctx) {
-    loadPrompt(ctx.params.prompt);
+    loadPrompt(trainingPromptId(ctx.run, ctx.params));
     if ((await listGold(ctx.run)).length === 0) {
       throw new UserError(
         'The gold set is empty: there is nothing to fine-tune on.',
@@ -174,7 +179,10 @@ async function exportData(ctx: Ctx, layout: FinetuneLayout): Promise<{ exported:
     );
   const usableIds = new Set(rows.filter((r) => r.decision.usable).map((r) => r.study_id));
   const texts = new Map<string, string>();
-  for await (const r of run.open(REPORTS).lines()) if (usableIds.has(r.study_id)) texts.set(r.study_id, r.selected);
+  // The input extract will send: the style's section selection, the whole report when it is empty.
+  const style = styleOf(run);
+  for await (const r of run.open(REPORTS).lines())
+    if (usableIds.has(r.study_id)) texts.set(r.study_id, modelText(r, style));
   const sources: ExportSource[] = [];
   const skips: Array<{ study_id: string; reason: string }> = [];
   for (const r of rows) {
@@ -184,7 +192,7 @@ async function exportData(ctx: Ctx, layout: FinetuneLayout): Promise<{ exported:
       skips.push({ study_id: r.study_id, reason: 'report text not found in the reports artifact' });
     else sources.push({ study_id: r.study_id, text: texts.get(r.study_id)!, keyinfo: d.keyinfo });
   }
-  const prompt = loadPrompt(params.prompt);
+  const prompt = loadPrompt(trainingPromptId(run, params));
   const res = writeFinetuneFiles(layout, sources, prompt.text, params, skips);
   for (const s of res.skipped) ctx.emit({ type: 'item', key: s.study_id, outcome: 'skipped', reason: s.reason });
   if (res.skipped.length) {

@@ -11,6 +11,9 @@ import { listGold } from '../gold/review.js';
 import { extractReports } from '../llm.js';
 import type { FinetuneParams, ServeParams } from '../params.js';
 import { checkServedParity } from './parity.js';
+import { trainingPromptId } from '../prompt.js';
+import { modelText } from '../../extract/request.js';
+import { styleOf } from '../../runner/style.js';
 
 /**
  * Checks of the served model before its endpoint is recorded: the prompt it
@@ -32,19 +35,21 @@ export interface SmokeResult {
 type Ctx = StepContext<ServeParams>;
 
 export async function smokeTest(ctx: Ctx, run: Run, ft: FinetuneParams, profile: LlmProfile): Promise<SmokeResult> {
-  const prompt = loadPrompt(ft.prompt);
+  const promptId = trainingPromptId(run, ft);
+  const prompt = loadPrompt(promptId);
   const parity = await checkParity(ctx, ft, profile, prompt);
   if (ctx.params.smoke === 0) return { ok: 0, invalid: 0, failed: 0, parity };
   const rows = (await listGold(run)).filter((r) => r.decision.usable);
   const ids = rows.slice(0, ctx.params.smoke).map((r) => r.study_id);
   const want = new Set(ids);
   const texts = new Map<string, string>();
-  for await (const r of run.open(REPORTS).lines()) if (want.has(r.study_id)) texts.set(r.study_id, r.selected);
+  const style = styleOf(run);
+  for await (const r of run.open(REPORTS).lines()) if (want.has(r.study_id)) texts.set(r.study_id, modelText(r, style));
 
   const res: SmokeResult = { ok: 0, invalid: 0, failed: 0, parity };
   const reasons: string[] = [];
   // The server just started answers now: a smoke test never waits on a Batch API.
-  await extractReports(ctx, { ...profile, engine: 'live' }, ft.prompt, {
+  await extractReports(ctx, { ...profile, engine: 'live' }, promptId, {
     label: 'Smoke test',
     items: ids.map((id) => ({ id, text: texts.get(id) ?? '' })),
     concurrency: 1,

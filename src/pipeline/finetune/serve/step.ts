@@ -23,6 +23,7 @@ import { formatSeconds } from '../train/stage.js';
 import { mergedProblems, readMarker } from '../train/outputs.js';
 import { portInUse, portInUseHint, portInUseMessage } from './port.js';
 import { smokeSummary, smokeTest, type SmokeResult } from './smoke.js';
+import { trainingPromptId } from '../prompt.js';
 import {
   newServerLog,
   readServerRecord,
@@ -98,7 +99,7 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
       ...resolveProfile(run.state.config),
       endpoints: [endpoint],
       model,
-      prompt: ft.prompt,
+      prompt: trainingPromptId(run, ft),
     };
 
     let started: 'reused' | 'spawned' | 'manual';
@@ -195,14 +196,14 @@ export const serveStep: Step<typeof ServeParamsSchema> = {
         ...(s.config.llm as Record<string, unknown>),
         endpoints: [endpoint],
         model,
-        prompt: ft.prompt,
+        prompt: profile.prompt,
         profiles: llm.profiles,
       };
     });
     ctx.emit({
       type: 'log',
       level: 'info',
-      message: `recorded ${endpoint.url} (model ${model}, prompt ${ft.prompt}) as the run's LLM endpoint for the extract step`,
+      message: `recorded ${endpoint.url} (model ${model}, prompt ${profile.prompt}) as the run's LLM endpoint for the extract step`,
     });
     return {
       counts: { gpus, tensorParallel: tp, smokeOk: smoke.ok, smokeInvalid: smoke.invalid, smokeFailed: smoke.failed },
