@@ -8,6 +8,7 @@ import type { StepContext } from '../steps/contract.js';
 import { fmtNum } from '../util/format.js';
 import { RAW } from './artifacts.js';
 import { cacheableKeyInfo, extractOne, modelText } from './request.js';
+import { styleOf } from '../runner/style.js';
 
 export { modelText } from './request.js';
 
@@ -34,7 +35,7 @@ export async function extractWithLlm(
   const promptChars: number[] = [];
   for await (const r of reports.lines()) {
     if (done.has(r.study_id)) counts.resumed++;
-    else promptChars.push(prompt.text.length + modelText(r, run.state.config.style).length);
+    else promptChars.push(prompt.text.length + modelText(r, styleOf(run)).length);
   }
   const total = promptChars.length + counts.resumed;
   const est = estimateRun(promptChars, profile);
@@ -68,7 +69,7 @@ export async function extractWithLlm(
       onRetry: (tag, kind) => itemEvent(tag, 'retried', kind),
       progress: (s) => ({ done: finished, total, counters: { ...progressCounters(counts), cached: s.cached } }),
       async handle(r, llm) {
-        const row = await extractOne(llm, r.study_id, modelText(r, run.state.config.style), {
+        const row = await extractOne(llm, r.study_id, modelText(r, styleOf(run)), {
           prompt,
           structured: profile.structured !== 'off',
         });

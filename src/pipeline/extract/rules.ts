@@ -3,6 +3,7 @@ import { REFERENCE } from '../rules/artifacts.js';
 import type { ExtractionResult } from '../schemas/extraction.js';
 import { RAW } from './artifacts.js';
 import type { StepContext } from '../steps/contract.js';
+import { styleOf } from '../runner/style.js';
 
 const FLUSH_EVERY = 1000;
 
@@ -28,7 +29,7 @@ export async function extractWithRules(
     pending.push({
       study_id: r.study_id,
       status: 'ok',
-      keyinfo: referenceToKeyInfo(r, ctx.run.state.config.style),
+      keyinfo: referenceToKeyInfo(r, styleOf(ctx.run)),
       backend: 'rules',
       at,
     });

@@ -5,6 +5,7 @@ import type { ReportRecord } from '../schemas/report.js';
 import type { RunEnv } from '../steps/contract.js';
 import type { Run } from '../store/run.js';
 import { cacheableKeyInfo, extractOne, modelText } from './request.js';
+import { styleOf } from '../runner/style.js';
 
 /**
  * Extract one report through the same batch primitive as the bulk step (for the
@@ -32,7 +33,7 @@ export async function extractSingleReport(
     accept: cacheableKeyInfo,
     progress: () => ({ done: row ? 1 : 0, total: 1 }),
     async handle(r, llm) {
-      row = await extractOne(llm, r.study_id, modelText(r, run.state.config.style), {
+      row = await extractOne(llm, r.study_id, modelText(r, styleOf(run)), {
         prompt,
         structured: profile.structured !== 'off',
       });

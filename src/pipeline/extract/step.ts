@@ -12,6 +12,7 @@ import { artifactName } from '../store/artifact.js';
 import { checkFailedShare } from '../llm/failures.js';
 import { extractWithLlm } from './llm.js';
 import { extractWithRules } from './rules.js';
+import { styleOf } from '../runner/style.js';
 
 export const ExtractParamsSchema = z.object({
   /** Re-ask studies whose earlier attempt ended `failed` (network, server) when resuming. */
@@ -58,7 +59,7 @@ async function checkLlmConfig(ctx: StepContext<z.infer<typeof ExtractParamsSchem
   // Offline shards reach no endpoint: the answers come from files the user's cluster wrote.
   if (run.state.config.backend !== 'llm' || ctx.env.offline) return;
   const profile = resolveProfile(run.state.config);
-  const prompt = loadPrompt(promptForStyle(profile.prompt, run.state.config.style));
+  const prompt = loadPrompt(promptForStyle(profile.prompt, styleOf(run)));
   const { checks, first } = await preflightOnce(profile, {
     env: ctx.env.env,
     confirmations: ctx.env.confirmations,
@@ -114,7 +115,7 @@ export const extractStep: Step<typeof ExtractParamsSchema> = {
       };
     }
     const profile = resolveProfile(run.state.config);
-    const prompt = loadPrompt(promptForStyle(profile.prompt, run.state.config.style));
+    const prompt = loadPrompt(promptForStyle(profile.prompt, styleOf(run)));
     const c = await extractWithLlm(ctx, profile, prompt, done);
     const counts = await countRows(run);
     const bad = counts.raw! - [...USABLE_STATUSES].reduce((n, s) => n + (counts[s] ?? 0), 0);

@@ -16,6 +16,7 @@ import { parseKeyInfo } from '../extract/parse.js';
 import { USABLE_STATUSES } from '../schemas/extraction.js';
 import { followupMessages, questionText, type QuestionTemplate } from './prompts.js';
 import type { FollowupLogRow, FollowupRow, Polarity } from './schema.js';
+import { styleOf } from '../runner/style.js';
 
 export interface AskHooks {
   onLog(row: FollowupLogRow): void;
@@ -38,7 +39,7 @@ export async function askWithLlm(
 ): Promise<{ cached: number; noReport: number }> {
   const { run } = ctx;
   const profile = resolveProfile(run.state.config);
-  const system = loadPrompt(promptForStyle(profile.prompt, run.state.config.style)).text;
+  const system = loadPrompt(promptForStyle(profile.prompt, styleOf(run))).text;
   let noReport = 0;
   await logEstimate(ctx, profile, system, pending, templates);
 
@@ -50,7 +51,7 @@ export async function askWithLlm(
       const w = pending.get(r.study_id);
       if (!w) continue;
       withReport.add(r.study_id);
-      yield { ...w, report: modelText(r, run.state.config.style) };
+      yield { ...w, report: modelText(r, styleOf(run)) };
     }
   }
   const cycle = pending.values().next().value?.cycle ?? 0;
@@ -135,8 +136,7 @@ async function logEstimate(
     const w = pending.get(r.study_id);
     if (!w) continue;
     // The same system prompt, report and record go with each of the study's questions.
-    const shared =
-      system.length + modelText(r, ctx.run.state.config.style).length + JSON.stringify(w.start ?? {}).length;
+    const shared = system.length + modelText(r, styleOf(ctx.run)).length + JSON.stringify(w.start ?? {}).length;
     for (const q of w.plan) promptChars.push(shared + questionText(templates[q.polarity], q.entity).length);
   }
   if (promptChars.length === 0) return;

@@ -16,6 +16,7 @@ import { planQuestions } from './plan.js';
 import { currentQuestionSha, loadQuestionTemplate } from './prompts.js';
 import { FOLLOWUP, FOLLOWUP_LOG } from './artifacts.js';
 import type { FollowupLogRow, FollowupRow } from './schema.js';
+import { styleOf } from '../runner/style.js';
 
 export const FollowupParamsSchema = z.object({
   /** Positive question text: a prompts/ id or a path to an edited copy; `{entity}` is replaced by the name. */
@@ -85,8 +86,8 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   await run.update((s) => openCycle(s, cycle));
   const { done, prior } = await earlierAttempt(run, cycle);
   const templates = {
-    positive: loadQuestionTemplate(params.positiveQuestion, run.state.config.style),
-    negative: loadQuestionTemplate(params.negativeQuestion, run.state.config.style),
+    positive: loadQuestionTemplate(params.positiveQuestion, styleOf(run)),
+    negative: loadQuestionTemplate(params.negativeQuestion, styleOf(run)),
   };
   if (done.size)
     ctx.emit({
@@ -105,7 +106,7 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
   for (const [id, row] of std) {
     if (done.has(id)) continue;
     const ref = refs.get(id);
-    let plan = ref ? planQuestions(row.keyinfo, ref, undefined, run.state.config.style) : [];
+    let plan = ref ? planQuestions(row.keyinfo, ref, undefined, styleOf(run)) : [];
     if (params.maxQuestions > 0) plan = plan.slice(0, params.maxQuestions);
     const before = prior.get(id) ?? [];
     if (plan.length === 0 && before.length === 0) {
@@ -172,10 +173,10 @@ async function runFollowup(ctx: StepContext<FollowupParams>) {
 /** Question templates, the prompt, endpoints and the data-use guard: all checkable before any step runs. */
 async function checkFollowupConfig(ctx: StepContext<z.infer<typeof FollowupParamsSchema>>): Promise<void> {
   const { run, params } = ctx;
-  loadQuestionTemplate(params.positiveQuestion, run.state.config.style);
-  loadQuestionTemplate(params.negativeQuestion, run.state.config.style);
+  loadQuestionTemplate(params.positiveQuestion, styleOf(run));
+  loadQuestionTemplate(params.negativeQuestion, styleOf(run));
   const profile = resolveProfile(run.state.config);
-  loadPrompt(promptForStyle(profile.prompt, run.state.config.style));
+  loadPrompt(promptForStyle(profile.prompt, styleOf(run)));
   // Offline shards reach no endpoint: the answers come from files the user's cluster wrote.
   if (ctx.env.offline) return;
   await preflightOnce(profile, {

@@ -6,6 +6,7 @@ import type { Run } from '../store/run.js';
 import { REFERENCE } from './artifacts.js';
 import { extractReference } from './extract.js';
 import { libsFor, loadLibs } from './libs.js';
+import { styleOf } from '../runner/style.js';
 
 export const ReferenceParamsSchema = z.object({
   /** How "likely X" / "probable X" is read: KeyInfo puts hedged findings in uncertain_entity. */
@@ -19,7 +20,7 @@ const FLUSH_EVERY = 500;
 
 async function runReference(ctx: StepContext<ReferenceParams>) {
   const { run, params, signal } = ctx;
-  const style = run.state.config.style;
+  const style = styleOf(run);
   const libs = params.libs ? loadLibs(params.libs, style) : libsFor(style);
   const reports = run.open(REPORTS);
   const out = run.open(REFERENCE);

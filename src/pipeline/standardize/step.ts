@@ -21,6 +21,7 @@ import {
 import { standardizeRecord, toStrict } from './record.js';
 import { repairRecord } from './shape.js';
 import { defaultLibs } from '../rules/libs.js';
+import { styleOf } from '../runner/style.js';
 
 export const StandardizeParamsSchema = z.object({
   /** Count from which a level/type/location word is "high frequency"; `auto` scales with the corpus (docs/standardize.md). */
@@ -110,7 +111,7 @@ async function runStandardize(ctx: StepContext<StandardizeParams>) {
     highThreshold: threshold,
     rejected,
     protectedNames,
-    style: run.state.config.style,
+    style: styleOf(run),
   });
 
   // Pass 2: standardize.
