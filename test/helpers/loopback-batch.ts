@@ -29,6 +29,11 @@ export interface BatchScript {
   expireAfter?: (batchNo: number) => number | null;
   /** The n-th batch created fails validation at its first line, as one with a malformed line does. */
   invalid?: (batchNo: number) => boolean;
+  /**
+   * The n-th batch is created but its answer is lost: `hang` never answers (a dropped connection;
+   * the client gives up or is killed), `error` answers 502 as a gateway in front of the API would.
+   */
+  loseCreate?: (batchNo: number) => 'hang' | 'error' | null;
 }
 
 export interface LoopbackBatchState {
@@ -44,6 +49,8 @@ export interface LoopbackBatchState {
   files(): string[];
   /** Retrieve calls. */
   polls: number;
+  /** List calls (batches or files): a run looking for a batch it may have created. */
+  lists: number;
 }
 
 interface StoredFile {
@@ -196,6 +203,7 @@ export function batchRoutes(script: BatchScript = {}): {
     deleted: [],
     files: () => [...files.keys()],
     polls: 0,
+    lists: 0,
   };
   const respond = script.respond ?? (() => ({ content: DEFAULT_KEYINFO }));
   const store = (purpose: string, filename: string, content: string): StoredFile => {
@@ -260,7 +268,11 @@ export function batchRoutes(script: BatchScript = {}): {
     if (b.answered >= b.lines.length) b.status = 'finalizing';
   };
 
-  const routes: NonNullable<LoopbackOptions['routes']> = ({ method, path, body }): RouteAnswer | null => {
+  const routes: NonNullable<LoopbackOptions['routes']> = ({
+    method,
+    path,
+    body,
+  }): RouteAnswer | null | Promise<RouteAnswer> => {
     const notFound = (what: string) => ({
       status: 404,
       body: { error: { message: `No such ${what}`, type: 'invalid_request_error', code: null } },
@@ -307,7 +319,21 @@ export function batchRoutes(script: BatchScript = {}): {
       state.linesReceived += lines.length;
       state.batches.push(lines.map((l) => l.custom_id));
       batches.set(b.id, b);
+      const lost = script.loseCreate?.(b.no) ?? null;
+      if (lost === 'hang') return new Promise<RouteAnswer>(() => {});
+      if (lost === 'error')
+        return { status: 502, body: { error: { message: 'Bad gateway', type: 'server_error', code: null } } };
       return { status: 200, body: batchObject(b) };
+    }
+    // Lists, newest first, in one page (the SDK's auto-pagination stops at has_more: false).
+    const page = (data: unknown[]) => ({ status: 200, body: { object: 'list', data, has_more: false } });
+    if (method === 'GET' && /\/batches$/.test(path)) {
+      state.lists++;
+      return page([...batches.values()].reverse().map(batchObject));
+    }
+    if (method === 'GET' && /\/files$/.test(path)) {
+      state.lists++;
+      return page([...files.values()].reverse().map(fileObject));
     }
     m = /\/batches\/([^/]+)\/cancel$/.exec(path);
     if (m && method === 'POST') {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { extractSingleReport } from '../../src/pipeline/extract/single.js';
 import { extractStep } from '../../src/pipeline/extract/step.js';
 import { resolveProfile } from '../../src/pipeline/llm/config.js';
-import { openJobs } from '../../src/pipeline/llm/batchApi/jobs.js';
+import { openJobs, submittingKeys } from '../../src/pipeline/llm/batchApi/jobs.js';
 import { runStep } from '../../src/pipeline/runner/runStep.js';
 import type { ExtractionResult } from '../../src/pipeline/schemas/extraction.js';
 import type { AnyStep, StepEvent } from '../../src/pipeline/steps/contract.js';
@@ -241,6 +241,44 @@ describe('the batch engine when stopped', () => {
     expect(batch.created).toBe(1);
     expect(batch.linesReceived).toBe(6);
     expect((await run.artifact<ExtractionResult>('raw').readMap()).size).toBe(6);
+    expect(openJobs(run)).toEqual([]);
+  });
+});
+
+describe('a batch is created at most once', () => {
+  it('a create whose answer is lost (a 502 after the batch was made) finds that batch instead of creating another', async () => {
+    const { batch } = await batchServer({ loseCreate: (no) => (no === 1 ? 'error' : null) });
+    const run = await makeRun(server!.url, 6, { engine: 'batch' });
+    const events: StepEvent[] = [];
+    expect(await extract(run, events)).toBe('done');
+    expect(batch.created).toBe(1);
+    expect(batch.lists).toBeGreaterThan(0);
+    expect((await run.artifact<ExtractionResult>('raw').readMap()).size).toBe(6);
+    expect(submittingKeys(run, 'extract').size).toBe(0);
+  });
+
+  it('a run stopped while its create call hangs: the next run finds the batch it made and polls it', async () => {
+    const { batch } = await batchServer({ loseCreate: (no) => (no === 1 ? 'hang' : null) });
+    const run = await makeRun(server!.url, 6, { engine: 'batch' });
+    const stop = new AbortController();
+    const first = runStep(run, step, { signal: stop.signal, env, onEvent: () => {} });
+    for (let i = 0; i < 400 && batch.created === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(batch.created).toBe(1);
+    stop.abort();
+    expect(await first).toBe('interrupted');
+    // The batch exists remotely, its id never reached the run: only the submission mark is left.
+    expect(openJobs(run)).toEqual([]);
+    expect(submittingKeys(run, 'extract').size).toBe(1);
+
+    const events: StepEvent[] = [];
+    expect(await extract(run, events)).toBe('done');
+    expect(batch.created).toBe(1);
+    expect(batch.linesReceived).toBe(6);
+    expect((await run.artifact<ExtractionResult>('raw').readMap()).size).toBe(6);
+    expect(
+      events.some((e) => e.type === 'log' && /found batch batch_\d+, created for these requests/.test(e.message)),
+    ).toBe(true);
+    expect(submittingKeys(run, 'extract').size).toBe(0);
     expect(openJobs(run)).toEqual([]);
   });
 });

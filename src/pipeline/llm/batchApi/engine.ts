@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { toFile, type OpenAI } from 'openai';
+import type { OpenAI } from 'openai';
 import type { Run } from '../../store/run.js';
 import type { StepEvent } from '../../steps/contract.js';
 import { UserError } from '../../util/errors.js';
@@ -15,6 +15,7 @@ import type { ChatRequest } from '../types.js';
 import { AnswerClient, AnswerStore, type PendingSink } from './answers.js';
 import { batchLine, parseOutputLine, type BatchAnswer } from './format.js';
 import { dropJob, openJobs, saveJob, type BatchJob } from './jobs.js';
+import { batchApiError, submitOnce } from './submit.js';
 import { WaitingForAnswers, type OfflineHandOff } from './offline.js';
 
 /**
@@ -185,35 +186,38 @@ export class BatchEngine {
     return { sdk: this.sdk, provider: this.provider };
   }
 
+  /** Upload one input file and create its batch, at most once (`submitOnce`); its id is saved before the first poll. */
   private async create(chunk: { lines: Buffer; requests: number }): Promise<BatchJob> {
-    const upload = await this.api('upload the batch input', async () =>
-      this.remote.sdk.files.create({
-        file: await toFile(chunk.lines, `cxrvqa-${this.o.stage}.jsonl`, { type: 'application/jsonl' }),
-        purpose: 'batch',
-      }),
-    );
-    const b = await this.api('create the batch', () =>
-      this.remote.sdk.batches.create({
-        input_file_id: upload.id,
-        // Azure's batch endpoint names the path without /v1, like its input lines.
-        endpoint: this.chatPath() as '/v1/chat/completions',
-        completion_window: '24h',
-        metadata: { cxrvqa_stage: this.o.stage },
-      }),
+    const {
+      batch: b,
+      inputFileId,
+      key,
+    } = await submitOnce(
+      {
+        sdk: this.remote.sdk,
+        run: this.o.run,
+        stage: this.o.stage,
+        signal: this.o.signal,
+        endpointPath: this.chatPath(),
+        label: this.remote.provider.label,
+        log: (m) => this.log('info', m),
+        wait: () => this.wait(),
+      },
+      chunk.lines,
     );
     const job: BatchJob = {
       id: b.id,
       stage: this.o.stage,
       endpoint: this.remote.provider.label,
-      inputFileId: upload.id,
+      inputFileId,
       requests: chunk.requests,
       submittedAt: new Date().toISOString(),
       status: b.status,
       completed: 0,
       failed: 0,
     };
-    // Saved before the first poll: from here a restart polls this batch instead of sending it again.
-    await saveJob(this.o.run, job);
+    // From here a restart polls this batch instead of sending it again.
+    await saveJob(this.o.run, job, key);
     this.submitted++;
     this.log('info', `submitted batch ${b.id}: ${chunk.requests} requests (${chunk.lines.length} bytes)`);
     return job;
@@ -320,10 +324,7 @@ export class BatchEngine {
     try {
       return await call();
     } catch (err) {
-      throw new UserError(
-        `Could not ${what} at ${this.remote.provider.label}: ${redactSecrets(err instanceof Error ? err.message : String(err))}`,
-        'Check the endpoint and key (cxrvqa llm check); batches already submitted are kept and polled on the next run.',
-      );
+      throw batchApiError(this.remote.provider.label, what, err);
     }
   }
 

@@ -23,26 +23,57 @@ export const BatchJobSchema = z.object({
 });
 export type BatchJob = z.infer<typeof BatchJobSchema>;
 
-const OpenJobsSchema = z.object({ open: z.array(BatchJobSchema).catch([]) });
+/**
+ * An input file being submitted: marked before the upload, cleared when its batch id is saved. A
+ * mark left by a stopped process means the batch may exist remotely without its id in the run;
+ * the next process looks it up (by the chunk key in the batch's metadata) before sending again.
+ */
+const SubmittingSchema = z.object({ key: z.string(), stage: z.string(), at: z.string() });
+
+const OpenJobsSchema = z.object({
+  open: z.array(BatchJobSchema).catch([]),
+  submitting: z.array(SubmittingSchema).catch([]),
+});
+type OpenJobs = z.infer<typeof OpenJobsSchema>;
 
 export const BATCH_JOBS = defineStateSection({ slot: 'batches', key: 'jobs', schema: OpenJobsSchema });
 
-export function openJobs(run: Run): BatchJob[] {
-  return readSection(run.state, BATCH_JOBS)?.open ?? [];
+const sectionOf = (s: Parameters<typeof readSection>[0]): OpenJobs =>
+  readSection(s, BATCH_JOBS) ?? { open: [], submitting: [] };
+
+async function edit(run: Run, change: (jobs: OpenJobs) => OpenJobs): Promise<void> {
+  await run.update((s) => writeSection(s, BATCH_JOBS, change(sectionOf(s))));
 }
 
-/** Add or replace a job (by id). */
-export async function saveJob(run: Run, job: BatchJob): Promise<void> {
-  await run.update((s) => {
-    const open = (readSection(s, BATCH_JOBS)?.open ?? []).filter((j) => j.id !== job.id);
-    writeSection(s, BATCH_JOBS, { open: [...open, job] });
-  });
+export function openJobs(run: Run): BatchJob[] {
+  return sectionOf(run.state).open;
+}
+
+/** Chunk keys of a stage whose submission a stopped process may have left half done. */
+export function submittingKeys(run: Run, stage: string): Set<string> {
+  return new Set(
+    sectionOf(run.state)
+      .submitting.filter((m) => m.stage === stage)
+      .map((m) => m.key),
+  );
+}
+
+export async function markSubmitting(run: Run, key: string, stage: string): Promise<void> {
+  await edit(run, (j) => ({
+    ...j,
+    submitting: [...j.submitting.filter((m) => m.key !== key), { key, stage, at: new Date().toISOString() }],
+  }));
+}
+
+/** Add or replace a job (by id); the submission mark of its chunk (if any) is cleared with it. */
+export async function saveJob(run: Run, job: BatchJob, chunkKey?: string): Promise<void> {
+  await edit(run, (j) => ({
+    open: [...j.open.filter((x) => x.id !== job.id), job],
+    submitting: j.submitting.filter((m) => m.key !== chunkKey),
+  }));
 }
 
 /** A job's answers are imported: it leaves the list. */
 export async function dropJob(run: Run, id: string): Promise<void> {
-  await run.update((s) => {
-    const open = (readSection(s, BATCH_JOBS)?.open ?? []).filter((j) => j.id !== id);
-    writeSection(s, BATCH_JOBS, { open });
-  });
+  await edit(run, (j) => ({ ...j, open: j.open.filter((x) => x.id !== id) }));
 }
