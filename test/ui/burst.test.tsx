@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, render } from 'ink-testing-library';
 import React from 'react';
 import { Wizard, type WizardResult } from '../../src/ui/wizard/Wizard.js';
@@ -58,9 +58,13 @@ describe('keys arriving in one burst', () => {
     await pressAndWaitFor(app, 'n', 'note: ▌');
     app.stdin.write(PASTE('first line\nsecond line'));
     await waitForText(app, 'note: first line second line▌');
-    await pressAndWaitFor(app, '!\r', 'note: first line second line!');
-    const saved = await run.artifact<{ study_id: string; note: string }>('reviews').readMap();
-    expect(saved.get('s200')?.note).toBe('first line second line!');
+    // The frame with '!' typed already holds the text: wait for the field to close on Enter.
+    await pressAndWaitFor(app, '!\r', (f) => f.includes('note: first line second line!') && !f.includes('▌'));
+    // The note is written after the frame changes: wait for the write, not for a frame.
+    await vi.waitFor(async () => {
+      const saved = await run.artifact<{ study_id: string; note: string }>('reviews').readMap();
+      expect(saved.get('s200')?.note).toBe('first line second line!');
+    });
     await run.close();
   });
 
