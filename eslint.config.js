@@ -32,6 +32,12 @@ const FRONT_END = {
   regex: String.raw`(^|/)(ui|cli|present)(/|\.js$)|^(ink|react)(/|$)|^ink-`,
   message: 'src/pipeline runs headless: it never imports the app, the CLI, the presentation model, ink or react.',
 };
+const APP_EAGER = {
+  regex: String.raw`(^|/)ui/(launch|App)\.js$|^(ink|react)(/|$)`,
+  allowTypeImports: true,
+  message:
+    "The CLI loads the app only when it opens (`await import('../../ui/launch.js')`): a static import puts Ink in every command's start-up.",
+};
 const boundary = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
@@ -77,7 +83,7 @@ export default tseslint.config(
     },
   },
   { files: ['src/ui/**/*.{ts,tsx}'], rules: boundary(DEEP_PIPELINE, CLI) },
-  { files: ['src/cli/**/*.ts', 'src/cli.ts'], rules: boundary(DEEP_PIPELINE) },
+  { files: ['src/cli/**/*.ts', 'src/cli.ts'], rules: boundary(DEEP_PIPELINE, APP_EAGER) },
   { files: ['src/present/**/*.{ts,tsx}'], rules: boundary(DEEP_PIPELINE, CLI, UI, INK_REACT) },
   { files: ['src/pipeline/**/*.ts'], rules: boundary(FRONT_END) },
   prettier,

@@ -26,9 +26,6 @@ export interface LaunchOptions {
 }
 
 /** Interactive only when both ends are terminals and nothing says otherwise. */
-export function isInteractive(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY && !env.CI && env.TERM !== 'dumb');
-}
 
 // The alternate screen, and bracketed paste so a pasted text arrives marked as one (keyTokens.ts).
 const ALT_ON = '\x1b[?1049h\x1b[H\x1b[?2004h';

@@ -33,6 +33,22 @@ describe('layer boundaries (eslint)', () => {
     expect(await boundaryErrors('src/cli.ts', "import './pipeline/runner/runner.js';\n")).toHaveLength(1);
   });
 
+  it('the CLI loads the app (and Ink) only when it opens it: no static import, a type import is fine', async () => {
+    expect(
+      await boundaryErrors(
+        'src/cli/commands/fixture.ts',
+        "import { launchApp } from '../../ui/launch.js';\nvoid launchApp;\n",
+      ),
+    ).toEqual([expect.stringMatching(/only when it opens/)]);
+    expect(await boundaryErrors('src/cli/fixture.ts', "import { render } from 'ink';\nvoid render;\n")).toHaveLength(1);
+    expect(
+      await boundaryErrors(
+        'src/cli/commands/fixture.ts',
+        "import type { LaunchOptions } from '../../ui/launch.js';\nexport const f = async (o: LaunchOptions) => (await import('../../ui/launch.js')).launchApp(o);\n",
+      ),
+    ).toEqual([]);
+  });
+
   it('the facade and the presentation model are open to both front ends', async () => {
     expect(
       await boundaryErrors(

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { launchApp, isInteractive } from '../../ui/launch.js';
+import { isInteractive } from '../../ui/terminal.js';
+import type { LaunchOptions } from '../../ui/launch.js';
 import { hasRun, readLastRun, writeLastRun } from '../../ui/lastRun.js';
 import { Run, UserError } from '../../pipeline/index.js';
 import { action, DEFAULT_RUN_DIR, makeEnv, runDirOption } from '../common.js';
@@ -7,6 +8,11 @@ import { runHeadless } from './run.js';
 import { formatStatus } from './status.js';
 
 export const DEMO_RUN_DIR = 'runs/sample';
+
+/** The app, loaded only when it opens: Ink and the screens are most of a command's start-up time. */
+async function launchApp(o: LaunchOptions): Promise<number> {
+  return (await import('../../ui/launch.js')).launchApp(o);
+}
 
 /**
  * `cxrvqa` alone opens the app in a terminal (the last run, or the wizard);
