@@ -83,11 +83,32 @@ describe('empty and binary corpus files', () => {
     expect(r.stderr).not.toMatch(STACK);
   });
 
-  it('reads a gzipped CSV named .csv.gz as text', () => {
+  it('reads a gzipped CSV or JSONL named .csv.gz / .jsonl.gz as text', () => {
     tmp = makeTempDir();
     const file = writeFile(path.join(tmp.dir, 'r.csv.gz'), zlib.gzipSync('study_id,text\n1,x\n'));
     expect(sniffFile(file)).toEqual({ kind: 'text' });
+    const jsonl = writeFile(path.join(tmp.dir, 'r.jsonl.gz'), zlib.gzipSync('{"study_id":"1","text":"x"}\n'));
+    expect(sniffFile(jsonl)).toEqual({ kind: 'text' });
   });
+
+  it.each(['csv', 'jsonl'])(
+    'a cut-short .%s.gz stops ingest with a message naming the file, no stack',
+    async (kind) => {
+      tmp = makeTempDir();
+      const rows = Array.from({ length: 3000 }, (_, i) =>
+        kind === 'csv'
+          ? `${50000000 + i},"FINDINGS: Mild edema ${i}."`
+          : JSON.stringify({ study_id: String(50000000 + i), text: `FINDINGS: Mild edema ${i}.` }),
+      );
+      const gz = zlib.gzipSync((kind === 'csv' ? 'study_id,text\n' : '') + rows.join('\n') + '\n');
+      const file = writeFile(path.join(tmp.dir, `reports.${kind}.gz`), gz.subarray(0, Math.floor(gz.length / 2)));
+      const r = await runCli(['run', '--corpus', file, '--run', path.join(tmp.dir, 'run'), '--steps', 'ingest']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`${file} is not a complete gzip file`);
+      expect(r.stderr).toContain('gunzip -t');
+      expect(r.stderr).not.toMatch(STACK);
+    },
+  );
 
   it('takes a UTF-8 CSV with accents and a BOM as text', () => {
     tmp = makeTempDir();

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../helpers/tmp.js';
 import { ingest, writeFile } from './fixtures.js';
@@ -7,6 +8,25 @@ let tmp: ReturnType<typeof makeTempDir>;
 afterEach(() => tmp?.cleanup());
 
 describe('JSONL corpus', () => {
+  it('a .jsonl.gz gives the same records as the plain file', async () => {
+    tmp = makeTempDir();
+    const text = [
+      JSON.stringify({ study_id: '50000051', subject_id: 'p7', text: 'FINDINGS: Mild edema.', view: 'PA' }),
+      JSON.stringify({ study_id: '52', findings: 'Small effusion.', impression: 'Effusion.' }),
+    ].join('\n');
+    const plain = await ingest(path.join(tmp.dir, 'a'), {
+      kind: 'jsonl',
+      path: writeFile(path.join(tmp.dir, 'c.jsonl'), text + '\n'),
+    });
+    const gz = await ingest(path.join(tmp.dir, 'b'), {
+      kind: 'jsonl',
+      path: writeFile(path.join(tmp.dir, 'c.jsonl.gz'), zlib.gzipSync(text + '\n')),
+    });
+    const strip = (rs: typeof plain.reports) => rs.map(({ source: _s, ...r }) => r);
+    expect(gz.reports.length).toBe(2);
+    expect(strip(gz.reports)).toEqual(strip(plain.reports));
+  });
+
   it('reads text or findings/impression objects, metadata and extras; logs bad lines', async () => {
     tmp = makeTempDir();
     const lines = [

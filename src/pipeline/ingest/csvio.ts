@@ -1,12 +1,36 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { parse, type Options } from 'csv-parse';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { UserError } from '../util/errors.js';
 
-/** A read stream for a CSV that may be gzipped (MIMIC-CXR-JPG ships `.csv.gz`). */
+/**
+ * A read stream for a CSV or JSONL file that may be gzipped (`.gz`: MIMIC-CXR-JPG ships `.csv.gz`).
+ * A damaged or cut-short gzip ends the stream with a UserError naming the file. Read it through
+ * `pipeTo` or an async iterator: a bare `.pipe()` leaves the error unhandled.
+ */
 export function openMaybeGz(file: string): Readable {
   const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-  return file.endsWith('.gz') ? raw.pipe(zlib.createGunzip()) : raw;
+  if (!file.endsWith('.gz')) return raw;
+  const out = new PassThrough();
+  const fail = (err: Error) =>
+    out.destroy(
+      new UserError(
+        `${file} is not a complete gzip file (${err.message}).`,
+        'The file may be cut short: test it with gunzip -t, or download it again.',
+      ),
+    );
+  const gunzip = zlib.createGunzip();
+  raw.on('error', (err) => out.destroy(err));
+  gunzip.on('error', fail);
+  raw.pipe(gunzip).pipe(out);
+  return out;
+}
+
+/** `source.pipe(dest)`, and `dest` ends with `source`'s error (a bare pipe would leave it unhandled). */
+export function pipeTo<T extends Writable>(source: Readable, dest: T): T {
+  source.on('error', (err) => dest.destroy(err));
+  return source.pipe(dest);
 }
 
 export interface CsvRow {
@@ -25,7 +49,8 @@ export interface CsvRow {
  */
 export async function* readCsv(file: string, extra: Options = {}): AsyncGenerator<CsvRow, void, unknown> {
   const skipped: CsvRow[] = [];
-  const parser = openMaybeGz(file).pipe(
+  const parser = pipeTo(
+    openMaybeGz(file),
     parse({
       bom: true,
       relax_column_count: true,
@@ -60,7 +85,10 @@ export async function* readCsv(file: string, extra: Options = {}): AsyncGenerato
 
 /** Just the header row (for preflight checks and format detection). */
 export async function readCsvHeader(file: string): Promise<string[]> {
-  const parser = openMaybeGz(file).pipe(parse({ bom: true, to_line: 1, relax_column_count: true, relax_quotes: true }));
+  const parser = pipeTo(
+    openMaybeGz(file),
+    parse({ bom: true, to_line: 1, relax_column_count: true, relax_quotes: true }),
+  );
   for await (const rec of parser as AsyncIterable<string[]>) {
     parser.destroy();
     return rec.map((c) => c.trim());
@@ -77,7 +105,8 @@ export async function readCsvHead(
   rows = 1,
 ): Promise<{ header: string[]; rows: Record<string, string>[] }> {
   const source = openMaybeGz(file);
-  const parser = source.pipe(
+  const parser = pipeTo(
+    source,
     parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }),
   );
   let header: string[] | null = null;

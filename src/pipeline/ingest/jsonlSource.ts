@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { UserError } from '../util/errors.js';
@@ -12,6 +11,7 @@ import {
   type SourceOptions,
   type StudyMeta,
 } from './record.js';
+import { openMaybeGz } from './csvio.js';
 import { checkReportText } from './text.js';
 import { readView } from './views.js';
 
@@ -111,7 +111,7 @@ export async function* jsonlItems(
 ): AsyncGenerator<SourceItem> {
   const base = path.basename(file);
   const rl = readline.createInterface({
-    input: fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }),
+    input: openMaybeGz(file),
     crlfDelay: Infinity,
   });
   let line = 0;

@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import readline from 'node:readline';
 import { guessColumns, mappingProblems, type ColumnGuess } from './columns.js';
-import { readCsvHead } from './csvio.js';
+import { openMaybeGz, readCsvHead } from './csvio.js';
 import { assertTextFile } from '../util/sniff.js';
 
 /** A corpus file's columns, its first row and the mapping guessed from them: what the mapping editor shows. */
@@ -13,7 +12,7 @@ export interface CorpusPreview {
 }
 
 async function firstJsonObject(file: string): Promise<Record<string, unknown> | null> {
-  const rl = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const rl = readline.createInterface({ input: openMaybeGz(file), crlfDelay: Infinity });
   try {
     for await (const line of rl) {
       if (line.trim() === '') continue;

@@ -56,7 +56,7 @@ function guessFormat(p: string): string {
   if (fs.statSync(p).isDirectory()) return 'mimic';
   // The reports zip as PhysioNet ships it is read in place (ingest/zipSource.ts).
   if (/\.zip$/i.test(p)) return 'mimic';
-  if (/\.jsonl$/i.test(p)) return 'jsonl';
+  if (/\.jsonl(\.gz)?$/i.test(p)) return 'jsonl';
   if (/\.csv(\.gz)?$/i.test(p)) return 'csv';
   // An unknown name: say what the file is when it is no text file at all (a zip, a workbook, an image).
   if (sniffFile(p).kind !== 'text') assertTextFile(p, 'Corpus file');

@@ -32,7 +32,7 @@ const SIGNATURES: Signature[] = [
   },
   {
     name: 'a gzip file',
-    hint: 'A gzipped CSV is read when its name ends in .csv.gz; otherwise unpack it (gunzip) first.',
+    hint: 'A gzipped CSV or JSONL is read when its name ends in .csv.gz or .jsonl.gz; otherwise unpack it (gunzip) first.',
     test: (h) => starts(h, [0x1f, 0x8b]),
   },
   {
@@ -74,11 +74,11 @@ function readHead(file: string): { head: Buffer; size: number } {
   }
 }
 
-/** Classify a corpus file by its first bytes (a gzipped CSV named `.csv.gz` counts as text). */
+/** Classify a corpus file by its first bytes (a gzipped CSV or JSONL named `.csv.gz`/`.jsonl.gz` counts as text). */
 export function sniffFile(file: string): FileSniff {
   const { head, size } = readHead(file);
   if (size === 0) return { kind: 'empty', detail: '0 bytes' };
-  const gz = /\.csv\.gz$/i.test(file) && starts(head, [0x1f, 0x8b]);
+  const gz = /\.(csv|jsonl)\.gz$/i.test(file) && starts(head, [0x1f, 0x8b]);
   if (gz) return { kind: 'text' };
   const hit = SIGNATURES.find((s) => s.test(head));
   if (hit) return { kind: 'binary', name: hit.name, hint: hit.hint };
