@@ -75,7 +75,7 @@ describe('resume after kill -9 in tmux', () => {
     const shown = await again.waitFor(/kept reports=[\d,]+/, 30_000, 'the kept records of the interrupted step');
     expect(shown).toContain('interrupted earlier: ingest');
     expect(shown.replace(/\s+/g, ' ')).toContain(
-      `Selected: ingest (interrupted) — kept reports=${kept.toLocaleString('en-US')} · r resumes it, then the rest of the run.`,
+      `Selected: ingest (interrupted) — kept reports=${kept.toLocaleString('en-US')} of 30,000 · r resumes it, then the rest of the run.`,
     );
 
     await again.send('r');

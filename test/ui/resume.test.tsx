@@ -37,10 +37,11 @@ describe('reopening after an interrupted run all', () => {
   it('selects the interrupted step with what it kept; r resumes it, then runs the rest', async () => {
     const run = await Run.open(await killedMidAlpha());
     const app = await renderApp(run, steps());
-    let frame = plain(await waitForText(app, 'kept alpha-out=6'));
-    expect(frame).toMatch(/▸\s*1 .*alpha\s+interrupted\s+kept alpha-out=6/);
+    // "of 20": the step's last reported total, kept in state when it stopped.
+    let frame = plain(await waitForText(app, 'kept alpha-out=6 of 20'));
+    expect(frame).toMatch(/▸\s*1 .*alpha\s+interrupted\s+kept alpha-out=6 of 20/);
     expect(frame).toContain('interrupted earlier: alpha (r resumes it, then the rest of the run)');
-    expect(frame).toContain('stopped before the end; r resumes it (kept alpha-out=6)');
+    expect(frame).toContain('stopped before the end; r resumes it (kept alpha-out=6 of 20)');
 
     frame = await pressAndWaitFor(app, 'r', /\(gamma, fresh\) done/);
     expect(frame).toContain('earlier in this run');
@@ -69,7 +70,7 @@ describe('reopening after an interrupted run all', () => {
     const frame = await waitForText(app, (f) =>
       f
         .replace(/\s+/g, ' ')
-        .includes('Selected: alpha (interrupted) — kept alpha-out=6 · r resumes it, then the rest of the run.'),
+        .includes('Selected: alpha (interrupted) — kept alpha-out=6 of 20 · r resumes it, then the rest of the run.'),
     );
     expect(frame).toContain('cxrvqa · progress');
     await pressAndWaitFor(app, 'r', /\(gamma, fresh\) done/);

@@ -97,6 +97,7 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
       costUsd: prev.costUsd + spent.costUsd,
     };
   };
+  let knownTotal: number | null = null;
   const ctx: StepContext<Record<string, unknown>> = {
     run,
     params,
@@ -108,6 +109,16 @@ export async function runStep(run: Run, step: AnyStep, opts: RunStepOptions): Pr
         spent.tokensIn += event.tokensIn;
         spent.tokensOut += event.tokensOut;
         spent.costUsd += event.costUsd;
+      }
+      if (event.type === 'progress' && typeof event.total === 'number' && event.total !== knownTotal) {
+        // Kept in state (once per new total) so a step stopped or killed later reads "kept N of M".
+        const total = (knownTotal = event.total);
+        void run
+          .update((s) => {
+            const st = s.steps[step.id];
+            if (st) st.total = total;
+          })
+          .catch(() => {});
       }
       emitRunner({ type: 'step-event', stepId: step.id, event, progress: tracker.apply(event) });
     },

@@ -30,6 +30,8 @@ export const StepStateSchema = z.object({
    * outputs): the reason and the fix. Shown as a warning state, never as a green done.
    */
   warning: z.string().nullable().default(null),
+  /** The last progress total the step reported (items it had to do), so a stopped step reads "kept N of M". */
+  total: z.number().nullable().default(null),
   /** Step-specific resumption data (small: cursors, not records). */
   cursor: z.record(z.string(), z.unknown()).default({}),
   /** LLM spend for the step's current output, over every invocation that built it (reset by a fresh start). */

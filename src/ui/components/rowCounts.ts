@@ -10,7 +10,17 @@ import { countsLine } from './format.js';
  */
 export function rowCounts(row: StepRow, live: ProgressSnapshot | null): string {
   if (live) return `${fmtNum(live.done)}${live.total !== null ? `/${fmtNum(live.total)}` : ''}`;
-  if (row.status === 'running' || row.status === 'interrupted' || row.status === 'failed')
-    return row.kept && Object.keys(row.kept).length ? `kept ${countsLine(row.kept)}` : '';
+  if (row.status === 'running' || row.status === 'interrupted' || row.status === 'failed') return keptLine(row);
   return countsLine(row.counts);
+}
+
+/**
+ * What a stopped step kept on disk: "kept reports=23,456 of 50,000" (the total is the step's last
+ * reported one, shown when it kept one kind of record); '' when it kept nothing.
+ */
+export function keptLine(row: Pick<StepRow, 'kept' | 'total'>): string {
+  const kinds = row.kept ? Object.keys(row.kept).length : 0;
+  if (!row.kept || kinds === 0) return '';
+  const of = kinds === 1 && typeof row.total === 'number' ? ` of ${fmtNum(row.total)}` : '';
+  return `kept ${countsLine(row.kept)}${of}`;
 }

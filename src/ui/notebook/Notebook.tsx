@@ -2,21 +2,12 @@ import { Box, Text } from 'ink';
 import { useKeys } from '../components/useKeys.js';
 import React from 'react';
 import type { ScreenProps } from '../App.js';
-import {
-  ago,
-  countsLine,
-  pad,
-  STATUS_COLOR,
-  STATUS_ICON,
-  STATUS_LABEL,
-  truncate,
-  windowStart,
-} from '../components/format.js';
+import { ago, pad, STATUS_COLOR, STATUS_ICON, STATUS_LABEL, truncate, windowStart } from '../components/format.js';
 import { useUiActions, useUiState } from '../state/context.js';
 import type { StepRow } from '../state/types.js';
 import { engineView } from '../../present/engine.js';
 import type { ProgressSnapshot } from '../../pipeline/index.js';
-import { rowCounts } from '../components/rowCounts.js';
+import { keptLine, rowCounts } from '../components/rowCounts.js';
 import { useStall } from '../components/useStall.js';
 import { formatDuration } from '../../present/format.js';
 
@@ -146,7 +137,7 @@ function Cell({
           : row.stale.length
             ? `stale: ${row.stale.join(', ')}`
             : row.status === 'interrupted'
-              ? `stopped before the end; r resumes it${row.kept && Object.keys(row.kept).length ? ` (kept ${countsLine(row.kept)})` : ''}`
+              ? `stopped before the end; r resumes it${keptLine(row) ? ` (${keptLine(row)})` : ''}`
               : (row.preview ?? row.summary) || row.description;
   // Which engine carries an LLM step, and where batch / shard work stands, lead its second line.
   const engine = row.engine && row.applies.ok ? engineView(row.engine, { stepDone: row.status === 'done' }) : null;

@@ -40,6 +40,7 @@ export function buildRows(
       preview: previews[step.id] ?? null,
       engine: safe(() => stepEngine(run, step), null),
       kept: kept[step.id] ?? null,
+      total: st.total ?? null,
     };
   });
 }

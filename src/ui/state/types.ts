@@ -39,6 +39,8 @@ export interface StepRow {
   engine?: StepEngine | null;
   /** Records a stopped step kept on disk (null unless it is interrupted, failed or running). */
   kept: Record<string, number> | null;
+  /** The last progress total the step reported (null: never known). */
+  total?: number | null;
 }
 
 export interface LogLine {
