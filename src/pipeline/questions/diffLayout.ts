@@ -2,8 +2,7 @@ import type { Rng } from '../util/random.js';
 import type { Draft, StudyInput } from './generators.js';
 import { releaseAbnormality } from './release.js';
 import type { PreparedEntity } from './prepare.js';
-import { bothSides } from './postLocations.js';
-import { hasLeft, hasRight } from './phrases.js';
+import { bothSides, hasLeft, hasRight } from './phrases.js';
 
 /**
  * Release-style generators of the Diff-VQA layout for rule-based records (`StudyInput.fromRules`):

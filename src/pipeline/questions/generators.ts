@@ -1,5 +1,5 @@
 import type { PreparedEntity, PreparedKeyInfo } from './prepare.js';
-import { flipLocation, hasLeft, hasRight, inPlace, locationParts, placeOf, placePhrase } from './phrases.js';
+import { bothSides, flipLocation, hasLeft, hasRight, inPlace, locationParts, placeOf, placePhrase } from './phrases.js';
 import type { Library } from './types.js';
 import type { Rng } from '../util/random.js';
 
@@ -170,7 +170,7 @@ export function view(s: StudyInput, rng: Rng, apSubsample: number): Draft | null
 }
 
 export function location(s: StudyInput, rng: Rng): Draft | null {
-  const candidates = s.entities.filter((e) => e.location !== null && !(hasLeft(e.location) && hasRight(e.location)));
+  const candidates = s.entities.filter((e) => e.location !== null && !bothSides(e.location));
   if (candidates.length === 0) return null;
   const e = rng.pick(candidates);
   const loc = e.location!;

@@ -5,6 +5,7 @@ import { EMPTY_ATTRS, type Attrs, type StrictKeyInfo } from '../schemas/keyinfo.
 import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
 import { refEntityAttrs } from '../rules/toKeyInfo.js';
 import { UserError } from '../util/errors.js';
+import { fieldProblem, mapJsonLines } from '../util/jsonl.js';
 import type { RulePlaces } from './prepare.js';
 
 /**
@@ -94,11 +95,7 @@ function fromRules(name: string, a: AttrsRead, style: Style): { attrs: Attrs; pl
 
 function toRecord(value: unknown, where: string, style: Style): KeyInfoFileRecord {
   const r = RecordIn.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = issue.path.length ? issue.path.join('.') : '(the record)';
-    throw new UserError(`${where}: field ${field}: ${issue.message}`, HINT);
-  }
+  if (!r.success) throw new UserError(`${where}: ${fieldProblem(r.error)}`, HINT);
   const d = r.data;
   // A record is rule-based when any entity names a rule-only field (null counts: the layout has them all).
   const ruleBased = Object.values((value as { entity?: Record<string, object> }).entity ?? {}).some(
@@ -153,19 +150,7 @@ export function readKeyInfoFile(file: string, style: Style = DEFAULT_STYLE): Key
     }
     return oneLayout((list as unknown[]).map((v, i) => toRecord(v, `${file} record ${i + 1}`, style)));
   }
-  const out: KeyInfoFileRecord[] = [];
-  text.split('\n').forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (err) {
-      throw new UserError(`${file} line ${i + 1}: not valid JSON: ${(err as Error).message}`, HINT);
-    }
-    out.push(toRecord(value, `${file} line ${i + 1}`, style));
-  });
-  return oneLayout(out);
+  return oneLayout(mapJsonLines(file, text, (value, line) => toRecord(value, `${file} line ${line}`, style), HINT));
 }
 
 /** A file is in one layout: when any record is rule-based, so is a record without findings. */

@@ -2,6 +2,7 @@ import { isGapPattern, readDiseaseLibrary, type Disease } from '../names/disease
 import { canonicalText } from '../names/normalize.js';
 import type { FrequencyDicts } from '../standardize/dictionaries.js';
 import type { PostPhraseLibrary } from './postLocations.js';
+import { escapeRe } from '../util/regex.js';
 
 /** Names added from the corpus that the original gives the location "lung". */
 const LUNG_NAMES = new Set(['infiltration', 'pulmonary fibrosis', 'nodule', 'mass', 'cyst', 'cavity']);
@@ -31,10 +32,6 @@ export function loadDiseaseLibrary(dir?: string): Disease[] {
 
 /** In the original (Medical-Diff-VQA) library, not added by this project or from the corpus. */
 export const isOriginal = (d: Disease) => d.origin !== 'added';
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /**
  * Maps entity names to official names. Matching is on word boundaries (the

@@ -10,6 +10,8 @@ export function hasWord(text: string, word: string): boolean {
 
 export const hasLeft = (loc: string) => hasWord(loc, 'left');
 export const hasRight = (loc: string) => hasWord(loc, 'right');
+/** A place naming both sides: no one-word side, and no flip to "the other side". */
+export const bothSides = (place: string) => hasLeft(place) && hasRight(place);
 
 const PLACE_NOUNS = new Set([
   'lung',
@@ -84,7 +86,7 @@ export function placeOf(loc: string): string {
  * upper↔lower, middle/mid → upper or lower. Null when nothing flips.
  */
 export function flipLocation(loc: string, rng: Rng): string | null {
-  if (hasLeft(loc) && hasRight(loc)) return null;
+  if (bothSides(loc)) return null;
   const swaps: Record<string, string> = { left: 'right', right: 'left', upper: 'lower', lower: 'upper' };
   let out: string;
   if (/\bmid to lower\b/.test(loc)) out = loc.replace(/\bmid to lower\b/g, 'upper to mid');

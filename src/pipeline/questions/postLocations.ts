@@ -2,6 +2,7 @@ import { readLibraryCsv } from '../util/csv.js';
 import { dataPath } from '../util/paths.js';
 import type { Rng } from '../util/random.js';
 import { hasLeft, hasRight } from './phrases.js';
+import { escapeRe } from '../util/regex.js';
 
 /**
  * Post-location phrases ("the left lung base": a place written after the finding) as the
@@ -22,8 +23,6 @@ export interface PostPhraseLibrary {
   /** What a release "no" question draws from: the published phrases and their rewritten forms. */
   releaseDraws: readonly PostPhrase[];
 }
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The library with each phrase also under each single rewrite (`lobe` → `lung`, ...), the way the
@@ -131,21 +130,22 @@ export function couldBeAt(at: string, other: string): boolean {
   return meets(heights(at), heights(other));
 }
 
+/** Per library, the places a "no" question may name for a finding at each phrase (they depend on nothing else). */
+const otherPlaces = new WeakMap<PostPhraseLibrary, Map<string, readonly PostPhrase[]>>();
+
 /**
  * A place for the "no" question about a finding at the post-location `at`: drawn uniformly from
- * `draws` among phrases holding none of `at`'s keywords (the published rule) that the finding
- * cannot be at (the fix). Null when none is left.
+ * the release draws among phrases holding none of `at`'s keywords (the published rule) that the
+ * finding cannot be at (the fix). Null when none is left.
  */
-export function drawOtherPlace(
-  at: string,
-  lib: PostPhraseLibrary,
-  rng: Rng,
-  draws: readonly PostPhrase[] = lib.releaseDraws,
-): string | null {
-  const keywords = lib.byPhrase.get(at)?.keywords ?? [];
-  const ok = draws.filter((p) => !keywords.some((k) => p.phrase.includes(k)) && !couldBeAt(at, p.phrase));
+export function drawOtherPlace(at: string, lib: PostPhraseLibrary, rng: Rng): string | null {
+  let byAt = otherPlaces.get(lib);
+  if (!byAt) otherPlaces.set(lib, (byAt = new Map()));
+  let ok = byAt.get(at);
+  if (!ok) {
+    const keywords = lib.byPhrase.get(at)?.keywords ?? [];
+    ok = lib.releaseDraws.filter((p) => !keywords.some((k) => p.phrase.includes(k)) && !couldBeAt(at, p.phrase));
+    byAt.set(at, ok);
+  }
   return ok.length ? rng.pick(ok).phrase : null;
 }
-
-/** Whether a place names both sides (such places get no where/side question). */
-export const bothSides = (place: string) => hasLeft(place) && hasRight(place);

@@ -13,7 +13,7 @@ import {
 import { isCatchAll } from './library.js';
 import type { PreparedEntity } from './prepare.js';
 import { drawOtherPlace } from './postLocations.js';
-import { hasLeft, hasRight, hasWord, locationParts } from './phrases.js';
+import { bothSides, hasLeft, hasRight, hasWord, locationParts } from './phrases.js';
 import type { Library } from './types.js';
 
 /**
@@ -94,7 +94,7 @@ export const releasePlace = (loc: string) => `${loc === 'left' || loc === 'right
  * when the place names both sides, or when the flipped place is one the finding is at.
  */
 export function releaseFlip(loc: string, rng: Rng): string | null {
-  if (hasLeft(loc) && hasRight(loc)) return null;
+  if (bothSides(loc)) return null;
   let out: string;
   if (hasLeft(loc)) out = loc.replace(/\bleft\b/g, 'right');
   else if (hasRight(loc)) out = loc.replace(/\bright\b/g, 'left');

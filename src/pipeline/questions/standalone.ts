@@ -6,6 +6,7 @@ import { ReportRecordSchema, type StudyMeta } from '../schemas/report.js';
 import type { Style } from '../schemas/style.js';
 import { buildFrequencyDicts } from '../standardize/dictionaries.js';
 import { UserError } from '../util/errors.js';
+import { fieldProblem, mapJsonLines } from '../util/jsonl.js';
 import { DIFF_CSV_COLUMNS, RELEASE_CSV_COLUMNS, writeCsv } from './export.js';
 import { buildMetadataIndex, generateQuestions, type GenerateCounts } from './generate.js';
 import { readKeyInfoFile } from './keyinfoFile.js';
@@ -55,25 +56,13 @@ const MetaLine = ReportRecordSchema.pick({
 
 /** A run's `artifacts/reports.jsonl` as the metadata table, so a run's reference.jsonl needs no export. */
 function readMetadataJsonl(file: string): Map<string, StudyMeta> {
-  const metas: StudyMeta[] = [];
-  fs.readFileSync(file, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim()) return;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (err) {
-        throw new UserError(`${file} line ${i + 1}: not valid JSON: ${(err as Error).message}`);
-      }
-      const r = MetaLine.safeParse(value);
-      if (!r.success)
-        throw new UserError(
-          `${file} line ${i + 1}: field ${r.error.issues[0]!.path.join('.') || '(the record)'}: ${r.error.issues[0]!.message}`,
-          "A JSONL metadata file is a run's artifacts/reports.jsonl: one {study_id, subject_id, view, study_order, ...} per line.",
-        );
-      metas.push(r.data);
-    });
+  const hint =
+    "A JSONL metadata file is a run's artifacts/reports.jsonl: one {study_id, subject_id, view, study_order, ...} per line.";
+  const metas = mapJsonLines(file, fs.readFileSync(file, 'utf8'), (value, line) => {
+    const r = MetaLine.safeParse(value);
+    if (!r.success) throw new UserError(`${file} line ${line}: ${fieldProblem(r.error)}`, hint);
+    return r.data;
+  });
   return buildMetadataIndex(metas);
 }
 

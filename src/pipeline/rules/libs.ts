@@ -5,6 +5,7 @@ import { officialNameMap, type OfficialNameMap } from '../names/normalize.js';
 import { readLibraryCsv as readCsv, type CsvRow as Row } from '../util/csv.js';
 import { dataPath } from '../util/paths.js';
 import { DEFAULT_STYLE, type Style } from '../schemas/style.js';
+import { escapeRe } from '../util/regex.js';
 import {
   compileDiseaseMatcher,
   compileCueMatcher,
@@ -120,10 +121,6 @@ function readNonFindings(dir: string): Disease {
         .filter(Boolean)
     : [];
   return { id: '', official: '', variants, location: '', origin: 'non-finding' };
-}
-
-export function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** Apply the position-change rewrites to whole words/phrases of a location string. */

@@ -1,4 +1,5 @@
 import type { Disease } from '../names/diseases.js';
+import { escapeRe } from '../util/regex.js';
 
 /**
  * Compiled matchers: every library term becomes one alternative of a single
@@ -9,10 +10,6 @@ import type { Disease } from '../names/diseases.js';
 
 // A gap word may not be one that closes the statement ("heart size is normal, hila enlarged").
 const WORD_GAP = String.raw`(?:[\s,/]+(?!(?:normal|unremarkable|and|but|however|while|whereas)(?![a-z0-9]))[a-z0-9'-]+){0,4}?[\s,/]+`;
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
 
 /** Regex source of a library phrase: spaces match any whitespace run, hyphens are optional, `...` is a gap of up to 4 words. */
 export function phrasePattern(phrase: string, plural = false): string {
