@@ -69,6 +69,22 @@ export function abnormality(s: StudyInput, rng: Rng): Draft | null {
   return null;
 }
 
+/** "is there X <where>?" about one finding: the located presence questions of both styles. */
+export const placeDraft = (e: PreparedEntity, where: string, yes: boolean, template: string): Draft => ({
+  question: `is there ${e.name} ${where}?`,
+  answer: yesNo(yes),
+  template,
+  entities: e.raw,
+});
+
+/** "is the X bilateral?" for a finding placed on both sides (yes). */
+export const bilateralDraft = (e: PreparedEntity): Draft => ({
+  question: `is the ${e.name} bilateral?`,
+  answer: 'yes',
+  template: 'presence.bilateral',
+  entities: e.raw,
+});
+
 export const presenceText = (t: number, x: string) =>
   t === 0 ? `is there evidence of ${x} in this image?` : `is there ${x}?`;
 /** The template word of a presence question's wording `t`. */
@@ -128,29 +144,13 @@ export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
     if (!e) continue;
     const loc = placeOf(e.location!);
     if (rng.chance(0.5)) {
-      if (loc === 'bilateral')
-        return {
-          question: `is the ${e.name} bilateral?`,
-          answer: 'yes',
-          template: 'presence.bilateral',
-          entities: e.raw,
-        };
-      return {
-        question: `is there ${e.name} ${inPlace(placePhrase(loc))}?`,
-        answer: 'yes',
-        template: 'presence.location.yes',
-        entities: e.raw,
-      };
+      if (loc === 'bilateral') return bilateralDraft(e);
+      return placeDraft(e, inPlace(placePhrase(loc)), true, 'presence.location.yes');
     }
     const flipped = flipLocation(loc, rng);
     // The flipped place must really be absent: a finding at "left lower lobe, right lower lobe" is not flipped.
     if (flipped === null || locationParts(e.location!).includes(flipped)) continue;
-    return {
-      question: `is there ${e.name} ${inPlace(placePhrase(flipped))}?`,
-      answer: 'no',
-      template: 'presence.location.flipped',
-      entities: e.raw,
-    };
+    return placeDraft(e, inPlace(placePhrase(flipped)), false, 'presence.location.flipped');
   }
   return null;
 }

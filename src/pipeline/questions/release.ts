@@ -1,6 +1,8 @@
 import type { Rng } from '../util/random.js';
 import {
   allAbnormalities,
+  bilateralDraft,
+  placeDraft,
   anyAbnormality,
   MAX_DRAWS,
   negativeBranch,
@@ -118,48 +120,19 @@ function locatedPresence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
   if (rng.chance(0.5)) {
     const e = order[0];
     if (!e) return null;
-    if (e.location === null)
-      return {
-        question: `is there ${e.name} in ${e.post}?`,
-        answer: 'yes',
-        template: 'presence.post_location.yes',
-        entities: e.raw,
-      };
-    if (e.location === 'bilateral')
-      return {
-        question: `is the ${e.name} bilateral?`,
-        answer: 'yes',
-        template: 'presence.bilateral',
-        entities: e.raw,
-      };
-    return {
-      question: `is there ${e.name} in the ${releasePlace(e.location)}?`,
-      answer: 'yes',
-      template: 'presence.location.yes',
-      entities: e.raw,
-    };
+    if (e.location === null) return placeDraft(e, `in ${e.post}`, true, 'presence.post_location.yes');
+    if (e.location === 'bilateral') return bilateralDraft(e);
+    return placeDraft(e, `in the ${releasePlace(e.location)}`, true, 'presence.location.yes');
   }
   for (const e of order) {
     if (!e.post || !lib.postPhrases) continue;
     const other = drawOtherPlace(e.post, lib.postPhrases, rng);
-    if (other === null) continue;
-    return {
-      question: `is there ${e.name} in ${other}?`,
-      answer: 'no',
-      template: 'presence.post_location.other',
-      entities: e.raw,
-    };
+    if (other !== null) return placeDraft(e, `in ${other}`, false, 'presence.post_location.other');
   }
   for (const e of order) {
     if (e.location === null) continue;
     const flipped = releaseFlip(e.location, rng);
-    if (flipped === null) continue;
-    return {
-      question: `is there ${e.name} in the ${flipped} area?`,
-      answer: 'no',
-      template: 'presence.location.flipped',
-      entities: e.raw,
-    };
+    if (flipped !== null) return placeDraft(e, `in the ${flipped} area`, false, 'presence.location.flipped');
   }
   return null;
 }
