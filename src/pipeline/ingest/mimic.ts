@@ -6,7 +6,15 @@ import { UserError } from '../util/errors.js';
 import { buildJpgMetadata } from './jpgMetadata.js';
 import { readMetadataCsv, type MetaRow } from './metadata.js';
 import { orderedMap } from './pool.js';
-import { emptyMeta, issue, makeRecord, type SourceItem, type SourceOptions, type StudyMeta } from './record.js';
+import {
+  emptyMeta,
+  issue,
+  makeRecord,
+  tooLargeIssue,
+  type SourceItem,
+  type SourceOptions,
+  type StudyMeta,
+} from './record.js';
 import { decodeReportBytes } from './text.js';
 
 /**
@@ -129,15 +137,7 @@ export function readReportFile(
       const { size } = fs.fstatSync(fd);
       // Check the size before reading so a huge file is never loaded.
       if (size > opts.maxReportBytes)
-        return {
-          kind: 'issue',
-          issue: issue(
-            id,
-            rel,
-            'too_large',
-            `${size} bytes exceeds the ${opts.maxReportBytes}-byte limit (step param maxReportBytes); skipped, not truncated`,
-          ),
-        };
+        return { kind: 'issue', issue: tooLargeIssue(id, rel, size, opts.maxReportBytes) };
       buf = Buffer.allocUnsafe(size);
       let got = 0;
       while (got < size) {

@@ -1,5 +1,6 @@
 import type { IngestIssue, ReportRecord, StudyMeta as BaseStudyMeta } from '../schemas/report.js';
 import { ruleCut, selectSections } from './sections.js';
+import { tooLarge } from './text.js';
 
 /** Metadata for one study, as read from a metadata table or CSV/JSONL columns (extra columns kept). */
 export interface StudyMeta extends BaseStudyMeta {
@@ -85,4 +86,10 @@ export function issue(
   skipped = true,
 ): IngestIssue {
   return { study_id, source, reason, detail, skipped };
+}
+
+/** The issue of a report file over the size limit, checked before it is read (a tree file or a zip entry). */
+export function tooLargeIssue(study_id: string, source: string, size: number, max: number): IngestIssue {
+  const p = tooLarge(size, max);
+  return issue(study_id, source, p.reason, p.detail);
 }

@@ -65,7 +65,8 @@ function finish(text: string, warnings: TextProblem[]): DecodeResult {
   return { ok: true, text: norm, warnings };
 }
 
-function tooLarge(size: number, max: number): TextProblem {
+/** A report over the size limit: skipped whole, never cut (the message names the step param). */
+export function tooLarge(size: number, max: number): TextProblem {
   return {
     reason: 'too_large',
     detail: `${size} bytes exceeds the ${max}-byte limit (step param maxReportBytes); skipped, not truncated`,

@@ -5,7 +5,7 @@ import yauzl from 'yauzl';
 import type { IngestIssue } from '../schemas/report.js';
 import { UserError } from '../util/errors.js';
 import type { ReportStore, TreeListing } from './mimic.js';
-import { issue, makeRecord, type SourceItem, type SourceOptions, type StudyMeta } from './record.js';
+import { issue, makeRecord, tooLargeIssue, type SourceItem, type SourceOptions, type StudyMeta } from './record.js';
 import { decodeReportBytes } from './text.js';
 
 /**
@@ -268,15 +268,7 @@ export async function openZipStore(zipPath: string, defaultMetadata: string | nu
     const entry = byRel.get(rel)!;
     // The directory's size is checked before inflating, so a huge entry is never loaded.
     if (entry.uncompressedSize > opts.maxReportBytes)
-      return {
-        kind: 'issue',
-        issue: issue(
-          id,
-          rel,
-          'too_large',
-          `${entry.uncompressedSize} bytes exceeds the ${opts.maxReportBytes}-byte limit (step param maxReportBytes); skipped, not truncated`,
-        ),
-      };
+      return { kind: 'issue', issue: tooLargeIssue(id, rel, entry.uncompressedSize, opts.maxReportBytes) };
     let buf: Buffer;
     try {
       if (entry.isEncrypted()) throw new Error('the entry is encrypted');
