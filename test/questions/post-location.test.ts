@@ -168,7 +168,9 @@ describe('rule-based records (the Diff-VQA layout)', () => {
       second: true,
     });
     expect(s2!.places!['atelectasis']!.post).toBe('the left lung base');
-    expect(s1!.places).toBeDefined();
+    expect(s1!.places).toEqual({
+      edema: { location: null, level: 'mild', type: null, post: null, location2: null, second: false },
+    });
     expect(s3!.places).toEqual({});
     expect(readKeyInfoFile(ruleFile(), 'improved')[1]!.keyinfo.entity['pleural effusion']!.location).toBe(
       'right, left',

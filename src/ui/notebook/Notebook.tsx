@@ -127,6 +127,7 @@ function Cell({
   const head = `${selected ? '▸' : ' '}${String(index + 1).padStart(2)} `;
   const countW = Math.max(0, columns - head.length - 2 - 14 - 12 - when.length - 2);
   const counts = rowCounts(row, live);
+  const kept = row.status === 'interrupted' ? keptLine(row) : '';
   const second =
     live && stalledFor !== null
       ? `stalled: no progress for ${formatDuration(stalledFor)} (p shows the log)`
@@ -137,7 +138,7 @@ function Cell({
           : row.stale.length
             ? `stale: ${row.stale.join(', ')}`
             : row.status === 'interrupted'
-              ? `stopped before the end; r resumes it${keptLine(row) ? ` (${keptLine(row)})` : ''}`
+              ? `stopped before the end; r resumes it${kept ? ` (${kept})` : ''}`
               : (row.preview ?? row.summary) || row.description;
   // Which engine carries an LLM step, and where batch / shard work stands, lead its second line.
   const engine = row.engine && row.applies.ok ? engineView(row.engine, { stepDone: row.status === 'done' }) : null;
