@@ -77,6 +77,14 @@ export const placeDraft = (e: PreparedEntity, where: string, yes: boolean, templ
   entities: e.raw,
 });
 
+/** "is there (evidence of) X?" about a finding of the study (yes), in wording `t`. */
+export const positiveDraft = (t: number, e: PreparedEntity): Draft => ({
+  question: presenceText(t, e.name),
+  answer: 'yes',
+  template: `presence.${presenceKind(t)}.positive`,
+  entities: e.raw,
+});
+
 /** "is the X bilateral?" for a finding placed on both sides (yes). */
 export const bilateralDraft = (e: PreparedEntity): Draft => ({
   question: `is the ${e.name} bilateral?`,
@@ -133,12 +141,7 @@ export function presence(s: StudyInput, rng: Rng, lib: Library): Draft | null {
       }
       if (s.entities.length === 0) continue;
       const e = rng.pick(s.entities);
-      return {
-        question: presenceText(t, e.name),
-        answer: 'yes',
-        template: `presence.${presenceKind(t)}.positive`,
-        entities: e.raw,
-      };
+      return positiveDraft(t, e);
     }
     const e = s.entities.find((x) => x.location !== null);
     if (!e) continue;

@@ -3,6 +3,7 @@ import {
   allAbnormalities,
   bilateralDraft,
   placeDraft,
+  positiveDraft,
   anyAbnormality,
   MAX_DRAWS,
   negativeBranch,
@@ -153,12 +154,7 @@ export function releasePresence(s: StudyInput, rng: Rng, lib: Library): Draft | 
     }
     if (s.entities.length === 0) continue;
     const e = rng.pick(s.entities);
-    return {
-      question: presenceText(t, e.name),
-      answer: 'yes',
-      template: `presence.${presenceKind(t)}.positive`,
-      entities: e.raw,
-    };
+    return positiveDraft(t, e);
   }
   return null;
 }
